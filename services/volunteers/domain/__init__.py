@@ -1,0 +1,1 @@
+"""Pure domain of the volunteers context: no I/O, no framework, only decisions and folds."""

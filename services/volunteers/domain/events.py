@@ -1,0 +1,197 @@
+"""Event types of the volunteers context, their payload schemas per version, and upcasters.
+
+Payloads are JSON-shaped: loading one through its schema validates it and returns it
+unchanged (dates and ids stay strings, hours are decimal strings such as "2.5").
+The aggregate id is the stream id and is not repeated in the payload.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from yinfa.events.envelope import NewEvent
+
+VOLUNTEER_REGISTERED = "VolunteerRegistered"
+VOLUNTEER_VERIFIED = "VolunteerVerified"
+VOLUNTEER_SUSPENDED = "VolunteerSuspended"
+VOLUNTEER_REINSTATED = "VolunteerReinstated"
+VOLUNTEER_WITHDRAWN = "VolunteerWithdrawn"
+VOLUNTEER_PROFILE_UPDATED = "VolunteerProfileUpdated"
+HOURS_RECORDED = "HoursRecorded"
+HOURS_CORRECTED = "HoursCorrected"
+STAR_LEVEL_CHANGED = "StarLevelChanged"
+TEAM_CREATED = "TeamCreated"
+VOLUNTEER_JOINED_TEAM = "VolunteerJoinedTeam"
+VOLUNTEER_LEFT_TEAM = "VolunteerLeftTeam"
+
+
+# --- wire-form fields -------------------------------------------------------------------
+
+
+def _iso_date(value: str) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError("Not an ISO date (YYYY-MM-DD).") from exc
+
+
+def _hours_string(value: str) -> None:
+    try:
+        hours = Decimal(value)
+        valid = hours.is_finite() and hours >= 0 and hours == hours.quantize(Decimal("0.1"))
+    except InvalidOperation as exc:
+        raise ValidationError("Not a decimal number.") from exc
+    if not valid:
+        raise ValidationError("Must be a non-negative number with at most one decimal.")
+
+
+def IsoDate(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
+    return fields.String(validate=_iso_date, **kwargs)
+
+
+def Hours(**kwargs: Any) -> fields.String:  # noqa: N802
+    return fields.String(validate=_hours_string, **kwargs)
+
+
+def Id(**kwargs: Any) -> fields.String:  # noqa: N802
+    return fields.String(validate=validate.Length(min=1, max=100), **kwargs)
+
+
+def Text(max_length: int, **kwargs: Any) -> fields.String:  # noqa: N802
+    return fields.String(validate=validate.Length(max=max_length), **kwargs)
+
+
+# --- payload schemas --------------------------------------------------------------------
+
+
+class VolunteerRegisteredV1(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    gender = fields.String(required=True, validate=validate.OneOf(["male", "female"]))
+    birth_year = fields.Integer(required=True, strict=True)
+    id_number_masked = fields.String(required=True, validate=validate.Length(equal=18))
+    phone = fields.String(required=True)
+    county_code = Id(required=True)
+    former_employer = Text(100, allow_none=True, load_default=None)
+    retirement_status = fields.String(required=True, validate=validate.OneOf(["lixiu", "tuixiu"]))
+    party_member = fields.Boolean(required=True)
+    branch_id = Id(allow_none=True, load_default=None)
+    skills = fields.List(fields.String(), required=True)
+
+
+class VolunteerRegisteredV2(VolunteerRegisteredV1):
+    insurance = fields.Boolean(required=True)
+
+
+class VolunteerVerifiedV1(Schema):
+    county_code = Id(required=True)
+    note = Text(200, allow_none=True, load_default=None)
+
+
+class VolunteerSuspendedV1(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class VolunteerReinstatedV1(Schema):
+    note = Text(200, allow_none=True, load_default=None)
+
+
+class VolunteerWithdrawnV1(Schema):
+    reason_code = Id(required=True)
+    note = Text(200, allow_none=True, load_default=None)
+
+
+class VolunteerProfileUpdatedV1(Schema):
+    phone = fields.String()
+    former_employer = Text(100, allow_none=True)
+    party_member = fields.Boolean()
+    branch_id = Id(allow_none=True)
+    skills = fields.List(fields.String())
+    insurance = fields.Boolean()
+
+
+class HoursRecordedV1(Schema):
+    entry_id = Id(required=True)
+    hours = Hours(required=True)
+    served_on = IsoDate(required=True)
+    source = Id(required=True)
+    activity_id = Id(allow_none=True, load_default=None)
+
+
+class HoursCorrectedV1(Schema):
+    entry_id = Id(required=True)
+    hours = Hours(required=True)
+    previous_hours = Hours(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class StarLevelChangedV1(Schema):
+    from_level = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    to_level = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    total_hours = Hours(required=True)
+
+
+class TeamCreatedV1(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    category = Id(required=True)
+    county_code = Id(required=True)
+    leader_id = Id(allow_none=True, load_default=None)
+    description = Text(500, allow_none=True, load_default=None)
+
+
+class VolunteerJoinedTeamV1(Schema):
+    volunteer_id = Id(required=True)
+
+
+class VolunteerLeftTeamV1(Schema):
+    volunteer_id = Id(required=True)
+    reason = Text(200, allow_none=True, load_default=None)
+
+
+SCHEMAS: dict[tuple[str, int], type[Schema]] = {
+    (VOLUNTEER_REGISTERED, 1): VolunteerRegisteredV1,
+    (VOLUNTEER_REGISTERED, 2): VolunteerRegisteredV2,
+    (VOLUNTEER_VERIFIED, 1): VolunteerVerifiedV1,
+    (VOLUNTEER_SUSPENDED, 1): VolunteerSuspendedV1,
+    (VOLUNTEER_REINSTATED, 1): VolunteerReinstatedV1,
+    (VOLUNTEER_WITHDRAWN, 1): VolunteerWithdrawnV1,
+    (VOLUNTEER_PROFILE_UPDATED, 1): VolunteerProfileUpdatedV1,
+    (HOURS_RECORDED, 1): HoursRecordedV1,
+    (HOURS_CORRECTED, 1): HoursCorrectedV1,
+    (STAR_LEVEL_CHANGED, 1): StarLevelChangedV1,
+    (TEAM_CREATED, 1): TeamCreatedV1,
+    (VOLUNTEER_JOINED_TEAM, 1): VolunteerJoinedTeamV1,
+    (VOLUNTEER_LEFT_TEAM, 1): VolunteerLeftTeamV1,
+}
+
+CURRENT_VERSIONS: dict[str, int] = {
+    event_type: max(version for (name, version) in SCHEMAS if name == event_type)
+    for event_type, _ in SCHEMAS
+}
+
+
+def registered_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
+    """v1 predates accident insurance; nobody had declared it, so it was not in place."""
+    return {**data, "insurance": False}
+
+
+UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    (VOLUNTEER_REGISTERED, 1): registered_v1_to_v2,
+}
+
+
+def upcast(event_type: str, version: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Bring a payload of any stored version up to the current one."""
+    current = dict(data)
+    while version < CURRENT_VERSIONS[event_type]:
+        current = UPCASTERS[(event_type, version)](current)
+        version += 1
+    return current
+
+
+def new_event(event_type: str, data: Mapping[str, Any]) -> NewEvent:
+    """An event at the current schema version of its type."""
+    return NewEvent(type=event_type, data=dict(data), schema_version=CURRENT_VERSIONS[event_type])

@@ -1,0 +1,101 @@
+"""The Team aggregate (志愿服务团队): a named group in one category and county, and its members.
+
+Membership lives on the team's stream. Whether a volunteer may join depends on the
+volunteer's own stream, so `join_team` receives that volunteer's status from the caller.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.events.envelope import NewEvent
+from yinfa.reference import VolunteerCatalog
+
+from . import events as ev
+from .volunteer import SUSPENDED, WITHDRAWN
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    category: str
+    county_code: str
+    leader_id: str | None = None
+    description: str | None = None
+    members: frozenset[str] = field(default_factory=frozenset)
+
+
+def create_team(state: Team | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+                ) -> list[NewEvent]:
+    if state is not None:
+        raise AlreadyExists("this team already exists", field="team_id")
+    if command["category"] not in catalog.team_categories:
+        raise DomainRuleViolated("unknown team category", field="category")
+    return [ev.new_event(ev.TEAM_CREATED, {
+        "name": command["name"],
+        "category": command["category"],
+        "county_code": command["county_code"],
+        "leader_id": _optional_text(command.get("leader_id")),
+        "description": command.get("description"),
+    })]
+
+
+def join_team(state: Team | None, command: Mapping[str, Any], volunteer_status: str | None
+              ) -> list[NewEvent]:
+    """`volunteer_status` is the joining volunteer's current status, None if unknown."""
+    team = _existing(state)
+    volunteer_id = str(command["volunteer_id"])
+    if volunteer_status is None:
+        raise NotFound("no such volunteer", field="volunteer_id")
+    if volunteer_status in (WITHDRAWN, SUSPENDED):
+        raise DomainRuleViolated(f"a {volunteer_status} volunteer cannot join a team",
+                                 field="volunteer_id")
+    if volunteer_id in team.members:
+        raise AlreadyExists("the volunteer is already a member", field="volunteer_id")
+    return [ev.new_event(ev.VOLUNTEER_JOINED_TEAM, {"volunteer_id": volunteer_id})]
+
+
+def leave_team(state: Team | None, command: Mapping[str, Any]) -> list[NewEvent]:
+    team = _existing(state)
+    volunteer_id = str(command["volunteer_id"])
+    if volunteer_id not in team.members:
+        raise NotFound("the volunteer is not a member", field="volunteer_id")
+    return [ev.new_event(ev.VOLUNTEER_LEFT_TEAM, {
+        "volunteer_id": volunteer_id, "reason": command.get("reason"),
+    })]
+
+
+def evolve(state: Team | None, event_type: str, data: Mapping[str, Any]) -> Team:
+    if event_type == ev.TEAM_CREATED:
+        return Team(
+            name=data["name"],
+            category=data["category"],
+            county_code=data["county_code"],
+            leader_id=data.get("leader_id"),
+            description=data.get("description"),
+        )
+    if state is None:
+        raise ValueError(f"{event_type} before TeamCreated")
+    if event_type == ev.VOLUNTEER_JOINED_TEAM:
+        return replace(state, members=state.members | {data["volunteer_id"]})
+    if event_type == ev.VOLUNTEER_LEFT_TEAM:
+        return replace(state, members=state.members - {data["volunteer_id"]})
+    raise ValueError(f"{event_type} does not belong to a team stream")
+
+
+def replay(events: Iterable[Any], state: Team | None = None) -> Team | None:
+    for event in events:
+        state = evolve(state, event.type, event.data)
+    return state
+
+
+def _existing(state: Team | None) -> Team:
+    if state is None:
+        raise NotFound("no such team", field="team_id")
+    return state
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,343 @@
+"""The Volunteer aggregate: a retired cadre's lifecycle and hours ledger, as pure functions.
+
+Every command function has the shape `(state, command, catalog) -> list[NewEvent]`:
+`state` is the folded stream (None for a new stream), `command` a dict already loaded by
+the boundary schema, `catalog` the volunteer reference data. Rules broken by the command
+raise `DomainRuleViolated`, `AlreadyExists` or `NotFound`, with `field` naming the input.
+
+Lifecycle: registered → verified (by the volunteer's own county bureau) → active (once
+hours are on the ledger); suspended ⇄ back where it was; withdrawn is final.
+
+Hours: every entry stays on the ledger, but hours count as *verified hours* (and earn
+stars) only once the county bureau has verified the volunteer. Hours recorded while still
+registered are pending and start counting at verification; suspension keeps past hours.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.events.envelope import NewEvent
+from yinfa.reference import VolunteerCatalog
+
+from . import events as ev
+from .id_number import mask_id_number, normalise
+from .stars import star_level
+
+REGISTERED, VERIFIED, ACTIVE = "registered", "verified", "active"
+SUSPENDED, WITHDRAWN = "suspended", "withdrawn"
+GENDERS = {"male": "男", "female": "女"}
+RETIREMENT_STATUSES = {"lixiu": "离休", "tuixiu": "退休"}
+PROFILE_FIELDS = ("phone", "former_employer", "party_member", "branch_id", "skills", "insurance")
+TENTH = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    name: str
+    gender: str
+    birth_year: int
+    id_number_masked: str
+    phone: str
+    county_code: str
+    former_employer: str | None
+    retirement_status: str
+    party_member: bool
+    branch_id: str | None
+    skills: tuple[str, ...]
+    insurance: bool
+    status: str = REGISTERED
+    verified: bool = False
+    suspended_from: str | None = None
+    withdrawal_reason: str | None = None
+    ledger: Mapping[str, Decimal] = field(default_factory=dict)  # entry_id -> current hours
+    star_level: int = 0
+
+    @property
+    def total_hours(self) -> Decimal:
+        return sum(self.ledger.values(), Decimal(0))
+
+    @property
+    def verified_hours(self) -> Decimal:
+        return self.total_hours if self.verified else Decimal(0)
+
+
+def volunteer_id_for(id_number: str, secret: str) -> str:
+    """The volunteer's stream id: a keyed hash of the ID number, so that registering the
+    same person twice lands on the same stream without the ID number being recoverable."""
+    if not secret:
+        raise ValueError("a secret is required to derive volunteer ids")
+    digest = bytearray(
+        hmac.new(secret.encode(), normalise(id_number).encode(), hashlib.sha256).digest()[:16]
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x80  # version 8: custom, RFC 9562
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC variant
+    return str(uuid.UUID(bytes=bytes(digest)))
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def register(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+             ) -> list[NewEvent]:
+    if state is not None:
+        raise AlreadyExists("this person is already registered", field="id_number")
+    _check_skills(command.get("skills", ()), catalog)
+    return [ev.new_event(ev.VOLUNTEER_REGISTERED, {
+        "name": command["name"],
+        "gender": command["gender"],
+        "birth_year": command["birth_year"],
+        "id_number_masked": mask_id_number(command["id_number"]),
+        "phone": command["phone"],
+        "county_code": command["county_code"],
+        "former_employer": command.get("former_employer"),
+        "retirement_status": command["retirement_status"],
+        "party_member": command.get("party_member", False),
+        "branch_id": _optional_text(command.get("branch_id")),
+        "skills": list(command.get("skills", ())),
+        "insurance": command.get("insurance", False),
+    })]
+
+
+def verify(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+           ) -> list[NewEvent]:
+    current = _existing(state, "verify")
+    if current.status == SUSPENDED:
+        raise DomainRuleViolated("reinstate the volunteer before verifying", field="volunteer_id")
+    if current.verified:
+        raise DomainRuleViolated("the volunteer is already verified", field="volunteer_id")
+    if command["county_code"] != current.county_code:
+        raise DomainRuleViolated(
+            "only the volunteer's own county bureau can verify", field="county_code",
+            volunteer_county=current.county_code, verifier_county=command["county_code"],
+        )
+    verified = ev.new_event(ev.VOLUNTEER_VERIFIED, {
+        "county_code": command["county_code"], "note": command.get("note"),
+    })
+    return _with_star_change(current, [verified], catalog)
+
+
+def suspend(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+            ) -> list[NewEvent]:
+    current = _existing(state, "suspend")
+    if current.status == SUSPENDED:
+        raise DomainRuleViolated("the volunteer is already suspended", field="volunteer_id")
+    return [ev.new_event(ev.VOLUNTEER_SUSPENDED, {"reason": command["reason"]})]
+
+
+def reinstate(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+              ) -> list[NewEvent]:
+    current = _existing(state, "reinstate")
+    if current.status != SUSPENDED:
+        raise DomainRuleViolated("only a suspended volunteer can be reinstated",
+                                 field="volunteer_id", status=current.status)
+    return [ev.new_event(ev.VOLUNTEER_REINSTATED, {"note": command.get("note")})]
+
+
+def withdraw(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+             ) -> list[NewEvent]:
+    _existing(state, "withdraw")
+    if command["reason_code"] not in catalog.withdrawal_reasons:
+        raise DomainRuleViolated("unknown withdrawal reason", field="reason_code")
+    return [ev.new_event(ev.VOLUNTEER_WITHDRAWN, {
+        "reason_code": command["reason_code"], "note": command.get("note"),
+    })]
+
+
+def update_profile(state: Volunteer | None, command: Mapping[str, Any],
+                   catalog: VolunteerCatalog) -> list[NewEvent]:
+    """Records only what differs, so repeating an update changes nothing."""
+    current = _existing(state, "update")
+    if "skills" in command:
+        _check_skills(command["skills"], catalog)
+    changes = {
+        name: list(command[name]) if name == "skills" else command[name]
+        for name in PROFILE_FIELDS
+        if name in command and _as_stored(name, command[name]) != getattr(current, name)
+    }
+    return [ev.new_event(ev.VOLUNTEER_PROFILE_UPDATED, changes)] if changes else []
+
+
+def record_hours(state: Volunteer | None, command: Mapping[str, Any],
+                 catalog: VolunteerCatalog) -> list[NewEvent]:
+    current = _existing(state, "record hours for")
+    if current.status == SUSPENDED:
+        raise DomainRuleViolated("a suspended volunteer cannot log service", field="volunteer_id")
+    entry_id = str(command["entry_id"])
+    if entry_id in current.ledger:
+        raise AlreadyExists("this ledger entry is already recorded", field="entry_id")
+    hours = _hours(command["hours"], catalog, allow_zero=False)
+    recorded = ev.new_event(ev.HOURS_RECORDED, {
+        "entry_id": entry_id,
+        "hours": str(hours),
+        "served_on": _iso(command["served_on"]),
+        "source": command["source"],
+        "activity_id": _optional_text(command.get("activity_id")),
+    })
+    return _with_star_change(current, [recorded], catalog)
+
+
+def correct_hours(state: Volunteer | None, command: Mapping[str, Any],
+                  catalog: VolunteerCatalog) -> list[NewEvent]:
+    current = _existing(state, "correct hours of")
+    entry_id = str(command["entry_id"])
+    if entry_id not in current.ledger:
+        raise NotFound("no such ledger entry", field="entry_id")
+    if not str(command.get("reason") or "").strip():
+        raise DomainRuleViolated("a correction needs a reason", field="reason")
+    hours = _hours(command["hours"], catalog, allow_zero=True)
+    previous = current.ledger[entry_id]
+    if hours == previous:
+        raise DomainRuleViolated("the correction changes nothing", field="hours")
+    corrected = ev.new_event(ev.HOURS_CORRECTED, {
+        "entry_id": entry_id,
+        "hours": str(hours),
+        "previous_hours": str(previous),
+        "reason": command["reason"],
+    })
+    return _with_star_change(current, [corrected], catalog)
+
+
+# --- state ------------------------------------------------------------------------------
+
+
+def evolve(state: Volunteer | None, event_type: str, data: Mapping[str, Any]) -> Volunteer:
+    if event_type == ev.VOLUNTEER_REGISTERED:
+        return _registered(data)
+    if state is None:
+        raise ValueError(f"{event_type} before VolunteerRegistered")
+    try:
+        apply = _APPLIERS[event_type]
+    except KeyError:
+        raise ValueError(f"{event_type} does not belong to a volunteer stream") from None
+    return apply(state, data)
+
+
+def replay(events: Iterable[Any], state: Volunteer | None = None) -> Volunteer | None:
+    """Fold events (anything with `.type` and `.data`: NewEvent or RecordedEvent)."""
+    for event in events:
+        state = evolve(state, event.type, event.data)
+    return state
+
+
+def _registered(data: Mapping[str, Any]) -> Volunteer:
+    return Volunteer(
+        name=data["name"],
+        gender=data["gender"],
+        birth_year=data["birth_year"],
+        id_number_masked=data["id_number_masked"],
+        phone=data["phone"],
+        county_code=data["county_code"],
+        former_employer=data.get("former_employer"),
+        retirement_status=data["retirement_status"],
+        party_member=data["party_member"],
+        branch_id=data.get("branch_id"),
+        skills=tuple(data.get("skills", ())),
+        insurance=data.get("insurance", False),
+    )
+
+
+def _verified(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    return replace(state, verified=True, status=ACTIVE if state.ledger else VERIFIED)
+
+
+def _suspended(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    return replace(state, status=SUSPENDED, suspended_from=state.status)
+
+
+def _reinstated(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    return replace(state, status=state.suspended_from or REGISTERED, suspended_from=None)
+
+
+def _withdrawn(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    return replace(state, status=WITHDRAWN, withdrawal_reason=data["reason_code"])
+
+
+def _profile_updated(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    return replace(state, **{name: _as_stored(name, value) for name, value in data.items()})
+
+
+def _hours_recorded(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    ledger = {**state.ledger, data["entry_id"]: Decimal(data["hours"])}
+    status = ACTIVE if state.status == VERIFIED else state.status
+    return replace(state, ledger=ledger, status=status)
+
+
+def _hours_corrected(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    return replace(state, ledger={**state.ledger, data["entry_id"]: Decimal(data["hours"])})
+
+
+def _star_level_changed(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    return replace(state, star_level=data["to_level"])
+
+
+_APPLIERS = {
+    ev.VOLUNTEER_VERIFIED: _verified,
+    ev.VOLUNTEER_SUSPENDED: _suspended,
+    ev.VOLUNTEER_REINSTATED: _reinstated,
+    ev.VOLUNTEER_WITHDRAWN: _withdrawn,
+    ev.VOLUNTEER_PROFILE_UPDATED: _profile_updated,
+    ev.HOURS_RECORDED: _hours_recorded,
+    ev.HOURS_CORRECTED: _hours_corrected,
+    ev.STAR_LEVEL_CHANGED: _star_level_changed,
+}
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _existing(state: Volunteer | None, action: str) -> Volunteer:
+    if state is None:
+        raise NotFound("no such volunteer", field="volunteer_id")
+    if state.status == WITHDRAWN:
+        raise DomainRuleViolated(f"cannot {action} a withdrawn volunteer", field="volunteer_id")
+    return state
+
+
+def _with_star_change(state: Volunteer, decided: list[NewEvent], catalog: VolunteerCatalog
+                      ) -> list[NewEvent]:
+    """Append StarLevelChanged when the decided events move the volunteer across a threshold."""
+    after = replay(decided, state)
+    assert after is not None
+    level = star_level(after.verified_hours, catalog.star_thresholds)
+    if level == after.star_level:
+        return decided
+    return [*decided, ev.new_event(ev.STAR_LEVEL_CHANGED, {
+        "from_level": after.star_level, "to_level": level, "total_hours": str(after.verified_hours),
+    })]
+
+
+def _hours(value: Any, catalog: VolunteerCatalog, *, allow_zero: bool) -> Decimal:
+    hours = Decimal(str(value))
+    limit = catalog.max_hours_per_entry
+    if not hours.is_finite() or hours < 0 or (hours == 0 and not allow_zero) or hours > limit:
+        lowest = "0" if allow_zero else "more than 0"
+        raise DomainRuleViolated(f"hours must be {lowest} and at most {limit}", field="hours")
+    if hours != hours.quantize(TENTH):
+        raise DomainRuleViolated("hours take at most one decimal", field="hours")
+    return hours.quantize(TENTH)
+
+
+def _check_skills(skills: Iterable[str], catalog: VolunteerCatalog) -> None:
+    unknown = sorted(set(skills) - set(catalog.skills))
+    if unknown:
+        raise DomainRuleViolated(f"unknown skills: {', '.join(unknown)}", field="skills")
+
+
+def _as_stored(name: str, value: Any) -> Any:
+    return tuple(value) if name == "skills" else value
+
+
+def _iso(value: date | str) -> str:
+    return value.isoformat() if isinstance(value, date) else date.fromisoformat(value).isoformat()
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,272 @@
+"""Command schemas at the boundary (RPC and REST input) of the volunteers service.
+
+`load_command(RegisterVolunteer, payload)` returns a clean command dict for the domain, or
+raises `ValidationFailed` with marshmallow's messages per field. Unknown fields are refused.
+Ids come out as strings, `hours` as a Decimal with one decimal, dates as `date`.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from services.volunteers.domain.id_number import (
+    birth_year_of,
+    check_id_number,
+    gender_of,
+    normalise,
+)
+from services.volunteers.domain.volunteer import GENDERS, RETIREMENT_STATUSES
+from yinfa.errors import ValidationFailed
+from yinfa.reference import load_city, load_volunteer_catalog
+
+MIN_BIRTH_YEAR = 1920
+MIN_AGE = 45
+HOURS_SOURCES = ("activity", "bureau", "partner")
+MOBILE_PHONE = r"^1[3-9]\d{9}$"
+
+
+def load_command(schema_cls: type[Schema], payload: Any) -> dict[str, Any]:
+    try:
+        return schema_cls().load(payload)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed(messages) from exc
+
+
+# --- fields -----------------------------------------------------------------------------
+
+
+class Coded(fields.String):
+    """A code that may also be given by its zh-CN label (男 → male, 离休 → lixiu)."""
+
+    def __init__(self, labels: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.aliases = {code: code for code in labels}
+        self.aliases.update({zh: code for code, zh in labels.items()})
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if text not in self.aliases:
+            raise ValidationError(f"Must be one of: {', '.join(self.aliases)}.")
+        return self.aliases[text]
+
+
+class IdString(fields.String):
+    """A UUID, handed on in its canonical string form."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        try:
+            return str(uuid.UUID(str(super()._deserialize(value, attr, data, **kwargs))))
+        except ValueError as exc:
+            raise ValidationError("Not a valid UUID.") from exc
+
+
+class Hours(fields.Decimal):
+    """Service hours: a number or numeric string with at most one decimal."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        hours = super()._deserialize(value, attr, data, **kwargs)
+        assert hours is not None  # None is refused before deserialising
+        try:
+            tenths = hours.quantize(Decimal("0.1"))
+        except InvalidOperation as exc:  # too many digits to be hours
+            raise ValidationError("Not a number of hours.") from exc
+        if hours != tenths:
+            raise ValidationError("Use at most one decimal, e.g. 2.5.")
+        return tenths
+
+
+class Trimmed(fields.String):
+    """Text with surrounding blanks removed, so that "  " counts as empty."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def _trimmed(max_length: int, **kwargs: Any) -> fields.String:
+    return Trimmed(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def _within_max_hours(hours: Decimal) -> None:
+    limit = load_volunteer_catalog().max_hours_per_entry
+    if hours > limit:
+        raise ValidationError(f"At most {limit} hours per entry.")
+
+
+def _not_in_future(day: date) -> None:
+    if day > date.today():
+        raise ValidationError("Cannot be in the future.")
+
+
+def _county_in_city(code: str) -> None:
+    if code not in load_city().counties:
+        raise ValidationError("Not a county of this city.")
+
+
+def _known_skills(skills: list[str]) -> None:
+    unknown = sorted(set(skills) - set(load_volunteer_catalog().skills))
+    if unknown:
+        raise ValidationError(f"Unknown skills: {', '.join(unknown)}.")
+
+
+class Command(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class VolunteerCommand(Command):
+    volunteer_id = IdString(required=True)
+
+
+# --- volunteer commands -----------------------------------------------------------------
+
+
+class RegisterVolunteer(Command):
+    name = _trimmed(50, required=True)
+    gender = Coded(GENDERS, required=True)
+    birth_year = fields.Integer(required=True)
+    id_number = fields.String(required=True)
+    phone = fields.String(required=True, validate=validate.Regexp(MOBILE_PHONE,
+                          error="Not a mainland mobile number."))
+    county_code = fields.String(required=True, validate=_county_in_city)
+    former_employer = _trimmed(100, load_default=None, allow_none=True)
+    retirement_status = Coded(RETIREMENT_STATUSES, required=True)
+    party_member = fields.Boolean(load_default=False)
+    branch_id = _trimmed(100, load_default=None, allow_none=True)
+    skills = fields.List(fields.String(), load_default=list, validate=_known_skills)
+    insurance = fields.Boolean(load_default=False)
+
+    @validates("birth_year")
+    def _plausible_birth_year(self, value: int, **kwargs: Any) -> None:
+        latest = date.today().year - MIN_AGE
+        if not MIN_BIRTH_YEAR <= value <= latest:
+            raise ValidationError(f"Must be between {MIN_BIRTH_YEAR} and {latest}.")
+
+    @validates("id_number")
+    def _valid_id_number(self, value: str, **kwargs: Any) -> None:
+        reasons = check_id_number(value)
+        if reasons:
+            raise ValidationError(reasons)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _id_number_matches_person(self, data: dict, **kwargs: Any) -> None:
+        number = data["id_number"]
+        if birth_year_of(number) != data["birth_year"]:
+            raise ValidationError("Birth year in the ID number differs from birth_year.",
+                                  "id_number")
+        if gender_of(number) != data["gender"]:
+            raise ValidationError("Gender digit of the ID number differs from gender.",
+                                  "id_number")
+
+    @post_load
+    def _tidy(self, data: dict, **kwargs: Any) -> dict:
+        data["id_number"] = normalise(data["id_number"])
+        data["skills"] = list(dict.fromkeys(data["skills"]))
+        return data
+
+
+class VerifyVolunteer(VolunteerCommand):
+    county_code = fields.String(required=True, validate=_county_in_city)
+    note = _trimmed(200, load_default=None, allow_none=True)
+
+
+class SuspendVolunteer(VolunteerCommand):
+    reason = _trimmed(200, required=True)
+
+
+class ReinstateVolunteer(VolunteerCommand):
+    note = _trimmed(200, load_default=None, allow_none=True)
+
+
+class WithdrawVolunteer(VolunteerCommand):
+    reason_code = fields.String(required=True)
+    note = _trimmed(200, load_default=None, allow_none=True)
+
+    @validates("reason_code")
+    def _known_reason(self, value: str, **kwargs: Any) -> None:
+        reasons = load_volunteer_catalog().withdrawal_reasons
+        if value not in reasons:
+            raise ValidationError(f"Must be one of: {', '.join(reasons)}.")
+
+    @validates_schema(skip_on_field_errors=True)
+    def _other_needs_a_note(self, data: dict, **kwargs: Any) -> None:
+        if data["reason_code"] == "other" and not data.get("note"):
+            raise ValidationError("Say why when the reason is 'other'.", "note")
+
+
+class UpdateProfile(VolunteerCommand):
+    phone = fields.String(validate=validate.Regexp(MOBILE_PHONE,
+                          error="Not a mainland mobile number."))
+    former_employer = _trimmed(100, allow_none=True)
+    party_member = fields.Boolean()
+    branch_id = _trimmed(100, allow_none=True)
+    skills = fields.List(fields.String(), validate=_known_skills)
+    insurance = fields.Boolean()
+
+    @validates_schema(skip_on_field_errors=True)
+    def _changes_something(self, data: dict, **kwargs: Any) -> None:
+        if set(data) == {"volunteer_id"}:
+            raise ValidationError("Give at least one field to update.")
+
+
+class RecordHours(VolunteerCommand):
+    entry_id = IdString(required=True)
+    hours = Hours(required=True, validate=[validate.Range(min=0, min_inclusive=False),
+                                           _within_max_hours])
+    served_on = fields.Date(required=True, validate=_not_in_future)
+    source = fields.String(required=True, validate=validate.OneOf(HOURS_SOURCES))
+    activity_id = IdString(load_default=None, allow_none=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _activity_hours_name_the_activity(self, data: dict, **kwargs: Any) -> None:
+        if data["source"] == "activity" and not data.get("activity_id"):
+            raise ValidationError("Required when source is 'activity'.", "activity_id")
+
+
+class CorrectHours(VolunteerCommand):
+    entry_id = IdString(required=True)
+    hours = Hours(required=True, validate=[validate.Range(min=0), _within_max_hours])
+    reason = _trimmed(200, required=True)
+
+
+# --- team commands ----------------------------------------------------------------------
+
+
+class CreateTeam(Command):
+    team_id = IdString(load_default=lambda: str(uuid.uuid4()))
+    name = _trimmed(60, required=True)
+    category = fields.String(required=True)
+    county_code = fields.String(required=True, validate=_county_in_city)
+    leader_id = IdString(load_default=None, allow_none=True)
+    description = _trimmed(500, load_default=None, allow_none=True)
+
+    @validates("category")
+    def _known_category(self, value: str, **kwargs: Any) -> None:
+        categories = load_volunteer_catalog().team_categories
+        if value not in categories:
+            raise ValidationError(f"Must be one of: {', '.join(categories)}.")
+
+
+class JoinTeam(Command):
+    team_id = IdString(required=True)
+    volunteer_id = IdString(required=True)
+
+
+class LeaveTeam(Command):
+    team_id = IdString(required=True)
+    volunteer_id = IdString(required=True)
+    reason = _trimmed(200, load_default=None, allow_none=True)

@@ -1,0 +1,93 @@
+import json
+
+from services.volunteers.domain import events as ev
+from services.volunteers.domain import team as t
+from services.volunteers.domain import volunteer as v
+
+V1_REGISTRATION = {
+    "name": "李秀英", "gender": "female", "birth_year": 1950,
+    "id_number_masked": "320923********0024", "phone": "13951500024", "county_code": "320923",
+    "former_employer": "阜宁县人民医院", "retirement_status": "lixiu", "party_member": True,
+    "branch_id": None, "skills": ["medicine"],
+}
+
+
+def a_volunteers_whole_life(registration, decide, hours, entry, small_stars):
+    """Every volunteer event type, produced by the domain itself."""
+    produced = []
+    steps = [
+        (v.update_profile, {"insurance": False}),
+        (v.record_hours, hours(24, name="义诊")),
+        (v.verify, {"county_code": "320902", "note": "已核实"}),
+        (v.correct_hours, {"entry_id": entry("义诊"), "hours": "8.5", "reason": "更正"}),
+        (v.suspend, {"reason": "外出就医"}),
+        (v.reinstate, {"note": None}),
+        (v.withdraw, {"reason_code": "moved_away", "note": "随子女迁居南京"}),
+    ]
+    events, state = decide(None, v.register, registration(), small_stars)
+    produced += events
+    for command_fn, command in steps:
+        events, state = decide(state, command_fn, command, small_stars)
+        produced += events
+    return produced
+
+
+def team_events(catalog):
+    created = t.create_team(None, {"name": "盐都区银发义诊队", "category": "health_care",
+                                   "county_code": "320903"}, catalog)
+    joined = t.join_team(t.replay(created), {"volunteer_id": "w"}, "active")
+    left = t.leave_team(t.replay(joined, t.replay(created)), {"volunteer_id": "w"})
+    return created + joined + left
+
+
+def test_every_emitted_event_matches_its_current_schema_and_is_json(
+    registration, decide, hours, entry, small_stars, catalog
+):
+    produced = a_volunteers_whole_life(registration, decide, hours, entry, small_stars)
+    produced += team_events(catalog)
+
+    assert {e.type for e in produced} == set(ev.CURRENT_VERSIONS)
+    for event in produced:
+        assert event.schema_version == ev.CURRENT_VERSIONS[event.type]
+        schema = ev.SCHEMAS[(event.type, event.schema_version)]()
+        assert schema.load(event.data) == event.data
+        json.dumps(event.data)
+
+
+def test_every_event_type_has_a_schema_for_its_current_version():
+    for event_type, version in ev.CURRENT_VERSIONS.items():
+        assert (event_type, version) in ev.SCHEMAS
+
+
+def test_registration_is_at_version_two_which_adds_accident_insurance():
+    assert ev.CURRENT_VERSIONS["VolunteerRegistered"] == 2
+    assert "insurance" in ev.SCHEMAS[("VolunteerRegistered", 2)]().fields
+    assert "insurance" not in ev.SCHEMAS[("VolunteerRegistered", 1)]().fields
+
+
+def test_a_version_one_registration_is_upcast_without_insurance():
+    upcast = ev.upcast("VolunteerRegistered", 1, V1_REGISTRATION)
+
+    assert upcast == {**V1_REGISTRATION, "insurance": False}
+    assert ev.SCHEMAS[("VolunteerRegistered", 2)]().load(upcast) == upcast
+    assert "insurance" not in V1_REGISTRATION
+
+
+def test_upcasting_a_current_payload_changes_nothing():
+    current = {**V1_REGISTRATION, "insurance": True}
+    assert ev.upcast("VolunteerRegistered", 2, current) == current
+    assert ev.upcast("HoursRecorded", 1, {"entry_id": "e"}) == {"entry_id": "e"}
+
+
+def test_an_upcast_version_one_registration_folds_into_a_volunteer():
+    data = ev.UPCASTERS[("VolunteerRegistered", 1)](V1_REGISTRATION)
+    state = v.evolve(None, "VolunteerRegistered", data)
+    assert state.insurance is False and state.retirement_status == "lixiu"
+
+
+def test_hours_in_payloads_are_decimal_strings_with_one_decimal_at_most():
+    schema = ev.SCHEMAS[("HoursRecorded", 1)]()
+    good = {"entry_id": "e", "hours": "2.5", "served_on": "2023-10-23", "source": "bureau"}
+    assert schema.validate(good) == {}
+    assert "hours" in schema.validate({**good, "hours": "2.55"})
+    assert "served_on" in schema.validate({**good, "served_on": "23/10/2023"})

@@ -1,0 +1,227 @@
+"""Reference data: the city's counties with their baselines, and the volunteer catalog.
+
+Files are YAML in `reference/` at the repository root (override the folder with
+`YINFA_REFERENCE_DIR`, the city file with `YINFA_REFERENCE_CITY`). Each file is validated
+once and cached per path; a malformed file raises `ReferenceDataError` naming file and field.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+COUNTY_KINDS = ("county", "district", "city", "zone")
+DEFAULT_CITY_FILE = "yancheng.yaml"
+VOLUNTEER_CATALOG_FILE = "volunteers.yaml"
+
+
+class ReferenceDataError(Exception):
+    """A reference file is missing or malformed; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class County:
+    code: str
+    name: str
+    kind: str
+    retired_cadres: int
+    branches: int
+
+
+@dataclass(frozen=True)
+class City:
+    code: str
+    name: str
+    counties: Mapping[str, County]
+
+
+@dataclass(frozen=True)
+class StarLevel:
+    stars: int
+    hours: int
+    label: str
+
+
+@dataclass(frozen=True)
+class VolunteerCatalog:
+    team_categories: Mapping[str, str]
+    skills: Mapping[str, str]
+    star_levels: tuple[StarLevel, ...]
+    withdrawal_reasons: Mapping[str, str]
+    max_hours_per_entry: Decimal
+
+    @property
+    def star_thresholds(self) -> tuple[int, ...]:
+        return tuple(level.hours for level in self.star_levels)
+
+
+def reference_dir() -> Path:
+    default = Path(__file__).resolve().parent.parent / "reference"
+    return Path(os.environ.get("YINFA_REFERENCE_DIR") or default)
+
+
+def load_city(path: str | Path | None = None) -> City:
+    chosen = path or os.environ.get("YINFA_REFERENCE_CITY") or reference_dir() / DEFAULT_CITY_FILE
+    return _load_city(Path(chosen).resolve())
+
+
+def load_volunteer_catalog(path: str | Path | None = None) -> VolunteerCatalog:
+    chosen = path or reference_dir() / VOLUNTEER_CATALOG_FILE
+    return _load_catalog(Path(chosen).resolve())
+
+
+# --- file schemas -----------------------------------------------------------------------
+
+
+class Code(fields.String):
+    """Codes are strings, but a YAML author may leave 320902 unquoted."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class CitySchema(Schema):
+    code = Code(required=True, validate=validate.Length(min=2, max=12))
+    name = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class CountySchema(Schema):
+    code = Code(required=True, validate=validate.Length(min=2, max=12))
+    name = fields.String(required=True, validate=validate.Length(min=1))
+    kind = fields.String(required=True, validate=validate.OneOf(COUNTY_KINDS))
+    retired_cadres = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    party_branches = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class CityFileSchema(Schema):
+    city = fields.Nested(CitySchema, required=True)
+    counties = fields.List(
+        fields.Nested(CountySchema), required=True, validate=validate.Length(min=1)
+    )
+
+    @validates_schema
+    def _codes_are_unique(self, data: dict, **kwargs: Any) -> None:
+        _require_unique([county["code"] for county in data["counties"]], "counties")
+
+
+class LabelSchema(Schema):
+    code = Code(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$"))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class StarLevelSchema(Schema):
+    stars = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    hours = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    label = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class LimitsSchema(Schema):
+    max_hours_per_entry = fields.Decimal(
+        required=True, validate=validate.Range(min=0, min_inclusive=False, max=24)
+    )
+
+
+def _labels(min_count: int = 1) -> fields.List:
+    return fields.List(
+        fields.Nested(LabelSchema), required=True, validate=validate.Length(min=min_count)
+    )
+
+
+class CatalogFileSchema(Schema):
+    team_categories = _labels()
+    skills = _labels()
+    star_levels = fields.List(
+        fields.Nested(StarLevelSchema), required=True, validate=validate.Length(min=1)
+    )
+    withdrawal_reasons = _labels()
+    limits = fields.Nested(LimitsSchema, required=True)
+
+    @validates_schema
+    def _consistent(self, data: dict, **kwargs: Any) -> None:
+        for name in ("team_categories", "skills", "withdrawal_reasons"):
+            _require_unique([item["code"] for item in data[name]], name)
+        levels = data["star_levels"]
+        if [level["stars"] for level in levels] != list(range(1, len(levels) + 1)):
+            raise ValidationError("stars must count 1, 2, 3 … in order", "star_levels")
+        hours = [level["hours"] for level in levels]
+        if any(low >= high for low, high in zip(hours, hours[1:], strict=False)):
+            raise ValidationError("hours must increase with each star", "star_levels")
+
+
+def _require_unique(codes: list[str], field_name: str) -> None:
+    duplicates = sorted({code for code in codes if codes.count(code) > 1})
+    if duplicates:
+        raise ValidationError(f"duplicate codes: {', '.join(duplicates)}", field_name)
+
+
+# --- loading ----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _load_city(path: Path) -> City:
+    raw = _validated(path, CityFileSchema())
+    counties = {
+        row["code"]: County(
+            code=row["code"],
+            name=row["name"],
+            kind=row["kind"],
+            retired_cadres=row["retired_cadres"],
+            branches=row["party_branches"],
+        )
+        for row in raw["counties"]
+    }
+    return City(code=raw["city"]["code"], name=raw["city"]["name"],
+                counties=MappingProxyType(counties))
+
+
+@lru_cache(maxsize=16)
+def _load_catalog(path: Path) -> VolunteerCatalog:
+    raw = _validated(path, CatalogFileSchema())
+    return VolunteerCatalog(
+        team_categories=_by_code(raw["team_categories"]),
+        skills=_by_code(raw["skills"]),
+        star_levels=tuple(StarLevel(**level) for level in raw["star_levels"]),
+        withdrawal_reasons=_by_code(raw["withdrawal_reasons"]),
+        max_hours_per_entry=raw["limits"]["max_hours_per_entry"],
+    )
+
+
+def _by_code(items: list[dict]) -> Mapping[str, str]:
+    return MappingProxyType({item["code"]: item["label"] for item in items})
+
+
+def _validated(path: Path, schema: Schema) -> dict:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReferenceDataError(f"{path}: cannot read reference file ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise ReferenceDataError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return schema.load(document if document is not None else {})
+    except ValidationError as exc:
+        problems = "; ".join(_flatten(exc.messages))
+        raise ReferenceDataError(f"{path}: {problems}") from exc
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[str]:
+    """Turn marshmallow's nested messages into 'counties.3.kind: Must be one of …' lines."""
+    if isinstance(messages, dict):
+        lines: list[str] = []
+        for key, value in messages.items():
+            where = prefix if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
+            lines.extend(_flatten(value, where))
+        return lines
+    if isinstance(messages, list):
+        return [line for message in messages for line in _flatten(message, prefix)]
+    return [f"{prefix or 'file'}: {messages}"]
