@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Lint, then the whole test suite under `nameko test` (eventlet-patched pytest).
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k store -x`.
+# The exit code is pytest's (5 = no tests collected), or ruff's if only lint failed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/bootstrap.sh
+# Assign first so a failing check stops us (`eval "$(cmd)"` would hide its status).
+exports=$(.venv/bin/python -m yinfa.infra.check --export)
+eval "$exports"
+
+lint=0
+.venv/bin/ruff check . || lint=$?
+
+tests=0
+.venv/bin/nameko test tests --amqp-uri "$AMQP_URI" --rabbit-ctl-uri "$RABBIT_CTL_URI" -q "$@" \
+    || tests=$?
+
+if [ "$lint" != 0 ] && { [ "$tests" = 0 ] || [ "$tests" = 5 ]; }; then
+    echo "test.sh: ruff check failed" >&2
+    exit "$lint"
+fi
+exit "$tests"
