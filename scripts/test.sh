@@ -13,9 +13,15 @@ eval "$exports"
 lint=0
 .venv/bin/ruff check . || lint=$?
 
+# Run all of tests/ unless the arguments already name test paths (file, dir or node id).
+targets=(tests)
+for arg in "$@"; do
+    case $arg in -*) ;; *) [ -e "${arg%%::*}" ] && targets=() ;; esac
+done
+
 tests=0
-.venv/bin/nameko test tests --amqp-uri "$AMQP_URI" --rabbit-ctl-uri "$RABBIT_CTL_URI" -q "$@" \
-    || tests=$?
+.venv/bin/nameko test "${targets[@]}" --amqp-uri "$AMQP_URI" --rabbit-ctl-uri "$RABBIT_CTL_URI" \
+    -q "$@" || tests=$?
 
 if [ "$lint" != 0 ] && { [ "$tests" = 0 ] || [ "$tests" = 5 ]; }; then
     echo "test.sh: ruff check failed" >&2
