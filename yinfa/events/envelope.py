@@ -1,0 +1,94 @@
+"""The event envelope: what every stored and published event carries.
+
+Domain code produces `NewEvent`s (type, schema version, data); the store turns
+them into `RecordedEvent`s by adding identity, stream version and position.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+def derived_event_id(namespace: str, source_event_id: str) -> str:
+    """A deterministic id, so that reacting to the same event twice appends nothing new."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"yinfa:{namespace}:{source_event_id}"))
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event decided by domain code, not yet stored."""
+
+    type: str
+    data: Mapping[str, Any]
+    schema_version: int = 1
+    event_id: str = field(default_factory=new_event_id)
+    occurred_at: datetime = field(default_factory=utc_now)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Who caused a command and in which conversation: copied onto every event it yields."""
+
+    actor: str = "system"
+    correlation_id: str = field(default_factory=new_event_id)
+    causation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event as stored: immutable, with identity, stream version and global position."""
+
+    event_id: str
+    type: str
+    schema_version: int
+    stream_id: str
+    version: int
+    position: int
+    occurred_at: datetime
+    recorded_at: datetime
+    correlation_id: str
+    causation_id: str | None
+    actor: str
+    data: Mapping[str, Any]
+
+    def to_message(self) -> dict[str, Any]:
+        return EnvelopeSchema().dump(self)
+
+    @classmethod
+    def from_message(cls, payload: Mapping[str, Any]) -> RecordedEvent:
+        return cls(**EnvelopeSchema().load(payload))
+
+
+class EnvelopeSchema(Schema):
+    """The wire form of an event (JSON over RabbitMQ, feeds)."""
+
+    event_id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    stream_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    position = fields.Integer(required=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    recorded_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    correlation_id = fields.String(required=True)
+    causation_id = fields.String(required=True, allow_none=True)
+    actor = fields.String(required=True)
+    data = fields.Dict(required=True)
+
+    def load(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        loaded = super().load(*args, **kwargs)
+        loaded["event_id"] = str(loaded["event_id"])
+        return loaded

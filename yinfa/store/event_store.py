@@ -1,0 +1,302 @@
+"""An event store on pymongo.
+
+One command's events are kept in one *commit* document, because MongoDB writes a
+single document atomically but not a batch. A commit is:
+
+    {position: first global position, last_position, stream_id, version (first stream
+     version), last_version, event_ids: [...], events: [...], recorded_at,
+     correlation_id, causation_id, actor}
+
+Three unique indexes do the work:
+- (stream_id, version): two writers that both saw head N both try to start at N+1;
+  the loser gets `ConcurrencyError`.
+- position (global): a commit always starts right after the commit holding the
+  highest position its writer has seen. A writer can only take position N+1 once the
+  commit ending at N is committed, so positions are gapless and commit order equals
+  position order: a reader of "everything after P" never skips an event.
+- first_event_id: appending the same events again (a retry) is recognised and
+  answered with what was stored the first time. (A scalar key, not a multikey index
+  on event_ids, because nx-27017 indexes an array as one value.)
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC
+from typing import Any
+
+import pymongo
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from yinfa.errors import ConcurrencyError, YinfaError
+from yinfa.events.envelope import Metadata, NewEvent, RecordedEvent, utc_now
+from yinfa.events.registry import SchemaRegistry
+
+NO_STREAM = 0  # expected_version for a stream that must not exist yet
+ANY_VERSION = None  # append whatever the stream's current version is
+
+_MAX_POSITION_RETRIES = 1000
+_HEAD_CACHE_SIZE = 10_000
+
+
+class DuplicateEventIds(YinfaError):
+    """Some, not all, of the appended event ids were stored before: a client bug."""
+
+    code = "duplicate_event_ids"
+
+
+class EventStore:
+    def __init__(self, db: Database, registry: SchemaRegistry | None = None) -> None:
+        self.db = db
+        self.commits: Collection = db["commits"]
+        self.registry = registry
+        self._lock = threading.Lock()
+        self._next_position: int | None = None
+        self._heads: OrderedDict[str, int] = OrderedDict()
+
+    def ensure_indexes(self) -> None:
+        self.commits.create_index(
+            [("stream_id", pymongo.ASCENDING), ("version", pymongo.ASCENDING)],
+            unique=True,
+            name="stream_version_unique",
+        )
+        self.commits.create_index("position", unique=True, name="position_unique")
+        self.commits.create_index("first_event_id", unique=True, name="first_event_id_unique")
+        self.commits.create_index("last_position", name="last_position")
+
+    # ---- writing -------------------------------------------------------------
+
+    def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int | None = ANY_VERSION,
+        metadata: Metadata | None = None,
+    ) -> list[RecordedEvent]:
+        """Append a command's events atomically; they get versions expected+1, expected+2, …"""
+        if not events:
+            return []
+        metadata = metadata or Metadata()
+        stored_events = [self._stored_form(event) for event in events]
+        try:
+            head = self._checked_head(stream_id, expected_version)
+        except ConcurrencyError:
+            earlier = self._earlier_identical(stream_id, [e["event_id"] for e in stored_events])
+            if earlier is None:
+                raise
+            return earlier
+        for _ in range(_MAX_POSITION_RETRIES):
+            commit = self._commit_document(stream_id, head, stored_events, metadata)
+            try:
+                self.commits.insert_one(commit)
+            except DuplicateKeyError as error:
+                outcome = self._after_duplicate(commit, expected_version, error)
+                if isinstance(outcome, list):
+                    return outcome
+                head = outcome
+                continue
+            self._remember(stream_id, commit["last_version"], commit["last_position"] + 1)
+            return list(self._expand(commit))
+        raise ConcurrencyError(f"could not find a free position for {stream_id}")
+
+    def _stored_form(self, event: NewEvent) -> dict[str, Any]:
+        data = dict(event.data)
+        if self.registry is not None:
+            data = self.registry.validate(event.type, event.schema_version, data)
+        return {
+            "event_id": event.event_id,
+            "type": event.type,
+            "schema_version": event.schema_version,
+            "occurred_at": event.occurred_at,
+            "data": data,
+        }
+
+    def _checked_head(self, stream_id: str, expected_version: int | None) -> int:
+        """The version to build on. A cached head is safe: it can only be stale-low,
+        and then the unique (stream_id, version) index refuses the insert."""
+        cached = self._heads.get(stream_id)
+        if expected_version == NO_STREAM:
+            return NO_STREAM  # any existing commit holds version 1: the index refuses ours
+        if expected_version is None:
+            return cached if cached is not None else self.stream_version(stream_id)
+        if cached is not None and expected_version < cached:
+            raise self._conflict(stream_id, expected_version, cached)
+        if cached is None or expected_version > cached:
+            actual = self.stream_version(stream_id)
+            if actual != expected_version:
+                raise self._conflict(stream_id, expected_version, actual)
+        return expected_version
+
+    def _commit_document(
+        self, stream_id: str, head: int, events: list[dict], metadata: Metadata
+    ) -> dict[str, Any]:
+        position = self._position_to_try()
+        return {
+            "position": position,
+            "last_position": position + len(events) - 1,
+            "stream_id": stream_id,
+            "version": head + 1,
+            "last_version": head + len(events),
+            "first_event_id": events[0]["event_id"],
+            "event_ids": [event["event_id"] for event in events],
+            "events": events,
+            "recorded_at": utc_now(),
+            "correlation_id": metadata.correlation_id,
+            "causation_id": metadata.causation_id,
+            "actor": metadata.actor,
+        }
+
+    def _position_to_try(self) -> int:
+        with self._lock:
+            if self._next_position is None:
+                self._next_position = self.head_position() + 1
+            return self._next_position
+
+    def _after_duplicate(
+        self, commit: dict[str, Any], expected_version: int | None, error: DuplicateKeyError
+    ) -> list[RecordedEvent] | int:
+        """Work out which unique index refused the commit: return the events stored by an
+        earlier identical append, or the head to retry on; raise on a real conflict."""
+        stream_id = commit["stream_id"]
+        earlier = self._earlier_identical(stream_id, commit["event_ids"])
+        if earlier is not None:
+            return earlier
+        refused = _refused_index(error)
+        if refused == "position":  # another writer took it: move past the newest commit
+            with self._lock:
+                self._next_position = self.head_position() + 1
+            return commit["version"] - 1
+        if refused == "event_ids":
+            raise DuplicateEventIds(
+                "some of these events were appended before", stream_id=stream_id
+            )
+        actual = self.stream_version(stream_id)
+        self._forget_head(stream_id)
+        if expected_version is None:
+            return actual
+        raise self._conflict(stream_id, expected_version, actual)
+
+    def _earlier_identical(
+        self, stream_id: str, event_ids: list[str]
+    ) -> list[RecordedEvent] | None:
+        """The events of an earlier append of these very events (a retry), if any."""
+        earlier = self.commits.find_one({"stream_id": stream_id, "first_event_id": event_ids[0]})
+        if earlier is None:
+            return None
+        if earlier["event_ids"] != event_ids:
+            raise DuplicateEventIds("these event ids were appended before with other events")
+        return list(self._expand(earlier))
+
+    def _remember(self, stream_id: str, version: int, next_position: int) -> None:
+        with self._lock:
+            self._heads[stream_id] = version
+            self._heads.move_to_end(stream_id)
+            if len(self._heads) > _HEAD_CACHE_SIZE:
+                self._heads.popitem(last=False)
+            if self._next_position is None or next_position > self._next_position:
+                self._next_position = next_position
+
+    def _forget_head(self, stream_id: str) -> None:
+        with self._lock:
+            self._heads.pop(stream_id, None)
+
+    @staticmethod
+    def _conflict(stream_id: str, expected: int, actual: int) -> ConcurrencyError:
+        return ConcurrencyError(
+            f"stream {stream_id} is at version {actual}, not {expected}",
+            stream_id=stream_id,
+            expected_version=expected,
+            actual_version=actual,
+        )
+
+    # ---- reading -------------------------------------------------------------
+
+    def stream_version(self, stream_id: str) -> int:
+        last = self.commits.find_one(
+            {"stream_id": stream_id}, sort=[("version", pymongo.DESCENDING)]
+        )
+        return 0 if last is None else int(last["last_version"])
+
+    def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
+        cursor = self.commits.find({"stream_id": stream_id}).sort("version", pymongo.ASCENDING)
+        events = [
+            event
+            for commit in cursor
+            for event in self._expand(commit)
+            if event.version > after_version
+        ]
+        if events:
+            self._remember(stream_id, events[-1].version, events[-1].position + 1)
+        return events
+
+    def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        """Up to `limit` events after global position `after_position`, in position order.
+
+        Whole commits are returned, so a result may exceed `limit` by one commit's size.
+        """
+        cursor = (
+            self.commits.find({"last_position": {"$gt": after_position}})
+            .sort("position", pymongo.ASCENDING)
+            .limit(max(1, limit))
+        )
+        events: list[RecordedEvent] = []
+        for commit in cursor:
+            events.extend(e for e in self._expand(commit) if e.position > after_position)
+            if len(events) >= limit:
+                break
+        return events
+
+    def iter_all(self, after_position: int = 0, page: int = 1000) -> Iterator[RecordedEvent]:
+        while True:
+            events = self.read_all(after_position, page)
+            if not events:
+                return
+            yield from events
+            after_position = events[-1].position
+
+    def head_position(self) -> int:
+        last = self.commits.find_one({}, sort=[("position", pymongo.DESCENDING)])
+        return 0 if last is None else int(last["last_position"])
+
+    def _expand(self, commit: dict[str, Any]) -> Iterable[RecordedEvent]:
+        for offset, stored in enumerate(commit["events"]):
+            version, data = stored["schema_version"], stored["data"]
+            if self.registry is not None:
+                version, data = self.registry.upcast(stored["type"], version, data)
+            yield RecordedEvent(
+                event_id=stored["event_id"],
+                type=stored["type"],
+                schema_version=version,
+                stream_id=commit["stream_id"],
+                version=commit["version"] + offset,
+                position=commit["position"] + offset,
+                occurred_at=_aware(stored["occurred_at"]),
+                recorded_at=_aware(commit["recorded_at"]),
+                correlation_id=commit["correlation_id"],
+                causation_id=commit["causation_id"],
+                actor=commit["actor"],
+                data=data,
+            )
+
+
+def _aware(moment: Any) -> Any:
+    """pymongo returns naive UTC datetimes unless the client is tz_aware."""
+    if getattr(moment, "tzinfo", 1) is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _refused_index(error: DuplicateKeyError) -> str:
+    """Which unique index a duplicate-key error names, on MongoDB and on nx-27017."""
+    details = error.details or {}
+    key_pattern = details.get("keyPattern") or {}
+    message = str(details.get("errmsg", error))
+    if "position" in key_pattern or re.search(r"\bposition\b|_position'", message):
+        return "position"
+    if "first_event_id" in key_pattern or "first_event_id" in message:
+        return "event_ids"
+    return "stream_version"
