@@ -1,23 +1,39 @@
 """Typed errors shared by every service.
 
 Errors are data: each has a stable `code`, a human message and, where one input
-is to blame, the field. RPC callers receive them as nameko remote errors whose
-`exc_type` is the class name; the gateway maps codes to HTTP statuses in one table.
+is to blame, the field. Registered with nameko, so an RPC caller gets the same class
+back, with its field errors; the gateway maps codes to HTTP statuses in one table.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from nameko.exceptions import deserialize_to_instance
 
+
+@deserialize_to_instance
 class YinfaError(Exception):
     code = "error"
 
-    def __init__(self, message: str, *, field: str | None = None, **context: Any) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        details: Mapping[str, Any] | None = None,
+        *,
+        field: str | None = None,
+        **context: Any,
+    ) -> None:
+        # `details` is how nameko rebuilds the error on the RPC caller's side:
+        # it calls the class with the original `args`, which are (message, to_dict()).
+        details = details or {}
         self.message = message
-        self.field = field
-        self.context = context
+        self.field = field or details.get("field")
+        self.context = context or dict(details.get("context") or {})
+        super().__init__(message, self.to_dict())
+
+    def __str__(self) -> str:
+        return self.message
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -28,33 +44,42 @@ class YinfaError(Exception):
         return body
 
 
+@deserialize_to_instance
 class ValidationFailed(YinfaError):
     """Input rejected at the boundary; `errors` maps each field to its reasons."""
 
     code = "validation_failed"
 
-    def __init__(self, errors: Mapping[str, Any], message: str = "invalid input") -> None:
-        super().__init__(message)
+    def __init__(self, errors: Mapping[str, Any] | str, details: Any = None) -> None:
+        if isinstance(errors, str):  # rebuilt from RPC args: (message, details)
+            message, errors = errors, dict((details or {}).get("errors") or {})
+        else:
+            message = details if isinstance(details, str) else "invalid input"
         self.errors = dict(errors)
+        super().__init__(message)
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "errors": self.errors}
 
 
+@deserialize_to_instance
 class DomainRuleViolated(YinfaError):
     """A well-formed command that breaks a business rule (e.g. verifying a withdrawn volunteer)."""
 
     code = "rule_violated"
 
 
+@deserialize_to_instance
 class NotFound(YinfaError):
     code = "not_found"
 
 
+@deserialize_to_instance
 class AlreadyExists(YinfaError):
     code = "already_exists"
 
 
+@deserialize_to_instance
 class ConcurrencyError(YinfaError):
     """Another writer appended to the stream first; reload and decide again."""
 

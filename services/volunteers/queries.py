@@ -1,0 +1,88 @@
+"""Reads of the volunteers service, from its views (never from another service's data)."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from pymongo.database import Database
+
+from services.volunteers import personal
+from yinfa.errors import NotFound
+from yinfa.reference import load_city
+
+MAX_PAGE = 500
+_HIDDEN = {"_id": 0}
+
+
+def get_volunteer(db: Database, volunteer_id: str, reveal: bool = False) -> dict[str, Any]:
+    doc = db["volunteer_view"].find_one({"_id": f"volunteer-{volunteer_id}"}, _HIDDEN)
+    if doc is None:
+        raise NotFound("no such volunteer", field="volunteer_id")
+    doc["teams"] = [
+        m["team_id"] for m in db["team_members"].find({"volunteer_id": volunteer_id})
+    ]
+    if reveal:  # only for callers whose role may see personal data (decided by the gateway)
+        doc.update(personal.reveal(db, volunteer_id) or {})
+    return doc
+
+
+def list_volunteers(
+    db: Database,
+    county_code: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    if county_code:
+        query["county_code"] = county_code
+    if status:
+        query["status"] = status
+    limit = max(1, min(int(limit), MAX_PAGE))
+    cursor = (
+        db["volunteer_view"].find(query, _HIDDEN).sort("volunteer_id", 1).skip(int(offset))
+        .limit(limit)
+    )
+    return {"total": db["volunteer_view"].count_documents(query), "items": list(cursor)}
+
+
+def list_teams(db: Database, county_code: str | None = None) -> list[dict[str, Any]]:
+    query = {"county_code": county_code} if county_code else {}
+    return list(db["team_view"].find(query, _HIDDEN).sort("team_id", 1))
+
+
+def get_team(db: Database, team_id: str) -> dict[str, Any]:
+    doc = db["team_view"].find_one({"_id": f"team-{team_id}"}, _HIDDEN)
+    if doc is None:
+        raise NotFound("no such team", field="team_id")
+    return doc
+
+
+def county_summary(db: Database) -> list[dict[str, Any]]:
+    """Per county: volunteers by status and by star level, with the county's baseline."""
+    statuses: dict[str, Counter] = defaultdict(Counter)
+    stars: dict[str, Counter] = defaultdict(Counter)
+    projection = {"county_code": 1, "status": 1, "star_level": 1}
+    for doc in db["volunteer_view"].find({}, projection):
+        statuses[doc["county_code"]][doc["status"]] += 1
+        stars[doc["county_code"]][int(doc["star_level"])] += 1
+    teams = Counter(doc["county_code"] for doc in db["team_view"].find({}, {"county_code": 1}))
+    rows = []
+    for code, county in load_city().counties.items():
+        by_status = statuses.get(code, Counter())
+        registered = sum(by_status.values())
+        rows.append(
+            {
+                "county_code": code,
+                "county_name": county.name,
+                "retired_cadres": county.retired_cadres,
+                "volunteers": registered,
+                "per_100_retired": round(100 * registered / county.retired_cadres, 2)
+                if county.retired_cadres
+                else None,
+                "by_status": dict(by_status),
+                "by_star_level": {str(k): v for k, v in sorted(stars.get(code, {}).items())},
+                "teams": teams.get(code, 0),
+            }
+        )
+    return rows

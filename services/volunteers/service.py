@@ -1,0 +1,131 @@
+"""The volunteers service: registration, verification, teams, the hours ledger, stars.
+
+RPC methods take one payload dict (validated by the command schemas) and answer plain
+JSON-ready data; errors are the typed errors of yinfa.errors.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.events import event_handler
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.volunteers import handlers, queries
+from services.volunteers.served import hours_from_service
+from services.volunteers.streams import build_registry
+from services.volunteers.views import VIEWS
+from yinfa.events.envelope import RecordedEvent
+from yinfa.messaging.inbox import Inbox
+from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
+
+# The activities service announces who served how long; the ledger records it.
+SERVED_SOURCE, SERVED_EVENT = "activities", "VolunteerServed"
+
+
+class VolunteersService:
+    name = "volunteers"
+
+    streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
+    inbox: Inbox = InboxProvider()
+
+    # ---- commands ---------------------------------------------------------------
+
+    @rpc
+    def register_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        volunteer_id = handlers.register(self.streams, payload)
+        return queries.get_volunteer(self.streams.views, volunteer_id)
+
+    @rpc
+    def verify_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._volunteer_command("verify", payload)
+
+    @rpc
+    def suspend_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._volunteer_command("suspend", payload)
+
+    @rpc
+    def reinstate_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._volunteer_command("reinstate", payload)
+
+    @rpc
+    def withdraw_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._volunteer_command("withdraw", payload)
+
+    @rpc
+    def update_profile(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._volunteer_command("update_profile", payload)
+
+    @rpc
+    def record_hours(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._volunteer_command("record_hours", payload)
+
+    @rpc
+    def correct_hours(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._volunteer_command("correct_hours", payload)
+
+    @rpc
+    def create_team(self, payload: dict[str, Any]) -> dict[str, Any]:
+        team_id = handlers.create_team(self.streams, payload)
+        return self._team(team_id)
+
+    @rpc
+    def join_team(self, payload: dict[str, Any]) -> dict[str, Any]:
+        handlers.join_team(self.streams, payload)
+        return self._team(str(payload["team_id"]))
+
+    @rpc
+    def leave_team(self, payload: dict[str, Any]) -> dict[str, Any]:
+        handlers.leave_team(self.streams, payload)
+        return self._team(str(payload["team_id"]))
+
+    # ---- queries ------------------------------------------------------------------
+
+    @rpc
+    def get_volunteer(self, volunteer_id: str, reveal: bool = False) -> dict[str, Any]:
+        return queries.get_volunteer(self.streams.views, volunteer_id, reveal=reveal)
+
+    @rpc
+    def list_volunteers(self, county_code=None, status=None, limit=100, offset=0) -> dict:
+        return queries.list_volunteers(self.streams.views, county_code, status, limit, offset)
+
+    @rpc
+    def list_teams(self, county_code: str | None = None) -> list[dict[str, Any]]:
+        return queries.list_teams(self.streams.views, county_code)
+
+    @rpc
+    def county_summary(self) -> list[dict[str, Any]]:
+        return queries.county_summary(self.streams.views)
+
+    @rpc
+    def events_after(self, position: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+        """The service's event log after a global position: for feeds and rebuilds."""
+        limit = max(1, min(int(limit), 5000))
+        return [e.to_message() for e in self.streams.store.read_all(int(position), limit)]
+
+    @rpc
+    def rebuild_views(self) -> int:
+        return self.streams._provider.projector.rebuild()
+
+    # ---- events from other services --------------------------------------------------
+
+    @event_handler(SERVED_SOURCE, SERVED_EVENT, requeue_on_error=True)
+    def on_volunteer_served(self, payload: dict[str, Any]) -> None:
+        self.inbox.handle(payload, self._apply_served)
+
+    @timer(interval=5)
+    def sweep_parked_events(self) -> None:
+        self.inbox.sweep(self._apply_served)
+
+    def _apply_served(self, event: RecordedEvent) -> None:
+        command = hours_from_service(event)
+        handlers.record_served_hours(self.streams, command)
+
+    # ---- helpers -----------------------------------------------------------------------
+
+    def _volunteer_command(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        handlers.on_volunteer(self.streams, action, payload)
+        return queries.get_volunteer(self.streams.views, str(payload["volunteer_id"]))
+
+    def _team(self, team_id: str) -> dict[str, Any]:
+        return queries.get_team(self.streams.views, team_id)

@@ -1,0 +1,92 @@
+"""Read models of the volunteers service: one document per volunteer and per team.
+
+Documents hold personal data only masked: the full ID number never enters the event
+log, and the phone is masked here; `personal_data` (see personal.py) is the one place
+that holds them in full.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo.database import Database
+
+from services.volunteers.domain.id_number import mask_phone
+from services.volunteers.streams import (
+    TEAM_PREFIX,
+    VOLUNTEER_PREFIX,
+    fold_team,
+    fold_volunteer,
+    id_of,
+)
+from yinfa.events.envelope import RecordedEvent
+from yinfa.projections import StreamView
+
+
+class VolunteerView(StreamView):
+    collection = "volunteer_view"
+    stream_prefix = VOLUNTEER_PREFIX
+
+    def document(self, events: Sequence[RecordedEvent]) -> dict[str, Any] | None:
+        state = fold_volunteer(events)
+        if state is None:
+            return None
+        return {
+            "volunteer_id": id_of(events[0].stream_id),
+            "name": state.name,
+            "gender": state.gender,
+            "birth_year": state.birth_year,
+            "id_number_masked": state.id_number_masked,
+            "phone_masked": mask_phone(state.phone),
+            "county_code": state.county_code,
+            "former_employer": state.former_employer,
+            "retirement_status": state.retirement_status,
+            "party_member": state.party_member,
+            "branch_id": state.branch_id,
+            "skills": list(state.skills),
+            "insurance": state.insurance,
+            "status": state.status,
+            "verified": state.verified,
+            "total_hours": str(state.total_hours),
+            "verified_hours": str(state.verified_hours),
+            "star_level": state.star_level,
+            "registered_at": events[0].occurred_at.isoformat(),
+        }
+
+
+class TeamView(StreamView):
+    collection = "team_view"
+    stream_prefix = TEAM_PREFIX
+    extra_collections = ("team_members",)
+
+    def document(self, events: Sequence[RecordedEvent]) -> dict[str, Any] | None:
+        state = fold_team(events)
+        if state is None:
+            return None
+        return {
+            "team_id": id_of(events[0].stream_id),
+            "name": state.name,
+            "category": state.category,
+            "county_code": state.county_code,
+            "leader_id": state.leader_id,
+            "description": state.description,
+            "members": sorted(state.members),
+            "member_count": len(state.members),
+        }
+
+    def after_write(self, db: Database, stream_id: str, doc: dict[str, Any] | None) -> None:
+        """Membership by volunteer, so 'which teams is she in' needs no array query."""
+        if doc is None:
+            return
+        members = db["team_members"]
+        members.delete_many({"team_id": doc["team_id"]})
+        if doc["members"]:
+            members.insert_many(
+                [
+                    {"_id": f"{doc['team_id']}:{m}", "team_id": doc["team_id"], "volunteer_id": m}
+                    for m in doc["members"]
+                ]
+            )
+
+
+VIEWS = (VolunteerView(), TeamView())

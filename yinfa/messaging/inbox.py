@@ -1,0 +1,179 @@
+"""Idempotent, ordered consumption of other services' events.
+
+A consumer keeps, in its own database:
+- `inbox_claims`: one document per event id it has taken (applying → done), so a
+  redelivered event is recognised and skipped;
+- `inbox_streams`: the last version applied per source stream, so a later version is
+  never applied before an earlier one;
+- `inbox_parked`: events that arrived ahead of their turn, applied once the gap closes
+  (by the next message of that stream, or by a periodic `sweep`).
+
+A message is acked (the handler returns) only after the consumer's own write. A poison
+message (bad envelope, or an apply that fails for a reason other than infrastructure)
+goes to the dead-letter queue with the reason and the stream moves on; infrastructure
+failures raise `RetryLater` so nameko requeues the message.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from marshmallow import ValidationError
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from yinfa.errors import ConcurrencyError
+from yinfa.events.envelope import RecordedEvent
+from yinfa.messaging.dead_letters import DeadLetters
+
+log = logging.getLogger(__name__)
+
+Apply = Callable[[RecordedEvent], None]
+
+APPLIED, DUPLICATE, PARKED, DEAD_LETTERED = "applied", "duplicate", "parked", "dead-lettered"
+
+# Failures of the plumbing, not of the message: the message must come back later.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (PyMongoError, OSError, ConcurrencyError)
+
+
+class RetryLater(Exception):
+    """Raised to make nameko requeue the message (requeue_on_error=True)."""
+
+
+class Inbox:
+    def __init__(
+        self,
+        db: Database,
+        consumer: str,
+        dead_letters: DeadLetters,
+        lease_seconds: float = 30.0,
+    ) -> None:
+        self.db = db
+        self.consumer = consumer
+        self.dead_letters = dead_letters
+        self.lease_seconds = lease_seconds
+        self.claims = db["inbox_claims"]
+        self.streams = db["inbox_streams"]
+        self.parked = db["inbox_parked"]
+
+    def ensure_indexes(self) -> None:
+        self.parked.create_index([("stream_id", 1), ("version", 1)], name="stream_version")
+
+    # ---- entry point -------------------------------------------------------------
+
+    def handle(self, payload: Mapping[str, Any], apply: Apply) -> str:
+        try:
+            event = RecordedEvent.from_message(payload)
+        except (ValidationError, TypeError) as error:
+            self.dead_letters.send(dict(payload), f"invalid envelope: {error}", self.consumer)
+            return DEAD_LETTERED
+        try:
+            outcome = self._in_order(event, apply)
+            self.drain(event.stream_id, apply)
+            return outcome
+        except TRANSIENT_ERRORS as error:
+            log.warning("event %s will be retried: %r", event.event_id, error)
+            raise RetryLater(repr(error)) from error
+
+    def _in_order(self, event: RecordedEvent, apply: Apply) -> str:
+        applied = self.applied_version(event.stream_id)
+        if event.version <= applied:
+            return DUPLICATE
+        if event.version > applied + 1:
+            self._park(event)
+            return PARKED
+        return self._apply_once(event, apply)
+
+    # ---- exactly-once apply --------------------------------------------------------
+
+    def _apply_once(self, event: RecordedEvent, apply: Apply) -> str:
+        if not self._claim(event.event_id):
+            return DUPLICATE
+        outcome = APPLIED
+        try:
+            apply(event)
+        except TRANSIENT_ERRORS:
+            self.claims.delete_one({"_id": event.event_id, "state": "applying"})
+            raise
+        except Exception as error:  # a poison event: park it aside, keep the stream moving
+            log.exception("event %s dead-lettered", event.event_id)
+            self.dead_letters.send(event.to_message(), f"apply failed: {error!r}", self.consumer)
+            outcome = DEAD_LETTERED
+        self.claims.update_one({"_id": event.event_id}, {"$set": {"state": "done"}})
+        self._advance(event.stream_id, event.version)
+        return outcome
+
+    def _claim(self, event_id: str) -> bool:
+        """Take the event for this worker; False if it is done or another worker holds it."""
+        now = time.time()
+        try:
+            self.claims.insert_one(
+                {"_id": event_id, "state": "applying", "until": now + self.lease_seconds}
+            )
+            return True
+        except DuplicateKeyError:
+            pass
+        taken_over = self.claims.find_one_and_update(
+            {"_id": event_id, "state": "applying", "until": {"$lt": now}},
+            {"$set": {"until": now + self.lease_seconds}},
+        )
+        if taken_over is not None:
+            return True
+        existing = self.claims.find_one({"_id": event_id})
+        if existing is not None and existing["state"] == "applying":
+            raise RetryLater(f"event {event_id} is being applied by another worker")
+        return False
+
+    # ---- per-stream order ------------------------------------------------------------
+
+    def applied_version(self, stream_id: str) -> int:
+        doc = self.streams.find_one({"_id": stream_id})
+        return 0 if doc is None else int(doc["version"])
+
+    def _advance(self, stream_id: str, version: int) -> None:
+        try:
+            self.streams.insert_one({"_id": stream_id, "version": version})
+        except DuplicateKeyError:
+            self.streams.update_one(
+                {"_id": stream_id, "version": {"$lt": version}}, {"$set": {"version": version}}
+            )
+
+    def _park(self, event: RecordedEvent) -> None:
+        try:
+            self.parked.insert_one(
+                {
+                    "_id": event.event_id,
+                    "stream_id": event.stream_id,
+                    "version": event.version,
+                    "claimed_until": 0.0,
+                    "payload": event.to_message(),
+                }
+            )
+        except DuplicateKeyError:
+            pass  # parked already by an earlier delivery
+
+    def drain(self, stream_id: str, apply: Apply) -> int:
+        """Apply parked events of one stream whose turn has come; return how many."""
+        applied = 0
+        while True:
+            version = self.applied_version(stream_id) + 1
+            now = time.time()
+            doc = self.parked.find_one_and_update(
+                {"stream_id": stream_id, "version": version, "claimed_until": {"$lt": now}},
+                {"$set": {"claimed_until": now + self.lease_seconds}},
+            )
+            if doc is None:
+                return applied
+            self._apply_once(RecordedEvent.from_message(doc["payload"]), apply)
+            self.parked.delete_one({"_id": doc["_id"]})
+            applied += 1
+
+    def sweep(self, apply: Apply) -> int:
+        """Drain every stream with parked events (run from a timer)."""
+        streams = {doc["stream_id"] for doc in self.parked.find({}, {"stream_id": 1})}
+        return sum(self.drain(stream_id, apply) for stream_id in streams)
+
+    def parked_count(self) -> int:
+        return self.parked.count_documents({})

@@ -1,0 +1,99 @@
+"""Read models kept by folding each stream's events, so a view always equals a rebuild.
+
+A `StreamView` owns one collection with a document per stream. When events of a stream
+arrive, the whole stream is folded again from the store and the document replaced, but
+only if it moves the stored version forward: applying twice, or out of order, is harmless.
+The `Projector` follows the service's own store from a checkpoint ("all after P").
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from pymongo.database import Database
+
+from yinfa.events.envelope import RecordedEvent
+from yinfa.store.event_store import EventStore
+
+
+class StreamView:
+    """Subclasses set `collection`, `stream_prefix` and implement `document(events)`."""
+
+    collection: str = ""
+    stream_prefix: str = ""
+
+    def handles(self, stream_id: str) -> bool:
+        return stream_id.startswith(self.stream_prefix)
+
+    def document(self, events: Sequence[RecordedEvent]) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def after_write(self, db: Database, stream_id: str, doc: dict[str, Any] | None) -> None:
+        """Hook for secondary collections derived from the same document."""
+
+    def refresh(self, db: Database, store: EventStore, stream_id: str) -> None:
+        events = store.read_stream(stream_id)
+        if not events:
+            return
+        doc = self.document(events)
+        if doc is None:
+            return
+        doc["_id"] = stream_id
+        doc["version"] = events[-1].version
+        views = db[self.collection]
+        current = views.find_one({"_id": stream_id}, {"version": 1})
+        if current is not None and current["version"] >= doc["version"]:
+            return
+        if current is None:
+            views.replace_one({"_id": stream_id}, doc, upsert=True)
+        else:
+            views.replace_one({"_id": stream_id, "version": current["version"]}, doc)
+        self.after_write(db, stream_id, doc)
+
+
+class Projector:
+    def __init__(
+        self, store: EventStore, views: Sequence[StreamView], db: Database | None = None
+    ) -> None:
+        self.store = store
+        self.views = list(views)
+        self.db = db if db is not None else store.db
+        self._lock = threading.Lock()
+
+    @property
+    def _checkpoints(self):
+        return self.db["projection_checkpoints"]
+
+    def checkpoint(self) -> int:
+        doc = self._checkpoints.find_one({"_id": "views"})
+        return 0 if doc is None else int(doc["position"])
+
+    def catch_up(self, batch: int = 1000) -> int:
+        """Bring every view up to the store's head; return how many events were read."""
+        with self._lock:
+            seen = 0
+            position = self.checkpoint()
+            while True:
+                events = self.store.read_all(position, batch)
+                if not events:
+                    return seen
+                for stream_id in dict.fromkeys(e.stream_id for e in events):
+                    for view in self.views:
+                        if view.handles(stream_id):
+                            view.refresh(self.db, self.store, stream_id)
+                position = events[-1].position
+                self._checkpoints.update_one(
+                    {"_id": "views"}, {"$set": {"position": position}}, upsert=True
+                )
+                seen += len(events)
+
+    def rebuild(self) -> int:
+        """Drop every view and fold all streams again from the first event."""
+        with self._lock:
+            for view in self.views:
+                self.db[view.collection].drop()
+                for extra in getattr(view, "extra_collections", ()):
+                    self.db[extra].drop()
+            self._checkpoints.delete_one({"_id": "views"})
+        return self.catch_up()

@@ -1,0 +1,170 @@
+"""nameko wiring for event sourcing: the store, its relay, its views and the inbox.
+
+Clients are built in `setup()`, never at import. Worker code gets small objects with
+domain-shaped methods (`execute`, `load`, `views`), not raw pymongo.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from pymongo.database import Database
+
+from yinfa.config import load_settings
+from yinfa.errors import ConcurrencyError
+from yinfa.events.envelope import Metadata, NewEvent, RecordedEvent
+from yinfa.events.registry import SchemaRegistry
+from yinfa.logs import correlated
+from yinfa.messaging.dead_letters import DeadLetters
+from yinfa.messaging.inbox import Inbox
+from yinfa.messaging.relay import OutboxRelay
+from yinfa.projections import Projector, StreamView
+from yinfa.store.clients import client_for
+from yinfa.store.event_store import EventStore
+
+log = logging.getLogger(__name__)
+
+Fold = Callable[[list[RecordedEvent]], Any]
+Decide = Callable[[Any], list[NewEvent]]
+
+COMMAND_RETRIES = 5
+
+
+def service_database(container: Any) -> Database:
+    settings = load_settings()
+    config = container.config
+    uri = config.get("MONGO_URI") or settings.mongo_uri
+    if not uri:
+        raise RuntimeError("MONGO_URI is not set: run the service through `yinfa` or set it")
+    name = config.get("DB_NAME") or settings.database_name(container.service_name)
+    return client_for(uri)[name]
+
+
+def metadata_from(worker_ctx: Any) -> Metadata:
+    """Actor and correlation travel in nameko's context data (gateway → RPC → events)."""
+    data = worker_ctx.data or {}
+    causation = data.get("causation_id") or worker_ctx.call_id
+    correlation = data.get("correlation_id") or worker_ctx.call_id
+    return Metadata(
+        actor=data.get("actor") or "system",
+        correlation_id=str(correlation),
+        causation_id=str(causation) if causation else None,
+    )
+
+
+class EventSourcedStreams:
+    """What a worker sees: load a stream, run a command on it, query the views."""
+
+    def __init__(self, provider: EventSourcing, metadata: Metadata) -> None:
+        self._provider = provider
+        self.store = provider.store
+        self.views: Database = provider.db
+        self.metadata = metadata
+
+    def load(self, stream_id: str, fold: Fold) -> tuple[Any, int]:
+        events = self.store.read_stream(stream_id)
+        return fold(events), (events[-1].version if events else 0)
+
+    def execute(self, stream_id: str, fold: Fold, decide: Decide) -> list[RecordedEvent]:
+        """Fold the stream, decide, append at the version seen; on a conflict, again."""
+        for attempt in range(COMMAND_RETRIES):
+            state, version = self.load(stream_id, fold)
+            new_events = decide(state)
+            if not new_events:
+                return []
+            try:
+                with correlated(self.metadata.correlation_id):
+                    recorded = self.store.append(stream_id, new_events, version, self.metadata)
+            except ConcurrencyError:
+                if attempt == COMMAND_RETRIES - 1:
+                    raise
+                continue
+            self._provider.after_append()
+            return recorded
+        return []
+
+
+class EventSourcing(DependencyProvider):
+    def __init__(
+        self,
+        registry: SchemaRegistry,
+        views: Sequence[StreamView] = (),
+        relay: bool = True,
+    ) -> None:
+        self.registry = registry
+        self.view_types = list(views)
+        self.relay_enabled = relay
+
+    def setup(self) -> None:
+        settings = load_settings()
+        self.db = service_database(self.container)
+        self.store = EventStore(self.db, self.registry)
+        self.store.ensure_indexes()
+        self.projector = Projector(self.store, self.view_types)
+        self.relay = OutboxRelay(
+            self.store,
+            self.container.config["AMQP_URI"],
+            self.container.service_name,
+            batch_size=settings.relay_batch_size,
+        )
+        self.idle_seconds = settings.relay_idle_seconds
+        self._wake = threading.Event()
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self.container.spawn_managed_thread(self._background, identifier="outbox-relay")
+
+    def stop(self) -> None:
+        self._running = False
+        self._wake.set()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def after_append(self) -> None:
+        self.projector.catch_up()
+        self._wake.set()
+
+    def _background(self) -> None:
+        """Publish new events and keep views current (other instances write too)."""
+        while self._running:
+            try:
+                self.projector.catch_up()
+                published = self.relay.run_once() if self.relay_enabled else 0
+            except Exception:
+                log.exception("relay step failed; retrying")
+                published = 0
+                self._wake.wait(1.0)
+            if not published:
+                self._wake.wait(self.idle_seconds)
+                self._wake.clear()
+        self.relay.reset_connection()
+        self.relay.release_lease()
+
+    def get_dependency(self, worker_ctx: Any) -> EventSourcedStreams:
+        return EventSourcedStreams(self, metadata_from(worker_ctx))
+
+
+class InboxProvider(DependencyProvider):
+    """Idempotent, ordered consumption of other services' events (see yinfa.messaging.inbox)."""
+
+    def setup(self) -> None:
+        settings = load_settings()
+        self.dead_letters = DeadLetters(self.container.config["AMQP_URI"])
+        self.inbox = Inbox(
+            service_database(self.container),
+            self.container.service_name,
+            self.dead_letters,
+            lease_seconds=settings.consumer_lease_seconds,
+        )
+        self.inbox.ensure_indexes()
+
+    def stop(self) -> None:
+        self.dead_letters.close()
+
+    def get_dependency(self, worker_ctx: Any) -> Inbox:
+        return self.inbox
