@@ -1,0 +1,31 @@
+"""Fixtures for running services against the real broker (a vhost per test) and store."""
+from __future__ import annotations
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+
+
+@pytest.fixture
+def service_config(rabbit_config, mongo_uri, mongo_db):
+    """nameko config for one test: its own RabbitMQ vhost and its own database."""
+    return {
+        **rabbit_config,
+        "MONGO_URI": mongo_uri,
+        "DB_NAME": mongo_db.name,
+        "serializer": "json",
+    }
+
+
+@pytest.fixture
+def rpc_proxy(service_config):
+    """Open RPC proxies to running services; closed at the end of the test."""
+    opened = []
+
+    def make(service_name: str, context_data: dict | None = None):
+        proxy = ServiceRpcProxy(service_name, service_config, context_data=context_data)
+        opened.append(proxy)
+        return proxy.start()
+
+    yield make
+    for proxy in opened:
+        proxy.stop()
