@@ -95,7 +95,7 @@ def test_hours_earn_a_star_once_verified(volunteers):
     for n in range(5):
         volunteers.record_hours({
             "volunteer_id": vid, "entry_id": f"00000000-0000-4000-8000-00000000000{n}",
-            "hours": 20, "served_on": "2026-10-0%d" % (n + 1), "source": "bureau",
+            "hours": 20, "served_on": f"2026-10-0{n + 1}", "source": "bureau",
         })
 
     shown = volunteers.get_volunteer(vid)
