@@ -63,6 +63,17 @@ def on_volunteer(streams: EventSourcedStreams, action: str, payload: Mapping[str
     return len(recorded)
 
 
+def record_hours_batch(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
+    command = schemas.load_command(schemas.RecordHoursBatch, payload)
+    catalog = load_volunteer_catalog()
+    recorded = streams.execute(
+        volunteer_stream(command["volunteer_id"]),
+        fold_volunteer,
+        lambda state: volunteer.record_hours_batch(state, command["entries"], catalog),
+    )
+    return len(recorded)
+
+
 def record_served_hours(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
     """Hours fed by another service's event: an entry already on the ledger is a repeat."""
     try:

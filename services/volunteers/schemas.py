@@ -223,7 +223,9 @@ class UpdateProfile(VolunteerCommand):
             raise ValidationError("Give at least one field to update.")
 
 
-class RecordHours(VolunteerCommand):
+class LedgerEntry(Command):
+    """One ledger entry; RecordHours names the volunteer, RecordHoursBatch holds many."""
+
     entry_id = IdString(required=True)
     hours = Hours(required=True, validate=[validate.Range(min=0, min_inclusive=False),
                                            _within_max_hours])
@@ -235,6 +237,15 @@ class RecordHours(VolunteerCommand):
     def _activity_hours_name_the_activity(self, data: dict, **kwargs: Any) -> None:
         if data["source"] == "activity" and not data.get("activity_id"):
             raise ValidationError("Required when source is 'activity'.", "activity_id")
+
+
+class RecordHours(LedgerEntry, VolunteerCommand):
+    pass
+
+
+class RecordHoursBatch(VolunteerCommand):
+    entries = fields.List(fields.Nested(LedgerEntry), required=True,
+                          validate=validate.Length(min=1, max=500))
 
 
 class CorrectHours(VolunteerCommand):

@@ -61,6 +61,12 @@ class VolunteersService:
         return self._volunteer_command("record_hours", payload)
 
     @rpc
+    def record_hours_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Many ledger entries for one volunteer in one command: all are recorded or none."""
+        handlers.record_hours_batch(self.streams, payload)
+        return queries.get_volunteer(self.streams.views, str(payload["volunteer_id"]))
+
+    @rpc
     def correct_hours(self, payload: dict[str, Any]) -> dict[str, Any]:
         return self._volunteer_command("correct_hours", payload)
 

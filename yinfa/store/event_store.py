@@ -24,7 +24,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import pymongo
@@ -111,7 +111,7 @@ class EventStore:
             "event_id": event.event_id,
             "type": event.type,
             "schema_version": event.schema_version,
-            "occurred_at": event.occurred_at,
+            "occurred_at": _as_stored(event.occurred_at),
             "data": data,
         }
 
@@ -144,7 +144,7 @@ class EventStore:
             "first_event_id": events[0]["event_id"],
             "event_ids": [event["event_id"] for event in events],
             "events": events,
-            "recorded_at": utc_now(),
+            "recorded_at": _as_stored(utc_now()),
             "correlation_id": metadata.correlation_id,
             "causation_id": metadata.causation_id,
             "actor": metadata.actor,
@@ -284,19 +284,35 @@ class EventStore:
 
 
 def _aware(moment: Any) -> Any:
-    """pymongo returns naive UTC datetimes unless the client is tz_aware."""
-    if getattr(moment, "tzinfo", 1) is None:
+    """In UTC. pymongo returns naive UTC datetimes unless the client is tz_aware."""
+    if not isinstance(moment, datetime):
+        return moment
+    if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment
+    return moment.astimezone(UTC)
+
+
+def _as_stored(moment: datetime) -> datetime:
+    """What BSON keeps: UTC to the millisecond. Storing exactly that makes `append`
+    answer what every later read (and an idempotent retry) answers."""
+    moment = _aware(moment)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _refused_index(error: DuplicateKeyError) -> str:
-    """Which unique index a duplicate-key error names, on MongoDB and on nx-27017."""
+    """Which unique index a duplicate-key error names, on MongoDB and on nx-27017.
+
+    MongoDB names the index's fields in keyPattern; nx-27017 only names the index in
+    its message ("UNIQUE constraint failed: index 'idx_commits_position'"). Never search
+    the whole message: MongoDB's quotes the duplicate values, stream ids included.
+    """
     details = error.details or {}
-    key_pattern = details.get("keyPattern") or {}
-    message = str(details.get("errmsg", error))
-    if "position" in key_pattern or re.search(r"\bposition\b|_position'", message):
-        return "position"
-    if "first_event_id" in key_pattern or "first_event_id" in message:
+    fields = details.get("keyPattern")
+    if not fields:
+        named = re.search(r"index:? '?([\w.$-]+)", str(details.get("errmsg", error)))
+        fields = named.group(1) if named else ""
+    if "first_event_id" in fields:
         return "event_ids"
+    if "position" in fields:
+        return "position"
     return "stream_version"

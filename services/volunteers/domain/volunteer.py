@@ -184,6 +184,17 @@ def record_hours(state: Volunteer | None, command: Mapping[str, Any],
     return _with_star_change(current, [recorded], catalog)
 
 
+def record_hours_batch(state: Volunteer | None, commands: Iterable[Mapping[str, Any]],
+                       catalog: VolunteerCatalog) -> list[NewEvent]:
+    """Several ledger entries in one command (a bureau's monthly sheet): all or none."""
+    decided: list[NewEvent] = []
+    for command in commands:
+        new = record_hours(state, command, catalog)
+        state = replay(new, state)
+        decided.extend(new)
+    return decided
+
+
 def correct_hours(state: Volunteer | None, command: Mapping[str, Any],
                   catalog: VolunteerCatalog) -> list[NewEvent]:
     current = _existing(state, "correct hours of")

@@ -1,0 +1,47 @@
+"""The `yinfa` command: run services, run the demo, check the infrastructure."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.group()
+def main() -> None:
+    """yinfa (银发): silver-volunteer platform for veteran-cadre bureaus."""
+
+
+@main.command()
+@click.argument("services", nargs=-1, required=True)
+def run(services: tuple[str, ...]) -> None:
+    """Run the named services (e.g. `yinfa run volunteers`) until SIGTERM or Ctrl-C."""
+    import eventlet
+
+    eventlet.monkey_patch()
+    from yinfa.runner import run_services
+
+    run_services(services)
+
+
+@main.command()
+@click.option("--volunteers", "volunteer_count", default=300, show_default=True,
+              help="How many demo volunteers to register.")
+@click.option("--once", is_flag=True, help="Stop everything after showing the results.")
+@click.option("--seed", default=2026, show_default=True, help="Seed of the demo data.")
+def demo(volunteer_count: int, once: bool, seed: int) -> None:
+    """Start the infrastructure and services, load demo data, show the results."""
+    from yinfa.demo.session import run_demo
+
+    sys.exit(run_demo(volunteer_count=volunteer_count, once=once, seed=seed))
+
+
+@main.command()
+def check() -> None:
+    """Make sure RabbitMQ (with its management plugin) is reachable."""
+    from yinfa.infra.check import main as check_main
+
+    sys.exit(check_main([]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Load demo data through the services' own RPC commands, many calls in flight."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from yinfa.demo.people import DemoVolunteer
+
+WINDOW = 32  # calls in flight: enough to keep every service worker busy
+
+
+def pipelined(calls: Iterable[Callable[[], Any]]) -> list[Any]:
+    """Start calls (each returns a nameko async reply), keep WINDOW in flight, collect all."""
+    results, pending = [], []
+    for start in calls:
+        pending.append(start())
+        if len(pending) >= WINDOW:
+            results.append(pending.pop(0).result())
+    results.extend(reply.result() for reply in pending)
+    return results
+
+
+def load(rpc: Any, people: list[DemoVolunteer], teams: list[dict],
+         progress: Callable[[str], None]) -> None:
+    service = rpc.volunteers
+    shown = pipelined(lambda p=p: service.register_volunteer.call_async(p.registration)
+                      for p in people)
+    ids = [s["volunteer_id"] for s in shown]
+    progress(f"registered {len(ids)} volunteers")
+
+    pipelined(lambda t=t: service.create_team.call_async(t) for t in teams)
+    progress(f"created {len(teams)} teams")
+
+    chosen = [(vid, p) for vid, p in zip(ids, people, strict=True) if p.verify]
+    pipelined(lambda v=v, p=p: service.verify_volunteer.call_async(
+        {"volunteer_id": v, "county_code": p.registration["county_code"]}) for v, p in chosen)
+    progress(f"county bureaus verified {len(chosen)} volunteers")
+
+    by_county: dict[str, list[dict]] = {}
+    for team in teams:
+        by_county.setdefault(team["county_code"], []).append(team)
+    joins = [
+        {"team_id": by_county[p.registration["county_code"]][i % 2]["team_id"],
+         "volunteer_id": v}
+        for i, (v, p) in enumerate(chosen)
+    ]
+    pipelined(lambda j=j: service.join_team.call_async(j) for j in joins)
+    progress(f"{len(joins)} volunteers joined teams")
+
+    sheets = list(_hour_sheets(chosen))
+    pipelined(lambda s=s: service.record_hours_batch.call_async(s) for s in sheets)
+    entries = sum(len(s["entries"]) for s in sheets)
+    progress(f"recorded {entries} ledger entries of service hours ({len(sheets)} sheets)")
+
+    leaving = [(v, p) for v, p in zip(ids, people, strict=True) if p.withdraw]
+    pipelined(lambda v=v: service.withdraw_volunteer.call_async(
+        {"volunteer_id": v, "reason_code": "health", "note": "演示数据"}) for v, _ in leaving)
+    pausing = [(v, p) for v, p in zip(ids, people, strict=True) if p.suspend and not p.withdraw]
+    pipelined(lambda v=v: service.suspend_volunteer.call_async(
+        {"volunteer_id": v, "reason": "长期外出"}) for v, _ in pausing)
+    progress(f"{len(leaving)} withdrew, {len(pausing)} suspended")
+
+
+def _hour_sheets(chosen: list[tuple[str, DemoVolunteer]]) -> Iterable[dict]:
+    """Each volunteer's hours as one sheet per quarter, as a bureau would file them."""
+    first_day = date(2026, 1, 5)
+    for volunteer_id, person in chosen:
+        quarters: dict[int, list[dict]] = {}
+        for n, hours in enumerate(person.hours):
+            served_on = first_day + timedelta(days=(n * 3) % 300)
+            quarters.setdefault((served_on.month - 1) // 3, []).append({
+                "entry_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{volunteer_id}:{n}")),
+                "hours": hours,
+                "served_on": served_on.isoformat(),
+                "source": "bureau",
+            })
+        for entries in quarters.values():
+            yield {"volunteer_id": volunteer_id, "entries": entries}

@@ -1,0 +1,43 @@
+"""What the demo shows: volunteers per county, per 100 retired cadres, by star level."""
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+STATUS_LABELS = {"registered": "待核", "verified": "已核", "active": "在岗",
+                 "suspended": "暂停", "withdrawn": "退出"}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(text: Any, width: int, right: bool = False) -> str:
+    text = str(text)
+    pad = " " * max(0, width - _width(text))
+    return pad + text if right else text + pad
+
+
+def county_table(rows: list[dict[str, Any]]) -> str:
+    header = ["县（市、区）", "代码", "离退休干部", "志愿者", "每百人", "在岗", "待核",
+              "1★", "2★", "3★", "4★", "5★", "团队"]
+    widths = [20, 7, 10, 7, 7, 5, 5, 4, 4, 4, 4, 4, 5]
+    lines = ["  ".join(_cell(h, w) for h, w in zip(header, widths, strict=True))]
+    lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+    ordered = sorted(rows, key=lambda r: (-(r["per_100_retired"] or 0), r["county_code"]))
+    totals = {"volunteers": 0, "retired": 0}
+    for row in ordered:
+        stars = row["by_star_level"]
+        status = row["by_status"]
+        serving = status.get("active", 0) + status.get("verified", 0)
+        cells = [row["county_name"], row["county_code"], row["retired_cadres"], row["volunteers"],
+                 f"{row['per_100_retired']:.2f}", serving, status.get("registered", 0),
+                 *[stars.get(str(n), 0) for n in range(1, 6)], row["teams"]]
+        lines.append("  ".join(_cell(c, w, right=i > 1) for i, (c, w) in
+                               enumerate(zip(cells, widths, strict=True))))
+        totals["volunteers"] += row["volunteers"]
+        totals["retired"] += row["retired_cadres"]
+    per100 = 100 * totals["volunteers"] / totals["retired"] if totals["retired"] else 0
+    lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+    lines.append(f"全市合计：志愿者 {totals['volunteers']} 人，每百名离退休干部 {per100:.2f} 人")
+    return "\n".join(lines)
