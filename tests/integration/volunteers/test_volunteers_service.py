@@ -1,12 +1,8 @@
 """The volunteers service over real RabbitMQ and the real store."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from services.volunteers.domain.id_number import make_id_number
-from services.volunteers.service import VolunteersService
 from yinfa.errors import AlreadyExists, DomainRuleViolated, ValidationFailed
 from yinfa.projections import Projector
 from yinfa.store.event_store import EventStore
@@ -14,31 +10,7 @@ from yinfa.store.event_store import EventStore
 TINGHU = "320902"
 
 
-def registration(seq: int = 1, county: str = TINGHU, **overrides):
-    payload = {
-        "name": "王建国",
-        "gender": "男",
-        "birth_year": 1956,
-        "id_number": make_id_number(county, date(1956, 3, 8), seq * 2 + 1),
-        "phone": "13812345678",
-        "county_code": county,
-        "former_employer": "盐城市农业农村局",
-        "retirement_status": "退休",
-        "party_member": True,
-        "skills": ["agriculture"],
-    }
-    payload.update(overrides)
-    return payload
-
-
-@pytest.fixture
-def volunteers(container_factory, service_config, rpc_proxy):
-    container = container_factory(VolunteersService, service_config)
-    container.start()
-    return rpc_proxy("volunteers", context_data={"actor": "county:320902"})
-
-
-def test_a_registered_volunteer_is_shown_with_masked_personal_data(volunteers):
+def test_a_registered_volunteer_is_shown_with_masked_personal_data(volunteers, registration):
     shown = volunteers.register_volunteer(registration())
 
     assert shown["status"] == "registered"
@@ -47,7 +19,7 @@ def test_a_registered_volunteer_is_shown_with_masked_personal_data(volunteers):
     assert "id_number" not in shown and "phone" not in shown
 
 
-def test_revealing_personal_data_gives_the_full_id_number(volunteers):
+def test_revealing_personal_data_gives_the_full_id_number(volunteers, registration):
     payload = registration()
     shown = volunteers.register_volunteer(payload)
 
@@ -59,7 +31,7 @@ def test_revealing_personal_data_gives_the_full_id_number(volunteers):
 
 def test_registering_the_same_id_number_twice_is_refused_and_stores_nothing(
     volunteers, mongo_db
-):
+, registration):
     volunteers.register_volunteer(registration())
     before = mongo_db["commits"].count_documents({})
 
@@ -70,7 +42,7 @@ def test_registering_the_same_id_number_twice_is_refused_and_stores_nothing(
     assert mongo_db["commits"].count_documents({}) == before
 
 
-def test_an_invalid_id_number_is_refused_naming_the_field(volunteers, mongo_db):
+def test_an_invalid_id_number_is_refused_naming_the_field(volunteers, mongo_db, registration):
     bad = registration()
     bad["id_number"] = bad["id_number"][:-1] + ("0" if bad["id_number"][-1] != "0" else "1")
 
@@ -81,7 +53,7 @@ def test_an_invalid_id_number_is_refused_naming_the_field(volunteers, mongo_db):
     assert mongo_db["commits"].count_documents({}) == 0
 
 
-def test_verifying_a_withdrawn_volunteer_is_refused(volunteers):
+def test_verifying_a_withdrawn_volunteer_is_refused(volunteers, registration):
     vid = volunteers.register_volunteer(registration())["volunteer_id"]
     volunteers.withdraw_volunteer({"volunteer_id": vid, "reason_code": "deceased"})
 
@@ -89,7 +61,7 @@ def test_verifying_a_withdrawn_volunteer_is_refused(volunteers):
         volunteers.verify_volunteer({"volunteer_id": vid, "county_code": TINGHU})
 
 
-def test_hours_earn_a_star_once_verified(volunteers):
+def test_hours_earn_a_star_once_verified(volunteers, registration):
     vid = volunteers.register_volunteer(registration())["volunteer_id"]
     volunteers.verify_volunteer({"volunteer_id": vid, "county_code": TINGHU})
     for n in range(5):
@@ -104,7 +76,7 @@ def test_hours_earn_a_star_once_verified(volunteers):
     assert shown["verified_hours"] == "100.0" or float(shown["verified_hours"]) == 100
 
 
-def test_joining_a_team_twice_is_refused(volunteers):
+def test_joining_a_team_twice_is_refused(volunteers, registration):
     vid = volunteers.register_volunteer(registration())["volunteer_id"]
     team = volunteers.create_team({"name": "亭湖理论宣讲团", "category": "theory_outreach",
                                    "county_code": TINGHU})
@@ -116,7 +88,7 @@ def test_joining_a_team_twice_is_refused(volunteers):
     assert volunteers.get_volunteer(vid)["teams"] == [team["team_id"]]
 
 
-def test_views_equal_a_rebuild_from_events(volunteers, mongo_client, mongo_db):
+def test_views_equal_a_rebuild_from_events(volunteers, mongo_client, mongo_db, registration):
     ids = [volunteers.register_volunteer(registration(seq=n))["volunteer_id"] for n in range(4)]
     volunteers.verify_volunteer({"volunteer_id": ids[0], "county_code": TINGHU})
     volunteers.suspend_volunteer({"volunteer_id": ids[1], "reason": "长期外出"})

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.volunteers.domain.id_number import make_id_number
+from services.volunteers.service import VolunteersService
+
+TINGHU = "320902"
+
+
+@pytest.fixture
+def registration():
+    """A valid registration of a retired cadre of 亭湖区; `seq` makes a different person."""
+
+    def make(seq: int = 1, county: str = TINGHU, **overrides):
+        payload = {
+            "name": "王建国",
+            "gender": "男",
+            "birth_year": 1956,
+            "id_number": make_id_number(county, date(1956, 3, 8), seq * 2 + 1),
+            "phone": "13812345678",
+            "county_code": county,
+            "former_employer": "盐城市农业农村局",
+            "retirement_status": "退休",
+            "party_member": True,
+            "skills": ["agriculture"],
+        }
+        payload.update(overrides)
+        return payload
+
+    return make
+
+
+@pytest.fixture
+def volunteers(container_factory, service_config, rpc_proxy):
+    """A running volunteers service and an RPC proxy to it, acting as 亭湖区's bureau."""
+    container_factory(VolunteersService, service_config).start()
+    return rpc_proxy("volunteers", context_data={"actor": "county:320902"})
