@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lint, then the whole test suite under `nameko test` (eventlet-patched pytest).
+# Lint (ruff, mypy), then the whole test suite under `nameko test` (eventlet-patched pytest).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k store -x`.
 # The exit code is pytest's (5 = no tests collected), or ruff's if only lint failed.
 set -euo pipefail
@@ -12,6 +12,7 @@ eval "$exports"
 
 lint=0
 .venv/bin/ruff check . || lint=$?
+.venv/bin/mypy || lint=$?
 
 # Run all of tests/ unless the arguments already name test paths (file, dir or node id).
 targets=(tests)
@@ -24,7 +25,7 @@ tests=0
     -q "$@" || tests=$?
 
 if [ "$lint" != 0 ] && { [ "$tests" = 0 ] || [ "$tests" = 5 ]; }; then
-    echo "test.sh: ruff check failed" >&2
+    echo "test.sh: lint (ruff or mypy) failed" >&2
     exit "$lint"
 fi
 exit "$tests"

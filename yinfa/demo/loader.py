@@ -11,11 +11,12 @@ from yinfa.demo.people import DemoVolunteer
 WINDOW = 32  # calls in flight: enough to keep every service worker busy
 
 
-def pipelined(calls: Iterable[Callable[[], Any]]) -> list[Any]:
-    """Start calls (each returns a nameko async reply), keep WINDOW in flight, collect all."""
-    results, pending = [], []
-    for start in calls:
-        pending.append(start())
+def pipelined(method: Any, payloads: Iterable[dict]) -> list[Any]:
+    """Call an RPC method once per payload, WINDOW calls in flight; results in order."""
+    results: list[Any] = []
+    pending: list[Any] = []
+    for payload in payloads:
+        pending.append(method.call_async(payload))
         if len(pending) >= WINDOW:
             results.append(pending.pop(0).result())
     results.extend(reply.result() for reply in pending)
@@ -25,17 +26,16 @@ def pipelined(calls: Iterable[Callable[[], Any]]) -> list[Any]:
 def load(rpc: Any, people: list[DemoVolunteer], teams: list[dict],
          progress: Callable[[str], None]) -> None:
     service = rpc.volunteers
-    shown = pipelined(lambda p=p: service.register_volunteer.call_async(p.registration)
-                      for p in people)
+    shown = pipelined(service.register_volunteer, (p.registration for p in people))
     ids = [s["volunteer_id"] for s in shown]
     progress(f"registered {len(ids)} volunteers")
 
-    pipelined(lambda t=t: service.create_team.call_async(t) for t in teams)
+    pipelined(service.create_team, teams)
     progress(f"created {len(teams)} teams")
 
     chosen = [(vid, p) for vid, p in zip(ids, people, strict=True) if p.verify]
-    pipelined(lambda v=v, p=p: service.verify_volunteer.call_async(
-        {"volunteer_id": v, "county_code": p.registration["county_code"]}) for v, p in chosen)
+    pipelined(service.verify_volunteer, (
+        {"volunteer_id": v, "county_code": p.registration["county_code"]} for v, p in chosen))
     progress(f"county bureaus verified {len(chosen)} volunteers")
 
     by_county: dict[str, list[dict]] = {}
@@ -46,20 +46,20 @@ def load(rpc: Any, people: list[DemoVolunteer], teams: list[dict],
          "volunteer_id": v}
         for i, (v, p) in enumerate(chosen)
     ]
-    pipelined(lambda j=j: service.join_team.call_async(j) for j in joins)
+    pipelined(service.join_team, joins)
     progress(f"{len(joins)} volunteers joined teams")
 
     sheets = list(_hour_sheets(chosen))
-    pipelined(lambda s=s: service.record_hours_batch.call_async(s) for s in sheets)
+    pipelined(service.record_hours_batch, sheets)
     entries = sum(len(s["entries"]) for s in sheets)
     progress(f"recorded {entries} ledger entries of service hours ({len(sheets)} sheets)")
 
     leaving = [(v, p) for v, p in zip(ids, people, strict=True) if p.withdraw]
-    pipelined(lambda v=v: service.withdraw_volunteer.call_async(
-        {"volunteer_id": v, "reason_code": "health", "note": "演示数据"}) for v, _ in leaving)
+    pipelined(service.withdraw_volunteer, (
+        {"volunteer_id": v, "reason_code": "health", "note": "演示数据"} for v, _ in leaving))
     pausing = [(v, p) for v, p in zip(ids, people, strict=True) if p.suspend and not p.withdraw]
-    pipelined(lambda v=v: service.suspend_volunteer.call_async(
-        {"volunteer_id": v, "reason": "长期外出"}) for v, _ in pausing)
+    pipelined(service.suspend_volunteer, (
+        {"volunteer_id": v, "reason": "长期外出"} for v, _ in pausing))
     progress(f"{len(leaving)} withdrew, {len(pausing)} suspended")
 
 
