@@ -1,0 +1,70 @@
+"""The main job end to end: `yinfa demo` starts everything, loads data, shows, stops."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+YINFA = [sys.executable, "-m", "yinfa.cli"]
+
+
+def demo_env(tmp_path: Path, amqp_uri: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
+    env.update({"AMQP_URI": amqp_uri, "YINFA_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+def children_of(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in found.stdout.split()]
+
+
+def test_the_demo_shows_volunteers_per_county_and_stops_everything(tmp_path, rabbit_config):
+    done = subprocess.run(
+        [*YINFA, "demo", "--once", "--volunteers", "40"],
+        env=demo_env(tmp_path, rabbit_config["AMQP_URI"]),
+        capture_output=True, text=True, timeout=300,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "registered 40 volunteers" in done.stdout
+    assert "亭湖区" in done.stdout and "盐南高新区" in done.stdout
+    assert "全市合计：志愿者 40 人" in done.stdout
+    assert "all services and the store are stopped" in done.stdout
+
+
+def test_ctrl_c_stops_the_services_and_the_store(tmp_path, rabbit_config):
+    demo = subprocess.Popen(
+        [*YINFA, "demo", "--volunteers", "10"],
+        env=demo_env(tmp_path, rabbit_config["AMQP_URI"]),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        seen = []
+        while time.monotonic() < deadline:
+            line = demo.stdout.readline()
+            seen.append(line)
+            if "press Ctrl-C" in line or demo.poll() is not None:
+                break
+        assert any("press Ctrl-C" in line for line in seen), "".join(seen)[-3000:]
+        started = children_of(demo.pid)
+        assert started, "the demo should run the store and services as children"
+
+        demo.send_signal(signal.SIGINT)
+        rest = demo.communicate(timeout=60)[0]
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+
+    assert demo.returncode == 0, rest[-3000:]
+    assert "stopped" in rest
+    time.sleep(0.5)
+    assert not [pid for pid in started if Path(f"/proc/{pid}").exists()]
