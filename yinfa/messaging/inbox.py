@@ -67,7 +67,9 @@ class Inbox:
         try:
             event = RecordedEvent.from_message(payload)
         except (ValidationError, TypeError) as error:
-            self.dead_letters.send(dict(payload), f"invalid envelope: {error}", self.consumer)
+            # any JSON value can arrive, not only objects: set it aside as it came
+            original = dict(payload) if isinstance(payload, Mapping) else payload
+            self.dead_letters.send(original, f"invalid envelope: {error}", self.consumer)
             return DEAD_LETTERED
         try:
             outcome = self._in_order(event, apply)

@@ -1,0 +1,367 @@
+"""The inbox: idempotent, ordered consumption, with dead letters that never block the queue.
+
+A consumer service runs in nameko against a per-test vhost; the events it consumes are
+stored by a real event store of a "source" service and published by its outbox relay
+(or, to misbehave on purpose, published raw with kombu on `source.events`).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+
+import kombu
+import pytest
+from nameko.events import event_handler
+from nameko.testing.services import entrypoint_waiter
+from pymongo.errors import AutoReconnect
+
+from yinfa.events.envelope import NewEvent, RecordedEvent
+from yinfa.messaging.dead_letters import DeadLetters, dead_letter_queue
+from yinfa.messaging.inbox import (
+    APPLIED,
+    DEAD_LETTERED,
+    DUPLICATE,
+    PARKED,
+    Inbox,
+    RetryLater,
+)
+from yinfa.messaging.relay import OutboxRelay
+from yinfa.service.dependencies import InboxProvider
+from yinfa.store.event_store import EventStore
+
+pytestmark = pytest.mark.integration
+
+CONSUMER = "things"
+WAIT = 10.0
+
+SEQUENCE = itertools.count()  # the order in which applies happened, in this process
+FAULTS = {"reconnects_left": 0}  # the test arms a store outage; apply consumes it
+
+
+def apply_into(db) -> Callable[[RecordedEvent], None]:
+    def apply(event: RecordedEvent) -> None:
+        if "poison" in event.data:
+            raise ValueError(f"cannot apply {event.data['poison']}")
+        if event.data.get("flaky") and FAULTS["reconnects_left"] > 0:
+            FAULTS["reconnects_left"] -= 1
+            raise AutoReconnect("the store went away")
+        db["things"].insert_one({
+            "event_id": event.event_id,
+            "stream_id": event.stream_id,
+            "version": event.version,
+            "seq": next(SEQUENCE),
+        })
+
+    return apply
+
+
+class ThingsService:
+    name = CONSUMER
+    inbox = InboxProvider()
+
+    @event_handler("source", "Thing", requeue_on_error=True)
+    def on_thing(self, payload):
+        return self.inbox.handle(payload, apply_into(self.inbox.db))
+
+
+# ---- fixtures -------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_store_outage():
+    FAULTS["reconnects_left"] = 0
+    yield
+    FAULTS["reconnects_left"] = 0
+
+
+@pytest.fixture
+def amqp_uri(rabbit_config):
+    return rabbit_config["AMQP_URI"]
+
+
+@pytest.fixture
+def source_store(mongo_client, mongo_db):
+    """The source service's store, in its own database."""
+    db = mongo_client[f"{mongo_db.name}_src"]
+    store = EventStore(db)
+    store.ensure_indexes()
+    yield store
+    mongo_client.drop_database(db.name)
+
+
+@pytest.fixture
+def emit(source_store, amqp_uri):
+    """Append events to a source stream and publish them through the outbox relay."""
+    relay = OutboxRelay(source_store, amqp_uri, "source")
+
+    def emit(stream_id: str, *datas: dict) -> list[RecordedEvent]:
+        recorded = source_store.append(stream_id, [NewEvent("Thing", data) for data in datas])
+        relay.publish_pending()
+        return recorded
+
+    yield emit
+    relay.reset_connection()
+
+
+@pytest.fixture
+def broker(amqp_uri):
+    connection = kombu.Connection(amqp_uri)
+    yield connection
+    connection.release()
+
+
+@pytest.fixture
+def publish_raw(broker):
+    """Publish a body as it is on `source.events`, bypassing the relay."""
+    producer = kombu.Producer(broker.default_channel)
+    exchange = kombu.Exchange("source.events", type="topic", durable=True)
+
+    def publish(body) -> None:
+        producer.publish(
+            json.dumps(body), exchange=exchange, routing_key="Thing",
+            content_type="application/json", content_encoding="utf-8",
+            declare=[exchange],
+        )
+
+    return publish
+
+
+@pytest.fixture
+def dead_lettered(broker):
+    """Take the messages in the consumer's dead-letter queue (waits for `expected`)."""
+    queue = dead_letter_queue(CONSUMER)(broker.default_channel)
+    queue.declare()
+
+    def take(expected: int, timeout: float = WAIT) -> list[kombu.Message]:
+        messages: list[kombu.Message] = []
+        deadline = time.monotonic() + timeout
+        while len(messages) < expected and time.monotonic() < deadline:
+            message = queue.get(no_ack=True)
+            if message is None:
+                time.sleep(0.02)
+            else:
+                messages.append(message)
+        return messages
+
+    return take
+
+
+@pytest.fixture
+def consumer(container_factory, service_config):
+    container = container_factory(ThingsService, service_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def make_inbox(mongo_db, amqp_uri):
+    """Inboxes of the consumer on its database: one per worker or instance."""
+    dead_letters = DeadLetters(amqp_uri)
+
+    def make(lease_seconds: float = 30.0) -> Inbox:
+        inbox = Inbox(mongo_db, CONSUMER, dead_letters, lease_seconds)
+        inbox.ensure_indexes()
+        return inbox
+
+    yield make
+    dead_letters.close()
+
+
+def eventually(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def applied(db, **query) -> list[dict]:
+    return list(db["things"].find(query).sort("seq", 1))
+
+
+def outcome_is(expected: str):
+    return lambda worker_ctx, result, exc_info: result == expected
+
+
+# ---- through nameko ---------------------------------------------------------------------
+
+
+def test_an_event_published_by_the_source_relay_is_applied(consumer, emit, mongo_db):
+    with entrypoint_waiter(consumer, "on_thing", callback=outcome_is(APPLIED), timeout=WAIT):
+        [event] = emit("thing-1", {"colour": "red"})
+
+    assert [d["event_id"] for d in applied(mongo_db)] == [event.event_id]
+
+
+def test_a_redelivered_event_is_applied_once(consumer, emit, source_store, amqp_uri, mongo_db):
+    with entrypoint_waiter(consumer, "on_thing", callback=outcome_is(APPLIED), timeout=WAIT):
+        [event] = emit("thing-1", {"colour": "red"})
+    source_store.db["relay_checkpoints"].delete_many({})  # as if the relay crashed unmarked
+
+    with entrypoint_waiter(consumer, "on_thing", callback=outcome_is(DUPLICATE), timeout=WAIT):
+        assert OutboxRelay(source_store, amqp_uri, "source").publish_pending() == 1
+
+    assert [d["event_id"] for d in applied(mongo_db)] == [event.event_id]
+
+
+def test_events_of_a_stream_arriving_out_of_order_are_applied_in_version_order(
+    consumer, source_store, publish_raw, mongo_db
+):
+    first, second = source_store.append("thing-1", [NewEvent("Thing", {}), NewEvent("Thing", {})])
+
+    with entrypoint_waiter(consumer, "on_thing", callback=outcome_is(PARKED), timeout=WAIT):
+        publish_raw(second.to_message())
+    with entrypoint_waiter(consumer, "on_thing", callback=outcome_is(APPLIED), timeout=WAIT):
+        publish_raw(first.to_message())
+
+    assert [d["version"] for d in applied(mongo_db)] == [1, 2]
+    assert mongo_db["inbox_parked"].count_documents({}) == 0
+
+
+def test_an_invalid_envelope_is_dead_lettered_with_the_reason_and_the_queue_keeps_flowing(
+    consumer, publish_raw, emit, dead_lettered, mongo_db
+):
+    publish_raw({"type": "Thing", "stream_id": "thing-1", "data": {}})
+    [event] = emit("thing-2", {"colour": "blue"})
+
+    assert eventually(lambda: applied(mongo_db))
+    [letter] = dead_lettered(1)
+    assert letter.headers["x-reason"].startswith("invalid envelope")
+    assert "event_id" in letter.headers["x-reason"]
+    assert json.loads(letter.body) == {"type": "Thing", "stream_id": "thing-1", "data": {}}
+    assert [d["event_id"] for d in applied(mongo_db)] == [event.event_id]
+
+
+@pytest.mark.parametrize("body", [["not", "an", "object"], "just a string", 42, None])
+def test_a_message_that_is_not_an_object_is_dead_lettered_and_the_queue_keeps_flowing(
+    consumer, publish_raw, emit, dead_lettered, mongo_db, body
+):
+    publish_raw(body)
+    emit("thing-2", {"colour": "blue"})
+
+    assert eventually(lambda: applied(mongo_db))
+    [letter] = dead_lettered(1)
+    assert letter.headers["x-reason"].startswith("invalid envelope")
+    assert json.loads(letter.body) == body
+
+
+def test_an_event_whose_apply_fails_is_dead_lettered_and_its_stream_moves_on(
+    consumer, emit, dead_lettered, mongo_db
+):
+    poison, healthy = emit("thing-1", {"poison": "a broken rule"}, {"colour": "green"})
+
+    assert eventually(lambda: applied(mongo_db))
+    [letter] = dead_lettered(1)
+    assert "ValueError" in letter.headers["x-reason"]
+    assert "a broken rule" in letter.headers["x-reason"]
+    assert letter.headers["x-consumer"] == CONSUMER
+    assert json.loads(letter.body)["event_id"] == poison.event_id
+    assert [d["event_id"] for d in applied(mongo_db)] == [healthy.event_id]
+
+
+def test_an_infrastructure_error_requeues_the_event_and_it_is_applied_later_once(
+    consumer, emit, dead_lettered, mongo_db
+):
+    FAULTS["reconnects_left"] = 1
+
+    with entrypoint_waiter(consumer, "on_thing", callback=outcome_is(APPLIED), timeout=WAIT):
+        [event] = emit("thing-1", {"flaky": True})
+
+    assert FAULTS["reconnects_left"] == 0
+    assert [d["event_id"] for d in applied(mongo_db)] == [event.event_id]
+    assert mongo_db["inbox_claims"].find_one({"_id": event.event_id})["state"] == "done"
+    assert dead_lettered(0, timeout=0.2) == []
+
+
+# ---- the inbox on its own ---------------------------------------------------------------
+
+
+def messages_of(source_store, stream_id: str, count: int) -> list[dict]:
+    recorded = source_store.append(stream_id, [NewEvent("Thing", {"n": n}) for n in range(count)])
+    return [event.to_message() for event in recorded]
+
+
+def test_an_early_version_is_parked_and_applied_when_the_gap_closes(
+    make_inbox, source_store, mongo_db
+):
+    inbox, apply = make_inbox(), apply_into(mongo_db)
+    v1, v2, v3 = messages_of(source_store, "thing-1", 3)
+
+    assert inbox.handle(v3, apply) == PARKED
+    assert inbox.handle(v2, apply) == PARKED
+    assert inbox.handle(v3, apply) == PARKED  # a redelivery is parked once
+    assert inbox.parked_count() == 2
+    assert applied(mongo_db) == []
+
+    assert inbox.handle(v1, apply) == APPLIED
+
+    assert [d["version"] for d in applied(mongo_db)] == [1, 2, 3]
+    assert inbox.parked_count() == 0
+    assert inbox.applied_version("thing-1") == 3
+
+
+def test_sweep_applies_a_parked_event_whose_turn_came_while_its_drain_had_failed(
+    make_inbox, source_store, mongo_db
+):
+    inbox, apply = make_inbox(lease_seconds=0.3), apply_into(mongo_db)
+    v1, v2 = source_store.append(
+        "thing-1", [NewEvent("Thing", {}), NewEvent("Thing", {"flaky": 1})]
+    )
+    assert inbox.handle(v2.to_message(), apply) == PARKED
+    FAULTS["reconnects_left"] = 1
+
+    with pytest.raises(RetryLater):
+        inbox.handle(v1.to_message(), apply)  # v1 is applied, then the drain of v2 hits the outage
+    assert inbox.applied_version("thing-1") == 1
+    assert inbox.sweep(apply) == 0  # v2 is still claimed by the failed drain
+
+    time.sleep(0.35)
+
+    assert inbox.sweep(apply) == 1
+    assert [d["version"] for d in applied(mongo_db)] == [1, 2]
+    assert inbox.parked_count() == 0
+
+
+def test_concurrent_deliveries_of_one_event_apply_it_once(make_inbox, source_store, mongo_db):
+    [message] = messages_of(source_store, "thing-1", 1)
+    calls: list[str] = []
+
+    def slow_apply(event: RecordedEvent) -> None:
+        calls.append(event.event_id)
+        time.sleep(0.1)  # widen the window in which the others arrive
+        apply_into(mongo_db)(event)
+
+    outcomes: list[str] = []
+
+    def deliver() -> None:
+        try:
+            outcomes.append(make_inbox().handle(message, slow_apply))
+        except RetryLater:
+            outcomes.append("retry later")
+
+    workers = [threading.Thread(target=deliver) for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(WAIT)
+
+    assert Counter(outcomes)[APPLIED] == 1
+    assert set(outcomes) <= {APPLIED, DUPLICATE, "retry later"}
+    assert make_inbox().handle(message, slow_apply) == DUPLICATE
+    assert len(calls) == 1
+    assert len(applied(mongo_db)) == 1
+
+
+def test_an_invalid_envelope_is_dead_lettered_without_touching_the_streams(
+    make_inbox, dead_lettered, mongo_db
+):
+    outcome = make_inbox().handle({"event_id": "not-a-uuid"}, apply_into(mongo_db))
+
+    assert outcome == DEAD_LETTERED
+    assert "event_id" in dead_lettered(1)[0].headers["x-reason"]
+    assert mongo_db["inbox_streams"].count_documents({}) == 0
