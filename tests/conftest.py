@@ -1,0 +1,52 @@
+"""Shared fixtures: one document store per session, a fresh database per test."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from pymongo import MongoClient
+
+from yinfa.infra.embedded_store import ensure_store
+from yinfa.store.event_store import EventStore
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory):
+    """MONGO_URI if set, else one embedded nx-27017 for the whole session."""
+    uri, embedded = ensure_store(data_dir=tmp_path_factory.mktemp("store"), name="tests")
+    yield uri
+    if embedded is not None:
+        embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def mongo_client(mongo_uri):
+    client: MongoClient = MongoClient(mongo_uri, tz_aware=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def mongo_db(mongo_client, request):
+    test_name = re.sub(r"[^A-Za-z0-9]+", "_", request.node.name)[:30]
+    name = f"t_{test_name}_{uuid.uuid4().hex[:8]}"
+    yield mongo_client[name]
+    mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def make_event_store(mongo_db):
+    """More stores on the test's database: another service instance's view of it."""
+
+    def make(registry=None) -> EventStore:
+        store = EventStore(mongo_db, registry)
+        store.ensure_indexes()
+        return store
+
+    return make
+
+
+@pytest.fixture
+def event_store(make_event_store):
+    return make_event_store()
