@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 
 def utc_now() -> datetime:
@@ -89,6 +89,10 @@ class RecordedEvent:
 
 class EnvelopeSchema(Schema):
     """The wire form of an event (JSON over RabbitMQ, feeds)."""
+
+    class Meta:
+        # A field added to the envelope later must not make older consumers dead-letter.
+        unknown = EXCLUDE
 
     event_id = fields.UUID(required=True)
     type = fields.String(required=True, validate=validate.Length(min=1, max=100))

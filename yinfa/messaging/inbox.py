@@ -159,6 +159,10 @@ class Inbox:
     def drain(self, stream_id: str, apply: Apply) -> int:
         """Apply parked events of one stream whose turn has come; return how many."""
         applied = 0
+        # copies parked by a delivery that lost the race to a direct apply
+        self.parked.delete_many(
+            {"stream_id": stream_id, "version": {"$lte": self.applied_version(stream_id)}}
+        )
         while True:
             version = self.applied_version(stream_id) + 1
             now = time.time()

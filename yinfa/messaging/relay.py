@@ -130,9 +130,15 @@ class OutboxRelay:
         return 0 if doc is None else int(doc["position"])
 
     def _save_checkpoint(self, position: int) -> None:
-        self.db["relay_checkpoints"].update_one(
-            {"_id": self.exchange}, {"$set": {"position": position}}, upsert=True
-        )
+        """Only ever forward: a relay that lost its lease must not move it back."""
+        checkpoints = self.db["relay_checkpoints"]
+        try:
+            checkpoints.insert_one({"_id": self.exchange, "position": position})
+        except DuplicateKeyError:
+            checkpoints.update_one(
+                {"_id": self.exchange, "position": {"$lt": position}},
+                {"$set": {"position": position}},
+            )
 
     def hold_lease(self) -> bool:
         """Take or renew the lease; False while another live relay holds it."""
@@ -160,6 +166,8 @@ class OutboxRelay:
         published = 0
         position = self.checkpoint()
         while max_events is None or published < max_events:
+            if published and not self.hold_lease():  # renew per batch; stop if lost
+                break
             batch = self.store.read_all(position, self.batch_size)
             if not batch:
                 break
