@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -18,6 +17,7 @@ from services.volunteers.views import VIEWS
 from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import Inbox
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
+from yinfa.service.subscriptions import every_event_of
 
 # The activities service announces who served how long; the ledger records it.
 SERVED_SOURCE, SERVED_EVENT = "activities", "VolunteerServed"
@@ -115,17 +115,17 @@ class VolunteersService:
 
     # ---- events from other services --------------------------------------------------
 
-    @event_handler(SERVED_SOURCE, SERVED_EVENT, requeue_on_error=True)
-    def on_volunteer_served(self, payload: dict[str, Any]) -> None:
-        self.inbox.handle(payload, self._apply_served)
+    @every_event_of(SERVED_SOURCE)
+    def on_activities_event(self, payload: dict[str, Any]) -> None:
+        self.inbox.handle(payload, self._apply_activities_event)
 
     @timer(interval=5)
     def sweep_parked_events(self) -> None:
-        self.inbox.sweep(self._apply_served)
+        self.inbox.sweep(self._apply_activities_event)
 
-    def _apply_served(self, event: RecordedEvent) -> None:
-        command = hours_from_service(event)
-        handlers.record_served_hours(self.streams, command)
+    def _apply_activities_event(self, event: RecordedEvent) -> None:
+        if event.type == SERVED_EVENT:
+            handlers.record_served_hours(self.streams, hours_from_service(event))
 
     # ---- helpers -----------------------------------------------------------------------
 

@@ -1,0 +1,75 @@
+"""A replica of who may serve, for services that consume the volunteers service's events.
+
+Branches (members) and activities (sign-ups) must know whether a volunteer is verified,
+suspended or withdrawn, and which teams they are in, without reading the volunteers
+database. They keep this replica in their own database, fed through their inbox (which
+applies each volunteer's events once and in order). Every write is a `$set` of a fact,
+so applying an event twice changes nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pymongo.database import Database
+
+from yinfa.events.envelope import RecordedEvent
+
+SOURCE = "volunteers"
+COLLECTION = "volunteer_directory"
+MEMBERSHIPS = "volunteer_directory_teams"
+
+
+def _volunteer_facts(event_type: str, data: Mapping[str, Any]) -> dict[str, Any] | None:
+    if event_type == "VolunteerRegistered":
+        return {"county_code": data["county_code"], "name": data["name"], "registered": True}
+    return {
+        "VolunteerVerified": {"verified": True},
+        "VolunteerSuspended": {"suspended": True},
+        "VolunteerReinstated": {"suspended": False},
+        "VolunteerWithdrawn": {"withdrawn": True},
+    }.get(event_type)
+
+
+class VolunteerDirectory:
+    def __init__(self, db: Database) -> None:
+        self.volunteers = db[COLLECTION]
+        self.memberships = db[MEMBERSHIPS]
+
+    def apply(self, event: RecordedEvent) -> None:
+        stream_kind, _, entity_id = event.stream_id.partition("-")
+        if stream_kind == "team":
+            self._apply_team(entity_id, event)
+            return
+        facts = _volunteer_facts(event.type, event.data)
+        if facts is not None:
+            self.volunteers.update_one({"_id": entity_id}, {"$set": facts}, upsert=True)
+
+    def _apply_team(self, team_id: str, event: RecordedEvent) -> None:
+        volunteer_id = event.data.get("volunteer_id")
+        if not volunteer_id:
+            return
+        key = {"_id": f"{team_id}:{volunteer_id}"}
+        if event.type == "VolunteerJoinedTeam":
+            self.memberships.replace_one(
+                key, {**key, "team_id": team_id, "volunteer_id": volunteer_id}, upsert=True
+            )
+        elif event.type == "VolunteerLeftTeam":
+            self.memberships.delete_one(key)
+
+    def status(self, volunteer_id: str) -> str | None:
+        """None if unknown; else withdrawn, suspended, verified or registered."""
+        doc = self.volunteers.find_one({"_id": volunteer_id})
+        if doc is None or not doc.get("registered"):
+            return None
+        for flag in ("withdrawn", "suspended", "verified"):
+            if doc.get(flag):
+                return flag
+        return "registered"
+
+    def county_of(self, volunteer_id: str) -> str | None:
+        doc = self.volunteers.find_one({"_id": volunteer_id}, {"county_code": 1})
+        return None if doc is None else doc.get("county_code")
+
+    def teams_of(self, volunteer_id: str) -> set[str]:
+        return {m["team_id"] for m in self.memberships.find({"volunteer_id": volunteer_id})}
