@@ -1,4 +1,5 @@
-"""Reference data: the city's counties with their baselines, and the volunteer catalog.
+"""Reference data: the city's counties with their baselines, the volunteer catalog and the
+activity catalog.
 
 Files are YAML in `reference/` at the repository root (override the folder with
 `YINFA_REFERENCE_DIR`, the city file with `YINFA_REFERENCE_CITY`). Each file is validated
@@ -14,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -21,6 +23,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 COUNTY_KINDS = ("county", "district", "city", "zone")
 DEFAULT_CITY_FILE = "yancheng.yaml"
 VOLUNTEER_CATALOG_FILE = "volunteers.yaml"
+ACTIVITY_CATALOG_FILE = "activities.yaml"
 
 
 class ReferenceDataError(Exception):
@@ -225,3 +228,113 @@ def _flatten(messages: Any, prefix: str = "") -> list[str]:
     if isinstance(messages, list):
         return [line for message in messages for line in _flatten(message, prefix)]
     return [f"{prefix or 'file'}: {messages}"]
+
+
+# --- the activity catalog ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityKind:
+    code: str
+    label: str
+    themes: tuple[str, ...]  # the themes it usually serves: a hint, not a rule
+    endorsable: bool  # its outcome may carry a leader's written endorsement (批示)
+
+
+@dataclass(frozen=True)
+class ActivityRules:
+    attendance_share: Decimal
+    check_in_opens_minutes_before_start: int
+    check_in_closes_minutes_after_end: int
+    max_activity_hours: int
+    wish_expiry_days: int
+    timezone: str
+
+
+@dataclass(frozen=True)
+class ActivityCatalog:
+    themes: Mapping[str, str]
+    kinds: Mapping[str, ActivityKind]
+    wish_categories: Mapping[str, str]
+    rules: ActivityRules
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.rules.timezone)
+
+
+def load_activity_catalog(path: str | Path | None = None) -> ActivityCatalog:
+    chosen = path or reference_dir() / ACTIVITY_CATALOG_FILE
+    return _load_activity_catalog(Path(chosen).resolve())
+
+
+class ActivityKindSchema(LabelSchema):
+    themes = fields.List(Code(), required=True, validate=validate.Length(min=1))
+    endorsable = fields.Boolean(load_default=False)
+
+
+class ActivityRulesSchema(Schema):
+    attendance_share = fields.Decimal(
+        required=True, validate=validate.Range(min=0, min_inclusive=False, max=1)
+    )
+    check_in_opens_minutes_before_start = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=0, max=24 * 60)
+    )
+    check_in_closes_minutes_after_end = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=0, max=24 * 60)
+    )
+    max_activity_hours = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=24)
+    )
+    wish_expiry_days = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=366)
+    )
+    timezone = fields.String(required=True)
+
+    @validates_schema
+    def _known_zone(self, data: dict, **kwargs: Any) -> None:
+        try:
+            ZoneInfo(data["timezone"])
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError("unknown time zone", "timezone") from exc
+
+
+class ActivityCatalogFileSchema(Schema):
+    themes = _labels()
+    kinds = fields.List(
+        fields.Nested(ActivityKindSchema), required=True, validate=validate.Length(min=1)
+    )
+    wish_categories = _labels()
+    rules = fields.Nested(ActivityRulesSchema, required=True)
+
+    @validates_schema
+    def _consistent(self, data: dict, **kwargs: Any) -> None:
+        for name in ("themes", "kinds", "wish_categories"):
+            _require_unique([item["code"] for item in data[name]], name)
+        themes = {theme["code"] for theme in data["themes"]}
+        for kind in data["kinds"]:
+            unknown = sorted(set(kind["themes"]) - themes)
+            if unknown:
+                raise ValidationError(
+                    f"kind {kind['code']} names unknown themes: {', '.join(unknown)}", "kinds"
+                )
+
+
+@lru_cache(maxsize=16)
+def _load_activity_catalog(path: Path) -> ActivityCatalog:
+    raw = _validated(path, ActivityCatalogFileSchema())
+    kinds = {
+        kind["code"]: ActivityKind(
+            code=kind["code"],
+            label=kind["label"],
+            themes=tuple(kind["themes"]),
+            endorsable=kind["endorsable"],
+        )
+        for kind in raw["kinds"]
+    }
+    return ActivityCatalog(
+        themes=_by_code(raw["themes"]),
+        kinds=MappingProxyType(kinds),
+        wish_categories=_by_code(raw["wish_categories"]),
+        rules=ActivityRules(**raw["rules"]),
+    )

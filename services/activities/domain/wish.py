@@ -1,0 +1,266 @@
+"""The micro-wish aggregate (微心愿, seed 003): a person in need wishes for something small,
+a volunteer or a branch claims it, fulfils it, and whoever posted it confirms.
+
+Posted on the person's behalf (by a bureau, branch or community), with as little personal
+data as possible: a pseudonymous label such as 王奶奶, the county and a category. Numbers
+that could be an ID or phone number are refused in the label and the description.
+
+Lifecycle: open → claimed → fulfilled → confirmed; a claim can be released (back to open);
+an open or claimed wish expires at its deadline (`expired(state, now)`), a fulfilled one
+waits for its confirmation. Command functions have the shape of the activity's.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.events.envelope import NewEvent
+from yinfa.reference import ActivityCatalog
+
+from . import events as ev
+from .instants import instant, iso
+from .party import VERIFIED_VOLUNTEER_STATUSES, Party
+
+OPEN, CLAIMED, FULFILLED = "open", "claimed", "fulfilled"
+CONFIRMED, EXPIRED = "confirmed", "expired"
+# Seven digits in a row (after removing blanks and dashes) look like a phone or ID number.
+_PERSONAL_NUMBER = re.compile(r"\d{7,}")
+
+
+@dataclass(frozen=True)
+class Wish:
+    client_request_id: str
+    label: str
+    county_code: str
+    category: str
+    description: str
+    posted_by: Party
+    posted_at: datetime
+    expires_at: datetime
+    status: str = OPEN
+    claimant: Party | None = None
+    claimed_at: datetime | None = None
+    fulfilled_at: datetime | None = None
+    evidence: tuple[str, ...] = ()
+    confirmed_at: datetime | None = None
+    seconds_to_fulfil: int | None = None
+
+
+def looks_like_personal_data(text: str) -> bool:
+    return bool(_PERSONAL_NUMBER.search(re.sub(r"[\s\-]", "", text)))
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def post(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalog
+         ) -> list[NewEvent]:
+    """Like publishing an activity: the stream id derives from `client_request_id`, a retry
+    records nothing and another wish under the same request id is refused."""
+    data = _posting(command, catalog)
+    if state is not None:
+        if _same_request(data, state):
+            return []
+        raise AlreadyExists("this client request posted another wish already",
+                            field="client_request_id")
+    if data["category"] not in catalog.wish_categories:
+        raise DomainRuleViolated("unknown wish category", field="category")
+    if data["posted_by"]["kind"] not in ev.POSTER_KINDS:
+        raise DomainRuleViolated("a wish is posted by a bureau, branch or community",
+                                 field="posted_by")
+    for name in ("label", "description"):
+        if looks_like_personal_data(data[name]):
+            raise DomainRuleViolated("no ID or phone numbers: keep the person pseudonymous",
+                                     field=name)
+    return [ev.new_event(ev.WISH_POSTED, data)]
+
+
+def claim(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalog,
+          volunteer_status: str | None = None) -> list[NewEvent]:
+    """`volunteer_status`: when a volunteer claims, their status in the volunteers service
+    (None: no such volunteer). A branch's claim is taken as given."""
+    wish = _existing(state)
+    at = _before_expiry(wish, command)
+    if wish.status == CLAIMED:
+        raise AlreadyExists("the wish is claimed already", field="wish_id",
+                            claimant_kind=wish.claimant.kind if wish.claimant else None)
+    _check_status(wish, OPEN, "claim")
+    claimant = Party.of(command["claimant"])
+    if claimant.kind not in ev.CLAIMANT_KINDS:
+        raise DomainRuleViolated("a wish is claimed by a volunteer or a branch", field="claimant")
+    if claimant.kind == "volunteer":
+        _check_volunteer(volunteer_status)
+    return [ev.new_event(ev.WISH_CLAIMED, {"claimant": claimant.as_data(), "claimed_at": iso(at)})]
+
+
+def release_claim(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalog
+                  ) -> list[NewEvent]:
+    wish = _existing(state)
+    _check_status(wish, CLAIMED, "release")
+    assert wish.claimant is not None
+    reason = str(command.get("reason") or "").strip()
+    if not reason:
+        raise DomainRuleViolated("say why the claim is released", field="reason")
+    return [ev.new_event(ev.WISH_CLAIM_RELEASED, {
+        "claimant": wish.claimant.as_data(), "reason": reason,
+    })]
+
+
+def fulfil(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalog
+           ) -> list[NewEvent]:
+    """Only the claimant fulfils, with evidence (photo or document links)."""
+    wish = _existing(state)
+    at = _before_expiry(wish, command)
+    _check_status(wish, CLAIMED, "fulfil")
+    assert wish.claimant is not None and wish.claimed_at is not None
+    if Party.of(command["fulfilled_by"]) != wish.claimant:
+        raise DomainRuleViolated("only the claimant can fulfil the wish", field="fulfilled_by")
+    evidence = [str(link) for link in command.get("evidence", ())]
+    if not evidence:
+        raise DomainRuleViolated("show how the wish was fulfilled", field="evidence")
+    if at < wish.claimed_at:
+        raise DomainRuleViolated("a wish is fulfilled after it is claimed", field="at")
+    return [ev.new_event(ev.WISH_FULFILLED, {
+        "claimant": wish.claimant.as_data(), "evidence": evidence,
+        "note": command.get("note"), "fulfilled_at": iso(at),
+    })]
+
+
+def confirm(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalog
+            ) -> list[NewEvent]:
+    """Whoever posted the wish confirms it came true; the event says how long it took."""
+    wish = _existing(state)
+    if wish.status == CONFIRMED:
+        raise AlreadyExists("the wish is confirmed already", field="wish_id")
+    _check_status(wish, FULFILLED, "confirm")
+    assert wish.claimant is not None and wish.fulfilled_at is not None
+    confirmer = Party.of(command["confirmed_by"])
+    if confirmer != wish.posted_by:
+        raise DomainRuleViolated("only whoever posted the wish can confirm it",
+                                 field="confirmed_by")
+    at = instant(command["at"], "at")
+    if at < wish.fulfilled_at:
+        raise DomainRuleViolated("a wish is confirmed after it is fulfilled", field="at")
+    return [ev.new_event(ev.WISH_CONFIRMED, {
+        "confirmed_by": confirmer.as_data(),
+        "claimant": wish.claimant.as_data(),
+        "confirmed_at": iso(at),
+        "seconds_to_fulfil": int((at - wish.posted_at).total_seconds()),
+    })]
+
+
+def expired(state: Wish | None, now: datetime) -> list[NewEvent]:
+    """WishExpired once the deadline has passed for an open or claimed wish; else nothing
+    (so a periodic sweep may ask again and again)."""
+    if state is None or state.status not in (OPEN, CLAIMED):
+        return []
+    if instant(now, "now") < state.expires_at:
+        return []
+    claimant = None if state.claimant is None else state.claimant.as_data()
+    return [ev.new_event(ev.WISH_EXPIRED, {
+        "expires_at": iso(state.expires_at), "was_claimed_by": claimant,
+    })]
+
+
+# --- state ------------------------------------------------------------------------------
+
+
+def evolve(state: Wish | None, event_type: str, data: Mapping[str, Any]) -> Wish:
+    if event_type == ev.WISH_POSTED:
+        return _posted(data)
+    if state is None:
+        raise ValueError(f"{event_type} before WishPosted")
+    if event_type == ev.WISH_CLAIMED:
+        return replace(state, status=CLAIMED, claimant=Party.of(data["claimant"]),
+                       claimed_at=instant(data["claimed_at"], "claimed_at"))
+    if event_type == ev.WISH_CLAIM_RELEASED:
+        return replace(state, status=OPEN, claimant=None, claimed_at=None)
+    if event_type == ev.WISH_FULFILLED:
+        return replace(state, status=FULFILLED, evidence=tuple(data["evidence"]),
+                       fulfilled_at=instant(data["fulfilled_at"], "fulfilled_at"))
+    if event_type == ev.WISH_CONFIRMED:
+        return replace(state, status=CONFIRMED,
+                       confirmed_at=instant(data["confirmed_at"], "confirmed_at"),
+                       seconds_to_fulfil=data["seconds_to_fulfil"])
+    if event_type == ev.WISH_EXPIRED:
+        return replace(state, status=EXPIRED)
+    raise ValueError(f"{event_type} does not belong to a wish stream")
+
+
+def replay(events: Iterable[Any], state: Wish | None = None) -> Wish | None:
+    for event in events:
+        state = evolve(state, event.type, event.data)
+    return state
+
+
+def _posted(data: Mapping[str, Any]) -> Wish:
+    return Wish(
+        client_request_id=data["client_request_id"],
+        label=data["label"],
+        county_code=data["county_code"],
+        category=data["category"],
+        description=data["description"],
+        posted_by=Party.of(data["posted_by"]),
+        posted_at=instant(data["posted_at"], "posted_at"),
+        expires_at=instant(data["expires_at"], "expires_at"),
+    )
+
+
+def _same_request(data: Mapping[str, Any], state: Wish) -> bool:
+    """Whether a post repeats the one that made `state`; the time of a retry differs."""
+    again = _posted(data)
+    return all(getattr(again, name) == getattr(state, name) for name in _REQUEST_FIELDS)
+
+
+_REQUEST_FIELDS = ("client_request_id", "label", "county_code", "category", "description",
+                   "posted_by")
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _posting(command: Mapping[str, Any], catalog: ActivityCatalog) -> dict[str, Any]:
+    posted_at = instant(command["at"], "at")
+    expires_at = posted_at + timedelta(days=catalog.rules.wish_expiry_days)
+    return {
+        "client_request_id": str(command["client_request_id"]),
+        "label": command["label"],
+        "county_code": command["county_code"],
+        "category": command["category"],
+        "description": command["description"],
+        "posted_by": Party.of(command["posted_by"]).as_data(),
+        "posted_at": iso(posted_at),
+        "expires_at": iso(expires_at),
+    }
+
+
+def _existing(state: Wish | None) -> Wish:
+    if state is None:
+        raise NotFound("no such wish", field="wish_id")
+    return state
+
+
+def _check_status(wish: Wish, expected: str, action: str) -> None:
+    if wish.status != expected:
+        raise DomainRuleViolated(f"cannot {action} a wish that is {wish.status}",
+                                 field="wish_id", status=wish.status)
+
+
+def _before_expiry(wish: Wish, command: Mapping[str, Any]) -> datetime:
+    at = instant(command["at"], "at")
+    if wish.status == EXPIRED or (wish.status in (OPEN, CLAIMED) and at >= wish.expires_at):
+        raise DomainRuleViolated("the wish has expired", field="wish_id",
+                                 expires_at=iso(wish.expires_at))
+    return at
+
+
+def _check_volunteer(volunteer_status: str | None) -> None:
+    if volunteer_status is None:
+        raise NotFound("no such volunteer", field="claimant")
+    if volunteer_status not in VERIFIED_VOLUNTEER_STATUSES:
+        raise DomainRuleViolated(f"only a verified volunteer can claim; this one is "
+                                 f"{volunteer_status}", field="claimant", status=volunteer_status)
