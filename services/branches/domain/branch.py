@@ -1,0 +1,343 @@
+"""The Branch aggregate (离退休干部党组织): one body of the four-level structure, its officers
+and its members, as pure functions.
+
+Command functions have the shape `(state, command, …) -> list[NewEvent]`; whatever lives
+on another stream (the parent branch, the volunteer's status, the children of a branch)
+is folded by the caller and passed in. Broken rules raise `DomainRuleViolated`,
+`AlreadyExists` or `NotFound` with `field` naming the input to blame.
+
+Hierarchy (from the catalog): 党小组 sits under a 支部; a 支部 under a 党总支 or a 党工委,
+or directly under the county bureau (no parent); a 党总支 under a 党工委 or none; parent
+and child share a county. A body may be moved to another parent; the caller passes the
+new parent's ancestor ids so that a move can never close a cycle.
+
+Lifecycle: active → merged (into another active body of the same level and county; its
+members move over) or dissolved. Both are terminal, and both are refused while active
+bodies still sit under it.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.events.envelope import NewEvent
+from yinfa.reference import BranchCatalog
+
+from . import events as ev
+from .dates import as_date
+
+ACTIVE, MERGED, DISSOLVED = "active", "merged", "dissolved"
+OFFICERS = ("secretary", "liaison")
+# Volunteer statuses (volunteers service) that may join a branch. A suspended volunteer is
+# refused, as for teams: suspension means the bureau is looking into something; reinstate
+# first. A withdrawn volunteer has left; an unknown one does not exist.
+JOINABLE_STATUSES = frozenset({"registered", "verified", "active"})
+
+
+@dataclass(frozen=True)
+class Branch:
+    name: str
+    branch_type: str
+    level: str
+    county_code: str
+    parent_id: str | None
+    established_on: date
+    former_employer: str | None = None
+    community: str | None = None
+    secretary: str | None = None
+    liaison: str | None = None
+    status: str = ACTIVE
+    members: frozenset[str] = field(default_factory=frozenset)
+    absorbed_from: frozenset[str] = field(default_factory=frozenset)
+    merged_into: str | None = None
+    closed_on: date | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ACTIVE
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def establish(state: Branch | None, command: Mapping[str, Any], parent: Branch | None,
+              catalog: BranchCatalog) -> list[NewEvent]:
+    """`parent` is the folded state of `command["parent_id"]`, None if unknown or not given."""
+    if state is not None:
+        raise AlreadyExists("this branch already exists", field="branch_id")
+    _check_type_and_level(command["branch_type"], command["level"], catalog)
+    _check_base(command, catalog)
+    _check_parent(command["branch_id"], command["level"], command["county_code"],
+                  command.get("parent_id"), parent, catalog)
+    return [ev.new_event(ev.BRANCH_ESTABLISHED, {
+        "name": command["name"],
+        "branch_type": command["branch_type"],
+        "level": command["level"],
+        "county_code": command["county_code"],
+        "parent_id": command.get("parent_id"),
+        "former_employer": command.get("former_employer"),
+        "community": command.get("community"),
+        "secretary": command.get("secretary"),
+        "liaison": command.get("liaison"),
+        "established_on": as_date(command["established_on"]).isoformat(),
+    })]
+
+
+def rename(state: Branch | None, command: Mapping[str, Any]) -> list[NewEvent]:
+    current = _active(state, "rename")
+    if command["name"] == current.name:
+        return []
+    return [ev.new_event(ev.BRANCH_RENAMED, {
+        "name": command["name"], "previous_name": current.name,
+    })]
+
+
+def change_officers(state: Branch | None, command: Mapping[str, Any]) -> list[NewEvent]:
+    """Records only the officers that change; None leaves a post vacant."""
+    current = _active(state, "change the officers of")
+    changes = {name: command[name] for name in OFFICERS
+               if name in command and command[name] != getattr(current, name)}
+    return [ev.new_event(ev.BRANCH_OFFICERS_CHANGED, changes)] if changes else []
+
+
+def move(state: Branch | None, command: Mapping[str, Any], parent: Branch | None,
+         parent_ancestors: Sequence[str], catalog: BranchCatalog) -> list[NewEvent]:
+    """Re-parent a branch. `parent_ancestors`: ids above the new parent, nearest first."""
+    current = _active(state, "move")
+    branch_id, parent_id = command["branch_id"], command.get("parent_id")
+    if parent_id == current.parent_id:
+        return []
+    if branch_id in parent_ancestors:
+        raise DomainRuleViolated("the new parent sits below this branch: that is a cycle",
+                                 field="parent_id")
+    _check_parent(branch_id, current.level, current.county_code, parent_id, parent, catalog)
+    return [ev.new_event(ev.BRANCH_MOVED, {
+        "parent_id": parent_id, "previous_parent_id": current.parent_id,
+    })]
+
+
+def add_member(state: Branch | None, command: Mapping[str, Any], volunteer_status: str | None
+               ) -> list[NewEvent]:
+    """`volunteer_status` is the volunteer's current status, None if no such volunteer."""
+    current = _active(state, "add members to")
+    volunteer_id = command["volunteer_id"]
+    if volunteer_status is None:
+        raise NotFound("no such volunteer", field="volunteer_id")
+    if volunteer_status not in JOINABLE_STATUSES:
+        raise DomainRuleViolated(f"a {volunteer_status} volunteer cannot join a branch",
+                                 field="volunteer_id", status=volunteer_status)
+    if volunteer_id in current.members:
+        raise AlreadyExists("the volunteer is already a member", field="volunteer_id")
+    return [ev.new_event(ev.MEMBER_ADDED, {"volunteer_id": volunteer_id})]
+
+
+def remove_member(state: Branch | None, command: Mapping[str, Any]) -> list[NewEvent]:
+    current = _active(state, "remove members from")
+    volunteer_id = command["volunteer_id"]
+    if volunteer_id not in current.members:
+        raise NotFound("the volunteer is not a member", field="volunteer_id")
+    return [ev.new_event(ev.MEMBER_REMOVED, {
+        "volunteer_id": volunteer_id, "reason": command.get("reason"),
+    })]
+
+
+def merge(state: Branch | None, command: Mapping[str, Any], target: Branch | None,
+          active_children: Collection[str] = ()) -> list[NewEvent]:
+    """Merge this branch into `target` (the folded state of `into_branch_id`).
+
+    The target then records `BranchAbsorbed` through `absorb`, fed from `BranchMerged`.
+    """
+    current = _closable(state, "merge", active_children)
+    into = command["into_branch_id"]
+    if into == command["branch_id"]:
+        raise DomainRuleViolated("a branch cannot merge into itself", field="into_branch_id")
+    if target is None:
+        raise NotFound("no such branch to merge into", field="into_branch_id")
+    if not target.is_active:
+        raise DomainRuleViolated(f"cannot merge into a {target.status} branch",
+                                 field="into_branch_id")
+    if (target.level, target.county_code) != (current.level, current.county_code):
+        raise DomainRuleViolated("a branch merges only into one of the same level and county",
+                                 field="into_branch_id", level=current.level,
+                                 target_level=target.level)
+    return [ev.new_event(ev.BRANCH_MERGED, {
+        "into_branch_id": into,
+        "reason": command["reason"],
+        "members": sorted(current.members),
+        "merged_on": as_date(command["merged_on"]).isoformat(),
+    })]
+
+
+def absorb(state: Branch | None, command: Mapping[str, Any]) -> list[NewEvent]:
+    """The target's side of a merge: `command` is `{from_branch_id, members}` taken from the
+    `BranchMerged` event. Absorbing the same branch twice records nothing."""
+    current = _active(state, "absorb into")
+    source = command["from_branch_id"]
+    if source in current.absorbed_from:
+        return []
+    newcomers = sorted(set(command["members"]) - current.members)
+    return [ev.new_event(ev.BRANCH_ABSORBED, {"from_branch_id": source, "members": newcomers})]
+
+
+def dissolve(state: Branch | None, command: Mapping[str, Any],
+             active_children: Collection[str] = ()) -> list[NewEvent]:
+    _closable(state, "dissolve", active_children)
+    return [ev.new_event(ev.BRANCH_DISSOLVED, {
+        "reason": command["reason"],
+        "dissolved_on": as_date(command["dissolved_on"]).isoformat(),
+    })]
+
+
+# --- state ------------------------------------------------------------------------------
+
+
+def evolve(state: Branch | None, event_type: str, data: Mapping[str, Any]) -> Branch:
+    if event_type == ev.BRANCH_ESTABLISHED:
+        return _established(data)
+    if state is None:
+        raise ValueError(f"{event_type} before BranchEstablished")
+    try:
+        apply = _APPLIERS[event_type]
+    except KeyError:
+        raise ValueError(f"{event_type} does not belong to a branch stream") from None
+    return apply(state, data)
+
+
+def replay(events: Iterable[Any], state: Branch | None = None) -> Branch | None:
+    """Fold events (anything with `.type` and `.data`: NewEvent or RecordedEvent)."""
+    for event in events:
+        state = evolve(state, event.type, event.data)
+    return state
+
+
+def _established(data: Mapping[str, Any]) -> Branch:
+    return Branch(
+        name=data["name"],
+        branch_type=data["branch_type"],
+        level=data["level"],
+        county_code=data["county_code"],
+        parent_id=data.get("parent_id"),
+        established_on=date.fromisoformat(data["established_on"]),
+        former_employer=data.get("former_employer"),
+        community=data.get("community"),
+        secretary=data.get("secretary"),
+        liaison=data.get("liaison"),
+    )
+
+
+def _renamed(state: Branch, data: Mapping[str, Any]) -> Branch:
+    return replace(state, name=data["name"])
+
+
+def _officers_changed(state: Branch, data: Mapping[str, Any]) -> Branch:
+    return replace(state, **{name: data[name] for name in OFFICERS if name in data})
+
+
+def _moved(state: Branch, data: Mapping[str, Any]) -> Branch:
+    return replace(state, parent_id=data["parent_id"])
+
+
+def _member_added(state: Branch, data: Mapping[str, Any]) -> Branch:
+    return replace(state, members=state.members | {data["volunteer_id"]})
+
+
+def _member_removed(state: Branch, data: Mapping[str, Any]) -> Branch:
+    return replace(state, members=state.members - {data["volunteer_id"]})
+
+
+def _merged(state: Branch, data: Mapping[str, Any]) -> Branch:
+    return replace(state, status=MERGED, merged_into=data["into_branch_id"],
+                   members=frozenset(), closed_on=date.fromisoformat(data["merged_on"]))
+
+
+def _absorbed(state: Branch, data: Mapping[str, Any]) -> Branch:
+    return replace(state, members=state.members | set(data["members"]),
+                   absorbed_from=state.absorbed_from | {data["from_branch_id"]})
+
+
+def _dissolved(state: Branch, data: Mapping[str, Any]) -> Branch:
+    return replace(state, status=DISSOLVED, closed_on=date.fromisoformat(data["dissolved_on"]))
+
+
+_APPLIERS = {
+    ev.BRANCH_RENAMED: _renamed,
+    ev.BRANCH_OFFICERS_CHANGED: _officers_changed,
+    ev.BRANCH_MOVED: _moved,
+    ev.MEMBER_ADDED: _member_added,
+    ev.MEMBER_REMOVED: _member_removed,
+    ev.BRANCH_MERGED: _merged,
+    ev.BRANCH_ABSORBED: _absorbed,
+    ev.BRANCH_DISSOLVED: _dissolved,
+}
+
+
+# --- rules ------------------------------------------------------------------------------
+
+
+def _check_type_and_level(branch_type: str, level: str, catalog: BranchCatalog) -> None:
+    if branch_type not in catalog.branch_types:
+        raise DomainRuleViolated("unknown branch type", field="branch_type")
+    if level not in catalog.structure_levels:
+        raise DomainRuleViolated("unknown structure level", field="level")
+    if level not in catalog.branch_types[branch_type].levels:
+        raise DomainRuleViolated(
+            f"a {catalog.branch_types[branch_type].label} body cannot be a "
+            f"{catalog.structure_levels[level].label}", field="level",
+            allowed=list(catalog.branch_types[branch_type].levels),
+        )
+
+
+def _check_base(command: Mapping[str, Any], catalog: BranchCatalog) -> None:
+    """A formal (建制性) 支部 is set up by a former employer or a community: it names one."""
+    formal = catalog.branch_types[command["branch_type"]].formal
+    certifiable = catalog.structure_levels[command["level"]].certifiable
+    if formal and certifiable and not (command.get("former_employer") or command.get("community")):
+        raise DomainRuleViolated("a formal branch names its former employer or its community",
+                                 field="former_employer")
+
+
+def _check_parent(branch_id: str, level: str, county_code: str, parent_id: str | None,
+                  parent: Branch | None, catalog: BranchCatalog) -> None:
+    rules = catalog.structure_levels[level]
+    if parent_id is None:
+        if not rules.top_level:
+            allowed = "、".join(catalog.structure_levels[p].label for p in rules.parents)
+            raise DomainRuleViolated(f"a {rules.label} must sit under a {allowed}",
+                                     field="parent_id", allowed=list(rules.parents))
+        return
+    if parent_id == branch_id:
+        raise DomainRuleViolated("a branch cannot be its own parent", field="parent_id")
+    if parent is None:
+        raise NotFound("no such parent branch", field="parent_id")
+    if not parent.is_active:
+        raise DomainRuleViolated(f"the parent branch is {parent.status}", field="parent_id")
+    if parent.level not in rules.parents:
+        raise DomainRuleViolated(
+            f"a {rules.label} cannot sit under a {catalog.structure_levels[parent.level].label}",
+            field="parent_id", parent_level=parent.level, allowed=list(rules.parents),
+        )
+    if parent.county_code != county_code:
+        raise DomainRuleViolated("a branch sits under a parent of its own county",
+                                 field="county_code", parent_county=parent.county_code)
+
+
+def _active(state: Branch | None, action: str) -> Branch:
+    if state is None:
+        raise NotFound("no such branch", field="branch_id")
+    if not state.is_active:
+        raise DomainRuleViolated(f"cannot {action} a {state.status} branch", field="branch_id")
+    return state
+
+
+def _closable(state: Branch | None, action: str, active_children: Collection[str]) -> Branch:
+    current = _active(state, action)
+    if active_children:
+        raise DomainRuleViolated(
+            f"cannot {action} a branch with active bodies under it; "
+            "move, merge or dissolve them first", field="branch_id",
+            children=sorted(active_children),
+        )
+    return current

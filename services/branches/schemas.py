@@ -1,0 +1,301 @@
+"""Command schemas at the boundary (RPC and REST input) of the branches service.
+
+`load_command(EstablishBranch, payload)` returns a clean command dict for the domain, or
+raises `ValidationFailed` with marshmallow's messages per field. Unknown fields are refused.
+Ids come out as canonical UUID strings, dates as `date` (today when a date may default),
+scores as `Decimal` (SelectTopBrands hands on `scores` as branch id -> score). Codes from
+the branch catalog (types, levels, roles, certification levels, checklists) may also be
+given by their zh-CN label (建制性 → formal, 支部 → branch, 六有一提升 → liuyou_yitisheng).
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from yinfa.errors import ValidationFailed
+from yinfa.reference import load_branch_catalog, load_checklists, load_city
+
+
+def load_command(schema_cls: type[Schema], payload: Any) -> dict[str, Any]:
+    try:
+        return schema_cls().load(payload)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed(messages) from exc
+
+
+# --- fields -----------------------------------------------------------------------------
+
+
+class CatalogCode(fields.String):
+    """A code of the branch catalog, or its zh-CN label; the catalog is read when loading."""
+
+    def __init__(self, labels: Callable[[], Mapping[str, str]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.labels = labels
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        labels = self.labels()
+        aliases = {**{code: code for code in labels}, **{zh: code for code, zh in labels.items()}}
+        if text not in aliases:
+            raise ValidationError(f"Must be one of: {', '.join(labels)}.")
+        return aliases[text]
+
+
+class IdString(fields.String):
+    """A UUID, handed on in its canonical string form."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        try:
+            return str(uuid.UUID(str(super()._deserialize(value, attr, data, **kwargs))))
+        except ValueError as exc:
+            raise ValidationError("Not a valid UUID.") from exc
+
+
+class Trimmed(fields.String):
+    """Text with surrounding blanks removed, so that "  " counts as empty."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def _trimmed(max_length: int, **kwargs: Any) -> fields.String:
+    return Trimmed(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def _optional(max_length: int) -> fields.String:
+    return _trimmed(max_length, load_default=None, allow_none=True)
+
+
+def _branch_types() -> Mapping[str, str]:
+    return {code: kind.label for code, kind in load_branch_catalog().branch_types.items()}
+
+
+def _structure_levels() -> Mapping[str, str]:
+    return {code: level.label for code, level in load_branch_catalog().structure_levels.items()}
+
+
+def _granter_roles() -> Mapping[str, str]:
+    return {code: role.label for code, role in load_branch_catalog().granter_roles.items()}
+
+
+def _certification_levels() -> Mapping[str, str]:
+    return {level.code: level.label for level in load_branch_catalog().certification_levels}
+
+
+def _checklists() -> Mapping[str, str]:
+    return {code: checklist.name for code, checklist in load_checklists().items()}
+
+
+def _not_in_future(day: date) -> None:
+    if day > date.today():
+        raise ValidationError("Cannot be in the future.")
+
+
+def _county_in_city(code: str) -> None:
+    if code not in load_city().counties:
+        raise ValidationError("Not a county of this city.")
+
+
+def _day(**kwargs: Any) -> fields.Date:
+    """A decision date: today unless given, never in the future."""
+    return fields.Date(load_default=date.today, validate=_not_in_future, **kwargs)
+
+
+def _year(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1949, max=2200), **kwargs)
+
+
+def _role(**kwargs: Any) -> CatalogCode:
+    return CatalogCode(_granter_roles, required=True, **kwargs)
+
+
+class Command(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class BranchCommand(Command):
+    branch_id = IdString(required=True)
+
+
+class CountyScoped(BranchCommand):
+    """A decision by a granter; a county-scoped one names its county (checked by the domain)."""
+
+    granter_county = fields.String(load_default=None, allow_none=True)
+
+
+# --- branch commands --------------------------------------------------------------------
+
+
+class EstablishBranch(Command):
+    branch_id = IdString(load_default=lambda: str(uuid.uuid4()))
+    name = _trimmed(60, required=True)
+    branch_type = CatalogCode(_branch_types, required=True)
+    level = CatalogCode(_structure_levels, required=True)
+    county_code = fields.String(required=True, validate=_county_in_city)
+    parent_id = IdString(load_default=None, allow_none=True)
+    former_employer = _optional(100)
+    community = _optional(100)
+    secretary = _optional(50)
+    liaison = _optional(50)
+    established_on = _day()
+
+
+class RenameBranch(BranchCommand):
+    name = _trimmed(60, required=True)
+
+
+class ChangeOfficers(BranchCommand):
+    secretary = _trimmed(50, allow_none=True)
+    liaison = _trimmed(50, allow_none=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _changes_something(self, data: dict, **kwargs: Any) -> None:
+        if set(data) == {"branch_id"}:
+            raise ValidationError("Give a secretary or a liaison (null leaves the post vacant).")
+
+
+class MoveBranch(BranchCommand):
+    parent_id = IdString(required=True, allow_none=True)
+
+
+class AddMember(BranchCommand):
+    volunteer_id = IdString(required=True)
+
+
+class RemoveMember(BranchCommand):
+    volunteer_id = IdString(required=True)
+    reason = _optional(200)
+
+
+class MergeBranch(BranchCommand):
+    into_branch_id = IdString(required=True)
+    reason = _trimmed(200, required=True)
+    merged_on = _day()
+
+
+class DissolveBranch(BranchCommand):
+    reason = _trimmed(200, required=True)
+    dissolved_on = _day()
+
+
+# --- certification commands -------------------------------------------------------------
+
+
+class Evidence(Command):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    text = _trimmed(2000, required=True)
+    links = fields.List(fields.Url(schemes={"http", "https"}), load_default=list,
+                        validate=validate.Length(max=20))
+
+
+class ApplyForCertification(BranchCommand):
+    application_id = IdString(load_default=lambda: str(uuid.uuid4()))
+    level = CatalogCode(_certification_levels, required=True)
+    checklist = CatalogCode(_checklists, required=True)
+    applicant = _trimmed(50, required=True)
+    evidence = fields.List(fields.Nested(Evidence), required=True,
+                           validate=validate.Length(min=1, max=200))
+    applied_on = _day()
+
+
+class ReviewItem(BranchCommand):
+    application_id = IdString(required=True)
+    item = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    met = fields.Boolean(required=True)
+    note = _optional(500)
+    reviewer = _trimmed(50, required=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _unmet_needs_a_note(self, data: dict, **kwargs: Any) -> None:
+        if not data["met"] and not data.get("note"):
+            raise ValidationError("Say why the item is not met.", "note")
+
+
+class GrantCertification(CountyScoped):
+    application_id = IdString(required=True)
+    granted_by = _role()
+    granted_on = _day()
+    external_reference = _optional(200)
+
+
+class RefuseCertification(CountyScoped):
+    application_id = IdString(required=True)
+    refused_by = _role()
+    reason = _trimmed(500, required=True)
+
+
+class PassReview(CountyScoped):
+    due_on = fields.Date(required=True)
+    reviewer = _role()
+    note = _optional(500)
+
+
+class FailReview(CountyScoped):
+    due_on = fields.Date(required=True)
+    reviewer = _role()
+    note = _trimmed(500, required=True)
+
+
+class RevokeCertification(CountyScoped):
+    revoked_by = _role()
+    reason = _trimmed(500, required=True)
+    revoked_on = _day()
+
+
+# --- brand commands ---------------------------------------------------------------------
+
+
+class ApplyForBrand(BranchCommand):
+    name = _trimmed(60, required=True)
+    description = _trimmed(2000, required=True)
+    year = _year(required=True)
+
+
+class ReviewBrand(BranchCommand):
+    year = _year(required=True)
+    passed = fields.Boolean(required=True)
+    note = _optional(500)
+    reviewer = _trimmed(50, required=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _failure_needs_a_note(self, data: dict, **kwargs: Any) -> None:
+        if not data["passed"] and not data.get("note"):
+            raise ValidationError("Say why the brand did not pass.", "note")
+
+
+class BrandScore(Command):
+    branch_id = IdString(required=True)
+    score = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=1000))
+
+
+class SelectTopBrands(Command):
+    year = _year(required=True)
+    scores = fields.List(fields.Nested(BrandScore), required=True,
+                         validate=validate.Length(min=1, max=1000))
+
+    @validates("scores")
+    def _one_score_per_brand(self, value: list[dict], **kwargs: Any) -> None:
+        ids = [row["branch_id"] for row in value]
+        if len(set(ids)) != len(ids):
+            raise ValidationError("Give one score per brand.")
+
+    @post_load
+    def _by_branch(self, data: dict, **kwargs: Any) -> dict:
+        data["scores"] = {row["branch_id"]: row["score"] for row in data["scores"]}
+        return data
