@@ -5,6 +5,7 @@ import importlib
 
 SERVICES = {
     "volunteers": "services.volunteers.service:VolunteersService",
+    "activities": "services.activities.service:ActivitiesService",
 }
 
 

@@ -17,7 +17,7 @@ from services.volunteers.streams import (
     volunteer_stream,
 )
 from yinfa.config import load_settings
-from yinfa.errors import AlreadyExists, NotFound
+from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.reference import load_volunteer_catalog
 from yinfa.service.dependencies import EventSourcedStreams
 
@@ -74,12 +74,18 @@ def record_hours_batch(streams: EventSourcedStreams, payload: Mapping[str, Any])
     return len(recorded)
 
 
-def record_served_hours(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
-    """Hours fed by another service's event: an entry already on the ledger is a repeat."""
+def apply_ledger_command(streams: EventSourcedStreams, action: str,
+                         payload: Mapping[str, Any]) -> int:
+    """A ledger change announced by another service; a repeat of one already made is a
+    no-op (the entry exists, or already has these hours)."""
     try:
-        return on_volunteer(streams, "record_hours", payload)
+        return on_volunteer(streams, action, payload)
     except AlreadyExists as error:
         if error.field == "entry_id":
+            return 0
+        raise
+    except DomainRuleViolated as error:
+        if action == "correct_hours" and error.field == "hours":
             return 0
         raise
 

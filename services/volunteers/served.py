@@ -1,22 +1,46 @@
-"""Turning another service's `VolunteerServed` event into a ledger entry.
+"""Ledger entries from the activities service's completion events.
 
-The entry id is derived from the source event id, so a redelivered or replayed event
-finds its entry already on the ledger and records nothing twice.
+`ActivityCompleted` lists who served and how long, each line with the entry id of that
+volunteer's ledger entry for the activity; `CompletionCorrected` corrects those entries
+(or adds one). Recording an entry that is on the ledger already, or correcting an entry
+to the hours it already has, is a repeat and changes nothing: a redelivered or replayed
+event never counts twice.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from yinfa.events.envelope import RecordedEvent, derived_event_id
+from yinfa.events.envelope import RecordedEvent
+
+COMPLETED, CORRECTED = "ActivityCompleted", "CompletionCorrected"
 
 
-def hours_from_service(event: RecordedEvent) -> dict[str, Any]:
-    data = event.data
+def ledger_commands(event: RecordedEvent) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(action, payload) pairs for the volunteers' command handlers."""
+    activity_id = event.stream_id.split("-", 1)[1]
+    if event.type == COMPLETED:
+        for line in event.data.get("served", []):
+            yield "record_hours", _entry(line, activity_id)
+    elif event.type == CORRECTED:
+        for line in event.data.get("corrections", []):
+            if line.get("new_entry"):
+                yield "record_hours", _entry(line, activity_id)
+            else:
+                yield "correct_hours", {
+                    "volunteer_id": line["volunteer_id"],
+                    "entry_id": line["entry_id"],
+                    "hours": line["hours"],
+                    "reason": event.data["reason"],
+                }
+
+
+def _entry(line: dict[str, Any], activity_id: str) -> dict[str, Any]:
     return {
-        "volunteer_id": data["volunteer_id"],
-        "entry_id": derived_event_id("volunteers.hours", event.event_id),
-        "hours": data["hours"],
-        "served_on": data["served_on"],
+        "volunteer_id": line["volunteer_id"],
+        "entry_id": line["entry_id"],
+        "hours": line["hours"],
+        "served_on": line["served_on"],
         "source": "activity",
-        "activity_id": data.get("activity_id"),
+        "activity_id": activity_id,
     }

@@ -11,19 +11,21 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.volunteers import handlers, queries
-from services.volunteers.served import hours_from_service
+from services.volunteers.served import ledger_commands
 from services.volunteers.streams import build_registry
 from services.volunteers.views import VIEWS
+from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import Inbox
+from yinfa.service.base import EventSourcedService
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
 from yinfa.service.subscriptions import every_event_of
 
 # The activities service announces who served how long; the ledger records it.
-SERVED_SOURCE, SERVED_EVENT = "activities", "VolunteerServed"
+ACTIVITIES = "activities"
 
 
-class VolunteersService:
+class VolunteersService(EventSourcedService):
     name = "volunteers"
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
@@ -103,19 +105,10 @@ class VolunteersService:
     def county_summary(self) -> list[dict[str, Any]]:
         return queries.county_summary(self.streams.views)
 
-    @rpc
-    def events_after(self, position: int = 0, limit: int = 500) -> list[dict[str, Any]]:
-        """The service's event log after a global position: for feeds and rebuilds."""
-        limit = max(1, min(int(limit), 5000))
-        return [e.to_message() for e in self.streams.store.read_all(int(position), limit)]
-
-    @rpc
-    def rebuild_views(self) -> int:
-        return self.streams._provider.projector.rebuild()
 
     # ---- events from other services --------------------------------------------------
 
-    @every_event_of(SERVED_SOURCE)
+    @every_event_of(ACTIVITIES)
     def on_activities_event(self, payload: dict[str, Any]) -> None:
         self.inbox.handle(payload, self._apply_activities_event)
 
@@ -124,8 +117,16 @@ class VolunteersService:
         self.inbox.sweep(self._apply_activities_event)
 
     def _apply_activities_event(self, event: RecordedEvent) -> None:
-        if event.type == SERVED_EVENT:
-            handlers.record_served_hours(self.streams, hours_from_service(event))
+        """Every line is tried; lines refused by a rule (e.g. a withdrawn volunteer) make
+        the event a dead letter naming them, after the others are recorded."""
+        refused = []
+        for action, payload in ledger_commands(event):
+            try:
+                handlers.apply_ledger_command(self.streams, action, payload)
+            except (DomainRuleViolated, NotFound, ValidationFailed) as error:
+                refused.append(f"{payload['volunteer_id']}: {error}")
+        if refused:
+            raise DomainRuleViolated("ledger refused: " + "; ".join(refused))
 
     # ---- helpers -----------------------------------------------------------------------
 

@@ -17,6 +17,17 @@ def service_config(rabbit_config, mongo_uri, mongo_db):
 
 
 @pytest.fixture
+def platform_config(service_config, mongo_client, mongo_db):
+    """For several services in one test: each gets its own `<test db>_<service>` database."""
+    config = {k: v for k, v in service_config.items() if k != "DB_NAME"}
+    config["DB_PREFIX"] = mongo_db.name
+    yield config
+    for name in mongo_client.list_database_names():
+        if name.startswith(mongo_db.name + "_"):
+            mongo_client.drop_database(name)
+
+
+@pytest.fixture
 def rpc_proxy(service_config):
     """Open RPC proxies to running services; closed at the end of the test."""
     opened = []

@@ -36,7 +36,7 @@ def wait_until_ready(config: dict, services: list[str], supervisor: Supervisor) 
                 if crashed:
                     raise click.ClickException(f"service exited early: {crashed}; see logs")
                 try:
-                    getattr(rpc, name).list_teams()
+                    getattr(rpc, name).health()
                     break
                 except Exception:
                     if time.monotonic() > deadline:

@@ -39,7 +39,12 @@ def service_database(container: Any) -> Database:
     uri = config.get("MONGO_URI") or settings.mongo_uri
     if not uri:
         raise RuntimeError("MONGO_URI is not set: run the service through `yinfa` or set it")
-    name = config.get("DB_NAME") or settings.database_name(container.service_name)
+    # DB_NAME: one service in a test; DB_PREFIX: several services, a database each
+    name = config.get("DB_NAME") or (
+        f"{config['DB_PREFIX']}_{container.service_name}"
+        if config.get("DB_PREFIX")
+        else settings.database_name(container.service_name)
+    )
     return client_for(uri)[name]
 
 

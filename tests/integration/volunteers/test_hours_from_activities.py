@@ -30,27 +30,35 @@ def wait_for(predicate, timeout=15.0):
     return False
 
 
-def served(volunteer_id: str, hours: str) -> NewEvent:
-    return NewEvent("VolunteerServed", {
-        "volunteer_id": volunteer_id, "activity_id": str(uuid.uuid4()),
-        "hours": hours, "served_on": "2026-11-02",
-    })
+def completed(volunteer_id: str, entry_id: str, hours: str) -> NewEvent:
+    return NewEvent("ActivityCompleted", {"served": [
+        {"volunteer_id": volunteer_id, "entry_id": entry_id, "hours": hours,
+         "served_on": "2026-11-02"}]})
 
 
-def test_service_hours_from_an_activity_reach_the_ledger_once(
+def corrected(volunteer_id: str, entry_id: str, hours: str) -> NewEvent:
+    return NewEvent("CompletionCorrected", {"reason": "签到表核对", "corrections": [
+        {"volunteer_id": volunteer_id, "entry_id": entry_id, "hours": hours,
+         "served_on": "2026-11-02", "new_entry": False}]})
+
+
+def test_completions_and_corrections_reach_the_ledger_once(
     volunteers, activities_outbox, registration
 ):
     store, relay = activities_outbox
     vid = volunteers.register_volunteer(registration())["volunteer_id"]
     volunteers.verify_volunteer({"volunteer_id": vid, "county_code": "320902"})
-    store.append("activity-1", [served(vid, "3.5")], NO_STREAM)
-    store.append("activity-2", [served(vid, "2")], NO_STREAM)
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    talk, clinic = f"activity-{uuid.uuid4()}", f"activity-{uuid.uuid4()}"
+    store.append(talk, [completed(vid, first, "3.5")], NO_STREAM)
+    store.append(clinic, [completed(vid, second, "2")], NO_STREAM)
+    store.append(clinic, [corrected(vid, second, "1.5")], 1)
 
     relay.run_once()
-    assert wait_for(lambda: volunteers.get_volunteer(vid)["total_hours"] == "5.5")
+    assert wait_for(lambda: volunteers.get_volunteer(vid)["total_hours"] == "5.0")
 
     relay.db["relay_checkpoints"].delete_many({})  # as if the relay crashed before marking
     relay.run_once()
     time.sleep(1.0)
 
-    assert volunteers.get_volunteer(vid)["total_hours"] == "5.5"
+    assert volunteers.get_volunteer(vid)["total_hours"] == "5.0"

@@ -1,0 +1,112 @@
+"""Command handlers of the activities service: schema → fold → decide → append."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pymongo.database import Database
+
+from services.activities import schemas
+from services.activities.domain import activity, ids, wish
+from services.activities.streams import activity_stream, fold_activity, fold_wish, wish_stream
+from services.volunteers.directory import VolunteerDirectory
+from yinfa.reference import load_activity_catalog
+from yinfa.service.dependencies import EventSourcedStreams
+
+_ACTIVITY_COMMANDS: dict[str, tuple[type, Callable[..., list]]] = {
+    "cancel_publication": (schemas.CancelPublication, activity.cancel_publication),
+    "cancel": (schemas.CancelActivity, activity.cancel),
+    "withdraw_sign_up": (schemas.WithdrawSignUp, activity.withdraw_sign_up),
+    "issue_check_in_code": (schemas.IssueCheckInCode, activity.issue_check_in_code),
+    "check_in": (schemas.CheckIn, activity.check_in),
+    "check_out": (schemas.CheckOut, activity.check_out),
+    "complete": (schemas.CompleteActivity, activity.complete),
+    "correct_completion": (schemas.CorrectCompletion, activity.correct_completion),
+}
+
+_WISH_COMMANDS: dict[str, tuple[type, Callable[..., list]]] = {
+    "release_claim": (schemas.ReleaseWishClaim, wish.release_claim),
+    "fulfil": (schemas.FulfilWish, wish.fulfil),
+    "confirm": (schemas.ConfirmWish, wish.confirm),
+}
+
+
+def publish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
+    command = schemas.load_command(schemas.PublishActivity, payload)
+    activity_id = ids.activity_id_for(command["client_request_id"])
+    catalog = load_activity_catalog()
+    streams.execute(activity_stream(activity_id), fold_activity,
+                    lambda state: activity.publish(state, command, catalog))
+    return activity_id
+
+
+def on_activity(streams: EventSourcedStreams, action: str, payload: Mapping[str, Any]) -> str:
+    schema, decide = _ACTIVITY_COMMANDS[action]
+    command = schemas.load_command(schema, payload)
+    catalog = load_activity_catalog()
+    streams.execute(activity_stream(command["activity_id"]), fold_activity,
+                    lambda state: decide(state, command, catalog))
+    return str(command["activity_id"])
+
+
+def sign_up(streams: EventSourcedStreams, directory: VolunteerDirectory,
+            payload: Mapping[str, Any]) -> str:
+    """Whether the volunteer may serve is what the volunteers service's events said."""
+    command = schemas.load_command(schemas.SignUp, payload)
+    volunteer_id = str(command["volunteer_id"])
+    status = directory.status(volunteer_id)
+    teams = directory.teams_of(volunteer_id)
+    catalog = load_activity_catalog()
+    streams.execute(
+        activity_stream(command["activity_id"]), fold_activity,
+        lambda state: activity.sign_up(state, command, catalog,
+                                       volunteer_status=status, team_ids=teams),
+    )
+    return str(command["activity_id"])
+
+
+def post_wish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
+    command = schemas.load_command(schemas.PostWish, payload)
+    wish_id = ids.wish_id_for(command["client_request_id"])
+    catalog = load_activity_catalog()
+    streams.execute(wish_stream(wish_id), fold_wish,
+                    lambda state: wish.post(state, command, catalog))
+    return wish_id
+
+
+def claim_wish(streams: EventSourcedStreams, directory: VolunteerDirectory,
+               payload: Mapping[str, Any]) -> str:
+    command = schemas.load_command(schemas.ClaimWish, payload)
+    claimant = command["claimant"]
+    status = directory.status(str(claimant["id"])) if claimant["kind"] == "volunteer" else None
+    catalog = load_activity_catalog()
+    streams.execute(
+        wish_stream(command["wish_id"]), fold_wish,
+        lambda state: wish.claim(state, command, catalog,
+                                 volunteer_status=status),
+    )
+    return str(command["wish_id"])
+
+
+def on_wish(streams: EventSourcedStreams, action: str, payload: Mapping[str, Any]) -> str:
+    schema, decide = _WISH_COMMANDS[action]
+    command = schemas.load_command(schema, payload)
+    catalog = load_activity_catalog()
+    streams.execute(wish_stream(command["wish_id"]), fold_wish,
+                    lambda state: decide(state, command, catalog))
+    return str(command["wish_id"])
+
+
+def expire_wishes(streams: EventSourcedStreams, views: Database, now: datetime) -> int:
+    """Close every open or claimed wish whose deadline has passed (run by a timer)."""
+    due = views["wish_view"].find(
+        {"status": {"$in": [wish.OPEN, wish.CLAIMED]}, "expires_at": {"$lte": now.isoformat()}},
+        {"wish_id": 1},
+    )
+    expired = 0
+    for doc in list(due):
+        recorded = streams.execute(wish_stream(doc["wish_id"]), fold_wish,
+                                   lambda state: wish.expired(state, now))
+        expired += bool(recorded)
+    return expired

@@ -1,0 +1,151 @@
+"""The activities service: five-theme activities, sign-ups, check-in, completion, wishes.
+
+It learns who may serve from the volunteers service's events (a local directory) and
+announces completions (`ActivityCompleted`, `CompletionCorrected`), which the volunteers
+service turns into ledger entries.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.activities import handlers, queries
+from services.activities.streams import build_registry
+from services.activities.views import VIEWS
+from services.volunteers.directory import SOURCE as VOLUNTEERS
+from services.volunteers.directory import VolunteerDirectory
+from yinfa.events.envelope import RecordedEvent
+from yinfa.messaging.inbox import Inbox
+from yinfa.service.base import EventSourcedService
+from yinfa.service.clock import Clock, ClockProvider
+from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
+from yinfa.service.subscriptions import every_event_of
+
+
+class ActivitiesService(EventSourcedService):
+    name = "activities"
+
+    streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
+    inbox: Inbox = InboxProvider()
+    clock: Clock = ClockProvider()
+
+    # ---- activities -------------------------------------------------------------------
+
+    @rpc
+    def publish_activity(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._activity(handlers.publish(self.streams, payload))
+
+    @rpc
+    def cancel_publication(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_activity("cancel_publication", payload)
+
+    @rpc
+    def cancel_activity(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_activity("cancel", payload)
+
+    @rpc
+    def sign_up(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._activity(handlers.sign_up(self.streams, self._directory(), payload))
+
+    @rpc
+    def withdraw_sign_up(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_activity("withdraw_sign_up", payload)
+
+    @rpc
+    def issue_check_in_code(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_activity("issue_check_in_code", payload)
+
+    @rpc
+    def check_in(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_activity("check_in", payload)
+
+    @rpc
+    def check_out(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_activity("check_out", payload)
+
+    @rpc
+    def complete_activity(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_activity("complete", payload)
+
+    @rpc
+    def correct_completion(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_activity("correct_completion", payload)
+
+    # ---- micro-wishes --------------------------------------------------------------------
+
+    @rpc
+    def post_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._wish(handlers.post_wish(self.streams, payload))
+
+    @rpc
+    def claim_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._wish(handlers.claim_wish(self.streams, self._directory(), payload))
+
+    @rpc
+    def release_wish_claim(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._wish(handlers.on_wish(self.streams, "release_claim", payload))
+
+    @rpc
+    def fulfil_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._wish(handlers.on_wish(self.streams, "fulfil", payload))
+
+    @rpc
+    def confirm_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._wish(handlers.on_wish(self.streams, "confirm", payload))
+
+    @timer(interval=60)
+    def expire_wishes(self) -> int:
+        return handlers.expire_wishes(self.streams, self.streams.views, self.clock.now())
+
+    # ---- queries -----------------------------------------------------------------------
+
+    @rpc
+    def get_activity(self, activity_id: str) -> dict[str, Any]:
+        return queries.get_activity(self.streams.views, activity_id)
+
+    @rpc
+    def list_activities(self, county_code=None, theme=None, status=None, limit=100, offset=0):
+        return queries.list_activities(self.streams.views, county_code, theme, status,
+                                       limit, offset)
+
+    @rpc
+    def get_wish(self, wish_id: str) -> dict[str, Any]:
+        return queries.get_wish(self.streams.views, wish_id)
+
+    @rpc
+    def list_wishes(self, county_code=None, status=None, limit=100, offset=0):
+        return queries.list_wishes(self.streams.views, county_code, status, limit, offset)
+
+    @rpc
+    def county_summary(self) -> dict[str, dict[str, Any]]:
+        return queries.county_summary(self.streams.views)
+
+
+    # ---- what the volunteers service tells ----------------------------------------------
+
+    @every_event_of(VOLUNTEERS)
+    def on_volunteers_event(self, payload: dict[str, Any]) -> None:
+        self.inbox.handle(payload, self._learn)
+
+    @timer(interval=5)
+    def sweep_parked_events(self) -> None:
+        self.inbox.sweep(self._learn)
+
+    def _learn(self, event: RecordedEvent) -> None:
+        self._directory().apply(event)
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def _directory(self) -> VolunteerDirectory:
+        return VolunteerDirectory(self.inbox.db)
+
+    def _on_activity(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._activity(handlers.on_activity(self.streams, action, payload))
+
+    def _activity(self, activity_id: str) -> dict[str, Any]:
+        return queries.get_activity(self.streams.views, activity_id)
+
+    def _wish(self, wish_id: str) -> dict[str, Any]:
+        return queries.get_wish(self.streams.views, wish_id)

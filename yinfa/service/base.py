@@ -1,0 +1,30 @@
+"""RPC methods every event-sourced service offers: health, its event log, view rebuild."""
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from yinfa.service.dependencies import EventSourcedStreams
+
+
+class EventSourcedService:
+    """Subclasses set `name` and `streams = EventSourcing(...)`."""
+
+    streams: EventSourcedStreams
+
+    @rpc
+    def health(self) -> dict[str, Any]:
+        """Answered once the service can reach its store; with its relay's lag."""
+        relay = self.streams._provider.relay
+        return {"service": self.name, **relay.lag()}  # type: ignore[attr-defined]
+
+    @rpc
+    def events_after(self, position: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+        """The service's event log after a global position: for feeds and rebuilds."""
+        limit = max(1, min(int(limit), 5000))
+        return [e.to_message() for e in self.streams.store.read_all(int(position), limit)]
+
+    @rpc
+    def rebuild_views(self) -> int:
+        return self.streams._provider.projector.rebuild()
