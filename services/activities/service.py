@@ -15,7 +15,7 @@ from services.activities import handlers, queries
 from services.activities.streams import build_registry
 from services.activities.views import VIEWS
 from services.volunteers.directory import SOURCE as VOLUNTEERS
-from services.volunteers.directory import VolunteerDirectory
+from services.volunteers.directory import WANTED, VolunteerDirectory
 from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import Inbox
 from yinfa.service.base import EventSourcedService
@@ -99,6 +99,11 @@ class ActivitiesService(EventSourcedService):
     def expire_wishes(self) -> int:
         return handlers.expire_wishes(self.streams, self.streams.views, self.clock.now())
 
+    @rpc
+    def expire_due_wishes(self) -> int:
+        """What the timer does, on request (operations, the demo)."""
+        return self.expire_wishes()
+
     # ---- queries -----------------------------------------------------------------------
 
     @rpc
@@ -119,6 +124,11 @@ class ActivitiesService(EventSourcedService):
         return queries.list_wishes(self.streams.views, county_code, status, limit, offset)
 
     @rpc
+    def directory_size(self) -> int:
+        """How many volunteers this service has heard of (the replica's progress)."""
+        return self._directory().volunteers.count_documents({})
+
+    @rpc
     def county_summary(self) -> dict[str, dict[str, Any]]:
         return queries.county_summary(self.streams.views)
 
@@ -127,7 +137,7 @@ class ActivitiesService(EventSourcedService):
 
     @every_event_of(VOLUNTEERS)
     def on_volunteers_event(self, payload: dict[str, Any]) -> None:
-        self.inbox.handle(payload, self._learn)
+        self.inbox.handle(payload, self._learn, wanted=WANTED.__contains__)
 
     @timer(interval=5)
     def sweep_parked_events(self) -> None:

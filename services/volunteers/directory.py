@@ -16,6 +16,10 @@ from pymongo.database import Database
 from yinfa.events.envelope import RecordedEvent
 
 SOURCE = "volunteers"
+WANTED = frozenset({
+    "VolunteerRegistered", "VolunteerVerified", "VolunteerSuspended", "VolunteerReinstated",
+    "VolunteerWithdrawn", "VolunteerJoinedTeam", "VolunteerLeftTeam",
+})
 COLLECTION = "volunteer_directory"
 MEMBERSHIPS = "volunteer_directory_teams"
 

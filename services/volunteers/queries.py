@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from decimal import Decimal
 from typing import Any
 
 from pymongo.database import Database
@@ -62,10 +63,16 @@ def county_summary(db: Database) -> list[dict[str, Any]]:
     """Per county: volunteers by status and by star level, with the county's baseline."""
     statuses: dict[str, Counter] = defaultdict(Counter)
     stars: dict[str, Counter] = defaultdict(Counter)
-    projection = {"county_code": 1, "status": 1, "star_level": 1}
+    hours: dict[str, Decimal] = defaultdict(Decimal)
+    activity_hours: dict[str, Decimal] = defaultdict(Decimal)
+    projection = {"county_code": 1, "status": 1, "star_level": 1, "total_hours": 1,
+                  "activity_hours": 1}
     for doc in db["volunteer_view"].find({}, projection):
-        statuses[doc["county_code"]][doc["status"]] += 1
-        stars[doc["county_code"]][int(doc["star_level"])] += 1
+        code = doc["county_code"]
+        statuses[code][doc["status"]] += 1
+        stars[code][int(doc["star_level"])] += 1
+        hours[code] += Decimal(doc["total_hours"])
+        activity_hours[code] += Decimal(doc.get("activity_hours", "0"))
     teams = Counter(doc["county_code"] for doc in db["team_view"].find({}, {"county_code": 1}))
     rows = []
     for code, county in load_city().counties.items():
@@ -83,6 +90,8 @@ def county_summary(db: Database) -> list[dict[str, Any]]:
                 "by_status": dict(by_status),
                 "by_star_level": {str(k): v for k, v in sorted(stars.get(code, {}).items())},
                 "teams": teams.get(code, 0),
+                "hours": str(hours[code]),
+                "activity_hours": str(activity_hours[code]),
             }
         )
     return rows

@@ -11,7 +11,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.volunteers import handlers, queries
-from services.volunteers.served import ledger_commands
+from services.volunteers.served import COMPLETED, CORRECTED, ledger_commands
 from services.volunteers.streams import build_registry
 from services.volunteers.views import VIEWS
 from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
@@ -110,7 +110,8 @@ class VolunteersService(EventSourcedService):
 
     @every_event_of(ACTIVITIES)
     def on_activities_event(self, payload: dict[str, Any]) -> None:
-        self.inbox.handle(payload, self._apply_activities_event)
+        self.inbox.handle(payload, self._apply_activities_event,
+                          wanted={COMPLETED, CORRECTED}.__contains__)
 
     @timer(interval=5)
     def sweep_parked_events(self) -> None:

@@ -7,6 +7,7 @@ that holds them in full.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from pymongo.database import Database
@@ -50,8 +51,18 @@ class VolunteerView(StreamView):
             "total_hours": str(state.total_hours),
             "verified_hours": str(state.verified_hours),
             "star_level": state.star_level,
+            "activity_hours": str(_activity_hours(events, state.ledger)),
             "registered_at": events[0].occurred_at.isoformat(),
         }
+
+
+def _activity_hours(events: Sequence[RecordedEvent], ledger: Any) -> Decimal:
+    """Hours on the ledger that came from completed activities (as corrected since)."""
+    from_activities = {
+        e.data["entry_id"] for e in events
+        if e.type == "HoursRecorded" and e.data.get("source") == "activity"
+    }
+    return sum((ledger[entry] for entry in from_activities if entry in ledger), Decimal(0))
 
 
 class TeamView(StreamView):

@@ -24,7 +24,8 @@ def pipelined(method: Any, payloads: Iterable[dict]) -> list[Any]:
 
 
 def load(rpc: Any, people: list[DemoVolunteer], teams: list[dict],
-         progress: Callable[[str], None]) -> None:
+         progress: Callable[[str], None]) -> dict[str, list[str]]:
+    """Load everything; return the ids of volunteers able to serve, by county."""
     service = rpc.volunteers
     shown = pipelined(service.register_volunteer, (p.registration for p in people))
     ids = [s["volunteer_id"] for s in shown]
@@ -61,6 +62,11 @@ def load(rpc: Any, people: list[DemoVolunteer], teams: list[dict],
     pipelined(service.suspend_volunteer, (
         {"volunteer_id": v, "reason": "长期外出"} for v, _ in pausing))
     progress(f"{len(leaving)} withdrew, {len(pausing)} suspended")
+    serving: dict[str, list[str]] = {}
+    for volunteer_id, person in chosen:
+        if not (person.withdraw or person.suspend):
+            serving.setdefault(person.registration["county_code"], []).append(volunteer_id)
+    return serving
 
 
 def _hour_sheets(chosen: list[tuple[str, DemoVolunteer]]) -> Iterable[dict]:

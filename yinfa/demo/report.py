@@ -41,3 +41,23 @@ def county_table(rows: list[dict[str, Any]]) -> str:
     lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
     lines.append(f"全市合计：志愿者 {totals['volunteers']} 人，每百名离退休干部 {per100:.2f} 人")
     return "\n".join(lines)
+
+
+def activity_table(volunteer_rows: list[dict[str, Any]], activity_summary: dict[str, Any]
+                   ) -> str:
+    """Per county: activities completed, themes covered, hours credited, audience, wishes."""
+    header = ["县（市、区）", "完成活动", "主题覆盖", "活动时长", "志愿总时长", "受众人次",
+              "微心愿", "已实现"]
+    widths = [20, 8, 8, 9, 10, 8, 6, 6]
+    lines = ["  ".join(_cell(h, w) for h, w in zip(header, widths, strict=True))]
+    lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+    for row in sorted(volunteer_rows, key=lambda r: r["county_code"]):
+        summary = activity_summary.get(row["county_code"], {})
+        wishes = summary.get("wishes", {})
+        cells = [row["county_name"], summary.get("activities", {}).get("completed", 0),
+                 f"{len(summary.get('themes', {}))}/5", row.get("activity_hours", "0"),
+                 row.get("hours", "0"), summary.get("audience", 0), sum(wishes.values()),
+                 wishes.get("confirmed", 0) + wishes.get("fulfilled", 0)]
+        lines.append("  ".join(_cell(c, w, right=i > 0) for i, (c, w) in
+                               enumerate(zip(cells, widths, strict=True))))
+    return "\n".join(lines)

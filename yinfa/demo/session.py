@@ -7,13 +7,14 @@ from __future__ import annotations
 import os
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import click
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from yinfa.catalog import SERVICES
-from yinfa.demo import loader, people, report
+from yinfa.demo import loader, people, report, season, season_loader
 from yinfa.infra.broker import ensure_broker, ensure_management, mask_uri
 from yinfa.infra.embedded_store import ensure_store
 from yinfa.infra.processes import StopRequested, Supervisor
@@ -22,8 +23,12 @@ from yinfa.reference import load_city
 READY_TIMEOUT = 60.0
 
 
+_STARTED = time.monotonic()
+
+
 def say(message: str) -> None:
-    click.echo(click.style("▸ ", fg="green") + message)
+    elapsed = f"{time.monotonic() - _STARTED:6.1f}s "
+    click.echo(click.style("▸ ", fg="green") + click.style(elapsed, dim=True) + message)
 
 
 def wait_until_ready(config: dict, services: list[str], supervisor: Supervisor) -> None:
@@ -83,10 +88,33 @@ def show(config: dict, volunteer_count: int, seed: int) -> None:
     teams = people.teams_for(city, seed)
     started = time.monotonic()
     with ClusterRpcProxy(config, timeout=120) as rpc:
-        loader.load(rpc, demo_people, teams, say)
+        serving = loader.load(rpc, demo_people, teams, say)
+        season_loader.wait_for_directory(rpc.activities, volunteer_count, say)
+        season_loader.load_season(rpc, season.season(city, serving, seed),
+                                  season.wishes(city, seed), say)
+        wait_for_ledgers(rpc)
         say(f"demo data loaded in {time.monotonic() - started:.1f} s")
         summary = rpc.volunteers.county_summary()
+        activity_summary = rpc.activities.county_summary()
     click.echo()
     click.echo(click.style(f"{city.name}银发志愿者：各县（市、区）人数与星级", bold=True))
     click.echo(report.county_table(summary))
     click.echo()
+    click.echo(click.style(f"{city.name}志愿服务活动与微心愿", bold=True))
+    click.echo(report.activity_table(summary, activity_summary))
+    click.echo()
+
+
+def wait_for_ledgers(rpc, timeout: float = 60.0) -> None:
+    """Completions reach the volunteers' ledgers by event: wait until every hour has."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        credited = sum(Decimal(row["hours"])
+                       for row in rpc.activities.county_summary().values())
+        recorded = sum(Decimal(row["activity_hours"])
+                       for row in rpc.volunteers.county_summary())
+        if recorded == credited:
+            say(f"{credited} hours from activities are on the volunteers' ledgers")
+            return
+        time.sleep(0.3)
+    say("warning: not every activity hour reached the ledgers in time")

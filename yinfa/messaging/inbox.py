@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 Apply = Callable[[RecordedEvent], None]
 
 APPLIED, DUPLICATE, PARKED, DEAD_LETTERED = "applied", "duplicate", "parked", "dead-lettered"
+SKIPPED = "skipped"
 
 # Failures of the plumbing, not of the message: the message must come back later.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (PyMongoError, OSError, ConcurrencyError)
@@ -63,7 +64,14 @@ class Inbox:
 
     # ---- entry point -------------------------------------------------------------
 
-    def handle(self, payload: Mapping[str, Any], apply: Apply) -> str:
+    def handle(
+        self,
+        payload: Mapping[str, Any],
+        apply: Apply,
+        wanted: Callable[[str], bool] | None = None,
+    ) -> str:
+        """`wanted(type)` False: the event only moves its stream's cursor (no claim, no
+        apply), the cheap path for the many types a consumer does not use."""
         try:
             event = RecordedEvent.from_message(payload)
         except (ValidationError, TypeError) as error:
@@ -72,7 +80,10 @@ class Inbox:
             self.dead_letters.send(original, f"invalid envelope: {error}", self.consumer)
             return DEAD_LETTERED
         try:
-            outcome = self._in_order(event, apply)
+            if wanted is not None and not wanted(event.type):
+                outcome = self._skip(event)
+            else:
+                outcome = self._in_order(event, apply)
             self.drain(event.stream_id, apply)
             return outcome
         except TRANSIENT_ERRORS as error:
@@ -87,6 +98,16 @@ class Inbox:
             self._park(event)
             return PARKED
         return self._apply_once(event, apply)
+
+    def _skip(self, event: RecordedEvent) -> str:
+        applied = self.applied_version(event.stream_id)
+        if event.version <= applied:
+            return DUPLICATE
+        if event.version > applied + 1:
+            self._park(event)
+            return PARKED
+        self._advance(event.stream_id, event.version)
+        return SKIPPED
 
     # ---- exactly-once apply --------------------------------------------------------
 
@@ -159,6 +180,8 @@ class Inbox:
     def drain(self, stream_id: str, apply: Apply) -> int:
         """Apply parked events of one stream whose turn has come; return how many."""
         applied = 0
+        if self.parked.find_one({"stream_id": stream_id}, {"_id": 1}) is None:
+            return 0  # the usual case, in one query
         # copies parked by a delivery that lost the race to a direct apply
         self.parked.delete_many(
             {"stream_id": stream_id, "version": {"$lte": self.applied_version(stream_id)}}

@@ -6,8 +6,11 @@ domain-shaped methods (`execute`, `load`, `views`), not raw pymongo.
 from __future__ import annotations
 
 import logging
+import random
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -30,7 +33,32 @@ log = logging.getLogger(__name__)
 Fold = Callable[[list[RecordedEvent]], Any]
 Decide = Callable[[Any], list[NewEvent]]
 
-COMMAND_RETRIES = 5
+COMMAND_RETRIES = 30  # conflicts left after the in-process lock: other instances only
+
+
+class StreamLocks:
+    """One lock per stream id within a process, so this instance's workers take turns on
+    a busy stream instead of racing each other into conflicts."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def holding(self, stream_id: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(stream_id, (threading.Lock(), 0))
+            self._locks[stream_id] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[stream_id]
+                if users == 1:
+                    del self._locks[stream_id]
+                else:
+                    self._locks[stream_id] = (lock, users - 1)
 
 
 def service_database(container: Any) -> Database:
@@ -75,6 +103,14 @@ class EventSourcedStreams:
 
     def execute(self, stream_id: str, fold: Fold, decide: Decide) -> list[RecordedEvent]:
         """Fold the stream, decide, append at the version seen; on a conflict, again."""
+        with self._provider.locks.holding(stream_id):
+            recorded = self._decide_and_append(stream_id, fold, decide)
+        if recorded:
+            self._provider.after_append()
+        return recorded
+
+    def _decide_and_append(self, stream_id: str, fold: Fold, decide: Decide
+                           ) -> list[RecordedEvent]:
         for attempt in range(COMMAND_RETRIES):
             state, version = self.load(stream_id, fold)
             new_events = decide(state)
@@ -82,13 +118,11 @@ class EventSourcedStreams:
                 return []
             try:
                 with correlated(self.metadata.correlation_id):
-                    recorded = self.store.append(stream_id, new_events, version, self.metadata)
+                    return self.store.append(stream_id, new_events, version, self.metadata)
             except ConcurrencyError:
                 if attempt == COMMAND_RETRIES - 1:
                     raise
-                continue
-            self._provider.after_append()
-            return recorded
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # spread the retries
         return []
 
 
@@ -118,6 +152,7 @@ class EventSourcing(DependencyProvider):
         self.idle_seconds = settings.relay_idle_seconds
         self._wake = threading.Event()
         self._running = False
+        self.locks = StreamLocks()
 
     def start(self) -> None:
         self._running = True
