@@ -111,3 +111,6 @@ class EnvelopeSchema(Schema):
         loaded = super().load(*args, **kwargs)
         loaded["event_id"] = str(loaded["event_id"])
         return loaded
+
+
+_ENVELOPE = EnvelopeSchema()  # marshmallow schemas are reusable; building one costs ~50 µs

@@ -61,6 +61,7 @@ class Inbox:
 
     def ensure_indexes(self) -> None:
         self.parked.create_index([("stream_id", 1), ("version", 1)], name="stream_version")
+        self.parked.create_index("stream_id", name="stream_id")  # see EventStore
 
     # ---- entry point -------------------------------------------------------------
 

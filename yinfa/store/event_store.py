@@ -67,6 +67,8 @@ class EventStore:
         self.commits.create_index("position", unique=True, name="position_unique")
         self.commits.create_index("first_event_id", unique=True, name="first_event_id_unique")
         self.commits.create_index("last_position", name="last_position")
+        # nx-27017 plans {"stream_id": …} as a full scan unless a single-field index exists
+        self.commits.create_index("stream_id", name="stream_id")
 
     # ---- writing -------------------------------------------------------------
 
