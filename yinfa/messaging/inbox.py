@@ -113,7 +113,7 @@ class Inbox:
     # ---- exactly-once apply --------------------------------------------------------
 
     def _apply_once(self, event: RecordedEvent, apply: Apply) -> str:
-        if not self._claim(event.event_id):
+        if not self._claim(event):
             return DUPLICATE
         outcome = APPLIED
         try:
@@ -125,13 +125,15 @@ class Inbox:
             log.exception("event %s dead-lettered", event.event_id)
             self.dead_letters.send(event.to_message(), f"apply failed: {error!r}", self.consumer)
             outcome = DEAD_LETTERED
-        self.claims.update_one({"_id": event.event_id}, {"$set": {"state": "done"}})
+        # no "done" mark: the stream cursor passing the event's version says so, and a
+        # claim is only ever consulted for the version right after the cursor
         self._advance(event.stream_id, event.version)
         return outcome
 
-    def _claim(self, event_id: str) -> bool:
-        """Take the event for this worker; False if it is done or another worker holds it."""
-        now = time.time()
+    def _claim(self, event: RecordedEvent) -> bool:
+        """Take the event for this worker; False if it is done. Raises RetryLater while
+        another live worker applies it."""
+        event_id, now = event.event_id, time.time()
         try:
             self.claims.insert_one(
                 {"_id": event_id, "state": "applying", "until": now + self.lease_seconds}
@@ -145,10 +147,9 @@ class Inbox:
         )
         if taken_over is not None:
             return True
-        existing = self.claims.find_one({"_id": event_id})
-        if existing is not None and existing["state"] == "applying":
-            raise RetryLater(f"event {event_id} is being applied by another worker")
-        return False
+        if self.applied_version(event.stream_id) >= event.version:
+            return False  # applied meanwhile by the worker that held the claim
+        raise RetryLater(f"event {event_id} is being applied by another worker")
 
     # ---- per-stream order ------------------------------------------------------------
 
@@ -157,12 +158,15 @@ class Inbox:
         return 0 if doc is None else int(doc["version"])
 
     def _advance(self, stream_id: str, version: int) -> None:
+        """Move the stream's cursor forward to `version`, never back, in one write."""
         try:
-            self.streams.insert_one({"_id": stream_id, "version": version})
-        except DuplicateKeyError:
             self.streams.update_one(
-                {"_id": stream_id, "version": {"$lt": version}}, {"$set": {"version": version}}
+                {"_id": stream_id, "version": {"$lt": version}},
+                {"$set": {"version": version}},
+                upsert=True,
             )
+        except DuplicateKeyError:
+            pass  # the cursor is at or past `version` already
 
     def _park(self, event: RecordedEvent) -> None:
         try:
