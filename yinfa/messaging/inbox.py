@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -58,6 +59,7 @@ class Inbox:
         self.claims = db["inbox_claims"]
         self.streams = db["inbox_streams"]
         self.parked = db["inbox_parked"]
+        self.counts: Counter[str] = Counter()  # outcomes in this process, for health/metrics
 
     def ensure_indexes(self) -> None:
         self.parked.create_index([("stream_id", 1), ("version", 1)], name="stream_version")
@@ -79,6 +81,7 @@ class Inbox:
             # any JSON value can arrive, not only objects: set it aside as it came
             original = dict(payload) if isinstance(payload, Mapping) else payload
             self.dead_letters.send(original, f"invalid envelope: {error}", self.consumer)
+            self.counts[DEAD_LETTERED] += 1
             return DEAD_LETTERED
         try:
             if wanted is not None and not wanted(event.type):
@@ -86,6 +89,7 @@ class Inbox:
             else:
                 outcome = self._in_order(event, apply)
             self.drain(event.stream_id, apply)
+            self.counts[outcome] += 1
             return outcome
         except TRANSIENT_ERRORS as error:
             log.warning("event %s will be retried: %r", event.event_id, error)

@@ -17,7 +17,11 @@ class EventSourcedService:
     def health(self) -> dict[str, Any]:
         """Answered once the service can reach its store; with its relay's lag."""
         relay = self.streams._provider.relay
-        return {"service": self.name, **relay.lag()}  # type: ignore[attr-defined]
+        health = {"service": self.name, **relay.lag()}  # type: ignore[attr-defined]
+        inbox = getattr(self, "inbox", None)
+        if inbox is not None:
+            health["inbox"] = dict(inbox.counts)
+        return health
 
     @rpc
     def events_after(self, position: int = 0, limit: int = 500) -> list[dict[str, Any]]:
