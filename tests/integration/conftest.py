@@ -1,6 +1,8 @@
 """Fixtures for running services against the real broker (a vhost per test) and store."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
@@ -40,3 +42,19 @@ def rpc_proxy(service_config):
     yield make
     for proxy in opened:
         proxy.stop()
+
+
+@pytest.fixture
+def eventually():
+    """Poll `check` until it returns something true (returned), bounded by `timeout`."""
+
+    def wait(check, timeout: float = 20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = check()
+            if value:
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"not true within {timeout} s: {check}")
+
+    return wait

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -19,20 +18,6 @@ def platform(runner_factory, platform_config, rpc_proxy):
     runner = runner_factory(platform_config, VolunteersService, ActivitiesService)
     runner.start()
     return rpc_proxy("volunteers"), rpc_proxy("activities")
-
-
-@pytest.fixture
-def eventually():
-    def wait(check, timeout: float = 20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = check()
-            if value:
-                return value
-            time.sleep(0.1)
-        raise AssertionError(f"not true within {timeout} s: {check}")
-
-    return wait
 
 
 @pytest.fixture

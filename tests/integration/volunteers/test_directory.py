@@ -1,8 +1,6 @@
 """The volunteer directory replica, fed by the volunteers service's real events."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from services.volunteers.directory import SOURCE, VolunteerDirectory
@@ -31,17 +29,8 @@ def directory(container_factory, service_config, mongo_db):
     return VolunteerDirectory(mongo_db.client[keeper["DB_NAME"]])
 
 
-def eventually(check, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_the_replica_follows_a_volunteer_through_verification_and_withdrawal(
-    directory, volunteers, registration
+    directory, volunteers, registration, eventually
 ):
     vid = volunteers.register_volunteer(registration())["volunteer_id"]
     assert eventually(lambda: directory.status(vid) == "registered")
@@ -59,7 +48,7 @@ def test_the_replica_follows_a_volunteer_through_verification_and_withdrawal(
     assert eventually(lambda: directory.status(vid) == "withdrawn")
 
 
-def test_the_replica_knows_team_memberships(directory, volunteers, registration):
+def test_the_replica_knows_team_memberships(directory, volunteers, registration, eventually):
     vid = volunteers.register_volunteer(registration())["volunteer_id"]
     team = volunteers.create_team({"name": "亭湖义诊队", "category": "health_care",
                                    "county_code": TINGHU})

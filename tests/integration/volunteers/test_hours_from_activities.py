@@ -21,15 +21,6 @@ def activities_outbox(mongo_client, mongo_db, service_config):
     mongo_client.drop_database(db.name)
 
 
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def completed(volunteer_id: str, entry_id: str, hours: str) -> NewEvent:
     return NewEvent("ActivityCompleted", {"served": [
         {"volunteer_id": volunteer_id, "entry_id": entry_id, "hours": hours,
@@ -43,7 +34,7 @@ def corrected(volunteer_id: str, entry_id: str, hours: str) -> NewEvent:
 
 
 def test_completions_and_corrections_reach_the_ledger_once(
-    volunteers, activities_outbox, registration
+    volunteers, activities_outbox, registration, eventually
 ):
     store, relay = activities_outbox
     vid = volunteers.register_volunteer(registration())["volunteer_id"]
@@ -55,7 +46,7 @@ def test_completions_and_corrections_reach_the_ledger_once(
     store.append(clinic, [corrected(vid, second, "1.5")], 1)
 
     relay.run_once()
-    assert wait_for(lambda: volunteers.get_volunteer(vid)["total_hours"] == "5.0")
+    eventually(lambda: volunteers.get_volunteer(vid)["total_hours"] == "5.0")
 
     relay.db["relay_checkpoints"].delete_many({})  # as if the relay crashed before marking
     relay.run_once()
