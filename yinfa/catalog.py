@@ -5,6 +5,7 @@ import importlib
 
 SERVICES = {
     "volunteers": "services.volunteers.service:VolunteersService",
+    "branches": "services.branches.service:BranchesService",
     "activities": "services.activities.service:ActivitiesService",
 }
 

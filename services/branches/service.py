@@ -1,0 +1,209 @@
+"""The branches service: retiree party branches in four levels, their members, their
+certification ladder (达标 → 县级示范 → 市级示范 → 省级示范) with re-reviews, and
+party-building brands with the annual top ten.
+
+It learns who may join a branch from the volunteers service's events (a local directory).
+RPC methods take one payload dict (validated by the command schemas) and answer plain
+JSON-ready data; errors are the typed errors of yinfa.errors. `health`, `events_after`
+and `rebuild_views` come from `EventSourcedService`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+from nameko.timer import Timer, timer
+
+from services.branches import handlers, queries
+from services.branches.domain.dates import local_date
+from services.branches.streams import build_registry
+from services.branches.views import VIEWS
+from services.volunteers.directory import SOURCE as VOLUNTEERS
+from services.volunteers.directory import WANTED, VolunteerDirectory
+from yinfa.events.envelope import RecordedEvent
+from yinfa.messaging.inbox import Inbox
+from yinfa.service.base import EventSourcedService
+from yinfa.service.clock import Clock, ClockProvider
+from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
+from yinfa.service.subscriptions import every_event_of
+
+
+class ConfiguredTimer(Timer):
+    """A timer whose interval the container config may set (`config_key`, in seconds)."""
+
+    interval: float
+
+    def __init__(self, config_key: str, default: float, **kwargs: Any) -> None:
+        self.config_key = config_key
+        self.default = default
+        super().__init__(interval=default, **kwargs)
+
+    def setup(self) -> None:
+        self.interval = float(self.container.config.get(self.config_key, self.default))
+
+
+configured_timer = ConfiguredTimer.decorator
+
+
+class BranchesService(EventSourcedService):
+    name = "branches"
+
+    streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
+    inbox: Inbox = InboxProvider()
+    clock: Clock = ClockProvider()
+
+    # ---- branches ----------------------------------------------------------------------
+
+    @rpc
+    def establish_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.get_branch(handlers.establish(self.streams, payload))
+
+    @rpc
+    def rename_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.get_branch(handlers.rename(self.streams, payload))
+
+    @rpc
+    def change_officers(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.get_branch(handlers.change_officers(self.streams, payload))
+
+    @rpc
+    def move_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.get_branch(handlers.move(self.streams, payload))
+
+    @rpc
+    def add_member(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.get_branch(handlers.add_member(self.streams, self._directory(), payload))
+
+    @rpc
+    def remove_member(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.get_branch(handlers.remove_member(self.streams, payload))
+
+    @rpc
+    def merge_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.get_branch(handlers.merge(self.streams, payload))
+
+    @rpc
+    def dissolve_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.get_branch(handlers.dissolve(self.streams, payload))
+
+    # ---- certification -------------------------------------------------------------------
+
+    @rpc
+    def apply_for_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_certification("apply", payload)
+
+    @rpc
+    def review_item(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_certification("review_item", payload)
+
+    @rpc
+    def review_items(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Many item decisions at once: `items` = [{item, met, note}], all or none."""
+        branch_id = handlers.review_items(self.streams, payload)
+        return queries.certification_history(self.streams.views, branch_id)
+
+    @rpc
+    def grant_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_certification("grant", payload)
+
+    @rpc
+    def refuse_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_certification("refuse", payload)
+
+    @rpc
+    def pass_review(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_certification("pass_review", payload)
+
+    @rpc
+    def fail_review(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_certification("fail_review", payload)
+
+    @rpc
+    def revoke_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._on_certification("revoke", payload)
+
+    @configured_timer("REVIEW_TIMER_SECONDS", 60)
+    def record_due_reviews(self) -> int:
+        """Re-reviews fallen due and expiries, once per date however often this fires."""
+        return handlers.fall_due(self.streams, self.clock.now())
+
+    # ---- brands --------------------------------------------------------------------------
+
+    @rpc
+    def apply_brand(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.get_branch(handlers.apply_brand(self.streams, payload))["brand"]
+
+    @rpc
+    def review_brand(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.get_branch(handlers.review_brand(self.streams, payload))["brand"]
+
+    @rpc
+    def select_top_brands(self, payload: dict[str, Any]) -> dict[str, Any]:
+        selection = handlers.select_top_brands(self.streams, payload)
+        return {
+            "year": payload["year"],
+            "selected": [{**self._brand_of(branch_id), "rank": rank}
+                         for branch_id, rank in selection.ranked],
+            "tied_out": list(selection.tied_out),
+        }
+
+    # ---- queries -------------------------------------------------------------------------
+
+    @rpc
+    def get_branch(self, branch_id: str) -> dict[str, Any]:
+        return queries.get_branch(self.streams.views, branch_id, self._today())
+
+    @rpc
+    def list_branches(self, county_code=None, level=None, branch_type=None, status=None,
+                      certification_level=None, parent_id=None, limit=100, offset=0) -> dict:
+        return queries.list_branches(self.streams.views, self._today(), county_code, level,
+                                     branch_type, status, certification_level, parent_id,
+                                     limit, offset)
+
+    @rpc
+    def coverage(self) -> list[dict[str, Any]]:
+        return queries.coverage(self.streams.views, self._today())
+
+    @rpc
+    def demonstration_branches(self) -> dict[str, Any]:
+        return queries.demonstration_branches(self.streams.views, self._today())
+
+    @rpc
+    def certification_history(self, branch_id: str) -> dict[str, Any]:
+        return queries.certification_history(self.streams.views, branch_id)
+
+    # ---- upkeep --------------------------------------------------------------------------
+
+    @timer(interval=60)
+    def complete_merges(self) -> int:
+        return handlers.complete_merges(self.streams)
+
+    # ---- what the volunteers service tells -----------------------------------------------
+
+    @every_event_of(VOLUNTEERS)
+    def on_volunteers_event(self, payload: dict[str, Any]) -> None:
+        self.inbox.handle(payload, self._learn, wanted=WANTED.__contains__)
+
+    @timer(interval=5)
+    def sweep_parked_events(self) -> None:
+        self.inbox.sweep(self._learn)
+
+    def _learn(self, event: RecordedEvent) -> None:
+        self._directory().apply(event)
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _directory(self) -> VolunteerDirectory:
+        return VolunteerDirectory(self.inbox.db)
+
+    def _today(self) -> str:
+        return local_date(self.clock.now()).isoformat()
+
+    def _on_certification(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        branch_id = handlers.on_certification(self.streams, action, payload)
+        return queries.certification_history(self.streams.views, branch_id)
+
+    def _brand_of(self, branch_id: str) -> dict[str, Any]:
+        branch = self.get_branch(branch_id)
+        return {"branch_id": branch_id, "branch_name": branch["name"],
+                "county_code": branch["county_code"], "brand": branch["brand"]["name"]}
