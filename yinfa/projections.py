@@ -11,8 +11,11 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
+from yinfa.errors import ConcurrencyError
 from yinfa.events.envelope import RecordedEvent
 from yinfa.store.event_store import EventStore
 
@@ -34,22 +37,37 @@ class StreamView:
 
     def refresh(self, db: Database, store: EventStore, stream_id: str) -> None:
         events = store.read_stream(stream_id)
-        if not events:
-            return
-        doc = self.document(events)
-        if doc is None:
-            return
-        doc["_id"] = stream_id
-        doc["version"] = events[-1].version
-        views = db[self.collection]
-        current = views.find_one({"_id": stream_id}, {"version": 1})
-        if current is not None and current["version"] >= doc["version"]:
-            return
-        if current is None:
-            views.replace_one({"_id": stream_id}, doc, upsert=True)
-        else:
-            views.replace_one({"_id": stream_id, "version": current["version"]}, doc)
-        self.after_write(db, stream_id, doc)
+        doc = self.document(events) if events else None
+        if doc is not None and write_if_newer(db[self.collection], stream_id, doc,
+                                              events[-1].version):
+            self.after_write(db, stream_id, doc)
+
+
+WRITE_ATTEMPTS = 20
+
+
+def write_if_newer(views: Collection, view_id: str, doc: dict[str, Any], version: int) -> bool:
+    """Store the document unless one of the same or a later version is there.
+
+    Two instances may refresh one document at once, each from its own read of the stream.
+    The replace is conditional on the version read and a lost race is tried again, so the
+    later version always lands and an earlier one never overwrites it.
+    """
+    doc = {**doc, "_id": view_id, "version": version}
+    for _ in range(WRITE_ATTEMPTS):
+        current = views.find_one({"_id": view_id}, {"version": 1})
+        if current is not None and current["version"] >= version:
+            return False
+        try:
+            if current is None:
+                views.insert_one(doc)
+                return True
+            if views.replace_one({"_id": view_id, "version": current["version"]},
+                                 doc).matched_count:
+                return True
+        except DuplicateKeyError:
+            continue
+    raise ConcurrencyError(f"could not store view {view_id} at version {version}")
 
 
 class Projector:

@@ -16,9 +16,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from services.branches.domain import branch as branches
 from services.branches.domain import brand as brands
@@ -34,13 +32,10 @@ from services.branches.streams import (
     fold_certification,
     id_of,
 )
-from yinfa.errors import ConcurrencyError
 from yinfa.events.envelope import RecordedEvent
-from yinfa.projections import StreamView
+from yinfa.projections import StreamView, write_if_newer
 from yinfa.reference import load_branch_catalog
 from yinfa.store.event_store import EventStore
-
-WRITE_ATTEMPTS = 10
 
 
 def _iso(day: Any) -> str | None:
@@ -92,42 +87,6 @@ class BranchView(StreamView):
         doc = branch_document(branch_id, state, fold_certification(certification_events))
         version = branch_events[-1].version + len(certification_events)
         write_if_newer(db[self.collection], branch_stream(branch_id), doc, version)
-
-
-def write_if_newer(views: Collection, view_id: str, doc: dict[str, Any], version: int) -> bool:
-    """Store the document unless one of the same or a later version is there.
-
-    Two instances may refresh the same document at once, each from its own read of the
-    stream. The replace is conditional on the version read, and a lost race is tried
-    again, so the later version always lands (an unconditional upsert, or a conditional
-    replace whose miss is ignored, could leave the earlier one in place).
-    """
-    doc = {**doc, "_id": view_id, "version": version}
-    for _ in range(WRITE_ATTEMPTS):
-        current = views.find_one({"_id": view_id}, {"version": 1})
-        if current is not None and current["version"] >= version:
-            return False
-        try:
-            if current is None:
-                views.insert_one(doc)
-                return True
-            if views.replace_one({"_id": view_id, "version": current["version"]},
-                                 doc).matched_count:
-                return True
-        except DuplicateKeyError:
-            continue
-    raise ConcurrencyError(f"could not store view {view_id} at version {version}")
-
-
-class GuardedView(StreamView):
-    """A StreamView whose write survives a race with another instance (see above)."""
-
-    def refresh(self, db: Database, store: EventStore, stream_id: str) -> None:
-        events = store.read_stream(stream_id)
-        doc = self.document(events) if events else None
-        if doc is not None and write_if_newer(db[self.collection], stream_id, doc,
-                                              events[-1].version):
-            self.after_write(db, stream_id, doc)
 
 
 def holding_document(holding: cert.Holding) -> dict[str, Any]:
@@ -182,7 +141,7 @@ def next_due_on(holding: cert.Holding | None) -> str | None:
     return min(dates).isoformat()
 
 
-class CertificationView(GuardedView):
+class CertificationView(StreamView):
     collection = "certification_view"
     stream_prefix = CERTIFICATION_PREFIX
 
@@ -203,7 +162,7 @@ class CertificationView(GuardedView):
         }
 
 
-class BrandView(GuardedView):
+class BrandView(StreamView):
     collection = "brand_view"
     stream_prefix = BRAND_PREFIX
 

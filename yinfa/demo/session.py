@@ -14,7 +14,7 @@ import click
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from yinfa.catalog import SERVICES
-from yinfa.demo import loader, people, report, season, season_loader
+from yinfa.demo import branches_loader, loader, people, report, season, season_loader
 from yinfa.infra.broker import ensure_broker, ensure_management, mask_uri
 from yinfa.infra.embedded_store import ensure_store
 from yinfa.infra.processes import StopRequested, Supervisor
@@ -89,6 +89,7 @@ def show(config: dict, volunteer_count: int, seed: int) -> None:
     started = time.monotonic()
     with ClusterRpcProxy(config, timeout=120) as rpc:
         serving = loader.load(rpc, demo_people, teams, say)
+        branches_loader.load_branches(rpc, city, seed, say)
         season_loader.wait_for_directory(rpc.activities, volunteer_count, say)
         season_loader.load_season(rpc, season.season(city, serving, seed),
                                   season.wishes(city, seed), say)
@@ -96,12 +97,16 @@ def show(config: dict, volunteer_count: int, seed: int) -> None:
         say(f"demo data loaded in {time.monotonic() - started:.1f} s")
         summary = rpc.volunteers.county_summary()
         activity_summary = rpc.activities.county_summary()
+        coverage = rpc.branches.coverage()
     click.echo()
     click.echo(click.style(f"{city.name}银发志愿者：各县（市、区）人数与星级", bold=True))
     click.echo(report.county_table(summary))
     click.echo()
     click.echo(click.style(f"{city.name}志愿服务活动与微心愿", bold=True))
     click.echo(report.activity_table(summary, activity_summary))
+    click.echo()
+    click.echo(click.style(f"{city.name}离退休干部党支部达标创建覆盖率", bold=True))
+    click.echo(branches_loader.coverage_table(coverage))
     click.echo()
 
 

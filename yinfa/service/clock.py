@@ -1,7 +1,7 @@
 """The time a service acts on, injectable so tests can stand at any instant.
 
-With `CLOCK_NOW` (ISO 8601) in the container config the clock is frozen there;
-tests move it with `ClockProvider.set(container, moment)`. Otherwise it is UTC now.
+With `CLOCK_NOW` (ISO 8601) in the container config the clock is frozen there; tests
+move it by setting `frozen` on the provider's `clock`. Otherwise it is UTC now.
 """
 from __future__ import annotations
 
