@@ -87,6 +87,11 @@ class Projector:
         doc = self._checkpoints.find_one({"_id": "views"})
         return 0 if doc is None else int(doc["position"])
 
+    def refresh_stream(self, stream_id: str) -> None:
+        for view in self.views:
+            if view.handles(stream_id):
+                view.refresh(self.db, self.store, stream_id)
+
     def catch_up(self, batch: int = 1000) -> int:
         """Bring every view up to the store's head; return how many events were read."""
         with self._lock:
@@ -97,9 +102,7 @@ class Projector:
                 if not events:
                     return seen
                 for stream_id in dict.fromkeys(e.stream_id for e in events):
-                    for view in self.views:
-                        if view.handles(stream_id):
-                            view.refresh(self.db, self.store, stream_id)
+                    self.refresh_stream(stream_id)
                 position = events[-1].position
                 self._checkpoints.update_one(
                     {"_id": "views"}, {"$set": {"position": position}}, upsert=True

@@ -106,7 +106,7 @@ class EventSourcedStreams:
         with self._provider.locks.holding(stream_id):
             recorded = self._decide_and_append(stream_id, fold, decide)
         if recorded:
-            self._provider.after_append()
+            self._provider.after_append(stream_id)
         return recorded
 
     def _decide_and_append(self, stream_id: str, fold: Fold, decide: Decide
@@ -165,8 +165,10 @@ class EventSourcing(DependencyProvider):
     def kill(self) -> None:
         self.stop()
 
-    def after_append(self) -> None:
-        self.projector.catch_up()
+    def after_append(self, stream_id: str) -> None:
+        """Read-your-writes for the caller: refresh the views of the stream just written
+        (version-guarded, so no lock is needed); the background loop moves the checkpoint."""
+        self.projector.refresh_stream(stream_id)
         self._wake.set()
 
     def _background(self) -> None:

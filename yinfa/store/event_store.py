@@ -242,7 +242,8 @@ class EventStore:
         """
         cursor = (
             self.commits.find({"last_position": {"$gt": after_position}})
-            .sort("position", pymongo.ASCENDING)
+            # the same order as position; nx-27017 sorts by the filtered field's index
+            .sort("last_position", pymongo.ASCENDING)
             .limit(max(1, limit))
         )
         events: list[RecordedEvent] = []
