@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import (
-    RAISE,
     Schema,
     ValidationError,
     fields,
@@ -27,21 +26,20 @@ from marshmallow import (
 from services.activities.domain.check_in_code import MIN_LENGTH
 from services.activities.domain.events import CLAIMANT_KINDS, ORGANISER_KINDS, POSTER_KINDS
 from services.activities.domain.wish import looks_like_personal_data
-from yinfa.errors import ValidationFailed
-from yinfa.reference import ActivityCatalog, load_activity_catalog, load_city
+from yinfa.reference import ActivityCatalog, load_activity_catalog
+from yinfa.schemas import (
+    Command,
+    IdString,
+    Trimmed,
+    county_in_city as _county_in_city,
+    load_command as load_command,
+    trimmed as _trimmed,
+)
 
 # A device clock may run a little ahead; further ahead is a made-up time.
 CLOCK_SKEW = timedelta(minutes=5)
 UUID_KINDS = ("volunteer", "team")  # parties whose ids are this platform's UUIDs
 MAX_LINES = 500
-
-
-def load_command(schema_cls: type[Schema], payload: Any) -> dict[str, Any]:
-    try:
-        return schema_cls().load(payload)
-    except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ValidationFailed(messages) from exc
 
 
 # --- fields -----------------------------------------------------------------------------
@@ -62,16 +60,6 @@ class CatalogCode(fields.String):
         if text not in aliases:
             raise ValidationError(f"Must be one of: {', '.join(labels)}.")
         return aliases[text]
-
-
-class IdString(fields.String):
-    """A UUID, handed on in its canonical string form."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        try:
-            return str(uuid.UUID(str(super()._deserialize(value, attr, data, **kwargs))))
-        except ValueError as exc:
-            raise ValidationError("Not a valid UUID.") from exc
 
 
 class Instant(fields.DateTime):
@@ -99,15 +87,6 @@ class Hours(fields.Decimal):
         return tenths
 
 
-class Trimmed(fields.String):
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-def _trimmed(max_length: int, **kwargs: Any) -> fields.String:
-    return Trimmed(validate=validate.Length(min=1, max=max_length), **kwargs)
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -119,11 +98,6 @@ def _not_ahead(moment: datetime) -> None:
 
 def _at() -> Instant:
     return Instant(load_default=_now, validate=_not_ahead)
-
-
-def _county_in_city(code: str) -> None:
-    if code not in load_city().counties:
-        raise ValidationError("Not a county of this city.")
 
 
 def _no_personal_numbers(text: str) -> None:
@@ -140,11 +114,6 @@ def _unique_volunteers(lines: list[dict]) -> None:
     ids = [line["volunteer_id"] for line in lines]
     if len(ids) != len(set(ids)):
         raise ValidationError("A volunteer is listed twice.")
-
-
-class Command(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 def _party_schema(kinds: tuple[str, ...]) -> type[Schema]:

@@ -14,8 +14,7 @@ from nameko.timer import timer
 from services.activities import handlers, queries
 from services.activities.streams import build_registry
 from services.activities.views import VIEWS
-from services.volunteers.directory import SOURCE as VOLUNTEERS
-from services.volunteers.directory import WANTED, VolunteerDirectory
+from services.volunteers.directory import SOURCE as VOLUNTEERS, WANTED, VolunteerDirectory
 from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import Inbox
 from yinfa.service.base import EventSourcedService

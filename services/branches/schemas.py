@@ -15,8 +15,6 @@ from datetime import date
 from typing import Any
 
 from marshmallow import (
-    RAISE,
-    Schema,
     ValidationError,
     fields,
     post_load,
@@ -25,17 +23,15 @@ from marshmallow import (
     validates_schema,
 )
 
-from yinfa.errors import ValidationFailed
-from yinfa.reference import load_branch_catalog, load_checklists, load_city
-
-
-def load_command(schema_cls: type[Schema], payload: Any) -> dict[str, Any]:
-    try:
-        return schema_cls().load(payload)
-    except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ValidationFailed(messages) from exc
-
+from yinfa.reference import load_branch_catalog, load_checklists
+from yinfa.schemas import (
+    Command,
+    IdString,
+    county_in_city as _county_in_city,
+    load_command as load_command,
+    not_in_future as _not_in_future,
+    trimmed as _trimmed,
+)
 
 # --- fields -----------------------------------------------------------------------------
 
@@ -54,27 +50,6 @@ class CatalogCode(fields.String):
         if text not in aliases:
             raise ValidationError(f"Must be one of: {', '.join(labels)}.")
         return aliases[text]
-
-
-class IdString(fields.String):
-    """A UUID, handed on in its canonical string form."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        try:
-            return str(uuid.UUID(str(super()._deserialize(value, attr, data, **kwargs))))
-        except ValueError as exc:
-            raise ValidationError("Not a valid UUID.") from exc
-
-
-class Trimmed(fields.String):
-    """Text with surrounding blanks removed, so that "  " counts as empty."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-def _trimmed(max_length: int, **kwargs: Any) -> fields.String:
-    return Trimmed(validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
 def _optional(max_length: int) -> fields.String:
@@ -101,16 +76,6 @@ def _checklists() -> Mapping[str, str]:
     return {code: checklist.name for code, checklist in load_checklists().items()}
 
 
-def _not_in_future(day: date) -> None:
-    if day > date.today():
-        raise ValidationError("Cannot be in the future.")
-
-
-def _county_in_city(code: str) -> None:
-    if code not in load_city().counties:
-        raise ValidationError("Not a county of this city.")
-
-
 def _day(**kwargs: Any) -> fields.Date:
     """A decision date: today unless given, never in the future."""
     return fields.Date(load_default=date.today, validate=_not_in_future, **kwargs)
@@ -122,11 +87,6 @@ def _year(**kwargs: Any) -> fields.Integer:
 
 def _role(**kwargs: Any) -> CatalogCode:
     return CatalogCode(_granter_roles, required=True, **kwargs)
-
-
-class Command(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class BranchCommand(Command):

@@ -18,8 +18,7 @@ from services.branches import handlers, queries
 from services.branches.domain.dates import local_date
 from services.branches.streams import build_registry
 from services.branches.views import VIEWS
-from services.volunteers.directory import SOURCE as VOLUNTEERS
-from services.volunteers.directory import WANTED, VolunteerDirectory
+from services.volunteers.directory import SOURCE as VOLUNTEERS, WANTED, VolunteerDirectory
 from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import Inbox
 from yinfa.service.base import EventSourcedService

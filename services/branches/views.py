@@ -18,9 +18,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from services.branches.domain import branch as branches
-from services.branches.domain import brand as brands
-from services.branches.domain import certification as cert
+from services.branches.domain import branch as branches, brand as brands, certification as cert
 from services.branches.streams import (
     BRANCH_PREFIX,
     BRAND_PREFIX,

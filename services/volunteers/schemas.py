@@ -13,8 +13,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import (
-    RAISE,
-    Schema,
     ValidationError,
     fields,
     post_load,
@@ -30,21 +28,20 @@ from services.volunteers.domain.id_number import (
     normalise,
 )
 from services.volunteers.domain.volunteer import GENDERS, RETIREMENT_STATUSES
-from yinfa.errors import ValidationFailed
-from yinfa.reference import load_city, load_volunteer_catalog
+from yinfa.reference import load_volunteer_catalog
+from yinfa.schemas import (
+    Command,
+    IdString,
+    county_in_city as _county_in_city,
+    load_command as load_command,
+    not_in_future as _not_in_future,
+    trimmed as _trimmed,
+)
 
 MIN_BIRTH_YEAR = 1920
 MIN_AGE = 45
 HOURS_SOURCES = ("activity", "bureau", "partner")
 MOBILE_PHONE = r"^1[3-9]\d{9}$"
-
-
-def load_command(schema_cls: type[Schema], payload: Any) -> dict[str, Any]:
-    try:
-        return schema_cls().load(payload)
-    except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ValidationFailed(messages) from exc
 
 
 # --- fields -----------------------------------------------------------------------------
@@ -65,16 +62,6 @@ class Coded(fields.String):
         return self.aliases[text]
 
 
-class IdString(fields.String):
-    """A UUID, handed on in its canonical string form."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        try:
-            return str(uuid.UUID(str(super()._deserialize(value, attr, data, **kwargs))))
-        except ValueError as exc:
-            raise ValidationError("Not a valid UUID.") from exc
-
-
 class Hours(fields.Decimal):
     """Service hours: a number or numeric string with at most one decimal."""
 
@@ -90,42 +77,16 @@ class Hours(fields.Decimal):
         return tenths
 
 
-class Trimmed(fields.String):
-    """Text with surrounding blanks removed, so that "  " counts as empty."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-def _trimmed(max_length: int, **kwargs: Any) -> fields.String:
-    return Trimmed(validate=validate.Length(min=1, max=max_length), **kwargs)
-
-
 def _within_max_hours(hours: Decimal) -> None:
     limit = load_volunteer_catalog().max_hours_per_entry
     if hours > limit:
         raise ValidationError(f"At most {limit} hours per entry.")
 
 
-def _not_in_future(day: date) -> None:
-    if day > date.today():
-        raise ValidationError("Cannot be in the future.")
-
-
-def _county_in_city(code: str) -> None:
-    if code not in load_city().counties:
-        raise ValidationError("Not a county of this city.")
-
-
 def _known_skills(skills: list[str]) -> None:
     unknown = sorted(set(skills) - set(load_volunteer_catalog().skills))
     if unknown:
         raise ValidationError(f"Unknown skills: {', '.join(unknown)}.")
-
-
-class Command(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class VolunteerCommand(Command):

@@ -16,8 +16,7 @@ from activities_examples import (
     bj,
 )
 
-from services.activities.domain import activity as a
-from services.activities.domain import wish as w
+from services.activities.domain import activity as a, wish as w
 from yinfa.reference import load_activity_catalog
 
 

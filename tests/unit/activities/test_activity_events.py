@@ -4,9 +4,7 @@ from decimal import Decimal
 import pytest
 from activities_examples import COMMUNITY, LI, WANG, ZHANG, bj
 
-from services.activities.domain import activity as a
-from services.activities.domain import events as ev
-from services.activities.domain import wish as w
+from services.activities.domain import activity as a, events as ev, wish as w
 from yinfa.events.registry import SchemaRegistry
 
 

@@ -8,8 +8,7 @@ from datetime import date
 
 import pytest
 
-from services.branches.domain import branch as b
-from services.branches.domain import certification as c
+from services.branches.domain import branch as b, certification as c
 from yinfa.reference import load_branch_catalog, load_checklists
 
 TINGHU, YANDU = "320902", "320903"  # 亭湖区, 盐都区

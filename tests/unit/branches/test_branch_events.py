@@ -2,10 +2,7 @@ from datetime import date
 
 import pytest
 
-from services.branches.domain import branch as b
-from services.branches.domain import brand as br
-from services.branches.domain import certification as c
-from services.branches.domain import events as ev
+from services.branches.domain import branch as b, brand as br, certification as c, events as ev
 from yinfa.events.registry import SchemaRegistry
 
 FINANCE = "财政局离退休干部党支部"

@@ -2,8 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.branches.domain import branch as b
-from services.branches.domain import brand as br
+from services.branches.domain import branch as b, brand as br
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 
 SILVER_PIONEERS = {"name": "江海银发先锋", "description": "老党员结对帮扶青年创业者",

@@ -2,8 +2,7 @@ from datetime import date
 
 import pytest
 
-from services.branches.domain import branch as b
-from services.branches.domain import certification as c
+from services.branches.domain import branch as b, certification as c
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 
 APRIL_2022 = date(2022, 4, 1)

@@ -1,8 +1,6 @@
 import json
 
-from services.volunteers.domain import events as ev
-from services.volunteers.domain import team as t
-from services.volunteers.domain import volunteer as v
+from services.volunteers.domain import events as ev, team as t, volunteer as v
 
 V1_REGISTRATION = {
     "name": "李秀英", "gender": "female", "birth_year": 1950,

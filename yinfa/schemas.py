@@ -1,0 +1,60 @@
+"""Pieces every service's boundary schemas share: strict commands, ids, trimmed text.
+
+`load_command(Schema, payload)` is the one way input enters a service: a clean dict, or
+`ValidationFailed` with marshmallow's messages per field. Unknown fields are refused.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from yinfa.errors import ValidationFailed
+from yinfa.reference import load_city
+
+
+def load_command(schema_cls: type[Schema], payload: Any) -> dict[str, Any]:
+    try:
+        return schema_cls().load(payload)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed(messages) from exc
+
+
+class Command(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class IdString(fields.String):
+    """A UUID, handed on in its canonical string form."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        try:
+            return str(uuid.UUID(str(super()._deserialize(value, attr, data, **kwargs))))
+        except ValueError as exc:
+            raise ValidationError("Not a valid UUID.") from exc
+
+
+class Trimmed(fields.String):
+    """Text with surrounding blanks removed, so that "  " counts as empty."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def trimmed(max_length: int, **kwargs: Any) -> fields.String:
+    """Required-looking text of 1..max_length characters after trimming."""
+    return Trimmed(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def not_in_future(day: date) -> None:
+    if day > date.today():
+        raise ValidationError("Cannot be in the future.")
+
+
+def county_in_city(code: str) -> None:
+    if code not in load_city().counties:
+        raise ValidationError("Not a county of this city.")
