@@ -8,13 +8,12 @@ is the stream id and is not repeated in the payload.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from yinfa.events.envelope import NewEvent
+from yinfa.events.payloads import Hours, Id, IsoDate, PayloadCatalog
 
 ACTIVITY_PUBLISHED = "ActivityPublished"
 ACTIVITY_PUBLICATION_CANCELLED = "ActivityPublicationCancelled"
@@ -44,13 +43,6 @@ UNCREDITED_REASONS = ("not_checked_in", "not_checked_out", "attendance_below_sha
 # --- wire-form fields -------------------------------------------------------------------
 
 
-def _iso_date(value: str) -> None:
-    try:
-        date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError("Not an ISO date (YYYY-MM-DD).") from exc
-
-
 def _iso_instant(value: str) -> None:
     try:
         moment = datetime.fromisoformat(value)
@@ -60,30 +52,8 @@ def _iso_instant(value: str) -> None:
         raise ValidationError("Needs a UTC offset.")
 
 
-def _hours_string(value: str) -> None:
-    try:
-        hours = Decimal(value)
-        valid = hours.is_finite() and hours >= 0 and hours == hours.quantize(Decimal("0.1"))
-    except InvalidOperation as exc:
-        raise ValidationError("Not a decimal number.") from exc
-    if not valid:
-        raise ValidationError("Must be a non-negative number with at most one decimal.")
-
-
-def IsoDate(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
-    return fields.String(validate=_iso_date, **kwargs)
-
-
 def Instant(**kwargs: Any) -> fields.String:  # noqa: N802
     return fields.String(validate=_iso_instant, **kwargs)
-
-
-def Hours(**kwargs: Any) -> fields.String:  # noqa: N802
-    return fields.String(validate=_hours_string, **kwargs)
-
-
-def Id(**kwargs: Any) -> fields.String:  # noqa: N802
-    return fields.String(validate=validate.Length(min=1, max=100), **kwargs)
 
 
 def Text(max_length: int, **kwargs: Any) -> fields.String:  # noqa: N802
@@ -282,24 +252,12 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (WISH_EXPIRED, 1): WishExpiredV1,
 }
 
-CURRENT_VERSIONS: dict[str, int] = {
-    event_type: max(version for (name, version) in SCHEMAS if name == event_type)
-    for event_type, _ in SCHEMAS
-}
 
 # No payload has changed shape yet; an upcaster per (type, old version) goes here when one does.
 UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] = {}
 
 
-def upcast(event_type: str, version: int, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Bring a payload of any stored version up to the current one."""
-    current = dict(data)
-    while version < CURRENT_VERSIONS[event_type]:
-        current = UPCASTERS[(event_type, version)](current)
-        version += 1
-    return current
-
-
-def new_event(event_type: str, data: Mapping[str, Any]) -> NewEvent:
-    """An event at the current schema version of its type."""
-    return NewEvent(type=event_type, data=dict(data), schema_version=CURRENT_VERSIONS[event_type])
+CATALOG = PayloadCatalog(SCHEMAS, UPCASTERS)
+CURRENT_VERSIONS = CATALOG.current_versions
+upcast = CATALOG.upcast
+new_event = CATALOG.new_event

@@ -9,13 +9,12 @@ id and is not repeated in the payload.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from yinfa.events.envelope import NewEvent
+from yinfa.events.payloads import Id, IsoDate, PayloadCatalog
 
 BRANCH_ESTABLISHED = "BranchEstablished"
 BRANCH_RENAMED = "BranchRenamed"
@@ -45,13 +44,6 @@ BRAND_SELECTED = "BrandSelected"
 # --- wire-form fields -------------------------------------------------------------------
 
 
-def _iso_date(value: str) -> None:
-    try:
-        date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError("Not an ISO date (YYYY-MM-DD).") from exc
-
-
 def _decimal_string(value: str) -> None:
     try:
         valid = Decimal(value).is_finite()
@@ -59,14 +51,6 @@ def _decimal_string(value: str) -> None:
         raise ValidationError("Not a decimal number.") from exc
     if not valid:
         raise ValidationError("Must be a finite number.")
-
-
-def IsoDate(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
-    return fields.String(validate=_iso_date, **kwargs)
-
-
-def Id(**kwargs: Any) -> fields.String:  # noqa: N802
-    return fields.String(validate=validate.Length(min=1, max=100), **kwargs)
 
 
 def Text(max_length: int, **kwargs: Any) -> fields.String:  # noqa: N802
@@ -277,10 +261,6 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (BRAND_SELECTED, 1): BrandSelectedV1,
 }
 
-CURRENT_VERSIONS: dict[str, int] = {
-    event_type: max(version for (name, version) in SCHEMAS if name == event_type)
-    for event_type, _ in SCHEMAS
-}
 
 # Every type is at v1: nothing to upcast yet. A v2 adds its schema above and a v1 → v2
 # step here, and old events are upcast on read, never rewritten.
@@ -298,16 +278,7 @@ CERTIFICATION_EVENTS = frozenset({
 BRAND_EVENTS = frozenset({BRAND_APPLIED, BRAND_REVIEWED, BRAND_SELECTED})
 
 
-def upcast(event_type: str, version: int, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Bring a payload of any stored version up to the current one."""
-    current = dict(data)
-    while version < CURRENT_VERSIONS[event_type]:
-        current = UPCASTERS[(event_type, version)](current)
-        version += 1
-    return current
-
-
-def new_event(event_type: str, data: Mapping[str, Any], **identity: Any) -> NewEvent:
-    """An event at the current schema version of its type; `identity` may fix `event_id`."""
-    return NewEvent(type=event_type, data=dict(data),
-                    schema_version=CURRENT_VERSIONS[event_type], **identity)
+CATALOG = PayloadCatalog(SCHEMAS, UPCASTERS)
+CURRENT_VERSIONS = CATALOG.current_versions
+upcast = CATALOG.upcast
+new_event = CATALOG.new_event

@@ -7,13 +7,11 @@ The aggregate id is the stream id and is not repeated in the payload.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from yinfa.events.envelope import NewEvent
+from yinfa.events.payloads import Hours, Id, IsoDate, PayloadCatalog
 
 VOLUNTEER_REGISTERED = "VolunteerRegistered"
 VOLUNTEER_VERIFIED = "VolunteerVerified"
@@ -30,35 +28,6 @@ VOLUNTEER_LEFT_TEAM = "VolunteerLeftTeam"
 
 
 # --- wire-form fields -------------------------------------------------------------------
-
-
-def _iso_date(value: str) -> None:
-    try:
-        date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError("Not an ISO date (YYYY-MM-DD).") from exc
-
-
-def _hours_string(value: str) -> None:
-    try:
-        hours = Decimal(value)
-        valid = hours.is_finite() and hours >= 0 and hours == hours.quantize(Decimal("0.1"))
-    except InvalidOperation as exc:
-        raise ValidationError("Not a decimal number.") from exc
-    if not valid:
-        raise ValidationError("Must be a non-negative number with at most one decimal.")
-
-
-def IsoDate(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
-    return fields.String(validate=_iso_date, **kwargs)
-
-
-def Hours(**kwargs: Any) -> fields.String:  # noqa: N802
-    return fields.String(validate=_hours_string, **kwargs)
-
-
-def Id(**kwargs: Any) -> fields.String:  # noqa: N802
-    return fields.String(validate=validate.Length(min=1, max=100), **kwargs)
 
 
 def Text(max_length: int, **kwargs: Any) -> fields.String:  # noqa: N802
@@ -167,11 +136,6 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (VOLUNTEER_LEFT_TEAM, 1): VolunteerLeftTeamV1,
 }
 
-CURRENT_VERSIONS: dict[str, int] = {
-    event_type: max(version for (name, version) in SCHEMAS if name == event_type)
-    for event_type, _ in SCHEMAS
-}
-
 
 def registered_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
     """v1 predates accident insurance; nobody had declared it, so it was not in place."""
@@ -183,15 +147,7 @@ UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] 
 }
 
 
-def upcast(event_type: str, version: int, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Bring a payload of any stored version up to the current one."""
-    current = dict(data)
-    while version < CURRENT_VERSIONS[event_type]:
-        current = UPCASTERS[(event_type, version)](current)
-        version += 1
-    return current
-
-
-def new_event(event_type: str, data: Mapping[str, Any]) -> NewEvent:
-    """An event at the current schema version of its type."""
-    return NewEvent(type=event_type, data=dict(data), schema_version=CURRENT_VERSIONS[event_type])
+CATALOG = PayloadCatalog(SCHEMAS, UPCASTERS)
+CURRENT_VERSIONS = CATALOG.current_versions
+upcast = CATALOG.upcast
+new_event = CATALOG.new_event
