@@ -14,16 +14,14 @@ from nameko.timer import timer
 from services.activities import handlers, queries
 from services.activities.streams import build_registry
 from services.activities.views import VIEWS
-from services.volunteers.directory import SOURCE as VOLUNTEERS, WANTED, VolunteerDirectory
-from yinfa.events.envelope import RecordedEvent
+from services.volunteers.directory import KnowsVolunteers
 from yinfa.messaging.inbox import Inbox
 from yinfa.service.base import EventSourcedService
 from yinfa.service.clock import Clock, ClockProvider
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
-from yinfa.service.subscriptions import every_event_of
 
 
-class ActivitiesService(EventSourcedService):
+class ActivitiesService(KnowsVolunteers, EventSourcedService):
     name = "activities"
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
@@ -132,23 +130,7 @@ class ActivitiesService(EventSourcedService):
         return queries.county_summary(self.streams.views)
 
 
-    # ---- what the volunteers service tells ----------------------------------------------
-
-    @every_event_of(VOLUNTEERS)
-    def on_volunteers_event(self, payload: dict[str, Any]) -> None:
-        self.inbox.handle(payload, self._learn, wanted=WANTED.__contains__)
-
-    @timer(interval=5)
-    def sweep_parked_events(self) -> None:
-        self.inbox.sweep(self._learn)
-
-    def _learn(self, event: RecordedEvent) -> None:
-        self._directory().apply(event)
-
     # ---- helpers ------------------------------------------------------------------------
-
-    def _directory(self) -> VolunteerDirectory:
-        return VolunteerDirectory(self.inbox.db)
 
     def _on_activity(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         return self._activity(handlers.on_activity(self.streams, action, payload))

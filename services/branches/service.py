@@ -18,13 +18,11 @@ from services.branches import handlers, queries
 from services.branches.domain.dates import local_date
 from services.branches.streams import build_registry
 from services.branches.views import VIEWS
-from services.volunteers.directory import SOURCE as VOLUNTEERS, WANTED, VolunteerDirectory
-from yinfa.events.envelope import RecordedEvent
+from services.volunteers.directory import KnowsVolunteers
 from yinfa.messaging.inbox import Inbox
 from yinfa.service.base import EventSourcedService
 from yinfa.service.clock import Clock, ClockProvider
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
-from yinfa.service.subscriptions import every_event_of
 
 
 class ConfiguredTimer(Timer):
@@ -44,7 +42,7 @@ class ConfiguredTimer(Timer):
 configured_timer = ConfiguredTimer.decorator
 
 
-class BranchesService(EventSourcedService):
+class BranchesService(KnowsVolunteers, EventSourcedService):
     name = "branches"
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
@@ -177,23 +175,7 @@ class BranchesService(EventSourcedService):
     def complete_merges(self) -> int:
         return handlers.complete_merges(self.streams)
 
-    # ---- what the volunteers service tells -----------------------------------------------
-
-    @every_event_of(VOLUNTEERS)
-    def on_volunteers_event(self, payload: dict[str, Any]) -> None:
-        self.inbox.handle(payload, self._learn, wanted=WANTED.__contains__)
-
-    @timer(interval=5)
-    def sweep_parked_events(self) -> None:
-        self.inbox.sweep(self._learn)
-
-    def _learn(self, event: RecordedEvent) -> None:
-        self._directory().apply(event)
-
     # ---- helpers -------------------------------------------------------------------------
-
-    def _directory(self) -> VolunteerDirectory:
-        return VolunteerDirectory(self.inbox.db)
 
     def _today(self) -> str:
         return local_date(self.clock.now()).isoformat()

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from nameko.timer import timer
 from pymongo.database import Database
 
 from yinfa.events.envelope import RecordedEvent
+from yinfa.messaging.inbox import Inbox
+from yinfa.service.subscriptions import every_event_of
 
 SOURCE = "volunteers"
 WANTED = frozenset({
@@ -77,3 +80,24 @@ class VolunteerDirectory:
 
     def teams_of(self, volunteer_id: str) -> set[str]:
         return {m["team_id"] for m in self.memberships.find({"volunteer_id": volunteer_id})}
+
+
+class KnowsVolunteers:
+    """Mixin for a nameko service with an `inbox`: keeps the directory replica fed from
+    the volunteers service's events, and sweeps events parked out of order."""
+
+    inbox: Inbox
+
+    @every_event_of(SOURCE)
+    def on_volunteers_event(self, payload: dict[str, Any]) -> None:
+        self.inbox.handle(payload, self._learn, wanted=WANTED.__contains__)
+
+    @timer(interval=5)
+    def sweep_parked_volunteer_events(self) -> None:
+        self.inbox.sweep(self._learn)
+
+    def _learn(self, event: RecordedEvent) -> None:
+        self._directory().apply(event)
+
+    def _directory(self) -> VolunteerDirectory:
+        return VolunteerDirectory(self.inbox.db)

@@ -146,17 +146,3 @@ def certify(branches, apply_and_review):
         return shown
 
     return climb
-
-
-@pytest.fixture
-def eventually():
-    def wait(check, timeout: float = 20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = check()
-            if value:
-                return value
-            time.sleep(0.1)
-        raise AssertionError(f"not true within {timeout} s: {check}")
-
-    return wait
