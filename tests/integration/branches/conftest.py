@@ -6,8 +6,6 @@ same uuid in every test.
 """
 from __future__ import annotations
 
-import time
-
 import pytest
 from branch_service_examples import (
     FINANCE,
