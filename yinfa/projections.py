@@ -32,15 +32,11 @@ class StreamView:
     def document(self, events: Sequence[RecordedEvent]) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    def after_write(self, db: Database, stream_id: str, doc: dict[str, Any] | None) -> None:
-        """Hook for secondary collections derived from the same document."""
-
     def refresh(self, db: Database, store: EventStore, stream_id: str) -> None:
         events = store.read_stream(stream_id)
         doc = self.document(events) if events else None
-        if doc is not None and write_if_newer(db[self.collection], stream_id, doc,
-                                              events[-1].version):
-            self.after_write(db, stream_id, doc)
+        if doc is not None:
+            write_if_newer(db[self.collection], stream_id, doc, events[-1].version)
 
 
 WRITE_ATTEMPTS = 20
@@ -114,7 +110,5 @@ class Projector:
         with self._lock:
             for view in self.views:
                 self.db[view.collection].drop()
-                for extra in getattr(view, "extra_collections", ()):
-                    self.db[extra].drop()
             self._checkpoints.delete_one({"_id": "views"})
         return self.catch_up()

@@ -20,7 +20,8 @@ def get_volunteer(db: Database, volunteer_id: str, reveal: bool = False) -> dict
     if doc is None:
         raise NotFound("no such volunteer", field="volunteer_id")
     doc["teams"] = [
-        m["team_id"] for m in db["team_members"].find({"volunteer_id": volunteer_id})
+        # a team's members are in its view; matching an array element needs no join table
+        t["team_id"] for t in db["team_view"].find({"members": volunteer_id}, {"team_id": 1})
     ]
     if reveal:  # only for callers whose role may see personal data (decided by the gateway)
         doc.update(personal.reveal(db, volunteer_id) or {})

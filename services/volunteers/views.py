@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from pymongo.database import Database
-
 from services.volunteers.domain.id_number import mask_phone
 from services.volunteers.streams import (
     TEAM_PREFIX,
@@ -68,7 +66,6 @@ def _activity_hours(events: Sequence[RecordedEvent], ledger: Any) -> Decimal:
 class TeamView(StreamView):
     collection = "team_view"
     stream_prefix = TEAM_PREFIX
-    extra_collections = ("team_members",)
 
     def document(self, events: Sequence[RecordedEvent]) -> dict[str, Any] | None:
         state = fold_team(events)
@@ -84,20 +81,6 @@ class TeamView(StreamView):
             "members": sorted(state.members),
             "member_count": len(state.members),
         }
-
-    def after_write(self, db: Database, stream_id: str, doc: dict[str, Any] | None) -> None:
-        """Membership by volunteer, so 'which teams is she in' needs no array query."""
-        if doc is None:
-            return
-        members = db["team_members"]
-        members.delete_many({"team_id": doc["team_id"]})
-        if doc["members"]:
-            members.insert_many(
-                [
-                    {"_id": f"{doc['team_id']}:{m}", "team_id": doc["team_id"], "volunteer_id": m}
-                    for m in doc["members"]
-                ]
-            )
 
 
 VIEWS = (VolunteerView(), TeamView())
