@@ -1,0 +1,138 @@
+"""The event → facts fold: what it counts, order independence across streams, and what the
+projection must guarantee for idempotency (apply each event_id once, in stream order)."""
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from scoring_builders import (
+    completed,
+    established,
+    fold_all,
+    granted,
+    hours,
+    hours_corrected,
+    lookup_from,
+    published,
+    registered,
+    revoked,
+    wish_confirmed,
+    wish_posted,
+    withdrawn,
+)
+
+from services.scoring.domain.facts import Event, Period, UnknownCounty, apply, fold
+
+TINGHU, YANDU = "320902", "320903"
+YEAR = Period(date(2026, 1, 1), date(2027, 1, 1))
+
+
+def history() -> list[Event]:
+    """A little of everything, in two counties."""
+    events: list[Event] = []
+    for county in (TINGHU, YANDU):
+        for n in range(4):
+            vid = f"{county}-v{n}"
+            events += [registered(vid, county), hours(vid, f"{vid}-h1", "2.5"),
+                       hours(vid, f"{vid}-h2", "1.0", served_on="2025-12-30")]
+        events += [hours_corrected(f"{county}-v0", f"{county}-v0-h1", "4.0", "2.5"),
+                   withdrawn(f"{county}-v3")]
+        for n in range(3):
+            bid = f"{county}-b{n}"
+            events += [established(bid, county), granted(bid, "standard")]
+        events += [granted(f"{county}-b0", "county_demo"), revoked(f"{county}-b1", "standard"),
+                   established(f"{county}-f0", county, branch_type="functional"),
+                   granted(f"{county}-f0", "standard")]
+        for n, theme in enumerate(["party_story", "sci_tech_innovation", "party_story"]):
+            aid = f"{county}-a{n}"
+            events += [published(aid, county, theme), completed(aid, 30 + n, endorsed=n == 1)]
+        for n, days in enumerate([2, 10, 4]):
+            wid = f"{county}-w{n}"
+            events += [wish_posted(wid, county), wish_confirmed(wid, days)]
+    return events
+
+
+def interleave(events: list[Event], rng: random.Random) -> list[Event]:
+    """A random interleaving of the streams that keeps each stream's own order."""
+    streams: dict[str, list[Event]] = defaultdict(list)
+    for e in events:
+        streams[e.stream_id].append(e)
+    queues = [list(s) for s in streams.values()]
+    out: list[Event] = []
+    while queues:
+        q = rng.choice(queues)
+        out.append(q.pop(0))
+        if not q:
+            queues.remove(q)
+    return out
+
+
+def test_what_the_fold_counts() -> None:
+    m = fold_all(history())[TINGHU].measures(YEAR)
+    assert m["volunteers_registered"].value == 3  # v3 withdrew
+    assert m["service_hours"].value == Decimal("11.5")  # 4.0 + 3 × 2.5; the 2025 hours excluded
+    assert (m["volunteers_active"].value, m["volunteers_active"].denominator) == (3, 3)
+    # 3 formal branches (the functional one does not count); b1 lost its 达标
+    assert (m["formal_branches_certified"].value,
+            m["formal_branches_certified"].denominator) == (2, 3)
+    assert m["themes_covered"].value == 2
+    assert m["audience_reached"].value == 30 + 31 + 32
+    assert m["endorsements"].value == 1
+    assert m["wishes_fulfilled"].value == 3
+    assert m["median_days_to_fulfil"].value == 4
+    weights = {"province_demo": Decimal(5), "city_demo": Decimal(3), "county_demo": Decimal(1)}
+    assert fold_all(history())[TINGHU].measures(YEAR, weights)["demonstration_points"].value == 1
+
+
+def test_the_fold_is_independent_of_the_order_across_streams() -> None:
+    events = history()
+    county_of = lookup_from(events)
+    expected = fold(events, county_of)
+    for seed in range(25):
+        shuffled = interleave(events, random.Random(seed))
+        assert fold(shuffled, county_of) == expected, f"seed {seed}"
+
+
+def test_duplicates_are_harmless_when_deduplicated_by_event_id() -> None:
+    events = history()
+    county_of = lookup_from(events)
+    expected = fold(events, county_of)
+    rng = random.Random(7)
+    redelivered = [e for e in events for _ in range(rng.choice([1, 1, 2, 3]))]
+    late = redelivered + rng.sample(events, 20)  # stale redeliveries at the end, too
+    assert fold(late, county_of) == expected
+
+
+def test_a_stale_duplicate_without_dedupe_changes_the_facts() -> None:
+    """Why the projection must apply each event_id once, in stream order: a grant
+    redelivered after its revocation would re-grant the level."""
+    grant, revoke = granted("b1", "standard"), revoked("b1", "standard")
+    events = [established("b1", TINGHU), grant, revoke]
+    county_of = lookup_from(events)
+    facts: dict = {}
+    for e in [*events, grant]:
+        apply(facts, e.event_type, e.data, e.stream_id, county_of)
+    assert facts[TINGHU].certifications["b1"] == "standard"  # wrong: it was revoked
+    assert fold([*events, grant], county_of)[TINGHU].certifications["b1"] is None
+
+
+def test_an_event_without_a_resolvable_county_is_refused() -> None:
+    with pytest.raises(UnknownCounty) as caught:
+        apply({}, "HoursRecorded", hours("v9", "h", "1").data, "volunteer-v9")
+    assert caught.value.stream_id == "volunteer-v9"
+
+
+def test_events_scoring_does_not_use_are_ignored() -> None:
+    facts: dict = {}
+    assert apply(facts, "BrandSelected", {"year": 2026}, "brand-b1") is None
+    assert facts == {}
+
+
+def test_the_lookup_resolves_events_that_name_no_county() -> None:
+    facts: dict = {}
+    county = apply(facts, "CertificationGranted", granted("b7", "standard").data,
+                   "certification-b7", {"certification-b7": YANDU}.get)
+    assert county == YANDU and facts[YANDU].certifications == {"b7": "standard"}
