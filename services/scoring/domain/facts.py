@@ -200,10 +200,9 @@ def _granted(f: CountyFacts, bid: str, d: Mapping[str, Any]) -> None:
 
 
 def _lost(f: CountyFacts, bid: str, d: Mapping[str, Any]) -> None:
-    # Revoked or expired: the level named is gone. Nothing below it is kept: a branch
-    # re-applies from the bottom of the ladder (see branches' certification aggregate).
-    if f.certifications.get(bid) == d["level"]:
-        _set_level(f, bid, None)
+    # Revoked, failed its re-review or expired: the branch holds nothing, not even a level
+    # below, and climbs again from the first (see branches' certification aggregate).
+    _set_level(f, bid, None)
 
 
 def _published(f: CountyFacts, aid: str, d: Mapping[str, Any]) -> None:
@@ -237,6 +236,7 @@ HANDLERS: dict[str, Handler] = {
     "BranchMerged": _branch_gone,
     "CertificationGranted": _granted,
     "CertificationRevoked": _lost,
+    "ReviewFailed": _lost,
     "CertificationExpired": _lost,
     "ActivityPublished": _published,
     "ActivityCompleted": _completed,

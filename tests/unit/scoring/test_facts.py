@@ -119,6 +119,15 @@ def test_a_stale_duplicate_without_dedupe_changes_the_facts() -> None:
     assert fold([*events, grant], county_of)[TINGHU].certifications["b1"] is None
 
 
+def test_a_failed_re_review_ends_the_certification() -> None:
+    events = [established("b2", TINGHU), granted("b2", "standard"), granted("b2", "county_demo"),
+              Event("x-failed", "ReviewFailed", "certification-b2",
+                    {"due_on": "2026-09-01", "reviewer": "county_bureau", "note": "台账缺失"})]
+    facts = fold(events, lookup_from(events))[TINGHU]
+    assert facts.certifications["b2"] is None
+    assert facts.measures(YEAR)["formal_branches_certified"].value == 0
+
+
 def test_an_event_without_a_resolvable_county_is_refused() -> None:
     with pytest.raises(UnknownCounty) as caught:
         apply({}, "HoursRecorded", hours("v9", "h", "1").data, "volunteer-v9")
