@@ -1,0 +1,1 @@
+"""Operations helpers: health checks run by container and Kubernetes probes."""
