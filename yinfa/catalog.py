@@ -7,6 +7,7 @@ SERVICES = {
     "volunteers": "services.volunteers.service:VolunteersService",
     "branches": "services.branches.service:BranchesService",
     "activities": "services.activities.service:ActivitiesService",
+    "scoring": "services.scoring.service:ScoringService",
 }
 
 

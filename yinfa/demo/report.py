@@ -61,3 +61,27 @@ def activity_table(volunteer_rows: list[dict[str, Any]], activity_summary: dict[
         lines.append("  ".join(_cell(c, w, right=i > 0) for i, (c, w) in
                                enumerate(zip(cells, widths, strict=True))))
     return "\n".join(lines)
+
+
+SHORT_LABELS = {  # column heads for the rulebook's indicators
+    "certification_coverage": "达标", "demonstration_branches": "示范",
+    "volunteer_participation": "参与", "active_volunteers": "活跃",
+    "service_hours": "时长", "theme_coverage": "主题", "audience_reached": "受众",
+    "wishes_fulfilled": "心愿", "wish_speed": "时效", "endorsements": "批示",
+}
+
+
+def ranking_table(ranking: list[dict[str, Any]]) -> str:
+    """The live county ranking: rank, total and each indicator's points (ties share a rank)."""
+    codes = [row["code"] for row in ranking[0]["rows"]] if ranking else []
+    header = ["名次", "县（市、区）", "总分"] + [SHORT_LABELS.get(c, c[:4]) for c in codes]
+    widths = [4, 20, 7] + [6] * len(codes)
+    lines = ["  ".join(_cell(h, w) for h, w in zip(header, widths, strict=True))]
+    lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+    for county in ranking:
+        points = {row["code"]: row["points"] for row in county["rows"]}
+        cells = [county["rank"], county["county_name"], county["total"],
+                 *[points[c] for c in codes]]
+        lines.append("  ".join(_cell(c, w, right=i != 1) for i, (c, w) in
+                               enumerate(zip(cells, widths, strict=True))))
+    return "\n".join(lines)

@@ -94,10 +94,12 @@ def show(config: dict, volunteer_count: int, seed: int) -> None:
         season_loader.load_season(rpc, season.season(city, serving, seed),
                                   season.wishes(city, seed), say)
         wait_for_ledgers(rpc)
+        wait_for_scoring(rpc)
         say(f"demo data loaded in {time.monotonic() - started:.1f} s")
         summary = rpc.volunteers.county_summary()
         activity_summary = rpc.activities.county_summary()
         coverage = rpc.branches.coverage()
+        ranking = rpc.scoring.county_ranking()
     click.echo()
     click.echo(click.style(f"{city.name}银发志愿者：各县（市、区）人数与星级", bold=True))
     click.echo(report.county_table(summary))
@@ -108,6 +110,25 @@ def show(config: dict, volunteer_count: int, seed: int) -> None:
     click.echo(click.style(f"{city.name}离退休干部党支部达标创建覆盖率", bold=True))
     click.echo(branches_loader.coverage_table(coverage))
     click.echo()
+    rulebook = ranking[0]["rulebook"] if ranking else "-"
+    click.echo(click.style(f"{city.name}各县（市、区）年度考评实时排名（评分细则 {rulebook}）",
+                           bold=True))
+    click.echo(report.ranking_table(ranking))
+    click.echo()
+
+
+def wait_for_scoring(rpc, timeout: float = 120.0) -> None:
+    """The scoring service learns everything by event: wait until it has heard every one."""
+    sources = ("volunteers", "branches", "activities")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        published = sum(getattr(rpc, name).health()["head"] for name in sources)
+        heard = sum(rpc.scoring.health()["inbox"].values())
+        if heard >= published:
+            say(f"the scoring service has applied all {published} events")
+            return
+        time.sleep(0.5)
+    say("warning: the scoring service had not heard every event in time")
 
 
 def wait_for_ledgers(rpc, timeout: float = 60.0) -> None:
