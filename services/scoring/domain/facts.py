@@ -31,6 +31,7 @@ from typing import Any
 
 # Branch types that count as 建制性 (formal) branches; see reference/branches.yaml.
 FORMAL_BRANCH_TYPES = frozenset({"formal"})
+CERTIFIED_STRUCTURE = "branch"  # 支部: 党总支 and 党工委 are not certified
 # Certification levels, lowest first; 达标 and everything above it count as certified.
 CERTIFIED_LEVELS = ("standard", "county_demo", "city_demo", "province_demo")
 
@@ -186,7 +187,10 @@ def _hours_corrected(f: CountyFacts, vid: str, d: Mapping[str, Any]) -> None:
 
 
 def _branch_established(f: CountyFacts, bid: str, d: Mapping[str, Any]) -> None:
-    if d["branch_type"] in FORMAL_BRANCH_TYPES:
+    # coverage counts formal 支部, the level that is certified (as the branches service does)
+    if d["branch_type"] in FORMAL_BRANCH_TYPES and d.get("level", CERTIFIED_STRUCTURE) == (
+        CERTIFIED_STRUCTURE
+    ):
         f.formal_branches[bid] = True
 
 

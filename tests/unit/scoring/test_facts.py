@@ -145,3 +145,16 @@ def test_the_lookup_resolves_events_that_name_no_county() -> None:
     county = apply(facts, "CertificationGranted", granted("b7", "standard").data,
                    "certification-b7", {"certification-b7": YANDU}.get)
     assert county == YANDU and facts[YANDU].certifications == {"b7": "standard"}
+
+
+def test_only_formal_branches_at_the_certified_level_count_towards_coverage() -> None:
+    general = Event("zongzhi-established", "BranchEstablished", "branch-zongzhi",
+                    {"name": "财政局离退休干部党总支", "branch_type": "formal",
+                     "level": "general_branch", "county_code": "320902",
+                     "established_on": "2021-03-01"})
+    events = [general, established("zhibu", "320902"), granted("zhibu", "standard")]
+    facts = fold(events, lookup_from(events))
+
+    coverage = facts["320902"].measures(YEAR)["formal_branches_certified"]
+
+    assert (coverage.value, coverage.denominator) == (Decimal(1), Decimal(1))
