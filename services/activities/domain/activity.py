@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import ActivityCatalog
 
@@ -358,22 +359,11 @@ def served_date(details: Details, catalog: ActivityCatalog) -> date:
 
 
 def evolve(state: Activity | None, event_type: str, data: Mapping[str, Any]) -> Activity:
-    if event_type == ev.ACTIVITY_PUBLISHED:
-        return Activity(details=_details(data))
-    if state is None:
-        raise ValueError(f"{event_type} before ActivityPublished")
-    try:
-        apply = _APPLIERS[event_type]
-    except KeyError:
-        raise ValueError(f"{event_type} does not belong to an activity stream") from None
-    return apply(state, data)
+    return _FOLD.evolve(state, event_type, data)
 
 
 def replay(events: Iterable[Any], state: Activity | None = None) -> Activity | None:
-    """Fold events (anything with `.type` and `.data`: NewEvent or RecordedEvent)."""
-    for event in events:
-        state = evolve(state, event.type, event.data)
-    return state
+    return fold.replay(evolve, events, state)
 
 
 def _details(data: Mapping[str, Any]) -> Details:
@@ -468,6 +458,8 @@ _APPLIERS: dict[str, Callable[[Activity, Mapping[str, Any]], Activity]] = {
     ev.ACTIVITY_COMPLETED: _completed,
     ev.COMPLETION_CORRECTED: _corrected,
 }
+_FOLD = fold.AppliedFold("activity", ev.ACTIVITY_PUBLISHED,
+                         lambda data: Activity(details=_details(data)), _APPLIERS)
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import ActivityCatalog
 
@@ -192,9 +193,7 @@ def evolve(state: Wish | None, event_type: str, data: Mapping[str, Any]) -> Wish
 
 
 def replay(events: Iterable[Any], state: Wish | None = None) -> Wish | None:
-    for event in events:
-        state = evolve(state, event.type, event.data)
-    return state
+    return fold.replay(evolve, events, state)
 
 
 def _posted(data: Mapping[str, Any]) -> Wish:

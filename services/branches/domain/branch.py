@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import BranchCatalog
 
@@ -195,22 +196,11 @@ def dissolve(state: Branch | None, command: Mapping[str, Any],
 
 
 def evolve(state: Branch | None, event_type: str, data: Mapping[str, Any]) -> Branch:
-    if event_type == ev.BRANCH_ESTABLISHED:
-        return _established(data)
-    if state is None:
-        raise ValueError(f"{event_type} before BranchEstablished")
-    try:
-        apply = _APPLIERS[event_type]
-    except KeyError:
-        raise ValueError(f"{event_type} does not belong to a branch stream") from None
-    return apply(state, data)
+    return _FOLD.evolve(state, event_type, data)
 
 
 def replay(events: Iterable[Any], state: Branch | None = None) -> Branch | None:
-    """Fold events (anything with `.type` and `.data`: NewEvent or RecordedEvent)."""
-    for event in events:
-        state = evolve(state, event.type, event.data)
-    return state
+    return fold.replay(evolve, events, state)
 
 
 def _established(data: Mapping[str, Any]) -> Branch:
@@ -272,6 +262,7 @@ _APPLIERS = {
     ev.BRANCH_ABSORBED: _absorbed,
     ev.BRANCH_DISSOLVED: _dissolved,
 }
+_FOLD = fold.AppliedFold("branch", ev.BRANCH_ESTABLISHED, _established, _APPLIERS)
 
 
 # --- rules ------------------------------------------------------------------------------

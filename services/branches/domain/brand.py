@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.events import fold
 from yinfa.events.envelope import NewEvent, derived_event_id
 from yinfa.reference import BranchCatalog
 
@@ -171,9 +172,7 @@ def evolve(state: Brand | None, event_type: str, data: Mapping[str, Any]) -> Bra
 
 
 def replay(events: Iterable[Any], state: Brand | None = None) -> Brand | None:
-    for event in events:
-        state = evolve(state, event.type, event.data)
-    return state
+    return fold.replay(evolve, events, state)
 
 
 def _applied(state: Brand | None, data: Mapping[str, Any]) -> Brand:

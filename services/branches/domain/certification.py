@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.events import fold
 from yinfa.events.envelope import NewEvent, derived_event_id
 from yinfa.reference import BranchCatalog, Checklist
 
@@ -324,9 +325,7 @@ def evolve(state: Certification | None, event_type: str, data: Mapping[str, Any]
 
 
 def replay(events: Iterable[Any], state: Certification | None = None) -> Certification | None:
-    for event in events:
-        state = evolve(state, event.type, event.data)
-    return state
+    return fold.replay(evolve, events, state)
 
 
 def _applied(state: Certification, data: Mapping[str, Any]) -> Certification:

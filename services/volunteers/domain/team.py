@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import VolunteerCatalog
 
@@ -86,9 +87,7 @@ def evolve(state: Team | None, event_type: str, data: Mapping[str, Any]) -> Team
 
 
 def replay(events: Iterable[Any], state: Team | None = None) -> Team | None:
-    for event in events:
-        state = evolve(state, event.type, event.data)
-    return state
+    return fold.replay(evolve, events, state)
 
 
 def _existing(state: Team | None) -> Team:

@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import VolunteerCatalog
 
@@ -220,22 +221,11 @@ def correct_hours(state: Volunteer | None, command: Mapping[str, Any],
 
 
 def evolve(state: Volunteer | None, event_type: str, data: Mapping[str, Any]) -> Volunteer:
-    if event_type == ev.VOLUNTEER_REGISTERED:
-        return _registered(data)
-    if state is None:
-        raise ValueError(f"{event_type} before VolunteerRegistered")
-    try:
-        apply = _APPLIERS[event_type]
-    except KeyError:
-        raise ValueError(f"{event_type} does not belong to a volunteer stream") from None
-    return apply(state, data)
+    return _FOLD.evolve(state, event_type, data)
 
 
 def replay(events: Iterable[Any], state: Volunteer | None = None) -> Volunteer | None:
-    """Fold events (anything with `.type` and `.data`: NewEvent or RecordedEvent)."""
-    for event in events:
-        state = evolve(state, event.type, event.data)
-    return state
+    return fold.replay(evolve, events, state)
 
 
 def _registered(data: Mapping[str, Any]) -> Volunteer:
@@ -299,6 +289,7 @@ _APPLIERS = {
     ev.HOURS_CORRECTED: _hours_corrected,
     ev.STAR_LEVEL_CHANGED: _star_level_changed,
 }
+_FOLD = fold.AppliedFold("volunteer", ev.VOLUNTEER_REGISTERED, _registered, _APPLIERS)
 
 
 # --- helpers ----------------------------------------------------------------------------
