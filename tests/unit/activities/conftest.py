@@ -20,12 +20,6 @@ from services.activities.domain import activity as a, wish as w
 from yinfa.reference import load_activity_catalog
 
 
-@pytest.fixture(autouse=True)
-def default_reference_files(monkeypatch):
-    monkeypatch.delenv("YINFA_REFERENCE_CITY", raising=False)
-    monkeypatch.delenv("YINFA_REFERENCE_DIR", raising=False)
-
-
 @pytest.fixture
 def catalog():
     return load_activity_catalog()

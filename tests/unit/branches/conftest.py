@@ -25,12 +25,6 @@ def ids():
     return id_of
 
 
-@pytest.fixture(autouse=True)
-def default_reference_files(monkeypatch):
-    monkeypatch.delenv("YINFA_REFERENCE_CITY", raising=False)
-    monkeypatch.delenv("YINFA_REFERENCE_DIR", raising=False)
-
-
 @pytest.fixture
 def catalog():
     return load_branch_catalog()

@@ -26,12 +26,6 @@ def entry():
     return _entry
 
 
-@pytest.fixture(autouse=True)
-def default_reference_files(monkeypatch):
-    monkeypatch.delenv("YINFA_REFERENCE_CITY", raising=False)
-    monkeypatch.delenv("YINFA_REFERENCE_DIR", raising=False)
-
-
 @pytest.fixture
 def catalog():
     return load_volunteer_catalog()
