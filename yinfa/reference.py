@@ -95,6 +95,13 @@ class Code(fields.String):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+def _entries(schema: type[Schema], min_count: int = 1) -> fields.List:
+    """A required list of at least `min_count` entries, each checked by `schema`."""
+    return fields.List(
+        fields.Nested(schema), required=True, validate=validate.Length(min=min_count)
+    )
+
+
 class CitySchema(Schema):
     code = Code(required=True, validate=validate.Length(min=2, max=12))
     name = fields.String(required=True, validate=validate.Length(min=1))
@@ -110,9 +117,7 @@ class CountySchema(Schema):
 
 class CityFileSchema(Schema):
     city = fields.Nested(CitySchema, required=True)
-    counties = fields.List(
-        fields.Nested(CountySchema), required=True, validate=validate.Length(min=1)
-    )
+    counties = _entries(CountySchema)
 
     @validates_schema
     def _codes_are_unique(self, data: dict, **kwargs: Any) -> None:
@@ -136,19 +141,11 @@ class LimitsSchema(Schema):
     )
 
 
-def _labels(min_count: int = 1) -> fields.List:
-    return fields.List(
-        fields.Nested(LabelSchema), required=True, validate=validate.Length(min=min_count)
-    )
-
-
 class CatalogFileSchema(Schema):
-    team_categories = _labels()
-    skills = _labels()
-    star_levels = fields.List(
-        fields.Nested(StarLevelSchema), required=True, validate=validate.Length(min=1)
-    )
-    withdrawal_reasons = _labels()
+    team_categories = _entries(LabelSchema)
+    skills = _entries(LabelSchema)
+    star_levels = _entries(StarLevelSchema)
+    withdrawal_reasons = _entries(LabelSchema)
     limits = fields.Nested(LimitsSchema, required=True)
 
     @validates_schema
@@ -302,11 +299,9 @@ class ActivityRulesSchema(Schema):
 
 
 class ActivityCatalogFileSchema(Schema):
-    themes = _labels()
-    kinds = fields.List(
-        fields.Nested(ActivityKindSchema), required=True, validate=validate.Length(min=1)
-    )
-    wish_categories = _labels()
+    themes = _entries(LabelSchema)
+    kinds = _entries(ActivityKindSchema)
+    wish_categories = _entries(LabelSchema)
     rules = fields.Nested(ActivityRulesSchema, required=True)
 
     @validates_schema
@@ -522,7 +517,7 @@ class ChecklistFileSchema(Schema):
     code = Code(required=True, validate=validate.Regexp(_CHECKLIST_CODE))
     name = fields.String(required=True, validate=validate.Length(min=1, max=40))
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    groups = _labels()
+    groups = _entries(LabelSchema)
     items = fields.List(fields.Nested(ChecklistItemSchema), required=True,
                         validate=validate.Length(min=1))
 
