@@ -19,7 +19,6 @@ eventlet.monkey_patch()
 
 import argparse
 import datetime as dt
-import json
 import logging
 import os
 import statistics
@@ -431,25 +430,11 @@ def markdown_section(result: dict[str, Any]) -> str:
 
 
 def record(result: dict[str, Any]) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    suffix = "" if result["mode"] == "full" else f"-{result['mode']}"
-    path = RESULTS / f"activities-{result['date']}{suffix}.json"
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    if result["mode"] != "full":
-        return path  # a smoke run does not replace recorded results
-    md = RESULTS / "activities.md"
-    header = (
-        "# Activities benchmark results: completions into the volunteers' ledgers\n\n"
-        "Produced by `python benchmarks/activities.py` (see `benchmarks/README.md`). "
-        "Newest run first; a rerun on the same date replaces that date's section.\n\n"
+    return kernel.record_results(
+        result, "activities",
+        "Activities benchmark results: completions into the volunteers' ledgers",
+        markdown_section(result),
     )
-    text = md.read_text() if md.exists() else header
-    begin, end = f"<!-- run {result['date']} -->", f"<!-- /run {result['date']} -->"
-    if begin in text and end in text:
-        text = text[: text.index(begin)] + text[text.index(end) + len(end) + 1 :]
-    body = text[len(header) :] if text.startswith(header) else text
-    md.write_text(header + markdown_section(result) + "\n" + body.lstrip("\n"))
-    return path
 
 
 def main() -> int:

@@ -693,17 +693,19 @@ def markdown_section(result: dict[str, Any]) -> str:
     )
 
 
-def record(result: dict[str, Any]) -> Path:
+def record_results(result: dict[str, Any], name: str, title: str, section: str) -> Path:
+    """Write `results/<name>-<date>.json`; a full run also puts `section` at the top of
+    `results/<name>.md`, replacing that date's earlier section."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "" if result["mode"] == "full" else f"-{result['mode']}"
-    path = RESULTS / f"kernel-{result['date']}{suffix}.json"
+    path = RESULTS / f"{name}-{result['date']}{suffix}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     if result["mode"] != "full":
         return path  # a smoke run does not replace recorded results
-    md = RESULTS / "kernel.md"
+    md = RESULTS / f"{name}.md"
     header = (
-        "# Kernel benchmark results\n\n"
-        "Produced by `python benchmarks/kernel.py` (see `benchmarks/README.md`). "
+        f"# {title}\n\n"
+        f"Produced by `python benchmarks/{name}.py` (see `benchmarks/README.md`). "
         "Newest run first; a rerun on the same date replaces that date's section.\n\n"
     )
     text = md.read_text() if md.exists() else header
@@ -711,8 +713,12 @@ def record(result: dict[str, Any]) -> Path:
     if begin in text and end in text:
         text = text[: text.index(begin)] + text[text.index(end) + len(end) + 1 :]
     body = text[len(header) :] if text.startswith(header) else text
-    md.write_text(header + markdown_section(result) + "\n" + body.lstrip("\n"))
+    md.write_text(header + section + "\n" + body.lstrip("\n"))
     return path
+
+
+def record(result: dict[str, Any]) -> Path:
+    return record_results(result, "kernel", "Kernel benchmark results", markdown_section(result))
 
 
 def main() -> int:
