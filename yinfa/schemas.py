@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -43,6 +44,21 @@ class Trimmed(fields.String):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class Hours(fields.Decimal):
+    """Service hours: a number or numeric string with at most one decimal."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        hours = super()._deserialize(value, attr, data, **kwargs)
+        assert hours is not None  # None is refused before deserialising
+        try:
+            tenths = hours.quantize(Decimal("0.1"))
+        except InvalidOperation as exc:  # too many digits to be hours
+            raise ValidationError("Not a number of hours.") from exc
+        if hours != tenths:
+            raise ValidationError("Use at most one decimal, e.g. 2.5.")
+        return tenths
 
 
 def trimmed(max_length: int, **kwargs: Any) -> fields.String:

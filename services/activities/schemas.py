@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import (
@@ -29,6 +28,7 @@ from services.activities.domain.wish import looks_like_personal_data
 from yinfa.reference import ActivityCatalog, load_activity_catalog
 from yinfa.schemas import (
     Command,
+    Hours,
     IdString,
     Trimmed,
     county_in_city as _county_in_city,
@@ -70,21 +70,6 @@ class Instant(fields.DateTime):
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=load_activity_catalog().zone)
         return moment.astimezone(UTC)
-
-
-class Hours(fields.Decimal):
-    """Service hours: a number or numeric string with at most one decimal."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
-        hours = super()._deserialize(value, attr, data, **kwargs)
-        assert hours is not None  # None is refused before deserialising
-        try:
-            tenths = hours.quantize(Decimal("0.1"))
-        except InvalidOperation as exc:
-            raise ValidationError("Not a number of hours.") from exc
-        if hours != tenths:
-            raise ValidationError("Use at most one decimal, e.g. 2.5.")
-        return tenths
 
 
 def _now() -> datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import (
@@ -31,6 +31,7 @@ from services.volunteers.domain.volunteer import GENDERS, RETIREMENT_STATUSES
 from yinfa.reference import load_volunteer_catalog
 from yinfa.schemas import (
     Command,
+    Hours,
     IdString,
     county_in_city as _county_in_city,
     load_command as load_command,
@@ -60,21 +61,6 @@ class Coded(fields.String):
         if text not in self.aliases:
             raise ValidationError(f"Must be one of: {', '.join(self.aliases)}.")
         return self.aliases[text]
-
-
-class Hours(fields.Decimal):
-    """Service hours: a number or numeric string with at most one decimal."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
-        hours = super()._deserialize(value, attr, data, **kwargs)
-        assert hours is not None  # None is refused before deserialising
-        try:
-            tenths = hours.quantize(Decimal("0.1"))
-        except InvalidOperation as exc:  # too many digits to be hours
-            raise ValidationError("Not a number of hours.") from exc
-        if hours != tenths:
-            raise ValidationError("Use at most one decimal, e.g. 2.5.")
-        return tenths
 
 
 def _within_max_hours(hours: Decimal) -> None:
