@@ -48,7 +48,6 @@ from services.volunteers.service import VolunteersService
 from yinfa.demo.loader import pipelined
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
 REPS = 3
 SEATS = 20  # capacity of each activity, and served lines per completion
 HOURS = 2  # each activity lasts 2 hours; everyone stays from start to end

@@ -96,23 +96,25 @@ class Inbox:
             raise RetryLater(repr(error)) from error
 
     def _in_order(self, event: RecordedEvent, apply: Apply) -> str:
-        applied = self.applied_version(event.stream_id)
-        if event.version <= applied:
-            return DUPLICATE
-        if event.version > applied + 1:
-            self._park(event)
-            return PARKED
-        return self._apply_once(event, apply)
+        return self._when_its_turn(event, lambda: self._apply_once(event, apply))
 
     def _skip(self, event: RecordedEvent) -> str:
+        def advance() -> str:
+            self._advance(event.stream_id, event.version)
+            return SKIPPED
+
+        return self._when_its_turn(event, advance)
+
+    def _when_its_turn(self, event: RecordedEvent, act: Callable[[], str]) -> str:
+        """Act on the version right after the stream's cursor; a past version is a
+        duplicate, a later one waits parked."""
         applied = self.applied_version(event.stream_id)
         if event.version <= applied:
             return DUPLICATE
         if event.version > applied + 1:
             self._park(event)
             return PARKED
-        self._advance(event.stream_id, event.version)
-        return SKIPPED
+        return act()
 
     # ---- exactly-once apply --------------------------------------------------------
 
