@@ -13,8 +13,23 @@ def main() -> None:
 
 @main.command()
 @click.argument("services", nargs=-1, required=True)
-def run(services: tuple[str, ...]) -> None:
-    """Run the named services (e.g. `yinfa run volunteers`) until SIGTERM or Ctrl-C."""
+@click.option("--replicas", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes of one service, sharing the broker (supervised).")
+def run(services: tuple[str, ...], replicas: int) -> None:
+    """Run the named services (e.g. `yinfa run volunteers`) until SIGTERM or Ctrl-C.
+
+    With --replicas N, N supervised processes of one service; each serves its
+    operations endpoint on YINFA_OPS_PORT + its index.
+    """
+    if replicas > 1:
+        if len(services) != 1:
+            raise click.UsageError("--replicas runs one service: name exactly one")
+        from yinfa.config import load_settings
+        from yinfa.logs import configure_logging
+        from yinfa.ops.replicas import ReplicaSet
+
+        configure_logging(load_settings().log_level)
+        sys.exit(ReplicaSet(services[0], replicas).run())
     import eventlet
 
     eventlet.monkey_patch()

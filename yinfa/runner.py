@@ -2,18 +2,26 @@
 
 eventlet must patch the standard library before anything imports sockets or threads,
 so this module is imported only by the `run` command, which patches first.
+
+Besides the services, the process serves its operations endpoint (`yinfa.ops.server`:
+liveness, readiness, Prometheus metrics) on `YINFA_OPS_PORT`, and every service class is
+instrumented (`yinfa.ops.instrumentation`) so its workers are timed.
 """
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from collections.abc import Sequence
 
 import eventlet
 
 from yinfa.catalog import service_class
-from yinfa.config import load_settings
+from yinfa.config import Settings, load_settings
 from yinfa.logs import configure_logging
+from yinfa.ops.instrumentation import instrumented
+from yinfa.ops.readiness import Readiness, StartedFlag, broker_check, store_check
+from yinfa.ops.server import HOST_VARIABLE, OpsApp, OpsServer, ops_port
 
 log = logging.getLogger(__name__)
 
@@ -26,16 +34,47 @@ def run_services(names: Sequence[str]) -> None:
     config = {**settings.nameko_config()}
     if settings.mongo_uri:
         config["MONGO_URI"] = settings.mongo_uri
+    started = StartedFlag()
+    ops = start_ops_endpoint(settings, names, started)
     runner = ServiceRunner(config)
     for name in names:
-        runner.add_service(service_class(name))
+        runner.add_service(instrumented(service_class(name)))
 
     def shutdown(signum, frame):  # stop in a green thread: handlers must not block
         log.info("stopping %s on signal %s", ",".join(names), signum)
+        started.stopping()
         eventlet.spawn(runner.stop)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     runner.start()
+    started.started()
     log.info("running %s", ",".join(names))
-    runner.wait()
+    try:
+        runner.wait()
+    finally:
+        if ops is not None:
+            ops.stop()
+
+
+def start_ops_endpoint(settings: Settings, names: Sequence[str], started: StartedFlag
+                       ) -> OpsServer | None:
+    """Serve liveness from the start; readiness waits for broker, store and services.
+
+    A taken port is logged, not fatal: the services still work, only the endpoint is
+    missing (and a readiness probe on it fails, which says so)."""
+    port = ops_port()
+    if port is None:
+        return None
+    readiness = Readiness()
+    readiness.add("broker", broker_check(settings.amqp_uri))
+    if settings.mongo_uri:
+        readiness.add("store", store_check(settings.mongo_uri))
+    readiness.add("services", started)
+    server = OpsServer(OpsApp(readiness, names), port, os.environ.get(HOST_VARIABLE, "0.0.0.0"))
+    try:
+        server.start()
+    except OSError as error:
+        log.error("ops endpoint not started on port %s: %s", port, error)
+        return None
+    return server

@@ -3,6 +3,10 @@
 Each consumer has a durable queue `dlq.<consumer>` bound to the direct exchange
 `yinfa.dead-letters`. Messages are published persistent and confirmed before the
 original message is acked, so a poison message is set aside, never lost.
+
+Headers: `x-reason`, `x-consumer`, `x-dead-lettered-at`, and `x-original-queue` when the
+message came from a queue (see `note_delivery`), so `yinfa dlq retry` can send it back
+to exactly the queue it came from.
 """
 from __future__ import annotations
 
@@ -11,12 +15,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 import kombu
+from eventlet.corolocal import local
+
+from yinfa.ops import metrics
 
 EXCHANGE = kombu.Exchange("yinfa.dead-letters", type="direct", durable=True)
 
 
 def dead_letter_queue(consumer: str) -> kombu.Queue:
     return kombu.Queue(f"dlq.{consumer}", EXCHANGE, routing_key=consumer, durable=True)
+
+
+# Per green thread (and per OS thread without eventlet): one worker's delivery.
+_delivery = local()
+
+
+def note_delivery(queue: str | None) -> None:
+    """Remember the queue the current worker's message came from (None: forget)."""
+    _delivery.queue = queue
 
 
 class DeadLetters:
@@ -31,6 +47,14 @@ class DeadLetters:
             connection = self._connect()
             producer = kombu.Producer(connection.default_channel)
             queue = dead_letter_queue(consumer)
+            headers = {
+                "x-reason": reason[:1000],
+                "x-consumer": consumer,
+                "x-dead-lettered-at": datetime.now(UTC).isoformat(),
+            }
+            original_queue = getattr(_delivery, "queue", None)
+            if original_queue:
+                headers["x-original-queue"] = original_queue
             producer.publish(
                 payload,
                 exchange=EXCHANGE,
@@ -39,13 +63,10 @@ class DeadLetters:
                 delivery_mode=2,
                 declare=[queue] if consumer not in self._declared else [],
                 retry=True,
-                headers={
-                    "x-reason": reason[:1000],
-                    "x-consumer": consumer,
-                    "x-dead-lettered-at": datetime.now(UTC).isoformat(),
-                },
+                headers=headers,
             )
             self._declared.add(consumer)
+        metrics.event_dead_lettered(consumer)
 
     def _connect(self) -> kombu.Connection:
         if self._connection is None:

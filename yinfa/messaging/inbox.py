@@ -6,7 +6,10 @@ A consumer keeps, in its own database:
 - `inbox_streams`: the last version applied per source stream, so a later version is
   never applied before an earlier one;
 - `inbox_parked`: events that arrived ahead of their turn, applied once the gap closes
-  (by the next message of that stream, or by a periodic `sweep`).
+  (by the next message of that stream, or by a periodic `sweep`);
+- `inbox_dead_letters`: the ids of events it dead-lettered after a failed apply. The
+  stream moved on without them, so a later delivery of one (`yinfa dlq retry`) is not a
+  duplicate: it is applied then, out of its stream's order, once.
 
 A message is acked (the handler returns) only after the consumer's own write. A poison
 message (bad envelope, or an apply that fails for a reason other than infrastructure)
@@ -28,13 +31,14 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from yinfa.errors import ConcurrencyError
 from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.dead_letters import DeadLetters
+from yinfa.ops import metrics
 
 log = logging.getLogger(__name__)
 
 Apply = Callable[[RecordedEvent], None]
 
 APPLIED, DUPLICATE, PARKED, DEAD_LETTERED = "applied", "duplicate", "parked", "dead-lettered"
-SKIPPED = "skipped"
+SKIPPED, RETRIED = "skipped", "retried"
 
 # Failures of the plumbing, not of the message: the message must come back later.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (PyMongoError, OSError, ConcurrencyError)
@@ -59,6 +63,7 @@ class Inbox:
         self.claims = db["inbox_claims"]
         self.streams = db["inbox_streams"]
         self.parked = db["inbox_parked"]
+        self.dead_marks = db["inbox_dead_letters"]
         self.counts: Counter[str] = Counter()  # outcomes in this process, for health/metrics
 
     def ensure_indexes(self) -> None:
@@ -81,7 +86,7 @@ class Inbox:
             # any JSON value can arrive, not only objects: set it aside as it came
             original = dict(payload) if isinstance(payload, Mapping) else payload
             self.dead_letters.send(original, f"invalid envelope: {error}", self.consumer)
-            self.counts[DEAD_LETTERED] += 1
+            self._count(DEAD_LETTERED)
             return DEAD_LETTERED
         try:
             if wanted is not None and not wanted(event.type):
@@ -89,14 +94,22 @@ class Inbox:
             else:
                 outcome = self._in_order(event, apply)
             self.drain(event.stream_id, apply)
-            self.counts[outcome] += 1
+            self._count(outcome)
             return outcome
         except TRANSIENT_ERRORS as error:
             log.warning("event %s will be retried: %r", event.event_id, error)
             raise RetryLater(repr(error)) from error
 
+    def _count(self, outcome: str) -> None:
+        self.counts[outcome] += 1
+        metrics.event_consumed(self.consumer, outcome)
+
     def _in_order(self, event: RecordedEvent, apply: Apply) -> str:
-        return self._when_its_turn(event, lambda: self._apply_once(event, apply))
+        return self._when_its_turn(
+            event,
+            lambda: self._apply_once(event, apply),
+            past=lambda: self._retry_dead_lettered(event, apply),
+        )
 
     def _skip(self, event: RecordedEvent) -> str:
         def advance() -> str:
@@ -105,12 +118,14 @@ class Inbox:
 
         return self._when_its_turn(event, advance)
 
-    def _when_its_turn(self, event: RecordedEvent, act: Callable[[], str]) -> str:
+    def _when_its_turn(
+        self, event: RecordedEvent, act: Callable[[], str], past: Callable[[], str] | None = None
+    ) -> str:
         """Act on the version right after the stream's cursor; a past version is a
-        duplicate, a later one waits parked."""
+        duplicate (unless `past` says otherwise), a later one waits parked."""
         applied = self.applied_version(event.stream_id)
         if event.version <= applied:
-            return DUPLICATE
+            return past() if past is not None else DUPLICATE
         if event.version > applied + 1:
             self._park(event)
             return PARKED
@@ -129,12 +144,42 @@ class Inbox:
             raise
         except Exception as error:  # a poison event: park it aside, keep the stream moving
             log.exception("event %s dead-lettered", event.event_id)
+            self._mark_dead(event)
             self.dead_letters.send(event.to_message(), f"apply failed: {error!r}", self.consumer)
             outcome = DEAD_LETTERED
         # no "done" mark: the stream cursor passing the event's version says so, and a
         # claim is only ever consulted for the version right after the cursor
         self._advance(event.stream_id, event.version)
         return outcome
+
+    # ---- dead-lettered events sent back -------------------------------------------
+
+    def _mark_dead(self, event: RecordedEvent) -> None:
+        try:
+            self.dead_marks.insert_one({"_id": event.event_id, "stream_id": event.stream_id,
+                                        "version": event.version})
+        except DuplicateKeyError:
+            pass  # marked by an earlier failed delivery
+
+    def _retry_dead_lettered(self, event: RecordedEvent, apply: Apply) -> str:
+        """A past version is a duplicate, unless this consumer dead-lettered it: then it
+        comes back from the dead-letter queue and is applied now. Taking the mark away
+        is atomic, so only one worker of all instances applies it."""
+        if self.dead_marks.find_one_and_delete({"_id": event.event_id}) is None:
+            return DUPLICATE
+        try:
+            apply(event)
+        except TRANSIENT_ERRORS:
+            self._mark_dead(event)  # the requeued delivery tries again
+            raise
+        except Exception as error:
+            log.exception("event %s dead-lettered again", event.event_id)
+            self._mark_dead(event)
+            self.dead_letters.send(
+                event.to_message(), f"apply failed again: {error!r}", self.consumer
+            )
+            return DEAD_LETTERED
+        return RETRIED
 
     def _claim(self, event: RecordedEvent) -> bool:
         """Take the event for this worker; False if it is done. Raises RetryLater while

@@ -27,6 +27,7 @@ from pymongo.errors import DuplicateKeyError
 
 from yinfa import failpoints
 from yinfa.events.envelope import RecordedEvent
+from yinfa.ops import metrics
 from yinfa.store.event_store import EventStore
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class OutboxRelay:
         self.store = store
         self.db: Database = store.db
         self.amqp_uri = amqp_uri
+        self.service_name = service_name
         self.exchange = f"{service_name}.events"
         self.batch_size = batch_size
         self.lease_seconds = lease_seconds
@@ -172,6 +174,7 @@ class OutboxRelay:
             if not batch:
                 break
             self._publisher_for().publish_batch(batch)
+            metrics.events_published(self.service_name, len(batch))
             failpoints.hit("relay.after_confirm")
             position = batch[-1].position
             self._save_checkpoint(position)

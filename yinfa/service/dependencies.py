@@ -21,7 +21,7 @@ from yinfa.errors import ConcurrencyError
 from yinfa.events.envelope import Metadata, NewEvent, RecordedEvent
 from yinfa.events.registry import SchemaRegistry
 from yinfa.logs import correlated
-from yinfa.messaging.dead_letters import DeadLetters
+from yinfa.messaging.dead_letters import DeadLetters, note_delivery
 from yinfa.messaging.inbox import Inbox
 from yinfa.messaging.relay import OutboxRelay
 from yinfa.projections import Projector, StreamView
@@ -140,7 +140,7 @@ class EventSourcing(DependencyProvider):
     def setup(self) -> None:
         settings = load_settings()
         self.db = service_database(self.container)
-        self.store = EventStore(self.db, self.registry)
+        self.store = EventStore(self.db, self.registry, service=self.container.service_name)
         self.store.ensure_indexes()
         self.projector = Projector(self.store, self.view_types)
         self.relay = OutboxRelay(
@@ -207,6 +207,13 @@ class InboxProvider(DependencyProvider):
 
     def stop(self) -> None:
         self.dead_letters.close()
+
+    def worker_setup(self, worker_ctx: Any) -> None:
+        # a message dead-lettered by this worker records its queue, for `yinfa dlq retry`
+        note_delivery(getattr(getattr(worker_ctx.entrypoint, "queue", None), "name", None))
+
+    def worker_teardown(self, worker_ctx: Any) -> None:
+        note_delivery(None)
 
     def get_dependency(self, worker_ctx: Any) -> Inbox:
         return self.inbox

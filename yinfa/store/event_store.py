@@ -35,6 +35,7 @@ from pymongo.errors import DuplicateKeyError
 from yinfa.errors import ConcurrencyError, YinfaError
 from yinfa.events.envelope import Metadata, NewEvent, RecordedEvent, utc_now
 from yinfa.events.registry import SchemaRegistry
+from yinfa.ops import metrics
 
 NO_STREAM = 0  # expected_version for a stream that must not exist yet
 ANY_VERSION = None  # append whatever the stream's current version is
@@ -50,9 +51,16 @@ class DuplicateEventIds(YinfaError):
 
 
 class EventStore:
-    def __init__(self, db: Database, registry: SchemaRegistry | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        registry: SchemaRegistry | None = None,
+        service: str | None = None,
+        collection: str = "commits",
+    ) -> None:
         self.db = db
-        self.commits: Collection = db["commits"]
+        self.service = service or db.name  # the `service` label of its metrics
+        self.commits: Collection = db[collection]
         self.registry = registry
         self._lock = threading.Lock()
         self._next_position: int | None = None
@@ -102,6 +110,7 @@ class EventStore:
                 head = outcome
                 continue
             self._remember(stream_id, commit["last_version"], commit["last_position"] + 1)
+            metrics.events_appended(self.service, len(stored_events))
             return list(self._expand(commit))
         raise ConcurrencyError(f"could not find a free position for {stream_id}")
 
