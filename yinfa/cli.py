@@ -16,7 +16,7 @@ def main() -> None:
 @click.option("--replicas", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes of one service, sharing the broker (supervised).")
 def run(services: tuple[str, ...], replicas: int) -> None:
-    """Run the named services (e.g. `yinfa run volunteers`) until SIGTERM or Ctrl-C.
+    """Run the named services until SIGTERM or Ctrl-C: `yinfa run volunteers`.
 
     With --replicas N, N supervised processes of one service; each serves its
     operations endpoint on YINFA_OPS_PORT + its index.
@@ -57,6 +57,15 @@ def check() -> None:
 
     sys.exit(check_main([]))
 
+
+def _add_operations_commands() -> None:
+    from yinfa.ops.commands import dlq, rebuild, status
+
+    for command in (status, dlq, rebuild):
+        main.add_command(command)
+
+
+_add_operations_commands()
 
 if __name__ == "__main__":
     main()

@@ -16,8 +16,9 @@ class EventSourcedService:
     @rpc
     def health(self) -> dict[str, Any]:
         """Answered once the service can reach its store; with its relay's lag."""
-        relay = self.streams._provider.relay
-        health = {"service": self.name, **relay.lag()}  # type: ignore[attr-defined]
+        provider = self.streams._provider
+        health = {"service": self.name, **provider.relay.lag(),  # type: ignore[attr-defined]
+                  "views": provider.projector.checkpoint()}  # position the views reached
         inbox = getattr(self, "inbox", None)
         if inbox is not None:
             health["inbox"] = dict(inbox.counts)
