@@ -1,19 +1,27 @@
 """Offline validation of the deploy files (no Docker engine, no cluster here).
 
-hadolint lints deploy/Dockerfile, `docker-compose config` validates docker-compose.yml,
-kubernetes-validate checks every manifest in deploy/k8s against the Kubernetes schemas,
-and cloudcoil's pydantic models of KEDA's CRDs check the KEDA resources. The rest are
-the promises an operator relies on: every service of the catalog is deployed and
-autoscaled on its real queues, and every service can be scaled in compose.
+hadolint lints deploy/Dockerfile; `docker-compose config` validates every compose file;
+kustomize renders deploy/k8s/base and each overlay, kubernetes-validate checks every
+built-in resource of each rendering against the Kubernetes schemas, and cloudcoil's
+pydantic models of KEDA's CRDs check the KEDA resources; yamllint checks every YAML file.
+The custom resources of the RabbitMQ and MongoDB operators are checked here field by
+field (no schema of theirs is available offline: deploy/README.md). The rest are the
+promises an operator relies on: every process of the catalog is deployed, probed on its
+own ops endpoint, protected by a disruption budget and scaled (the services on their real
+queues, the gateway on CPU), and every service can be scaled in compose.
 """
 from __future__ import annotations
 
+import functools
 import inspect
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import kubernetes_validate
 import pytest
@@ -25,12 +33,35 @@ from yinfa.catalog import SERVICES, service_class
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+COMPOSE_OVERRIDE = ROOT / "docker-compose.override.yml"
+MONGO_SCRIPT = ROOT / "deploy" / "compose" / "mongo-replica-set.js"
+RABBITMQ_CONF = ROOT / "deploy" / "compose" / "rabbitmq.conf"
 K8S_DIR = ROOT / "deploy" / "k8s"
-KUSTOMIZATION = K8S_DIR / "kustomization.yaml"
-MANIFESTS = sorted(p for p in K8S_DIR.glob("*.yaml") if p != KUSTOMIZATION)
+BASE_DIR = K8S_DIR / "base"
+RENDERINGS = {"base": BASE_DIR, "dev": K8S_DIR / "overlays" / "dev",
+              "prod": K8S_DIR / "overlays" / "prod"}
+
+# The gateway is deployed whether or not the catalog lists it yet: it is a process like
+# the services but consumes no queue of its own (HPA on CPU instead of KEDA).
+GATEWAY = "gateway"
+QUEUE_SERVICES = sorted(set(SERVICES) - {GATEWAY})
+PROCESSES = sorted(set(QUEUE_SERVICES) | {GATEWAY})
+INFRASTRUCTURE = {"rabbitmq", "mongo", "mongo-keyfile"}
+OPS_PORT = 9100
+GATEWAY_PORT = 8000
+# The variable the gateway reads its token-signing key from (gateway/settings.py).
+JWT_SECRET_VARIABLE = "YINFA_GATEWAY_SECRET"
+
 KEDA_MODELS = {"ScaledObject": ScaledObject, "TriggerAuthentication": TriggerAuthentication}
-INFRASTRUCTURE = {"rabbitmq", "mongo"}
+# Custom resources in use, by API group: what the cluster needs installed.
+CUSTOM_RESOURCES = {
+    ("keda.sh/v1alpha1", "ScaledObject"), ("keda.sh/v1alpha1", "TriggerAuthentication"),
+    ("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("rabbitmq.com/v1beta1", "User"),
+    ("rabbitmq.com/v1beta1", "Permission"),
+    ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
+}
 
 
 def tool(name: str) -> str | None:
@@ -39,17 +70,43 @@ def tool(name: str) -> str | None:
     return str(local) if local.exists() else shutil.which(name)
 
 
-def k8s_documents() -> list[tuple[Path, dict[str, Any]]]:
-    return [(path, doc) for path in MANIFESTS
-            for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+def yaml_file(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def of_kind(kind: str) -> dict[str, dict[str, Any]]:
-    return {doc["metadata"]["name"]: doc for _, doc in k8s_documents() if doc["kind"] == kind}
+# ---- kustomize ----------------------------------------------------------------------------
+
+def kustomize_command() -> list[str] | None:
+    """A standalone kustomize, else the one built into kubectl (`kubectl kustomize`)."""
+    if standalone := tool("kustomize"):
+        return [standalone, "build"]
+    if kubectl := shutil.which("kubectl"):
+        return [kubectl, "kustomize"]
+    return None
 
 
-def compose() -> dict[str, Any]:
-    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+@functools.cache
+def rendered(name: str) -> tuple[dict[str, Any], ...]:
+    command = kustomize_command()
+    if command is None:
+        pytest.skip("neither kustomize nor kubectl (which embeds kustomize) is installed")
+    result = subprocess.run([*command, str(RENDERINGS[name])], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+def of_kind(name: str, kind: str) -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for doc in rendered(name) if doc["kind"] == kind}
+
+
+def only(name: str, kind: str) -> dict[str, Any]:
+    (doc,) = of_kind(name, kind).values()
+    return doc
+
+
+def secret_value(name: str, secret: str, key: str) -> str:
+    return of_kind(name, "Secret")[secret]["stringData"][key]
 
 
 def consumed_queues(service: str) -> list[str]:
@@ -64,7 +121,7 @@ def consumed_queues(service: str) -> list[str]:
     return queues
 
 
-# ---- the Dockerfile ----------------------------------------------------------------------
+# ---- the image ----------------------------------------------------------------------------
 
 def test_dockerfile_passes_hadolint():
     hadolint = tool("hadolint")
@@ -75,134 +132,385 @@ def test_dockerfile_passes_hadolint():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_image_runs_as_non_root_with_yinfa_run_entrypoint():
-    lines = [line.strip() for line in DOCKERFILE.read_text(encoding="utf-8").splitlines()]
+def test_image_runs_as_non_root_exposes_api_and_ops_ports_and_checks_liveness():
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    lines = [line.strip() for line in text.splitlines()]
     stages = [line for line in lines if line.startswith("FROM ")]
     assert len(stages) >= 2 and all("python:3.11-slim" in s for s in stages)
     users = [line for line in lines if line.startswith("USER ")]
     assert users and users[-1].split()[1].split(":")[0] not in {"root", "0"}
     assert 'ENTRYPOINT ["yinfa", "run"]' in lines
+    assert set(next(line for line in lines if line.startswith("EXPOSE")).split()[1:]) == {
+        str(GATEWAY_PORT), str(OPS_PORT)}
+    assert f"YINFA_OPS_PORT={OPS_PORT}" in text
+    healthcheck = text[text.index("HEALTHCHECK"):text.index("ENTRYPOINT")]
+    assert "/health/live" in healthcheck and "YINFA_OPS_PORT" in healthcheck
 
 
-# ---- docker-compose.yml -------------------------------------------------------------------
+def test_build_context_lets_in_every_package_the_image_installs():
+    """The .dockerignore is an allow-list: a package not let in is missing from the image."""
+    rules = [line.strip() for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert rules[0] == "*"
+    allowed = {rule[1:].rstrip("/") for rule in rules if rule.startswith("!")}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()
+                and any(Path(p.name).match(pattern) for pattern in patterns)}
+    assert {"yinfa", "services"} <= packages
+    assert packages | {"pyproject.toml", "README.md", "reference"} <= allowed
 
-def test_compose_file_is_valid():
+
+# ---- docker-compose -----------------------------------------------------------------------
+
+def compose(path: Path = COMPOSE_FILE) -> dict[str, Any]:
+    return yaml_file(path)
+
+
+@pytest.mark.parametrize("files", [[COMPOSE_FILE], [COMPOSE_FILE, COMPOSE_OVERRIDE]],
+                         ids=["compose", "compose+override"])
+def test_compose_files_are_valid(files):
     docker_compose = shutil.which("docker-compose")
     if docker_compose is None:
         pytest.skip("docker-compose not installed (Debian: apt-get install docker-compose)")
-    result = subprocess.run([docker_compose, "-f", str(COMPOSE_FILE), "config", "-q"],
+    args = [arg for path in files for arg in ("-f", str(path))]
+    result = subprocess.run([docker_compose, *args, "config", "-q"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_compose_runs_every_service_scalable_and_health_checked():
+def test_compose_runs_every_process_probed_on_its_own_readiness():
     services = compose()["services"]
-    assert set(services) == set(SERVICES) | INFRASTRUCTURE
-    for name in SERVICES:
+    assert set(services) == set(PROCESSES) | INFRASTRUCTURE
+    for name in PROCESSES:
         service = services[name]
         assert service["build"]["dockerfile"] == "deploy/Dockerfile"
         assert service["command"] == [name]
-        assert "yinfa.ops.health" in service["healthcheck"]["test"]
-        assert name in service["healthcheck"]["test"]
-        assert {"AMQP_URI", "MONGO_URI", "YINFA_ID_SECRET"} <= set(service["environment"])
-        assert service["depends_on"] == {dep: {"condition": "service_healthy"}
-                                         for dep in INFRASTRUCTURE}
-    for name in INFRASTRUCTURE:
-        assert "healthcheck" in services[name]
+        environment = service["environment"]
+        assert {"AMQP_URI", "MONGO_URI", "YINFA_ID_SECRET"} <= set(environment)
+        assert environment["YINFA_OPS_PORT"] == str(OPS_PORT)
+        assert parse_qs(urlsplit(environment["MONGO_URI"]).query)["replicaSet"] == ["rs0"]
+        assert "/health/ready" in " ".join(service["healthcheck"]["test"])
+        assert {"rabbitmq": {"condition": "service_healthy"},
+                "mongo": {"condition": "service_healthy"}}.items() <= \
+            service["depends_on"].items()
 
 
-def test_no_compose_service_has_a_fixed_name_or_published_port():
+def test_compose_gateway_publishes_the_api_and_waits_for_every_service():
+    gateway = compose()["services"][GATEWAY]
+    assert [str(port).rsplit(":", 1)[1] for port in gateway["ports"]] == [str(GATEWAY_PORT)]
+    assert JWT_SECRET_VARIABLE in gateway["environment"]
+    for name in QUEUE_SERVICES:
+        assert gateway["depends_on"][name] == {"condition": "service_healthy"}
+        assert JWT_SECRET_VARIABLE not in compose()["services"][name]["environment"]
+
+
+def test_only_the_gateway_publishes_a_port_and_no_container_has_a_fixed_name():
     """`docker-compose up --scale <service>=3` needs both: names and host ports clash."""
     for name, service in compose()["services"].items():
         assert "container_name" not in service, name
-        if name not in INFRASTRUCTURE:
-            assert "ports" not in service, name
+        assert ("ports" in service) == (name == GATEWAY), name
 
 
-# ---- Kubernetes manifests -----------------------------------------------------------------
+def test_compose_mongo_is_a_replica_set_with_a_generated_key_file():
+    services = compose()["services"]
+    mongo, keyfile = services["mongo"], services["mongo-keyfile"]
+    command = mongo["command"]
+    assert command[command.index("--replSet") + 1] == "rs0"
+    key_path = command[command.index("--keyFile") + 1]
+    key_volume = next(v for v in mongo["volumes"] if v.split(":")[1] == str(Path(key_path).parent))
+    assert key_volume.split(":")[0] in {v.split(":")[0] for v in keyfile["volumes"]}
+    assert mongo["depends_on"] == {"mongo-keyfile": {"condition": "service_completed_successfully"}}
+    script = " ".join(keyfile["command"])
+    assert "/dev/urandom" in script and "chmod 400" in script and "chown 999:999" in script
+    # no key is committed: the only key file is the one made at first start
+    assert not [p for p in ROOT.glob("deploy/**/*") if "keyfile" in p.name.lower()]
+    # the healthcheck runs the script that initiates the set under the name clients use
+    assert str(MONGO_SCRIPT.relative_to(ROOT)) in " ".join(mongo["volumes"])
+    js = MONGO_SCRIPT.read_text(encoding="utf-8")
+    assert "rs.initiate" in js and "_id: 'rs0'" in js and "host: 'mongo:27017'" in js
+    assert "NotYetInitialized" in js   # initiates only a set that is not initiated yet
 
-@pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
-def test_manifest_is_valid_kubernetes(path):
+
+def test_compose_mongo_script_is_valid_javascript():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node not installed: no JavaScript syntax check")
+    result = subprocess.run([node, "--check", str(MONGO_SCRIPT)], capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+
+
+def test_development_override_mounts_the_source_and_logs_debug():
+    base, override = compose()["services"], compose(COMPOSE_OVERRIDE)["services"]
+    assert set(override) <= set(base)
+    for name in PROCESSES:
+        service = override[name]
+        assert service["environment"]["YINFA_LOG_LEVEL"] == "DEBUG"
+        assert service["environment"]["PYTHONPATH"] == "/src"
+        assert ".:/src:ro" in service["volumes"]
+        assert "ports" not in service, name   # --scale still works in development
+    for name in ("rabbitmq", "mongo"):
+        assert all(str(port).startswith("127.0.0.1:") for port in override[name]["ports"])
+
+
+# ---- quorum queues: compose and Kubernetes agree ------------------------------------------
+
+def rabbitmq_settings(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines()
+             if "=" in line and not line.lstrip().startswith("#"))
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def test_quorum_queues_are_the_default_queue_type_everywhere():
+    mounted = " ".join(compose()["services"]["rabbitmq"]["volumes"])
+    assert f"{RABBITMQ_CONF.relative_to(ROOT)}:/etc/rabbitmq/conf.d/" in mounted
+    assert rabbitmq_settings(RABBITMQ_CONF.read_text(encoding="utf-8"))[
+        "default_queue_type"] == "quorum"
+    for name in RENDERINGS:
+        cluster = only(name, "RabbitmqCluster")
+        config = rabbitmq_settings(cluster["spec"]["rabbitmq"]["additionalConfig"])
+        assert config["default_queue_type"] == "quorum", name
+
+
+# ---- Kubernetes: validity -----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_rendered_builtin_resources_are_valid_kubernetes(name):
     version = kubernetes_validate.latest_version()
-    for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-        if not doc:
-            continue
-        if doc["apiVersion"].startswith("keda.sh/"):
-            continue  # a custom resource: checked against KEDA's models below
+    builtin = [doc for doc in rendered(name)
+               if (doc["apiVersion"], doc["kind"]) not in CUSTOM_RESOURCES]
+    assert {"Namespace", "ConfigMap", "Secret", "Deployment", "Service", "Ingress",
+            "HorizontalPodAutoscaler", "PodDisruptionBudget"} <= {d["kind"] for d in builtin}
+    for doc in builtin:
         kubernetes_validate.validate(doc, version, strict=True)
 
 
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_only_known_custom_resources_are_used(name):
+    for doc in rendered(name):
+        group = doc["apiVersion"].rpartition("/")[0]
+        if "." in group and not group.endswith(".k8s.io"):
+            assert (doc["apiVersion"], doc["kind"]) in CUSTOM_RESOURCES, doc["kind"]
+
+
+@pytest.mark.parametrize("name", RENDERINGS)
 @pytest.mark.parametrize("kind", sorted(KEDA_MODELS))
-def test_keda_resources_match_the_keda_models(kind):
-    docs = of_kind(kind)
-    assert docs, f"no {kind} in {K8S_DIR}"
+def test_keda_resources_match_the_keda_models(name, kind):
+    docs = of_kind(name, kind)
+    assert docs, f"no {kind} in {name}"
     for doc in docs.values():
         model = KEDA_MODELS[kind].model_validate(doc)
         # the models ignore unknown fields: a round trip catches misspelt ones
         assert model.model_dump(by_alias=True, exclude_unset=True) == doc
 
 
-def test_only_keda_custom_resources_are_used():
-    for path, doc in k8s_documents():
-        group = doc["apiVersion"].rpartition("/")[0]
-        if "." in group and not group.endswith(".k8s.io"):
-            assert group == "keda.sh" and doc["kind"] in KEDA_MODELS, (path, doc["kind"])
+def test_base_kustomization_lists_every_manifest_and_overlays_build_on_it():
+    listed = yaml_file(BASE_DIR / "kustomization.yaml")["resources"]
+    assert sorted(listed) == sorted(p.name for p in BASE_DIR.glob("*.yaml")
+                                    if p.name != "kustomization.yaml")
+    for name in ("dev", "prod"):
+        assert yaml_file(RENDERINGS[name] / "kustomization.yaml")["resources"] == ["../../base"]
 
 
-def test_kustomization_lists_every_manifest():
-    listed = yaml.safe_load(KUSTOMIZATION.read_text(encoding="utf-8"))["resources"]
-    assert sorted(listed) == [p.name for p in MANIFESTS]
+# ---- Kubernetes: every process ------------------------------------------------------------
 
-
-def test_every_service_has_a_hardened_probed_deployment():
-    deployments = of_kind("Deployment")
-    assert set(deployments) == set(SERVICES)
-    for name, deployment in deployments.items():
-        pod = deployment["spec"]["template"]["spec"]
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_every_process_has_a_hardened_deployment_probed_on_its_ops_endpoint(name):
+    deployments = of_kind(name, "Deployment")
+    assert set(deployments) == set(PROCESSES)
+    config = of_kind(name, "ConfigMap")["yinfa-config"]["data"]
+    assert config["YINFA_OPS_PORT"] == str(OPS_PORT)
+    for process, deployment in deployments.items():
+        template = deployment["spec"]["template"]
+        pod = template["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
         (container,) = pod["containers"]
-        assert container["args"] == [name]
-        assert container["securityContext"]["readOnlyRootFilesystem"] is True
-        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert container["args"] == [process]
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True
+        assert security["allowPrivilegeEscalation"] is False
+        assert security["capabilities"]["drop"] == ["ALL"]
         assert {"requests", "limits"} <= set(container["resources"])
-        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            command = container[probe]["exec"]["command"]
-            assert command[:4] == ["python", "-m", "yinfa.ops.health", name], (name, probe)
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert ports["ops"] == OPS_PORT
+        paths = {probe: (container[probe]["httpGet"]["path"], container[probe]["httpGet"]["port"])
+                 for probe in ("startupProbe", "readinessProbe", "livenessProbe")}
+        assert paths == {"startupProbe": ("/health/live", "ops"),
+                         "readinessProbe": ("/health/ready", "ops"),
+                         "livenessProbe": ("/health/live", "ops")}, process
+        annotations = template["metadata"]["annotations"]
+        assert annotations == {"prometheus.io/scrape": "true",
+                               "prometheus.io/port": str(OPS_PORT),
+                               "prometheus.io/path": "/metrics"}, process
 
 
-def test_every_service_scales_on_its_own_queues():
-    scaled = of_kind("ScaledObject")
-    assert set(scaled) == set(SERVICES)
-    auth = set(of_kind("TriggerAuthentication"))
-    for name, obj in scaled.items():
-        assert obj["spec"]["scaleTargetRef"]["name"] == name
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_every_process_has_a_disruption_budget_over_its_pods(name):
+    budgets = of_kind(name, "PodDisruptionBudget")
+    deployments = of_kind(name, "Deployment")
+    assert set(budgets) == set(PROCESSES)
+    for process, budget in budgets.items():
+        selector = budget["spec"]["selector"]["matchLabels"]
+        pod_labels = deployments[process]["spec"]["template"]["metadata"]["labels"]
+        assert selector.items() <= pod_labels.items(), process
+        assert budget["spec"]["maxUnavailable"] == 1
+
+
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_every_queue_service_scales_on_its_own_queues(name):
+    scaled = of_kind(name, "ScaledObject")
+    assert set(scaled) == set(QUEUE_SERVICES)   # not the gateway: it has no queue
+    auth = set(of_kind(name, "TriggerAuthentication"))
+    for service, obj in scaled.items():
+        assert obj["spec"]["scaleTargetRef"]["name"] == service
         triggers = obj["spec"]["triggers"]
         assert all(t["type"] == "rabbitmq" for t in triggers)
         assert all(t["authenticationRef"]["name"] in auth for t in triggers)
         queues = [t["metadata"]["queueName"] for t in triggers]
-        assert sorted(queues) == sorted(consumed_queues(name)), name
+        assert sorted(queues) == sorted(consumed_queues(service)), service
 
 
-def test_every_secret_value_is_a_marked_placeholder():
-    for name, secret in of_kind("Secret").items():
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_gateway_is_served_by_service_and_ingress_and_scales_on_cpu(name):
+    deployment = of_kind(name, "Deployment")[GATEWAY]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert {p["name"]: p["containerPort"] for p in container["ports"]}["http"] == GATEWAY_PORT
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    service = of_kind(name, "Service")[GATEWAY]
+    assert service["spec"]["selector"].items() <= pod_labels.items()
+    (port,) = service["spec"]["ports"]
+    assert port["targetPort"] == "http"
+    rules = only(name, "Ingress")["spec"]["rules"]
+    backends = [path["backend"]["service"] for rule in rules for path in rule["http"]["paths"]]
+    assert backends == [{"name": GATEWAY, "port": {"name": port["name"]}}]
+    (hpa,) = of_kind(name, "HorizontalPodAutoscaler").values()
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
+                                             "name": GATEWAY}
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["type"] == "Resource" and metric["resource"]["name"] == "cpu"
+    assert container["resources"]["requests"]["cpu"]   # utilisation is a share of it
+    # the token key goes to the gateway alone
+    refs = {ref["secretRef"]["name"] for ref in container["envFrom"] if "secretRef" in ref}
+    keyed = {s for s, doc in of_kind(name, "Secret").items()
+             if JWT_SECRET_VARIABLE in doc.get("stringData", {})}
+    assert keyed and keyed <= refs
+    for process, other in of_kind(name, "Deployment").items():
+        if process != GATEWAY:
+            (c,) = other["spec"]["template"]["spec"]["containers"]
+            assert not keyed & {ref["secretRef"]["name"] for ref in c["envFrom"]
+                                if "secretRef" in ref}, process
+
+
+def test_gateway_reads_the_secret_variable_the_deploy_files_set():
+    settings = ROOT / "gateway" / "settings.py"
+    if not settings.exists():
+        pytest.skip("the gateway package is not in this tree")
+    assert f'"{JWT_SECRET_VARIABLE}"' in settings.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_every_secret_value_is_a_marked_placeholder(name):
+    for secret_name, secret in of_kind(name, "Secret").items():
         for key, value in secret["stringData"].items():
-            if "PASS" in key or "SECRET" in key or "URI" in key:
-                assert "CHANGE-ME" in value, (name, key)
+            if any(word in key.upper() for word in ("PASS", "SECRET", "URI")):
+                assert "CHANGE-ME" in value, (secret_name, key)
 
 
-# ---- the health command the probes run ----------------------------------------------------
+# ---- Kubernetes: the operators' resources (checked field by field) ------------------------
 
-def test_health_command_fails_when_the_broker_is_unreachable():
-    from yinfa.ops.health import main
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_services_connect_to_the_rabbitmq_cluster_as_the_imported_user(name):
+    cluster = only(name, "RabbitmqCluster")
+    user, permission = only(name, "User"), only(name, "Permission")
+    for resource in (user, permission):
+        assert resource["spec"]["rabbitmqClusterReference"] == {
+            "name": cluster["metadata"]["name"]}
+    imported = of_kind(name, "Secret")[user["spec"]["importCredentialsSecret"]["name"]]
+    credentials = imported["stringData"]
+    amqp = urlsplit(secret_value(name, "yinfa-secrets", "AMQP_URI"))
+    assert (amqp.username, amqp.password) == (credentials["username"], credentials["password"])
+    assert permission["spec"]["user"] == credentials["username"]
+    assert permission["spec"]["vhost"] == "/" and amqp.path == "/%2F"
+    # the operator's client Service carries the cluster's name
+    assert amqp.hostname.split(".")[:2] == [cluster["metadata"]["name"], "yinfa"]
+    assert all(permission["spec"]["permissions"][p] == ".*"
+               for p in ("configure", "write", "read"))
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("AMQP_URI", "amqp://guest:guest@127.0.0.1:1/")
-        assert main(["volunteers", "--timeout", "1"]) == 1
+
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_services_connect_to_the_mongodb_replica_set_as_its_user(name):
+    mongodb = only(name, "MongoDBCommunity")
+    spec = mongodb["spec"]
+    assert spec["type"] == "ReplicaSet" and spec["members"] % 2 == 1
+    assert spec["security"]["authentication"]["modes"] == ["SCRAM"]
+    uri = urlsplit(secret_value(name, "yinfa-secrets", "MONGO_URI"))
+    options = parse_qs(uri.query)
+    assert options["replicaSet"] == [mongodb["metadata"]["name"]]
+    assert uri.hostname.startswith(f"{mongodb['metadata']['name']}-svc.yinfa.")
+    secrets = of_kind(name, "Secret")
+    users = {user["name"]: user for user in spec["users"]}
+    assert options["authSource"] == [users[uri.username]["db"]]
+    for user in users.values():
+        required = {"name", "db", "passwordSecretRef", "roles", "scramCredentialsSecretName"}
+        assert required <= set(user)
+        assert "password" in secrets[user["passwordSecretRef"]["name"]]["stringData"]
+    password = secrets[users[uri.username]["passwordSecretRef"]["name"]]["stringData"]["password"]
+    assert uri.password == password
 
 
-def test_health_command_rejects_an_unknown_service():
-    from yinfa.ops.health import main
+# ---- Kubernetes: the overlays -------------------------------------------------------------
 
-    with pytest.raises(SystemExit) as exit_info:
-        main(["no-such-service"])
-    assert exit_info.value.code == 2
+def test_prod_overlay_asks_for_majority_writes_and_reads():
+    options = parse_qs(urlsplit(secret_value("prod", "yinfa-secrets", "MONGO_URI")).query)
+    assert options["w"] == ["majority"]
+    assert options["readConcernLevel"] == ["majority"]
+    assert options["journal"] == ["true"]
+
+
+def test_prod_overlay_is_redundant_everywhere():
+    assert only("prod", "RabbitmqCluster")["spec"]["replicas"] >= 3
+    assert only("prod", "MongoDBCommunity")["spec"]["members"] >= 3
+    assert all(obj["spec"]["minReplicaCount"] >= 2
+               for obj in of_kind("prod", "ScaledObject").values())
+    assert only("prod", "HorizontalPodAutoscaler")["spec"]["minReplicas"] >= 2
+
+
+def image_tags(name: str) -> set[str]:
+    return {container["image"].rsplit(":", 1)[1]
+            for deployment in of_kind(name, "Deployment").values()
+            for container in deployment["spec"]["template"]["spec"]["containers"]}
+
+
+def ingress_hosts(name: str) -> set[str]:
+    return {rule["host"] for rule in only(name, "Ingress")["spec"]["rules"]}
+
+
+def test_overlays_differ_in_image_tag_ingress_host_size_and_log_level():
+    assert len(image_tags("dev")) == len(image_tags("prod")) == 1
+    assert image_tags("dev") != image_tags("prod") and "latest" not in image_tags("prod")
+    assert ingress_hosts("dev").isdisjoint(ingress_hosts("prod"))
+    assert of_kind("dev", "ConfigMap")["yinfa-config"]["data"]["YINFA_LOG_LEVEL"] == "DEBUG"
+    assert of_kind("prod", "ConfigMap")["yinfa-config"]["data"]["YINFA_LOG_LEVEL"] == "INFO"
+
+    def memory_limit(name: str) -> int:
+        units = {"Mi": 1, "Gi": 1024}
+        limit = of_kind(name, "Deployment")[GATEWAY]["spec"]["template"]["spec"][
+            "containers"][0]["resources"]["limits"]["memory"]
+        number, unit = re.fullmatch(r"(\d+)(Mi|Gi)", limit).groups()  # type: ignore[union-attr]
+        return int(number) * units[unit]
+
+    assert memory_limit("dev") < memory_limit("prod")
+
+
+# ---- YAML style ---------------------------------------------------------------------------
+
+def test_every_yaml_file_passes_yamllint():
+    yamllint = tool("yamllint")
+    if yamllint is None:
+        pytest.skip("yamllint not installed (pip install '.[test]' installs it)")
+    result = subprocess.run([yamllint, "--strict", "-f", "parsable", "."], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
