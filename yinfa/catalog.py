@@ -8,6 +8,7 @@ SERVICES = {
     "branches": "services.branches.service:BranchesService",
     "activities": "services.activities.service:ActivitiesService",
     "scoring": "services.scoring.service:ScoringService",
+    "gateway": "gateway.service:GatewayService",
 }
 
 

@@ -1,0 +1,1 @@
+"""The REST gateway: the one HTTP door to the platform's services."""

@@ -1,0 +1,1 @@
+"""Authentication: passwords, access tokens, refresh tokens and API keys."""

@@ -1,0 +1,13 @@
+"""REST resources; importing this package registers every route."""
+from gateway.resources import (  # noqa: F401
+    accounts,
+    activities,
+    assessments,
+    auth,
+    branches,
+    docs,
+    ops,
+    rankings,
+    volunteers,
+    wishes,
+)

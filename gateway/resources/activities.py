@@ -1,0 +1,97 @@
+"""Activities: publication, sign-ups, check-in and check-out, completion (activities service)."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from gateway.context import Ctx, Reply
+from gateway.resources.common import ADMINS, PEOPLE, created, filters_of, in_scope, service_page
+from gateway.resources.volunteers import scoped_volunteer
+from gateway.roles import FEED_CLIENT, VOLUNTEER
+from gateway.routing import route
+from gateway.schemas import ActivityQuery, Document, PageSchema, body_of
+from services.activities import schemas as cmd
+
+A = "activities"
+READERS = (*PEOPLE, FEED_CLIENT)
+VOLUNTEER_ROLES = (*ADMINS, VOLUNTEER)
+
+
+def client_request_id(ctx: Ctx) -> str:
+    """The service's own duplicate guard, tied to the Idempotency-Key when one is sent."""
+    if ctx.idempotency_key:
+        scope = f"{ctx.principal.account}|{ctx.request.path}|{ctx.idempotency_key}"
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"yinfa-gateway:{scope}"))
+    return str(uuid.uuid4())
+
+
+def scoped_activity(ctx: Ctx, activity_id: str) -> dict[str, Any]:
+    return in_scope(ctx, ctx.call(A, "get_activity", activity_id))
+
+
+def _on_activity(ctx: Ctx, method: str, **ids: Any) -> Any:
+    activity_id = ctx.params["activity_id"]
+    scoped_activity(ctx, activity_id)
+    volunteer_id = ids.get("volunteer_id") or ctx.body.get("volunteer_id")
+    if volunteer_id is not None:
+        scoped_volunteer(ctx, volunteer_id)
+    return ctx.call(A, method, ctx.payload(activity_id=activity_id, **ids))
+
+
+@route("GET", "/activities", roles=READERS, query=ActivityQuery, response=PageSchema,
+       paged=True, tag="activities", summary="List activities")
+def list_activities(ctx: Ctx) -> dict[str, Any]:
+    return service_page(ctx, A, "list_activities",
+                        filters_of(ctx, ("county_code", "theme", "status")))
+
+
+@route("POST", "/activities", roles=ADMINS,
+       body=body_of(cmd.PublishActivity, "client_request_id"), response=Document, status=201,
+       tag="activities", summary="Publish an activity")
+def publish_activity(ctx: Ctx) -> Reply:
+    in_scope(ctx, {"county_code": ctx.data["county_code"]})
+    activity = ctx.call(A, "publish_activity",
+                        ctx.payload(client_request_id=client_request_id(ctx)))
+    return created(activity, f"/activities/{activity['activity_id']}")
+
+
+@route("GET", "/activities/<activity_id>", roles=READERS, response=Document,
+       tag="activities", summary="One activity")
+def get_activity(ctx: Ctx) -> dict[str, Any]:
+    return scoped_activity(ctx, ctx.params["activity_id"])
+
+
+for _path, _method, _schema, _roles, _status, _tag, _summary in (
+    ("cancel-publication", "cancel_publication", cmd.CancelPublication, ADMINS, 200,
+     "activities", "Withdraw a publication before sign-ups"),
+    ("cancel", "cancel_activity", cmd.CancelActivity, ADMINS, 200, "activities",
+     "Cancel an activity"),
+    ("sign-ups", "sign_up", cmd.SignUp, VOLUNTEER_ROLES, 201, "sign-ups",
+     "Sign a volunteer up (a volunteer signs themself up)"),
+    ("check-in-code", "issue_check_in_code", cmd.IssueCheckInCode, ADMINS, 201,
+     "check-ins", "Issue the check-in code"),
+    ("check-ins", "check_in", cmd.CheckIn, VOLUNTEER_ROLES, 201, "check-ins",
+     "Check a volunteer in with the code"),
+    ("check-outs", "check_out", cmd.CheckOut, VOLUNTEER_ROLES, 201, "check-ins",
+     "Check a volunteer out with the code"),
+    ("completion", "complete_activity", cmd.CompleteActivity, ADMINS, 201, "completions",
+     "Complete an activity with the hours served"),
+    ("completion/corrections", "correct_completion", cmd.CorrectCompletion, ADMINS, 201,
+     "completions", "Correct a completion"),
+):
+    def _activity_command(ctx: Ctx, method: str = _method, status: int = _status) -> Any:
+        activity = _on_activity(ctx, method)
+        if status == 201:
+            return created(activity, f"/activities/{ctx.params['activity_id']}")
+        return activity
+
+    route("POST", f"/activities/<activity_id>/{_path}", roles=_roles,
+          body=body_of(_schema, "activity_id"), response=Document, status=_status, tag=_tag,
+          summary=_summary)(_activity_command)
+
+
+@route("POST", "/activities/<activity_id>/sign-ups/<volunteer_id>/withdraw",
+       roles=VOLUNTEER_ROLES, body=body_of(cmd.WithdrawSignUp, "activity_id", "volunteer_id"),
+       response=Document, tag="sign-ups", summary="Withdraw a sign-up")
+def withdraw_sign_up(ctx: Ctx) -> Any:
+    return _on_activity(ctx, "withdraw_sign_up", volunteer_id=ctx.params["volunteer_id"])

@@ -1,0 +1,129 @@
+"""County rankings with explanations, as-of and what-if; branch and volunteer rankings;
+the evidence behind an indicator (the scoring service). Rankings carry an ETag."""
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.context import Ctx
+from gateway.pagination import decode_cursor, page
+from gateway.problem import not_found
+from gateway.resources.branches import scoped_branch
+from gateway.resources.common import ADMINS, PEOPLE
+from gateway.resources.volunteers import scoped_volunteer
+from gateway.roles import BRANCH_SECRETARY, FEED_CLIENT, ROLES, check_county
+from gateway.routing import route
+from gateway.schemas import (
+    CountyRanking,
+    Document,
+    EvidencePage,
+    EvidenceQuery,
+    PagedRankingQuery,
+    PageSchema,
+    RankingQuery,
+    WhatIfQuery,
+)
+from yinfa.reference import load_city
+
+S = "scoring"
+READERS = (*PEOPLE, FEED_CLIENT)
+
+
+def ranking_options(ctx: Ctx) -> dict[str, Any]:
+    """Only the options given: a service that does not know one yet still answers."""
+    options = {k: ctx.query.get(k) for k in ("period", "rulebook", "as_of")}
+    if options["as_of"] is not None:
+        options["as_of"] = options["as_of"].isoformat()
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def scoped_county(ctx: Ctx, county_code: str) -> str:
+    if county_code not in load_city().counties:
+        raise not_found("No such county.")
+    check_county(ctx.principal, county_code)
+    return county_code
+
+
+@route("GET", "/rankings/counties", roles=ROLES, query=RankingQuery, response=CountyRanking,
+       etag=True, tag="rankings", summary="The county ranking (optionally as of a date)")
+def county_ranking(ctx: Ctx) -> dict[str, Any]:
+    return {"items": ctx.call(S, "county_ranking", **ranking_options(ctx))}
+
+
+@route("GET", "/rankings/counties/<county_code>", roles=READERS, query=RankingQuery,
+       response=Document, etag=True, tag="rankings",
+       summary="One county's score explained: indicator → raw → normalised → points")
+def explain_county(ctx: Ctx) -> dict[str, Any]:
+    county_code = scoped_county(ctx, ctx.params["county_code"])
+    return ctx.call(S, "explain", county_code, **ranking_options(ctx))
+
+
+def _paged_ranking(ctx: Ctx, method: str) -> dict[str, Any]:
+    county_code = scoped_county(ctx, ctx.params["county_code"])
+    options = ranking_options(ctx)
+    filters = {"county_code": county_code, **options}
+    offset = decode_cursor(ctx.settings.secret, ctx.query.get("cursor"), filters)
+    limit = ctx.query["limit"]
+    answer = ctx.call(S, method, county_code, limit=limit, offset=offset, **options)
+    return page(ctx.settings.secret, answer["items"], answer["total"], offset, limit, filters)
+
+
+@route("GET", "/rankings/counties/<county_code>/branches", roles=(*ADMINS, BRANCH_SECRETARY),
+       query=PagedRankingQuery, response=PageSchema, etag=True, paged=True, tag="rankings",
+       summary="Branches of a county, ranked")
+def branch_ranking(ctx: Ctx) -> dict[str, Any]:
+    return _paged_ranking(ctx, "branch_ranking")
+
+
+@route("GET", "/rankings/counties/<county_code>/volunteers", roles=ADMINS,
+       query=PagedRankingQuery, response=PageSchema, etag=True, paged=True, tag="rankings",
+       summary="Volunteers of a county, ranked")
+def volunteer_ranking(ctx: Ctx) -> dict[str, Any]:
+    return _paged_ranking(ctx, "volunteer_ranking")
+
+
+@route("GET", "/rankings/branches/<branch_id>", roles=(*ADMINS, BRANCH_SECRETARY),
+       query=RankingQuery, response=Document, etag=True, tag="rankings",
+       summary="One branch's score explained")
+def explain_branch(ctx: Ctx) -> dict[str, Any]:
+    branch_id = ctx.params["branch_id"]
+    scoped_branch(ctx, branch_id)
+    return ctx.call(S, "explain_branch", branch_id, **ranking_options(ctx))
+
+
+@route("GET", "/rankings/volunteers/<volunteer_id>", roles=(*ADMINS, "volunteer"),
+       query=RankingQuery, response=Document, etag=True, tag="rankings",
+       summary="One volunteer's score explained")
+def explain_volunteer(ctx: Ctx) -> dict[str, Any]:
+    volunteer_id = ctx.params["volunteer_id"]
+    scoped_volunteer(ctx, volunteer_id)
+    return ctx.call(S, "explain_volunteer", volunteer_id, **ranking_options(ctx))
+
+
+@route("GET", "/rankings/evidence", roles=ADMINS, query=EvidenceQuery, response=EvidencePage,
+       tag="rankings", summary="The events behind one indicator of one subject")
+def evidence(ctx: Ctx) -> dict[str, Any]:
+    q = ctx.query
+    subject, subject_id = q["subject"], q["subject_id"]
+    if subject == "county":
+        scoped_county(ctx, subject_id)
+    elif subject == "branch":
+        scoped_branch(ctx, subject_id)
+    else:
+        scoped_volunteer(ctx, subject_id)
+    options = {k: v for k, v in (("period", q.get("period")), ("after", q.get("cursor")),
+                                 ("as_of", q["as_of"].isoformat() if q.get("as_of") else None))
+               if v is not None}
+    answer = ctx.call(S, "evidence", subject, subject_id, q["indicator"], limit=q["limit"],
+                      **options)
+    return {"event_ids": answer["event_ids"], "next": answer.get("next")}
+
+
+@route("GET", "/rankings/what-if", roles=ADMINS, query=WhatIfQuery, response=Document,
+       tag="rankings", summary="Per county and indicator: points under rulebook b minus a")
+def what_if(ctx: Ctx) -> dict[str, Any]:
+    q = ctx.query
+    extra = {"period": q["period"]} if q.get("period") else {}
+    deltas = ctx.call(S, "what_if", q["rulebook_a"], q["rulebook_b"], **extra)
+    if ctx.principal.county_bound:
+        deltas = {k: v for k, v in deltas.items() if k == ctx.principal.county_code}
+    return deltas

@@ -1,0 +1,181 @@
+"""Volunteers, their hours, and teams (the volunteers service)."""
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.context import Ctx, Reply
+from gateway.problem import forbidden, not_found
+from gateway.resources.common import (
+    ADMINS,
+    PEOPLE,
+    created,
+    filters_of,
+    in_scope,
+    service_page,
+    whole_page,
+)
+from gateway.roles import VOLUNTEER, check_volunteer, may_reveal
+from gateway.routing import route
+from gateway.schemas import (
+    CountyQuery,
+    Document,
+    PageSchema,
+    RevealQuery,
+    VolunteerQuery,
+    body_of,
+)
+from services.volunteers import schemas as cmd
+
+V = "volunteers"
+VOLUNTEER_ROLES = (*ADMINS, VOLUNTEER)
+
+
+def scoped_volunteer(ctx: Ctx, volunteer_id: str, reveal: bool = False) -> dict[str, Any]:
+    """The volunteer if the caller may see it; 404 otherwise, like a missing id."""
+    check_volunteer(ctx.principal, volunteer_id)
+    return in_scope(ctx, ctx.call(V, "get_volunteer", volunteer_id, reveal=reveal))
+
+
+def _command(ctx: Ctx, method: str) -> dict[str, Any]:
+    volunteer_id = ctx.params["volunteer_id"]
+    scoped_volunteer(ctx, volunteer_id)
+    return ctx.call(V, method, ctx.payload(volunteer_id=volunteer_id))
+
+
+# ---- volunteers ------------------------------------------------------------------------
+
+
+@route("GET", "/volunteers", roles=ADMINS, query=VolunteerQuery, response=PageSchema,
+       paged=True, tag="volunteers", summary="List volunteers (personal data masked)")
+def list_volunteers(ctx: Ctx) -> dict[str, Any]:
+    return service_page(ctx, V, "list_volunteers", filters_of(ctx, ("county_code", "status")))
+
+
+@route("POST", "/volunteers", roles=ADMINS, body=body_of(cmd.RegisterVolunteer),
+       response=Document, status=201, tag="volunteers", summary="Register a volunteer")
+def register_volunteer(ctx: Ctx) -> Reply:
+    in_scope(ctx, {"county_code": ctx.data["county_code"]})
+    volunteer = ctx.call(V, "register_volunteer", ctx.payload())
+    return created(volunteer, f"/volunteers/{volunteer['volunteer_id']}")
+
+
+@route("GET", "/volunteers/<volunteer_id>", roles=VOLUNTEER_ROLES, query=RevealQuery,
+       response=Document, tag="volunteers",
+       summary="One volunteer; reveal=true shows the ID number and phone to roles that may")
+def get_volunteer(ctx: Ctx) -> dict[str, Any]:
+    volunteer_id = ctx.params["volunteer_id"]
+    volunteer = scoped_volunteer(ctx, volunteer_id)
+    if not ctx.query["reveal"]:
+        return volunteer
+    if not may_reveal(ctx.principal, volunteer.get("county_code"), volunteer_id):
+        raise forbidden("Your role sees personal data masked.")
+    return ctx.call(V, "get_volunteer", volunteer_id, reveal=True)
+
+
+@route("PATCH", "/volunteers/<volunteer_id>", roles=VOLUNTEER_ROLES,
+       body=body_of(cmd.UpdateProfile, "volunteer_id"), response=Document, tag="volunteers",
+       summary="Update a volunteer's profile")
+def update_profile(ctx: Ctx) -> dict[str, Any]:
+    return _command(ctx, "update_profile")
+
+
+for _action, _schema, _summary in (
+    ("verify", cmd.VerifyVolunteer, "Verify a registration"),
+    ("suspend", cmd.SuspendVolunteer, "Suspend a volunteer"),
+    ("reinstate", cmd.ReinstateVolunteer, "Reinstate a suspended volunteer"),
+    ("withdraw", cmd.WithdrawVolunteer, "Record a volunteer's withdrawal"),
+):
+    def _handler(ctx: Ctx, method: str = f"{_action}_volunteer") -> dict[str, Any]:
+        return _command(ctx, method)
+
+    route("POST", f"/volunteers/<volunteer_id>/{_action}", roles=ADMINS,
+          body=body_of(_schema, "volunteer_id"), response=Document, tag="volunteers",
+          summary=_summary)(_handler)
+
+
+# ---- hours -----------------------------------------------------------------------------
+
+
+@route("GET", "/volunteers/<volunteer_id>/hours", roles=VOLUNTEER_ROLES, response=Document,
+       tag="hours", summary="A volunteer's hours and star level")
+def get_hours(ctx: Ctx) -> dict[str, Any]:
+    volunteer = scoped_volunteer(ctx, ctx.params["volunteer_id"])
+    return {k: volunteer.get(k) for k in ("volunteer_id", "total_hours", "verified_hours",
+                                          "activity_hours", "star_level")}
+
+
+@route("POST", "/volunteers/<volunteer_id>/hours", roles=ADMINS,
+       body=body_of(cmd.RecordHours, "volunteer_id"), response=Document, status=201,
+       tag="hours", summary="Record service hours (one ledger entry)")
+def record_hours(ctx: Ctx) -> Reply:
+    volunteer_id = ctx.params["volunteer_id"]
+    return created(_command(ctx, "record_hours"), f"/volunteers/{volunteer_id}/hours")
+
+
+@route("POST", "/volunteers/<volunteer_id>/hours/batch", roles=ADMINS,
+       body=body_of(cmd.RecordHoursBatch, "volunteer_id"), response=Document, status=201,
+       tag="hours", summary="Record many ledger entries at once (all or none)")
+def record_hours_batch(ctx: Ctx) -> Reply:
+    volunteer_id = ctx.params["volunteer_id"]
+    return created(_command(ctx, "record_hours_batch"), f"/volunteers/{volunteer_id}/hours")
+
+
+@route("POST", "/volunteers/<volunteer_id>/hours/corrections", roles=ADMINS,
+       body=body_of(cmd.CorrectHours, "volunteer_id"), response=Document, status=201,
+       tag="hours", summary="Correct a ledger entry")
+def correct_hours(ctx: Ctx) -> Reply:
+    volunteer_id = ctx.params["volunteer_id"]
+    return created(_command(ctx, "correct_hours"), f"/volunteers/{volunteer_id}/hours")
+
+
+# ---- teams -----------------------------------------------------------------------------
+
+
+def scoped_team(ctx: Ctx, team_id: str) -> dict[str, Any]:
+    county = ctx.principal.county_code if ctx.principal.county_bound else None
+    for team in ctx.call(V, "list_teams", county):
+        if team["team_id"] == team_id:
+            return in_scope(ctx, team)
+    raise not_found("No such team.")
+
+
+@route("GET", "/teams", roles=PEOPLE, query=CountyQuery, response=PageSchema, paged=True,
+       tag="teams", summary="List teams")
+def list_teams(ctx: Ctx) -> dict[str, Any]:
+    filters = filters_of(ctx, ("county_code",))
+    return whole_page(ctx, ctx.call(V, "list_teams", filters["county_code"]), filters)
+
+
+@route("POST", "/teams", roles=ADMINS, body=body_of(cmd.CreateTeam), response=Document,
+       status=201, tag="teams", summary="Create a team")
+def create_team(ctx: Ctx) -> Reply:
+    in_scope(ctx, {"county_code": ctx.data["county_code"]})
+    team = ctx.call(V, "create_team", ctx.payload())
+    return created(team, f"/teams/{team['team_id']}")
+
+
+@route("GET", "/teams/<team_id>", roles=PEOPLE, response=Document, tag="teams",
+       summary="One team")
+def get_team(ctx: Ctx) -> dict[str, Any]:
+    return scoped_team(ctx, ctx.params["team_id"])
+
+
+@route("POST", "/teams/<team_id>/members", roles=VOLUNTEER_ROLES,
+       body=body_of(cmd.JoinTeam, "team_id"), response=Document, status=201, tag="teams",
+       summary="Add a volunteer to a team (a volunteer may add themself)")
+def join_team(ctx: Ctx) -> Reply:
+    team_id = ctx.params["team_id"]
+    scoped_team(ctx, team_id)
+    scoped_volunteer(ctx, ctx.data["volunteer_id"])
+    team = ctx.call(V, "join_team", ctx.payload(team_id=team_id))
+    return created(team, f"/teams/{team_id}")
+
+
+@route("POST", "/teams/<team_id>/members/<volunteer_id>/leave", roles=VOLUNTEER_ROLES,
+       body=body_of(cmd.LeaveTeam, "team_id", "volunteer_id"), response=Document,
+       tag="teams", summary="A volunteer leaves a team")
+def leave_team(ctx: Ctx) -> dict[str, Any]:
+    team_id, volunteer_id = ctx.params["team_id"], ctx.params["volunteer_id"]
+    scoped_team(ctx, team_id)
+    scoped_volunteer(ctx, volunteer_id)
+    return ctx.call(V, "leave_team", ctx.payload(team_id=team_id, volunteer_id=volunteer_id))

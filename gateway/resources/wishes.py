@@ -1,0 +1,69 @@
+"""Micro-wishes (微心愿): posted, claimed, fulfilled, confirmed (activities service)."""
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.context import Ctx, Reply
+from gateway.problem import forbidden
+from gateway.resources.activities import READERS, VOLUNTEER_ROLES, client_request_id
+from gateway.resources.common import ADMINS, created, filters_of, in_scope, service_page
+from gateway.roles import VOLUNTEER
+from gateway.routing import route
+from gateway.schemas import Document, PageSchema, WishQuery, body_of
+from services.activities import schemas as cmd
+
+A = "activities"
+
+
+def scoped_wish(ctx: Ctx, wish_id: str) -> dict[str, Any]:
+    return in_scope(ctx, ctx.call(A, "get_wish", wish_id))
+
+
+def _as_self(ctx: Ctx, party_field: str) -> None:
+    """A volunteer acts only as themself."""
+    if ctx.principal.role != VOLUNTEER:
+        return
+    party = ctx.body.get(party_field) or {}
+    if party.get("kind") != "volunteer" or party.get("id") != ctx.principal.volunteer_id:
+        raise forbidden("A volunteer acts only in their own name.")
+
+
+@route("GET", "/wishes", roles=READERS, query=WishQuery, response=PageSchema, paged=True,
+       tag="micro-wishes", summary="List micro-wishes")
+def list_wishes(ctx: Ctx) -> dict[str, Any]:
+    return service_page(ctx, A, "list_wishes", filters_of(ctx, ("county_code", "status")))
+
+
+@route("POST", "/wishes", roles=ADMINS, body=body_of(cmd.PostWish, "client_request_id"),
+       response=Document, status=201, tag="micro-wishes", summary="Post a micro-wish")
+def post_wish(ctx: Ctx) -> Reply:
+    in_scope(ctx, {"county_code": ctx.data["county_code"]})
+    wish = ctx.call(A, "post_wish", ctx.payload(client_request_id=client_request_id(ctx)))
+    return created(wish, f"/wishes/{wish['wish_id']}")
+
+
+@route("GET", "/wishes/<wish_id>", roles=READERS, response=Document, tag="micro-wishes",
+       summary="One micro-wish")
+def get_wish(ctx: Ctx) -> dict[str, Any]:
+    return scoped_wish(ctx, ctx.params["wish_id"])
+
+
+for _path, _method, _schema, _roles, _party, _summary in (
+    ("claim", "claim_wish", cmd.ClaimWish, VOLUNTEER_ROLES, "claimant", "Claim a wish"),
+    ("release", "release_wish_claim", cmd.ReleaseWishClaim, ADMINS, None,
+     "Release a claim"),
+    ("fulfil", "fulfil_wish", cmd.FulfilWish, VOLUNTEER_ROLES, "fulfilled_by",
+     "Report a wish fulfilled"),
+    ("confirm", "confirm_wish", cmd.ConfirmWish, ADMINS, None,
+     "Confirm a fulfilment"),
+):
+    def _wish_command(ctx: Ctx, method: str = _method, party: str | None = _party) -> Any:
+        wish_id = ctx.params["wish_id"]
+        scoped_wish(ctx, wish_id)
+        if party:
+            _as_self(ctx, party)
+        return ctx.call(A, method, ctx.payload(wish_id=wish_id))
+
+    route("POST", f"/wishes/<wish_id>/{_path}", roles=_roles,
+          body=body_of(_schema, "wish_id"), response=Document, tag="micro-wishes",
+          summary=_summary)(_wish_command)

@@ -1,0 +1,291 @@
+"""The gateway's own marshmallow schemas: query strings, auth and account bodies, and
+the shapes of answers (documented in OpenAPI; open to extra fields where a service's
+document may grow).
+
+Request bodies of the services' commands reuse the services' own command schemas,
+without the ids the path already carries (`body_of`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from gateway.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from gateway.roles import NEEDS_BRANCH, NEEDS_COUNTY, NEEDS_VOLUNTEER, ROLES
+from yinfa.schemas import IdString, county_in_city
+
+USERNAME = r"^[a-z0-9_-]{3,40}$"
+
+
+def body_of(command: type[Schema], *path_fields: str, name: str | None = None
+            ) -> type[Schema]:
+    """A service command schema minus the fields the URL supplies, named for OpenAPI."""
+    meta = type("Meta", (getattr(command, "Meta", object),),
+                {"exclude": path_fields, "unknown": RAISE})
+    return type(name or f"{command.__name__}Body", (command,), {"Meta": meta})
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Open(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+
+# ---- query strings ---------------------------------------------------------------------
+
+
+class PageQuery(Strict):
+    limit = fields.Integer(load_default=DEFAULT_LIMIT,
+                           validate=validate.Range(min=1, max=MAX_LIMIT))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+def county_field() -> fields.String:
+    return fields.String(load_default=None, validate=county_in_city)
+
+
+def code_field(max_length: int = 40) -> fields.String:
+    return fields.String(load_default=None,
+                         validate=validate.Regexp(rf"^[A-Za-z0-9_\-]{{1,{max_length}}}$"))
+
+
+class VolunteerQuery(PageQuery):
+    county_code = county_field()
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ["registered", "verified", "suspended", "withdrawn"]))
+
+
+class CountyQuery(PageQuery):
+    county_code = county_field()
+
+
+class BranchQuery(PageQuery):
+    county_code = county_field()
+    level = code_field()
+    branch_type = code_field()
+    status = code_field()
+    certification_level = code_field()
+    parent_id = IdString(load_default=None)
+
+
+class ActivityQuery(PageQuery):
+    county_code = county_field()
+    theme = code_field()
+    status = code_field()
+
+
+class WishQuery(PageQuery):
+    county_code = county_field()
+    status = code_field()
+
+
+class AccountQuery(PageQuery):
+    role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
+    county_code = county_field()
+
+
+class RevealQuery(Strict):
+    reveal = fields.Boolean(load_default=False)
+
+
+def period_field() -> fields.String:
+    return fields.String(load_default=None, validate=validate.Regexp(
+        r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$", error="A year, e.g. 2026, or 2026-03."))
+
+
+def rulebook_field(**kwargs: Any) -> fields.String:
+    if not kwargs.get("required"):
+        kwargs.setdefault("load_default", None)
+    return fields.String(validate=validate.Regexp(r"^[0-9A-Za-z._\-]{1,20}$"), **kwargs)
+
+
+class RankingQuery(Strict):
+    period = period_field()
+    rulebook = rulebook_field()
+    as_of = fields.Date(load_default=None)
+
+
+class PagedRankingQuery(RankingQuery, PageQuery):
+    pass
+
+
+class EvidenceQuery(PageQuery):
+    subject = fields.String(required=True, validate=validate.OneOf(
+        ["county", "branch", "volunteer"]))
+    subject_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    indicator = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.\-]{1,40}$"))
+    period = period_field()
+    as_of = fields.Date(load_default=None)
+
+
+class WhatIfQuery(Strict):
+    rulebook_a = rulebook_field(required=True)
+    rulebook_b = rulebook_field(required=True)
+    period = period_field()
+
+
+# ---- auth and account bodies -----------------------------------------------------------
+
+
+class LoginBody(Strict):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class RefreshBody(Strict):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class OpenAccountBody(Strict):
+    username = fields.String(required=True, validate=validate.Regexp(
+        USERNAME, error="3-40 lower-case letters, digits, '-' or '_'."))
+    password = fields.String(required=True, validate=validate.Length(min=10, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    display_name = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.Length(min=1, max=50))
+    county_code = fields.String(load_default=None, allow_none=True, validate=county_in_city)
+    branch_id = IdString(load_default=None, allow_none=True)
+    volunteer_id = IdString(load_default=None, allow_none=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _scope_matches_role(self, data: dict, **kwargs: Any) -> None:
+        needs = {"county_code": NEEDS_COUNTY, "branch_id": NEEDS_BRANCH,
+                 "volunteer_id": NEEDS_VOLUNTEER}
+        errors = {}
+        for name, roles in needs.items():
+            if data["role"] in roles and not data.get(name):
+                errors[name] = [f"Required for the role {data['role']}."]
+            if data["role"] not in roles and data.get(name):
+                errors[name] = [f"Not used by the role {data['role']}."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class PasswordBody(Strict):
+    password = fields.String(required=True, validate=validate.Length(min=10, max=200))
+
+
+class CloseAccountBody(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ApiKeyBody(Strict):
+    label = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+
+class AssessmentBody(Strict):
+    period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    rulebook = rulebook_field(required=True)
+
+
+class RebuildBody(Strict):
+    pass
+
+
+# ---- answers ---------------------------------------------------------------------------
+
+
+class ProblemSchema(Open):
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    code = fields.String(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict()
+    instance = fields.String()
+    request_id = fields.String()
+
+
+class Document(Open):
+    """A resource as its service answers it (fields may be added over time)."""
+
+
+class PageSchema(Strict):
+    items = fields.List(fields.Dict(), required=True)
+    total = fields.Integer(required=True)
+    next = fields.String(required=True, allow_none=True)
+    limit = fields.Integer(required=True)
+
+
+class TokenSchema(Strict):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True)
+    refresh_token = fields.String(required=True)
+    role = fields.String(required=True)
+
+
+class ApiKeySchema(Strict):
+    key_id = fields.String(required=True)
+    label = fields.String(required=True)
+    api_key = fields.String(required=True)
+
+
+class ApiKeyRef(Strict):
+    key_id = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class AccountSchema(Strict):
+    username = fields.String(required=True)
+    role = fields.String(required=True)
+    display_name = fields.String(required=True, allow_none=True)
+    county_code = fields.String(required=True, allow_none=True)
+    branch_id = fields.String(required=True, allow_none=True)
+    volunteer_id = fields.String(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+    opened_at = fields.String(required=True)
+    api_keys = fields.List(fields.Nested(ApiKeyRef), required=True)
+
+
+class MeSchema(Strict):
+    account = fields.String(required=True)
+    role = fields.String(required=True)
+    county_code = fields.String(required=True, allow_none=True)
+    branch_id = fields.String(required=True, allow_none=True)
+    volunteer_id = fields.String(required=True, allow_none=True)
+
+
+class RankingRow(Open):
+    code = fields.String()
+    points = fields.Raw()
+
+
+class CountyScore(Open):
+    rank = fields.Integer(required=True)
+    county_code = fields.String(required=True)
+    total = fields.Raw(required=True)
+    rows = fields.List(fields.Nested(RankingRow), required=True)
+
+
+class CountyRanking(Strict):
+    items = fields.List(fields.Nested(CountyScore), required=True)
+
+
+class EvidencePage(Strict):
+    event_ids = fields.List(fields.String(), required=True)
+    next = fields.String(required=True, allow_none=True)
+
+
+class ListSchema(Strict):
+    items = fields.List(fields.Dict(), required=True)
+
+
+class ItemDecision(Strict):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    met = fields.Boolean(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ReviewItemsBody(Strict):
+    """Many checklist decisions on one application (the branches service's review_items)."""
+
+    application_id = IdString(required=True)
+    reviewer = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    items = fields.List(fields.Nested(ItemDecision), required=True,
+                        validate=validate.Length(min=1, max=100))

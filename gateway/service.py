@@ -1,0 +1,58 @@
+"""The gateway service: one nameko `@http` door, the REST API in front of the services.
+
+Two catch-all entrypoints hand every request to the pipeline (gateway/app.py), which
+routes with the declarations in gateway/resources. The API listens on nameko's
+WEB_SERVER_ADDRESS, else YINFA_GATEWAY_ADDRESS, else 0.0.0.0:8000.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, parse_address
+from werkzeug.wrappers import Request, Response
+
+import gateway.resources  # noqa: F401 - registers the routes
+from gateway.accounts.account import CATALOG_REGISTRY
+from gateway.accounts.views import VIEWS
+from gateway.app import GatewayApp, GatewayAppProvider
+from gateway.problem import Problem
+from gateway.rpc import ServiceCalls, TimedRpc
+from gateway.settings import listen_address
+from yinfa.service.dependencies import EventSourcing
+
+METHODS = "GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS"
+
+
+class GatewayWebServer(WebServer):
+    @property
+    def bind_addr(self) -> Any:
+        return parse_address(listen_address(self.container.config))
+
+
+class GatewayHttp(HttpRequestHandler):
+    server = GatewayWebServer()
+
+    def response_from_exception(self, exc: Exception) -> Response:
+        # the pipeline answers every error itself; this is the last safety net
+        return Problem(500, "internal_error", "Something went wrong on our side.").response()
+
+
+gateway_http = GatewayHttp.decorator
+
+
+class GatewayService:
+    name = "gateway"
+
+    # accounts are event-sourced like every other aggregate (auditable, replayable)
+    accounts = EventSourcing(CATALOG_REGISTRY, VIEWS, relay=False)
+    calls: ServiceCalls = TimedRpc()
+    app: GatewayApp = GatewayAppProvider("accounts")
+
+    @gateway_http(METHODS, "/")
+    def root(self, request: Request) -> Response:
+        return self.app.handle(request, self.calls)
+
+    @gateway_http(METHODS, "/<path:path>")
+    def any_path(self, request: Request, path: str) -> Response:
+        return self.app.handle(request, self.calls)

@@ -1,0 +1,55 @@
+"""The gateway's settings: container config first (tests), then the environment."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_ADDRESS = "0.0.0.0:8000"
+DEFAULT_SECRET = "yinfa-gateway-demo-secret-change-me-0123456789"
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    secret: str  # signs access tokens (HS256) and pagination cursors
+    issuer: str
+    audience: str
+    access_seconds: int
+    refresh_seconds: int
+    rpc_timeout: float
+    retry_after: int
+    max_body_bytes: int
+    rate_per_second: float
+    rate_burst: int
+
+
+def _pick(config: Mapping[str, Any], key: str, env: str, default: Any) -> Any:
+    if key in config:
+        return config[key]
+    return os.environ.get(env, default)
+
+
+def gateway_settings(config: Mapping[str, Any] | None = None) -> GatewaySettings:
+    config = config or {}
+    return GatewaySettings(
+        secret=str(_pick(config, "GATEWAY_SECRET", "YINFA_GATEWAY_SECRET", DEFAULT_SECRET)),
+        issuer=str(_pick(config, "GATEWAY_ISSUER", "YINFA_GATEWAY_ISSUER", "yinfa")),
+        audience=str(_pick(config, "GATEWAY_AUDIENCE", "YINFA_GATEWAY_AUDIENCE", "yinfa-api")),
+        access_seconds=int(_pick(config, "GATEWAY_ACCESS_SECONDS",
+                                 "YINFA_GATEWAY_ACCESS_SECONDS", 900)),
+        refresh_seconds=int(_pick(config, "GATEWAY_REFRESH_SECONDS",
+                                  "YINFA_GATEWAY_REFRESH_SECONDS", 14 * 24 * 3600)),
+        rpc_timeout=float(_pick(config, "GATEWAY_RPC_TIMEOUT", "YINFA_GATEWAY_RPC_TIMEOUT", 5)),
+        retry_after=int(_pick(config, "GATEWAY_RETRY_AFTER", "YINFA_GATEWAY_RETRY_AFTER", 5)),
+        max_body_bytes=int(_pick(config, "GATEWAY_MAX_BODY", "YINFA_GATEWAY_MAX_BODY",
+                                 64 * 1024)),
+        rate_per_second=float(_pick(config, "GATEWAY_RATE", "YINFA_GATEWAY_RATE", 50)),
+        rate_burst=int(_pick(config, "GATEWAY_BURST", "YINFA_GATEWAY_BURST", 100)),
+    )
+
+
+def listen_address(config: Mapping[str, Any]) -> str:
+    """nameko's WEB_SERVER_ADDRESS if configured, else YINFA_GATEWAY_ADDRESS, else :8000."""
+    return str(config.get("WEB_SERVER_ADDRESS")
+               or os.environ.get("YINFA_GATEWAY_ADDRESS", DEFAULT_ADDRESS))
