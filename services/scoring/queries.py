@@ -1,47 +1,27 @@
-"""Reads: rank the counties of the city under a rulebook, explain one county, what-if."""
+"""Reads over a scoring state: the county ranking, the rankings within a county, the
+explanation of any county, branch or volunteer, the events behind a row, what-if."""
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from services.scoring.domain.facts import CountyFacts
-from services.scoring.domain.ranking import CountyScore, IndicatorRow, compare, score
-from services.scoring.domain.rulebook import (
-    Rulebook,
-    RulebookError,
-    load_rulebook,
-    period_for_year,
+from services.scoring.domain import evidence as evidence_domain
+from services.scoring.domain.entities import branches_of, volunteers_of
+from services.scoring.domain.facts import county_facts
+from services.scoring.domain.ranking import (
+    CountyScore,
+    EntityScore,
+    IndicatorRow,
+    compare,
+    score,
+    score_entities,
 )
+from services.scoring.domain.rulebook import Indicator, Rulebook
+from services.scoring.domain.state import ScoringState
 from yinfa.errors import NotFound, ValidationFailed
-from yinfa.reference import City, load_city, reference_dir
+from yinfa.reference import City, load_city
 
-DEFAULT_RULEBOOK = "2026"
-RULEBOOK_NAME = re.compile(r"^[0-9A-Za-z_.-]{1,40}$")
-
-
-def rulebook_path(name: str) -> Path:
-    return reference_dir() / "rulebooks" / f"{name}.yaml"
-
-
-@lru_cache(maxsize=16)
-def _load(path: str, mtime: float) -> Rulebook:
-    return load_rulebook(path)
-
-
-def rulebook_named(name: str | None) -> Rulebook:
-    """A rulebook of reference/rulebooks by its file name (default 2026)."""
-    name = str(name or DEFAULT_RULEBOOK)
-    path = rulebook_path(name)
-    if not RULEBOOK_NAME.match(name) or name.startswith(".") or not path.is_file():
-        raise NotFound(f"no rulebook {name!r}", field="rulebook")
-    try:
-        return _load(str(path), path.stat().st_mtime)
-    except RulebookError as error:
-        raise ValidationFailed({"rulebook": [str(error)]}) from error
+MAX_PAGE = 500
 
 
 def _num(value: Decimal | None) -> str | None:
@@ -65,46 +45,150 @@ def score_dict(s: CountyScore, city: City) -> dict[str, Any]:
     }
 
 
-def _scores(facts: dict[str, CountyFacts], rulebook: Rulebook, city: City
-            ) -> list[CountyScore]:
-    # facts of a county outside the city's reference data cannot be scored: left out
-    known = {code: f for code, f in facts.items() if code in city.counties}
+def entity_dict(s: EntityScore, id_field: str) -> dict[str, Any]:
+    return {"rank": s.rank, id_field: s.entity_id, "name": s.name, "total": str(s.total),
+            "rows": [row_dict(r) for r in s.rows]}
+
+
+def county_scores(state: ScoringState, rulebook: Rulebook) -> list[CountyScore]:
+    city = load_city()
+    # facts placed in a county outside the reference data cannot be scored: left out
+    # (intake refuses such events, so this only guards the fold of an old journal)
+    known = {code: f for code, f in county_facts(state).items() if code in city.counties}
     return score(known, city.counties, rulebook)
 
 
-def with_period(rulebook: Rulebook, period: Any) -> Rulebook:
-    """`period`: a calendar year (2026 or "2026") replacing the rulebook's own period."""
-    if period is None:
-        return rulebook
-    text = str(period)
-    if not re.fullmatch(r"\d{4}", text):
-        raise ValidationFailed({"period": ["a calendar year, e.g. 2026"]})
-    return replace(rulebook, period=period_for_year(int(text)))
-
-
-def county_ranking(facts: dict[str, CountyFacts], rulebook_name: str | None = None,
-                   period: Any = None) -> list[dict[str, Any]]:
-    rulebook, city = with_period(rulebook_named(rulebook_name), period), load_city()
+def county_ranking(state: ScoringState, rulebook: Rulebook) -> list[dict[str, Any]]:
+    city = load_city()
     return [{**score_dict(s, city), "rulebook": rulebook.version}
-            for s in _scores(facts, rulebook, city)]
+            for s in county_scores(state, rulebook)]
 
 
-def explain(facts: dict[str, CountyFacts], county_code: str,
-            rulebook_name: str | None = None) -> dict[str, Any]:
+def known_county(county_code: Any) -> str:
+    code = str(county_code)
+    if code not in load_city().counties:
+        raise NotFound(f"no county {code!r}", field="county_code")
+    return code
+
+
+def explain(state: ScoringState, county_code: Any, rulebook: Rulebook) -> dict[str, Any]:
+    code = known_county(county_code)
+    for s in county_scores(state, rulebook):
+        if s.county_code == code:
+            return {"rulebook": rulebook.version, **score_dict(s, load_city())}
+    raise NotFound(f"no county {code!r}", field="county_code")  # pragma: no cover
+
+
+# ---- within a county ---------------------------------------------------------------------
+
+ENTITIES = {
+    "branch": ("branch_id", "branch_indicators", branches_of),
+    "volunteer": ("volunteer_id", "volunteer_indicators", volunteers_of),
+}
+
+
+def _indicators(rulebook: Rulebook, kind: str) -> tuple[Indicator, ...]:
+    indicators: tuple[Indicator, ...] = getattr(rulebook, ENTITIES[kind][1])
+    if not indicators:
+        raise ValidationFailed({"rulebook": [f"rulebook {rulebook.version} ranks no {kind}es"
+                                             if kind == "branch" else
+                                             f"rulebook {rulebook.version} ranks no {kind}s"]})
+    return indicators
+
+
+def entity_scores(state: ScoringState, kind: str, county_code: str, rulebook: Rulebook
+                  ) -> list[EntityScore]:
+    indicators = _indicators(rulebook, kind)
+    entities = ENTITIES[kind][2](state, county_code, rulebook.period)
+    return score_entities(entities, indicators)
+
+
+def paging(limit: Any, offset: Any) -> tuple[int, int]:
+    try:
+        limit_n, offset_n = int(limit), int(offset)
+    except (TypeError, ValueError):
+        raise ValidationFailed({"limit": ["whole numbers"], "offset": ["whole numbers"]}) from None
+    errors = {}
+    if not 1 <= limit_n <= MAX_PAGE:
+        errors["limit"] = [f"from 1 to {MAX_PAGE}"]
+    if offset_n < 0:
+        errors["offset"] = ["0 or more"]
+    if errors:
+        raise ValidationFailed(errors)
+    return limit_n, offset_n
+
+
+def entity_ranking(scores: list[EntityScore], kind: str, county_code: str,
+                   rulebook: Rulebook, limit: int, offset: int) -> dict[str, Any]:
+    id_field = ENTITIES[kind][0]
+    return {"county_code": county_code, "rulebook": rulebook.version, "total": len(scores),
+            "items": [entity_dict(s, id_field) for s in scores[offset:offset + limit]]}
+
+
+def county_of(state: ScoringState, kind: str, entity_id: str) -> str:
+    register = state.register(kind, str(entity_id))
+    county = register.get("county") if register is not None else None
+    if county is None:
+        raise NotFound(f"no {kind} {entity_id!r} known to scoring", field=f"{kind}_id")
+    return str(county)
+
+
+def explain_entity(scores: list[EntityScore], kind: str, entity_id: str, county_code: str,
+                   rulebook: Rulebook) -> dict[str, Any]:
+    for s in scores:
+        if s.entity_id == entity_id:
+            return {"rulebook": rulebook.version, "county_code": county_code,
+                    **entity_dict(s, ENTITIES[kind][0])}
+    raise NotFound(f"{kind} {entity_id!r} is not ranked (withdrawn or dissolved)",
+                   field=f"{kind}_id")
+
+
+# ---- evidence ------------------------------------------------------------------------------
+
+def evidence(state: ScoringState, subject: str, subject_id: str, indicator_code: str,
+             rulebook: Rulebook, after: str | None, limit: int) -> dict[str, Any]:
+    if subject not in evidence_domain.SUBJECTS:
+        raise ValidationFailed({"subject": [f"one of {', '.join(evidence_domain.SUBJECTS)}"]})
+    section = {"county": rulebook.indicators, "branch": rulebook.branch_indicators,
+               "volunteer": rulebook.volunteer_indicators}[subject]
+    indicator = next((i for i in section if i.code == indicator_code), None)
+    if indicator is None:
+        raise NotFound(f"rulebook {rulebook.version} has no {subject} indicator "
+                       f"{indicator_code!r}", field="indicator")
+    if subject == "county":
+        known_county(subject_id)
+    else:
+        county_of(state, subject, subject_id)
+    ids = evidence_domain.event_ids(state, subject, str(subject_id), indicator.measure,
+                                    rulebook.period)
+    chunk, next_cursor = evidence_domain.page(ids, after, limit)
+    return {"subject": subject, "subject_id": str(subject_id), "indicator": indicator.code,
+            "rulebook": rulebook.version, "total": len(ids), "event_ids": chunk,
+            "next": next_cursor}
+
+
+# ---- what-if -------------------------------------------------------------------------------
+
+def what_if(state: ScoringState, left: Rulebook, right: Rulebook) -> dict[str, dict[str, str]]:
+    """Per county, per indicator: points under `right` minus under `left` (non-zero only)."""
+    deltas = compare(county_scores(state, left), county_scores(state, right))
+    return {county: {code: str(d) for code, d in rows.items()} for county, rows in deltas.items()}
+
+
+def side_by_side(state: ScoringState, left: Rulebook, right: Rulebook) -> dict[str, Any]:
+    """Both rankings of the same events, county by county, with rank and total deltas."""
     city = load_city()
-    if county_code not in city.counties:
-        raise NotFound(f"no county {county_code!r}", field="county_code")
-    rulebook = rulebook_named(rulebook_name)
-    for s in _scores(facts, rulebook, city):
-        if s.county_code == county_code:
-            return {"rulebook": rulebook.version, **score_dict(s, city)}
-    raise NotFound(f"no county {county_code!r}", field="county_code")  # pragma: no cover
-
-
-def what_if(facts: dict[str, CountyFacts], rulebook_a: str, rulebook_b: str
-            ) -> dict[str, dict[str, str]]:
-    city = load_city()
-    left = _scores(facts, rulebook_named(rulebook_a), city)
-    right = _scores(facts, rulebook_named(rulebook_b), city)
-    return {county: {code: str(d) for code, d in deltas.items()}
-            for county, deltas in compare(left, right).items()}
+    a = {s.county_code: s for s in county_scores(state, left)}
+    b = {s.county_code: s for s in county_scores(state, right)}
+    deltas = compare(list(a.values()), list(b.values()))
+    counties = []
+    for code in sorted(a, key=lambda c: (b[c].rank, c)):
+        counties.append({
+            "county_code": code, "county_name": city.counties[code].name,
+            "left": {"rank": a[code].rank, "total": str(a[code].total)},
+            "right": {"rank": b[code].rank, "total": str(b[code].total)},
+            "rank_change": a[code].rank - b[code].rank,
+            "total_delta": str(b[code].total - a[code].total),
+            "indicator_deltas": {k: str(v) for k, v in deltas.get(code, {}).items()},
+        })
+    return {"left": left.version, "right": right.version, "counties": counties}

@@ -1,73 +1,210 @@
-"""The scoring service: ranks the counties of the city under a versioned rulebook.
+"""The scoring service: ranks the counties of the city, and the branches and volunteers
+within each county, under a versioned rulebook; explains every score down to the events
+behind it; answers as of any past instant and under another rulebook; publishes the
+closed period's ranking as `AssessmentPublished`.
 
-It consumes every event of volunteers, branches and activities through its inbox (each
-event once, in stream order), folds them into per-county facts in its own database
-(`projection.py`), and scores on request with the pure domain (`domain/ranking.py`),
-normalising by the county baselines of the reference data. It owns no event stream yet.
+Every event of volunteers, branches and activities is checked and kept in scoring's
+journal (engine.py, journal.py); each replica folds the journal into memory (live.py) in
+an order-independent way (domain/state.py), so replicas sharing one queue agree, and a
+rebuild is a re-fold that swaps in when complete. Its own event stream holds only the
+published assessments.
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from nameko.rpc import rpc
-from nameko.timer import timer
 
-from services.scoring import queries
-from services.scoring.projection import ScoringFacts
-from yinfa.events.envelope import RecordedEvent
-from yinfa.messaging.inbox import Inbox
-from yinfa.service.dependencies import InboxProvider
+from services.scoring import assessments, queries
+from services.scoring.engine import Engine, ScoringEngine
+from services.scoring.rulebooks import Rulebooks
+from yinfa.errors import AlreadyExists, ConcurrencyError, NotFound
+from yinfa.events.envelope import NewEvent
+from yinfa.schemas import load_command
+from yinfa.service.base import EventSourcedService
+from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
 from yinfa.service.subscriptions import every_event_of
+from yinfa.store.event_store import NO_STREAM
 
 
-class ScoringService:
+class ScoringService(EventSourcedService):
     name = "scoring"
 
-    inbox: Inbox = InboxProvider()
+    engine: Engine = ScoringEngine()
+    streams: EventSourcedStreams = EventSourcing(assessments.build_registry())
 
     # ---- consuming -------------------------------------------------------------------
 
     @every_event_of("volunteers")
-    def on_volunteers_event(self, payload: dict[str, Any]) -> None:
-        self.inbox.handle(payload, self._apply)
+    def on_volunteers_event(self, payload: Any) -> None:
+        self.engine.take(payload)
 
     @every_event_of("branches")
-    def on_branches_event(self, payload: dict[str, Any]) -> None:
-        self.inbox.handle(payload, self._apply)
+    def on_branches_event(self, payload: Any) -> None:
+        self.engine.take(payload)
 
     @every_event_of("activities")
-    def on_activities_event(self, payload: dict[str, Any]) -> None:
-        self.inbox.handle(payload, self._apply)
+    def on_activities_event(self, payload: Any) -> None:
+        self.engine.take(payload)
 
-    @timer(interval=5)
-    def sweep_parked_events(self) -> None:
-        self.inbox.sweep(self._apply)
-
-    def _apply(self, event: RecordedEvent) -> None:
-        self._facts().apply(event)
-
-    # ---- queries ---------------------------------------------------------------------
+    # ---- counties ----------------------------------------------------------------------
 
     @rpc
-    def county_ranking(self, period: Any = None, rulebook: str | None = None
-                       ) -> list[dict[str, Any]]:
+    def county_ranking(self, period: Any = None, rulebook: str | None = None,
+                       as_of: Any = None) -> list[dict[str, Any]]:
         """Every county of the city, best first (ties share a rank), with its rows."""
-        return queries.county_ranking(self._facts().all(), rulebook, period)
+        name, book = self._rulebooks.for_period(rulebook, period)
+        if as_of is not None:
+            return queries.county_ranking(self.engine.state(as_of), book)
+        return self.engine.live.cached(("counties", name, book.period),
+                                       lambda state: queries.county_ranking(state, book))
 
     @rpc
-    def explain(self, county_code: str, rulebook: str | None = None) -> dict[str, Any]:
+    def explain(self, county_code: str, rulebook: str | None = None, period: Any = None,
+                as_of: Any = None) -> dict[str, Any]:
         """One county's score: indicator → raw → normalised → points; rows sum to total."""
-        return queries.explain(self._facts().all(), str(county_code), rulebook)
+        _, book = self._rulebooks.for_period(rulebook, period)
+        return queries.explain(self.engine.state(as_of), county_code, book)
+
+    # ---- branches and volunteers within a county ----------------------------------------
 
     @rpc
-    def what_if(self, rulebook_a: str, rulebook_b: str) -> dict[str, dict[str, str]]:
+    def branch_ranking(self, county_code: str, period: Any = None, rulebook: str | None = None,
+                       as_of: Any = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        return self._entity_ranking("branch", county_code, period, rulebook, as_of, limit,
+                                    offset)
+
+    @rpc
+    def volunteer_ranking(self, county_code: str, period: Any = None,
+                          rulebook: str | None = None, as_of: Any = None, limit: int = 50,
+                          offset: int = 0) -> dict[str, Any]:
+        return self._entity_ranking("volunteer", county_code, period, rulebook, as_of, limit,
+                                    offset)
+
+    @rpc
+    def explain_branch(self, branch_id: str, rulebook: str | None = None, period: Any = None,
+                       as_of: Any = None) -> dict[str, Any]:
+        return self._explain_entity("branch", branch_id, rulebook, period, as_of)
+
+    @rpc
+    def explain_volunteer(self, volunteer_id: str, rulebook: str | None = None,
+                          period: Any = None, as_of: Any = None) -> dict[str, Any]:
+        return self._explain_entity("volunteer", volunteer_id, rulebook, period, as_of)
+
+    @rpc
+    def evidence(self, subject: str, subject_id: str, indicator: str, period: Any = None,
+                 rulebook: str | None = None, as_of: Any = None, after: str | None = None,
+                 limit: int = 50) -> dict[str, Any]:
+        """The ids of the events behind one row of an explanation, a page at a time."""
+        limit_n, _ = queries.paging(limit, 0)
+        _, book = self._rulebooks.for_period(rulebook, period)
+        return queries.evidence(self.engine.state(as_of), str(subject), str(subject_id),
+                                str(indicator), book, after, limit_n)
+
+    # ---- what-if -------------------------------------------------------------------------
+
+    @rpc
+    def what_if(self, rulebook_a: str, rulebook_b: str, period: Any = None
+                ) -> dict[str, dict[str, str]]:
         """Per county, per indicator: points under b minus points under a (non-zero only)."""
-        return queries.what_if(self._facts().all(), rulebook_a, rulebook_b)
+        _, left = self._rulebooks.for_period(rulebook_a, period)
+        _, right = self._rulebooks.for_period(rulebook_b, period)
+        return queries.what_if(self.engine.state(), left, right)
+
+    @rpc
+    def compare_rulebooks(self, rulebook_a: str, rulebook_b: str, period: Any = None,
+                          as_of: Any = None) -> dict[str, Any]:
+        """The same events under two rulebooks, side by side, with rank and point deltas."""
+        _, left = self._rulebooks.for_period(rulebook_a, period)
+        _, right = self._rulebooks.for_period(rulebook_b, period)
+        return queries.side_by_side(self.engine.state(as_of), left, right)
+
+    # ---- assessments ---------------------------------------------------------------------
+
+    @rpc
+    def close_period(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Freeze the period's county ranking and publish it as `AssessmentPublished`."""
+        command = load_command(assessments.ClosePeriod, payload)
+        period = command["period"]
+        name, book = self._rulebooks.for_period(command.get("rulebook"), period)
+        state = self.engine.state()
+        data = {
+            "period": period, "rulebook": name, "rulebook_version": book.version,
+            "journal_position": self.engine.live.position,
+            "taken_at": datetime.now(UTC).isoformat(),
+            "published_by": self.streams.metadata.actor,
+            "counties": queries.county_ranking(state, book),
+        }
+        for county in data["counties"]:
+            county.pop("rulebook", None)
+        try:
+            recorded = self.streams.store.append(
+                assessments.stream_of(period),
+                [NewEvent(type=assessments.ASSESSMENT_PUBLISHED, data=data)], NO_STREAM,
+                self.streams.metadata)
+        except ConcurrencyError:
+            raise AlreadyExists(f"the assessment of {period} is published already",
+                                field="period") from None
+        self.streams._provider.after_append(assessments.stream_of(period))
+        return assessments.as_answer(dict(recorded[0].data), recorded[0].position)
+
+    @rpc
+    def get_assessment(self, period: Any) -> dict[str, Any]:
+        events = self.streams.store.read_stream(assessments.stream_of(str(period)))
+        if not events:
+            raise NotFound(f"no assessment published for {period!r}", field="period")
+        return assessments.as_answer(dict(events[0].data), events[0].position)
+
+    @rpc
+    def list_assessments(self) -> list[dict[str, Any]]:
+        return [{"period": e.data["period"], "rulebook_version": e.data["rulebook_version"],
+                 "taken_at": e.data["taken_at"], "event_position": e.position}
+                for e in self.streams.store.iter_all(0)
+                if e.type == assessments.ASSESSMENT_PUBLISHED]
+
+    # ---- operations ----------------------------------------------------------------------
+
+    @rpc
+    def rebuild(self) -> dict[str, Any]:
+        """Re-fold the whole journal into a new in-memory state and swap it in."""
+        return self.engine.live.rebuild()
+
+    @rpc
+    def rebuild_progress(self) -> dict[str, Any]:
+        return self.engine.live.progress.as_dict()
 
     @rpc
     def health(self) -> dict[str, Any]:
-        return {"service": self.name, "inbox": dict(self.inbox.counts),
-                "parked": self.inbox.parked_count()}
+        relay = self.streams._provider.relay
+        live = self.engine.live
+        return {"service": self.name, **relay.lag(), "intake": dict(self.engine.counts),
+                "journal_head": self.engine.journal.head(), "folded_position": live.position,
+                "rulebooks_rejected": dict(self._rulebooks.rejected)}
 
-    def _facts(self) -> ScoringFacts:
-        return ScoringFacts(self.inbox.db)
+    @property
+    def _rulebooks(self) -> Rulebooks:
+        return self.engine.rulebooks
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _entity_ranking(self, kind: str, county_code: Any, period: Any, rulebook: Any,
+                        as_of: Any, limit: Any, offset: Any) -> dict[str, Any]:
+        limit_n, offset_n = queries.paging(limit, offset)
+        code = queries.known_county(county_code)
+        name, book = self._rulebooks.for_period(rulebook, period)
+        if as_of is not None:
+            scores = queries.entity_scores(self.engine.state(as_of), kind, code, book)
+        else:
+            scores = self.engine.live.cached(
+                (kind, code, name, book.period),
+                lambda state: queries.entity_scores(state, kind, code, book))
+        return queries.entity_ranking(scores, kind, code, book, limit_n, offset_n)
+
+    def _explain_entity(self, kind: str, entity_id: Any, rulebook: Any, period: Any,
+                        as_of: Any) -> dict[str, Any]:
+        state = self.engine.state(as_of)
+        code = queries.county_of(state, kind, str(entity_id))
+        _, book = self._rulebooks.for_period(rulebook, period)
+        scores = queries.entity_scores(state, kind, code, book)
+        return queries.explain_entity(scores, kind, str(entity_id), code, book)

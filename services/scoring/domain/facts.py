@@ -1,33 +1,18 @@
-"""The facts scoring keeps per county, and the fold of the other services' events into them.
+"""Per-county facts and the measures derived from them.
 
-Every fact is stored keyed by the id of the thing it is about (volunteer, ledger entry,
-branch, activity, wish) and each event *sets* that entry rather than adding to a counter.
-Measures (sums, shares, medians) are derived when asked for. This makes the fold:
-
-- order-independent across streams: events of different streams touch different keys, and
-  cross-stream joins (an activity's theme and its completion live in one stream; a branch's
-  type and its certification live in two) are done at read time, never at apply time;
-- tolerant of a duplicate delivered right after the original (setting a key twice is a no-op),
-  but NOT of a stale duplicate arriving after a later event of the same stream (a
-  `CertificationGranted` redelivered after `CertificationRevoked` would re-grant).
-
-So the projection must guarantee, per stream, that each event is applied once and in stream
-order: dedupe by event_id (the kernel's inbox claims) and apply in stream version order
-(the inbox's per-stream ordering). `fold` below does the dedupe for pure use and tests.
-
-The county comes from the event's `county_code` when it carries one, otherwise from the
-`county_of(stream_id)` lookup the caller passes (the projection keeps that map from the
-registration events it has seen or from a directory replica). An event whose county cannot
-be resolved raises `UnknownCounty`: the projection dead-letters it, it never guesses.
+`county_facts` groups the registers of `ScoringState` (see state.py: an order-independent,
+idempotent fold of the other services' events) by the county each counts for; the
+measures (sums, shares, medians) are derived from those facts for a period when asked.
 """
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Any
+
+from services.scoring.domain.state import ScoringState, SourceEvent
 
 # Branch types that count as 建制性 (formal) branches; see reference/branches.yaml.
 FORMAL_BRANCH_TYPES = frozenset({"formal"})
@@ -36,17 +21,6 @@ CERTIFIED_STRUCTURE = "branch"  # 支部: 党总支 and 党工委 are not certif
 CERTIFIED_LEVELS = ("standard", "county_demo", "city_demo", "province_demo")
 
 SECONDS_PER_DAY = Decimal(86400)
-
-CountyLookup = Callable[[str], str | None]
-
-
-class UnknownCounty(Exception):
-    """The event names no county and the lookup knows none for its stream."""
-
-    def __init__(self, event_type: str, stream_id: str) -> None:
-        super().__init__(f"{event_type} on {stream_id}: county unknown")
-        self.event_type = event_type
-        self.stream_id = stream_id
 
 
 @dataclass(frozen=True)
@@ -142,145 +116,59 @@ MEASURES = frozenset({
 FactsByCounty = MutableMapping[str, CountyFacts]
 
 
-def _entity(stream_id: str) -> str:
-    return stream_id.split("-", 1)[1] if "-" in stream_id else stream_id
+def county_facts(state: ScoringState) -> dict[str, CountyFacts]:
+    """The state's registers grouped by the county each counts for. Registers that are
+    not placed yet (their county comes with an event not folded yet) are left out."""
+    by_county: dict[str, CountyFacts] = {}
 
+    def facts(county: str) -> CountyFacts:
+        if county not in by_county:
+            by_county[county] = CountyFacts(county)
+        return by_county[county]
 
-def _day(instant: str) -> date:
-    return datetime.fromisoformat(instant).date()
-
-
-def _no_lookup(stream_id: str) -> str | None:
-    return None
-
-
-def _facts(facts_by_county: FactsByCounty, county: str) -> CountyFacts:
-    if county not in facts_by_county:
-        facts_by_county[county] = CountyFacts(county)
-    return facts_by_county[county]
-
-
-def _set_level(f: CountyFacts, branch_id: str, level: str | None) -> None:
-    f.certifications[branch_id] = level
-
-
-# Each handler: (facts, entity id, data) -> None.
-Handler = Callable[[CountyFacts, str, Mapping[str, Any]], None]
-
-
-def _registered(f: CountyFacts, vid: str, d: Mapping[str, Any]) -> None:
-    f.volunteers.setdefault(vid, True)
-
-
-def _withdrawn(f: CountyFacts, vid: str, d: Mapping[str, Any]) -> None:
-    f.volunteers[vid] = False
-
-
-def _hours_recorded(f: CountyFacts, vid: str, d: Mapping[str, Any]) -> None:
-    f.hour_entries[d["entry_id"]] = (vid, Decimal(d["hours"]), date.fromisoformat(d["served_on"]))
-
-
-def _hours_corrected(f: CountyFacts, vid: str, d: Mapping[str, Any]) -> None:
-    entry = f.hour_entries.get(d["entry_id"])
-    if entry is not None:
-        f.hour_entries[d["entry_id"]] = (entry[0], Decimal(d["hours"]), entry[2])
-
-
-def _branch_established(f: CountyFacts, bid: str, d: Mapping[str, Any]) -> None:
-    # coverage counts formal 支部, the level that is certified (as the branches service does)
-    if d["branch_type"] in FORMAL_BRANCH_TYPES and d.get("level", CERTIFIED_STRUCTURE) == (
-        CERTIFIED_STRUCTURE
-    ):
-        f.formal_branches[bid] = True
-
-
-def _branch_gone(f: CountyFacts, bid: str, d: Mapping[str, Any]) -> None:
-    if bid in f.formal_branches:
-        f.formal_branches[bid] = False
-
-
-def _granted(f: CountyFacts, bid: str, d: Mapping[str, Any]) -> None:
-    _set_level(f, bid, d["level"])
-
-
-def _lost(f: CountyFacts, bid: str, d: Mapping[str, Any]) -> None:
-    # Revoked, failed its re-review or expired: the branch holds nothing, not even a level
-    # below, and climbs again from the first (see branches' certification aggregate).
-    _set_level(f, bid, None)
-
-
-def _published(f: CountyFacts, aid: str, d: Mapping[str, Any]) -> None:
-    f.activities[aid] = (d["theme"], _day(d["starts_at"]))
-
-
-def _completed(f: CountyFacts, aid: str, d: Mapping[str, Any]) -> None:
-    f.completed.add(aid)
-    f.audience[aid] = d["audience_reached"]
-    f.endorsed[aid] = bool(d["endorsed"])
-
-
-def _completion_corrected(f: CountyFacts, aid: str, d: Mapping[str, Any]) -> None:
-    if d.get("audience_reached") is not None:
-        f.audience[aid] = d["audience_reached"]
-    if d.get("endorsed") is not None:
-        f.endorsed[aid] = bool(d["endorsed"])
-
-
-def _wish_confirmed(f: CountyFacts, wid: str, d: Mapping[str, Any]) -> None:
-    f.wishes_fulfilled[wid] = (d["seconds_to_fulfil"], _day(d["confirmed_at"]))
-
-
-HANDLERS: dict[str, Handler] = {
-    "VolunteerRegistered": _registered,
-    "VolunteerWithdrawn": _withdrawn,
-    "HoursRecorded": _hours_recorded,
-    "HoursCorrected": _hours_corrected,
-    "BranchEstablished": _branch_established,
-    "BranchDissolved": _branch_gone,
-    "BranchMerged": _branch_gone,
-    "CertificationGranted": _granted,
-    "CertificationRevoked": _lost,
-    "ReviewFailed": _lost,
-    "CertificationExpired": _lost,
-    "ActivityPublished": _published,
-    "ActivityCompleted": _completed,
-    "CompletionCorrected": _completion_corrected,
-    "WishConfirmed": _wish_confirmed,
-}
-# Events scoring subscribes to. WishPosted carries the wish's county: the projection learns
-# the wish stream's county from it (for the lookup) even though no fact changes.
-SUBSCRIBED = frozenset(HANDLERS) | {"WishPosted"}
-
-
-def apply(facts_by_county: FactsByCounty, event_type: str, data: Mapping[str, Any],
-          stream_id: str, county_of: CountyLookup = _no_lookup) -> str | None:
-    """Fold one event into the facts; returns the county it counted for (None: ignored)."""
-    handler = HANDLERS.get(event_type)
-    if handler is None:
-        return None
-    county = data.get("county_code") or county_of(stream_id)
-    if not county:
-        raise UnknownCounty(event_type, stream_id)
-    handler(_facts(facts_by_county, county), _entity(stream_id), data)
-    return county
-
-
-@dataclass(frozen=True)
-class Event:
-    event_id: str
-    event_type: str
-    stream_id: str
-    data: Mapping[str, Any]
-
-
-def fold(events: Iterable[Event], county_of: CountyLookup = _no_lookup,
-         facts_by_county: FactsByCounty | None = None) -> FactsByCounty:
-    """Fold events, skipping any event_id already applied (what the inbox's claims do)."""
-    facts: FactsByCounty = {} if facts_by_county is None else facts_by_county
-    seen: set[str] = set()
-    for event in events:
-        if event.event_id in seen:
+    volunteer_county: dict[str, str] = {}
+    for vid, r in state.of_kind("volunteer"):
+        county = r.get("county")
+        if county is None:
             continue
-        seen.add(event.event_id)
-        apply(facts, event.event_type, event.data, event.stream_id, county_of)
-    return facts
+        volunteer_county[vid] = county
+        facts(county).volunteers[vid] = bool(r.get("registered"))
+    for entry, r in state.of_kind("hours"):
+        vid, amount, day = r.get("volunteer"), r.get("hours"), r.get("day")
+        county = volunteer_county.get(vid or "")
+        if county and amount is not None and day is not None:
+            facts(county).hour_entries[entry] = (vid, Decimal(amount), date.fromisoformat(day))
+    branch_county: dict[str, str] = {}
+    for bid, r in state.of_kind("branch"):
+        county = r.get("county")
+        if county is None:
+            continue
+        branch_county[bid] = county
+        # coverage counts formal 支部, the level that is certified (as branches does)
+        if r.get("branch_type") in FORMAL_BRANCH_TYPES and r.get("structure") == (
+                CERTIFIED_STRUCTURE):
+            facts(county).formal_branches[bid] = bool(r.get("alive"))
+    for bid, r in state.of_kind("level"):
+        county = branch_county.get(bid)
+        if county:
+            facts(county).certifications[bid] = r.get("level")
+    for aid, r in state.of_kind("activity"):
+        county, theme, day = r.get("county"), r.get("theme"), r.get("day")
+        if not county or theme is None:
+            continue
+        f = facts(county)
+        f.activities[aid] = (theme, date.fromisoformat(day))
+        if r.get("completed"):
+            f.completed.add(aid)
+            f.audience[aid] = int(r.get("audience", 0))
+            f.endorsed[aid] = bool(r.get("endorsed"))
+    for wid, r in state.of_kind("wish"):
+        county, seconds = r.get("county"), r.get("seconds")
+        if county and seconds is not None:
+            facts(county).wishes_fulfilled[wid] = (int(seconds), date.fromisoformat(r.get("day")))
+    return by_county
+
+
+def fold(events: Iterable[SourceEvent]) -> dict[str, CountyFacts]:
+    """County facts of a history, in any order, duplicates included."""
+    return county_facts(ScoringState().apply_all(events))

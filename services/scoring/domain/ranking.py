@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Generic, Protocol, TypeVar
 
+from services.scoring.domain.entities import Entity
 from services.scoring.domain.facts import CountyFacts, Measure
 from services.scoring.domain.rulebook import Indicator, Rulebook
 
@@ -88,7 +89,7 @@ def rank_within(items: Iterable[T], key: Callable[[T], Any],
     return ranked
 
 
-def normalise(indicator: Indicator, measure: Measure, baseline: Baseline
+def normalise(indicator: Indicator, measure: Measure, baseline: Baseline | None
               ) -> tuple[Decimal | None, Decimal | None]:
     """(denominator, normalised value); normalised None when there is nothing to divide."""
     raw = measure.value
@@ -102,6 +103,8 @@ def normalise(indicator: Indicator, measure: Measure, baseline: Baseline
         if not denominator:
             return denominator, None
         return denominator, raw / denominator
+    if baseline is None:
+        raise ValueError(f"{indicator.code}: {kind} needs a county baseline")
     if kind == "per_100_retired_cadres":
         denominator = Decimal(baseline.retired_cadres)
         return denominator, (raw * HUNDRED / denominator if denominator else None)
@@ -132,15 +135,20 @@ def _q(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(VALUE_PLACES, rounding=ROUND_HALF_UP)
 
 
-def explain(facts: CountyFacts, baseline: Baseline, rulebook: Rulebook) -> tuple[IndicatorRow, ...]:
+MeasuresFor = Callable[[Mapping[str, Decimal] | None], Mapping[str, Measure]]
+
+
+def indicator_rows(indicators: Sequence[Indicator], measures_for: MeasuresFor,
+                   baseline: Baseline | None) -> tuple[IndicatorRow, ...]:
+    """One row per indicator; `measures_for(level_weights)` gives the subject's measures
+    (level weights only matter to the level-points measures)."""
     rows = []
-    cache: dict[tuple, dict[str, Measure]] = {}
-    for indicator in rulebook.indicators:
+    cache: dict[tuple, Mapping[str, Measure]] = {}
+    for indicator in indicators:
         weights = tuple(sorted((indicator.level_weights or {}).items()))
         if weights not in cache:
-            cache[weights] = facts.measures(rulebook.period, indicator.level_weights)
-        measures = cache[weights]
-        measure = measures[indicator.measure]
+            cache[weights] = measures_for(indicator.level_weights)
+        measure = cache[weights][indicator.measure]
         denominator, normalised = normalise(indicator, measure, baseline)
         rows.append(IndicatorRow(
             code=indicator.code, label=indicator.label, measure=indicator.measure,
@@ -148,6 +156,33 @@ def explain(facts: CountyFacts, baseline: Baseline, rulebook: Rulebook) -> tuple
             target=indicator.target, weight=indicator.weight,
             points=points(indicator, normalised)))
     return tuple(rows)
+
+
+def explain(facts: CountyFacts, baseline: Baseline, rulebook: Rulebook) -> tuple[IndicatorRow, ...]:
+    return indicator_rows(rulebook.indicators,
+                          lambda weights: facts.measures(rulebook.period, weights), baseline)
+
+
+@dataclass(frozen=True)
+class EntityScore:
+    """A branch or volunteer of one county, ranked among the county's others."""
+
+    entity_id: str
+    name: str
+    rank: int
+    total: Decimal
+    rows: tuple[IndicatorRow, ...]
+
+
+def score_entities(entities: Iterable[Entity], indicators: Sequence[Indicator]
+                   ) -> list[EntityScore]:
+    scored = []
+    for entity in entities:
+        rows = indicator_rows(indicators, entity.measures_for, None)
+        scored.append((entity, sum((r.points for r in rows), Decimal(0)), rows))
+    ranked = rank_within(scored, key=lambda s: s[1], tiebreak=lambda s: s[0].entity_id)
+    return [EntityScore(r.item[0].entity_id, r.item[0].name, r.rank, r.item[1], r.item[2])
+            for r in ranked]
 
 
 def score(facts_by_county: Mapping[str, CountyFacts], baselines: Mapping[str, Baseline],

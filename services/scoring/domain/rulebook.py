@@ -17,9 +17,12 @@ from typing import Any
 import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.scoring.domain.entities import BRANCH_MEASURES, VOLUNTEER_MEASURES
 from services.scoring.domain.facts import CERTIFIED_LEVELS, MEASURES, Period
 
 NORMALISATIONS = ("none", "per_100_retired_cadres", "per_formal_branch", "share")
+ENTITY_NORMALISATIONS = ("none", "share")  # a branch or volunteer has no baseline
+LEVEL_MEASURES = frozenset({"demonstration_points", "certification_points"})
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 TOTAL_POINTS = Decimal(100)
 
@@ -53,6 +56,9 @@ class Rulebook:
     title: str
     period: Period
     indicators: tuple[Indicator, ...]
+    # rankings within a county; empty: this rulebook ranks counties only
+    branch_indicators: tuple[Indicator, ...] = ()
+    volunteer_indicators: tuple[Indicator, ...] = ()
 
     def indicator(self, code: str) -> Indicator:
         for item in self.indicators:
@@ -101,31 +107,47 @@ class IndicatorSchema(Schema):
             raise ValidationError("Must be above target.", "zero_at")
         if not lower and zero_at is not None:
             raise ValidationError("Only for direction lower_is_better.", "zero_at")
-        if data.get("measure") == "demonstration_points" and not data.get("level_weights"):
-            raise ValidationError("Required for demonstration_points.", "level_weights")
+        if data.get("measure") in LEVEL_MEASURES and not data.get("level_weights"):
+            raise ValidationError(f"Required for {data['measure']}.", "level_weights")
         if data.get("normalisation") == "share" and data.get("target", 0) > 1:
             raise ValidationError("A share's target is at most 1.", "target")
+
+
+class BranchIndicatorSchema(IndicatorSchema):
+    measure = fields.String(required=True, validate=validate.OneOf(sorted(BRANCH_MEASURES)))
+    normalisation = fields.String(required=True, validate=validate.OneOf(ENTITY_NORMALISATIONS))
+
+
+class VolunteerIndicatorSchema(IndicatorSchema):
+    measure = fields.String(required=True, validate=validate.OneOf(sorted(VOLUNTEER_MEASURES)))
+    normalisation = fields.String(required=True, validate=validate.OneOf(ENTITY_NORMALISATIONS))
+
+
+def _indicator_list(schema: type[Schema], **kwargs: Any) -> fields.List:
+    return fields.List(fields.Nested(schema), validate=validate.Length(min=1), **kwargs)
 
 
 class RulebookSchema(Schema):
     version = fields.String(required=True, validate=validate.Length(min=1, max=40))
     title = fields.String(load_default="")
     period = fields.Nested(PeriodSchema, required=True)
-    indicators = fields.List(fields.Nested(IndicatorSchema), required=True,
-                             validate=validate.Length(min=1))
+    indicators = _indicator_list(IndicatorSchema, required=True)
+    branch_indicators = _indicator_list(BranchIndicatorSchema, load_default=list)
+    volunteer_indicators = _indicator_list(VolunteerIndicatorSchema, load_default=list)
 
     @validates_schema
     def _whole(self, data: dict, **kwargs: Any) -> None:
-        indicators = data["indicators"]
-        seen: set[str] = set()
-        for i, item in enumerate(indicators):
-            if item["code"] in seen:
-                raise ValidationError({"indicators": {i: {"code": ["Duplicate code."]}}})
-            seen.add(item["code"])
-        total = sum((item["weight"] for item in indicators), Decimal(0))
-        if total != TOTAL_POINTS:
-            raise ValidationError(f"Weights sum to {total}, must sum to {TOTAL_POINTS}.",
-                                  "indicators")
+        for section in ("indicators", "branch_indicators", "volunteer_indicators"):
+            indicators = data.get(section) or []
+            seen: set[str] = set()
+            for i, item in enumerate(indicators):
+                if item["code"] in seen:
+                    raise ValidationError({section: {i: {"code": ["Duplicate code."]}}})
+                seen.add(item["code"])
+            total = sum((item["weight"] for item in indicators), Decimal(0))
+            if indicators and total != TOTAL_POINTS:
+                raise ValidationError(f"Weights sum to {total}, must sum to {TOTAL_POINTS}.",
+                                      section)
 
 
 # --- line numbers -----------------------------------------------------------------------
@@ -193,14 +215,20 @@ def parse_rulebook(text: str, source: str = "<rulebook>") -> Rulebook:
         version=data["version"],
         title=data["title"],
         period=Period(data["period"]["start"], data["period"]["end"]),
-        indicators=tuple(
-            Indicator(
-                code=i["code"], label=i["label"], source=tuple(i["source"]),
-                measure=i["measure"], normalisation=i["normalisation"], weight=i["weight"],
-                target=i["target"], direction=i["direction"], zero_at=i["zero_at"],
-                level_weights=i["level_weights"])
-            for i in data["indicators"]),
+        indicators=_indicators(data["indicators"]),
+        branch_indicators=_indicators(data["branch_indicators"]),
+        volunteer_indicators=_indicators(data["volunteer_indicators"]),
     )
+
+
+def _indicators(items: list[dict[str, Any]]) -> tuple[Indicator, ...]:
+    return tuple(
+        Indicator(
+            code=i["code"], label=i["label"], source=tuple(i["source"]),
+            measure=i["measure"], normalisation=i["normalisation"], weight=i["weight"],
+            target=i["target"], direction=i["direction"], zero_at=i["zero_at"],
+            level_weights=i["level_weights"])
+        for i in items)
 
 
 def load_rulebook(path: str | Path) -> Rulebook:

@@ -121,8 +121,9 @@ def test_ranking_reflects_the_history_of_the_other_services(platform, eventually
     assert scoring.what_if("2026", "2026") == {}
 
     health = scoring.health()
-    assert health["service"] == "scoring" and health["inbox"].get("applied", 0) > 0
-    assert "dead-lettered" not in health["inbox"] and health["parked"] == 0
+    assert health["service"] == "scoring" and health["intake"].get("applied", 0) > 0
+    assert "dead-lettered" not in health["intake"]
+    assert health["folded_position"] == health["journal_head"]
 
 
 def test_unknown_county_or_rulebook_is_not_found(platform):

@@ -2,17 +2,28 @@
 publish them (only the fields the fold reads are filled in realistically)."""
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
-from services.scoring.domain.facts import Event
+from services.scoring.domain.state import SourceEvent
 
 _ids = count(1)
 
 
+_versions: dict[str, int] = defaultdict(int)
+
+
 def eid() -> str:
     return f"e{next(_ids):06d}"
+
+
+def event(event_type: str, stream_id: str, data: dict[str, Any],
+          event_id: str | None = None) -> SourceEvent:
+    """The next event of a stream: versions count up per stream, as a source's do."""
+    _versions[stream_id] += 1
+    return SourceEvent(event_id or eid(), event_type, stream_id, _versions[stream_id], data)
 
 
 @dataclass(frozen=True)
@@ -21,82 +32,73 @@ class Baseline:
     branches: int
 
 
-def registered(vid: str, county: str) -> Event:
-    return Event(eid(), "VolunteerRegistered", f"volunteer-{vid}",
+def registered(vid: str, county: str) -> SourceEvent:
+    return event("VolunteerRegistered", f"volunteer-{vid}",
                  {"name": "张三", "county_code": county, "skills": []})
 
 
-def withdrawn(vid: str) -> Event:
-    return Event(eid(), "VolunteerWithdrawn", f"volunteer-{vid}", {"reason_code": "health"})
+def withdrawn(vid: str) -> SourceEvent:
+    return event("VolunteerWithdrawn", f"volunteer-{vid}", {"reason_code": "health"})
 
 
-def hours(vid: str, entry: str, amount: str, served_on: str = "2026-05-04") -> Event:
-    return Event(eid(), "HoursRecorded", f"volunteer-{vid}",
+def hours(vid: str, entry: str, amount: str, served_on: str = "2026-05-04") -> SourceEvent:
+    return event("HoursRecorded", f"volunteer-{vid}",
                  {"entry_id": entry, "hours": amount, "served_on": served_on,
                   "source": "manual", "activity_id": None})
 
 
-def hours_corrected(vid: str, entry: str, amount: str, previous: str) -> Event:
-    return Event(eid(), "HoursCorrected", f"volunteer-{vid}",
+def hours_corrected(vid: str, entry: str, amount: str, previous: str) -> SourceEvent:
+    return event("HoursCorrected", f"volunteer-{vid}",
                  {"entry_id": entry, "hours": amount, "previous_hours": previous,
                   "reason": "打卡遗漏"})
 
 
-def established(bid: str, county: str, branch_type: str = "formal") -> Event:
-    return Event(eid(), "BranchEstablished", f"branch-{bid}",
+def established(bid: str, county: str, branch_type: str = "formal") -> SourceEvent:
+    return event("BranchEstablished", f"branch-{bid}",
                  {"name": "财政局离退休干部党支部", "branch_type": branch_type,
                   "level": "branch", "county_code": county, "established_on": "2021-03-01"})
 
 
-def granted(bid: str, level: str) -> Event:
-    return Event(eid(), "CertificationGranted", f"certification-{bid}",
+def granted(bid: str, level: str) -> SourceEvent:
+    return event("CertificationGranted", f"certification-{bid}",
                  {"application_id": "a1", "level": level, "granted_by": "county_bureau",
                   "granted_on": "2026-03-01", "valid_until": "2029-03-01"})
 
 
-def revoked(bid: str, level: str) -> Event:
-    return Event(eid(), "CertificationRevoked", f"certification-{bid}",
+def revoked(bid: str, level: str) -> SourceEvent:
+    return event("CertificationRevoked", f"certification-{bid}",
                  {"level": level, "revoked_by": "county_bureau", "reason": "复核不合格",
                   "revoked_on": "2026-06-01"})
 
 
 def published(aid: str, county: str, theme: str, starts_at: str = "2026-04-10T01:00:00+00:00"
-              ) -> Event:
-    return Event(eid(), "ActivityPublished", f"activity-{aid}",
+              ) -> SourceEvent:
+    return event("ActivityPublished", f"activity-{aid}",
                  {"theme": theme, "kind": "lecture", "county_code": county,
                   "starts_at": starts_at, "ends_at": starts_at, "capacity": 30})
 
 
-def completed(aid: str, audience: int, endorsed: bool = False) -> Event:
+def completed(aid: str, audience: int, endorsed: bool = False) -> SourceEvent:
     data: dict[str, Any] = {"served": [], "uncredited": [], "volunteers_credited": 0,
                             "total_hours": "0", "audience_reached": audience,
                             "beneficiaries": 0, "evidence": [], "endorsed": endorsed}
-    return Event(eid(), "ActivityCompleted", f"activity-{aid}", data)
+    return event("ActivityCompleted", f"activity-{aid}", data)
 
 
-def wish_posted(wid: str, county: str) -> Event:
-    return Event(eid(), "WishPosted", f"wish-{wid}",
+def wish_posted(wid: str, county: str) -> SourceEvent:
+    return event("WishPosted", f"wish-{wid}",
                  {"label": "助老", "county_code": county, "category": "care"})
 
 
 def wish_confirmed(wid: str, days: float, confirmed_at: str = "2026-05-20T02:00:00+00:00"
-                   ) -> Event:
-    return Event(eid(), "WishConfirmed", f"wish-{wid}",
+                   ) -> SourceEvent:
+    return event("WishConfirmed", f"wish-{wid}",
                  {"confirmed_by": {"kind": "community", "id": "c1"},
                   "claimant": {"kind": "volunteer", "id": "v1"},
                   "confirmed_at": confirmed_at, "seconds_to_fulfil": int(days * 86400)})
 
 
-def lookup_from(events: list[Event]):  # noqa: ANN201 - a test helper
-    """The stream → county map a projection learns from the events that carry a county."""
-    by_entity: dict[str, str] = {}
-    for e in events:
-        if "county_code" in e.data:
-            by_entity[e.stream_id.split("-", 1)[1]] = e.data["county_code"]
-    return lambda stream_id: by_entity.get(stream_id.split("-", 1)[1])
-
-
-def fold_all(events: list[Event]):  # noqa: ANN201 - a test helper
+def fold_all(events: list[SourceEvent]):  # noqa: ANN201 - a test helper
     from services.scoring.domain.facts import fold
 
-    return fold(events, lookup_from(events))
+    return fold(events)

@@ -1,5 +1,5 @@
-"""The event → facts fold: what it counts, order independence across streams, and what the
-projection must guarantee for idempotency (apply each event_id once, in stream order)."""
+"""The event → facts fold: what it counts, and that no delivery order, duplicate or stale
+redelivery changes it (each register field is last-writer-wins by stream version)."""
 from __future__ import annotations
 
 import random
@@ -7,15 +7,14 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from scoring_builders import (
     completed,
     established,
+    event,
     fold_all,
     granted,
     hours,
     hours_corrected,
-    lookup_from,
     published,
     registered,
     revoked,
@@ -24,15 +23,16 @@ from scoring_builders import (
     withdrawn,
 )
 
-from services.scoring.domain.facts import Event, Period, UnknownCounty, apply, fold
+from services.scoring.domain.facts import Period, fold
+from services.scoring.domain.state import ScoringState, SourceEvent
 
 TINGHU, YANDU = "320902", "320903"
 YEAR = Period(date(2026, 1, 1), date(2027, 1, 1))
 
 
-def history() -> list[Event]:
+def history() -> list[SourceEvent]:
     """A little of everything, in two counties."""
-    events: list[Event] = []
+    events: list[SourceEvent] = []
     for county in (TINGHU, YANDU):
         for n in range(4):
             vid = f"{county}-v{n}"
@@ -55,13 +55,13 @@ def history() -> list[Event]:
     return events
 
 
-def interleave(events: list[Event], rng: random.Random) -> list[Event]:
+def interleave(events: list[SourceEvent], rng: random.Random) -> list[SourceEvent]:
     """A random interleaving of the streams that keeps each stream's own order."""
-    streams: dict[str, list[Event]] = defaultdict(list)
+    streams: dict[str, list[SourceEvent]] = defaultdict(list)
     for e in events:
         streams[e.stream_id].append(e)
     queues = [list(s) for s in streams.values()]
-    out: list[Event] = []
+    out: list[SourceEvent] = []
     while queues:
         q = rng.choice(queues)
         out.append(q.pop(0))
@@ -89,71 +89,67 @@ def test_what_the_fold_counts() -> None:
 
 def test_the_fold_is_independent_of_the_order_across_streams() -> None:
     events = history()
-    county_of = lookup_from(events)
-    expected = fold(events, county_of)
+    expected = fold(events)
     for seed in range(25):
-        shuffled = interleave(events, random.Random(seed))
-        assert fold(shuffled, county_of) == expected, f"seed {seed}"
+        assert fold(interleave(events, random.Random(seed))) == expected, f"seed {seed}"
 
 
-def test_duplicates_are_harmless_when_deduplicated_by_event_id() -> None:
+def test_the_fold_is_independent_of_any_order_even_within_a_stream() -> None:
     events = history()
-    county_of = lookup_from(events)
-    expected = fold(events, county_of)
+    expected = ScoringState().apply_all(events).comparable()
+    for seed in range(25):
+        shuffled = random.Random(seed).sample(events, len(events))
+        assert ScoringState().apply_all(shuffled).comparable() == expected, f"seed {seed}"
+
+
+def test_duplicates_and_stale_redeliveries_change_nothing() -> None:
+    events = history()
+    expected = fold(events)
     rng = random.Random(7)
     redelivered = [e for e in events for _ in range(rng.choice([1, 1, 2, 3]))]
     late = redelivered + rng.sample(events, 20)  # stale redeliveries at the end, too
-    assert fold(late, county_of) == expected
+    assert fold(late) == expected
 
 
-def test_a_stale_duplicate_without_dedupe_changes_the_facts() -> None:
-    """Why the projection must apply each event_id once, in stream order: a grant
-    redelivered after its revocation would re-grant the level."""
+def test_a_grant_redelivered_after_its_revocation_does_not_re_grant() -> None:
     grant, revoke = granted("b1", "standard"), revoked("b1", "standard")
-    events = [established("b1", TINGHU), grant, revoke]
-    county_of = lookup_from(events)
-    facts: dict = {}
-    for e in [*events, grant]:
-        apply(facts, e.event_type, e.data, e.stream_id, county_of)
-    assert facts[TINGHU].certifications["b1"] == "standard"  # wrong: it was revoked
-    assert fold([*events, grant], county_of)[TINGHU].certifications["b1"] is None
+    facts = fold([established("b1", TINGHU), grant, revoke, grant])
+    assert facts[TINGHU].certifications["b1"] is None
 
 
 def test_a_failed_re_review_ends_the_certification() -> None:
     events = [established("b2", TINGHU), granted("b2", "standard"), granted("b2", "county_demo"),
-              Event("x-failed", "ReviewFailed", "certification-b2",
+              event("ReviewFailed", "certification-b2",
                     {"due_on": "2026-09-01", "reviewer": "county_bureau", "note": "台账缺失"})]
-    facts = fold(events, lookup_from(events))[TINGHU]
+    facts = fold(events)[TINGHU]
     assert facts.certifications["b2"] is None
     assert facts.measures(YEAR)["formal_branches_certified"].value == 0
 
 
-def test_an_event_without_a_resolvable_county_is_refused() -> None:
-    with pytest.raises(UnknownCounty) as caught:
-        apply({}, "HoursRecorded", hours("v9", "h", "1").data, "volunteer-v9")
-    assert caught.value.stream_id == "volunteer-v9"
+def test_hours_of_a_volunteer_not_placed_yet_count_once_the_registration_arrives() -> None:
+    logged = hours("v9", "h9", "3")
+    assert fold([logged]) == {}
+    facts = fold([logged, registered("v9", YANDU)])
+    assert facts[YANDU].measures(YEAR)["service_hours"].value == Decimal(3)
 
 
 def test_events_scoring_does_not_use_are_ignored() -> None:
-    facts: dict = {}
-    assert apply(facts, "BrandSelected", {"year": 2026}, "brand-b1") is None
-    assert facts == {}
+    state = ScoringState().apply_all([event("BrandSelected", "brand-b1", {"year": 2026})])
+    assert state.registers == {}
 
 
-def test_the_lookup_resolves_events_that_name_no_county() -> None:
-    facts: dict = {}
-    county = apply(facts, "CertificationGranted", granted("b7", "standard").data,
-                   "certification-b7", {"certification-b7": YANDU}.get)
-    assert county == YANDU and facts[YANDU].certifications == {"b7": "standard"}
+def test_a_certification_counts_for_the_county_of_its_branch() -> None:
+    facts = fold([granted("b7", "standard"), established("b7", YANDU)])
+    assert facts[YANDU].certifications == {"b7": "standard"}
 
 
 def test_only_formal_branches_at_the_certified_level_count_towards_coverage() -> None:
-    general = Event("zongzhi-established", "BranchEstablished", "branch-zongzhi",
+    general = event("BranchEstablished", "branch-zongzhi",
                     {"name": "财政局离退休干部党总支", "branch_type": "formal",
                      "level": "general_branch", "county_code": "320902",
                      "established_on": "2021-03-01"})
     events = [general, established("zhibu", "320902"), granted("zhibu", "standard")]
-    facts = fold(events, lookup_from(events))
+    facts = fold(events)
 
     coverage = facts["320902"].measures(YEAR)["formal_branches_certified"]
 

@@ -1,0 +1,111 @@
+"""Measures of the branches and volunteers of one county, for the rankings within it.
+
+Built from the same registers as the county facts (state.py), in one pass per county and
+period: a volunteer's hours, the activities they served in and the wishes they fulfilled;
+a branch's certification level, its members' activity and hours, the activities it
+organised and the wishes it fulfilled.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from services.scoring.domain.facts import Measure, Period
+from services.scoring.domain.state import ScoringState
+
+VOLUNTEER_MEASURES = frozenset({"service_hours", "activities_served", "wishes_fulfilled"})
+BRANCH_MEASURES = frozenset({"certification_points", "members_active", "member_hours",
+                             "activities_organised", "wishes_fulfilled"})
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A branch or volunteer with its measures."""
+
+    entity_id: str
+    name: str
+    measures: Mapping[str, Measure]
+    level: str | None = None  # a branch's certification level
+
+    def measures_for(self, level_weights: Mapping[str, Decimal] | None) -> Mapping[str, Measure]:
+        """The measures, with the level's points under an indicator's level weights."""
+        if level_weights is None:
+            return self.measures
+        points = Decimal(level_weights.get(self.level, 0)) if self.level else Decimal(0)
+        return {**self.measures, "certification_points": Measure(points)}
+
+
+def _hours_in(state: ScoringState, period: Period
+              ) -> tuple[dict[str, Decimal], dict[str, set[str]]]:
+    """Per volunteer: hours served in the period, and the activities they served in."""
+    hours: dict[str, Decimal] = defaultdict(Decimal)
+    served: dict[str, set[str]] = defaultdict(set)
+    for _, r in state.of_kind("hours"):
+        vid, amount, day = r.get("volunteer"), r.get("hours"), r.get("day")
+        if vid is None or amount is None or day is None or date.fromisoformat(day) not in period:
+            continue
+        value = Decimal(amount)
+        hours[vid] += value
+        if value > 0 and r.get("activity"):
+            served[vid].add(r.get("activity"))
+    return hours, served
+
+
+def _wishes_by_claimant(state: ScoringState, period: Period) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for _, r in state.of_kind("wish"):
+        day, claimant = r.get("day"), r.get("claimant")
+        if day is not None and claimant and date.fromisoformat(day) in period:
+            counts[claimant] += 1
+    return counts
+
+
+def volunteers_of(state: ScoringState, county: str, period: Period) -> list[Entity]:
+    """The county's registered volunteers with their measures."""
+    hours, served = _hours_in(state, period)
+    wishes = _wishes_by_claimant(state, period)
+    entities = []
+    for vid, r in state.of_kind("volunteer"):
+        if r.get("county") != county or not r.get("registered"):
+            continue
+        entities.append(Entity(vid, r.get("name") or "", {
+            "service_hours": Measure(hours.get(vid, Decimal(0))),
+            "activities_served": Measure(Decimal(len(served.get(vid, ())))),
+            "wishes_fulfilled": Measure(Decimal(wishes.get(f"volunteer:{vid}", 0))),
+        }))
+    return entities
+
+
+def branches_of(state: ScoringState, county: str, period: Period) -> list[Entity]:
+    """The county's party organisations still alive, with their measures."""
+    hours, _ = _hours_in(state, period)
+    wishes = _wishes_by_claimant(state, period)
+    members: dict[str, set[str]] = defaultdict(set)
+    for _, r in state.of_kind("member"):
+        if r.get("on"):
+            members[r.get("branch")].add(r.get("volunteer"))
+    organised: dict[str, int] = defaultdict(int)
+    for _, r in state.of_kind("activity"):
+        day = r.get("day")
+        if r.get("completed") and day and date.fromisoformat(day) in period:
+            organised[r.get("organiser") or ""] += 1
+    entities = []
+    for bid, r in state.of_kind("branch"):
+        if r.get("county") != county or not r.get("alive"):
+            continue
+        level_register = state.register("level", bid)
+        level = level_register.get("level") if level_register else None
+        people = members.get(bid, set())
+        active = sum(1 for vid in people if hours.get(vid, 0) > 0)
+        entities.append(Entity(bid, r.get("name") or "", {
+            "certification_points": Measure(Decimal(0)),  # see Entity.measures_for
+            "members_active": Measure(Decimal(active), Decimal(len(people))),
+            "member_hours": Measure(sum((hours.get(vid, Decimal(0)) for vid in people),
+                                        Decimal(0))),
+            "activities_organised": Measure(Decimal(organised.get(f"branch:{bid}", 0))),
+            "wishes_fulfilled": Measure(Decimal(wishes.get(f"branch:{bid}", 0))),
+        }, level=level))
+    return entities

@@ -1,0 +1,250 @@
+"""Scoring's state: the other services' events folded into facts that no delivery order
+can change.
+
+Every fact is a register keyed by what it is about — ("volunteer", id), ("hours", ledger
+entry), ("branch", id), ("level", branch id), ("member", "branch/volunteer"),
+("activity", id), ("wish", id) — and each field of a register keeps the stream version of
+the event that last wrote it. An event writes a field only if its version is higher:
+last-writer-wins per field, by the version of the one stream that owns the register
+(every register is written by the events of a single source stream). So the fold is
+
+- commutative: events in any order, across and within streams, end in the same state;
+- idempotent: a duplicate, even a stale one arriving after later events, changes nothing.
+
+That is what lets several scoring replicas journal events in whatever order the broker
+hands them out, lets a rebuild run while live events keep coming, and makes
+"live == rebuild from scratch" hold by construction (the property tests check it).
+
+Joins between registers (an hour entry's county is its volunteer's; a certification's
+county is its branch's) are made when measuring, never when applying, so an event that
+arrives before the one that places it is simply not counted until it is placed.
+Each register also keeps the ids of the events that wrote it: the evidence behind a score.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+Key = tuple[str, str]
+Writes = list[tuple[Key, dict[str, Any]]]
+
+
+class UnknownCounty(Exception):
+    """The event names a county the city's reference data does not know."""
+
+    def __init__(self, event_type: str, stream_id: str, county: str | None = None) -> None:
+        named = f" {county!r}" if county else ""
+        super().__init__(f"{event_type} on {stream_id}: county{named} unknown")
+        self.event_type = event_type
+        self.stream_id = stream_id
+        self.county = county
+
+
+@dataclass(frozen=True)
+class SourceEvent:
+    """What scoring needs of an event of another service."""
+
+    event_id: str
+    type: str
+    stream_id: str
+    version: int
+    data: Mapping[str, Any]
+    recorded_at: datetime | None = None
+
+
+def entity_of(stream_id: str) -> str:
+    return stream_id.split("-", 1)[1] if "-" in stream_id else stream_id
+
+
+def day_of(instant: str) -> date:
+    return datetime.fromisoformat(instant).date()
+
+
+# ---- event → register writes ----------------------------------------------------------
+# Each translator: (entity id of the stream, payload) -> writes. Pure and total for the
+# payloads the source schemas accept.
+
+def _volunteer_registered(vid: str, d: Mapping[str, Any]) -> Writes:
+    return [(("volunteer", vid), {"registered": True, "county": d["county_code"],
+                                  "name": d.get("name")})]
+
+
+def _volunteer_withdrawn(vid: str, d: Mapping[str, Any]) -> Writes:
+    return [(("volunteer", vid), {"registered": False})]
+
+
+def _hours_recorded(vid: str, d: Mapping[str, Any]) -> Writes:
+    return [(("hours", d["entry_id"]), {"volunteer": vid, "hours": str(d["hours"]),
+                                        "day": d["served_on"],
+                                        "activity": d.get("activity_id")})]
+
+
+def _hours_corrected(vid: str, d: Mapping[str, Any]) -> Writes:
+    return [(("hours", d["entry_id"]), {"volunteer": vid, "hours": str(d["hours"])})]
+
+
+def _branch_established(bid: str, d: Mapping[str, Any]) -> Writes:
+    return [(("branch", bid), {"alive": True, "county": d["county_code"], "name": d["name"],
+                               "branch_type": d["branch_type"], "structure": d["level"]})]
+
+
+def _branch_renamed(bid: str, d: Mapping[str, Any]) -> Writes:
+    return [(("branch", bid), {"name": d["name"]})]
+
+
+def _member(bid: str, vid: str, on: bool) -> tuple[Key, dict[str, Any]]:
+    return ("member", f"{bid}/{vid}"), {"branch": bid, "volunteer": vid, "on": on}
+
+
+def _member_added(bid: str, d: Mapping[str, Any]) -> Writes:
+    return [_member(bid, d["volunteer_id"], True)]
+
+
+def _member_removed(bid: str, d: Mapping[str, Any]) -> Writes:
+    return [_member(bid, d["volunteer_id"], False)]
+
+
+def _branch_merged(bid: str, d: Mapping[str, Any]) -> Writes:
+    # the members move to the absorbing branch (its BranchAbsorbed adds them there)
+    return [(("branch", bid), {"alive": False}),
+            *(_member(bid, vid, False) for vid in d["members"])]
+
+
+def _branch_absorbed(bid: str, d: Mapping[str, Any]) -> Writes:
+    return [_member(bid, vid, True) for vid in d["members"]]
+
+
+def _branch_dissolved(bid: str, d: Mapping[str, Any]) -> Writes:
+    return [(("branch", bid), {"alive": False})]
+
+
+def _granted(bid: str, d: Mapping[str, Any]) -> Writes:
+    return [(("level", bid), {"level": d["level"]})]
+
+
+def _lost(bid: str, d: Mapping[str, Any]) -> Writes:
+    # revoked, failed its re-review or expired: the branch holds nothing, not even a
+    # lower level, and climbs again from the first (see branches' certification aggregate)
+    return [(("level", bid), {"level": None})]
+
+
+def _activity_published(aid: str, d: Mapping[str, Any]) -> Writes:
+    organiser = d.get("organiser") or {}
+    return [(("activity", aid), {"county": d["county_code"], "theme": d["theme"],
+                                 "day": d["starts_at"][:10], "title": d.get("title"),
+                                 "organiser": f"{organiser.get('kind')}:{organiser.get('id')}"})]
+
+
+def _activity_completed(aid: str, d: Mapping[str, Any]) -> Writes:
+    return [(("activity", aid), {"completed": True, "audience": int(d["audience_reached"]),
+                                 "endorsed": bool(d["endorsed"])})]
+
+
+def _completion_corrected(aid: str, d: Mapping[str, Any]) -> Writes:
+    values: dict[str, Any] = {}
+    if d.get("audience_reached") is not None:
+        values["audience"] = int(d["audience_reached"])
+    if d.get("endorsed") is not None:
+        values["endorsed"] = bool(d["endorsed"])
+    return [(("activity", aid), values)] if values else []
+
+
+def _wish_posted(wid: str, d: Mapping[str, Any]) -> Writes:
+    return [(("wish", wid), {"county": d["county_code"]})]
+
+
+def _wish_confirmed(wid: str, d: Mapping[str, Any]) -> Writes:
+    claimant = d.get("claimant") or {}
+    return [(("wish", wid), {"seconds": int(d["seconds_to_fulfil"]),
+                             "day": d["confirmed_at"][:10],
+                             "claimant": f"{claimant.get('kind')}:{claimant.get('id')}"})]
+
+
+TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any]], Writes]] = {
+    "VolunteerRegistered": _volunteer_registered,
+    "VolunteerWithdrawn": _volunteer_withdrawn,
+    "HoursRecorded": _hours_recorded,
+    "HoursCorrected": _hours_corrected,
+    "BranchEstablished": _branch_established,
+    "BranchRenamed": _branch_renamed,
+    "MemberAdded": _member_added,
+    "MemberRemoved": _member_removed,
+    "BranchMerged": _branch_merged,
+    "BranchAbsorbed": _branch_absorbed,
+    "BranchDissolved": _branch_dissolved,
+    "CertificationGranted": _granted,
+    "CertificationRevoked": _lost,
+    "ReviewFailed": _lost,
+    "CertificationExpired": _lost,
+    "ActivityPublished": _activity_published,
+    "ActivityCompleted": _activity_completed,
+    "CompletionCorrected": _completion_corrected,
+    "WishPosted": _wish_posted,
+    "WishConfirmed": _wish_confirmed,
+}
+SUBSCRIBED = frozenset(TRANSLATORS)
+
+
+def writes_of(event: SourceEvent) -> Writes:
+    translate = TRANSLATORS.get(event.type)
+    return [] if translate is None else translate(entity_of(event.stream_id), event.data)
+
+
+def county_named(event: SourceEvent) -> str | None:
+    return event.data.get("county_code")
+
+
+# ---- the state -------------------------------------------------------------------------
+
+@dataclass
+class Register:
+    values: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+
+class ScoringState:
+    def __init__(self) -> None:
+        self.registers: dict[Key, Register] = {}
+        self.applied = 0  # events folded (duplicates included)
+
+    def apply(self, event: SourceEvent) -> None:
+        self.applied += 1
+        version, event_id = event.version, event.event_id
+        for key, values in writes_of(event):
+            register = self.registers.get(key)
+            if register is None:
+                register = self.registers[key] = Register()
+            versions = register.versions
+            changed = False
+            for name, value in values.items():
+                if versions.get(name, 0) < version:
+                    versions[name] = version
+                    register.values[name] = value
+                    changed = True
+            if changed or event_id not in register.events:
+                if event_id not in register.events:
+                    register.events.append(event_id)
+
+    def apply_all(self, events: Iterable[SourceEvent]) -> ScoringState:
+        for event in events:
+            self.apply(event)
+        return self
+
+    def of_kind(self, kind: str) -> Iterator[tuple[str, Register]]:
+        for (k, ident), register in self.registers.items():
+            if k == kind:
+                yield ident, register
+
+    def register(self, kind: str, ident: str) -> Register | None:
+        return self.registers.get((kind, ident))
+
+    def comparable(self) -> dict[Key, dict[str, Any]]:
+        """The state without its bookkeeping, for equality checks (evidence order aside)."""
+        return {key: {"values": dict(r.values), "events": sorted(r.events)}
+                for key, r in self.registers.items()}

@@ -1,0 +1,123 @@
+"""nameko wiring of scoring's engine: intake into the journal, the in-memory fold that
+follows it, and the rulebooks.
+
+A message from another service is checked (intake.py) and kept in the journal, then
+acked; poison goes to scoring's dead-letter queue with the reason, and a failure of the
+store makes nameko requeue the message (`RetryLater`), so an accepted event is never lost.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import ValidationError, fields
+from nameko.extensions import DependencyProvider
+
+from services.scoring import intake
+from services.scoring.domain.state import ScoringState
+from services.scoring.journal import Journal
+from services.scoring.live import LiveScoring
+from services.scoring.rulebooks import Rulebooks
+from yinfa.errors import ValidationFailed
+from yinfa.messaging.dead_letters import DeadLetters
+from yinfa.messaging.inbox import TRANSIENT_ERRORS, RetryLater
+from yinfa.ops import metrics
+from yinfa.service.dependencies import service_database
+
+log = logging.getLogger(__name__)
+
+FOLLOW_SECONDS = 0.1  # how often a replica folds what other replicas journaled
+KEPT, SKIPPED, DEAD_LETTERED = "applied", "skipped", "dead-lettered"
+
+_instant = fields.AwareDateTime(default_timezone=UTC)
+
+
+def parse_instant(value: Any, name: str = "as_of") -> datetime:
+    try:
+        return _instant.deserialize(value)
+    except ValidationError as error:
+        raise ValidationFailed({name: error.messages}) from error
+
+
+class Engine:
+    def __init__(self, journal: Journal, dead_letters: DeadLetters, consumer: str) -> None:
+        self.journal = journal
+        self.live = LiveScoring(journal)
+        self.rulebooks = Rulebooks()
+        self.dead_letters = dead_letters
+        self.consumer = consumer
+        self.counts: Counter[str] = Counter()
+        self._as_of: dict[tuple[str, int], ScoringState] = {}
+        self._as_of_lock = threading.Lock()
+
+    def take(self, payload: Any) -> str:
+        """One delivered message: journaled, skipped or dead-lettered; the outcome."""
+        try:
+            event = intake.accept(intake.parse(payload))
+            if event is None:
+                outcome = SKIPPED
+            else:
+                self.journal.keep(event)
+                outcome = KEPT
+        except intake.Refused as refusal:
+            original = dict(payload) if isinstance(payload, dict) else payload
+            self.dead_letters.send(original, str(refusal), self.consumer)
+            outcome = DEAD_LETTERED
+        except TRANSIENT_ERRORS as error:
+            log.warning("event will be retried: %r", error)
+            raise RetryLater(repr(error)) from error
+        self.counts[outcome] += 1
+        metrics.event_consumed(self.consumer, outcome)
+        return outcome
+
+    def state(self, as_of: Any = None) -> ScoringState:
+        if as_of is None:
+            return self.live.current()
+        instant = parse_instant(as_of)
+        self.live.catch_up()
+        key = (instant.isoformat(), self.live.position)
+        with self._as_of_lock:
+            if key not in self._as_of:
+                if len(self._as_of) >= 16:
+                    self._as_of.clear()
+                self._as_of[key] = self.live.as_of(instant)
+            return self._as_of[key]
+
+
+class ScoringEngine(DependencyProvider):
+    def setup(self) -> None:
+        db = service_database(self.container)
+        journal = Journal(db, service=self.container.service_name)
+        journal.ensure_indexes()
+        self.dead_letters = DeadLetters(self.container.config["AMQP_URI"])
+        self.engine = Engine(journal, self.dead_letters, self.container.service_name)
+        self._running = False
+        self._wake = threading.Event()
+
+    def start(self) -> None:
+        self._running = True
+        self.container.spawn_managed_thread(self._follow, identifier="scoring-follow")
+
+    def stop(self) -> None:
+        self._running = False
+        self._wake.set()
+        self.dead_letters.close()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def _follow(self) -> None:
+        """Keep the in-memory fold near the journal's head, so queries fold little."""
+        while self._running:
+            try:
+                self.engine.live.catch_up()
+            except Exception:
+                log.exception("following the journal failed; retrying")
+                self._wake.wait(1.0)
+            self._wake.wait(FOLLOW_SECONDS)
+
+    def get_dependency(self, worker_ctx: Any) -> Engine:
+        return self.engine

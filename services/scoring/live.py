@@ -1,0 +1,129 @@
+"""Each scoring process keeps the fold of the journal in memory and tails it.
+
+Queries are answered from memory, so they cost no round trip to the store beyond one
+"anything after P?" read; rankings are computed once per journal position and rulebook
+and cached. A rebuild folds the whole journal into a *new* state beside the live one and
+swaps it in only when it has caught up, so no query ever sees a half-built ranking.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from services.scoring.domain.state import ScoringState
+from services.scoring.journal import Journal, source_event
+
+PAGE = 5000
+CACHE_SIZE = 64
+
+
+@dataclass
+class RebuildProgress:
+    running: bool = False
+    folded: int = 0
+    head: int = 0
+    started: float = 0.0
+    finished: float | None = None
+    events_per_second: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"running": self.running, "folded": self.folded, "head": self.head,
+                "events_per_second": self.events_per_second,
+                "seconds": round((self.finished or time.monotonic()) - self.started, 3)
+                if self.started else None}
+
+
+class LiveScoring:
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self.state = ScoringState()
+        self.position = 0
+        self._fold_lock = threading.Lock()
+        self._cache: dict[Hashable, Any] = {}
+        self._cache_position = 0
+        self.progress = RebuildProgress()
+
+    # ---- following the journal ---------------------------------------------------------
+
+    def catch_up(self) -> int:
+        """Fold what the journal holds after our position; returns how many were folded."""
+        with self._fold_lock:
+            return self._fold_into(self.state, self._set_position)
+
+    def _set_position(self, position: int) -> None:
+        self.position = position
+
+    def _fold_into(self, state: ScoringState, moved: Callable[[int], None],
+                   start: int | None = None, counted: Callable[[int], None] | None = None
+                   ) -> int:
+        position = self.position if start is None else start
+        folded = 0
+        while True:
+            entries = self.journal.read_after(position, PAGE)
+            if not entries:
+                return folded
+            for entry in entries:
+                state.apply(source_event(entry))
+            position = entries[-1].position
+            folded += len(entries)
+            moved(position)
+            if counted is not None:
+                counted(folded)
+
+    def rebuild(self) -> dict[str, Any]:
+        """Fold the journal from scratch into a new state, then swap it in."""
+        progress = self.progress = RebuildProgress(running=True, head=self.journal.head(),
+                                                   started=time.monotonic())
+        fresh = ScoringState()
+        reached = [0]
+
+        def moved(position: int) -> None:
+            reached[0] = position
+
+        def counted(n: int) -> None:
+            progress.folded = n
+
+        self._fold_into(fresh, moved, start=0, counted=counted)
+        with self._fold_lock:  # the last few events, then the swap, with writers held
+            self._fold_into(fresh, moved, start=reached[0], counted=counted)
+            self.state, self.position = fresh, reached[0]
+            self._cache.clear()
+        progress.running, progress.finished = False, time.monotonic()
+        elapsed = progress.finished - progress.started
+        progress.events_per_second = round(progress.folded / elapsed) if elapsed else None
+        return progress.as_dict()
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def current(self) -> ScoringState:
+        self.catch_up()
+        return self.state
+
+    def cached(self, key: Hashable, compute: Callable[[ScoringState], Any]) -> Any:
+        """`compute(state)` once per journal position and key."""
+        state = self.current()
+        with self._fold_lock:
+            if self._cache_position != self.position:
+                self._cache.clear()
+                self._cache_position = self.position
+            position = self.position
+        if key in self._cache:
+            return self._cache[key]
+        value = compute(state)
+        if position == self._cache_position:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = value
+        return value
+
+    def as_of(self, instant: datetime) -> ScoringState:
+        """The fold of the events the sources had recorded by `instant`."""
+        state = ScoringState()
+        for entry in self.journal.iter_after(0, PAGE):
+            if entry.occurred_at <= instant:
+                state.apply(source_event(entry))
+        return state
