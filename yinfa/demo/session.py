@@ -123,8 +123,9 @@ def wait_for_scoring(rpc, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         published = sum(getattr(rpc, name).health()["head"] for name in sources)
-        heard = sum(rpc.scoring.health()["inbox"].values())
-        if heard >= published:
+        health = rpc.scoring.health()
+        heard = sum(health["intake"].values())
+        if heard >= published and health["folded_position"] == health["journal_head"]:
             say(f"the scoring service has applied all {published} events")
             return
         time.sleep(0.5)
