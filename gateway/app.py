@@ -36,7 +36,7 @@ from yinfa.service.dependencies import EventSourcedStreams, service_database
 
 log = logging.getLogger(__name__)
 
-PATH_VALUE = re.compile(r"^[A-Za-z0-9_\-]{1,100}$")  # ids, codes, names: nothing else
+PATH_VALUE = re.compile(r"^[A-Za-z0-9_\-][A-Za-z0-9_.\-]{0,99}$")  # ids, codes, file names
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
 ANONYMOUS = Principal(account="anonymous", role="anonymous")
 JSON = "application/json"

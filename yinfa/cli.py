@@ -50,6 +50,17 @@ def demo(volunteer_count: int, once: bool, seed: int) -> None:
     sys.exit(run_demo(volunteer_count=volunteer_count, once=once, seed=seed))
 
 
+@main.command("create-admin")
+@click.option("--username", required=True, help="Login name of the city administrator.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              envvar="YINFA_ADMIN_PASSWORD", help="Asked for unless YINFA_ADMIN_PASSWORD is set.")
+def create_admin(username: str, password: str) -> None:
+    """Open the first city administrator account of the gateway (needs MONGO_URI)."""
+    from gateway.admin import create_admin as open_admin
+
+    sys.exit(open_admin(username, password))
+
+
 @main.command()
 def check() -> None:
     """Make sure RabbitMQ (with its management plugin) is reachable."""

@@ -1,7 +1,7 @@
 """Helpers of the gateway's integration tests: an HTTP client, the platform, test data."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import requests
 
@@ -67,3 +67,28 @@ def registration(county: str = TINGHU, **overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+def team_body(county: str = TINGHU) -> dict:
+    return {"name": "亭湖区理论宣讲队", "category": "theory_outreach", "county_code": county}
+
+
+def branch_body(county: str = TINGHU) -> dict:
+    return {"name": "亭湖区机关离退休干部党支部", "branch_type": "formal", "level": "branch",
+            "county_code": county, "former_employer": "亭湖区机关事务管理局",
+            "secretary": "李秀英", "established_on": "2021-03-01"}
+
+
+def activity_body(county: str = TINGHU) -> dict:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    return {"theme": "party_story", "kind": "talk", "title": "红色故事进社区",
+            "organiser": {"kind": "bureau", "id": f"county-{county}"},
+            "county_code": county, "place": "新时代文明实践站",
+            "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(),
+            "capacity": 20}
+
+
+def wish_body(county: str = TINGHU) -> dict:
+    return {"label": "王奶奶", "county_code": county, "category": "home_repair",
+            "description": "厨房水管漏水，想请人修一修",
+            "posted_by": {"kind": "community", "id": "community-wuxing"}}

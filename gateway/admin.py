@@ -1,0 +1,38 @@
+"""`yinfa create-admin`: open the first city administrator straight in the gateway's store.
+
+Written as an `AccountOpened` event like every other account (actor `cli`), so the first
+admin is on record too. Needs MONGO_URI (and YINFA_DB_PREFIX, as the services do).
+"""
+from __future__ import annotations
+
+import click
+from marshmallow import ValidationError
+
+from gateway.accounts.book import AccountBook, DirectStreams
+from gateway.roles import CITY_ADMIN
+from gateway.schemas import OpenAccountBody
+from yinfa.config import load_settings
+from yinfa.errors import YinfaError
+from yinfa.store.clients import client_for
+
+
+def create_admin(username: str, password: str) -> int:
+    settings = load_settings()
+    if not settings.mongo_uri:
+        click.echo("MONGO_URI is not set: point it at the gateway's database server", err=True)
+        return 2
+    try:
+        command = OpenAccountBody().load({"username": username, "password": password,
+                                          "role": CITY_ADMIN})
+    except ValidationError as error:
+        for field, messages in error.normalized_messages().items():
+            click.echo(f"{field}: {' '.join(map(str, messages))}", err=True)
+        return 2
+    db = client_for(settings.mongo_uri)[settings.database_name("gateway")]
+    try:
+        account = AccountBook(db, DirectStreams(db, actor="cli")).open(command)
+    except YinfaError as error:
+        click.echo(f"{username}: {error}", err=True)
+        return 1
+    click.echo(f"opened {account['username']} ({account['role']}) in {db.name}")
+    return 0
