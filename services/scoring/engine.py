@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields
 from nameko.extensions import DependencyProvider
 
-from services.scoring import intake
+from services.scoring import intake, rebuild
 from services.scoring.domain.state import ScoringState
 from services.scoring.journal import Journal
 from services.scoring.live import LiveScoring
@@ -42,9 +43,18 @@ def parse_instant(value: Any, name: str = "as_of") -> datetime:
         raise ValidationFailed({name: error.messages}) from error
 
 
+SOURCES = ("volunteers", "branches", "activities")
+RPC_TIMEOUT = 60.0
+
+
 class Engine:
-    def __init__(self, journal: Journal, dead_letters: DeadLetters, consumer: str) -> None:
+    def __init__(self, journal: Journal, dead_letters: DeadLetters, consumer: str,
+                 config: dict[str, Any] | None = None,
+                 spawn: Callable[[Callable[[], Any]], Any] | None = None) -> None:
         self.journal = journal
+        self.config = config or {}
+        self.spawn = spawn
+        self.progress = rebuild.Progress()
         self.live = LiveScoring(journal)
         self.rulebooks = Rulebooks()
         self.dead_letters = dead_letters
@@ -73,6 +83,31 @@ class Engine:
         metrics.event_consumed(self.consumer, outcome)
         return outcome
 
+    def start_rebuild(self, from_sources: bool) -> dict[str, Any]:
+        """Start a rebuild in the background (one at a time); its progress so far."""
+        if not self.progress.running:
+            self.progress = rebuild.Progress(running=True, phase="starting")
+            job = self._rebuild_from_sources if from_sources else self._refold
+            if self.spawn is None:
+                job()
+            else:
+                self.spawn(job)
+        return self.progress.as_dict()
+
+    def _refold(self) -> None:
+        rebuild.run(self.journal, self.live, self.progress)
+
+    def _rebuild_from_sources(self) -> None:
+        from nameko.standalone.rpc import ClusterRpcProxy
+
+        config = {"AMQP_URI": self.config["AMQP_URI"], "serializer": "json"}
+        with ClusterRpcProxy(config, timeout=RPC_TIMEOUT) as cluster:
+            rebuild.run(
+                self.journal, self.live, self.progress, SOURCES,
+                read_after=lambda source, after, limit: getattr(cluster, source).events_after(
+                    after, limit),
+                head_of=lambda source: int(getattr(cluster, source).health()["head"]))
+
     def state(self, as_of: Any = None) -> ScoringState:
         if as_of is None:
             return self.live.current()
@@ -93,7 +128,9 @@ class ScoringEngine(DependencyProvider):
         journal = Journal(db, service=self.container.service_name)
         journal.ensure_indexes()
         self.dead_letters = DeadLetters(self.container.config["AMQP_URI"])
-        self.engine = Engine(journal, self.dead_letters, self.container.service_name)
+        self.engine = Engine(
+            journal, self.dead_letters, self.container.service_name, self.container.config,
+            spawn=lambda job: self.container.spawn_managed_thread(job, identifier="rebuild"))
         self._running = False
         self._wake = threading.Event()
 

@@ -8,9 +8,7 @@ swaps it in only when it has caught up, so no query ever sees a half-built ranki
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,22 +19,6 @@ PAGE = 5000
 CACHE_SIZE = 64
 
 
-@dataclass
-class RebuildProgress:
-    running: bool = False
-    folded: int = 0
-    head: int = 0
-    started: float = 0.0
-    finished: float | None = None
-    events_per_second: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"running": self.running, "folded": self.folded, "head": self.head,
-                "events_per_second": self.events_per_second,
-                "seconds": round((self.finished or time.monotonic()) - self.started, 3)
-                if self.started else None}
-
-
 class LiveScoring:
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
@@ -45,7 +27,6 @@ class LiveScoring:
         self._fold_lock = threading.Lock()
         self._cache: dict[Hashable, Any] = {}
         self._cache_position = 0
-        self.progress = RebuildProgress()
 
     # ---- following the journal ---------------------------------------------------------
 
@@ -74,28 +55,26 @@ class LiveScoring:
             if counted is not None:
                 counted(folded)
 
-    def rebuild(self) -> dict[str, Any]:
-        """Fold the journal from scratch into a new state, then swap it in."""
-        progress = self.progress = RebuildProgress(running=True, head=self.journal.head(),
-                                                   started=time.monotonic())
+    def rebuild(self, counted: Callable[[int], None] | None = None) -> int:
+        """Fold the journal from scratch into a new state, then swap it in; returns how
+        many events were folded."""
         fresh = ScoringState()
         reached = [0]
+        total = [0]
 
         def moved(position: int) -> None:
             reached[0] = position
 
-        def counted(n: int) -> None:
-            progress.folded = n
+        def count(n: int) -> None:
+            if counted is not None:
+                counted(total[0] + n)
 
-        self._fold_into(fresh, moved, start=0, counted=counted)
-        with self._fold_lock:  # the last few events, then the swap, with writers held
-            self._fold_into(fresh, moved, start=reached[0], counted=counted)
+        total[0] = self._fold_into(fresh, moved, start=0, counted=count)
+        with self._fold_lock:  # the last few events, then the swap, with followers held
+            total[0] += self._fold_into(fresh, moved, start=reached[0], counted=count)
             self.state, self.position = fresh, reached[0]
             self._cache.clear()
-        progress.running, progress.finished = False, time.monotonic()
-        elapsed = progress.finished - progress.started
-        progress.events_per_second = round(progress.folded / elapsed) if elapsed else None
-        return progress.as_dict()
+        return total[0]
 
     # ---- reading -----------------------------------------------------------------------
 

@@ -166,13 +166,14 @@ class ScoringService(EventSourcedService):
     # ---- operations ----------------------------------------------------------------------
 
     @rpc
-    def rebuild(self) -> dict[str, Any]:
-        """Re-fold the whole journal into a new in-memory state and swap it in."""
-        return self.engine.live.rebuild()
+    def rebuild(self, from_sources: bool = False) -> dict[str, Any]:
+        """Start a rebuild: re-fold the journal (and first, with `from_sources`, backfill it
+        from the sources' event logs); answers at once with the progress so far."""
+        return self.engine.start_rebuild(bool(from_sources))
 
     @rpc
     def rebuild_progress(self) -> dict[str, Any]:
-        return self.engine.live.progress.as_dict()
+        return self.engine.progress.as_dict()
 
     @rpc
     def health(self) -> dict[str, Any]:

@@ -217,8 +217,9 @@ def test_a_rebuild_equals_the_live_ranking(scoring, publish, eventually):
     eventually(lambda: scoring.health()["intake"].get("applied", 0) == 40
                and scoring.health()["folded_position"] == 40)
     live = scoring.county_ranking()
-    progress = scoring.rebuild()
-    assert progress["folded"] == 40 and not progress["running"]
+    scoring.rebuild()
+    progress = eventually(lambda: (p := scoring.rebuild_progress())["phase"] == "done" and p)
+    assert progress["folded"] == 40 and not progress["running"] and progress["error"] is None
     assert scoring.county_ranking() == live
 
 

@@ -134,3 +134,29 @@ def test_unknown_county_or_rulebook_is_not_found(platform):
     with pytest.raises(NotFound) as caught:
         scoring.county_ranking(rulebook="1999")
     assert caught.value.field == "rulebook"
+
+
+def test_a_rebuild_from_the_sources_learns_what_was_published_before_scoring_ran(
+        runner_factory, platform_config, rpc_proxy, eventually):
+    sources = runner_factory(platform_config, VolunteersService, BranchesService,
+                             ActivitiesService)
+    sources.start()
+    volunteers = rpc_proxy("volunteers")
+    for seq in (11, 12, 13):
+        _hours(volunteers, _volunteer(volunteers, seq, ZONE), "2")
+    # published while no scoring queue existed: gone from the broker for good
+    eventually(lambda: volunteers.health()["pending"] == 0)
+
+    later = runner_factory(platform_config, ScoringService)
+    later.start()
+    scoring = rpc_proxy("scoring")
+    zone = _by_county(scoring.county_ranking())[ZONE]
+    assert _row(zone, "volunteer_participation")["raw"] == "0.0000"
+
+    scoring.rebuild(from_sources=True)
+    progress = eventually(lambda: (p := scoring.rebuild_progress())["phase"] == "done" and p)
+    assert progress["sources"]["volunteers"]["kept"] >= 6  # 3 registered, 3 hours
+    assert progress["error"] is None
+    zone = _by_county(scoring.county_ranking())[ZONE]
+    assert _row(zone, "volunteer_participation")["raw"] == "3.0000"
+    assert _row(zone, "service_hours")["raw"] == "6.0000"
