@@ -322,6 +322,7 @@ def test_every_process_has_a_hardened_deployment_probed_on_its_ops_endpoint(name
     config = of_kind(name, "ConfigMap")["yinfa-config"]["data"]
     assert config["YINFA_OPS_PORT"] == str(OPS_PORT)
     for process, deployment in deployments.items():
+        assert "replicas" not in deployment["spec"], process   # the autoscalers own it
         template = deployment["spec"]["template"]
         pod = template["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
