@@ -9,7 +9,7 @@ import uuid
 from urllib.parse import urlparse
 
 import pytest
-from gateway_support import Api, Platform
+from gateway_support import Api, Platform, gateway_config
 from nameko.runners import ServiceRunner
 
 from gateway.service import GatewayService
@@ -17,7 +17,6 @@ from services.activities.service import ActivitiesService
 from services.branches.service import BranchesService
 from services.scoring.service import ScoringService
 from services.volunteers.service import VolunteersService
-from yinfa.infra.embedded_store import free_port
 
 ALL_SERVICES = (VolunteersService, BranchesService, ActivitiesService, ScoringService,
                 GatewayService)
@@ -28,16 +27,6 @@ def module_amqp(request, vhost_pipeline):
     uri = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
     with vhost_pipeline.get() as vhost:
         yield f"{uri.scheme}://{uri.netloc}/{vhost}"
-
-
-def gateway_config(amqp_uri: str, mongo_uri: str, prefix: str, **extra) -> dict:
-    return {
-        "AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri, "DB_PREFIX": prefix,
-        "serializer": "json",
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
-        "GATEWAY_RATE": 10_000, "GATEWAY_BURST": 10_000, "GATEWAY_RPC_TIMEOUT": 5,
-        **extra,
-    }
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,20 @@ import requests
 
 from gateway.accounts.book import AccountBook, DirectStreams
 from services.volunteers.domain.id_number import make_id_number
+from yinfa.infra.embedded_store import free_port
 
 ADMIN_PASSWORD = "city-admin-password-1"
 TINGHU, DAFENG = "320902", "320904"
+
+
+def gateway_config(amqp_uri: str, mongo_uri: str, prefix: str, **extra) -> dict:
+    return {
+        "AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri, "DB_PREFIX": prefix,
+        "serializer": "json",
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+        "GATEWAY_RATE": 10_000, "GATEWAY_BURST": 10_000, "GATEWAY_RPC_TIMEOUT": 5,
+        **extra,
+    }
 
 
 class Api:

@@ -1,0 +1,158 @@
+"""Every role against every endpoint: deny by default, and county isolation by id-guessing.
+
+A small world lives in 亭湖区 (a volunteer, a team, a branch, an activity, a wish). Each
+route is called by each role with the world's ids: a role the route does not name gets
+403; a role it names is never refused for its role. An admin of 大丰区 who guesses the
+亭湖区 ids finds nothing (404, as for ids that do not exist), reads or writes.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from gateway_support import (
+    DAFENG,
+    TINGHU,
+    Api,
+    activity_body,
+    branch_body,
+    registration,
+    team_body,
+    wish_body,
+)
+
+from gateway.roles import ROLES
+from gateway.routing import ROUTES
+
+PRINCIPALS = ("city", "county-th", "county-df", "sec-th", "vol-th", "feed", "ops")
+ROLE_OF = {"city": "city_admin", "county-th": "county_admin", "county-df": "county_admin",
+           "sec-th": "branch_secretary", "vol-th": "volunteer", "feed": "feed_client",
+           "ops": "ops"}
+GUARDED = [r for r in ROUTES if not r.public]
+
+
+@pytest.fixture(scope="module")
+def world(platform, city):
+    volunteer = city.post("/volunteers", registration()).json()["volunteer_id"]
+    city.post(f"/volunteers/{volunteer}/verify", {"county_code": TINGHU})
+    other_volunteer = city.post("/volunteers", registration()).json()["volunteer_id"]
+    ids = {
+        "volunteer_id": volunteer,
+        "team_id": city.post("/teams", team_body()).json()["team_id"],
+        "branch_id": city.post("/branches", branch_body()).json()["branch_id"],
+        "activity_id": city.post("/activities", activity_body()).json()["activity_id"],
+        "wish_id": city.post("/wishes", wish_body()).json()["wish_id"],
+        "county_code": TINGHU, "username": "vol-th", "key_id": "0" * 16, "period": "2026",
+        "service": "volunteers", "name": "swagger-ui.css",
+    }
+    other_branch = city.post("/branches", branch_body()).json()["branch_id"]
+    clients = {
+        "city": city,
+        "county-th": platform.open_account("county-th", "county_admin", county_code=TINGHU),
+        "county-df": platform.open_account("county-df", "county_admin", county_code=DAFENG),
+        "sec-th": platform.open_account("sec-th", "branch_secretary", county_code=TINGHU,
+                                        branch_id=ids["branch_id"]),
+        "vol-th": platform.open_account("vol-th", "volunteer", county_code=TINGHU,
+                                        volunteer_id=volunteer),
+        "ops": platform.open_account("ops", "ops"),
+    }
+    city.post("/accounts", {"username": "feed", "password": "feed-password-1",
+                            "role": "feed_client"})
+    key = city.post("/accounts/feed/api-keys", {"label": "大屏"}).json()["api_key"]
+    clients["feed"] = Api(platform.base, headers={"X-Api-Key": key})
+    return {"ids": ids, "clients": clients, "other_volunteer": other_volunteer,
+            "other_branch": other_branch}
+
+
+def filled(path: str, ids: dict) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: ids[m.group(1)], path)
+
+
+def call(client: Api, route, ids: dict, body=None):
+    kwargs = {}
+    if route.body is not None:
+        kwargs["json"] = {} if body is None else body
+    params = {}
+    if route.query is not None and "rulebook_a" in route.query().fields:
+        params = {"rulebook_a": "2026.1", "rulebook_b": "2026.1"}
+    if route.query is not None and "subject" in route.query().fields:
+        params = {"subject": "county", "subject_id": TINGHU, "indicator": "coverage"}
+    return client.request(route.method, filled(route.path, ids), params=params, **kwargs)
+
+
+def test_every_route_names_known_roles():
+    for route in GUARDED:
+        assert route.roles and set(route.roles) <= set(ROLES), route.path
+
+
+def test_every_role_against_every_endpoint(world):
+    ids, clients = world["ids"], world["clients"]
+    wrong, served = [], 0
+    for route in GUARDED:
+        for name in PRINCIPALS:
+            answer = call(clients[name], route, ids)
+            allowed = ROLE_OF[name] in route.roles
+            status = answer.status_code
+            if not allowed and status != 403:
+                wrong.append(f"{name} {route.method} {route.path}: {status}, expected 403")
+            if allowed and (status in (401, 403) or (status >= 500 and status != 501)):
+                wrong.append(f"{name} {route.method} {route.path}: {status} {answer.text}")
+            served += allowed and status < 300
+            if status >= 400:
+                assert answer.headers["Content-Type"].startswith("application/problem+json")
+    assert not wrong, "\n".join(wrong)
+    assert served >= 60, "the allowed calls should mostly be served"
+
+
+def test_another_countys_ids_are_not_found_by_guessing(world):
+    ids, guesser = world["ids"], world["clients"]["county-df"]
+    reads = [r for r in GUARDED if r.method == "GET" and r.path_params
+             and "county_admin" in r.roles and r.path_params != ["username"]]
+    assert len(reads) >= 10
+    for route in reads:
+        answer = call(guesser, route, ids)
+        assert answer.status_code == 404, f"{route.path}: {answer.status_code}"
+    # the same ids exist: the city sees them
+    assert world["clients"]["city"].get(f"/volunteers/{ids['volunteer_id']}").status_code == 200
+
+
+def test_writes_on_another_countys_ids_are_not_found_and_change_nothing(world):
+    ids, guesser, city = world["ids"], world["clients"]["county-df"], world["clients"]["city"]
+    before = city.get(f"/volunteers/{ids['volunteer_id']}").json()
+    attempts = [
+        (f"/volunteers/{ids['volunteer_id']}/suspend", {"reason": "试探"}),
+        (f"/volunteers/{ids['volunteer_id']}/hours", {
+            "entry_id": "8d3f1c1e-0000-4000-8000-000000000001", "hours": 2,
+            "served_on": "2026-01-05", "source": "bureau"}),
+        (f"/teams/{ids['team_id']}/members", {"volunteer_id": ids["volunteer_id"]}),
+        (f"/branches/{ids['branch_id']}/rename", {"name": "改名"}),
+        (f"/activities/{ids['activity_id']}/cancel", {"reason": "试探"}),
+        (f"/wishes/{ids['wish_id']}/release", {"reason": "试探"}),
+    ]
+    for path, body in attempts:
+        assert guesser.post(path, body).status_code == 404, path
+    assert city.get(f"/volunteers/{ids['volunteer_id']}").json() == before
+    assert city.get(f"/branches/{ids['branch_id']}").json()["name"] == branch_body()["name"]
+
+
+def test_a_county_admin_cannot_create_in_another_county(world):
+    guesser, city = world["clients"]["county-df"], world["clients"]["city"]
+    before = city.get("/volunteers", params={"county_code": TINGHU, "limit": 1}).json()["total"]
+    assert guesser.post("/volunteers", registration(TINGHU)).status_code == 404
+    assert guesser.get("/volunteers", params={"county_code": TINGHU}).status_code == 404
+    after = city.get("/volunteers", params={"county_code": TINGHU, "limit": 1}).json()["total"]
+    assert after == before
+
+
+def test_lists_of_a_county_admin_hold_only_its_county(world):
+    county = world["clients"]["county-th"]
+    items = county.get("/volunteers", params={"limit": 200}).json()["items"]
+    assert items and {v["county_code"] for v in items} == {TINGHU}
+
+
+def test_a_branch_secretary_sees_only_its_branch_and_a_volunteer_only_themself(world):
+    secretary, volunteer = world["clients"]["sec-th"], world["clients"]["vol-th"]
+    assert secretary.get(f"/branches/{world['ids']['branch_id']}").status_code == 200
+    assert secretary.get(f"/branches/{world['other_branch']}").status_code == 404
+    assert volunteer.get(f"/volunteers/{world['ids']['volunteer_id']}").status_code == 200
+    assert volunteer.get(f"/volunteers/{world['other_volunteer']}").status_code == 404
