@@ -26,6 +26,9 @@ from services.scoring.domain.rulebook import (
     load_rulebook,
     parse_rulebook,
 )
+from services.scoring.domain.state import ScoringState
+from services.scoring.queries import entity_scores
+from yinfa.errors import ValidationFailed
 
 DEFAULT_TEXT = default_rulebook_path().read_text(encoding="utf-8")
 
@@ -172,3 +175,71 @@ def test_the_same_facts_and_rulebook_give_the_same_ranking() -> None:
     rulebook = parse_rulebook(DEFAULT_TEXT)
     assert score(fold_all(events), baselines, rulebook) == score(
         fold_all(events), baselines, rulebook)
+
+
+# --- branch and volunteer sections ---------------------------------------------------------
+def test_the_default_rulebook_ranks_branches_and_volunteers() -> None:
+    rulebook = load_rulebook(default_rulebook_path())
+    assert sum(i.weight for i in rulebook.branch_indicators) == 100
+    assert sum(i.weight for i in rulebook.volunteer_indicators) == 100
+    assert {i.normalisation for i in rulebook.branch_indicators} <= {"none", "share"}
+
+
+def test_a_volunteer_indicator_with_a_county_measure_names_its_line() -> None:
+    text = DEFAULT_TEXT.replace("measure: activities_served", "measure: audience_reached")
+    with pytest.raises(RulebookError) as caught:
+        parse_rulebook(text, "2026.yaml")
+    # the county section's audience_reached is fine; the volunteer section's is not
+    assert caught.value.line == line_of(text, "measure: audience_reached", occurrence=2)
+    assert "volunteer_indicators.1.measure" in caught.value.reason
+    assert str(caught.value).startswith(f"2026.yaml line {caught.value.line}: ")
+
+
+def test_branch_weights_that_do_not_sum_to_100_name_the_sections_line() -> None:
+    text = DEFAULT_TEXT.replace("    weight: 30\n", "    weight: 29\n")
+    assert text != DEFAULT_TEXT
+    with pytest.raises(RulebookError) as caught:
+        parse_rulebook(text)
+    assert caught.value.line == line_of(text, "branch_indicators:")
+    assert "99" in caught.value.reason and "branch_indicators" in caught.value.reason
+
+
+def test_a_branch_indicator_cannot_use_a_county_baseline() -> None:
+    text = DEFAULT_TEXT.replace("measure: member_hours\n    normalisation: none",
+                                "measure: member_hours\n    normalisation: per_formal_branch")
+    assert text != DEFAULT_TEXT
+    with pytest.raises(RulebookError) as caught:
+        parse_rulebook(text)
+    assert caught.value.line == line_of(text, "normalisation: per_formal_branch", occurrence=2)
+    assert "branch_indicators.2.normalisation" in caught.value.reason
+
+
+def test_branch_certification_points_need_level_weights() -> None:
+    text = DEFAULT_TEXT.replace(
+        "    level_weights: {standard: 1, county_demo: 2, city_demo: 3, province_demo: 4}\n", "")
+    assert text != DEFAULT_TEXT
+    with pytest.raises(RulebookError) as caught:
+        parse_rulebook(text)
+    assert caught.value.line == line_of(text, "code: branch_certification")
+    assert "level_weights" in caught.value.reason
+
+
+def test_an_empty_volunteer_section_is_refused() -> None:
+    text = DEFAULT_TEXT[:DEFAULT_TEXT.index("volunteer_indicators:")] + "volunteer_indicators: []\n"
+    with pytest.raises(RulebookError) as caught:
+        parse_rulebook(text)
+    assert caught.value.line == line_of(text, "volunteer_indicators: []")
+
+
+def test_a_rulebook_without_the_sections_ranks_counties_only() -> None:
+    text = DEFAULT_TEXT[:DEFAULT_TEXT.index("# Rankings within a county")]
+    rulebook = parse_rulebook(text)
+    assert rulebook.branch_indicators == () and rulebook.volunteer_indicators == ()
+    state = ScoringState().apply_all([registered("rs-v1", "320971")])
+
+    for kind, plural in (("branch", "branches"), ("volunteer", "volunteers")):
+        with pytest.raises(ValidationFailed) as caught:
+            entity_scores(state, kind, "320971", rulebook)
+        assert caught.value.errors == {
+            "rulebook": [f"rulebook {rulebook.version} ranks no {plural}"]}
+    assert len(score(fold_all([]), {"320971": Baseline(620, 14)}, rulebook)) == 1
