@@ -2,16 +2,19 @@
 
 hadolint lints deploy/Dockerfile; `docker-compose config` validates every compose file;
 kustomize renders deploy/k8s/base and each overlay, kubernetes-validate checks every
-built-in resource of each rendering against the Kubernetes schemas, and cloudcoil's
-pydantic models of KEDA's CRDs check the KEDA resources; yamllint checks every YAML file.
-The custom resources of the RabbitMQ and MongoDB operators are checked here field by
-field (no schema of theirs is available offline: deploy/README.md). The rest are the
+built-in resource of each rendering against the Kubernetes schemas, the operators' custom
+resources are checked against the CRD schemas kept in deploy/crds (MongoDBCommunity,
+User, Permission) or cloudcoil's pydantic models of KEDA's CRDs (ScaledObject,
+TriggerAuthentication), and the fields yinfa relies on are checked one by one, for
+RabbitmqCluster too, whose CRD is not kept (deploy/crds/README.md); yamllint checks every
+YAML file. The rest are the
 promises an operator relies on: every process of the catalog is deployed, probed on its
 own ops endpoint, protected by a disruption budget and scaled (the services on their real
 queues, the gateway on CPU), and every service can be scaled in compose.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import re
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
@@ -39,6 +43,7 @@ COMPOSE_OVERRIDE = ROOT / "docker-compose.override.yml"
 MONGO_SCRIPT = ROOT / "deploy" / "compose" / "mongo-replica-set.js"
 RABBITMQ_CONF = ROOT / "deploy" / "compose" / "rabbitmq.conf"
 K8S_DIR = ROOT / "deploy" / "k8s"
+CRD_DIR = ROOT / "deploy" / "crds"
 BASE_DIR = K8S_DIR / "base"
 RENDERINGS = {"base": BASE_DIR, "dev": K8S_DIR / "overlays" / "dev",
               "prod": K8S_DIR / "overlays" / "prod"}
@@ -311,6 +316,78 @@ def test_base_kustomization_lists_every_manifest_and_overlays_build_on_it():
                                     if p.name != "kustomization.yaml")
     for name in ("dev", "prod"):
         assert yaml_file(RENDERINGS[name] / "kustomization.yaml")["resources"] == ["../../base"]
+
+
+# ---- Kubernetes: custom resources against their CRDs' schemas ----------------------------
+
+def structural_to_json_schema(node: Any) -> Any:
+    """A CRD's OpenAPI v3 (structural) schema as a JSON Schema that, like the API server
+    with strict field validation (kubectl's default), rejects unknown fields."""
+    if isinstance(node, list):
+        return [structural_to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    schema = {key: structural_to_json_schema(value) for key, value in node.items()
+              if not key.startswith("x-kubernetes-") and key != "nullable"}
+    if node.get("nullable") and "type" in node:
+        schema["type"] = [node["type"], "null"]
+    if ("properties" in node and "additionalProperties" not in node
+            and not node.get("x-kubernetes-preserve-unknown-fields")):
+        schema["additionalProperties"] = False
+    if node.get("x-kubernetes-int-or-string") and "anyOf" not in node:
+        schema["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    return schema
+
+
+@functools.cache
+def crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
+    """(apiVersion, kind) -> a validator, for every CRD kept in deploy/crds."""
+    validators = {}
+    for path in sorted(CRD_DIR.glob("*.yaml")):
+        crd = yaml_file(path)
+        assert crd["kind"] == "CustomResourceDefinition", path
+        spec = crd["spec"]
+        for version in spec["versions"]:
+            schema = structural_to_json_schema(version["schema"]["openAPIV3Schema"])
+            jsonschema.Draft7Validator.check_schema(schema)
+            key = (f"{spec['group']}/{version['name']}", spec["names"]["kind"])
+            validators[key] = jsonschema.Draft7Validator(schema)
+    return validators
+
+
+def crd_errors(doc: dict[str, Any]) -> list[str]:
+    validator = crd_validators()[(doc["apiVersion"], doc["kind"])]
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in validator.iter_errors(doc)]
+
+
+def test_kept_crds_are_custom_resources_in_use():
+    kept = set(crd_validators())
+    assert kept == {("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
+                    ("rabbitmq.com/v1beta1", "User"), ("rabbitmq.com/v1beta1", "Permission")}
+    assert kept <= CUSTOM_RESOURCES
+
+
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_custom_resources_match_their_crd_schemas(name):
+    checked = [doc for doc in rendered(name)
+               if (doc["apiVersion"], doc["kind"]) in crd_validators()]
+    assert {doc["kind"] for doc in checked} == {"MongoDBCommunity", "User", "Permission"}
+    for doc in checked:
+        assert crd_errors(doc) == [], (doc["kind"], doc["metadata"]["name"])
+
+
+def test_crd_schema_check_catches_misspelt_and_invalid_fields():
+    """The check above can fail: an unknown field, a wrong enum value or type is an error."""
+    mongodb = copy.deepcopy(only("base", "MongoDBCommunity"))
+    mongodb["spec"]["membres"] = 3
+    mongodb["spec"]["type"] = "Sharded"
+    mongodb["spec"]["users"][0]["roles"] = "readWrite"
+    errors = " ".join(crd_errors(mongodb))
+    assert "membres" in errors and "Sharded" in errors and "users/0/roles" in errors
+    user = copy.deepcopy(only("base", "User"))
+    user["spec"]["tags"] = ["superuser"]
+    assert crd_errors(user)
 
 
 # ---- Kubernetes: every process ------------------------------------------------------------
