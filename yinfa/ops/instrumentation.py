@@ -3,7 +3,8 @@
 `instrumented(cls)` returns a subclass of a service with one extra dependency provider,
 so the runner can measure every service (the gateway included) without the services
 declaring anything. The provider times each worker (RPC, event handler, timer, HTTP) and
-registers the lags of the service's event store with the `/metrics` collector.
+registers the lags of the service's event store with the `/metrics` collector. It also
+notes the queue each worker's message came from, so a dead letter says where it belongs.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
+from yinfa.messaging.dead_letters import note_delivery
 from yinfa.ops import metrics
 
 OPS_ATTRIBUTE = "_yinfa_ops"
@@ -42,6 +44,11 @@ class Instrumentation(DependencyProvider):
 
     def worker_setup(self, worker_ctx: Any) -> None:
         self._started[id(worker_ctx)] = time.perf_counter()
+        # a message this worker dead-letters records its queue, for `yinfa dlq retry`
+        note_delivery(getattr(getattr(worker_ctx.entrypoint, "queue", None), "name", None))
+
+    def worker_teardown(self, worker_ctx: Any) -> None:
+        note_delivery(None)
 
     def worker_result(self, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> None:
         started = self._started.pop(id(worker_ctx), None)
