@@ -59,16 +59,20 @@ def dlq() -> None:
 @dlq.command("list")
 def dlq_list() -> None:
     """Every dead-letter queue with how many messages wait in it."""
+    from yinfa.ops.dlq import DeadLetterQueues, consumers_with_dead_letters
     from yinfa.ops.rabbit_api import ManagementApi, ManagementApiError
     from yinfa.ops.table import render
 
     try:
-        queues = [q for q in ManagementApi.from_env().queues() if q.name.startswith("dlq.")]
+        names = [q.name for q in ManagementApi.from_env().queues()]
     except ManagementApiError as error:
         _fail(str(error))
         return
+    counts = DeadLetterQueues(load_settings().amqp_uri).counts(
+        consumers_with_dead_letters(names))
     click.echo(render(("CONSUMER", "QUEUE", "MESSAGES"),
-                      [(q.name[4:], q.name, q.depth) for q in queues]))
+                      [(consumer, f"dlq.{consumer}", count)
+                       for consumer, count in sorted(counts.items())]))
 
 
 @dlq.command("show")

@@ -116,6 +116,25 @@ class DeadLetterQueues:
             finally:
                 channel.close()  # unacked messages go back to the queue
 
+    def counts(self, consumers: Sequence[str]) -> dict[str, int]:
+        """Messages waiting per dead-letter queue, as the broker counts them right now
+        (the management API's figures can be seconds old)."""
+        found: dict[str, int] = {}
+        with kombu.Connection(self.amqp_uri, connect_timeout=10) as connection:
+            for consumer in consumers:
+                channel = connection.channel()
+                try:
+                    declared = dead_letter_queue(consumer)(channel).queue_declare(passive=True)
+                    found[consumer] = declared.message_count
+                except Exception:  # noqa: BLE001 - deleted meanwhile: not listed
+                    pass
+                finally:
+                    try:
+                        channel.close()
+                    except Exception:  # noqa: BLE001 - a failed passive declare closed it
+                        pass
+        return found
+
     def show(self, consumer: str, limit: int | None = None) -> list[DeadLetter]:
         found: list[DeadLetter] = []
         with self._taken(consumer) as (_, messages):
