@@ -251,7 +251,7 @@ class SelectTopBrands(Command):
 
     @validates("scores")
     def _one_score_per_brand(self, value: list[dict], **kwargs: Any) -> None:
-        ids = [row["branch_id"] for row in value]
+        ids = [row["branch_id"] for row in value if "branch_id" in row]  # rows in error lack it
         if len(set(ids)) != len(ids):
             raise ValidationError("Give one score per brand.")
 
