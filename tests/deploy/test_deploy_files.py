@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import copy
 import functools
+import http.server
 import inspect
+import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -164,6 +168,68 @@ def test_build_context_lets_in_every_package_the_image_installs():
                 and any(Path(p.name).match(pattern) for pattern in patterns)}
     assert {"yinfa", "services"} <= packages
     assert packages | {"pyproject.toml", "README.md", "reference"} <= allowed
+
+
+# ---- the health check commands, run against a stand-in ops endpoint ----------------------
+
+class OpsStandIn:
+    """An HTTP server on 127.0.0.1 that answers the ops paths with chosen status codes."""
+
+    def __init__(self, statuses: dict[str, int]) -> None:
+        statuses_ = statuses
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+                self.send_response(statuses_.get(self.path, 404))
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> OpsStandIn:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def run_check(command: list[str], port: int) -> int:
+    """Run a CMD-form health check here: `python` is this interpreter."""
+    assert command[0] == "python"
+    env = {"PATH": os.environ.get("PATH", ""), "YINFA_OPS_PORT": str(port)}
+    return subprocess.run([sys.executable, *command[1:]], env=env, capture_output=True,
+                          timeout=30).returncode
+
+
+def dockerfile_healthcheck() -> list[str]:
+    text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    line = next(line for line in text.splitlines() if line.startswith("HEALTHCHECK"))
+    return json.loads(line[line.index("CMD") + 3:])
+
+
+def compose_healthcheck() -> list[str]:
+    test = yaml_file(COMPOSE_FILE)["services"]["volunteers"]["healthcheck"]["test"]
+    assert test[0] == "CMD"
+    return test[1:]
+
+
+@pytest.mark.parametrize(("check", "path"), [(dockerfile_healthcheck, "/health/live"),
+                                             (compose_healthcheck, "/health/ready")],
+                         ids=["image-liveness", "compose-readiness"])
+def test_health_check_command_follows_its_endpoint(check, path):
+    command = check()
+    with OpsStandIn({path: 200}) as ops:
+        assert run_check(command, ops.port) == 0
+    with OpsStandIn({path: 503}) as ops:   # e.g. the broker is down
+        assert run_check(command, ops.port) != 0
+    with OpsStandIn({}) as ops:             # the process answers, but not on that path
+        assert run_check(command, ops.port) != 0
 
 
 # ---- docker-compose -----------------------------------------------------------------------
