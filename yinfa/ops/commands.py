@@ -164,18 +164,41 @@ def _report_missing(selection: list[str] | None, found: list[str]) -> None:
 @click.command()
 @click.argument("service")
 @click.argument("projection", required=False)
-def rebuild(service: str, projection: str | None) -> None:
-    """Fold SERVICE's views again from its events, with a progress bar.
+@click.option("--from-sources", is_flag=True,
+              help="Services with a background rebuild (scoring): first read the sources' "
+                   "events again.")
+def rebuild(service: str, projection: str | None, from_sources: bool) -> None:
+    """Fold SERVICE's read models again from the events, with a progress bar.
 
     The views of a service share one checkpoint and are rebuilt together; PROJECTION
     (a view's collection) only checks that it is one of them.
     """
     _quiet()
     from yinfa.catalog import SERVICES
-    from yinfa.ops.rebuild import RebuildError, run_with_bar, view_collections
+    from yinfa.ops.rebuild import (
+        RebuildError,
+        has_background_rebuild,
+        run_background_with_bar,
+        run_with_bar,
+        view_collections,
+    )
 
     if service not in SERVICES:
         raise click.UsageError(f"unknown service {service!r}; known: {', '.join(SERVICES)}")
+    if has_background_rebuild(service):
+        if projection is not None:
+            raise click.UsageError(f"{service} rebuilds its fold as a whole: name no projection")
+        try:
+            answer, seconds = run_background_with_bar(load_settings().amqp_uri, service,
+                                                      from_sources)
+        except RebuildError as error:
+            _fail(str(error))
+            return
+        click.echo(f"rebuilt {service}: {answer.get('folded', 0)} events folded "
+                   f"in {seconds:.1f} s")
+        return
+    if from_sources:
+        raise click.UsageError(f"{service} rebuilds from its own events only")
     views = view_collections(service)
     if not views:
         _fail(f"{service} keeps no views of its own events to rebuild")

@@ -1,12 +1,17 @@
-"""`yinfa rebuild <service> [<projection>]`: fold a service's views again from its events,
-with a progress bar.
+"""`yinfa rebuild <service> [<projection>]`: fold a service's read models again from the
+events, with a progress bar.
 
-The rebuild runs inside the service (its `rebuild_views` RPC: the service owns its
-database and its view code); this side watches the service's `health` answer, whose
-`views` position climbs to `head` as the views are folded again, and draws it.
+The rebuild runs inside the service (it owns its database and its fold code); this side
+starts it over RPC and draws its progress. Two kinds of service:
 
-A service's views share one checkpoint, so they are rebuilt together; naming one view
-(its collection) checks that it is one of them.
+- views kept by the kernel's projector (`EventSourcedService`): `rebuild_views` runs the
+  rebuild to the end, while the `health` answer's `views` position climbs to `head`. The
+  views share one checkpoint, so they are rebuilt together; naming one view (its
+  collection) checks that it is one of them.
+- a service with a background rebuild (`rebuild(from_sources)` answering at once, and
+  `rebuild_progress()`; scoring): polled until it is no longer running. With several
+  replicas, each RPC is answered by any one: an `idle` answer (a replica not rebuilding)
+  is skipped.
 """
 from __future__ import annotations
 
@@ -74,6 +79,75 @@ def rebuild(
     if outcome.error is not None:
         raise RebuildError(f"rebuild failed: {outcome.error}") from outcome.error
     return outcome.events
+
+
+Answer = Mapping[str, Any]
+
+
+def rebuild_in_background(
+    start_call: Callable[[], Answer],
+    progress_call: Callable[[], Answer],
+    progress: Callable[[Answer], None],
+    poll_seconds: float = POLL_SECONDS,
+    timeout: float = REBUILD_TIMEOUT,
+) -> Answer:
+    """Start a background rebuild and follow it to its end; its last progress answer."""
+    answer = start_call()
+    progress(answer)
+    deadline = time.monotonic() + timeout
+    while answer.get("running"):
+        if time.monotonic() > deadline:
+            raise RebuildError(f"still running after {timeout:.0f} s: {dict(answer)}")
+        time.sleep(poll_seconds)
+        latest = progress_call()
+        if latest.get("phase") == "idle":
+            continue  # another replica answered: it is not the one rebuilding
+        answer = latest
+        progress(answer)
+    if answer.get("phase") == "failed" or answer.get("error"):
+        raise RebuildError(f"rebuild failed: {answer.get('error')}")
+    return answer
+
+
+def background_fraction(answer: Answer) -> tuple[int, int]:
+    """(done, total) of a background rebuild's answer: sources read while backfilling,
+    then journal entries folded."""
+    phase = str(answer.get("phase", ""))
+    if phase.startswith("backfill"):
+        sources = answer.get("sources") or {}
+        return (sum(int(s.get("read", 0)) for s in sources.values()),
+                sum(int(s.get("head", 0)) for s in sources.values()))
+    return int(answer.get("folded") or 0), int(answer.get("journal_head") or 0)
+
+
+def has_background_rebuild(service: str) -> bool:
+    from yinfa.catalog import service_class
+
+    return callable(getattr(service_class(service), "rebuild_progress", None))
+
+
+def run_background_with_bar(amqp_uri: str, service: str, from_sources: bool,
+                            out: Any = None) -> tuple[Answer, float]:
+    from nameko.standalone.rpc import ClusterRpcProxy
+    from tqdm import tqdm
+
+    config = {"AMQP_URI": amqp_uri, "serializer": "json"}
+    started = time.monotonic()
+    with ClusterRpcProxy(config, timeout=60) as cluster, tqdm(
+        total=0, unit="event", desc=f"rebuild {service}", file=out, dynamic_ncols=True
+    ) as bar:
+        remote = getattr(cluster, service)
+
+        def progress(answer: Answer) -> None:
+            done, total = background_fraction(answer)
+            bar.set_description(f"rebuild {service}: {answer.get('phase', '?')}")
+            bar.total = max(total, 1)
+            bar.n = min(done, bar.total)
+            bar.refresh()
+
+        answer = rebuild_in_background(lambda: remote.rebuild(from_sources),
+                                       remote.rebuild_progress, progress)
+    return answer, time.monotonic() - started
 
 
 def rpc_calls(amqp_uri: str, service: str, timeout: float = REBUILD_TIMEOUT
