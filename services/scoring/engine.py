@@ -30,7 +30,7 @@ from yinfa.service.dependencies import service_database
 
 log = logging.getLogger(__name__)
 
-FOLLOW_SECONDS = 0.1  # how often a replica folds what other replicas journaled
+FOLLOW_SECONDS = 0.05  # how often a replica folds what other replicas journaled
 KEPT, SKIPPED, DEAD_LETTERED = "applied", "skipped", "dead-lettered"
 
 _instant = fields.AwareDateTime(default_timezone=UTC)

@@ -118,11 +118,16 @@ def paging(limit: Any, offset: Any) -> tuple[int, int]:
     return limit_n, offset_n
 
 
-def entity_ranking(scores: list[EntityScore], kind: str, county_code: str,
-                   rulebook: Rulebook, limit: int, offset: int) -> dict[str, Any]:
+def entity_items(scores: list[EntityScore], kind: str) -> list[dict[str, Any]]:
+    """Every ranked entity in its answer form, built once per state (and cached)."""
     id_field = ENTITIES[kind][0]
-    return {"county_code": county_code, "rulebook": rulebook.version, "total": len(scores),
-            "items": [entity_dict(s, id_field) for s in scores[offset:offset + limit]]}
+    return [entity_dict(s, id_field) for s in scores]
+
+
+def entity_ranking(items: list[dict[str, Any]], county_code: str, rulebook: Rulebook,
+                   limit: int, offset: int) -> dict[str, Any]:
+    return {"county_code": county_code, "rulebook": rulebook.version, "total": len(items),
+            "items": items[offset:offset + limit]}
 
 
 def county_of(state: ScoringState, kind: str, entity_id: str) -> str:

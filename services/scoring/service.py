@@ -194,13 +194,14 @@ class ScoringService(EventSourcedService):
         limit_n, offset_n = queries.paging(limit, offset)
         code = queries.known_county(county_code)
         name, book = self._rulebooks.for_period(rulebook, period)
+        def items(state: Any) -> list[dict[str, Any]]:
+            return queries.entity_items(queries.entity_scores(state, kind, code, book), kind)
+
         if as_of is not None:
-            scores = queries.entity_scores(self.engine.state(as_of), kind, code, book)
+            ranked = items(self.engine.state(as_of))
         else:
-            scores = self.engine.live.cached(
-                (kind, code, name, book.period),
-                lambda state: queries.entity_scores(state, kind, code, book))
-        return queries.entity_ranking(scores, kind, code, book, limit_n, offset_n)
+            ranked = self.engine.live.cached((kind, code, name, book.period), items)
+        return queries.entity_ranking(ranked, code, book, limit_n, offset_n)
 
     def _explain_entity(self, kind: str, entity_id: Any, rulebook: Any, period: Any,
                         as_of: Any) -> dict[str, Any]:

@@ -214,22 +214,26 @@ class ScoringState:
         self.applied = 0  # events folded (duplicates included)
 
     def apply(self, event: SourceEvent) -> None:
+        self.apply_raw(event.event_id, event.type, event.stream_id, event.version, event.data)
+
+    def apply_raw(self, event_id: str, event_type: str, stream_id: str, version: int,
+                  data: Mapping[str, Any]) -> None:
+        """`apply` without building a SourceEvent (the rebuild's hot path)."""
         self.applied += 1
-        version, event_id = event.version, event.event_id
-        for key, values in writes_of(event):
+        translate = TRANSLATORS.get(event_type)
+        if translate is None:
+            return
+        for key, values in translate(entity_of(stream_id), data):
             register = self.registers.get(key)
             if register is None:
                 register = self.registers[key] = Register()
             versions = register.versions
-            changed = False
             for name, value in values.items():
                 if versions.get(name, 0) < version:
                     versions[name] = version
                     register.values[name] = value
-                    changed = True
-            if changed or event_id not in register.events:
-                if event_id not in register.events:
-                    register.events.append(event_id)
+            if event_id not in register.events:
+                register.events.append(event_id)
 
     def apply_all(self, events: Iterable[SourceEvent]) -> ScoringState:
         for event in events:

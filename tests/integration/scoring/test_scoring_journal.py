@@ -214,8 +214,12 @@ def test_a_rebuild_equals_the_live_ranking(scoring, publish, eventually):
     for n in range(20):
         publish(registered(f"b{n}", ZONE if n % 3 else DISTRICT))
         publish(hours(f"b{n}", 2, str(n + 1)))
-    eventually(lambda: scoring.health()["intake"].get("applied", 0) == 40
-               and scoring.health()["folded_position"] == 40)
+    def all_folded():
+        health = scoring.health()
+        return (health["intake"].get("applied", 0) == 40
+                and health["folded_position"] == health["journal_head"])
+
+    eventually(all_folded)
     live = scoring.county_ranking()
     scoring.rebuild()
     progress = eventually(lambda: (p := scoring.rebuild_progress())["phase"] == "done" and p)
