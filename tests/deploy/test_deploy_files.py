@@ -605,6 +605,37 @@ def test_services_connect_to_the_mongodb_replica_set_as_its_user(name):
     assert uri.password == password
 
 
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_event_stores_are_dumped_nightly_as_the_backup_user(name):
+    (job,) = of_kind(name, "CronJob").values()
+    assert job["spec"]["concurrencyPolicy"] == "Forbid"
+    assert len(job["spec"]["schedule"].split()) == 5
+    pod = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    mongodb = only(name, "MongoDBCommunity")
+    users = {user["name"]: user for user in mongodb["spec"]["users"]}
+    (password,) = [env["valueFrom"]["secretKeyRef"] for env in container["env"]
+                   if "valueFrom" in env]
+    backup_user = next(u for u in users.values()
+                       if u["passwordSecretRef"]["name"] == password["name"])
+    assert {role["name"] for role in backup_user["roles"]} >= {"backup"}
+    (script,) = container["args"]
+    # a whole-instance dump with the oplog: one point in time across the services
+    assert f"--username {backup_user['name']} " in script and "--oplog" in script
+    assert f"--host {mongodb['metadata']['name']}/{mongodb['metadata']['name']}-svc." in script
+    claim = {v["name"]: v for v in pod["volumes"]}["backups"]["persistentVolumeClaim"]
+    assert claim["claimName"] in of_kind(name, "PersistentVolumeClaim")
+    # kubelet turns $$ into $; what the shell then gets must parse
+    shell = shutil.which("sh")
+    assert shell is not None
+    result = subprocess.run([shell, "-n", "-c", script.replace("$$", "$")],
+                            capture_output=True, text=True, timeout=10)
+    assert result.returncode == 0, result.stderr
+
+
 # ---- Kubernetes: the overlays -------------------------------------------------------------
 
 def test_prod_overlay_asks_for_majority_writes_and_reads():
