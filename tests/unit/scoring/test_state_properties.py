@@ -7,6 +7,7 @@ events recorded by t.
 """
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -232,7 +233,12 @@ class ListJournal:
         self.entries: list[Entry] = []
 
     def keep(self, event: SourceEvent) -> None:
+        at = event.recorded_at.isoformat() if event.recorded_at else None
         self.entries.append(Entry(len(self.entries) + 1, event.event_id, {
+            # the entry as the journal stores it: one source event, packed as JSON
+            "packed": json.dumps([[event.event_id, event.type, event.stream_id,
+                                   event.version, at, dict(event.data)]]),
+            # and unpacked (the journal's earlier form)
             "type": event.type, "stream_id": event.stream_id, "version": event.version,
             "data": event.data}, event.recorded_at))
 
