@@ -18,6 +18,7 @@ from yinfa.demo import branches_loader, loader, people, report, season, season_l
 from yinfa.infra.broker import ensure_broker, ensure_management, mask_uri
 from yinfa.infra.embedded_store import ensure_store
 from yinfa.infra.processes import StopRequested, Supervisor
+from yinfa.ops.server import ops_port
 from yinfa.reference import load_city
 
 READY_TIMEOUT = 60.0
@@ -63,8 +64,11 @@ def run_demo(volunteer_count: int, once: bool, seed: int) -> int:
     services = list(SERVICES)
     try:
         with Supervisor(run_dir / "logs") as supervisor:
-            for name in services:
-                supervisor.start(name, [sys.executable, "-m", "yinfa.cli", "run", name], env)
+            ops_base = ops_port()
+            for index, name in enumerate(services):  # an ops port each: they share a host
+                ops = {} if not ops_base else {"YINFA_OPS_PORT": str(ops_base + index)}
+                supervisor.start(name, [sys.executable, "-m", "yinfa.cli", "run", name],
+                                 {**env, **ops})
             wait_until_ready(config, services, supervisor)
             say(f"services up: {', '.join(services)} (logs in {run_dir / 'logs'})")
             show(config, volunteer_count, seed)

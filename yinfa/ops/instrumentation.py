@@ -32,6 +32,12 @@ class Instrumentation(DependencyProvider):
         for dependency in self.container.dependencies:
             if isinstance(dependency, EventSourcing):
                 _register_event_sourcing(self.service, dependency)
+            # any other provider can report followers of its own (e.g. a fold tailing a
+            # journal): `lag_sources()` → {follower: () -> (source head, position reached)}
+            sources = getattr(dependency, "lag_sources", None)
+            if callable(sources):
+                for follower, source in sources().items():
+                    metrics.LAGS.register(self.service, follower, source)
 
     def stop(self) -> None:
         metrics.LAGS.unregister_service(self.service)

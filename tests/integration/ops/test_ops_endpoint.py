@@ -110,3 +110,24 @@ def _try_register(rabbit_config, seq: int) -> str | None:
         return register(rabbit_config, seq)
     except Exception:  # noqa: BLE001 - not reconnected yet: the poll goes on
         return None
+
+
+def test_the_gateway_serves_its_api_and_the_ops_endpoint_on_two_ports(
+    ops_env, yinfa_process, wait_for
+):
+    api_port, ops = free_ports(1), free_ports(1)
+    env = {**ops_env, "YINFA_GATEWAY_ADDRESS": f"127.0.0.1:{api_port}",
+           "YINFA_OPS_PORT": str(ops)}
+    yinfa_process("gateway", ["run", "gateway"], env)
+    wait_for(lambda: get(f"http://127.0.0.1:{ops}/health/ready")[0] == 200, what="ready")
+
+    for _ in range(2):
+        status, _ = get(f"http://127.0.0.1:{api_port}/")
+        assert status < 500
+
+    samples = scrape(ops)
+    timed = [key for key, value in samples.items()
+             if key.startswith("yinfa_handler_seconds_count{") and "service=gateway" in key
+             and value > 0]
+    assert timed, "the gateway's HTTP workers are timed"
+    assert get_json(f"http://127.0.0.1:{ops}/health/live")[1]["services"] == ["gateway"]
