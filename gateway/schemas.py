@@ -7,6 +7,7 @@ without the ids the path already carries (`body_of`).
 """
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -16,6 +17,7 @@ from gateway.roles import NEEDS_BRANCH, NEEDS_COUNTY, NEEDS_VOLUNTEER, ROLES
 from yinfa.schemas import IdString, county_in_city
 
 USERNAME = r"^[a-z0-9_-]{3,40}$"
+CITY_TIME = timezone(timedelta(hours=8))  # the city keeps China Standard Time
 
 
 def body_of(command: type[Schema], *path_fields: str, name: str | None = None
@@ -95,7 +97,7 @@ class RevealQuery(Strict):
 
 def period_field() -> fields.String:
     return fields.String(load_default=None, validate=validate.Regexp(
-        r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$", error="A year, e.g. 2026, or 2026-03."))
+        r"^\d{4}$", error="A calendar year, e.g. 2026."))
 
 
 def rulebook_field(**kwargs: Any) -> fields.String:
@@ -104,10 +106,32 @@ def rulebook_field(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Regexp(r"^[0-9A-Za-z._\-]{1,20}$"), **kwargs)
 
 
+class AsOf(fields.Field):
+    """A date (the end of that day, city time) or an ISO date-time; answered as ISO text."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = str(value)
+        try:
+            if len(text) == 10:
+                day = date.fromisoformat(text)
+                return datetime.combine(day, time(23, 59, 59), CITY_TIME).isoformat()
+            moment = datetime.fromisoformat(text)
+        except ValueError as error:
+            raise ValidationError("An ISO date (2026-03-01) or date-time.") from error
+        return (moment if moment.tzinfo else moment.replace(tzinfo=CITY_TIME)).isoformat()
+
+    def _jsonschema_type_mapping(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date"}
+
+
+def as_of_field() -> AsOf:
+    return AsOf(load_default=None, metadata={"type": "string", "format": "date"})
+
+
 class RankingQuery(Strict):
     period = period_field()
     rulebook = rulebook_field()
-    as_of = fields.Date(load_default=None)
+    as_of = as_of_field()
 
 
 class PagedRankingQuery(RankingQuery, PageQuery):
@@ -120,13 +144,17 @@ class EvidenceQuery(PageQuery):
     subject_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     indicator = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.\-]{1,40}$"))
     period = period_field()
-    as_of = fields.Date(load_default=None)
+    as_of = as_of_field()
 
 
 class WhatIfQuery(Strict):
     rulebook_a = rulebook_field(required=True)
     rulebook_b = rulebook_field(required=True)
     period = period_field()
+
+
+class CompareQuery(WhatIfQuery):
+    as_of = as_of_field()
 
 
 # ---- auth and account bodies -----------------------------------------------------------
@@ -180,7 +208,7 @@ class ApiKeyBody(Strict):
 
 class AssessmentBody(Strict):
     period = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
-    rulebook = rulebook_field(required=True)
+    rulebook = rulebook_field()
 
 
 class RebuildBody(Strict):

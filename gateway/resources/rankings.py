@@ -13,6 +13,7 @@ from gateway.resources.volunteers import scoped_volunteer
 from gateway.roles import BRANCH_SECRETARY, FEED_CLIENT, ROLES, check_county
 from gateway.routing import route
 from gateway.schemas import (
+    CompareQuery,
     CountyRanking,
     Document,
     EvidencePage,
@@ -31,8 +32,6 @@ READERS = (*PEOPLE, FEED_CLIENT)
 def ranking_options(ctx: Ctx) -> dict[str, Any]:
     """Only the options given: a service that does not know one yet still answers."""
     options = {k: ctx.query.get(k) for k in ("period", "rulebook", "as_of")}
-    if options["as_of"] is not None:
-        options["as_of"] = options["as_of"].isoformat()
     return {k: v for k, v in options.items() if v is not None}
 
 
@@ -111,7 +110,7 @@ def evidence(ctx: Ctx) -> dict[str, Any]:
     else:
         scoped_volunteer(ctx, subject_id)
     options = {k: v for k, v in (("period", q.get("period")), ("after", q.get("cursor")),
-                                 ("as_of", q["as_of"].isoformat() if q.get("as_of") else None))
+                                 ("as_of", q.get("as_of")))
                if v is not None}
     answer = ctx.call(S, "evidence", subject, subject_id, q["indicator"], limit=q["limit"],
                       **options)
@@ -127,3 +126,14 @@ def what_if(ctx: Ctx) -> dict[str, Any]:
     if ctx.principal.county_bound:
         deltas = {k: v for k, v in deltas.items() if k == ctx.principal.county_code}
     return deltas
+
+
+@route("GET", "/rankings/compare", roles=("city_admin",), query=CompareQuery,
+       response=Document, etag=True, tag="rankings",
+       summary="The same events under two rulebooks, side by side, with rank and point deltas")
+def compare_rulebooks(ctx: Ctx) -> dict[str, Any]:
+    q = ctx.query
+    options = {k: v for k, v in (("period", q.get("period")),
+                                 ("as_of", q.get("as_of")))
+               if v is not None}
+    return ctx.call(S, "compare_rulebooks", q["rulebook_a"], q["rulebook_b"], **options)
