@@ -7,6 +7,7 @@ events recorded by t.
 """
 from __future__ import annotations
 
+import gc
 import json
 import random
 from collections.abc import Iterator
@@ -39,7 +40,7 @@ DAYS = 400  # histories span the 2026 period and a little beyond it
 RULEBOOK = load_rulebook(default_rulebook_path())
 CITY = load_city()
 
-PROPERTY = settings(max_examples=60, deadline=None, derandomize=True,
+PROPERTY = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -277,7 +278,10 @@ def test_a_rebuild_swapped_in_mid_stream_changes_nothing(history, chance, cut) -
     for message in messages[:k]:
         journal.keep(message)
         live.catch_up()
-    live.rebuild()  # a fresh fold of everything journaled so far, swapped in
+    try:
+        live.rebuild()  # a fresh fold of everything journaled so far, swapped in
+    finally:
+        gc.unfreeze()  # the rebuild freezes what it folded: give the test run its memory back
     for message in messages[k:]:
         journal.keep(message)
         live.catch_up()
@@ -335,7 +339,7 @@ def test_the_generated_histories_reach_every_ranking() -> None:
     """The strategy is not vacuous: some history scores points in every section."""
     seen = {"counties": False, "branches": False, "volunteers": False}
 
-    @settings(max_examples=60, deadline=None, derandomize=True)
+    @settings(max_examples=30, deadline=None, derandomize=True)
     @given(history=histories())
     def look(history: list[SourceEvent]) -> None:
         result = rebuilt(history)
