@@ -56,6 +56,9 @@ def _operation(route: Route, spec: APISpec) -> dict[str, Any]:
         ok["description"] = "Accepted (Location says where to look)"
     if route.status != 204 and route.response is not None:
         ok["content"] = {route.produces[0]: {"schema": route.response}}
+    elif route.status != 204:  # files: CSV, XLSX, PDF
+        ok["content"] = {media: {"schema": {"type": "string", "format": "binary"}}
+                         for media in route.produces}
     responses[str(route.status)] = ok
     if route.etag:
         responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)"}

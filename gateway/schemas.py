@@ -317,3 +317,47 @@ class ReviewItemsBody(Strict):
     reviewer = fields.String(required=True, validate=validate.Length(min=1, max=50))
     items = fields.List(fields.Nested(ItemDecision), required=True,
                         validate=validate.Length(min=1, max=100))
+
+
+def format_field() -> fields.String:
+    return fields.String(load_default="xlsx", validate=validate.OneOf(["csv", "xlsx"]))
+
+
+class RankingExportQuery(RankingQuery):
+    format = format_field()
+
+
+class ExportQuery(Strict):
+    format = format_field()
+
+
+class BranchExportQuery(ExportQuery):
+    county_code = county_field()
+
+
+class CertificateSchema(Strict):
+    code = fields.String(required=True)
+    volunteer_id = fields.String(required=True)
+    name = fields.String(required=True)
+    county_code = fields.String(required=True, allow_none=True)
+    county_name = fields.String(required=True)
+    total_hours = fields.String(required=True, allow_none=True)
+    verified_hours = fields.String(required=True, allow_none=True)
+    star_level = fields.Integer(required=True, allow_none=True)
+    issued_on = fields.String(required=True)
+    issued_at = fields.String(required=True)
+    issued_by = fields.String(required=True)
+
+
+class VerificationSchema(Strict):
+    valid = fields.Boolean(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    county_name = fields.String(required=True)
+    total_hours = fields.String(required=True, allow_none=True)
+    star_level = fields.Integer(required=True, allow_none=True)
+    issued_on = fields.String(required=True)
+
+
+class IssueCertificateBody(Strict):
+    pass

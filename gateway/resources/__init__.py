@@ -6,6 +6,7 @@ from gateway.resources import (  # noqa: F401
     auth,
     branches,
     docs,
+    exports,
     ops,
     rankings,
     volunteers,

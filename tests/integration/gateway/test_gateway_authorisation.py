@@ -46,6 +46,7 @@ def world(platform, city):
         "service": "volunteers", "name": "swagger-ui.css",
     }
     other_branch = city.post("/branches", branch_body()).json()["branch_id"]
+    ids["code"] = city.post(f"/volunteers/{volunteer}/certificates", {}).json()["code"]
     clients = {
         "city": city,
         "county-th": platform.open_account("county-th", "county_admin", county_code=TINGHU),

@@ -1,0 +1,1 @@
+"""Exports: tables as CSV and XLSX with Chinese headers; service-record certificates as PDF."""

@@ -1,0 +1,118 @@
+"""Exports: the county ranking with its explanation rows, a county's volunteer roster and
+the branches' certification list as CSV or XLSX; service-record certificates as PDF with
+a verification code that anyone holding the paper can check here."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from gateway.context import Ctx, Reply
+from gateway.exports import formats, tables
+from gateway.exports.certificate import render_certificate
+from gateway.exports.registry import Certificates
+from gateway.problem import not_found
+from gateway.resources.common import ADMINS, created, filters_of
+from gateway.resources.rankings import ranking_options, scoped_county
+from gateway.resources.volunteers import VOLUNTEER_ROLES, scoped_volunteer
+from gateway.roles import check_county, check_volunteer
+from gateway.routing import route
+from gateway.schemas import (
+    BranchExportQuery,
+    CertificateSchema,
+    ExportQuery,
+    IssueCertificateBody,
+    RankingExportQuery,
+    VerificationSchema,
+)
+
+SPREADSHEETS = ("text/csv", formats.XLSX)
+PDF = "application/pdf"
+PAGE = 500  # rows per service call
+MAX_ROWS = 20_000  # an export is bounded like any answer
+
+
+def download(ctx: Ctx, table: tables.Table) -> Reply:
+    fmt = ctx.query["format"]
+    filename = quote(f"{table.title}.{fmt}")
+    return Reply(content=formats.render(table, fmt), content_type=formats.FORMATS[fmt],
+                 headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
+
+
+def all_pages(ctx: Ctx, service: str, method: str, **filters: Any) -> Iterator[dict]:
+    offset = 0
+    while offset < MAX_ROWS:
+        answer = ctx.call(service, method, limit=PAGE, offset=offset,
+                          **{k: v for k, v in filters.items() if v is not None})
+        yield from answer["items"]
+        offset += len(answer["items"])
+        if not answer["items"] or offset >= answer["total"]:
+            return
+
+
+@route("GET", "/exports/county-ranking", roles=ADMINS, query=RankingExportQuery,
+       produces=SPREADSHEETS, tag="exports",
+       summary="The county ranking with every indicator's row (CSV or XLSX)")
+def export_county_ranking(ctx: Ctx) -> Reply:
+    ranking = ctx.call("scoring", "county_ranking", **ranking_options(ctx))
+    title = f"县（市、区）排名_{ctx.query.get('period') or date.today().year}"
+    return download(ctx, tables.county_ranking(ranking, title))
+
+
+@route("GET", "/exports/counties/<county_code>/volunteers", roles=ADMINS, query=ExportQuery,
+       produces=SPREADSHEETS, tag="exports",
+       summary="A county's volunteer roster, personal data masked (CSV or XLSX)")
+def export_roster(ctx: Ctx) -> Reply:
+    county_code = scoped_county(ctx, ctx.params["county_code"])
+    volunteers = all_pages(ctx, "volunteers", "list_volunteers", county_code=county_code)
+    title = f"{tables.county_name(county_code)}志愿者名册"
+    return download(ctx, tables.volunteer_roster(volunteers, title))
+
+
+@route("GET", "/exports/branch-certifications", roles=ADMINS, query=BranchExportQuery,
+       produces=SPREADSHEETS, tag="exports",
+       summary="Branches with their certification level and validity (CSV or XLSX)")
+def export_branch_certifications(ctx: Ctx) -> Reply:
+    county_code = filters_of(ctx, ("county_code",))["county_code"]
+    branches = all_pages(ctx, "branches", "list_branches", county_code=county_code)
+    title = f"{tables.county_name(county_code) if county_code else '全市'}支部认证清单"
+    return download(ctx, tables.branch_certifications(branches, title))
+
+
+# ---- certificates -----------------------------------------------------------------------
+
+
+@route("POST", "/volunteers/<volunteer_id>/certificates", roles=VOLUNTEER_ROLES,
+       body=IssueCertificateBody, response=CertificateSchema, status=201, tag="exports",
+       summary="Issue a service-record certificate (its PDF is at Location)")
+def issue_certificate(ctx: Ctx) -> Reply:
+    volunteer = scoped_volunteer(ctx, ctx.params["volunteer_id"])
+    record = Certificates(ctx.gateway.db).issue(
+        volunteer, tables.county_name(volunteer.get("county_code")),
+        issued_by=f"{ctx.principal.role}:{ctx.principal.account}")
+    return created(record, f"/certificates/{record['code']}/pdf")
+
+
+@route("GET", "/certificates/<code>/pdf", roles=VOLUNTEER_ROLES, produces=(PDF,),
+       tag="exports", summary="The certificate as PDF")
+def certificate_pdf(ctx: Ctx) -> Reply:
+    record = Certificates(ctx.gateway.db).find(ctx.params["code"])
+    if record is None:
+        raise not_found("No such certificate.")
+    check_volunteer(ctx.principal, record["volunteer_id"])
+    check_county(ctx.principal, record["county_code"])
+    return Reply(content=render_certificate(record), content_type=PDF, headers={
+        "Content-Disposition": f"inline; filename={record['code']}.pdf"})
+
+
+@route("GET", "/certificates/<code>", public=True, response=VerificationSchema,
+       tag="exports", summary="Check a certificate's verification code (anyone)")
+def verify_certificate(ctx: Ctx) -> dict[str, Any]:
+    record = Certificates(ctx.gateway.db).find(ctx.params["code"])
+    if record is None:
+        raise not_found("No certificate has this code.")
+    name = record["name"]
+    return {"valid": True, "code": record["code"], "name": name[:1] + "*" * (len(name) - 1),
+            "county_name": record["county_name"], "total_hours": record["total_hours"],
+            "star_level": record["star_level"], "issued_on": record["issued_on"]}

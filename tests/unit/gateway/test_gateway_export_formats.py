@@ -1,0 +1,36 @@
+"""Export tables and formats (pure): Chinese headers, formula-safe cells, readable files."""
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from gateway.exports import formats, tables
+from gateway.exports.certificate import render_certificate
+
+RANKING = [{"rank": 1, "county_code": "320902", "total": "88.5", "rows": [
+    {"code": "volunteers", "label": "志愿者占比", "points": "30"},
+    {"code": "hours", "label": "服务时长", "points": "58.5"}]}]
+
+
+def test_the_ranking_table_has_a_row_per_county_and_indicator():
+    table = tables.county_ranking(RANKING, "排名")
+    assert table.headers[0] == "排名" and len(table.rows) == 2
+    assert table.rows[0][2] == "亭湖区"
+
+
+def test_cells_that_would_run_as_formulas_stay_text():
+    table = tables.Table("t", ("姓名",), (("=HYPERLINK(\"x\")",), ("王建国",)))
+    text = formats.to_csv(table).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1] == ["'=HYPERLINK(\"x\")"]
+    sheet = load_workbook(io.BytesIO(formats.to_xlsx(table))).active
+    assert sheet["A2"].value == "'=HYPERLINK(\"x\")" and sheet["A3"].value == "王建国"
+
+
+def test_a_certificate_renders_as_a_pdf():
+    pdf = render_certificate({"name": "王建国", "county_name": "亭湖区", "volunteer_id": "v",
+                              "total_hours": "12.5", "verified_hours": "10.0",
+                              "star_level": 1, "issued_on": "2026-11-30",
+                              "code": "ABCD-EFGH-JKLM"})
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
