@@ -15,7 +15,7 @@ from datetime import date
 
 import kombu
 import pytest
-from conftest import free_ports, get, get_json, scrape, summed
+from ops_support import free_ports, get, get_json, scrape, summed
 
 from services.volunteers.domain.id_number import make_id_number
 from services.volunteers.service import VolunteersService

@@ -7,8 +7,8 @@ from datetime import date
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from conftest import free_ports, get, get_json, scrape, summed
 from nameko.standalone.rpc import ServiceRpcProxy
+from ops_support import free_ports, get, get_json, scrape, summed
 
 from services.volunteers.domain.id_number import make_id_number
 from yinfa.ops.health import main as health_main
