@@ -4,7 +4,7 @@ hadolint lints deploy/Dockerfile; `docker-compose config` validates every compos
 kustomize renders deploy/k8s/base and each overlay, kubernetes-validate checks every
 built-in resource of each rendering against the Kubernetes schemas; the operators' custom
 resources are checked against the CRD schemas kept in deploy/crds (MongoDBCommunity, User,
-Permission, ScaledObject, TriggerAuthentication; KEDA's also against cloudcoil's pydantic
+Permission, Policy, ScaledObject, TriggerAuthentication; KEDA's also against cloudcoil's pydantic
 models), and the fields yinfa relies on one by one, for RabbitmqCluster too, whose CRD is
 not kept (deploy/crds/README.md); yamllint checks every YAML file. The rest are the
 promises an operator relies on: every process of the catalog is deployed, probed on its
@@ -20,6 +20,7 @@ import inspect
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -67,7 +68,7 @@ KEDA_MODELS = {"ScaledObject": ScaledObject, "TriggerAuthentication": TriggerAut
 CUSTOM_RESOURCES = {
     ("keda.sh/v1alpha1", "ScaledObject"), ("keda.sh/v1alpha1", "TriggerAuthentication"),
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"), ("rabbitmq.com/v1beta1", "User"),
-    ("rabbitmq.com/v1beta1", "Permission"),
+    ("rabbitmq.com/v1beta1", "Permission"), ("rabbitmq.com/v1beta1", "Policy"),
     ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
 }
 
@@ -341,6 +342,36 @@ def test_quorum_queues_are_the_default_queue_type_everywhere():
         cluster = only(name, "RabbitmqCluster")
         config = rabbitmq_settings(cluster["spec"]["rabbitmq"]["additionalConfig"])
         assert config["default_queue_type"] == "quorum", name
+
+
+def compose_rabbitmq_policy() -> dict[str, Any]:
+    """The policy the compose broker's health check applies (rabbitmqctl set_policy)."""
+    test = compose()["services"]["rabbitmq"]["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL"
+    words = shlex.split(test[1])
+    args = words[words.index("set_policy") + 1:]
+    options = dict(zip(args[:-3:2], args[1:-3:2], strict=True))
+    name, pattern, definition = args[-3:]
+    return {"name": name, "pattern": pattern, "definition": json.loads(definition),
+            "applyTo": options["--apply-to"], "priority": int(options["--priority"])}
+
+
+@pytest.mark.parametrize("name", RENDERINGS)
+def test_no_delivery_limit_can_drop_an_event_everywhere(name):
+    """RabbitMQ 4 drops a quorum-queue message after 20 deliveries; the inbox requeues
+    events while the store is down, so yinfa's queues must have no limit."""
+    policy = only(name, "Policy")["spec"]
+    assert policy["rabbitmqClusterReference"] == {
+        "name": only(name, "RabbitmqCluster")["metadata"]["name"]}
+    assert policy["definition"] == {"delivery-limit": -1}
+    assert policy["applyTo"] in {"queues", "all"} and policy["vhost"] == "/"
+    queues = [queue for service in QUEUE_SERVICES for queue in consumed_queues(service)]
+    queues += [f"dlq.{service}" for service in QUEUE_SERVICES]
+    assert all(re.search(policy["pattern"], queue) for queue in queues)
+    # nameko's RPC reply queues are not yinfa's to change
+    assert not re.search(policy["pattern"], "rpc.reply-gateway-3f1c")
+    same = {key: policy[key] for key in ("name", "pattern", "definition", "applyTo", "priority")}
+    assert compose_rabbitmq_policy() == same
 
 
 # ---- Kubernetes: validity -----------------------------------------------------------------
