@@ -23,7 +23,7 @@ from pymongo.database import Database
 
 from services.scoring.domain.state import SourceEvent
 from yinfa.events.envelope import NewEvent, RecordedEvent
-from yinfa.store.event_store import EventStore
+from yinfa.store.event_store import NO_STREAM, EventStore
 
 COLLECTION = "journal"
 KEPT = "SourceEventsKept"
@@ -105,16 +105,17 @@ class Journal:
         self._group.submit(event)
 
     def _keep_group(self, events: list[SourceEvent]) -> None:
-        first = events[0]
-        # a lone event keeps its own id, so the store recognises its redelivery
-        self.store.append(f"kept-{first.event_id}", [NewEvent(
-            type=KEPT, data={"packed": _packed(events)},
-            event_id=first.event_id if len(events) == 1 else str(uuid.uuid4()))])
+        # A lone event keeps its own id and stream, so the store recognises its redelivery;
+        # a group gets fresh ones. A new stream needs no read of its head (NO_STREAM).
+        entry_id = events[0].event_id if len(events) == 1 else str(uuid.uuid4())
+        self.store.append(f"kept-{entry_id}", [NewEvent(
+            type=KEPT, data={"packed": _packed(events)}, event_id=entry_id)], NO_STREAM)
 
     def keep_batch(self, stream_id: str, events: Sequence[SourceEvent]) -> None:
         """Many events in one commit (a backfill page): one write, one read later."""
         if events:
-            self.store.append(stream_id, [NewEvent(type=KEPT, data={"packed": _packed(events)})])
+            self.store.append(f"{stream_id}-{uuid.uuid4()}",
+                              [NewEvent(type=KEPT, data={"packed": _packed(events)})], NO_STREAM)
 
     def read_after(self, position: int, limit: int = 100) -> list[RecordedEvent]:
         return self.store.read_all(position, limit)
