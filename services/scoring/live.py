@@ -71,13 +71,20 @@ class LiveScoring:
             if counted is not None:
                 counted(total[0] + n)
 
-        total[0] = self._fold_into(fresh, moved, start=0, counted=count)
-        with self._fold_lock:  # the last few events, then the swap, with followers held
-            total[0] += self._fold_into(fresh, moved, start=reached[0], counted=count)
-            self.state, self.position = fresh, reached[0]
-            self._cache.clear()
-        # the fold is millions of long-lived objects: keep them out of the collector's
-        # full passes, which otherwise stall queries for tens of milliseconds
+        # The fold makes millions of long-lived objects and no garbage cycles: the
+        # collector's full passes over them would cost more than the fold itself.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            total[0] = self._fold_into(fresh, moved, start=0, counted=count)
+            with self._fold_lock:  # the last few events, then the swap, followers held
+                total[0] += self._fold_into(fresh, moved, start=reached[0], counted=count)
+                self.state, self.position = fresh, reached[0]
+                self._cache.clear()
+        finally:
+            if collecting:
+                gc.enable()
+        # and keep them out of later full passes, which would stall queries
         gc.collect()
         gc.freeze()
         return total[0]
