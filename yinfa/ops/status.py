@@ -43,9 +43,12 @@ class ServiceHealth:
 
     @property
     def views_lag(self) -> str:
+        """Events not yet in the read models: the kernel's views (`head` − `views`), or a
+        fold tailing a journal (`journal_head` − `folded_position`, scoring)."""
         answer = self.answer or {}
-        if "head" in answer and "views" in answer:
-            return str(max(0, int(answer["head"]) - int(answer["views"])))
+        for head, reached in (("head", "views"), ("journal_head", "folded_position")):
+            if head in answer and reached in answer:
+                return str(max(0, int(answer[head]) - int(answer[reached])))
         return "-"
 
 

@@ -191,3 +191,16 @@ def test_three_replicas_share_the_events_and_one_killed_mid_stream_loses_nothing
                            what="replica 1 restarted")
     assert replacement not in pids
     assert three.process.poll() is None
+
+    # SIGTERM to the supervisor stops every replica
+    three.stop()
+    for pid in (pids[0], replacement, pids[2]):
+        assert not alive(pid), f"replica {pid} outlived its supervisor"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

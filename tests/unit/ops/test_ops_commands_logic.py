@@ -103,3 +103,10 @@ def test_backfill_progress_counts_the_sources_read():
     answer = {"phase": "backfill branches", "sources": {
         "volunteers": {"head": 10, "read": 10}, "branches": {"head": 30, "read": 5}}}
     assert background_fraction(answer) == (15, 40)
+
+
+def test_views_lag_reads_the_kernel_views_or_a_journal_fold():
+    kernel = ServiceHealth("v", {"head": 10, "views": 4, "pending": 0})
+    journal = ServiceHealth("s", {"journal_head": 30, "folded_position": 28, "pending": 0})
+    assert (kernel.views_lag, journal.views_lag) == ("6", "2")
+    assert ServiceHealth("g", {"service": "g"}).views_lag == "-"
