@@ -177,7 +177,7 @@ def test_three_replicas_share_the_events_and_one_killed_mid_stream_loses_nothing
 
     publish(rabbit_config, history[:half])
 
-    taken = wait_for(lambda: (lambda c: c if sum(c) == half else None)(three.consumed()),
+    taken = wait_for(lambda: (lambda c: c if sum(c) >= half else None)(three.consumed()),
                      what="the first half taken")
     assert all(count > 0 for count in taken), f"a replica took nothing: {taken}"
     assert len(set(pids)) == 3
