@@ -63,6 +63,8 @@ def _operation(route: Route, spec: APISpec) -> dict[str, Any]:
     if route.etag:
         responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)"}
     codes = PUBLIC_ERRORS if route.public else tuple(COMMON_ERRORS)
+    if route.path_params:
+        codes = (*codes, 404)
     for code in sorted(set(codes) | set(route.errors) | {409}):
         responses[str(code)] = {"description": COMMON_ERRORS.get(code, "Conflict"),
                                 "content": PROBLEM}

@@ -30,6 +30,15 @@ def assert_problem(answer, status: int, code: str | None = None) -> dict:
     return body
 
 
+def test_a_city_admin_registers_and_reads_a_volunteer(city):
+    created = city.post("/volunteers", registration())
+    assert created.status_code == 201, created.text
+    volunteer_id = created.json()["volunteer_id"]
+    assert created.headers["Location"] == f"/volunteers/{volunteer_id}"
+    read = city.get(f"/volunteers/{volunteer_id}")
+    assert read.status_code == 200 and read.json()["volunteer_id"] == volunteer_id
+
+
 # ---- bad input -----------------------------------------------------------------------
 
 
