@@ -106,7 +106,9 @@ class OpsServer:
         import eventlet
         import eventlet.wsgi
 
-        self._socket = eventlet.listen((self.host, self.port))
+        # no SO_REUSEPORT (eventlet's default): a second process on the same port must
+        # fail, not share it, or probes would reach whichever process the kernel picks
+        self._socket = eventlet.listen((self.host, self.port), reuse_port=False)
         self.port = self._socket.getsockname()[1]
         self._thread = eventlet.spawn(
             eventlet.wsgi.server, self._socket, self.app,

@@ -122,3 +122,15 @@ def test_each_replica_gets_the_base_port_plus_its_index():
     assert replica_env(0, {})["YINFA_OPS_PORT"] == "9100"
     assert replica_env(1, {})["YINFA_REPLICA"] == "1"
     assert replica_env(1, {"YINFA_OPS_PORT": "off"})["YINFA_OPS_PORT"] == "off"
+
+
+def test_a_second_process_cannot_share_the_ops_port():
+    from yinfa.ops.server import OpsServer
+
+    first = OpsServer(app_with(), 0, "127.0.0.1")
+    port = first.start()
+    try:
+        with pytest.raises(OSError):
+            OpsServer(app_with(), port, "127.0.0.1").start()
+    finally:
+        first.stop()
