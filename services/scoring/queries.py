@@ -13,6 +13,7 @@ from services.scoring.domain.ranking import (
     EntityScore,
     IndicatorRow,
     compare,
+    explain as explain_rows,
     score,
     score_entities,
 )
@@ -50,12 +51,29 @@ def entity_dict(s: EntityScore, id_field: str) -> dict[str, Any]:
             "rows": [row_dict(r) for r in s.rows]}
 
 
+# a county's rows, by (state, county, its version, rulebook): recomputed only for the
+# counties an event touched since
+_rows_cache: dict[tuple[int, str, int, str, Any], tuple[IndicatorRow, ...]] = {}
+ROWS_CACHE_SIZE = 2000
+
+
 def county_scores(state: ScoringState, rulebook: Rulebook) -> list[CountyScore]:
     city = load_city()
     # facts placed in a county outside the reference data cannot be scored: left out
     # (intake refuses such events, so this only guards the fold of an old journal)
     known = {code: f for code, f in county_facts(state).items() if code in city.counties}
-    return score(known, city.counties, rulebook)
+
+    def rows_of(code: str, facts: Any) -> tuple[IndicatorRow, ...]:
+        key = (state.generation, code, state.county_versions.get(code, 0), rulebook.version,
+               rulebook.period)
+        rows = _rows_cache.get(key)
+        if rows is None:
+            if len(_rows_cache) >= ROWS_CACHE_SIZE:
+                _rows_cache.clear()
+            rows = _rows_cache[key] = explain_rows(facts, city.counties[code], rulebook)
+        return rows
+
+    return score(known, city.counties, rulebook, rows_of)
 
 
 def county_ranking(state: ScoringState, rulebook: Rulebook) -> list[dict[str, Any]]:

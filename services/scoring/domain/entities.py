@@ -38,20 +38,20 @@ class Entity:
         return {**self.measures, "certification_points": Measure(points)}
 
 
-def _hours_in(state: ScoringState, period: Period
-              ) -> tuple[dict[str, Decimal], dict[str, set[str]]]:
-    """Per volunteer: hours served in the period, and the activities they served in."""
-    hours: dict[str, Decimal] = defaultdict(Decimal)
-    served: dict[str, set[str]] = defaultdict(set)
-    for _, r in state.of_kind("hours"):
-        vid, amount, day = r.get("volunteer"), r.get("hours"), r.get("day")
-        if vid is None or amount is None or day is None or date.fromisoformat(day) not in period:
+def _hours_of(state: ScoringState, vid: str, period: Period) -> tuple[Decimal, set[str]]:
+    """A volunteer's hours served in the period, and the activities they served in."""
+    total, served = Decimal(0), set()
+    hours = state.by_kind.get("hours", {})
+    for entry in state.hour_entries_of(vid):
+        r = hours[entry]
+        amount, day = r.get("hours"), r.get("day")
+        if amount is None or day is None or date.fromisoformat(day) not in period:
             continue
         value = Decimal(amount)
-        hours[vid] += value
+        total += value
         if value > 0 and r.get("activity"):
-            served[vid].add(r.get("activity"))
-    return hours, served
+            served.add(r.get("activity"))
+    return total, served
 
 
 def _wishes_by_claimant(state: ScoringState, period: Period) -> dict[str, int]:
@@ -65,15 +65,15 @@ def _wishes_by_claimant(state: ScoringState, period: Period) -> dict[str, int]:
 
 def volunteers_of(state: ScoringState, county: str, period: Period) -> list[Entity]:
     """The county's registered volunteers with their measures."""
-    hours, served = _hours_in(state, period)
     wishes = _wishes_by_claimant(state, period)
     entities = []
     for vid, r in state.of_kind("volunteer"):
         if r.get("county") != county or not r.get("registered"):
             continue
+        hours, served = _hours_of(state, vid, period)
         entities.append(Entity(vid, r.get("name") or "", {
-            "service_hours": Measure(hours.get(vid, Decimal(0))),
-            "activities_served": Measure(Decimal(len(served.get(vid, ())))),
+            "service_hours": Measure(hours),
+            "activities_served": Measure(Decimal(len(served))),
             "wishes_fulfilled": Measure(Decimal(wishes.get(f"volunteer:{vid}", 0))),
         }))
     return entities
@@ -81,16 +81,12 @@ def volunteers_of(state: ScoringState, county: str, period: Period) -> list[Enti
 
 def branches_of(state: ScoringState, county: str, period: Period) -> list[Entity]:
     """The county's party organisations still alive, with their measures."""
-    hours, _ = _hours_in(state, period)
     wishes = _wishes_by_claimant(state, period)
-    members: dict[str, set[str]] = defaultdict(set)
-    for _, r in state.of_kind("member"):
-        if r.get("on"):
-            members[r.get("branch")].add(r.get("volunteer"))
     organised: dict[str, int] = defaultdict(int)
     for _, r in state.of_kind("activity"):
         day = r.get("day")
-        if r.get("completed") and day and date.fromisoformat(day) in period:
+        if (r.get("county") == county and r.get("completed") and day
+                and date.fromisoformat(day) in period):
             organised[r.get("organiser") or ""] += 1
     entities = []
     for bid, r in state.of_kind("branch"):
@@ -98,13 +94,12 @@ def branches_of(state: ScoringState, county: str, period: Period) -> list[Entity
             continue
         level_register = state.register("level", bid)
         level = level_register.get("level") if level_register else None
-        people = members.get(bid, set())
-        active = sum(1 for vid in people if hours.get(vid, 0) > 0)
+        member_hours = [_hours_of(state, vid, period)[0] for vid in state.members_of(bid)]
+        active = sum(1 for h in member_hours if h > 0)
         entities.append(Entity(bid, r.get("name") or "", {
             "certification_points": Measure(Decimal(0)),  # see Entity.measures_for
-            "members_active": Measure(Decimal(active), Decimal(len(people))),
-            "member_hours": Measure(sum((hours.get(vid, Decimal(0)) for vid in people),
-                                        Decimal(0))),
+            "members_active": Measure(Decimal(active), Decimal(len(member_hours))),
+            "member_hours": Measure(sum(member_hours, Decimal(0))),
             "activities_organised": Measure(Decimal(organised.get(f"branch:{bid}", 0))),
             "wishes_fulfilled": Measure(Decimal(wishes.get(f"branch:{bid}", 0))),
         }, level=level))

@@ -186,16 +186,23 @@ def score_entities(entities: Iterable[Entity], indicators: Sequence[Indicator]
 
 
 def score(facts_by_county: Mapping[str, CountyFacts], baselines: Mapping[str, Baseline],
-          rulebook: Rulebook) -> list[CountyScore]:
+          rulebook: Rulebook,
+          rows_of: Callable[[str, CountyFacts], tuple[IndicatorRow, ...]] | None = None
+          ) -> list[CountyScore]:
     """Every county of `baselines` is scored (one with no facts scores what empty facts
-    score); facts for a county missing from the baselines raise `UnknownBaseline`."""
+    score); facts for a county missing from the baselines raise `UnknownBaseline`.
+    `rows_of(code, facts)` may answer a county's rows from a cache."""
     unknown = sorted(set(facts_by_county) - set(baselines))
     if unknown:
         raise UnknownBaseline(f"facts for counties without a baseline: {', '.join(unknown)}")
+
+    def computed(code: str, facts: CountyFacts) -> tuple[IndicatorRow, ...]:
+        return explain(facts, baselines[code], rulebook)
+
+    rows_for = rows_of or computed
     scored: list[tuple[str, Decimal, tuple[IndicatorRow, ...]]] = []
     for code in sorted(baselines):
-        facts = facts_by_county.get(code) or CountyFacts(code)
-        rows = explain(facts, baselines[code], rulebook)
+        rows = rows_for(code, facts_by_county.get(code) or CountyFacts(code))
         scored.append((code, sum((r.points for r in rows), Decimal(0)), rows))
     ranked = rank_within(scored, key=lambda s: s[1], tiebreak=lambda s: s[0])
     return [CountyScore(r.item[0], r.rank, r.item[1], r.item[2]) for r in ranked]

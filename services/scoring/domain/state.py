@@ -22,10 +22,14 @@ Each register also keeps the ids of the events that wrote it: the evidence behin
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+
+from services.scoring.domain.county import CERTIFIED_STRUCTURE, FORMAL_BRANCH_TYPES, CountyFacts
 
 Key = tuple[str, str]
 Writes = list[tuple[Key, dict[str, Any]]]
@@ -208,10 +212,27 @@ class Register:
         return self.values.get(name, default)
 
 
+_generations = itertools.count(1)
+
+
 class ScoringState:
+    """The registers, by kind and id, and the per-county facts they make, kept up to date
+    as each register changes (so scoring a county never scans the whole state).
+
+    Every county whose facts change gets its version bumped: a ranking cached per county
+    version is recomputed only for the counties an event touched."""
+
     def __init__(self) -> None:
-        self.registers: dict[Key, Register] = {}
+        self.generation = next(_generations)  # tells states apart in caches
+        self.by_kind: dict[str, dict[str, Register]] = {}
+        self.facts: dict[str, CountyFacts] = {}
+        self.county_versions: dict[str, int] = {}
         self.applied = 0  # events folded (duplicates included)
+        # joins kept as indexes: volunteer -> its hour entries, branch -> its members
+        self._hours_of: dict[str, set[str]] = {}
+        self._members_of: dict[str, set[str]] = {}
+
+    # ---- folding -------------------------------------------------------------------------
 
     def apply(self, event: SourceEvent) -> None:
         self.apply_raw(event.event_id, event.type, event.stream_id, event.version, event.data)
@@ -223,32 +244,146 @@ class ScoringState:
         translate = TRANSLATORS.get(event_type)
         if translate is None:
             return
-        for key, values in translate(entity_of(stream_id), data):
-            register = self.registers.get(key)
+        for (kind, ident), values in translate(entity_of(stream_id), data):
+            registers = self.by_kind.get(kind)
+            if registers is None:
+                registers = self.by_kind[kind] = {}
+            register = registers.get(ident)
             if register is None:
-                register = self.registers[key] = Register()
+                register = registers[ident] = Register()
             versions = register.versions
+            changed = False
             for name, value in values.items():
                 if versions.get(name, 0) < version:
                     versions[name] = version
                     register.values[name] = value
+                    changed = True
             if event_id not in register.events:
                 register.events.append(event_id)
+            if changed:
+                PLACERS[kind](self, ident, register)
 
     def apply_all(self, events: Iterable[SourceEvent]) -> ScoringState:
         for event in events:
             self.apply(event)
         return self
 
+    # ---- reading -------------------------------------------------------------------------
+
     def of_kind(self, kind: str) -> Iterator[tuple[str, Register]]:
-        for (k, ident), register in self.registers.items():
-            if k == kind:
-                yield ident, register
+        return iter(self.by_kind.get(kind, {}).items())
 
     def register(self, kind: str, ident: str) -> Register | None:
-        return self.registers.get((kind, ident))
+        return self.by_kind.get(kind, {}).get(ident)
+
+    @property
+    def registers(self) -> dict[Key, Register]:
+        return {(kind, ident): r for kind, registers in self.by_kind.items()
+                for ident, r in registers.items()}
 
     def comparable(self) -> dict[Key, dict[str, Any]]:
         """The state without its bookkeeping, for equality checks (evidence order aside)."""
         return {key: {"values": dict(r.values), "events": sorted(r.events)}
                 for key, r in self.registers.items()}
+
+    def members_of(self, branch_id: str) -> set[str]:
+        """Volunteer ids of the branch's members now."""
+        return {vid for vid in self._members_of.get(branch_id, ())
+                if (r := self.register("member", f"{branch_id}/{vid}")) and r.get("on")}
+
+    def hour_entries_of(self, volunteer_id: str) -> set[str]:
+        return self._hours_of.get(volunteer_id, set())
+
+    # ---- placing registers into county facts --------------------------------------------
+
+    def county_facts_of(self, county: str) -> CountyFacts:
+        self.county_versions[county] = self.county_versions.get(county, 0) + 1
+        facts = self.facts.get(county)
+        if facts is None:
+            facts = self.facts[county] = CountyFacts(county)
+        return facts
+
+    def county_of_volunteer(self, vid: str | None) -> str | None:
+        r = self.register("volunteer", vid) if vid else None
+        return r.get("county") if r is not None else None
+
+    def county_of_branch(self, bid: str) -> str | None:
+        r = self.register("branch", bid)
+        return r.get("county") if r is not None else None
+
+
+def _place_volunteer(state: ScoringState, vid: str, r: Register) -> None:
+    county = r.get("county")
+    if county is None:
+        return
+    state.county_facts_of(county).volunteers[vid] = bool(r.get("registered"))
+    for entry in state.hour_entries_of(vid):  # hours that came before the registration
+        _place_hours(state, entry, state.by_kind["hours"][entry])
+
+
+def _place_hours(state: ScoringState, entry: str, r: Register) -> None:
+    vid, amount, day = r.get("volunteer"), r.get("hours"), r.get("day")
+    if vid is not None:
+        state._hours_of.setdefault(vid, set()).add(entry)
+    county = state.county_of_volunteer(vid)
+    if county and amount is not None and day is not None:
+        state.county_facts_of(county).hour_entries[entry] = (
+            vid, Decimal(amount), date.fromisoformat(day))
+
+
+def _place_branch(state: ScoringState, bid: str, r: Register) -> None:
+    county = r.get("county")
+    if county is None:
+        return
+    # coverage counts formal 支部, the level that is certified (as branches does)
+    if r.get("branch_type") in FORMAL_BRANCH_TYPES and r.get("structure") == (
+            CERTIFIED_STRUCTURE):
+        state.county_facts_of(county).formal_branches[bid] = bool(r.get("alive"))
+    level = state.register("level", bid)
+    if level is not None:  # a certification that came before the establishment
+        state.county_facts_of(county).certifications[bid] = level.get("level")
+
+
+def _place_level(state: ScoringState, bid: str, r: Register) -> None:
+    county = state.county_of_branch(bid)
+    if county:
+        state.county_facts_of(county).certifications[bid] = r.get("level")
+
+
+def _place_member(state: ScoringState, key: str, r: Register) -> None:
+    bid, vid = r.get("branch"), r.get("volunteer")
+    state._members_of.setdefault(bid, set()).add(vid)
+    county = state.county_of_branch(bid)
+    if county:
+        state.county_versions[county] = state.county_versions.get(county, 0) + 1
+
+
+def _place_activity(state: ScoringState, aid: str, r: Register) -> None:
+    county, theme, day = r.get("county"), r.get("theme"), r.get("day")
+    if not county or theme is None:
+        return
+    f = state.county_facts_of(county)
+    f.activities[aid] = (theme, date.fromisoformat(day))
+    if r.get("completed"):
+        f.completed.add(aid)
+        f.audience[aid] = int(r.get("audience", 0))
+        f.endorsed[aid] = bool(r.get("endorsed"))
+
+
+def _place_wish(state: ScoringState, wid: str, r: Register) -> None:
+    county, seconds = r.get("county"), r.get("seconds")
+    if county:
+        # wishes count for claimants too (branch and volunteer rankings): a change
+        # anywhere in the county's wishes makes its rankings stale
+        if seconds is None:
+            state.county_versions[county] = state.county_versions.get(county, 0) + 1
+        else:
+            state.county_facts_of(county).wishes_fulfilled[wid] = (
+                int(seconds), date.fromisoformat(r.get("day")))
+
+
+PLACERS: dict[str, Callable[[ScoringState, str, Register], None]] = {
+    "volunteer": _place_volunteer, "hours": _place_hours, "branch": _place_branch,
+    "level": _place_level, "member": _place_member, "activity": _place_activity,
+    "wish": _place_wish,
+}

@@ -154,3 +154,13 @@ def test_only_formal_branches_at_the_certified_level_count_towards_coverage() ->
     coverage = facts["320902"].measures(YEAR)["formal_branches_certified"]
 
     assert (coverage.value, coverage.denominator) == (Decimal(1), Decimal(1))
+
+
+def test_the_facts_kept_as_events_arrive_equal_a_scan_of_every_register() -> None:
+    from services.scoring.domain.facts import county_facts_scanned
+
+    events = history()
+    for seed in range(10):
+        shuffled = random.Random(seed).sample(events, len(events))
+        state = ScoringState().apply_all(shuffled)
+        assert state.facts == county_facts_scanned(state), f"seed {seed}"
