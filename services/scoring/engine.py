@@ -156,5 +156,10 @@ class ScoringEngine(DependencyProvider):
                 self._wake.wait(1.0)
             self._wake.wait(FOLLOW_SECONDS)
 
+    def lag_sources(self) -> dict[str, Callable[[], tuple[int, int]]]:
+        """For /metrics: how far this replica's fold is behind the journal's head."""
+        engine = self.engine
+        return {"fold": lambda: (engine.journal.head(), engine.live.position)}
+
     def get_dependency(self, worker_ctx: Any) -> Engine:
         return self.engine
