@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 import uuid
 from typing import Any
 
@@ -20,8 +21,9 @@ from werkzeug.wrappers import Request, Response
 from gateway import idempotency
 from gateway.accounts.book import AccountBook
 from gateway.auth.refresh import RefreshTokens
-from gateway.auth.tokens import principal_from_token
+from gateway.auth.tokens import verify_token
 from gateway.bodies import read_json, screen_query
+from gateway.cache import ReadCache
 from gateway.context import Ctx, Reply
 from gateway.problem import Problem, bad_request, from_service_error, invalid, unauthorized
 from gateway.ratelimit import TokenBuckets
@@ -51,9 +53,14 @@ def dumps(body: Any) -> str:
     return json.dumps(body, ensure_ascii=False, default=str)
 
 
+_SCHEMAS: dict[type[Schema], Schema] = {}
+
+
 def load_schema(schema: type[Schema], data: Any, where: str | None = None) -> dict[str, Any]:
+    # one instance per schema class: building one costs more than loading a small body
+    instance = _SCHEMAS.get(schema) or _SCHEMAS.setdefault(schema, schema())
     try:
-        return schema().load(data)
+        return instance.load(data)
     except ValidationError as error:
         messages = error.messages if isinstance(error.messages, dict) else {
             "_schema": error.messages}
@@ -72,6 +79,9 @@ class GatewayApp:
         self.refresh_tokens = RefreshTokens(db, settings.refresh_seconds)
         self.idempotency = idempotency.IdempotencyRecords(db)
         self.reads = AccountBook(db, None)  # reads only; writes get an actor per request
+        self.ranking_cache = ReadCache(settings.ranking_cache_seconds)
+        self.tokens = VerifiedTokens(settings)
+        self.encoded = EncodedBodies()
 
     def accounts(self, ctx: Ctx) -> AccountBook:
         metadata = Metadata(actor=f"{ctx.principal.role}:{ctx.principal.account}",
@@ -124,7 +134,7 @@ class GatewayApp:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise unauthorized("Send 'Authorization: Bearer <access token>' or 'X-Api-Key'.")
-        return principal_from_token(self.settings, token.strip())
+        return self.tokens.principal(token.strip())
 
     def limit_rate(self, principal: Principal, request: Request) -> None:
         client = (principal.account if principal is not ANONYMOUS
@@ -185,16 +195,61 @@ class GatewayApp:
                             content_type=reply.content_type)
         if reply.status == 204:
             return Response(status=204, headers=reply.headers)
-        payload = dumps(reply.body)
         headers = dict(reply.headers)
         if route.etag:
-            tag = '"' + hashlib.sha256(payload.encode()).hexdigest()[:32] + '"'
+            payload, tag = self.encoded.encode(reply.body)
             headers["ETag"] = tag
             headers["Cache-Control"] = "private, no-cache"
             if tag in _tags(ctx.request.headers.get("If-None-Match")):
                 return Response(status=304, headers=headers)
+        else:
+            payload = dumps(reply.body)
         return Response(payload, status=reply.status, headers=headers,
                         content_type=f"{JSON}; charset=utf-8")
+
+
+class EncodedBodies:
+    """JSON text and ETag of answers built from the same cached objects, encoded once.
+
+    Keyed by the identity of the object the read cache handed out (kept alive here, so
+    the identity cannot be reused while the entry exists)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._encoded: dict[tuple[int, ...], tuple[Any, str, str]] = {}
+
+    def encode(self, body: Any) -> tuple[str, str]:
+        parts = tuple(body.values()) if isinstance(body, dict) else (body,)
+        key = tuple(id(p) for p in parts)
+        hit = self._encoded.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], parts, strict=True)):
+            return hit[1], hit[2]
+        payload = dumps(body)
+        tag = '"' + hashlib.sha256(payload.encode()).hexdigest()[:32] + '"'
+        if len(self._encoded) >= self.size:
+            self._encoded.clear()
+        self._encoded[key] = (parts, payload, tag)
+        return payload, tag
+
+
+class VerifiedTokens:
+    """Access tokens already verified, until they expire: a token is immutable, so the
+    answer cannot change; this spares the signature check on every request."""
+
+    def __init__(self, settings: GatewaySettings, size: int = 10_000) -> None:
+        self.settings = settings
+        self.size = size
+        self._known: dict[str, tuple[float, Principal]] = {}
+
+    def principal(self, token: str) -> Principal:
+        known = self._known.get(token)
+        if known is not None and known[0] > time.time():
+            return known[1]
+        principal, expires = verify_token(self.settings, token)
+        if len(self._known) >= self.size:
+            self._known.clear()
+        self._known[token] = (min(time.time() + 60, expires), principal)
+        return principal
 
 
 def _tags(header: str | None) -> set[str]:

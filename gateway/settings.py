@@ -22,6 +22,7 @@ class GatewaySettings:
     max_body_bytes: int
     rate_per_second: float
     rate_burst: int
+    ranking_cache_seconds: float  # 0 turns the rankings' read cache off
 
 
 def _pick(config: Mapping[str, Any], key: str, env: str, default: Any) -> Any:
@@ -46,6 +47,8 @@ def gateway_settings(config: Mapping[str, Any] | None = None) -> GatewaySettings
                                  64 * 1024)),
         rate_per_second=float(_pick(config, "GATEWAY_RATE", "YINFA_GATEWAY_RATE", 50)),
         rate_burst=int(_pick(config, "GATEWAY_BURST", "YINFA_GATEWAY_BURST", 100)),
+        ranking_cache_seconds=float(_pick(config, "GATEWAY_RANKING_CACHE",
+                                          "YINFA_GATEWAY_RANKING_CACHE_SECONDS", 1.0)),
     )
 
 

@@ -39,6 +39,11 @@ def issue_access_token(settings: GatewaySettings, principal: Principal,
 
 
 def principal_from_token(settings: GatewaySettings, token: str) -> Principal:
+    return verify_token(settings, token)[0]
+
+
+def verify_token(settings: GatewaySettings, token: str) -> tuple[Principal, int]:
+    """The caller and the token's expiry (seconds since the epoch)."""
     try:
         claims = jwt.decode(token, settings.secret, algorithms=[ALGORITHM],
                             audience=settings.audience, issuer=settings.issuer,
@@ -50,5 +55,6 @@ def principal_from_token(settings: GatewaySettings, token: str) -> Principal:
     role = claims.get("role")
     if role not in ROLES or not isinstance(claims["sub"], str):
         raise unauthorized("The access token is not valid.")
-    return Principal(account=claims["sub"], role=role, county_code=claims.get("county"),
-                     branch_id=claims.get("branch"), volunteer_id=claims.get("volunteer"))
+    principal = Principal(account=claims["sub"], role=role, county_code=claims.get("county"),
+                          branch_id=claims.get("branch"), volunteer_id=claims.get("volunteer"))
+    return principal, int(claims["exp"])

@@ -42,10 +42,16 @@ def scoped_county(ctx: Ctx, county_code: str) -> str:
     return county_code
 
 
+def cached_call(ctx: Ctx, method: str, *args: Any, **options: Any) -> Any:
+    """Rankings are read far more than they change: see gateway/cache.py."""
+    key = (method, args, tuple(sorted(options.items())))
+    return ctx.gateway.ranking_cache.get(key, lambda: ctx.call(S, method, *args, **options))
+
+
 @route("GET", "/rankings/counties", roles=ROLES, query=RankingQuery, response=CountyRanking,
        etag=True, tag="rankings", summary="The county ranking (optionally as of a date)")
 def county_ranking(ctx: Ctx) -> dict[str, Any]:
-    return {"items": ctx.call(S, "county_ranking", **ranking_options(ctx))}
+    return {"items": cached_call(ctx, "county_ranking", **ranking_options(ctx))}
 
 
 @route("GET", "/rankings/counties/<county_code>", roles=READERS, query=RankingQuery,
@@ -53,7 +59,7 @@ def county_ranking(ctx: Ctx) -> dict[str, Any]:
        summary="One county's score explained: indicator → raw → normalised → points")
 def explain_county(ctx: Ctx) -> dict[str, Any]:
     county_code = scoped_county(ctx, ctx.params["county_code"])
-    return ctx.call(S, "explain", county_code, **ranking_options(ctx))
+    return cached_call(ctx, "explain", county_code, **ranking_options(ctx))
 
 
 def _paged_ranking(ctx: Ctx, method: str) -> dict[str, Any]:
