@@ -158,8 +158,8 @@ class ScoringEngine(DependencyProvider):
 
     def lag_sources(self) -> dict[str, Callable[[], tuple[int, int]]]:
         """For /metrics: how far this replica's fold is behind the journal's head."""
-        engine = self.engine
-        return {"fold": lambda: (engine.journal.head(), engine.live.position)}
+        # asked while providers are set up, maybe before ours: look the engine up late
+        return {"fold": lambda: (self.engine.journal.head(), self.engine.live.position)}
 
     def get_dependency(self, worker_ctx: Any) -> Engine:
         return self.engine
