@@ -42,7 +42,12 @@ class DeadLetters:
         self._declared: set[str] = set()
         self._lock = threading.Lock()
 
-    def send(self, payload: dict[str, Any], reason: str, consumer: str) -> None:
+    def send(self, payload: Any, reason: str, consumer: str,
+             content_type: str | None = None, content_encoding: str | None = None) -> None:
+        """`payload` is sent as JSON; with a `content_type`, it is the raw body of a message
+        that could not be read, set aside byte for byte as it came."""
+        as_it_came = ({"content_type": content_type, "content_encoding": content_encoding
+                       or "binary"} if content_type else {"serializer": "json"})
         with self._lock:
             connection = self._connect()
             producer = kombu.Producer(connection.default_channel)
@@ -59,11 +64,11 @@ class DeadLetters:
                 payload,
                 exchange=EXCHANGE,
                 routing_key=consumer,
-                serializer="json",
                 delivery_mode=2,
                 declare=[queue] if consumer not in self._declared else [],
                 retry=True,
                 headers=headers,
+                **as_it_came,
             )
             self._declared.add(consumer)
         metrics.event_dead_lettered(consumer)
