@@ -177,7 +177,7 @@ class GatewayApp:
         request_hash = idempotency.fingerprint(route.method, ctx.request.path, ctx.body)
         stored = self.idempotency.claim(scope, key, request_hash)
         if stored is not None:
-            reply = Reply(body=stored["body"], status=stored["status"],
+            reply = Reply(body=json.loads(stored["body"]), status=stored["status"],
                           headers={**stored["headers"], "Idempotent-Replayed": "true"})
             return self.respond(route, ctx, reply)
         try:
@@ -185,8 +185,9 @@ class GatewayApp:
         except BaseException:
             self.idempotency.release(scope, key)
             raise
-        self.idempotency.complete(scope, key, {"body": reply.body, "status": reply.status,
-                                               "headers": reply.headers})
+        # the answer kept as JSON text: its keys may hold characters a document key may not
+        self.idempotency.complete(scope, key, {"body": dumps(reply.body),
+                                               "status": reply.status, "headers": reply.headers})
         return self.respond(route, ctx, reply)
 
     def respond(self, route: Route, ctx: Ctx, reply: Reply) -> Response:

@@ -49,11 +49,14 @@ class ServiceCalls:
 
     def call(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
         proxy = ServiceProxy(self.worker_ctx, service, self.reply_listener)
+        reply = None
         try:
             with eventlet.Timeout(self.timeout):
-                return getattr(proxy, method).call_async(*args, **kwargs).result()
+                reply = getattr(proxy, method).call_async(*args, **kwargs)
+                return reply.result()
         except eventlet.Timeout:
             log.warning("%s.%s gave no answer within %.1f s", service, method, self.timeout)
+            self._forget(reply)
             raise unavailable(service, self.retry_after) from None
         except UnknownService:
             raise unavailable(service, self.retry_after) from None
@@ -65,6 +68,16 @@ class ServiceCalls:
             log.error("%s.%s failed: %s", service, method, error)
             raise Problem(502, "upstream_error",
                           f"The {service} service failed to answer.") from error
+
+
+    def _forget(self, reply: Any) -> None:
+        """Stop waiting for a reply that may never come (nameko would keep it forever)."""
+        if reply is None:
+            return
+        waiting = self.reply_listener._reply_events
+        for correlation_id, event in list(waiting.items()):
+            if event is reply.reply_event:
+                waiting.pop(correlation_id, None)
 
 
 class TimedRpc(RpcProxy):
