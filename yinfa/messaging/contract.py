@@ -64,8 +64,8 @@ class MessageContract:
                 return f"unknown event type {event_type!r} from {self.source_service}"
             current = self.registry.current_version(event_type)
             if isinstance(version, int) and version > current:
-                return (f"schema version {version} of {event_type} is newer than this "
-                        f"consumer knows ({current}): upgrade it, then send the message back")
+                return (f"schema version {version} is newer than this consumer knows for "
+                        f"{event_type} ({current}): upgrade it, then send the message back")
         key = forbidden_key(body.get("data"))
         if key is not None:
             return f"{event_type} payload holds the key {key!r}, read as an operator or path"

@@ -129,7 +129,9 @@ def test_poison_is_dead_lettered_with_its_reason_and_changes_nothing(
     publish(hours("v1", 5, "4"))  # the service keeps consuming after the poison
     eventually(lambda: _raw(scoring, ZONE, "service_hours") == "4.0000")
     health = scoring.health()
-    assert health["intake"]["dead-lettered"] >= 5
+    # the unknown type and the newer version are dead-lettered by the subscription's
+    # check (yinfa.messaging.contract) before they reach the intake
+    assert health["intake"]["dead-lettered"] >= 3
     assert all(_row(c, "volunteer_participation")["raw"] == "0.0000"
                for c in scoring.county_ranking() if c["county_code"] != ZONE)
 
