@@ -137,7 +137,7 @@ def check_ladder(before: c.Certification | None, outcome: Outcome,
     assert all(past.status in ENDED for past in after.past)
 
 
-@settings(PROPERTY_SETTINGS, max_examples=200)  # a grant needs a lucky climb: more tries
+@settings(PROPERTY_SETTINGS, max_examples=100)  # a grant needs a lucky climb: more tries
 @given(commands=CERTIFICATION_LIVES)
 def test_certification_climbs_only_by_the_ladder_and_folds_consistently(commands):
     branch = the_branch()
