@@ -161,6 +161,7 @@ class Samples:
 
     rss: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
     queues: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+    load: list[tuple[float, float]] = field(default_factory=list)  # 1-minute load average
     errors: Counter[str] = field(default_factory=Counter)
 
 
@@ -180,6 +181,8 @@ class Sampler(threading.Thread):
 
     def sample(self) -> None:
         now = time.monotonic() - self.started
+        # the machine is shared: how busy it was tells how far latency is ours
+        self.samples.load.append((now, float(Path("/proc/loadavg").read_text().split()[0])))
         for name, pid in self.pids.items():
             value = rss_kib(pid)
             if value is not None:
@@ -220,6 +223,7 @@ class Outcomes:
     refused: Counter[str] = field(default_factory=Counter)  # "method: code" (typed errors)
     failed: Counter[str] = field(default_factory=Counter)  # "method: error" (anything else)
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
+    minute_ms: dict[int, list[float]] = field(default_factory=dict)  # any command, by minute
 
 
 class Workload:
@@ -235,7 +239,7 @@ class Workload:
         self.verified: list[tuple[str, str]] = []  # (volunteer id, county), newest last
         self.ledger: list[tuple[str, str, str]] = []  # (volunteer id, entry id, hours)
         self.people = 0
-        self.next_at = time.monotonic()
+        self.began = self.next_at = time.monotonic()
 
     # -- pacing and accounting --
 
@@ -254,8 +258,10 @@ class Workload:
             self.outcomes.failed[f"{method}: {type(error).__name__}: {str(error)[:120]}"] += 1
             return None
         self.outcomes.calls[method] += 1
-        self.outcomes.latency_ms.setdefault(method, []).append(
-            (time.perf_counter() - started) * 1000)
+        took = (time.perf_counter() - started) * 1000
+        self.outcomes.latency_ms.setdefault(method, []).append(took)
+        minute = int((time.monotonic() - self.began) // 60)
+        self.outcomes.minute_ms.setdefault(minute, []).append(took)
         return answer
 
     def run(self, until: float) -> None:
@@ -596,6 +602,9 @@ def soak(minutes: float, warmup_minutes: float, rate: float, sample_seconds: flo
             "commands_answered": sum(outcomes.calls.values()),
             "commands_per_s": round(sum(outcomes.calls.values()) / end, 1),
             "answered_per_minute": per_minute,
+            "median_latency_ms_per_minute": [
+                round(statistics.median(values), 1)
+                for _, values in sorted(outcomes.minute_ms.items())],
             "answered": dict(outcomes.calls), "refused": dict(outcomes.refused),
             "failed": dict(outcomes.failed), "latency": latency_summary(outcomes.latency_ms),
         },
@@ -604,6 +613,8 @@ def soak(minutes: float, warmup_minutes: float, rate: float, sample_seconds: flo
         "consistency": checked,
         "rss": rss,
         "queues": queues,
+        "load_average": {"mean": round(statistics.fmean(v for _, v in sampler.samples.load), 2),
+                         "max": max(v for _, v in sampler.samples.load)},
         "sampling_errors": dict(sampler.samples.errors),
         "verdict": {
             "rss_flat": all(v["flat"] for v in rss.values()),
@@ -616,7 +627,8 @@ def soak(minutes: float, warmup_minutes: float, rate: float, sample_seconds: flo
             "no_unexpected_failures": not outcomes.failed and not crashed,
             "ledgers_and_scoring_consistent": checked["consistent"],
         },
-        "series": {"rss_kib": sampler.samples.rss, "queue_depth": sampler.samples.queues},
+        "series": {"rss_kib": sampler.samples.rss, "queue_depth": sampler.samples.queues,
+                   "load_average": sampler.samples.load},
     }
 
 
