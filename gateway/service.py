@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, parse_address
+from nameko.web.server import WebServer, WsgiApp, parse_address
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 import gateway.resources  # noqa: F401 - registers the routes
@@ -24,10 +25,32 @@ from yinfa.service.dependencies import EventSourcing
 METHODS = "GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS"
 
 
+class ProblemWsgiApp(WsgiApp):
+    """nameko's WSGI app, with what it answers itself (paths no entrypoint matches, e.g.
+    with a line break in them) as problem+json too."""
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+        except HTTPException as exc:
+            status = exc.code or 404
+            code = "method_not_allowed" if status == 405 else "not_found"
+            response = Problem(status if status in (404, 405) else 404, code,
+                               "No such resource.").response()
+            return response(environ, start_response)
+        request.path_values = values  # type: ignore[attr-defined]  # as nameko does
+        return provider.handle_request(request)(environ, start_response)
+
+
 class GatewayWebServer(WebServer):
     @property
     def bind_addr(self) -> Any:
         return parse_address(listen_address(self.container.config))
+
+    def get_wsgi_app(self) -> Any:
+        return ProblemWsgiApp(self)
 
 
 class GatewayHttp(HttpRequestHandler):
