@@ -1,0 +1,1021 @@
+"""The end-to-end benchmark: requests through the gateway until the rankings show them.
+
+    python benchmarks/e2e.py           # full run (~10-15 min on 2 cores), records the results
+    python benchmarks/e2e.py --quick   # smoke run (< 2 min), writes results/e2e-<date>-quick.json
+
+Every service and the gateway run as separate processes (`yinfa run <name>`), as
+deployed, against the real RabbitMQ on 127.0.0.1 (a throw-away vhost) and an embedded
+nx-27017 (or MONGO_URI, with databases of a private prefix, dropped afterwards). This
+process is the load generator and the referee:
+
+1. setup (not timed): volunteers registered and verified, activities published in the
+   past with volunteers signed up, checked in and out, ready to be completed;
+2. sustained: many keep-alive HTTP clients, back to back, for a fixed window: volunteer
+   registrations and activity completions; counted as source events accepted (answered
+   2xx) and then reflected in scoring (its intake applied them and its fold caught up);
+3. the same, shorter, with py-spy recording the gateway, volunteers and scoring;
+4. freshness at half the sustained event rate: open-loop background load, and probes
+   (registrations in a county nothing else touches) timed from the 2xx answer until the
+   county ranking counts them, asked of scoring by RPC and through the gateway;
+5. the bare nameko ceiling: an `@http` route that does nothing, and relayed events
+   through a handler that only counts, with the same clients;
+6. a full rebuild of scoring from the sources' event logs, timed to phase "done".
+
+Bounded: fixed windows, a timeout on every request and on every wait; 127.0.0.1 only.
+See benchmarks/README.md, "The end-to-end benchmark".
+"""
+
+# ruff: noqa: E402
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse
+import datetime as dt
+import http.client
+import itertools
+import json
+import logging
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+warnings.filterwarnings("ignore")
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # the kernel benchmark's helpers
+sys.path.insert(1, str(HERE.parent))  # the project, unless installed
+
+import kernel
+from kernel import Broker, CpuLoad, Store, machine_info, rabbitmq_pid, record_results
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from gateway.accounts.book import AccountBook, DirectStreams
+from services.volunteers.domain.id_number import make_id_number
+from yinfa.demo.loader import pipelined
+from yinfa.infra.embedded_store import free_port
+from yinfa.messaging.relay import OutboxRelay
+from yinfa.reference import load_city
+
+HOST = "127.0.0.1"
+SERVICES = ("volunteers", "branches", "activities", "scoring", "gateway")
+SOURCES = ("volunteers", "branches", "activities")
+WORK_COUNTY = "320902"  # the activities and their volunteers
+PROBE_COUNTY = "320981"  # only the freshness probes register here: its count is theirs
+SEATS = 2  # served lines per completion: ActivityCompleted + SEATS HoursRecorded
+HOURS = 2
+COMPLETION_EVERY = 4  # one request in four completes an activity while any is left
+EVENTS_PER = {"registration": 1, "completion": 1 + SEATS}  # source events scoring applies
+USERNAME, PASSWORD = "bench", "benchmark-password"
+
+SIZES = {  # setup costs 2 + 3 x SEATS commands per activity: the pool is what limits a run
+    "full": {"volunteers": 40, "activities": 100, "clients": 32, "warmup_s": 3.0,
+             "window_s": 30.0, "profile_s": 15.0, "fresh_s": 40.0, "ceiling_s": 10.0,
+             "bare_events": 3000, "drain_timeout_s": 240.0},
+    "quick": {"volunteers": 6, "activities": 12, "clients": 8, "warmup_s": 1.0,
+              "window_s": 4.0, "profile_s": 3.0, "fresh_s": 5.0, "ceiling_s": 2.0,
+              "bare_events": 300, "drain_timeout_s": 60.0},
+}
+TARGETS = {"sustained_events_per_s": 1000, "freshness_p99_ms": 250,
+           "rebuild_events_per_s": 20000}
+REQUEST_TIMEOUT = 15.0
+READY_TIMEOUT = 90.0
+SETUP_TIMEOUT = 180.0
+PROBE_TIMEOUT = 10.0
+PROBE_POLL = 0.01  # s between two RPC reads of the county ranking while a probe waits
+GATEWAY_POLL = 0.02  # s between two gateway reads of the ranking (its 1 s cache applies)
+REBUILD_TIMEOUT = 600.0
+PROFILE_RATE = 100  # py-spy samples per second
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
+
+
+def latency_summary(values: list[float]) -> dict[str, Any]:
+    return {"n": len(values), "p50_ms": pct(values, 0.50), "p90_ms": pct(values, 0.90),
+            "p99_ms": pct(values, 0.99), "max_ms": pct(values, 1.0),
+            "mean_ms": round(1000 * statistics.fmean(values), 1) if values else None}
+
+
+# ---- what the clients send -------------------------------------------------------------------
+
+
+SERIAL = itertools.count(1)  # every registration gets a new ID number
+
+
+def registration(county: str) -> dict[str, Any]:
+    i = next(SERIAL)
+    born = date(1950 + (i // 336_000) % 14, 1 + (i // 28_000) % 12, 1 + (i // 1000) % 28)
+    seq = i % 1000
+    return {"name": f"志愿者{i}", "gender": "男" if seq % 2 else "女",
+            "birth_year": born.year, "id_number": make_id_number(county, born, seq),
+            "phone": f"139{i:08d}", "county_code": county, "retirement_status": "退休"}
+
+
+class Work:
+    """The next request: a completion of a prepared activity every COMPLETION_EVERY-th
+    request while any is left, otherwise a registration in one of the other counties."""
+
+    def __init__(self, completions: deque, registrations_only: bool = False) -> None:
+        self.completions = completions
+        self.registrations_only = registrations_only
+        self.n = 0
+        self.counties = itertools.cycle(c for c in sorted(load_city().counties)
+                                        if c != PROBE_COUNTY)
+
+    def next(self) -> tuple[str, str, dict[str, Any]]:
+        self.n += 1
+        if not self.registrations_only and self.n % COMPLETION_EVERY == 0 and self.completions:
+            activity_id, body = self.completions.popleft()
+            return "completion", f"/activities/{activity_id}/completion", body
+        return "registration", "/volunteers", registration(next(self.counties))
+
+
+class Tally:
+    """Answers by kind: 2xx count, other statuses, latencies."""
+
+    def __init__(self) -> None:
+        self.ok: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
+        self.latency: dict[str, list[float]] = {"registration": [], "completion": []}
+
+    def add(self, kind: str, status: int, seconds: float) -> None:
+        if 200 <= status < 300:
+            self.ok[kind] += 1
+            self.latency[kind].append(seconds)
+        else:
+            self.failed[f"{kind} {status or 'no answer'}"] += 1
+
+    def events(self) -> int:
+        return sum(EVENTS_PER[kind] * n for kind, n in self.ok.items())
+
+    def as_dict(self, seconds: float) -> dict[str, Any]:
+        requests = sum(self.ok.values())
+        return {"seconds": round(seconds, 2), "answered_2xx": dict(self.ok),
+                "failed": dict(self.failed), "requests_per_s": round(requests / seconds, 1),
+                "source_events": self.events(),
+                "source_events_per_s": round(self.events() / seconds, 1),
+                "latency": {k: latency_summary(v) for k, v in self.latency.items() if v}}
+
+
+# ---- HTTP ------------------------------------------------------------------------------------
+
+
+class Http:
+    """One keep-alive connection to the gateway (one per client green thread)."""
+
+    def __init__(self, port: int, token: str | None = None) -> None:
+        self.port = port
+        self.headers = {"Content-Type": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+        self.conn: http.client.HTTPConnection | None = None
+
+    def send(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        """(status, body); (0, b"") if no answer came. Never retried: a POST may have
+        been taken even when its answer was lost."""
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        try:
+            self.conn.request(method, path, body=data, headers=self.headers)
+            response = self.conn.getresponse()
+            payload = response.read()
+            if response.will_close:
+                self.close()
+            return response.status, payload
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return 0, b""
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def login(port: int) -> str:
+    status, body = Http(port).send("POST", "/auth/login",
+                                   {"username": USERNAME, "password": PASSWORD})
+    if status != 200:
+        raise RuntimeError(f"login answered {status}: {body[:200]!r}")
+    return str(json.loads(body)["access_token"])
+
+
+# ---- the platform: one process per service ---------------------------------------------------
+
+
+class Platform:
+    def __init__(self, broker: Broker, store: Store, logs: Path) -> None:
+        self.broker, self.store, self.logs = broker, store, logs
+        self.prefix = store.db_name("platform")
+        for service in SERVICES:
+            store.dbs.append(f"{self.prefix}_{service}")
+        self.gateway_port, self.bare_port = free_port(), free_port()
+        self.config = {"AMQP_URI": broker.uri, "serializer": "json"}
+        self.children: dict[str, subprocess.Popen] = {}
+        self.proxies: list[ClusterRpcProxy] = []
+
+    def start(self) -> None:
+        env = {**os.environ, "AMQP_URI": self.broker.uri, "MONGO_URI": self.store.uri,
+               "YINFA_DB_PREFIX": self.prefix, "YINFA_OPS_PORT": "off",
+               "YINFA_GATEWAY_ADDRESS": f"{HOST}:{self.gateway_port}",
+               # the gateway's per-client rate limit would cap one load generator
+               "YINFA_GATEWAY_RATE": "1000000", "YINFA_GATEWAY_BURST": "1000000",
+               "YINFA_LOG_LEVEL": "WARNING"}
+        db = self.store.client[f"{self.prefix}_gateway"]
+        AccountBook(db, DirectStreams(db, actor="benchmark")).open(
+            {"username": USERNAME, "password": PASSWORD, "role": "city_admin"})
+        yinfa = str(Path(sys.executable).with_name("yinfa"))
+        self.logs.mkdir(parents=True, exist_ok=True)
+        for name in SERVICES:
+            with open(self.logs / f"{name}.log", "wb") as log:
+                self.children[name] = subprocess.Popen(
+                    [yinfa, "run", name], env=env, stdout=log, stderr=subprocess.STDOUT)
+        with open(self.logs / "bare.log", "wb") as log:
+            self.children["bare"] = subprocess.Popen(
+                [sys.executable, __file__, "--serve-bare", str(self.bare_port), self.broker.uri],
+                stdout=log, stderr=subprocess.STDOUT)
+        self.rpc = self.proxy()
+        deadline = time.monotonic() + READY_TIMEOUT
+        for name in (*SOURCES, "scoring"):
+            while True:
+                self._check_alive()
+                try:
+                    getattr(self.rpc, name).health()
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{name} did not answer in time") from None
+                    time.sleep(0.5)
+        for port, path in ((self.gateway_port, "/health"), (self.bare_port, "/ping")):
+            while Http(port).send("GET", path)[0] != 200:
+                self._check_alive()
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{HOST}:{port}{path} did not answer in time")
+                time.sleep(0.5)
+
+    def proxy(self) -> Any:
+        """A cluster RPC proxy of its own (one per green thread that calls)."""
+        proxy = ClusterRpcProxy(self.config, timeout=120)
+        self.proxies.append(proxy)
+        return proxy.start()
+
+    def _check_alive(self) -> None:
+        for name, child in self.children.items():
+            if child.poll() is not None:
+                raise RuntimeError(f"{name} exited ({child.returncode}); see {self.logs}")
+
+    def pid(self, name: str) -> int:
+        return self.children[name].pid
+
+    def stop(self) -> None:
+        for proxy in self.proxies:
+            try:
+                proxy.stop()
+            except Exception:
+                pass
+        for child in self.children.values():
+            child.terminate()
+        for child in self.children.values():
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+# ---- setup (not timed) -----------------------------------------------------------------------
+
+
+def register_volunteers(platform: Platform, count: int) -> list[str]:
+    volunteers = platform.rpc.volunteers
+    shown = pipelined(volunteers.register_volunteer,
+                      (registration(WORK_COUNTY) for _ in range(count)))
+    ids = [v["volunteer_id"] for v in shown]
+    pipelined(volunteers.verify_volunteer,
+              ({"volunteer_id": v, "county_code": WORK_COUNTY} for v in ids))
+    directory = platform.store.client[f"{platform.prefix}_activities"]["volunteer_directory"]
+    deadline = time.monotonic() + SETUP_TIMEOUT
+    while directory.count_documents({"verified": True}) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the activities service did not learn of every volunteer")
+        time.sleep(0.3)
+    return ids
+
+
+def prepare_activities(platform: Platform, volunteer_ids: list[str], count: int
+                       ) -> deque:
+    """`count` activities that ended an hour ago, SEATS volunteers signed up, checked in
+    and out of each: (activity id, completion body) pairs, ready to be sent."""
+    activities = platform.rpc.activities
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=HOURS + 1)
+    end = start + timedelta(hours=HOURS)
+    before = (start - timedelta(minutes=30)).isoformat()
+    ids = [a["activity_id"] for a in pipelined(activities.publish_activity, ({
+        "client_request_id": str(uuid.uuid4()), "theme": "party_story", "kind": "talk",
+        "title": f"红色故事进社区 {n}",
+        "organiser": {"kind": "bureau", "id": f"county-{WORK_COUNTY}"},
+        "county_code": WORK_COUNTY, "place": "亭湖区新时代文明实践站",
+        "starts_at": start.isoformat(), "ends_at": end.isoformat(), "capacity": SEATS,
+    } for n in range(count)))]
+    code = "HONGSE2026"
+    pipelined(activities.issue_check_in_code,
+              ({"activity_id": aid, "code": code, "at": before} for aid in ids))
+    seats = {aid: [volunteer_ids[(n * SEATS + s) % len(volunteer_ids)] for s in range(SEATS)]
+             for n, aid in enumerate(ids)}
+    everyone = [(aid, vid) for aid in ids for vid in seats[aid]]
+    pipelined(activities.sign_up, ({"activity_id": aid, "volunteer_id": vid, "at": before}
+                                   for aid, vid in everyone))
+    for step, at in (("check_in", start), ("check_out", end)):
+        pipelined(getattr(activities, step), (
+            {"activity_id": aid, "volunteer_id": vid, "code": code, "at": at.isoformat()}
+            for aid, vid in everyone))
+    return deque((aid, {"audience_reached": 120, "beneficiaries": 30, "outcome": "圆满完成",
+                        "served": [{"volunteer_id": vid, "hours": HOURS} for vid in seats[aid]]})
+                 for aid in ids)
+
+
+# ---- what scoring has applied ----------------------------------------------------------------
+
+
+def scoring_health(rpc: Any) -> dict[str, Any]:
+    h = rpc.scoring.health()
+    return {"t": time.monotonic(), "applied": int(h["intake"].get("applied", 0)),
+            "skipped": int(h["intake"].get("skipped", 0)),
+            "dead": int(h["intake"].get("dead-lettered", 0)),
+            "head": int(h["journal_head"]), "folded": int(h["folded_position"])}
+
+
+EVENT_QUEUES = (  # every consumer of a source's events (nameko's queue names)
+    "evt-volunteers-#--scoring.on_volunteers_event",
+    "evt-branches-#--scoring.on_branches_event",
+    "evt-activities-#--scoring.on_activities_event",
+    "evt-activities-#--volunteers.on_activities_event",
+    "evt-volunteers-#--activities.on_volunteers_event",
+)
+
+
+def quiet(platform: Platform, timeout: float = SETUP_TIMEOUT) -> bool:
+    """Until nothing moves: relays have published everything, the event queues are
+    empty, scoring folded all it journaled, and the counts stayed put for three looks."""
+    deadline = time.monotonic() + timeout
+    last: tuple | None = None
+    calm = 0
+    while calm < 3:
+        if time.monotonic() > deadline:
+            return False
+        pending = sum(getattr(platform.rpc, s).health()["pending"] for s in SOURCES)
+        depth = sum(platform.broker.depth(q) for q in EVENT_QUEUES)
+        h = scoring_health(platform.rpc)
+        now = (pending, depth, h["applied"], h["skipped"], h["head"], h["folded"])
+        calm = calm + 1 if (pending == 0 and depth == 0 and h["folded"] >= h["head"]
+                            and now == last) else 0
+        last = now
+        time.sleep(0.3)
+    return True
+
+
+def source_heads(platform: Platform) -> dict[str, int]:
+    return {s: int(getattr(platform.rpc, s).health()["head"]) for s in SOURCES}
+
+
+@contextmanager
+def sampling(platform: Platform, every: float = 0.5) -> Iterator[list[dict[str, Any]]]:
+    """scoring's health every `every` s while the block runs: the intake's timeline."""
+    samples: list[dict[str, Any]] = []
+    rpc = platform.proxy()
+    running = [True]
+
+    def loop() -> None:
+        while running[0]:
+            samples.append(scoring_health(rpc))
+            eventlet.sleep(every)
+
+    thread = eventlet.spawn(loop)
+    try:
+        yield samples
+    finally:
+        running[0] = False
+        thread.wait()
+
+
+# ---- 2 & 3: sustained load -------------------------------------------------------------------
+
+
+def closed_loop(port: int, token: str, work: Work, clients: int, seconds: float) -> Tally:
+    tally = Tally()
+    end = time.monotonic() + seconds
+
+    def client() -> None:
+        connection = Http(port, token)
+        while time.monotonic() < end:
+            kind, path, body = work.next()
+            t = time.monotonic()
+            status, _ = connection.send("POST", path, body)
+            tally.add(kind, status, time.monotonic() - t)
+        connection.close()
+
+    pool = eventlet.GreenPool(clients)
+    for _ in range(clients):
+        pool.spawn(client)
+    pool.waitall()
+    return tally
+
+
+def sustained(platform: Platform, token: str, work: Work, clients: int, seconds: float,
+              drain_timeout: float, cpu: CpuLoad,
+              during: Callable[[], Any] | None = None) -> dict[str, Any]:
+    """The closed loop for `seconds`, then until scoring reflects every accepted event."""
+    heads0 = source_heads(platform)
+    base = scoring_health(platform.rpc)
+    load0 = os.getloadavg()
+    with cpu.measure() as load, sampling(platform) as timeline:
+        started = time.monotonic()
+        if during is not None:
+            during()
+        tally = closed_loop(platform.gateway_port, token, work, clients, seconds)
+        answered = time.monotonic()
+        in_window = scoring_health(platform.rpc)
+        expected = tally.events()
+        reflected_at = None
+        while True:
+            h = scoring_health(platform.rpc)
+            if h["applied"] - base["applied"] >= expected and h["folded"] >= h["head"]:
+                reflected_at = h["t"]
+                break
+            if time.monotonic() - answered > drain_timeout:
+                break
+            eventlet.sleep(0.05)
+    window = answered - started
+    applied = h["applied"] - base["applied"]
+    heads1 = source_heads(platform)
+    result = tally.as_dict(window)
+    result.update({
+        "clients": clients, "loadavg_before": [round(x, 2) for x in load0], "cpu": load,
+        "scoring_applied": applied, "scoring_skipped": h["skipped"] - base["skipped"],
+        "scoring_dead_lettered": h["dead"] - base["dead"],
+        "source_events_appended": {s: heads1[s] - heads0[s] for s in SOURCES},
+        "scoring_applied_per_s_during_window": round(
+            (in_window["applied"] - base["applied"]) / window, 1),
+        "reflected": reflected_at is not None,
+        "drain_s": round((reflected_at or h["t"]) - answered, 2),
+        "reflected_events_per_s": round(
+            (expected if reflected_at else applied) / ((reflected_at or h["t"]) - started), 1),
+        "timeline": [{"s": round(s["t"] - started, 2), "applied": s["applied"] - base["applied"],
+                      "behind": s["head"] - s["folded"]} for s in timeline],
+    })
+    return result
+
+
+# ---- profiling -------------------------------------------------------------------------------
+
+
+PROFILED = ("gateway", "volunteers", "scoring")
+
+
+def start_profilers(platform: Platform, seconds: float, out: Path) -> list[subprocess.Popen]:
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    out.mkdir(parents=True, exist_ok=True)
+    return [subprocess.Popen(
+        [spy, "record", "--pid", str(platform.pid(name)), "--duration", str(int(seconds)),
+         "--rate", str(PROFILE_RATE), "--nonblocking", "--full-filenames", "--format", "raw",
+         "--output", str(out / f"{name}.txt")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name in PROFILED]
+
+
+def _short(path: str) -> str:
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1]
+    root = str(HERE.parent) + "/"
+    if path.startswith(root):
+        return path[len(root):]
+    if "/lib/python3" in path:
+        return "stdlib/" + path.split("/lib/python3", 1)[1].split("/", 1)[-1]
+    return path
+
+
+def _frame(frame: str) -> tuple[str, str]:
+    """'func (path:line)' -> ('func (short path)', package)."""
+    name, _, rest = frame.rpartition(" (")
+    path = _short(rest.rstrip(")").rsplit(":", 1)[0])
+    package = path.split("/", 1)[0]
+    if package == "stdlib":
+        package = "stdlib/" + path.split("/")[1].removesuffix(".py")
+    return f"{name} ({path})", package
+
+
+IDLE_LEAVES = ("Hub.do_poll (eventlet/hubs/epolls.py)",)  # the hub waiting in epoll
+
+
+def summarise_profile(path: Path, top: int = 15) -> dict[str, Any]:
+    """Where a process spent its busy samples: the functions and packages the time is
+    spent in itself (self) and below (inclusive), in % of busy samples. Samples of the
+    eventlet hub waiting in epoll are idle time, counted apart."""
+    own: Counter[str] = Counter()
+    below: Counter[str] = Counter()
+    own_pkg: Counter[str] = Counter()
+    below_pkg: Counter[str] = Counter()
+    total = idle = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        frames = [_frame(f) for f in stack.split(";") if " (" in f]
+        if not frames:
+            continue
+        if frames[-1][0] in IDLE_LEAVES:
+            idle += n
+            continue
+        total += n
+        own[frames[-1][0]] += n
+        own_pkg[frames[-1][1]] += n
+        for name in {f[0] for f in frames}:
+            below[name] += n
+        for package in {f[1] for f in frames}:
+            below_pkg[package] += n
+
+    def share(counter: Counter[str], k: int) -> list[list[Any]]:
+        return [[name, round(100 * n / total, 1)] for name, n in counter.most_common(k)]
+
+    if not total:
+        return {"busy_samples": 0, "idle_samples": idle}
+    return {"busy_samples": total, "idle_samples": idle, "rate_hz": PROFILE_RATE,
+            "self": share(own, top), "self_by_package": share(own_pkg, 12),
+            "inclusive_by_package": share(below_pkg, 16), "inclusive": share(below, 60)}
+
+
+# ---- 4: freshness ----------------------------------------------------------------------------
+
+
+def probe_count(items: list[dict[str, Any]]) -> int:
+    for county in items:
+        if county["county_code"] == PROBE_COUNTY:
+            for row in county["rows"]:
+                if row["code"] == "volunteer_participation":
+                    return int(Decimal(row["raw"]))
+    raise RuntimeError(f"no participation row for {PROBE_COUNTY}")
+
+
+def open_loop(port: int, token: str, work: Work, rate: float, seconds: float, tally: Tally
+              ) -> None:
+    """Request i is due at start + i / rate, on one of a pool of keep-alive connections."""
+    connections: eventlet.queue.LightQueue = eventlet.queue.LightQueue()
+    pool = eventlet.GreenPool(1000)
+    start = time.monotonic() + 0.05
+
+    def one() -> None:
+        connection = connections.get() if not connections.empty() else Http(port, token)
+        kind, path, body = work.next()
+        t = time.monotonic()
+        status, _ = connection.send("POST", path, body)
+        tally.add(kind, status, time.monotonic() - t)
+        connections.put(connection)
+
+    for i in range(int(rate * seconds)):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            eventlet.sleep(delay)
+        pool.spawn(one)
+    pool.waitall()
+    while not connections.empty():
+        connections.get().close()
+
+
+def freshness(platform: Platform, token: str, work: Work, event_rate: float, seconds: float,
+              cpu: CpuLoad) -> dict[str, Any]:
+    """Background load at `event_rate` source events/s (the sustained mix) while probes,
+    one after the other, register a volunteer in PROBE_COUNTY and wait for the ranking."""
+    mix = EVENTS_PER["completion"] / COMPLETION_EVERY + (COMPLETION_EVERY - 1) / COMPLETION_EVERY
+    if not work.completions:
+        mix = 1.0
+    request_rate = max(1.0, event_rate / mix)
+    rpc = platform.proxy()
+    gateway = Http(platform.gateway_port, token)
+    prober = Http(platform.gateway_port, token)
+    background = Tally()
+    probes: list[dict[str, Any]] = []
+    seen_by_gateway: list[tuple[float, int]] = []
+    end = time.monotonic() + seconds
+    stop = [False]
+
+    def watch_gateway() -> None:
+        while not stop[0]:
+            status, body = gateway.send("GET", "/rankings/counties")
+            if status == 200:
+                seen_by_gateway.append((time.monotonic(), probe_count(json.loads(body)["items"])))
+            eventlet.sleep(GATEWAY_POLL)
+
+    def probe_loop() -> None:
+        count = probe_count(rpc.scoring.county_ranking())
+        while time.monotonic() < end:
+            sent = time.monotonic()
+            status, _ = prober.send("POST", "/volunteers", registration(PROBE_COUNTY))
+            answered = time.monotonic()
+            if status != 201:
+                probes.append({"status": status})
+                continue
+            count += 1
+            seen = None
+            while time.monotonic() - answered < PROBE_TIMEOUT:
+                if probe_count(rpc.scoring.county_ranking()) >= count:
+                    seen = time.monotonic()
+                    break
+                eventlet.sleep(PROBE_POLL)
+            probes.append({"status": status, "count": count, "answer_s": answered - sent,
+                           "answered": answered, "seen_rpc": seen})
+            if seen is None:  # resynchronise: the next probe counts from what is shown
+                count = probe_count(rpc.scoring.county_ranking())
+            eventlet.sleep(0.05)
+
+    heads0 = source_heads(platform)
+    base = scoring_health(platform.rpc)
+    load0 = os.getloadavg()
+    with cpu.measure() as load:
+        started = time.monotonic()
+        watcher = eventlet.spawn(watch_gateway)
+        prober_thread = eventlet.spawn(probe_loop)
+        open_loop(platform.gateway_port, token, work, request_rate, seconds, background)
+        prober_thread.wait()
+        eventlet.sleep(1.5)  # the gateway's ranking cache lives 1 s: let it show the last
+        stop[0] = True
+        watcher.wait()
+        elapsed = time.monotonic() - started
+    h = scoring_health(platform.rpc)
+    heads1 = source_heads(platform)
+    gateway.close()
+    prober.close()
+
+    fresh_rpc, fresh_gateway, missed = [], [], 0
+    for p in probes:
+        if "count" not in p:
+            continue
+        if p["seen_rpc"] is None:
+            missed += 1
+        else:
+            fresh_rpc.append(p["seen_rpc"] - p["answered"])
+        first = next((t for t, c in seen_by_gateway if t >= p["answered"] and c >= p["count"]),
+                     None)
+        if first is not None:
+            fresh_gateway.append(first - p["answered"])
+    result = background.as_dict(elapsed)
+    result.update({
+        "target_event_rate": round(event_rate, 1), "request_rate": round(request_rate, 1),
+        "loadavg_before": [round(x, 2) for x in load0], "cpu": load,
+        "scoring_applied_per_s": round((h["applied"] - base["applied"]) / elapsed, 1),
+        "source_events_appended": {s: heads1[s] - heads0[s] for s in SOURCES},
+        "probes": len(probes), "probes_failed": sum(1 for p in probes if "count" not in p),
+        "probes_not_seen": missed,
+        "probe_answer": latency_summary([p["answer_s"] for p in probes if "answer_s" in p]),
+        "freshness_rpc": latency_summary(fresh_rpc),
+        "freshness_gateway_cached": latency_summary(fresh_gateway),
+    })
+    return result
+
+
+# ---- 5: the bare nameko ceiling --------------------------------------------------------------
+
+
+def serve_bare(port: int, amqp_uri: str) -> None:
+    """A nameko service with one @http route that does nothing (run as a child)."""
+    from nameko.runners import ServiceRunner
+    from nameko.web.handlers import http as http_entrypoint
+
+    class Bare:
+        name = "bare"
+
+        @http_entrypoint("GET", "/ping")
+        def ping(self, request: Any) -> str:
+            return ""
+
+    runner = ServiceRunner({"AMQP_URI": amqp_uri, "WEB_SERVER_ADDRESS": f"{HOST}:{port}"})
+    runner.add_service(Bare)
+    runner.start()
+    runner.wait()
+
+
+def http_ceiling(port: int, clients: int, seconds: float) -> dict[str, Any]:
+    end = time.monotonic() + seconds
+    counts: Counter[str] = Counter()
+
+    def client() -> None:
+        connection = Http(port)
+        while time.monotonic() < end:
+            counts["ok" if connection.send("GET", "/ping")[0] == 200 else "failed"] += 1
+        connection.close()
+
+    started = time.monotonic()
+    pool = eventlet.GreenPool(clients)
+    for _ in range(clients):
+        pool.spawn(client)
+    pool.waitall()
+    elapsed = time.monotonic() - started
+    return {"requests": counts["ok"], "failed": counts["failed"],
+            "requests_per_s": round(counts["ok"] / elapsed, 1)}
+
+
+def event_ceiling(broker: Broker, store: Store, events: int) -> dict[str, Any]:
+    """The kernel's bare consumer: relayed events through a handler that only counts."""
+    container = kernel.ServiceContainer(kernel.BareConsumer,
+                                        kernel.container_config(broker, store, "unused"))
+    container.start()  # declares its queue, which then collects the relay's messages
+    container.stop()
+    backlog = kernel.build_backlog(store, events, min(2000, events))
+    relay = OutboxRelay(backlog, broker.uri, kernel.SOURCE, batch_size=min(500, events))
+    relay.hold_lease()
+    relay.publish_pending(max_events=events)
+    relay.reset_connection()
+    relay.release_lease()
+    consumed = kernel.consume(kernel.BareConsumer, kernel.BARE_METER, broker, store, "unused",
+                              events)
+    return {"events": events, "events_per_s": round(consumed["rate"], 1)}
+
+
+# ---- 6: rebuild ------------------------------------------------------------------------------
+
+
+def rebuild(platform: Platform, cpu: CpuLoad) -> dict[str, Any]:
+    rpc = platform.rpc
+    before = rpc.scoring.county_ranking()
+    load0 = os.getloadavg()
+    phases: dict[str, float] = {}
+    with cpu.measure() as load:
+        started = time.monotonic()
+        rpc.scoring.rebuild(from_sources=True)
+        while True:
+            progress = rpc.scoring.rebuild_progress()
+            phases.setdefault(progress["phase"], round(time.monotonic() - started, 3))
+            if progress["phase"] in ("done", "failed"):
+                break
+            if time.monotonic() - started > REBUILD_TIMEOUT:
+                raise TimeoutError(f"rebuild still at {progress}")
+            eventlet.sleep(0.05)
+    after = rpc.scoring.county_ranking()
+    if progress["phase"] != "done":
+        raise RuntimeError(f"rebuild failed: {progress}")
+    read = sum(s["read"] for s in progress["sources"].values())
+    kept = sum(s["kept"] for s in progress["sources"].values())
+    seconds = float(progress["seconds"])
+    backfill_s = phases.get("fold", seconds) - min(
+        (t for name, t in phases.items() if name.startswith("backfill")), default=0.0)
+    fold_s = progress["folded"] / progress["fold_events_per_second"] if progress[
+        "fold_events_per_second"] else None
+    return {
+        "loadavg_before": [round(x, 2) for x in load0], "cpu": load,
+        "source_events_read": read, "source_events_kept": kept,
+        "journal_folded": progress["folded"], "seconds": seconds,
+        "source_events_per_s": round(read / seconds, 1),
+        "backfill_s": round(backfill_s, 3),
+        "backfill_events_per_s": round(read / backfill_s, 1) if backfill_s > 0 else None,
+        "fold_s": round(fold_s, 3) if fold_s else None,
+        "fold_events_per_s": progress["fold_events_per_second"],
+        "phases_first_seen_s": phases, "sources": progress["sources"],
+        "ranking_unchanged": before == after,
+    }
+
+
+# ---- the run ---------------------------------------------------------------------------------
+
+
+def run(mode: str) -> dict[str, Any]:
+    size = SIZES[mode]
+    started = time.time()
+    load_before = os.getloadavg()
+    store = Store()
+    broker = platform = None
+    workdir = Path(tempfile.mkdtemp(prefix="yinfa-e2e-"))
+    result: dict[str, Any] = {"benchmark": "e2e", "mode": mode,
+                              "date": dt.date.today().isoformat(), "sizes": size,
+                              "seats": SEATS, "completion_every": COMPLETION_EVERY}
+    finished = False
+    try:
+        broker = Broker()
+        result["machine"] = machine_info(store)
+        platform = Platform(broker, store, workdir / "logs")
+        platform.start()
+        pids = [os.getpid(), store.embedded.pid if store.embedded else None, rabbitmq_pid(),
+                *(c.pid for c in platform.children.values())]
+        cpu = CpuLoad(pids)
+        say(f"platform up: {', '.join(SERVICES)} as processes; vhost {broker.vhost}; "
+            f"logs in {workdir / 'logs'}")
+        token = login(platform.gateway_port)
+
+        t = time.monotonic()
+        volunteer_ids = register_volunteers(platform, size["volunteers"])
+        pool = prepare_activities(platform, volunteer_ids, size["activities"])
+        quiet(platform)
+        result["setup_s"] = round(time.monotonic() - t, 1)
+        say(f"setup: {len(volunteer_ids)} volunteers, {len(pool)} activities ready "
+            f"({result['setup_s']} s)")
+
+        closed_loop(platform.gateway_port, token, Work(deque(), registrations_only=True),
+                    size["clients"], size["warmup_s"])
+        quiet(platform)
+        say("sustained window")
+        work = Work(pool)
+        result["sustained"] = s = sustained(platform, token, work, size["clients"],
+                                            size["window_s"], size["drain_timeout_s"], cpu)
+        say(f"  {s['requests_per_s']} req/s, {s['source_events_per_s']} source events/s "
+            f"accepted; reflected in scoring at {s['reflected_events_per_s']} events/s "
+            f"(drain {s['drain_s']} s); {len(pool)} activities left")
+        quiet(platform)
+
+        say("profiled sustained window")
+        profiles = workdir / "profiles"
+        spies: list[subprocess.Popen] = []
+        result["profiled"] = p = sustained(
+            platform, token, work, size["clients"], size["profile_s"],
+            size["drain_timeout_s"], cpu,
+            during=lambda: spies.extend(start_profilers(platform, size["profile_s"], profiles)))
+        for spy in spies:
+            spy.wait(timeout=60)
+        result["profiles"] = {name: summarise_profile(profiles / f"{name}.txt")
+                              for name in PROFILED if (profiles / f"{name}.txt").exists()}
+        say(f"  {p['requests_per_s']} req/s, reflected {p['reflected_events_per_s']} events/s "
+            f"under py-spy")
+        if mode == "full":
+            keep = HERE / "results" / "profiles"
+            keep.mkdir(parents=True, exist_ok=True)
+            for name in PROFILED:
+                source = profiles / f"{name}.txt"
+                if source.exists():
+                    (keep / f"e2e-{result['date']}-{name}.txt").write_text(source.read_text())
+        quiet(platform)
+
+        say("freshness at half the sustained rate")
+        result["freshness"] = f = freshness(platform, token, work,
+                                            s["reflected_events_per_s"] / 2, size["fresh_s"],
+                                            cpu)
+        say(f"  {f['probes']} probes: RPC p50 {f['freshness_rpc']['p50_ms']} ms, p99 "
+            f"{f['freshness_rpc']['p99_ms']} ms; through the gateway (1 s cache) p50 "
+            f"{f['freshness_gateway_cached']['p50_ms']} ms, p99 "
+            f"{f['freshness_gateway_cached']['p99_ms']} ms")
+        quiet(platform)
+
+        say("bare nameko ceiling")
+        http_ceiling(platform.bare_port, size["clients"], size["warmup_s"])
+        with cpu.measure() as load:
+            bare_http = http_ceiling(platform.bare_port, size["clients"], size["ceiling_s"])
+        bare_http["cpu"] = load
+        with cpu.measure() as load:
+            bare_events = event_ceiling(broker, store, size["bare_events"])
+        bare_events["cpu"] = load
+        result["bare"] = {"http": bare_http, "event_handler": bare_events}
+        result["ratios"] = {
+            "gateway_requests_to_bare_http": round(
+                s["requests_per_s"] / bare_http["requests_per_s"], 3),
+            "reflected_events_to_bare_handler": round(
+                s["reflected_events_per_s"] / bare_events["events_per_s"], 3),
+        }
+        say(f"  bare @http {bare_http['requests_per_s']} req/s, bare handler "
+            f"{bare_events['events_per_s']} events/s; ratios {result['ratios']}")
+
+        say("rebuild from the sources")
+        result["rebuild"] = r = rebuild(platform, cpu)
+        say(f"  {r['source_events_read']} source events in {r['seconds']} s: backfill "
+            f"{r['backfill_events_per_s']} events/s, fold {r['fold_events_per_s']} events/s; "
+            f"ranking unchanged: {r['ranking_unchanged']}")
+        result["children_alive"] = all(c.poll() is None for c in platform.children.values())
+        finished = True
+    finally:
+        if platform is not None:
+            platform.stop()
+        try:
+            store.close()
+        finally:
+            if broker is not None:
+                broker.close()
+            if finished:  # the logs and raw profiles stay behind a failed run
+                shutil.rmtree(workdir, ignore_errors=True)
+    result.update({
+        "started_at": dt.datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+        "duration_s": round(time.time() - started, 1),
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+    })
+    s, f, r = result["sustained"], result["freshness"], result["rebuild"]
+    result["targets"] = {
+        "sustained_events_per_s": {"target": TARGETS["sustained_events_per_s"],
+                                   "value": s["reflected_events_per_s"],
+                                   "met": s["reflected_events_per_s"]
+                                   >= TARGETS["sustained_events_per_s"]},
+        "freshness_p99_ms": {"target": TARGETS["freshness_p99_ms"],
+                             "value": f["freshness_rpc"]["p99_ms"],
+                             "met": f["freshness_rpc"]["p99_ms"] is not None
+                             and f["freshness_rpc"]["p99_ms"] <= TARGETS["freshness_p99_ms"]},
+        "rebuild_events_per_s": {"target": TARGETS["rebuild_events_per_s"],
+                                 "value": r["source_events_per_s"],
+                                 "met": r["source_events_per_s"]
+                                 >= TARGETS["rebuild_events_per_s"]},
+    }
+    return result
+
+
+def _cpu(phase: dict[str, Any]) -> str:
+    c = phase["cpu"]
+    return f"{c['busy_cores']:.2f} busy, {c['other_cores']:.2f} not ours"
+
+
+def markdown_section(result: dict[str, Any]) -> str:
+    m, s, p, f = result["machine"], result["sustained"], result["profiled"], result["freshness"]
+    b, r, t = result["bare"], result["rebuild"], result["targets"]
+
+    def met(name: str) -> str:
+        return "yes" if t[name]["met"] else "**no**"
+
+    rows = [
+        "| figure | value | target | met | cores (machine busy, not ours) |",
+        "| --- | --- | ---: | --- | --- |",
+        f"| sustained: source events accepted and reflected in scoring | "
+        f"**{s['reflected_events_per_s']:,} events/s** ({s['source_events']:,} events from "
+        f"{sum(s['answered_2xx'].values()):,} requests in {s['seconds']} s + {s['drain_s']} s "
+        f"drain) | ≥ 1,000 | {met('sustained_events_per_s')} | {_cpu(s)} |",
+        f"| sustained: requests answered 2xx | {s['requests_per_s']} req/s "
+        f"({s['answered_2xx']}; failed {s['failed'] or 0}) | – | – | |",
+        f"| sustained: scoring applied during the window | "
+        f"{s['scoring_applied_per_s_during_window']} events/s | – | – | |",
+        f"| same under py-spy (3 processes) | {p['reflected_events_per_s']:,} events/s, "
+        f"{p['requests_per_s']} req/s | – | – | {_cpu(p)} |",
+        f"| freshness at {f['target_event_rate']} events/s ({f['request_rate']} req/s), "
+        f"scoring RPC | p50 {f['freshness_rpc']['p50_ms']} ms, p99 "
+        f"**{f['freshness_rpc']['p99_ms']} ms** ({f['freshness_rpc']['n']} probes, "
+        f"{f['probes_not_seen']} not seen in {PROBE_TIMEOUT:.0f} s) | p99 ≤ 250 ms | "
+        f"{met('freshness_p99_ms')} | {_cpu(f)} |",
+        f"| freshness through the gateway (its 1 s ranking cache) | p50 "
+        f"{f['freshness_gateway_cached']['p50_ms']} ms, p99 "
+        f"{f['freshness_gateway_cached']['p99_ms']} ms | – | – | |",
+        f"| rebuild from the sources, to phase done | **{r['source_events_per_s']:,} "
+        f"events/s** ({r['source_events_read']:,} source events, {r['seconds']} s) | "
+        f"≥ 20,000 | {met('rebuild_events_per_s')} | {_cpu(r)} |",
+        f"| rebuild: backfill / fold | {r['backfill_events_per_s']:,} / "
+        f"{r['fold_events_per_s']:,} events/s ({r['journal_folded']:,} journal events folded; "
+        f"ranking unchanged: {r['ranking_unchanged']}) | – | – | |",
+        f"| bare nameko `@http` (does nothing), {s['clients']} clients | "
+        f"{b['http']['requests_per_s']} req/s | – | – | {_cpu(b['http'])} |",
+        f"| bare nameko event handler (counts only) | {b['event_handler']['events_per_s']:,} "
+        f"events/s | – | – | {_cpu(b['event_handler'])} |",
+        f"| ratio gateway requests / bare `@http` | "
+        f"{result['ratios']['gateway_requests_to_bare_http']} | – | – | |",
+        f"| ratio reflected events / bare handler | "
+        f"{result['ratios']['reflected_events_to_bare_handler']} | – | – | |",
+    ]
+    return "\n".join([
+        f"<!-- run {result['date']} -->",
+        f"## {result['date']} ({result['mode']} run, commit {m['git_commit']})",
+        "",
+        f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gib']} GiB RAM; Python "
+        f"{m['python']}, nameko {m['nameko']}, nx-27017 {m['nx_27017']} ({m['store']}), "
+        f"RabbitMQ {m['rabbitmq']}. Started {result['started_at']}, took "
+        f"{result['duration_s']:.0f} s (setup {result['setup_s']} s); load average before "
+        f"{result['loadavg_before']}, after {result['loadavg_after']}. Each completion serves "
+        f"{result['seats']} lines (1 + {result['seats']} source events); one request in "
+        f"{result['completion_every']} is a completion while prepared activities last.",
+        "",
+        *rows,
+        "",
+        f"Raw figures, timelines and profile summaries: `results/e2e-{result['date']}.json`.",
+        f"<!-- /run {result['date']} -->",
+        "",
+    ])
+
+
+def main() -> int:
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
+        serve_bare(int(sys.argv[2]), sys.argv[3])
+        return 0
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short phases: a smoke run")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("amqp").setLevel(logging.ERROR)  # notes on closing proxies' channels
+    result = run("quick" if args.quick else "full")
+    path = record_results(result, "e2e", "End-to-end benchmark results",
+                          markdown_section(result))
+    print(markdown_section(result))
+    say(f"recorded {path.relative_to(HERE.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
