@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import sys
 import time
+import urllib.request
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import click
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -32,22 +34,36 @@ def say(message: str) -> None:
     click.echo(click.style("▸ ", fg="green") + click.style(elapsed, dim=True) + message)
 
 
-def wait_until_ready(config: dict, services: list[str], supervisor: Supervisor) -> None:
-    """Ask each service a cheap question until it answers (bounded)."""
+def wait_until_ready(config: dict, ports: dict[str, int | None],
+                     supervisor: Supervisor) -> None:
+    """Each process ready (bounded): its ops endpoint answers /health/ready with 200, or,
+    with the endpoints off, its `health` RPC answers (the gateway has no RPC)."""
     deadline = time.monotonic() + READY_TIMEOUT
     with ClusterRpcProxy(config, timeout=2) as rpc:
-        for name in services:
+        for name, port in ports.items():
             while True:
                 crashed = supervisor.exited()
                 if crashed:
                     raise click.ClickException(f"service exited early: {crashed}; see logs")
-                try:
-                    getattr(rpc, name).health()
+                if _answers(rpc, name, port):
                     break
-                except Exception:
-                    if time.monotonic() > deadline:
-                        raise click.ClickException(f"{name} did not answer in time") from None
-                    time.sleep(0.5)
+                if time.monotonic() > deadline:
+                    raise click.ClickException(f"{name} did not answer in time")
+                time.sleep(0.5)
+
+
+def _answers(rpc: Any, name: str, port: int | None) -> bool:
+    try:
+        if port:
+            url = f"http://127.0.0.1:{port}/health/ready"
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                return answer.status == 200
+        if name == "gateway":
+            return True  # nothing to ask it without its endpoint: the API is checked later
+        getattr(rpc, name).health()
+        return True
+    except Exception:
+        return False
 
 
 def run_demo(volunteer_count: int, once: bool, seed: int) -> int:
@@ -65,11 +81,13 @@ def run_demo(volunteer_count: int, once: bool, seed: int) -> int:
     try:
         with Supervisor(run_dir / "logs") as supervisor:
             ops_base = ops_port()
+            ports: dict[str, int | None] = {}
             for index, name in enumerate(services):  # an ops port each: they share a host
+                ports[name] = ops_base + index if ops_base else None
                 ops = {} if not ops_base else {"YINFA_OPS_PORT": str(ops_base + index)}
                 supervisor.start(name, [sys.executable, "-m", "yinfa.cli", "run", name],
                                  {**env, **ops})
-            wait_until_ready(config, services, supervisor)
+            wait_until_ready(config, ports, supervisor)
             say(f"services up: {', '.join(services)} (logs in {run_dir / 'logs'})")
             show(config, volunteer_count, seed)
             if once:

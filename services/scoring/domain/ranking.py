@@ -116,7 +116,7 @@ def normalise(indicator: Indicator, measure: Measure, baseline: Baseline | None
 
 def points(indicator: Indicator, normalised: Decimal | None) -> Decimal:
     if normalised is None:
-        return Decimal(0)
+        return Decimal("0.00")  # shown like every other row's points
     weight, target = indicator.weight, indicator.target
     if indicator.direction == "lower_is_better":
         zero_at = indicator.zero_at if indicator.zero_at is not None else target
