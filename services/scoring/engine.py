@@ -83,6 +83,33 @@ class Engine:
         metrics.event_consumed(self.consumer, outcome)
         return outcome
 
+    def take_batch(self, payloads: list[Any]) -> list[str]:
+        """Many delivered messages: the accepted ones kept in one journal entry, then the
+        poison dead-lettered; the outcome of each. A store failure raises before anything
+        is dead-lettered, so the caller can requeue the whole batch."""
+        outcomes: list[str] = []
+        accepted, refused = [], []
+        for payload in payloads:
+            try:
+                event = intake.accept(intake.parse(payload))
+            except intake.Refused as refusal:
+                refused.append((payload, str(refusal)))
+                outcomes.append(DEAD_LETTERED)
+                continue
+            if event is None:
+                outcomes.append(SKIPPED)
+            else:
+                accepted.append(event)
+                outcomes.append(KEPT)
+        self.journal.keep_batch("kept", accepted)
+        for payload, reason in refused:
+            original = dict(payload) if isinstance(payload, dict) else payload
+            self.dead_letters.send(original, reason, self.consumer)
+        for outcome in outcomes:
+            self.counts[outcome] += 1
+            metrics.event_consumed(self.consumer, outcome)
+        return outcomes
+
     def start_rebuild(self, from_sources: bool) -> dict[str, Any]:
         """Start a rebuild in the background (one at a time); its progress so far."""
         if not self.progress.running:

@@ -17,6 +17,7 @@ from typing import Any
 from nameko.rpc import rpc
 
 from services.scoring import assessments, queries
+from services.scoring.batching import every_event_of
 from services.scoring.engine import Engine, ScoringEngine
 from services.scoring.rulebooks import Rulebooks
 from yinfa.errors import AlreadyExists, ConcurrencyError, NotFound
@@ -24,7 +25,6 @@ from yinfa.events.envelope import NewEvent
 from yinfa.schemas import load_command
 from yinfa.service.base import EventSourcedService
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
-from yinfa.service.subscriptions import every_event_of
 from yinfa.store.event_store import NO_STREAM
 
 
@@ -35,6 +35,7 @@ class ScoringService(EventSourcedService):
     streams: EventSourcedStreams = EventSourcing(assessments.build_registry())
 
     # ---- consuming -------------------------------------------------------------------
+    # Batched (batching.py): these bodies run only with SCORING_BATCH off.
 
     @every_event_of("volunteers")
     def on_volunteers_event(self, payload: Any) -> None:
