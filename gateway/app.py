@@ -110,7 +110,11 @@ class GatewayApp:
         route, params = self.router.match(request.path, request.method)
         if any(not PATH_VALUE.match(v) for v in params.values()):
             raise Problem(404, "not_found", "No such resource.")
-        principal = ANONYMOUS if route.public else self.authenticate(request)
+        try:
+            principal = ANONYMOUS if route.public else self.authenticate(request)
+        except Problem:
+            self.limit_rate(ANONYMOUS, request)  # guessing credentials costs tokens too
+            raise
         self.limit_rate(principal, request)
         if not route.public:
             require_role(principal, route.roles)
@@ -119,7 +123,7 @@ class GatewayApp:
         ctx = Ctx(request=request, request_id=request_id, settings=self.settings,
                   calls=calls, gateway=self, principal=principal, params=params)
         self.parse(route, ctx)
-        if route.method == "POST" and ctx.idempotency_key:
+        if route.method == "POST" and ctx.idempotency_key and not route.public:
             return self.idempotent(route, ctx)
         return self.respond(route, ctx, self.run(route, ctx))
 

@@ -9,7 +9,7 @@ import uuid
 from urllib.parse import urlparse
 
 import pytest
-from gateway_support import Api, Platform, gateway_config
+from gateway_support import Api, Platform, gateway_config, listening_on
 from nameko.runners import ServiceRunner
 
 from gateway.service import GatewayService
@@ -37,7 +37,8 @@ def platform(module_amqp, mongo_uri, mongo_client):
     for service in ALL_SERVICES:
         runner.add_service(service)
     runner.start()
-    yield Platform(config, mongo_client[f"{prefix}_gateway"])
+    gateway = next(c for c in runner.containers if c.service_name == "gateway")
+    yield Platform(config, mongo_client[f"{prefix}_gateway"], listening_on(gateway))
     runner.stop()
     for name in mongo_client.list_database_names():
         if name.startswith(prefix):

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 import requests
 
 from gateway.accounts.book import AccountBook, DirectStreams
+from gateway.service import GatewayWebServer
 from services.volunteers.domain.id_number import make_id_number
-from yinfa.infra.embedded_store import free_port
 
 ADMIN_PASSWORD = "city-admin-password-1"
 TINGHU, DAFENG = "320902", "320904"
@@ -17,7 +17,7 @@ def gateway_config(amqp_uri: str, mongo_uri: str, prefix: str, **extra) -> dict:
     return {
         "AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri, "DB_PREFIX": prefix,
         "serializer": "json",
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+        "WEB_SERVER_ADDRESS": "127.0.0.1:0",  # any free port: see `listening_on`
         "GATEWAY_RATE": 10_000, "GATEWAY_BURST": 10_000, "GATEWAY_RPC_TIMEOUT": 5,
         **extra,
     }
@@ -49,11 +49,19 @@ class Api:
         return Api(self.base, answer.json()["access_token"])
 
 
+def listening_on(container) -> str:
+    """The address the gateway's web server took (it was asked for port 0: no race with
+    other processes for a port picked in advance)."""
+    server = next(e for e in container.extensions if isinstance(e, GatewayWebServer))
+    host, port = server._sock.getsockname()[:2]
+    return f"{host}:{port}"
+
+
 class Platform:
-    def __init__(self, config: dict, db) -> None:
+    def __init__(self, config: dict, db, address: str) -> None:
         self.config = config
         self.db = db
-        self.base = "http://" + config["WEB_SERVER_ADDRESS"]
+        self.base = "http://" + address
         self.anonymous = Api(self.base)
 
     def open_account(self, username: str, role: str, password: str = ADMIN_PASSWORD,

@@ -7,7 +7,7 @@ import time
 import eventlet
 import pytest
 from click.testing import CliRunner
-from gateway_support import Api, Platform, gateway_config
+from gateway_support import Api, Platform, gateway_config, listening_on
 from nameko.rpc import rpc
 
 from gateway.service import GatewayService
@@ -31,9 +31,12 @@ def lonely_gateway(container_factory, rabbit_config, mongo_uri, mongo_client, mo
                             GATEWAY_RATE=2, GATEWAY_BURST=30)
 
     def start(*others) -> tuple[Platform, Api]:
-        for service in (GatewayService, *others):
+        gateway = container_factory(GatewayService, config)
+        gateway.start()
+        for service in others:
             container_factory(service, config).start()
-        platform = Platform(config, mongo_client[f"{mongo_db.name}_gateway"])
+        platform = Platform(config, mongo_client[f"{mongo_db.name}_gateway"],
+                            listening_on(gateway))
         return platform, platform.open_account("city", "city_admin")
 
     yield start
