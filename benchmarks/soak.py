@@ -207,14 +207,33 @@ class RpcDriver:
     replaces this one, so the soak exercises the path users take."""
 
     def __init__(self, config: dict) -> None:
-        self.proxy = ClusterRpcProxy(config, timeout=60)
-        self.rpc = self.proxy.start()
+        self.config = config
+        self.reconnects = 0
+        self._connect()
 
     def call(self, service: str, method: str, payload: Any) -> Any:
-        return getattr(getattr(self.rpc, service), method)(payload)
+        try:
+            return getattr(getattr(self.rpc, service), method)(payload)
+        except YinfaError:
+            raise
+        except Exception:
+            # the broker shared with others may have been restarted: a new proxy, paced
+            if time.monotonic() - self.connected_at > 2.0:
+                self.close()
+                self._connect()
+                self.reconnects += 1
+            raise
+
+    def _connect(self) -> None:
+        self.proxy = ClusterRpcProxy(self.config, timeout=60)
+        self.rpc = self.proxy.start()
+        self.connected_at = time.monotonic()
 
     def close(self) -> None:
-        self.proxy.stop()
+        try:
+            self.proxy.stop()
+        except Exception:  # noqa: BLE001 - a proxy whose connection is gone
+            pass
 
 
 @dataclass
@@ -600,6 +619,7 @@ def soak(minutes: float, warmup_minutes: float, rate: float, sample_seconds: flo
                      "queue_growth_messages": GROWTH_MESSAGES},
         "workload": {
             "commands_answered": sum(outcomes.calls.values()),
+            "driver_reconnects": driver.reconnects,
             "commands_per_s": round(sum(outcomes.calls.values()) / end, 1),
             "answered_per_minute": per_minute,
             "median_latency_ms_per_minute": [
