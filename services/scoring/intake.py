@@ -8,6 +8,7 @@ Anything else is poison: the caller dead-letters it with the reason given here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from marshmallow import ValidationError
@@ -25,6 +26,12 @@ SOURCES: dict[str, SchemaRegistry] = {
     "branches": branches_registry(),
     "activities": activities_registry(),
 }
+
+
+@lru_cache(maxsize=1)
+def city_counties() -> frozenset[str]:
+    """The city's county codes (reference data, read once per process)."""
+    return frozenset(load_city().counties)
 
 
 class Refused(Exception):
@@ -66,7 +73,7 @@ def accept(event: RecordedEvent) -> SourceEvent | None:
     except Exception as error:  # upcaster or schema refused the payload
         raise Refused(f"{event.type} v{event.schema_version}: invalid data: {error}") from error
     county = data.get("county_code")
-    if county is not None and county not in load_city().counties:
+    if county is not None and county not in city_counties():
         raise Refused(str(UnknownCounty(event.type, event.stream_id, county)))
     return SourceEvent(event.event_id, event.type, event.stream_id, event.version, data,
                        event.recorded_at)

@@ -84,7 +84,7 @@ class RecordedEvent:
 
     @classmethod
     def from_message(cls, payload: Mapping[str, Any]) -> RecordedEvent:
-        return cls(**EnvelopeSchema().load(payload))
+        return cls(**_ENVELOPE.load(payload))  # one shared instance: building one is costly
 
 
 class EnvelopeSchema(Schema):
