@@ -58,7 +58,7 @@ SIZES = {
     "full": {"branches_per_county": 1000, "volunteers": 50_000, "hours_per_volunteer": 2,
              "live_events": 4000, "queries": 2000},
     "quick": {"branches_per_county": 100, "volunteers": 5_000, "hours_per_volunteer": 2,
-              "live_events": 600, "queries": 300},
+              "live_events": 2000, "queries": 300},
 }
 TARGETS = {"rebuild_events_per_s": 20_000, "live_events_per_s": 1_000, "query_p99_ms": 10.0}
 PAGE = 1000
