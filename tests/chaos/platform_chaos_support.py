@@ -376,7 +376,7 @@ class Request:
     service: str  # the service whose event store the command writes
     status: int | None = None  # the final answer (None: no answer within the budget)
     attempts: int = 0
-    answers: list[int] = field(default_factory=list)  # every status seen, in order
+    answers: list[int] = field(default_factory=list)  # every attempt's status, in order
 
 
 class Client:
@@ -409,8 +409,7 @@ class Client:
         while True:
             request.attempts += 1
             status, answer = self._send(path, body, key, request.request_id)
-            if status is not None:
-                request.answers.append(status)
+            request.answers.append(status or 0)  # 0: no answer (refused, reset, timed out)
             if status == 401:
                 self._relogin()
             elif status is not None and not _retry(status, answer):
@@ -456,8 +455,12 @@ class Workload:
     """Volunteers registered and verified, hours recorded, branches established, and
     activities published, signed up for, checked in and out of, and completed."""
 
-    def __init__(self, base: str, seed: int, retry_budget: float) -> None:
+    def __init__(self, base: str, seed: int, retry_budget: float,
+                 branch_ids: bool = False) -> None:
         self.base = base
+        # True: the client names each new branch (EstablishBranch takes a branch_id), so
+        # a retried establishment cannot make a second branch; False: the server does
+        self.branch_ids = branch_ids
         self.rng = random.Random(seed)
         self.retry_budget = retry_budget
         self.requests: list[Request] = []
@@ -583,10 +586,12 @@ class Workload:
 
     def establish_branch(self, client: Client, rng: random.Random, n: int) -> None:
         county = rng.choice(COUNTIES)
-        self._post(client, "/branches", {
-            "name": f"离退休干部第{n}党支部", "branch_type": "formal", "level": "branch",
-            "county_code": county, "former_employer": "县财政局", "secretary": "李秀英",
-            "established_on": "2020-03-01"}, "branches")
+        body = {"name": f"离退休干部第{n}党支部", "branch_type": "formal", "level": "branch",
+                "county_code": county, "former_employer": "县财政局", "secretary": "李秀英",
+                "established_on": "2020-03-01"}
+        if self.branch_ids:
+            body["branch_id"] = str(uuid.uuid4())
+        self._post(client, "/branches", body, "branches")
 
 
 # ---- the checks --------------------------------------------------------------------------
@@ -608,11 +613,12 @@ def check_requests(platform: Platform, requests_made: list[Request]) -> dict[str
     duplicated: list[dict[str, Any]] = []
     committed_without_2xx: list[dict[str, Any]] = []
     server_errors: Counter[int] = Counter()
-    retried = 0
+    retried = no_answer = 0
     for request in requests_made:
         for status in request.answers:
             if status >= 500:
                 server_errors[status] += 1
+            no_answer += status == 0
         retried += request.attempts > 1
         statuses[str(request.status)] += 1
         found = commits[request.service][request.request_id]
@@ -631,6 +637,7 @@ def check_requests(platform: Platform, requests_made: list[Request]) -> dict[str
         "final_status": dict(sorted(statuses.items())),
         "retried": retried,
         "server_errors_seen": {str(k): v for k, v in sorted(server_errors.items())},
+        "attempts_without_answer": no_answer,
         "lost": len(lost), "duplicated": len(duplicated),
         "committed_without_2xx": len(committed_without_2xx),
         "examples": {"lost": lost[:5], "duplicated": duplicated[:5],
@@ -698,6 +705,32 @@ def pure_ranking(events: dict[str, list[Any]]) -> list[dict[str, Any]]:
     return county_ranking(state, load_rulebook(default_rulebook_path()))
 
 
+def ranking_diff(got: list[dict[str, Any]], expected: list[dict[str, Any]]
+                 ) -> list[dict[str, Any]]:
+    """Counties whose row differs: their totals and the indicators that differ."""
+    want = {row["county_code"]: row for row in expected}
+    differs = []
+    for row in got:
+        other = want.get(row["county_code"])
+        if row == other:
+            continue
+        if other is None:
+            differs.append({"county_code": row["county_code"], "missing_from_fold": True})
+            continue
+        keys = sorted(k for k in set(row) | set(other) if row.get(k) != other.get(k))
+        differs.append({"county_code": row["county_code"], "keys": keys,
+                        "got": {k: row.get(k) for k in keys if k != "rows"},
+                        "fold": {k: other.get(k) for k in keys if k != "rows"},
+                        "rows": _row_diff(row.get("rows"), other.get("rows"))})
+    return differs[:10]
+
+
+def _row_diff(got: Any, expected: Any) -> list[Any]:
+    if not isinstance(got, list) or not isinstance(expected, list):
+        return [] if got == expected else [got, expected]
+    return [[a, b] for a, b in zip(got, expected, strict=False) if a != b][:5]
+
+
 def check_scoring(platform: Platform, events: dict[str, list[Any]],
                   rebuild_timeout: float) -> dict[str, Any]:
     counts = journaled(platform.mongo()[platform.db_name("scoring")])
@@ -714,6 +747,9 @@ def check_scoring(platform: Platform, events: dict[str, list[Any]],
         "source_events_accepted": len(accepted),
         "journaled_distinct": len(set(counts) & accepted),
         "missing_from_journal": len(accepted - set(counts)),
+        "journal_not_in_sources": len(set(counts) - accepted),
+        "live_differs": ranking_diff(live, expected),
+        "rebuilt_differs": ranking_diff(rebuilt, expected),
         "duplicate_journal_entries": sum(n - 1 for n in counts.values()),
         "live_equals_fold": live == expected,
         "rebuild_from_sources": {"phase": (progress or {}).get("phase"),
@@ -777,7 +813,9 @@ class Plan:
     store: bool = True
     poison: int = 3
     repeat: bool = False  # cycle through the faults until the workload ends
+    broker_limit: int = 2  # restarts of the machine's one broker, at most, per run
     retry_budget: float = 90.0
+    branch_ids: bool = False  # see Workload
     settle_timeout: float = 180.0
     seed: int = 2026
 
@@ -795,7 +833,7 @@ def faults_of(plan: Plan) -> list[tuple[str, str]]:
 
 def run(platform: Platform, plan: Plan) -> dict[str, Any]:
     """Drive the workload with faults in turn; wait for recovery; check everything."""
-    workload = Workload(platform.base, plan.seed, plan.retry_budget)
+    workload = Workload(platform.base, plan.seed, plan.retry_budget, plan.branch_ids)
     began = time.monotonic()
     workers = workload.run(plan.threads, plan.seconds)
     poisoned: list[str] = []
@@ -808,7 +846,8 @@ def run(platform: Platform, plan: Plan) -> dict[str, Any]:
         if kind == "kill":
             platform.kill(target)
         elif kind == "broker":
-            platform.bounce_broker()
+            if sum(f.target == "rabbitmq" for f in platform.faults) < plan.broker_limit:
+                platform.bounce_broker()
         elif kind == "store":
             platform.kill_store()
         else:
