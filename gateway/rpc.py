@@ -10,6 +10,8 @@ import logging
 from typing import Any
 
 import eventlet
+from amqp.exceptions import AMQPError
+from kombu.exceptions import KombuError
 from nameko.exceptions import (
     IncorrectSignature,
     MethodNotFound,
@@ -59,6 +61,9 @@ class ServiceCalls:
             self._forget(reply)
             raise unavailable(service, self.retry_after) from None
         except UnknownService:
+            raise unavailable(service, self.retry_after) from None
+        except (OSError, KombuError, AMQPError) as error:  # the broker itself is away
+            log.warning("%s.%s: no broker connection: %s", service, method, error)
             raise unavailable(service, self.retry_after) from None
         except (MethodNotFound, IncorrectSignature):
             raise NotProvided(service, method) from None
