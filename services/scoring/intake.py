@@ -69,7 +69,7 @@ def accept(event: RecordedEvent) -> SourceEvent | None:
         return None
     try:
         version, data = registry.upcast(event.type, event.schema_version, event.data)
-        registry.validate(event.type, version, data)
+        registry.check(event.type, version, data)
     except Exception as error:  # upcaster or schema refused the payload
         raise Refused(f"{event.type} v{event.schema_version}: invalid data: {error}") from error
     county = data.get("county_code")

@@ -57,6 +57,14 @@ class SchemaRegistry:
 
     def validate(self, event_type: str, version: int, data: Mapping[str, Any]) -> dict[str, Any]:
         """Check data against its schema; return it in its JSON-ready (dumped) form."""
+        schema = self._schema(event_type, version)
+        return schema.dump(self._loaded(schema, event_type, version, data))
+
+    def check(self, event_type: str, version: int, data: Mapping[str, Any]) -> None:
+        """Check data against its schema (for readers: no dumped copy is made)."""
+        self._loaded(self._schema(event_type, version), event_type, version, data)
+
+    def _schema(self, event_type: str, version: int) -> Schema:
         schema = self._instances.get((event_type, version))
         if schema is None:
             schema_cls = self._schemas.get((event_type, version))
@@ -64,13 +72,16 @@ class SchemaRegistry:
                 raise UnknownEventType(f"{event_type} v{version}")
             # reusable for every load and dump; building one deep-copies its fields (~1 ms)
             schema = self._instances[(event_type, version)] = schema_cls()
+        return schema
+
+    @staticmethod
+    def _loaded(schema: Schema, event_type: str, version: int, data: Mapping[str, Any]) -> Any:
         try:
-            loaded = schema.load(dict(data))
+            return schema.load(dict(data))
         except ValidationError as error:
             raise ValidationFailed(
                 {"data": error.messages}, f"{event_type} v{version} data is invalid"
             ) from error
-        return schema.dump(loaded)
 
     def upcast(self, event_type: str, version: int, data: Mapping[str, Any]) -> tuple[int, dict]:
         """Bring data of an old version up to the current one. Unknown types pass unchanged."""
