@@ -22,7 +22,7 @@ done
 
 tests=0
 .venv/bin/nameko test "${targets[@]}" --amqp-uri "$AMQP_URI" --rabbit-ctl-uri "$RABBIT_CTL_URI" \
-    -q "$@" || tests=$?
+    -q --durations=20 "$@" || tests=$?
 
 if [ "$lint" != 0 ] && { [ "$tests" = 0 ] || [ "$tests" = 5 ]; }; then
     echo "test.sh: lint (ruff or mypy) failed" >&2
