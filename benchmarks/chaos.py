@@ -68,6 +68,8 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         "committed_without_2xx": requests_["committed_without_2xx"],
         "gateway_5xx_seen": requests_["server_errors_seen"],
         "faults": len(result["faults"]),
+        "unexpected_exits": len(result["unexpected_exits"]),
+        "settled": result["not_settled"] is None,
         "consumer_streams_behind": sum(c.get("streams_behind", 0)
                                        for c in result["consumers"].values()),
         "ledger_missing": result["consumers"]["ledger"]["missing"],

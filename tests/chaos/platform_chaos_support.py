@@ -170,6 +170,7 @@ class Platform:
         self.faults: list[Fault] = []
         self.vhost_created = False
         self.startup_seconds = 0.0
+        self.unexpected_exits: list[dict[str, Any]] = []
 
     # -- lifecycle --
 
@@ -238,6 +239,28 @@ class Platform:
                 self.management.delete_vhost()
             except requests.RequestException as error:
                 say(f"could not delete vhost {self.vhost}: {error}")
+
+    def revive(self) -> list[dict[str, Any]]:
+        """Start again any process that exited without being killed here (as an
+        orchestrator would); each such exit is recorded, it is a finding."""
+        found = []
+        for name, code in self.supervisor.exited().items():
+            tail = self.supervisor.log_paths[name].read_text(errors="replace")[-2000:]
+            last = [line for line in tail.splitlines() if line.strip()][-3:]
+            found.append({"process": name, "exit_code": code,
+                          "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                          "last_log_lines": [line[:300] for line in last]})
+            say(f"{name} exited on its own (code {code}); starting it again")
+            self._start(name)
+        self.unexpected_exits += found
+        return found
+
+    def pause(self, seconds: float) -> None:
+        """Sleep, watching for processes that exit on their own."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.revive()
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
 
     # -- faults --
 
@@ -343,6 +366,7 @@ class Platform:
         last: dict[str, Any] | None = {"never checked": True}
         calm = 0
         while time.monotonic() - began < timeout:
+            self.revive()
             try:
                 last = self.quiet()
             except Exception as error:  # noqa: BLE001 - a process still reconnecting
@@ -472,11 +496,12 @@ class Workload:
         self.stop = threading.Event()
         self.errors: list[str] = []
         self.rounds = 0
+        self.deadline = float("inf")
 
     # -- running --
 
     def run(self, threads: int, seconds: float) -> list[threading.Thread]:
-        until_at = time.monotonic() + seconds
+        until_at = self.deadline = time.monotonic() + seconds
         workers = [threading.Thread(target=self._worker, args=(n, until_at), daemon=True)
                    for n in range(threads)]
         for worker in workers:
@@ -505,6 +530,8 @@ class Workload:
             self.establish_branch(client, rng, round_no)
 
     def _post(self, client: Client, path: str, body: dict[str, Any], service: str) -> Any:
+        if time.monotonic() > self.deadline:
+            return None  # time is up: no new request (one in flight still finishes)
         request, answer = client.post(path, body, service, self.requests)
         return answer if request.status is not None and 200 <= request.status < 300 else None
 
@@ -839,7 +866,7 @@ def run(platform: Platform, plan: Plan) -> dict[str, Any]:
     poisoned: list[str] = []
     steps = faults_of(plan)
     done = 0
-    time.sleep(min(plan.fault_gap, plan.seconds / 4))  # some work first
+    platform.pause(min(plan.fault_gap, plan.seconds / 4))  # some work first
     while time.monotonic() - began < plan.seconds and (plan.repeat or done < len(steps)):
         kind, target = steps[done % len(steps)]
         say(f"fault {done + 1}: {kind} {target}")
@@ -853,9 +880,9 @@ def run(platform: Platform, plan: Plan) -> dict[str, Any]:
         else:
             poisoned += platform.poison(int(target))
         done += 1
-        time.sleep(plan.fault_gap)
-    for worker in workers:  # the workload ends on its own; in-flight retries finish
-        worker.join(plan.seconds + plan.retry_budget + 60)
+        platform.pause(plan.fault_gap)
+    while any(worker.is_alive() for worker in workers):  # in-flight retries finish
+        platform.pause(1.0)
     workload.stop.set()
     workload_seconds = time.monotonic() - began
     say(f"workload done: {len(workload.requests)} requests in {workload_seconds:.0f} s; "
@@ -871,6 +898,7 @@ def run(platform: Platform, plan: Plan) -> dict[str, Any]:
         "faults": [f.as_dict() for f in platform.faults],
         "settle_seconds": round(settle_seconds, 1),
         "not_settled": left,
+        "unexpected_exits": platform.unexpected_exits,
         "orphaned_reply_queues": orphaned_replies(platform.management.queue_depths()),
         "processes_alive": not platform.supervisor.exited()
         and platform.store.process is not None and platform.store.process.poll() is None,
@@ -892,6 +920,7 @@ def verdict(result: dict[str, Any]) -> dict[str, bool]:
     inboxes = [v for k, v in consumers.items() if k != "ledger"]
     return {
         "settled": result["not_settled"] is None and result["processes_alive"],
+        "no_unexpected_exits": not result["unexpected_exits"],
         "every_2xx_stored_once": requests_["lost"] == 0 and requests_["duplicated"] == 0,
         "no_gateway_500": "500" not in requests_["server_errors_seen"],
         "consumers_applied_once": all(

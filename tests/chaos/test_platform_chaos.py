@@ -55,6 +55,7 @@ def test_every_accepted_request_survives_one_of_each_fault_exactly_once(platform
     requests = result["requests"]
     assert requests["ok_2xx"] >= 30, "the workload hardly ran"
     assert result["events"]["activities"] > 0 and result["events"]["branches"] > 0
+    assert not result["unexpected_exits"], result["unexpected_exits"]
     assert result["verdict"]["settled"], result["not_settled"]
     assert requests["lost"] == 0, requests["examples"]["lost"]
     assert requests["duplicated"] == 0, requests["examples"]["duplicated"]
