@@ -44,13 +44,18 @@ class DeadLetteringQueueConsumer(QueueConsumer):
         self.set_aside(message, reason)
 
     def set_aside(self, message: Any, reason: str, queue: str | None = None) -> None:
-        """Dead-letter the message as it came (confirmed), then ack it."""
+        """Dead-letter the message as it came (confirmed), then ack it. If the dead-letter
+        queue cannot be reached, the message goes back to its queue to be tried again."""
         log.warning("message on %s dead-lettered: %s", queue or "an event queue", reason)
         note_delivery(queue)
         try:
             self.dead_letters.send(message.body, reason, self.container.service_name,
                                    content_type=message.content_type or "application/data",
                                    content_encoding=message.content_encoding)
+        except Exception:
+            log.exception("could not dead-letter a message; it is requeued")
+            self.requeue_message(message)
+            return
         finally:
             note_delivery(None)
         message.ack()
