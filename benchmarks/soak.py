@@ -15,6 +15,10 @@ Verdicts, written to `benchmarks/results/soak-<date>.json` with the machine and 
   it did not drain once the workload stopped).
 
     .venv/bin/python benchmarks/soak.py --minutes 10      (or: bash scripts/soak.sh)
+
+The broker is `AMQP_URI` / `RABBIT_CTL_URI` as everywhere. On a machine where chaos runs
+restart the shared broker, point both at a RabbitMQ node of the soak's own (a second
+`rabbitmq-server` on other ports): a restart kills a service whose reply is in flight.
 """
 from __future__ import annotations
 
@@ -615,6 +619,7 @@ def soak(minutes: float, warmup_minutes: float, rate: float, sample_seconds: flo
         "settings": {"minutes": minutes, "warmup_minutes": warmup_minutes,
                      "target_commands_per_s": rate, "sample_seconds": sample_seconds,
                      "seed": seed, "driver": "nameko RPC (gateway not yet in the path)",
+                     "broker": mask_uri(broker.uri),
                      "rss_target_percent": RSS_TARGET_PERCENT,
                      "queue_growth_messages": GROWTH_MESSAGES},
         "workload": {
