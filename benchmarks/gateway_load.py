@@ -214,12 +214,15 @@ def run(mode: str) -> dict[str, Any]:
         closed_loop(bare, "/ping", size["warmup_s"])
         bare_ceiling = closed_loop(bare, "/ping", size["ceiling_s"])
         gateway_ceiling = closed_loop(gateway, ranking, size["ceiling_s"])
+        # the same door without the ranking behind it: what the pipeline alone costs
+        health_ceiling = closed_loop(gateway, "/health", size["ceiling_s"])
         at_rate = open_loop(gateway, ranking, RATE, size["open_s"])
         return {
             "benchmark": "gateway", "mode": mode, "date": dt.date.today().isoformat(),
             "machine": machine_info(store), "load_before": load_before,
             "concurrency": CONCURRENCY, "target_p99_ms": TARGET_P99_MS,
             "bare_http_ceiling": bare_ceiling, "gateway_ranking_ceiling": gateway_ceiling,
+            "gateway_health_ceiling": health_ceiling,
             "ceiling_ratio": round(gateway_ceiling["rps"] / bare_ceiling["rps"], 3),
             "open_loop": at_rate, "durations_s": size,
         }
@@ -252,6 +255,8 @@ def markdown_section(result: dict[str, Any]) -> str:
         f"| bare nameko `@http` ceiling ({result['concurrency']} clients) | {bare['rps']} req/s |\n"
         f"| gateway `GET /rankings/counties` ceiling | {gw['rps']} req/s |\n"
         f"| ratio gateway / bare | {result['ceiling_ratio']} |\n"
+        f"| gateway `GET /health` ceiling (pipeline, no RPC) | "
+        f"{result['gateway_health_ceiling']['rps']} req/s |\n"
         f"| open loop at {ol['rate']} req/s: achieved | {ol['achieved_rps']} req/s |\n"
         f"| p50 / p90 / p99 / max | {ol['p50_ms']} / {ol['p90_ms']} / {ol['p99_ms']} / "
         f"{ol['max_ms']} ms |\n"
@@ -270,7 +275,8 @@ def main() -> int:
     args = parser.parse_args()
     result = run("quick" if args.quick else "full")
     print(json.dumps({k: result[k] for k in ("bare_http_ceiling", "gateway_ranking_ceiling",
-                                             "ceiling_ratio", "open_loop")}, indent=2))
+                                             "gateway_health_ceiling", "ceiling_ratio",
+                                             "open_loop")}, indent=2))
     path = record_results(result, "gateway_load", "Gateway load benchmark results",
                           markdown_section(result))
     print(f"recorded {path}")
