@@ -867,7 +867,9 @@ def run(platform: Platform, plan: Plan) -> dict[str, Any]:
     steps = faults_of(plan)
     done = 0
     platform.pause(min(plan.fault_gap, plan.seconds / 4))  # some work first
-    while time.monotonic() - began < plan.seconds and (plan.repeat or done < len(steps)):
+    # one of each fault, whatever the time; or faults cycled while the workload runs
+    while (done < len(steps) and not plan.repeat) or (
+            plan.repeat and time.monotonic() - began < plan.seconds):
         kind, target = steps[done % len(steps)]
         say(f"fault {done + 1}: {kind} {target}")
         if kind == "kill":
