@@ -75,6 +75,15 @@ COMMANDS = st.one_of(
         reason=maybe(st.sampled_from(["签到表核对"] * 3 + ["  "])))),
 )
 
+# a start that gets somewhere (entries on the ledger to correct), then anything
+GOOD_RECORD = st.tuples(st.just("record_hours"), st.fixed_dictionaries({
+    "volunteer_id": st.just(VOLUNTEER), "entry_id": st.sampled_from(ENTRIES),
+    "hours": st.sampled_from(["2.5", "8", "24"]), "served_on": st.just("2026-10-01"),
+    "source": st.just("bureau")}))
+VOLUNTEER_LIVES = st.tuples(st.lists(GOOD_RECORD, min_size=1, max_size=3),
+                            st.lists(COMMANDS, min_size=6, max_size=20)
+                            ).map(lambda parts: parts[0] + parts[1])
+
 DECISIONS = {
     "verify": (schemas.VerifyVolunteer, volunteer.verify),
     "suspend": (schemas.SuspendVolunteer, volunteer.suspend),
@@ -135,7 +144,7 @@ def check_step(before: volunteer.Volunteer | None, outcome: Outcome,
 
 
 @PROPERTY_SETTINGS
-@given(first=REGISTRATIONS, commands=st.lists(COMMANDS, min_size=6, max_size=20))
+@given(first=REGISTRATIONS, commands=VOLUNTEER_LIVES)
 def test_every_volunteer_command_is_refused_by_a_typed_error_or_folds_consistently(
         first, commands):
     stream = Stream(f"volunteer-{VOLUNTEER}", ev.CATALOG)
