@@ -92,6 +92,9 @@ def main() -> int:
     parser.add_argument("--poison", type=int, default=3, help="poisoned messages per round")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the run's store and logs")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="where to write the result (default: "
+                             "benchmarks/results/chaos-<date>.json)")
     args = parser.parse_args()
     if args.minutes <= 0 or args.minutes > 30:
         parser.error("--minutes must be in (0, 30]")
@@ -115,10 +118,10 @@ def main() -> int:
               "minutes": args.minutes, "threads": args.threads, "fault_gap": args.fault_gap,
               "broker_restarts": not args.no_broker, "machine": host,
               "summary": summary(result), **result}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"chaos-{record['date']}.json"
+    path = (args.output or RESULTS / f"chaos-{record['date']}.json").resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
-    say(f"result: {path.relative_to(ROOT)}; logs in {run_dir.relative_to(ROOT)}")
+    say(f"result: {path}; logs in {run_dir}")
     say(json.dumps(record["summary"], ensure_ascii=False))
     failed = [name for name, ok in result["verdict"].items() if not ok]
     say("every invariant held" if not failed else f"FAILED: {', '.join(failed)}")

@@ -347,7 +347,11 @@ class Platform:
             return busy
         with ClusterRpcProxy(self.rpc_config(), timeout=10) as rpc:
             for name in SERVICES:
-                health = getattr(rpc, name).health()
+                try:
+                    health = getattr(rpc, name).health()
+                except Exception as error:  # noqa: BLE001 - alive but not answering?
+                    busy[f"{name} health"] = repr(error)[:200]
+                    continue
                 if health.get("pending"):
                     busy[f"{name} relay pending"] = health["pending"]
                 if name == "scoring" and health["folded_position"] != health["journal_head"]:
