@@ -1,11 +1,18 @@
 """Activities: publication, sign-ups, check-in and check-out, completion (activities service)."""
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from gateway.context import Ctx, Reply
-from gateway.resources.common import ADMINS, PEOPLE, created, filters_of, in_scope, service_page
+from gateway.resources.common import (
+    ADMINS,
+    PEOPLE,
+    created,
+    filters_of,
+    in_scope,
+    retry_safe_id,
+    service_page,
+)
 from gateway.resources.volunteers import scoped_volunteer
 from gateway.roles import FEED_CLIENT, VOLUNTEER
 from gateway.routing import route
@@ -19,10 +26,7 @@ VOLUNTEER_ROLES = (*ADMINS, VOLUNTEER)
 
 def client_request_id(ctx: Ctx) -> str:
     """The service's own duplicate guard, tied to the Idempotency-Key when one is sent."""
-    if ctx.idempotency_key:
-        scope = f"{ctx.principal.account}|{ctx.request.path}|{ctx.idempotency_key}"
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"yinfa-gateway:{scope}"))
-    return str(uuid.uuid4())
+    return retry_safe_id(ctx)
 
 
 def scoped_activity(ctx: Ctx, activity_id: str) -> dict[str, Any]:

@@ -5,7 +5,15 @@ from typing import Any
 
 from gateway.context import Ctx, Reply
 from gateway.problem import forbidden
-from gateway.resources.common import ADMINS, CITY, created, filters_of, in_scope, service_page
+from gateway.resources.common import (
+    ADMINS,
+    CITY,
+    created,
+    filters_of,
+    in_scope,
+    retry_safe_id,
+    service_page,
+)
 from gateway.roles import BRANCH_SECRETARY, COUNTY_ADMIN, check_branch
 from gateway.routing import route
 from gateway.schemas import (
@@ -58,7 +66,8 @@ def list_branches(ctx: Ctx) -> dict[str, Any]:
        response=Document, status=201, tag="branches", summary="Establish a branch")
 def establish_branch(ctx: Ctx) -> Reply:
     in_scope(ctx, {"county_code": ctx.data["county_code"]})
-    branch = ctx.call(B, "establish_branch", ctx.payload())
+    branch_id = ctx.body.get("branch_id") or retry_safe_id(ctx)
+    branch = ctx.call(B, "establish_branch", ctx.payload(branch_id=branch_id))
     return created(branch, f"/branches/{branch['branch_id']}")
 
 
@@ -114,7 +123,8 @@ def certification_history(ctx: Ctx) -> Any:
        body=body_of(cmd.ApplyForCertification, "branch_id"), response=Document, status=201,
        tag="certifications", summary="Apply for a certification level")
 def apply_for_certification(ctx: Ctx) -> Reply:
-    history = _on_branch(ctx, "apply_for_certification")
+    history = _on_branch(ctx, "apply_for_certification",
+                         application_id=ctx.body.get("application_id") or retry_safe_id(ctx))
     return created(history, f"/branches/{ctx.params['branch_id']}/certifications")
 
 

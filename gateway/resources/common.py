@@ -1,6 +1,7 @@
 """Small pieces most resources use: created answers, paged service lists, scoped reads."""
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,16 @@ from gateway.roles import check_county, county_filter
 PEOPLE = ("city_admin", "county_admin", "branch_secretary", "volunteer")
 ADMINS = ("city_admin", "county_admin")
 CITY = ("city_admin",)
+
+
+def retry_safe_id(ctx: Ctx) -> str:
+    """An id for a resource the server names, tied to the request's Idempotency-Key: a
+    retry after a lost answer (a timeout, a restarted gateway) names the same resource,
+    which the service then refuses to create twice, instead of creating a second one."""
+    if ctx.idempotency_key:
+        scope = f"{ctx.principal.account}|{ctx.request.path}|{ctx.idempotency_key}"
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"yinfa-gateway:{scope}"))
+    return str(uuid.uuid4())
 
 
 def created(body: Any, location: str) -> Reply:

@@ -11,6 +11,7 @@ from gateway.resources.common import (
     created,
     filters_of,
     in_scope,
+    retry_safe_id,
     service_page,
     whole_page,
 )
@@ -150,7 +151,8 @@ def list_teams(ctx: Ctx) -> dict[str, Any]:
        status=201, tag="teams", summary="Create a team")
 def create_team(ctx: Ctx) -> Reply:
     in_scope(ctx, {"county_code": ctx.data["county_code"]})
-    team = ctx.call(V, "create_team", ctx.payload())
+    team_id = ctx.body.get("team_id") or retry_safe_id(ctx)
+    team = ctx.call(V, "create_team", ctx.payload(team_id=team_id))
     return created(team, f"/teams/{team['team_id']}")
 
 
