@@ -6,6 +6,13 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/bootstrap.sh
+# The deploy checks validate the compose files with Debian's docker-compose (offline);
+# without it they are skipped with the reason.
+if ! command -v docker-compose >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing docker-compose for the offline compose checks" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose >/dev/null 2>&1 \
+        || echo "test.sh: docker-compose could not be installed; its checks are skipped" >&2
+fi
 # Assign first so a failing check stops us (`eval "$(cmd)"` would hide its status).
 exports=$(.venv/bin/python -m yinfa.infra.check --export)
 eval "$exports"
