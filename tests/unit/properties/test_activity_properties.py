@@ -78,12 +78,23 @@ visit = st.builds(attend, volunteer, st.sampled_from([CODE, CODE, CODE, "WRONG1"
 issue = st.tuples(st.just("issue_check_in_code"), on_activity(
     code=maybe(st.sampled_from([CODE, CODE, "CY2024"])), at=BEFORE, replace=st.booleans()),
     st.none())
+# the organiser's report: mostly well-formed lines (the junk comes with corrections)
+served = st.lists(st.fixed_dictionaries({
+    "volunteer_id": st.sampled_from(VOLUNTEERS[:4]),
+    "hours": st.sampled_from(["2.5", "2", "1.5", "1", "3"])}), max_size=3,
+    unique_by=lambda line: line["volunteer_id"])
 complete = st.tuples(st.just("complete"), on_activity(
-    served=lines, at=AFTER, audience_reached=maybe(st.integers(0, 80)),
+    served=st.one_of(served, served, lines), at=AFTER, audience_reached=maybe(st.integers(0, 80)),
     endorsed=st.sampled_from([False, False, True])), st.none())
 correct = st.tuples(st.just("correct_completion"), on_activity(
     corrections=lines, reason=maybe(st.just("签到表核对")),
     beneficiaries=maybe(st.one_of(st.none(), st.integers(0, 30)))), st.none())
+# a correction of the counts only, or taking hours back (0) from whoever is listed
+recount = st.tuples(st.just("correct_completion"), on_activity(
+    corrections=st.lists(st.fixed_dictionaries({"volunteer_id": volunteer,
+                                                "hours": st.just("0")}), max_size=2,
+                         unique_by=lambda line: str(line["volunteer_id"])),
+    reason=st.just("签到表核对"), beneficiaries=st.integers(0, 30)), st.none())
 withdraw = st.tuples(st.just("withdraw_sign_up"), on_activity(volunteer_id=volunteer),
                      st.none())
 ACTIVITY_COMMANDS = st.one_of(sign_up, attendance, withdraw, issue, complete, correct)
@@ -94,7 +105,8 @@ ACTIVITY_LIVES = st.tuples(
     st.lists(ACTIVITY_COMMANDS, max_size=3), st.lists(issue, min_size=1, max_size=2),
     st.lists(visit, min_size=1, max_size=4).map(lambda visits: sum(visits, [])),
     st.lists(ACTIVITY_COMMANDS, max_size=3),
-    st.lists(complete, max_size=2), st.lists(st.one_of(correct, ACTIVITY_COMMANDS), max_size=4),
+    st.lists(complete, max_size=2),
+    st.lists(st.one_of(recount, correct, ACTIVITY_COMMANDS), min_size=1, max_size=4),
 ).map(lambda phases: [command for phase in phases for command in phase])
 
 # a cancellation ends everything, so it comes at most once, somewhere in the sequence
