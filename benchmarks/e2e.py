@@ -59,13 +59,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the kernel benchmark's helpers
 sys.path.insert(1, str(HERE.parent))  # the project, unless installed
 
+import amqp.exceptions
 import kernel
+import kombu
+import kombu.exceptions
 from kernel import Broker, CpuLoad, Store, machine_info, rabbitmq_pid, record_results
+from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from gateway.accounts.book import AccountBook, DirectStreams
 from services.volunteers.domain.id_number import make_id_number
-from yinfa.demo.loader import pipelined
+from services.volunteers.domain.volunteer import volunteer_id_for
+from yinfa.config import load_settings
 from yinfa.infra.embedded_store import free_port
 from yinfa.messaging.relay import OutboxRelay
 from yinfa.reference import load_city
@@ -82,7 +87,7 @@ EVENTS_PER = {"registration": 1, "completion": 1 + SEATS}  # source events scori
 USERNAME, PASSWORD = "bench", "benchmark-password"
 
 SIZES = {  # setup costs 2 + 3 x SEATS commands per activity: the pool is what limits a run
-    "full": {"volunteers": 40, "activities": 100, "clients": 32, "warmup_s": 3.0,
+    "full": {"volunteers": 30, "activities": 70, "clients": 32, "warmup_s": 3.0,
              "window_s": 30.0, "profile_s": 15.0, "fresh_s": 40.0, "ceiling_s": 10.0,
              "bare_events": 3000, "drain_timeout_s": 240.0},
     "quick": {"volunteers": 6, "activities": 12, "clients": 8, "warmup_s": 1.0,
@@ -232,7 +237,9 @@ class Platform:
         self.prefix = store.db_name("platform")
         for service in SERVICES:
             store.dbs.append(f"{self.prefix}_{service}")
-        self.gateway_port, self.bare_port = free_port(), free_port()
+        self.gateway_port = self.bare_port = free_port()
+        while self.bare_port == self.gateway_port:  # a port just freed may come back
+            self.bare_port = free_port()
         self.config = {"AMQP_URI": broker.uri, "serializer": "json"}
         self.children: dict[str, subprocess.Popen] = {}
         self.proxies: list[ClusterRpcProxy] = []
@@ -276,6 +283,16 @@ class Platform:
                     raise RuntimeError(f"{HOST}:{port}{path} did not answer in time")
                 time.sleep(0.5)
 
+    def reset_rpc(self) -> None:
+        """A new proxy after the broker came back (the old one's reply queue is gone)."""
+        wait_for_broker()
+        try:
+            self.proxies.pop(0).stop()
+        except Exception:
+            pass
+        self.rpc = self.proxy()
+        self.proxies.insert(0, self.proxies.pop())
+
     def proxy(self) -> Any:
         """A cluster RPC proxy of its own (one per green thread that calls)."""
         proxy = ClusterRpcProxy(self.config, timeout=120)
@@ -289,6 +306,9 @@ class Platform:
 
     def pid(self, name: str) -> int:
         return self.children[name].pid
+
+    def pids(self) -> dict[str, int | None]:
+        return {name: child.pid for name, child in self.children.items()}
 
     def stop(self) -> None:
         for proxy in self.proxies:
@@ -305,16 +325,77 @@ class Platform:
                 child.kill()
 
 
+BROKER_ERRORS = (OSError, kombu.exceptions.OperationalError, amqp.exceptions.AMQPError,
+                 eventlet.Timeout)
+SETUP_WINDOW = 32  # calls in flight
+
+
+def wait_for_broker(timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with kombu.Connection(kernel.AMQP_BASE, connect_timeout=5) as connection:
+                connection.connect()
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
+def call_all(platform: Platform, service: str, method: str, payloads: list[dict[str, Any]]
+             ) -> list[Any]:
+    """One RPC per payload, SETUP_WINDOW in flight, results in order. The machine's
+    broker may be restarted by other work: calls that got no answer are sent again on a
+    new proxy; a call refused on such a second try is taken as done the first time
+    (every setup command here is idempotent or refused when repeated), None as result."""
+    results: list[Any] = [None] * len(payloads)
+    todo = list(range(len(payloads)))
+    for attempt in range(8):
+        done: list[int] = []
+        try:
+            call = getattr(getattr(platform.rpc, service), method)
+            pending: deque = deque()
+            for i in todo:
+                pending.append((i, call.call_async(payloads[i])))
+                if len(pending) >= SETUP_WINDOW:
+                    j, reply = pending.popleft()
+                    results[j] = _answer(reply, attempt)
+                    done.append(j)
+            while pending:
+                j, reply = pending.popleft()
+                results[j] = _answer(reply, attempt)
+                done.append(j)
+            return results
+        except BROKER_ERRORS as error:
+            say(f"  {service}.{method}: broker lost ({error!r}); {len(todo) - len(done)} "
+                f"calls again on a new connection")
+            finished = set(done)
+            todo = [i for i in todo if i not in finished]
+            platform.reset_rpc()
+    raise RuntimeError(f"{service}.{method}: the broker kept failing")
+
+
+def _answer(reply: Any, attempt: int) -> Any:
+    try:
+        return reply.result()
+    except RemoteError:
+        if attempt == 0:
+            raise
+        return None
+
+
 # ---- setup (not timed) -----------------------------------------------------------------------
 
 
 def register_volunteers(platform: Platform, count: int) -> list[str]:
-    volunteers = platform.rpc.volunteers
-    shown = pipelined(volunteers.register_volunteer,
-                      (registration(WORK_COUNTY) for _ in range(count)))
-    ids = [v["volunteer_id"] for v in shown]
-    pipelined(volunteers.verify_volunteer,
-              ({"volunteer_id": v, "county_code": WORK_COUNTY} for v in ids))
+    registrations = [registration(WORK_COUNTY) for _ in range(count)]
+    shown = call_all(platform, "volunteers", "register_volunteer", registrations)
+    secret = load_settings().id_secret  # the services run with the same settings
+    ids = [v["volunteer_id"] if v else volunteer_id_for(r["id_number"], secret)
+           for v, r in zip(shown, registrations, strict=True)]
+    call_all(platform, "volunteers", "verify_volunteer",
+             [{"volunteer_id": v, "county_code": WORK_COUNTY} for v in ids])
     directory = platform.store.client[f"{platform.prefix}_activities"]["volunteer_directory"]
     deadline = time.monotonic() + SETUP_TIMEOUT
     while directory.count_documents({"verified": True}) < count:
@@ -328,32 +409,38 @@ def prepare_activities(platform: Platform, volunteer_ids: list[str], count: int
                        ) -> deque:
     """`count` activities that ended an hour ago, SEATS volunteers signed up, checked in
     and out of each: (activity id, completion body) pairs, ready to be sent."""
-    activities = platform.rpc.activities
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=HOURS + 1)
     end = start + timedelta(hours=HOURS)
     before = (start - timedelta(minutes=30)).isoformat()
-    ids = [a["activity_id"] for a in pipelined(activities.publish_activity, ({
+    publications = [{
         "client_request_id": str(uuid.uuid4()), "theme": "party_story", "kind": "talk",
         "title": f"红色故事进社区 {n}",
         "organiser": {"kind": "bureau", "id": f"county-{WORK_COUNTY}"},
         "county_code": WORK_COUNTY, "place": "亭湖区新时代文明实践站",
         "starts_at": start.isoformat(), "ends_at": end.isoformat(), "capacity": SEATS,
-    } for n in range(count)))]
+    } for n in range(count)]
+    # publishing again with the same client_request_id answers the same activity
+    ids = [a["activity_id"] for a in call_all(platform, "activities", "publish_activity",
+                                              publications) if a]
     code = "HONGSE2026"
-    pipelined(activities.issue_check_in_code,
-              ({"activity_id": aid, "code": code, "at": before} for aid in ids))
+    call_all(platform, "activities", "issue_check_in_code",
+             [{"activity_id": aid, "code": code, "at": before} for aid in ids])
     seats = {aid: [volunteer_ids[(n * SEATS + s) % len(volunteer_ids)] for s in range(SEATS)]
              for n, aid in enumerate(ids)}
     everyone = [(aid, vid) for aid in ids for vid in seats[aid]]
-    pipelined(activities.sign_up, ({"activity_id": aid, "volunteer_id": vid, "at": before}
-                                   for aid, vid in everyone))
+    call_all(platform, "activities", "sign_up",
+             [{"activity_id": aid, "volunteer_id": vid, "at": before} for aid, vid in everyone])
     for step, at in (("check_in", start), ("check_out", end)):
-        pipelined(getattr(activities, step), (
+        call_all(platform, "activities", step, [
             {"activity_id": aid, "volunteer_id": vid, "code": code, "at": at.isoformat()}
-            for aid, vid in everyone))
+            for aid, vid in everyone])
+    ready = []
+    for shown in call_all(platform, "activities", "get_activity", ids):
+        if shown and len(shown["checked_in"]) == SEATS and len(shown["participants"]) == SEATS:
+            ready.append(shown["activity_id"])
     return deque((aid, {"audience_reached": 120, "beneficiaries": 30, "outcome": "圆满完成",
                         "served": [{"volunteer_id": vid, "hours": HOURS} for vid in seats[aid]]})
-                 for aid in ids)
+                 for aid in ready)
 
 
 # ---- what scoring has applied ----------------------------------------------------------------
@@ -385,15 +472,70 @@ def quiet(platform: Platform, timeout: float = SETUP_TIMEOUT) -> bool:
     while calm < 3:
         if time.monotonic() > deadline:
             return False
-        pending = sum(getattr(platform.rpc, s).health()["pending"] for s in SOURCES)
-        depth = sum(platform.broker.depth(q) for q in EVENT_QUEUES)
-        h = scoring_health(platform.rpc)
+        try:
+            pending = sum(getattr(platform.rpc, s).health()["pending"] for s in SOURCES)
+            depth = sum(platform.broker.depth(q) for q in EVENT_QUEUES)
+            h = scoring_health(platform.rpc)
+        except BROKER_ERRORS as error:
+            say(f"  broker lost while waiting ({error!r}); reconnecting")
+            platform.reset_rpc()
+            platform.broker.connection = kombu.Connection(platform.broker.uri)
+            platform.broker.channel = platform.broker.connection.channel()
+            calm, last = 0, None
+            continue
         now = (pending, depth, h["applied"], h["skipped"], h["head"], h["folded"])
         calm = calm + 1 if (pending == 0 and depth == 0 and h["folded"] >= h["head"]
                             and now == last) else 0
         last = now
         time.sleep(0.3)
     return True
+
+
+class ProcessCpu:
+    """CPU each process of the run used during a block, in cores (1.0 = one core busy):
+    which process the time goes to."""
+
+    def __init__(self, pids: dict[str, int | None]) -> None:
+        self.pids = {name: pid for name, pid in pids.items() if pid}
+        self.hz = os.sysconf("SC_CLK_TCK")
+
+    def _ticks(self) -> dict[str, int]:
+        ticks = {}
+        for name, pid in self.pids.items():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                ticks[name] = int(fields[11]) + int(fields[12])  # utime + stime
+            except (OSError, IndexError, ValueError):
+                pass
+        return ticks
+
+    @contextmanager
+    def measure(self) -> Iterator[dict[str, float]]:
+        box: dict[str, float] = {}
+        t0, before = time.monotonic(), self._ticks()
+        yield box
+        elapsed = max(time.monotonic() - t0, 1e-6) * self.hz
+        after = self._ticks()
+        for name in after:
+            if name in before:
+                box[name] = round((after[name] - before[name]) / elapsed, 2)
+
+
+class Usage:
+    """The machine's load (kernel.CpuLoad) and each of our processes' share of it."""
+
+    def __init__(self, pids: dict[str, int | None]) -> None:
+        self.machine = CpuLoad(list(pids.values()))
+        self.processes = ProcessCpu(pids)
+
+    @contextmanager
+    def measure(self) -> Iterator[dict[str, Any]]:
+        box: dict[str, Any] = {}
+        with self.machine.measure() as load, self.processes.measure() as per_process:
+            yield box
+        box.update(load)
+        box["by_process"] = per_process
 
 
 def source_heads(platform: Platform) -> dict[str, int]:
@@ -409,7 +551,10 @@ def sampling(platform: Platform, every: float = 0.5) -> Iterator[list[dict[str, 
 
     def loop() -> None:
         while running[0]:
-            samples.append(scoring_health(rpc))
+            try:
+                samples.append(scoring_health(rpc))
+            except Exception:  # a gap in the timeline, not a failed phase
+                pass
             eventlet.sleep(every)
 
     thread = eventlet.spawn(loop)
@@ -444,7 +589,7 @@ def closed_loop(port: int, token: str, work: Work, clients: int, seconds: float)
 
 
 def sustained(platform: Platform, token: str, work: Work, clients: int, seconds: float,
-              drain_timeout: float, cpu: CpuLoad,
+              drain_timeout: float, cpu: Usage,
               during: Callable[[], Any] | None = None) -> dict[str, Any]:
     """The closed loop for `seconds`, then until scoring reflects every accepted event."""
     heads0 = source_heads(platform)
@@ -491,17 +636,18 @@ def sustained(platform: Platform, token: str, work: Work, clients: int, seconds:
 # ---- profiling -------------------------------------------------------------------------------
 
 
-PROFILED = ("gateway", "volunteers", "scoring")
+PROFILED = ("gateway", "volunteers", "scoring")  # and the embedded store, when there is one
 
 
-def start_profilers(platform: Platform, seconds: float, out: Path) -> list[subprocess.Popen]:
+def start_profilers(targets: dict[str, int], seconds: float, out: Path
+                    ) -> list[subprocess.Popen]:
     spy = str(Path(sys.executable).with_name("py-spy"))
     out.mkdir(parents=True, exist_ok=True)
     return [subprocess.Popen(
-        [spy, "record", "--pid", str(platform.pid(name)), "--duration", str(int(seconds)),
+        [spy, "record", "--pid", str(pid), "--duration", str(int(seconds)),
          "--rate", str(PROFILE_RATE), "--nonblocking", "--full-filenames", "--format", "raw",
          "--output", str(out / f"{name}.txt")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name in PROFILED]
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name, pid in targets.items()]
 
 
 def _short(path: str) -> str:
@@ -604,7 +750,7 @@ def open_loop(port: int, token: str, work: Work, rate: float, seconds: float, ta
 
 
 def freshness(platform: Platform, token: str, work: Work, event_rate: float, seconds: float,
-              cpu: CpuLoad) -> dict[str, Any]:
+              cpu: Usage) -> dict[str, Any]:
     """Background load at `event_rate` source events/s (the sustained mix) while probes,
     one after the other, register a volunteer in PROBE_COUNTY and wait for the ranking."""
     mix = EVENTS_PER["completion"] / COMPLETION_EVERY + (COMPLETION_EVERY - 1) / COMPLETION_EVERY
@@ -755,7 +901,7 @@ def event_ceiling(broker: Broker, store: Store, events: int) -> dict[str, Any]:
 # ---- 6: rebuild ------------------------------------------------------------------------------
 
 
-def rebuild(platform: Platform, cpu: CpuLoad) -> dict[str, Any]:
+def rebuild(platform: Platform, cpu: Usage) -> dict[str, Any]:
     rpc = platform.rpc
     before = rpc.scoring.county_ranking()
     load0 = os.getloadavg()
@@ -795,6 +941,19 @@ def rebuild(platform: Platform, cpu: CpuLoad) -> dict[str, Any]:
     }
 
 
+def broker_when_up(timeout: float = 120.0) -> Broker:
+    """A throw-away vhost; RabbitMQ may be restarting (the machine is shared): retried."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return Broker()
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            say("RabbitMQ not answering; retrying in 5 s")
+            time.sleep(5)
+
+
 # ---- the run ---------------------------------------------------------------------------------
 
 
@@ -810,13 +969,13 @@ def run(mode: str) -> dict[str, Any]:
                               "seats": SEATS, "completion_every": COMPLETION_EVERY}
     finished = False
     try:
-        broker = Broker()
+        broker = broker_when_up()
         result["machine"] = machine_info(store)
         platform = Platform(broker, store, workdir / "logs")
         platform.start()
-        pids = [os.getpid(), store.embedded.pid if store.embedded else None, rabbitmq_pid(),
-                *(c.pid for c in platform.children.values())]
-        cpu = CpuLoad(pids)
+        cpu = Usage({"load generator": os.getpid(), **platform.pids(),
+                     "nx-27017": store.embedded.pid if store.embedded else None,
+                     "rabbitmq": rabbitmq_pid()})
         say(f"platform up: {', '.join(SERVICES)} as processes; vhost {broker.vhost}; "
             f"logs in {workdir / 'logs'}")
         token = login(platform.gateway_port)
@@ -834,68 +993,92 @@ def run(mode: str) -> dict[str, Any]:
         quiet(platform)
         say("sustained window")
         work = Work(pool)
-        result["sustained"] = s = sustained(platform, token, work, size["clients"],
-                                            size["window_s"], size["drain_timeout_s"], cpu)
+        for attempt in (1, 2):  # once more if the shared broker was restarted under it
+            try:
+                result["sustained"] = s = sustained(
+                    platform, token, work, size["clients"], size["window_s"],
+                    size["drain_timeout_s"], cpu)
+                break
+            except BROKER_ERRORS + (RemoteError,) as error:
+                if attempt == 2:
+                    raise
+                say(f"  sustained window failed ({error!r}); once more")
+                platform.reset_rpc()
+                quiet(platform)
         say(f"  {s['requests_per_s']} req/s, {s['source_events_per_s']} source events/s "
             f"accepted; reflected in scoring at {s['reflected_events_per_s']} events/s "
             f"(drain {s['drain_s']} s); {len(pool)} activities left")
         quiet(platform)
 
-        say("profiled sustained window")
-        profiles = workdir / "profiles"
-        spies: list[subprocess.Popen] = []
-        result["profiled"] = p = sustained(
-            platform, token, work, size["clients"], size["profile_s"],
-            size["drain_timeout_s"], cpu,
-            during=lambda: spies.extend(start_profilers(platform, size["profile_s"], profiles)))
-        for spy in spies:
-            spy.wait(timeout=60)
-        result["profiles"] = {name: summarise_profile(profiles / f"{name}.txt")
-                              for name in PROFILED if (profiles / f"{name}.txt").exists()}
-        say(f"  {p['requests_per_s']} req/s, reflected {p['reflected_events_per_s']} events/s "
-            f"under py-spy")
-        if mode == "full":
-            keep = HERE / "results" / "profiles"
-            keep.mkdir(parents=True, exist_ok=True)
-            for name in PROFILED:
-                source = profiles / f"{name}.txt"
-                if source.exists():
-                    (keep / f"e2e-{result['date']}-{name}.txt").write_text(source.read_text())
-        quiet(platform)
+        def profiled() -> dict[str, Any]:
+            profiles = workdir / "profiles"
+            spies: list[subprocess.Popen] = []
+            targets = {name: platform.pid(name) for name in PROFILED}
+            if store.embedded is not None:
+                targets["nx-27017"] = store.embedded.pid
+            p = sustained(platform, token, work, size["clients"], size["profile_s"],
+                          size["drain_timeout_s"], cpu, during=lambda: spies.extend(
+                              start_profilers(targets, size["profile_s"], profiles)))
+            for spy in spies:
+                spy.wait(timeout=60)
+            result["profiles"] = {name: summarise_profile(profiles / f"{name}.txt")
+                                  for name in targets if (profiles / f"{name}.txt").exists()}
+            say(f"  {p['requests_per_s']} req/s, reflected {p['reflected_events_per_s']} "
+                f"events/s under py-spy")
+            return p
 
-        say("freshness at half the sustained rate")
-        result["freshness"] = f = freshness(platform, token, work,
-                                            s["reflected_events_per_s"] / 2, size["fresh_s"],
-                                            cpu)
-        say(f"  {f['probes']} probes: RPC p50 {f['freshness_rpc']['p50_ms']} ms, p99 "
-            f"{f['freshness_rpc']['p99_ms']} ms; through the gateway (1 s cache) p50 "
-            f"{f['freshness_gateway_cached']['p50_ms']} ms, p99 "
-            f"{f['freshness_gateway_cached']['p99_ms']} ms")
-        quiet(platform)
+        def fresh() -> dict[str, Any]:
+            f = freshness(platform, token, work, s["reflected_events_per_s"] / 2,
+                          size["fresh_s"], cpu)
+            say(f"  {f['probes']} probes: RPC p50 {f['freshness_rpc']['p50_ms']} ms, p99 "
+                f"{f['freshness_rpc']['p99_ms']} ms; through the gateway (1 s cache) p50 "
+                f"{f['freshness_gateway_cached']['p50_ms']} ms, p99 "
+                f"{f['freshness_gateway_cached']['p99_ms']} ms")
+            return f
 
-        say("bare nameko ceiling")
-        http_ceiling(platform.bare_port, size["clients"], size["warmup_s"])
-        with cpu.measure() as load:
-            bare_http = http_ceiling(platform.bare_port, size["clients"], size["ceiling_s"])
-        bare_http["cpu"] = load
-        with cpu.measure() as load:
-            bare_events = event_ceiling(broker, store, size["bare_events"])
-        bare_events["cpu"] = load
-        result["bare"] = {"http": bare_http, "event_handler": bare_events}
+        def rebuilt() -> dict[str, Any]:
+            r = rebuild(platform, cpu)
+            say(f"  {r['source_events_read']} source events in {r['seconds']} s: backfill "
+                f"{r['backfill_events_per_s']} events/s, fold {r['fold_events_per_s']} "
+                f"events/s; ranking unchanged: {r['ranking_unchanged']}")
+            return r
+
+        def bare_http() -> dict[str, Any]:
+            http_ceiling(platform.bare_port, size["clients"], size["warmup_s"])
+            with cpu.measure() as load:
+                figure = http_ceiling(platform.bare_port, size["clients"], size["ceiling_s"])
+            return {**figure, "cpu": load}
+
+        def bare_events() -> dict[str, Any]:
+            with cpu.measure() as load, eventlet.Timeout(300):
+                figure = event_ceiling(broker, store, size["bare_events"])
+            return {**figure, "cpu": load}
+
+        # each phase below is recorded even when a later one fails (the broker is shared
+        # and may be restarted under the run): a failed phase records its error
+        for name, label, phase in (
+                ("profiled", "profiled sustained window", profiled),
+                ("freshness", "freshness at half the sustained rate", fresh),
+                ("rebuild", "rebuild from the sources", rebuilt),
+                ("bare_http", "bare nameko @http ceiling", bare_http),
+                ("bare_events", "bare nameko event handler ceiling", bare_events)):
+            say(label)
+            try:
+                quiet(platform)
+                result[name] = phase()
+            except Exception as error:
+                say(f"  {name} failed: {error!r}")
+                result[name] = {"error": repr(error)}
+        http_rps = result["bare_http"].get("requests_per_s")
+        events_rate = result["bare_events"].get("events_per_s")
         result["ratios"] = {
-            "gateway_requests_to_bare_http": round(
-                s["requests_per_s"] / bare_http["requests_per_s"], 3),
-            "reflected_events_to_bare_handler": round(
-                s["reflected_events_per_s"] / bare_events["events_per_s"], 3),
+            "gateway_requests_to_bare_http":
+                round(s["requests_per_s"] / http_rps, 3) if http_rps else None,
+            "reflected_events_to_bare_handler":
+                round(s["reflected_events_per_s"] / events_rate, 3) if events_rate else None,
         }
-        say(f"  bare @http {bare_http['requests_per_s']} req/s, bare handler "
-            f"{bare_events['events_per_s']} events/s; ratios {result['ratios']}")
-
-        say("rebuild from the sources")
-        result["rebuild"] = r = rebuild(platform, cpu)
-        say(f"  {r['source_events_read']} source events in {r['seconds']} s: backfill "
-            f"{r['backfill_events_per_s']} events/s, fold {r['fold_events_per_s']} events/s; "
-            f"ranking unchanged: {r['ranking_unchanged']}")
+        say(f"  bare @http {http_rps} req/s, bare handler {events_rate} events/s; "
+            f"ratios {result['ratios']}")
         result["children_alive"] = all(c.poll() is None for c in platform.children.values())
         finished = True
     finally:
@@ -915,31 +1098,36 @@ def run(mode: str) -> dict[str, Any]:
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
     })
     s, f, r = result["sustained"], result["freshness"], result["rebuild"]
+    fresh_p99 = f.get("freshness_rpc", {}).get("p99_ms")
     result["targets"] = {
         "sustained_events_per_s": {"target": TARGETS["sustained_events_per_s"],
                                    "value": s["reflected_events_per_s"],
                                    "met": s["reflected_events_per_s"]
                                    >= TARGETS["sustained_events_per_s"]},
-        "freshness_p99_ms": {"target": TARGETS["freshness_p99_ms"],
-                             "value": f["freshness_rpc"]["p99_ms"],
-                             "met": f["freshness_rpc"]["p99_ms"] is not None
-                             and f["freshness_rpc"]["p99_ms"] <= TARGETS["freshness_p99_ms"]},
+        "freshness_p99_ms": {"target": TARGETS["freshness_p99_ms"], "value": fresh_p99,
+                             "met": fresh_p99 is not None
+                             and fresh_p99 <= TARGETS["freshness_p99_ms"]},
         "rebuild_events_per_s": {"target": TARGETS["rebuild_events_per_s"],
-                                 "value": r["source_events_per_s"],
-                                 "met": r["source_events_per_s"]
+                                 "value": r.get("source_events_per_s"),
+                                 "met": r.get("source_events_per_s", 0)
                                  >= TARGETS["rebuild_events_per_s"]},
     }
     return result
 
 
 def _cpu(phase: dict[str, Any]) -> str:
-    c = phase["cpu"]
-    return f"{c['busy_cores']:.2f} busy, {c['other_cores']:.2f} not ours"
+    c = phase.get("cpu")
+    return f"{c['busy_cores']:.2f} busy, {c['other_cores']:.2f} not ours" if c else ""
+
+
+def _failed(phase: dict[str, Any]) -> str | None:
+    return f"not measured: `{phase['error']}`" if "error" in phase else None
 
 
 def markdown_section(result: dict[str, Any]) -> str:
     m, s, p, f = result["machine"], result["sustained"], result["profiled"], result["freshness"]
-    b, r, t = result["bare"], result["rebuild"], result["targets"]
+    r, t = result["rebuild"], result["targets"]
+    bh, be, ratios = result["bare_http"], result["bare_events"], result["ratios"]
 
     def met(name: str) -> str:
         return "yes" if t[name]["met"] else "**no**"
@@ -955,31 +1143,55 @@ def markdown_section(result: dict[str, Any]) -> str:
         f"({s['answered_2xx']}; failed {s['failed'] or 0}) | – | – | |",
         f"| sustained: scoring applied during the window | "
         f"{s['scoring_applied_per_s_during_window']} events/s | – | – | |",
-        f"| same under py-spy (3 processes) | {p['reflected_events_per_s']:,} events/s, "
-        f"{p['requests_per_s']} req/s | – | – | {_cpu(p)} |",
-        f"| freshness at {f['target_event_rate']} events/s ({f['request_rate']} req/s), "
-        f"scoring RPC | p50 {f['freshness_rpc']['p50_ms']} ms, p99 "
-        f"**{f['freshness_rpc']['p99_ms']} ms** ({f['freshness_rpc']['n']} probes, "
-        f"{f['probes_not_seen']} not seen in {PROBE_TIMEOUT:.0f} s) | p99 ≤ 250 ms | "
-        f"{met('freshness_p99_ms')} | {_cpu(f)} |",
-        f"| freshness through the gateway (its 1 s ranking cache) | p50 "
-        f"{f['freshness_gateway_cached']['p50_ms']} ms, p99 "
-        f"{f['freshness_gateway_cached']['p99_ms']} ms | – | – | |",
-        f"| rebuild from the sources, to phase done | **{r['source_events_per_s']:,} "
-        f"events/s** ({r['source_events_read']:,} source events, {r['seconds']} s) | "
-        f"≥ 20,000 | {met('rebuild_events_per_s')} | {_cpu(r)} |",
-        f"| rebuild: backfill / fold | {r['backfill_events_per_s']:,} / "
-        f"{r['fold_events_per_s']:,} events/s ({r['journal_folded']:,} journal events folded; "
-        f"ranking unchanged: {r['ranking_unchanged']}) | – | – | |",
-        f"| bare nameko `@http` (does nothing), {s['clients']} clients | "
-        f"{b['http']['requests_per_s']} req/s | – | – | {_cpu(b['http'])} |",
-        f"| bare nameko event handler (counts only) | {b['event_handler']['events_per_s']:,} "
-        f"events/s | – | – | {_cpu(b['event_handler'])} |",
+        "| same under py-spy | " + (_failed(p) or (
+            f"{p['reflected_events_per_s']:,} events/s, {p['requests_per_s']} req/s")) +
+        f" | – | – | {_cpu(p)} |",
+        "| freshness at half that rate, 2xx → county ranking (scoring RPC) | " + (
+            _failed(f) or (
+                f"p50 {f['freshness_rpc']['p50_ms']} ms, p99 **{f['freshness_rpc']['p99_ms']} "
+                f"ms** ({f['freshness_rpc']['n']} probes, {f['probes_not_seen']} not seen in "
+                f"{PROBE_TIMEOUT:.0f} s; background {f['target_event_rate']} events/s = "
+                f"{f['request_rate']} req/s)")) +
+        f" | p99 ≤ 250 ms | {met('freshness_p99_ms')} | {_cpu(f)} |",
+        "| freshness through the gateway (its 1 s ranking cache) | " + (_failed(f) or (
+            f"p50 {f['freshness_gateway_cached']['p50_ms']} ms, p99 "
+            f"{f['freshness_gateway_cached']['p99_ms']} ms")) + " | – | – | |",
+        "| rebuild from the sources, to phase done | " + (_failed(r) or (
+            f"**{r['source_events_per_s']:,} events/s** ({r['source_events_read']:,} source "
+            f"events, {r['seconds']} s)")) +
+        f" | ≥ 20,000 | {met('rebuild_events_per_s')} | {_cpu(r)} |",
+        "| rebuild: backfill / fold | " + (_failed(r) or (
+            f"{r['backfill_events_per_s']:,} / {r['fold_events_per_s']:,} events/s "
+            f"({r['journal_folded']:,} journal events folded; ranking unchanged: "
+            f"{r['ranking_unchanged']})")) + " | – | – | |",
+        f"| bare nameko `@http` (does nothing), {s['clients']} clients | " + (
+            _failed(bh) or f"{bh['requests_per_s']} req/s") + f" | – | – | {_cpu(bh)} |",
+        "| bare nameko event handler (counts only) | " + (
+            _failed(be) or f"{be['events_per_s']:,} events/s") + f" | – | – | {_cpu(be)} |",
         f"| ratio gateway requests / bare `@http` | "
-        f"{result['ratios']['gateway_requests_to_bare_http']} | – | – | |",
+        f"{ratios['gateway_requests_to_bare_http']} | – | – | |",
         f"| ratio reflected events / bare handler | "
-        f"{result['ratios']['reflected_events_to_bare_handler']} | – | – | |",
+        f"{ratios['reflected_events_to_bare_handler']} | – | – | |",
     ]
+
+    def latencies(phase: dict[str, Any]) -> str:
+        return "; ".join(f"{kind} p50 {v['p50_ms']} ms, p99 {v['p99_ms']} ms (n={v['n']})"
+                         for kind, v in phase["latency"].items())
+
+    def by_process(phase: dict[str, Any]) -> str:
+        per = phase["cpu"].get("by_process", {})
+        return ", ".join(f"{name} {cores:.2f}" for name, cores in
+                         sorted(per.items(), key=lambda kv: -kv[1])) or "not measured"
+
+    notes = [
+        f"- Answer times in the sustained window: {latencies(s)}.",
+        f"- CPU by process in the sustained window (cores): {by_process(s)}; the machine "
+        f"was {s['cpu']['busy_cores']:.2f} of {m['nproc']} cores busy, "
+        f"{s['cpu']['other_cores']:.2f} of them not this run.",
+    ]
+    if "probe_answer" in f:
+        notes.append(f"- Probe registrations were answered in p50 "
+                     f"{f['probe_answer']['p50_ms']} ms, p99 {f['probe_answer']['p99_ms']} ms.")
     return "\n".join([
         f"<!-- run {result['date']} -->",
         f"## {result['date']} ({result['mode']} run, commit {m['git_commit']})",
@@ -993,6 +1205,8 @@ def markdown_section(result: dict[str, Any]) -> str:
         f"{result['completion_every']} is a completion while prepared activities last.",
         "",
         *rows,
+        "",
+        *notes,
         "",
         f"Raw figures, timelines and profile summaries: `results/e2e-{result['date']}.json`.",
         f"<!-- /run {result['date']} -->",
