@@ -87,7 +87,7 @@ EVENTS_PER = {"registration": 1, "completion": 1 + SEATS}  # source events scori
 USERNAME, PASSWORD = "bench", "benchmark-password"
 
 SIZES = {  # setup costs 2 + 3 x SEATS commands per activity: the pool is what limits a run
-    "full": {"volunteers": 30, "activities": 70, "clients": 32, "warmup_s": 3.0,
+    "full": {"volunteers": 40, "activities": 160, "clients": 32, "warmup_s": 3.0,
              "window_s": 30.0, "profile_s": 15.0, "fresh_s": 40.0, "ceiling_s": 10.0,
              "bare_events": 3000, "drain_timeout_s": 240.0},
     "quick": {"volunteers": 6, "activities": 12, "clients": 8, "warmup_s": 1.0,
@@ -552,7 +552,11 @@ def sampling(platform: Platform, every: float = 0.5) -> Iterator[list[dict[str, 
     def loop() -> None:
         while running[0]:
             try:
-                samples.append(scoring_health(rpc))
+                sample = scoring_health(rpc)
+                # the sources' relays: events appended but not yet published
+                sample["unpublished"] = sum(int(getattr(rpc, s).health()["pending"])
+                                            for s in SOURCES)
+                samples.append(sample)
             except Exception:  # a gap in the timeline, not a failed phase
                 pass
             eventlet.sleep(every)
@@ -628,7 +632,8 @@ def sustained(platform: Platform, token: str, work: Work, clients: int, seconds:
         "reflected_events_per_s": round(
             (expected if reflected_at else applied) / ((reflected_at or h["t"]) - started), 1),
         "timeline": [{"s": round(s["t"] - started, 2), "applied": s["applied"] - base["applied"],
-                      "behind": s["head"] - s["folded"]} for s in timeline],
+                      "unpublished": s["unpublished"], "fold_behind": s["head"] - s["folded"]}
+                     for s in timeline],
     })
     return result
 
