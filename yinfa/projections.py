@@ -7,6 +7,7 @@ The `Projector` follows the service's own store from a checkpoint ("all after P"
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -88,12 +89,14 @@ class Projector:
             if view.handles(stream_id):
                 view.refresh(self.db, self.store, stream_id)
 
-    def catch_up(self, batch: int = 1000) -> int:
-        """Bring every view up to the store's head; return how many events were read."""
+    def catch_up(self, batch: int = 1000, max_batches: int | None = None) -> int:
+        """Bring every view up to the store's head (or `max_batches` batches nearer, so a
+        caller that has other work, like the relay, gets its turn while commands keep
+        coming); return how many events were read."""
         with self._lock:
             seen = 0
             position = self.checkpoint()
-            while True:
+            for _ in itertools.count() if max_batches is None else range(max_batches):
                 events = self.store.read_all(position, batch)
                 if not events:
                     return seen
@@ -104,6 +107,7 @@ class Projector:
                     {"_id": "views"}, {"$set": {"position": position}}, upsert=True
                 )
                 seen += len(events)
+            return seen
 
     def rebuild(self) -> int:
         """Drop every view and fold all streams again from the first event."""

@@ -68,13 +68,21 @@ class VolunteerCatalog:
         return tuple(level.hours for level in self.star_levels)
 
 
+_PACKAGE_REFERENCE = Path(__file__).resolve().parent.parent / "reference"
+
+
 def reference_dir() -> Path:
-    default = Path(__file__).resolve().parent.parent / "reference"
-    return Path(os.environ.get("YINFA_REFERENCE_DIR") or default)
+    return Path(os.environ.get("YINFA_REFERENCE_DIR") or _PACKAGE_REFERENCE)
 
 
 def load_city(path: str | Path | None = None) -> City:
     chosen = path or os.environ.get("YINFA_REFERENCE_CITY") or reference_dir() / DEFAULT_CITY_FILE
+    return _city_at(str(chosen))
+
+
+@lru_cache(maxsize=8)
+def _city_at(chosen: str) -> City:
+    # resolving a path costs system calls: done once per name, not on every request
     return _load_city(Path(chosen).resolve())
 
 

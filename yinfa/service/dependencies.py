@@ -175,7 +175,7 @@ class EventSourcing(DependencyProvider):
         """Publish new events and keep views current (other instances write too)."""
         while self._running:
             try:
-                self.projector.catch_up()
+                self.projector.catch_up(max_batches=1)  # then the relay's turn
                 published = self.relay.run_once() if self.relay_enabled else 0
             except Exception:
                 log.exception("relay step failed; retrying")
