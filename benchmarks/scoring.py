@@ -263,6 +263,7 @@ def measure_live(broker: Broker, store: Store, n: int) -> dict[str, Any]:
 
 def run(quick: bool) -> dict[str, Any]:
     size = SIZES["quick" if quick else "full"]
+    load_average = [round(x, 2) for x in os.getloadavg()]
     store = Store()
     broker = None
     try:
@@ -278,6 +279,7 @@ def run(quick: bool) -> dict[str, Any]:
     return {
         "benchmark": "scoring", "mode": "quick" if quick else "full",
         "date": dt.date.today().isoformat(), "machine": info, "size": size,
+        "load_average": load_average,
         "rebuild": rebuild, "live": live, "targets": TARGETS,
         "met": {"rebuild_events_per_s": rebuild["rebuild_events_per_s"]
                 >= TARGETS["rebuild_events_per_s"],
@@ -289,8 +291,10 @@ def run(quick: bool) -> dict[str, Any]:
 def markdown_section(result: dict[str, Any]) -> str:
     r, live = result["rebuild"], result["live"]
     lines = [f"<!-- run {result['date']} -->", f"## {result['date']}", "",
-             f"Machine: {result['machine'].get('cpu')}, {result['machine'].get('cores')} cores. "
-             f"Size: {result['size']}.", "",
+             f"Machine: {result['machine'].get('cpu')}, {result['machine'].get('nproc')} cores, "
+             f"{result['machine'].get('ram_gib')} GiB; {result['machine'].get('store')}; "
+             f"RabbitMQ {result['machine'].get('rabbitmq')}; load average at the start "
+             f"{result.get('load_average')}. Size: {result['size']}.", "",
              "| figure | value | target | met |", "|---|---|---|---|",
              f"| rebuild (fold from the store) | {r['rebuild_events_per_s']:,} events/s "
              f"({r['events']:,} events, {r['rebuild_seconds']} s) | ≥ 20,000 | "
