@@ -16,6 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 from nameko.extensions import DependencyProvider
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, WaitQueueTimeoutError
 from werkzeug.wrappers import Request, Response
 
 from gateway import idempotency
@@ -25,7 +26,14 @@ from gateway.auth.tokens import verify_token
 from gateway.bodies import read_json, screen_query
 from gateway.cache import ReadCache
 from gateway.context import Ctx, Reply
-from gateway.problem import Problem, bad_request, from_service_error, invalid, unauthorized
+from gateway.problem import (
+    Problem,
+    bad_request,
+    from_service_error,
+    invalid,
+    store_unavailable,
+    unauthorized,
+)
 from gateway.ratelimit import TokenBuckets
 from gateway.roles import Principal, require_role
 from gateway.routing import ROUTES, Route, Router
@@ -99,6 +107,11 @@ class GatewayApp:
                 response = problem.response(request.path, request_id)
             except YinfaError as error:  # raised here by the accounts' own domain
                 response = from_service_error(error).response(request.path, request_id)
+            except (ConnectionFailure, ExecutionTimeout, WaitQueueTimeoutError) as error:
+                # the gateway's own store (accounts, refresh tokens, idempotency records)
+                log.warning("store away on %s %s: %s", request.method, request.path, error)
+                response = store_unavailable(self.settings.retry_after).response(
+                    request.path, request_id)
             except Exception:
                 log.exception("unexpected failure on %s %s", request.method, request.path)
                 response = Problem(500, "internal_error", "Something went wrong on our side."

@@ -108,6 +108,20 @@ def unavailable(service: str, retry_after: int) -> Problem:
                    headers={"Retry-After": str(retry_after)})
 
 
+# a service's store went away (pymongo's ConnectionFailure family, by name as nameko
+# rebuilds it on this side of the RPC): the request may be retried, so 503, not 502
+STORE_OUTAGES = frozenset({
+    "ConnectionFailure", "AutoReconnect", "NetworkTimeout", "NotPrimaryError",
+    "ServerSelectionTimeoutError", "ExecutionTimeout", "WaitQueueTimeoutError",
+})
+
+
+def store_unavailable(retry_after: int) -> Problem:
+    return Problem(503, "store_unavailable",
+                   "The event store is not reachable right now; try again shortly.",
+                   headers={"Retry-After": str(retry_after)})
+
+
 def from_service_error(error: YinfaError) -> Problem:
     status = STATUS_OF_CODE.get(error.code, 502)
     errors = getattr(error, "errors", None) or (

@@ -20,7 +20,13 @@ from nameko.exceptions import (
 )
 from nameko.rpc import RpcProxy, ServiceProxy
 
-from gateway.problem import Problem, from_service_error, unavailable
+from gateway.problem import (
+    STORE_OUTAGES,
+    Problem,
+    from_service_error,
+    store_unavailable,
+    unavailable,
+)
 from gateway.settings import gateway_settings
 from yinfa.errors import YinfaError
 
@@ -70,6 +76,9 @@ class ServiceCalls:
         except YinfaError as error:
             raise from_service_error(error) from error
         except RemoteError as error:
+            if error.exc_type in STORE_OUTAGES:
+                log.warning("%s.%s: its store is away: %s", service, method, error)
+                raise store_unavailable(self.retry_after) from None
             log.error("%s.%s failed: %s", service, method, error)
             raise Problem(502, "upstream_error",
                           f"The {service} service failed to answer.") from error
