@@ -6,6 +6,7 @@ WEB_SERVER_ADDRESS, else YINFA_GATEWAY_ADDRESS, else 0.0.0.0:8000.
 """
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from nameko.web.handlers import HttpRequestHandler
@@ -51,6 +52,13 @@ class GatewayWebServer(WebServer):
 
     def get_wsgi_app(self) -> Any:
         return ProblemWsgiApp(self)
+
+    def process_request(self, sock: Any, address: Any) -> None:
+        # eventlet's wsgi writes headers and a long body in separate sends: with Nagle on,
+        # the second waits for the client's delayed ACK (40 ms on Linux) on every answer
+        # larger than its write buffer, such as a ranking
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().process_request(sock, address)
 
 
 class GatewayHttp(HttpRequestHandler):
