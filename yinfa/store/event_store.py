@@ -63,6 +63,9 @@ class EventStore:
         self.commits: Collection = db[collection]
         self.registry = registry
         self._lock = threading.Lock()
+        # this process's writers take positions in turn: racing each other for the same
+        # next position cost the losers two reads and a retry each (a herd under load)
+        self._append_lock = threading.Lock()
         self._next_position: int | None = None
         self._heads: OrderedDict[str, int] = OrderedDict()
 
@@ -99,19 +102,20 @@ class EventStore:
             if earlier is None:
                 raise
             return earlier
-        for _ in range(_MAX_POSITION_RETRIES):
-            commit = self._commit_document(stream_id, head, stored_events, metadata)
-            try:
-                self.commits.insert_one(commit)
-            except DuplicateKeyError as error:
-                outcome = self._after_duplicate(commit, expected_version, error)
-                if isinstance(outcome, list):
-                    return outcome
-                head = outcome
-                continue
-            self._remember(stream_id, commit["last_version"], commit["last_position"] + 1)
-            metrics.events_appended(self.service, len(stored_events))
-            return list(self._expand(commit))
+        with self._append_lock:
+            for _ in range(_MAX_POSITION_RETRIES):
+                commit = self._commit_document(stream_id, head, stored_events, metadata)
+                try:
+                    self.commits.insert_one(commit)
+                except DuplicateKeyError as error:
+                    outcome = self._after_duplicate(commit, expected_version, error)
+                    if isinstance(outcome, list):
+                        return outcome
+                    head = outcome
+                    continue
+                self._remember(stream_id, commit["last_version"], commit["last_position"] + 1)
+                metrics.events_appended(self.service, len(stored_events))
+                return list(self._expand(commit))
         raise ConcurrencyError(f"could not find a free position for {stream_id}")
 
     def _stored_form(self, event: NewEvent) -> dict[str, Any]:
