@@ -21,29 +21,24 @@ from nameko.extensions import SharedExtension
 
 from yinfa.messaging.inbox import TRANSIENT_ERRORS
 from yinfa.service.subscriptions import (
+    FLUSH_SECONDS,
+    BatchQueueConsumer,
     CheckedEventHandler,
-    DeadLetteringQueueConsumer,
     body_size,
+    switched_on,
 )
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PREFETCH = 500  # unacked messages per queue: the most a batch can hold
-FLUSH_SECONDS = 0.01
 
+class IntakeQueueConsumer(BatchQueueConsumer):
+    """Scoring's own switch and prefetch: its batches span its three queues."""
 
-class IntakeQueueConsumer(DeadLetteringQueueConsumer):
-    """Lets more messages in flight than nameko's worker count, to fill batches."""
-
-    @property
-    def prefetch_count(self) -> int:
-        if not batching(self.container.config):
-            return super().prefetch_count
-        return int(self.container.config.get("SCORING_PREFETCH", DEFAULT_PREFETCH))
+    switch, prefetch_key = "SCORING_BATCH", "SCORING_PREFETCH"
 
 
 def batching(config: dict[str, Any]) -> bool:
-    return str(config.get("SCORING_BATCH", "1")) not in ("0", "false", "off")
+    return switched_on(config, IntakeQueueConsumer.switch)
 
 
 class IntakeBatcher(SharedExtension):

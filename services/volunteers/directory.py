@@ -88,9 +88,9 @@ class KnowsVolunteers:
 
     inbox: Inbox
 
-    @every_event_of(SOURCE)
-    def on_volunteers_event(self, payload: dict[str, Any]) -> None:
-        self.inbox.handle(payload, self._learn, wanted=WANTED.__contains__)
+    @every_event_of(SOURCE, batched=True)
+    def on_volunteers_event(self, payloads: list[dict[str, Any]]) -> list[str]:
+        return self.inbox.handle_batch(payloads, self._learn, wanted=WANTED.__contains__)
 
     @timer(interval=5)
     def sweep_parked_volunteer_events(self) -> None:

@@ -108,10 +108,10 @@ class VolunteersService(EventSourcedService):
 
     # ---- events from other services --------------------------------------------------
 
-    @every_event_of(ACTIVITIES)
-    def on_activities_event(self, payload: dict[str, Any]) -> None:
-        self.inbox.handle(payload, self._apply_activities_event,
-                          wanted={COMPLETED, CORRECTED}.__contains__)
+    @every_event_of(ACTIVITIES, batched=True)
+    def on_activities_event(self, payloads: list[dict[str, Any]]) -> list[str]:
+        return self.inbox.handle_batch(payloads, self._apply_activities_event,
+                                       wanted={COMPLETED, CORRECTED}.__contains__)
 
     @timer(interval=5)
     def sweep_parked_events(self) -> None:
@@ -121,9 +121,10 @@ class VolunteersService(EventSourcedService):
         """Every line is tried; lines refused by a rule (e.g. a withdrawn volunteer) make
         the event a dead letter naming them, after the others are recorded."""
         refused = []
+        streams = self.streams.caused_by(event)  # one worker may serve a batch of events
         for action, payload in ledger_commands(event):
             try:
-                handlers.apply_ledger_command(self.streams, action, payload)
+                handlers.apply_ledger_command(streams, action, payload)
             except (DomainRuleViolated, NotFound, ValidationFailed) as error:
                 refused.append(f"{payload['volunteer_id']}: {error}")
         if refused:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from marshmallow import ValidationError
@@ -83,9 +83,7 @@ class Inbox:
         try:
             event = RecordedEvent.from_message(payload)
         except (ValidationError, TypeError) as error:
-            # any JSON value can arrive, not only objects: set it aside as it came
-            original = dict(payload) if isinstance(payload, Mapping) else payload
-            self.dead_letters.send(original, f"invalid envelope: {error}", self.consumer)
+            self._dead_letter_envelope(payload, error)
             self._count(DEAD_LETTERED)
             return DEAD_LETTERED
         try:
@@ -99,6 +97,26 @@ class Inbox:
         except TRANSIENT_ERRORS as error:
             log.warning("event %s will be retried: %r", event.event_id, error)
             raise RetryLater(repr(error)) from error
+
+    def handle_batch(
+        self,
+        payloads: Sequence[Any],
+        apply: Apply,
+        wanted: Callable[[str], bool] | None = None,
+    ) -> list[str]:
+        """`handle` for many deliveries at once (yinfa.messaging.inbox_batch): the outcome
+        of each, in order. Raises `BatchRetry` naming the finished deliveries when others
+        must come back later; one delivery alone takes `handle`'s path."""
+        from yinfa.messaging.inbox_batch import InboxBatch  # it builds on this module
+
+        if len(payloads) <= 1:
+            return [self.handle(payload, apply, wanted) for payload in payloads]
+        return InboxBatch(self, apply, wanted).handle(payloads)
+
+    def _dead_letter_envelope(self, payload: Any, error: Exception) -> None:
+        # any JSON value can arrive, not only objects: set it aside as it came
+        original = dict(payload) if isinstance(payload, Mapping) else payload
+        self.dead_letters.send(original, f"invalid envelope: {error}", self.consumer)
 
     def _count(self, outcome: str) -> None:
         self.counts[outcome] += 1
@@ -143,16 +161,19 @@ class Inbox:
             self.claims.delete_one({"_id": event.event_id, "state": "applying"})
             raise
         except Exception as error:  # a poison event: park it aside, keep the stream moving
-            log.exception("event %s dead-lettered", event.event_id)
-            self._mark_dead(event)
-            self.dead_letters.send(event.to_message(), f"apply failed: {error!r}", self.consumer)
-            outcome = DEAD_LETTERED
+            outcome = self._dead_letter(event, error)
         # no "done" mark: the stream cursor passing the event's version says so, and a
         # claim is only ever consulted for the version right after the cursor
         self._advance(event.stream_id, event.version)
         return outcome
 
     # ---- dead-lettered events sent back -------------------------------------------
+
+    def _dead_letter(self, event: RecordedEvent, error: Exception) -> str:
+        log.error("event %s dead-lettered", event.event_id, exc_info=error)
+        self._mark_dead(event)
+        self.dead_letters.send(event.to_message(), f"apply failed: {error!r}", self.consumer)
+        return DEAD_LETTERED
 
     def _mark_dead(self, event: RecordedEvent) -> None:
         try:
@@ -187,7 +208,7 @@ class Inbox:
         event_id, now = event.event_id, time.time()
         try:
             self.claims.insert_one(
-                {"_id": event_id, "state": "applying", "until": now + self.lease_seconds}
+                {"_id": event_id, "state": "applying", "until": self.claim_deadline()}
             )
             return True
         except DuplicateKeyError:
@@ -203,6 +224,9 @@ class Inbox:
         raise RetryLater(f"event {event_id} is being applied by another worker")
 
     # ---- per-stream order ------------------------------------------------------------
+
+    def claim_deadline(self) -> float:
+        return time.time() + self.lease_seconds
 
     def applied_version(self, stream_id: str) -> int:
         doc = self.streams.find_one({"_id": stream_id})
@@ -221,17 +245,14 @@ class Inbox:
 
     def _park(self, event: RecordedEvent) -> None:
         try:
-            self.parked.insert_one(
-                {
-                    "_id": event.event_id,
-                    "stream_id": event.stream_id,
-                    "version": event.version,
-                    "claimed_until": 0.0,
-                    "payload": event.to_message(),
-                }
-            )
+            self.parked.insert_one(self.parked_document(event))
         except DuplicateKeyError:
             pass  # parked already by an earlier delivery
+
+    @staticmethod
+    def parked_document(event: RecordedEvent) -> dict[str, Any]:
+        return {"_id": event.event_id, "stream_id": event.stream_id, "version": event.version,
+                "claimed_until": 0.0, "payload": event.to_message()}
 
     def drain(self, stream_id: str, apply: Apply) -> int:
         """Apply parked events of one stream whose turn has come; return how many."""

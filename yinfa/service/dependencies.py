@@ -97,6 +97,13 @@ class EventSourcedStreams:
         self.views: Database = provider.db
         self.metadata = metadata
 
+    def caused_by(self, event: RecordedEvent) -> EventSourcedStreams:
+        """The same streams, for commands another service's event caused: its
+        conversation (correlation) and the event itself as their cause."""
+        return EventSourcedStreams(self._provider, Metadata(
+            actor=self.metadata.actor, correlation_id=event.correlation_id,
+            causation_id=event.event_id))
+
     def load(self, stream_id: str, fold: Fold) -> tuple[Any, int]:
         events = self.store.read_stream(stream_id)
         return fold(events), (events[-1].version if events else 0)

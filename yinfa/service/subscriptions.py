@@ -10,20 +10,35 @@ Before a worker sees a message, it must be readable and keep the source's contra
 (yinfa.messaging.contract); one that is not is dead-lettered with the reason, byte for
 byte as it came. nameko's own consumer would log a body it cannot decode (not JSON, or
 another content type) and ack it: the message would be gone without a trace.
+
+`every_event_of(source, batched=True)` hands the method a list of payloads instead of one:
+the messages delivered in the last few milliseconds (up to `INBOX_PREFETCH`, default
+500, in flight), in one worker, acked after it returns. The queue and its binding are the
+same as unbatched. If the worker raises, its messages are requeued, except those the
+exception names as finished (`BatchRetry.finished`). One batch at a time per queue and
+process, so a stream's events meet in one batch rather than racing in several.
+`INBOX_BATCH: 0` in the container config turns it off: a worker per message, with a list
+of one.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 
 from yinfa.messaging.contract import MessageContract
 from yinfa.messaging.dead_letters import DeadLetters, note_delivery
 
 log = logging.getLogger(__name__)
+
+DEFAULT_PREFETCH = 500  # unacked messages per queue: the most a batch can hold
+FLUSH_SECONDS = 0.01
 
 
 class DeadLetteringQueueConsumer(QueueConsumer):
@@ -87,5 +102,102 @@ def body_size(raw: bytes | str | None) -> int:
     return len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
 
 
-def every_event_of(source_service: str) -> Callable[[Callable[..., Any]], Any]:
-    return CheckedEventHandler.decorator(source_service, "#", requeue_on_error=True)
+def switched_on(config: Mapping[str, Any], key: str) -> bool:
+    return str(config.get(key, "1")).lower() not in ("0", "false", "off")
+
+
+class BatchQueueConsumer(DeadLetteringQueueConsumer):
+    """Lets more messages in flight than nameko's worker count, to fill batches."""
+
+    switch, prefetch_key = "INBOX_BATCH", "INBOX_PREFETCH"
+
+    @property
+    def prefetch_count(self) -> int:
+        if not switched_on(self.container.config, self.switch):
+            return int(super().prefetch_count)
+        return int(self.container.config.get(self.prefetch_key, DEFAULT_PREFETCH))
+
+
+class BatchedEventHandler(CheckedEventHandler):
+    """Hands its worker the checked messages of the last few milliseconds as one list."""
+
+    queue_consumer = BatchQueueConsumer()
+
+    def setup(self) -> None:
+        super().setup()
+        self.batching = switched_on(self.container.config, BatchQueueConsumer.switch)
+        self._waiting: list[tuple[Any, Any]] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._running = False
+        self._loop_thread: Any = None
+
+    def start(self) -> None:
+        if self.batching:
+            self._running = True
+            self._loop_thread = self.container.spawn_managed_thread(
+                self._loop, identifier=f"batches of {self.queue.name}")
+
+    def stop(self) -> None:
+        super().stop()  # no more deliveries; then the waiting ones go out
+        self._running = False
+        self._wake.set()
+        if self._loop_thread is not None:
+            self._loop_thread.wait()
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        problem = self.contract.problem(body, body_size(message.body))
+        if problem is not None:
+            self.queue_consumer.set_aside(message, problem, self.queue.name)
+        elif not self.batching:
+            self._spawn([(body, message)], threading.Event())
+        else:
+            with self._lock:
+                self._waiting.append((body, message))
+                if len(self._waiting) >= self.queue_consumer.prefetch_count:
+                    self._wake.set()
+
+    def _loop(self) -> None:
+        while self._running or self._waiting:
+            self._wake.wait(FLUSH_SECONDS)
+            self._wake.clear()
+            with self._lock:
+                batch, self._waiting = self._waiting, []
+            if batch:
+                settled = threading.Event()
+                self._spawn(batch, settled)
+                settled.wait()  # one batch in flight
+
+    def _spawn(self, batch: list[tuple[Any, Any]], settled: threading.Event) -> None:
+        messages = [message for _, message in batch]
+        context = self.unpack_message_headers(messages[0]) if len(batch) == 1 else {}
+        try:
+            self.container.spawn_worker(
+                self, ([body for body, _ in batch],), {}, context_data=context,
+                handle_result=partial(self._settle, messages, settled))
+        except ContainerBeingKilled:
+            for message in messages:
+                self.queue_consumer.requeue_message(message)
+            settled.set()
+
+    def _settle(self, messages: list[Any], settled: threading.Event, worker_ctx: Any,
+                result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
+        """Ack what the worker finished; the rest goes back to the queue."""
+        finished: Any = range(len(messages))
+        if exc_info is not None and self.requeue_on_error:
+            finished = getattr(exc_info[1], "finished", ())
+        for index, message in enumerate(messages):
+            if index in finished:
+                self.queue_consumer.ack_message(message)
+            else:
+                self.queue_consumer.requeue_message(message)
+        settled.set()
+        return result, exc_info
+
+
+def every_event_of(source_service: str, batched: bool = False
+                   ) -> Callable[[Callable[..., Any]], Any]:
+    """Subscribe the method to every event of `source_service`; with `batched`, the
+    method takes a list of payloads."""
+    handler = BatchedEventHandler if batched else CheckedEventHandler
+    return handler.decorator(source_service, "#", requeue_on_error=True)

@@ -3,23 +3,18 @@ from __future__ import annotations
 
 import pytest
 
-from services.volunteers.directory import SOURCE, VolunteerDirectory
+from services.volunteers.directory import KnowsVolunteers, VolunteerDirectory
 from yinfa.messaging.inbox import Inbox
 from yinfa.service.dependencies import InboxProvider
-from yinfa.service.subscriptions import every_event_of
 
 TINGHU = "320902"
 
 
-class DirectoryKeeper:
+class DirectoryKeeper(KnowsVolunteers):
     """A stand-in consumer service holding the replica, as branches and activities do."""
 
     name = "directory_keeper"
     inbox: Inbox = InboxProvider()
-
-    @every_event_of(SOURCE)
-    def on_volunteers_event(self, payload):
-        self.inbox.handle(payload, VolunteerDirectory(self.inbox.db).apply)
 
 
 @pytest.fixture

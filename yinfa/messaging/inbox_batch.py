@@ -1,0 +1,242 @@
+"""A batch of deliveries through an inbox, in a handful of store round trips.
+
+The guarantees are those of `Inbox.handle`, event by event; the writes are gathered:
+one read of the streams' cursors, one insert of the claims, one of the parked events,
+the applies (in each stream's version order), one bulk write of the cursors, one read
+of the dead-letter marks of past versions and one of the parked events of the batch's
+streams. Anything unusual (a claim another worker holds, a dead-lettered event sent
+back, parked events to drain) takes the single-event path for that event.
+
+A transient failure stops the batch: the cursors are moved past what was done, the
+claims of what was not are given back, and `BatchRetry` says which deliveries are
+finished, so only the others go back to the queue. Should that last write fail too,
+the claims run out after their lease and the redelivered events are applied then.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from marshmallow import ValidationError
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, PyMongoError
+
+from yinfa.events.envelope import RecordedEvent
+from yinfa.messaging.batch_plan import APPLY, PARK, PAST, REPEAT, Delivered, plan_batch
+from yinfa.messaging.inbox import (
+    APPLIED,
+    DEAD_LETTERED,
+    DUPLICATE,
+    PARKED,
+    SKIPPED,
+    TRANSIENT_ERRORS,
+    Apply,
+    Inbox,
+    RetryLater,
+)
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_KEY = 11000
+# What stops a batch: the plumbing failed, or an event waits for another worker's drain.
+STOPS_THE_BATCH: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, RetryLater)
+
+
+class BatchRetry(Exception):
+    """Some deliveries of a batch must come back later; `finished` are the indexes of
+    those that are done (acked), the others are requeued."""
+
+    def __init__(self, reason: str, finished: Iterable[int]) -> None:
+        super().__init__(reason)
+        self.finished = frozenset(finished)
+
+
+class Deferred(Exception):
+    """The rest of one stream's run waits (another worker holds a claim)."""
+
+
+class InboxBatch:
+    def __init__(self, inbox: Inbox, apply: Apply, wanted: Callable[[str], bool] | None
+                 ) -> None:
+        self.inbox, self.apply, self.wanted = inbox, apply, wanted
+        self.outcomes: dict[int, str] = {}
+        self.finished: set[int] = set()
+        self.claimed: set[str] = set()  # claims taken here and not yet applied
+        self.done: dict[str, list[int]] = {}  # per stream: run indexes acted on
+        self.events: list[RecordedEvent | None] = []
+
+    def handle(self, payloads: Sequence[Any]) -> list[str]:
+        self.events = [self._read(index, payload) for index, payload in enumerate(payloads)]
+        try:
+            self._run()
+        except STOPS_THE_BATCH as error:
+            log.warning("a batch of %d events stops, the unfinished will be retried: %r",
+                        len(payloads), error)
+            self._settle()
+            self._count()
+            raise BatchRetry(repr(error), self.finished) from error
+        self._count()
+        unfinished = len(payloads) - len(self.finished)
+        if unfinished:
+            raise BatchRetry(f"{unfinished} events wait for another worker", self.finished)
+        return [self.outcomes[index] for index in range(len(payloads))]
+
+    # ---- the steps -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        valid = {i: event for i, event in enumerate(self.events) if event is not None}
+        streams = {event.stream_id for event in valid.values()}
+        cursors = {doc["_id"]: int(doc["version"]) for doc in
+                   self.inbox.streams.find({"_id": {"$in": sorted(streams)}})}
+        order = sorted(valid)
+        plan = plan_batch([self._delivered(valid[i]) for i in order], cursors)
+        actions = {index: plan.actions[k] for k, index in enumerate(order)}
+        for index, action in actions.items():
+            if action == REPEAT:
+                self._finish(index, DUPLICATE)
+        self._claim([valid[i] for i, action in actions.items() if action == APPLY])
+        parked = [i for i, action in actions.items() if action == PARK]
+        self._park([valid[i] for i in parked])
+        for index in parked:
+            self._finish(index, PARKED)
+        for stream_id, run in plan.runs.items():
+            self._follow(stream_id, [order[k] for k in run], actions)
+        self._advance_cursors()
+        self._release_claims()  # of runs deferred behind another worker's claim
+        self._past([i for i, action in actions.items() if action == PAST])
+        self._drain(streams)
+
+    def _follow(self, stream_id: str, run: list[int], actions: Mapping[int, str]) -> None:
+        acted = self.done.setdefault(stream_id, [])
+        for index in run:
+            event = self.events[index]
+            assert event is not None
+            if actions[index] != APPLY:
+                self.outcomes[index] = SKIPPED
+            else:
+                try:
+                    self.outcomes[index] = self._apply_claimed(event)
+                except Deferred:
+                    return  # the rest of this stream goes back to the queue
+            acted.append(index)
+
+    def _apply_claimed(self, event: RecordedEvent) -> str:
+        if event.event_id not in self.claimed:  # refused: the single-event claim decides
+            try:
+                if not self.inbox._claim(event):
+                    return DUPLICATE
+            except RetryLater as error:
+                raise Deferred(str(error)) from error
+            self.claimed.add(event.event_id)
+        try:
+            self.apply(event)
+        except TRANSIENT_ERRORS:
+            raise  # its claim is given back with the others not applied
+        except Exception as error:
+            self.claimed.discard(event.event_id)
+            return self.inbox._dead_letter(event, error)
+        self.claimed.discard(event.event_id)
+        return APPLIED
+
+    # ---- reads and writes ------------------------------------------------------------------
+
+    def _read(self, index: int, payload: Any) -> RecordedEvent | None:
+        try:
+            return RecordedEvent.from_message(payload)
+        except (ValidationError, TypeError) as error:
+            self.inbox._dead_letter_envelope(payload, error)
+            self._finish(index, DEAD_LETTERED)
+            return None
+
+    def _delivered(self, event: RecordedEvent) -> Delivered:
+        wanted = self.wanted is None or self.wanted(event.type)
+        return Delivered(event.event_id, event.stream_id, event.version, wanted)
+
+    def _claim(self, events: list[RecordedEvent]) -> None:
+        if not events:
+            return
+        until = self.inbox.claim_deadline()
+        refused = _refused(lambda: self.inbox.claims.insert_many(
+            [{"_id": e.event_id, "state": "applying", "until": until} for e in events],
+            ordered=False))
+        self.claimed = {e.event_id for k, e in enumerate(events) if k not in refused}
+
+    def _park(self, events: list[RecordedEvent]) -> None:
+        if events:
+            _refused(lambda: self.inbox.parked.insert_many(
+                [self.inbox.parked_document(event) for event in events], ordered=False))
+
+    def _advance_cursors(self) -> None:
+        targets = {stream_id: self._event(acted[-1]).version
+                   for stream_id, acted in self.done.items() if acted}
+        if targets:
+            _refused(lambda: self.inbox.streams.bulk_write(
+                [UpdateOne({"_id": s, "version": {"$lt": v}}, {"$set": {"version": v}},
+                           upsert=True) for s, v in targets.items()], ordered=False))
+        for acted in self.done.values():
+            for index in acted:
+                self.finished.add(index)
+        self.done = {}
+
+    def _past(self, indexes: list[int]) -> None:
+        """Past versions: duplicates, except those this consumer dead-lettered."""
+        if not indexes:
+            return
+        events = {index: self._event(index) for index in indexes}
+        marked = {doc["_id"] for doc in self.inbox.dead_marks.find(
+            {"_id": {"$in": sorted({e.event_id for e in events.values()})}}, {"_id": 1})}
+        for index, event in events.items():
+            if event.event_id in marked:
+                self._finish(index, self.inbox._retry_dead_lettered(event, self.apply))
+            else:
+                self._finish(index, DUPLICATE)
+
+    def _drain(self, streams: set[str]) -> None:
+        waiting = {doc["stream_id"] for doc in self.inbox.parked.find(
+            {"stream_id": {"$in": sorted(streams)}}, {"stream_id": 1})}
+        for stream_id in sorted(waiting):
+            self.inbox.drain(stream_id, self.apply)
+
+    def _settle(self) -> None:
+        """After a failure: keep what was done, give back what was not."""
+        try:
+            self._advance_cursors()
+            self._release_claims()
+        except PyMongoError:
+            log.warning("could not settle a stopped batch; its claims run out after their "
+                        "lease", exc_info=True)
+
+    def _release_claims(self) -> None:
+        if self.claimed:
+            self.inbox.claims.delete_many(
+                {"_id": {"$in": sorted(self.claimed)}, "state": "applying"})
+            self.claimed = set()
+
+    # ---- bookkeeping -------------------------------------------------------------------------
+
+    def _finish(self, index: int, outcome: str) -> None:
+        self.outcomes[index] = outcome
+        self.finished.add(index)
+
+    def _count(self) -> None:
+        for index in self.finished:
+            self.inbox._count(self.outcomes[index])
+
+    def _event(self, index: int) -> RecordedEvent:
+        event = self.events[index]
+        assert event is not None
+        return event
+
+
+def _refused(write: Callable[[], Any]) -> set[int]:
+    """Run an unordered bulk write; the indexes refused as duplicate keys (anything
+    else raises)."""
+    try:
+        write()
+    except BulkWriteError as error:
+        errors = error.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        return {int(e["index"]) for e in errors}
+    return set()
