@@ -103,15 +103,20 @@ class Inbox:
         payloads: Sequence[Any],
         apply: Apply,
         wanted: Callable[[str], bool] | None = None,
+        flush: Callable[[], None] | None = None,
     ) -> list[str]:
         """`handle` for many deliveries at once (yinfa.messaging.inbox_batch): the outcome
         of each, in order. Raises `BatchRetry` naming the finished deliveries when others
-        must come back later; one delivery alone takes `handle`'s path."""
-        from yinfa.messaging.inbox_batch import InboxBatch  # it builds on this module
+        must come back later; one delivery alone takes `handle`'s path.
+
+        With `flush`, `apply` may gather its writes (adding nothing for an event it
+        refuses): `flush` makes them, once, before any stream's cursor moves past them."""
+        from yinfa.messaging.inbox_batch import InboxBatch, written_at_once  # built on this
 
         if len(payloads) <= 1:
-            return [self.handle(payload, apply, wanted) for payload in payloads]
-        return InboxBatch(self, apply, wanted).handle(payloads)
+            apply_now = written_at_once(apply, flush)
+            return [self.handle(payload, apply_now, wanted) for payload in payloads]
+        return InboxBatch(self, apply, wanted, flush).handle(payloads)
 
     def _dead_letter_envelope(self, payload: Any, error: Exception) -> None:
         # any JSON value can arrive, not only objects: set it aside as it came

@@ -57,12 +57,14 @@ class Deferred(Exception):
 
 
 class InboxBatch:
-    def __init__(self, inbox: Inbox, apply: Apply, wanted: Callable[[str], bool] | None
-                 ) -> None:
-        self.inbox, self.apply, self.wanted = inbox, apply, wanted
+    def __init__(self, inbox: Inbox, apply: Apply, wanted: Callable[[str], bool] | None,
+                 flush: Callable[[], None] | None = None) -> None:
+        self.inbox, self.apply, self.wanted, self.flush = inbox, apply, wanted, flush
+        self.apply_now = written_at_once(apply, flush)  # for events taken one at a time
         self.outcomes: dict[int, str] = {}
         self.finished: set[int] = set()
-        self.claimed: set[str] = set()  # claims taken here and not yet applied
+        self.claimed: set[str] = set()  # claims taken here whose writes are not made yet
+        self.gathered: set[str] = set()  # applied, their writes waiting for `flush`
         self.done: dict[str, list[int]] = {}  # per stream: run indexes acted on
         self.events: list[RecordedEvent | None] = []
 
@@ -102,6 +104,7 @@ class InboxBatch:
             self._finish(index, PARKED)
         for stream_id, run in plan.runs.items():
             self._follow(stream_id, [order[k] for k in run], actions)
+        self._write_gathered()
         self._advance_cursors()
         self._release_claims()  # of runs deferred behind another worker's claim
         self._past([i for i, action in actions.items() if action == PAST])
@@ -136,8 +139,30 @@ class InboxBatch:
         except Exception as error:
             self.claimed.discard(event.event_id)
             return self.inbox._dead_letter(event, error)
-        self.claimed.discard(event.event_id)
+        if self.flush is None:
+            self.claimed.discard(event.event_id)
+        else:
+            self.gathered.add(event.event_id)
         return APPLIED
+
+    def _write_gathered(self) -> None:
+        """The applies' writes in one go; if they fail, no stream moves past them."""
+        if self.flush is None or not self.gathered:
+            return
+        try:
+            self.flush()
+        except Exception:
+            self._forget_gathered()
+            raise
+        self.claimed -= self.gathered
+        self.gathered = set()
+
+    def _forget_gathered(self) -> None:
+        for stream_id, acted in self.done.items():
+            ids = [self._event(index).event_id for index in acted]
+            unwritten = [k for k, event_id in enumerate(ids) if event_id in self.gathered]
+            if unwritten:
+                self.done[stream_id] = acted[:unwritten[0]]
 
     # ---- reads and writes ------------------------------------------------------------------
 
@@ -188,7 +213,7 @@ class InboxBatch:
             {"_id": {"$in": sorted({e.event_id for e in events.values()})}}, {"_id": 1})}
         for index, event in events.items():
             if event.event_id in marked:
-                self._finish(index, self.inbox._retry_dead_lettered(event, self.apply))
+                self._finish(index, self.inbox._retry_dead_lettered(event, self.apply_now))
             else:
                 self._finish(index, DUPLICATE)
 
@@ -196,10 +221,11 @@ class InboxBatch:
         waiting = {doc["stream_id"] for doc in self.inbox.parked.find(
             {"stream_id": {"$in": sorted(streams)}}, {"stream_id": 1})}
         for stream_id in sorted(waiting):
-            self.inbox.drain(stream_id, self.apply)
+            self.inbox.drain(stream_id, self.apply_now)
 
     def _settle(self) -> None:
         """After a failure: keep what was done, give back what was not."""
+        self._forget_gathered()  # applied but not written: as if never applied
         try:
             self._advance_cursors()
             self._release_claims()
@@ -227,6 +253,18 @@ class InboxBatch:
         event = self.events[index]
         assert event is not None
         return event
+
+
+def written_at_once(apply: Apply, flush: Callable[[], None] | None) -> Apply:
+    """An apply that gathers its writes, made to write them at once."""
+    if flush is None:
+        return apply
+
+    def apply_and_write(event: RecordedEvent) -> None:
+        apply(event)
+        flush()
+
+    return apply_and_write
 
 
 def _refused(write: Callable[[], Any]) -> set[int]:

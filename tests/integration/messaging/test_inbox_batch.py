@@ -281,6 +281,64 @@ def test_a_batch_costs_a_few_store_round_trips_however_many_events_it_holds(
     assert all(versions_applied(mongo_db, f"s{n}") == [1, 2] for n in range(40))
 
 
+class GatheredThings:
+    """An apply that gathers its writes; `flush` makes them in one insert."""
+
+    def __init__(self, db) -> None:
+        self.db, self.docs, self.flushes = db, [], 0
+
+    def add(self, event: RecordedEvent) -> None:
+        if "poison" in event.data:
+            raise ValueError(f"cannot apply {event.data['poison']}")
+        self.docs.append({"event_id": event.event_id, "stream_id": event.stream_id,
+                          "version": event.version, "seq": next(SEQUENCE)})
+
+    def flush(self) -> None:
+        docs, self.docs = self.docs, []
+        self.flushes += 1
+        if FAULTS["reconnects_left"] > 0:
+            FAULTS["reconnects_left"] -= 1
+            raise AutoReconnect("the store went away")
+        if docs:
+            self.db["things"].insert_many(docs)
+
+
+def test_writes_gathered_by_the_applies_are_made_once_before_the_cursors_move(
+    make_inbox, history, mongo_db, dead_lettered
+):
+    inbox, things = make_inbox(), GatheredThings(mongo_db)
+    batch = history("a", {}, {"poison": "a broken rule"}, {}) + history("b", {}, {})
+
+    outcomes = inbox.handle_batch(batch, things.add, wanted, flush=things.flush)
+
+    assert outcomes == [APPLIED, DEAD_LETTERED, APPLIED, APPLIED, APPLIED]
+    assert things.flushes == 1
+    assert versions_applied(mongo_db, "a") == [1, 3]
+    assert versions_applied(mongo_db, "b") == [1, 2]
+    assert inbox.applied_version("a") == 3
+    assert len(dead_lettered(1)) == 1
+
+
+def test_gathered_writes_that_fail_move_no_cursor_and_are_made_once_on_redelivery(
+    make_inbox, history, mongo_db
+):
+    inbox, things = make_inbox(), GatheredThings(mongo_db)
+    batch = history("a", {}, {}) + history("b", (NOISE, {}), {}) + history("c", (NOISE, {}))
+    FAULTS["reconnects_left"] = 1
+
+    with pytest.raises(BatchRetry) as stopped:
+        inbox.handle_batch(batch, things.add, wanted, flush=things.flush)
+
+    assert stopped.value.finished == {2, 4}  # the skips before any unwritten apply
+    assert applied(mongo_db) == []
+    assert {d["_id"]: d["version"] for d in mongo_db["inbox_streams"].find()} == {"b": 1,
+                                                                                   "c": 1}
+    assert inbox.handle_batch(batch, things.add, wanted, flush=things.flush) == [
+        APPLIED, APPLIED, DUPLICATE, APPLIED, DUPLICATE]  # no claim waits for its lease
+    assert versions_applied(mongo_db, "a") == [1, 2]
+    assert versions_applied(mongo_db, "b") == [2]
+
+
 # ---- through nameko ---------------------------------------------------------------------
 
 
