@@ -20,13 +20,16 @@ class Settings:
     relay_idle_seconds: float
     consumer_lease_seconds: float
     log_level: str
+    inbox_batch: str = "1"  # "0": consumers take one event per worker
+    inbox_prefetch: int = 500  # messages in flight per batched subscription
 
     def database_name(self, service: str) -> str:
         """Each service owns one database; a prefix lets several deployments share a server."""
         return f"{os.environ.get('YINFA_DB_PREFIX', 'yinfa')}_{service}"
 
     def nameko_config(self) -> dict:
-        return {"AMQP_URI": self.amqp_uri, "serializer": "json"}
+        return {"AMQP_URI": self.amqp_uri, "serializer": "json",
+                "INBOX_BATCH": self.inbox_batch, "INBOX_PREFETCH": self.inbox_prefetch}
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -40,4 +43,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         relay_idle_seconds=float(env.get("YINFA_RELAY_IDLE_SECONDS", "0.2")),
         consumer_lease_seconds=float(env.get("YINFA_CONSUMER_LEASE_SECONDS", "30")),
         log_level=env.get("YINFA_LOG_LEVEL", "INFO"),
+        inbox_batch=env.get("YINFA_INBOX_BATCH", "1"),
+        inbox_prefetch=int(env.get("YINFA_INBOX_PREFETCH", "500")),
     )

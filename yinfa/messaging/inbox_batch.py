@@ -39,7 +39,8 @@ from yinfa.messaging.inbox import (
 log = logging.getLogger(__name__)
 
 DUPLICATE_KEY = 11000
-# What stops a batch: the plumbing failed, or an event waits for another worker's drain.
+# Expected reasons for a batch to stop: the plumbing failed, or an event waits for another
+# worker's drain. Anything else stops it too, logged as an error.
 STOPS_THE_BATCH: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, RetryLater)
 
 
@@ -69,12 +70,13 @@ class InboxBatch:
         self.events: list[RecordedEvent | None] = []
 
     def handle(self, payloads: Sequence[Any]) -> list[str]:
-        self.events = [self._read(index, payload) for index, payload in enumerate(payloads)]
         try:
+            self.events = [self._read(index, payload) for index, payload in enumerate(payloads)]
             self._run()
-        except STOPS_THE_BATCH as error:
-            log.warning("a batch of %d events stops, the unfinished will be retried: %r",
-                        len(payloads), error)
+        except Exception as error:  # whatever stops it, what was done stays done
+            log.log(logging.WARNING if isinstance(error, STOPS_THE_BATCH) else logging.ERROR,
+                    "a batch of %d events stops, the unfinished will be retried: %r",
+                    len(payloads), error, exc_info=not isinstance(error, STOPS_THE_BATCH))
             self._settle()
             self._count()
             raise BatchRetry(repr(error), self.finished) from error
@@ -137,8 +139,9 @@ class InboxBatch:
         except TRANSIENT_ERRORS:
             raise  # its claim is given back with the others not applied
         except Exception as error:
-            self.claimed.discard(event.event_id)
-            return self.inbox._dead_letter(event, error)
+            outcome = self.inbox._dead_letter(event, error)
+            self.claimed.discard(event.event_id)  # kept, as one at a time: the cursor passes
+            return outcome
         if self.flush is None:
             self.claimed.discard(event.event_id)
         else:
@@ -149,15 +152,13 @@ class InboxBatch:
         """The applies' writes in one go; if they fail, no stream moves past them."""
         if self.flush is None or not self.gathered:
             return
-        try:
-            self.flush()
-        except Exception:
-            self._forget_gathered()
-            raise
+        self.flush()
         self.claimed -= self.gathered
         self.gathered = set()
 
     def _forget_gathered(self) -> None:
+        """Applied but not written: as if never applied (each stream's cursor stops at
+        the first of them)."""
         for stream_id, acted in self.done.items():
             ids = [self._event(index).event_id for index in acted]
             unwritten = [k for k, event_id in enumerate(ids) if event_id in self.gathered]
@@ -225,7 +226,7 @@ class InboxBatch:
 
     def _settle(self) -> None:
         """After a failure: keep what was done, give back what was not."""
-        self._forget_gathered()  # applied but not written: as if never applied
+        self._forget_gathered()
         try:
             self._advance_cursors()
             self._release_claims()

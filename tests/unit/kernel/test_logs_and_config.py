@@ -43,3 +43,10 @@ def test_settings_follow_the_environment():
     assert settings.amqp_uri.endswith("/yinfa")
     assert settings.mongo_uri == "mongodb://db:27017/"
     assert settings.relay_batch_size == 50
+
+
+def test_consumers_batch_unless_the_environment_turns_it_off():
+    assert load_settings({}).nameko_config()["INBOX_BATCH"] == "1"
+    config = load_settings({"YINFA_INBOX_BATCH": "0", "YINFA_INBOX_PREFETCH": "64"}
+                           ).nameko_config()
+    assert (config["INBOX_BATCH"], config["INBOX_PREFETCH"]) == ("0", 64)
