@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from services.scoring.domain.county import CERTIFIED_STRUCTURE, FORMAL_BRANCH_TYPES, CountyFacts
@@ -202,15 +203,42 @@ def county_named(event: SourceEvent) -> str | None:
 
 # ---- the state -------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)  # one per entity and fact, so kept small: no __dict__, and ...
 class Register:
     values: dict[str, Any] = field(default_factory=dict)
-    versions: dict[str, int] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    # ... one version for all fields while they were written together (most registers
+    # are written by one event); a version per field only once they differ
+    version: int = 0
+    versions: dict[str, int] | None = None
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.values.get(name, default)
 
+    def version_of(self, name: str) -> int:
+        if self.versions is not None:
+            return self.versions.get(name, 0)
+        return self.version if name in self.values else 0
+
+    def write(self, name: str, value: Any, version: int) -> bool:
+        """Last writer wins, by stream version; True if the value was taken."""
+        if self.version_of(name) >= version:
+            return False
+        if self.versions is None:
+            if not self.values or version == self.version:
+                self.version = version
+            else:
+                self.versions = dict.fromkeys(self.values, self.version)
+        if self.versions is not None:
+            self.versions[name] = version
+        self.values[name] = value
+        return True
+
+
+# the same few hour amounts and days recur across hundreds of thousands of facts: one
+# shared (immutable) object each instead of a copy per fact
+_amount = lru_cache(maxsize=4096)(Decimal)
+_day = lru_cache(maxsize=4096)(date.fromisoformat)
 
 _generations = itertools.count(1)
 
@@ -251,12 +279,9 @@ class ScoringState:
             register = registers.get(ident)
             if register is None:
                 register = registers[ident] = Register()
-            versions = register.versions
             changed = False
             for name, value in values.items():
-                if versions.get(name, 0) < version:
-                    versions[name] = version
-                    register.values[name] = value
+                if register.write(name, value, version):
                     changed = True
             if event_id not in register.events:
                 register.events.append(event_id)
@@ -328,7 +353,7 @@ def _place_hours(state: ScoringState, entry: str, r: Register) -> None:
     county = state.county_of_volunteer(vid)
     if county and amount is not None and day is not None:
         state.county_facts_of(county).hour_entries[entry] = (
-            vid, Decimal(amount), date.fromisoformat(day))
+            vid, _amount(amount), _day(day))
 
 
 def _place_branch(state: ScoringState, bid: str, r: Register) -> None:
@@ -363,7 +388,7 @@ def _place_activity(state: ScoringState, aid: str, r: Register) -> None:
     if not county or theme is None:
         return
     f = state.county_facts_of(county)
-    f.activities[aid] = (theme, date.fromisoformat(day))
+    f.activities[aid] = (theme, _day(day))
     if r.get("completed"):
         f.completed.add(aid)
         f.audience[aid] = int(r.get("audience", 0))
@@ -379,7 +404,7 @@ def _place_wish(state: ScoringState, wid: str, r: Register) -> None:
             state.county_versions[county] = state.county_versions.get(county, 0) + 1
         else:
             state.county_facts_of(county).wishes_fulfilled[wid] = (
-                int(seconds), date.fromisoformat(r.get("day")))
+                int(seconds), _day(r.get("day")))
 
 
 PLACERS: dict[str, Callable[[ScoringState, str, Register], None]] = {
