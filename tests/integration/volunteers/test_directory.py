@@ -56,3 +56,20 @@ def test_the_replica_knows_team_memberships(directory, volunteers, registration,
 
 def test_an_unknown_volunteer_has_no_status(directory):
     assert directory.status("00000000-0000-4000-8000-000000000000") is None
+
+
+def test_a_burst_of_events_reaches_the_replica_with_each_volunteers_facts_in_order(
+    directory, volunteers, registration, eventually
+):
+    vids = [volunteers.register_volunteer(registration(seq))["volunteer_id"]
+            for seq in range(1, 25)]
+    for vid in vids:
+        volunteers.verify_volunteer({"volunteer_id": vid, "county_code": TINGHU})
+    for vid in vids[::3]:
+        volunteers.suspend_volunteer({"volunteer_id": vid, "reason": "住院"})
+    for vid in vids[::6]:  # suspended, then reinstated: order decides
+        volunteers.reinstate_volunteer({"volunteer_id": vid})
+
+    expected = {vid: "suspended" if n % 3 == 0 and n % 6 else "verified"
+                for n, vid in enumerate(vids)}
+    assert eventually(lambda: {vid: directory.status(vid) for vid in vids} == expected)
