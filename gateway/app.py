@@ -172,7 +172,9 @@ class GatewayApp:
             ctx.query = load_schema(route.query, request.args.to_dict())
         elif request.args:
             raise invalid({k: ["Unknown field."] for k in request.args})
-        body = read_json(request, self.settings.max_body_bytes)
+        limit = (self.settings.max_batch_body_bytes if route.batch
+                 else self.settings.max_body_bytes)
+        body = read_json(request, limit)
         if route.body is not None:
             if not isinstance(body, dict):
                 raise invalid({"_schema": ["Send a JSON object."]})

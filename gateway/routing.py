@@ -34,6 +34,7 @@ class Route:
     public: bool = False  # no credentials needed (login, the docs)
     etag: bool = False
     paged: bool = False
+    batch: bool = False  # takes many items: the larger body limit (max_batch_body_bytes)
     produces: tuple[str, ...] = ("application/json",)
     errors: tuple[int, ...] = field(default=())
     documented: bool = True  # in /openapi.json (the docs' static files are not)

@@ -38,6 +38,23 @@ class Open(Schema):
         unknown = INCLUDE
 
 
+class EachOnItsOwn(fields.List):
+    """A list documented as a list of its inner schema but loaded as sent: the service
+    checks each item on its own, so one bad item does not refuse the others."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        return list(value)
+
+
+def batch_of(item: type[Schema], max_items: int, name: str) -> type[Schema]:
+    """The body of a batch route: {"items": [1..max_items of `item`]}."""
+    items = EachOnItsOwn(fields.Nested(item), required=True,
+                         validate=validate.Length(min=1, max=max_items))
+    return type(name, (Strict,), {"items": items})
+
+
 # ---- query strings ---------------------------------------------------------------------
 
 
@@ -231,6 +248,21 @@ class ProblemSchema(Open):
 
 class Document(Open):
     """A resource as its service answers it (fields may be added over time)."""
+
+
+class BatchItemResult(Strict):
+    index = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        ["created", "exists", "invalid", "refused"]))
+    volunteer_id = fields.String()
+    errors = fields.Dict()
+
+
+class BatchResults(Strict):
+    """One result per item, in the order sent; `created` counts the new ones."""
+
+    results = fields.List(fields.Nested(BatchItemResult), required=True)
+    created = fields.Integer(required=True)
 
 
 class PageSchema(Strict):

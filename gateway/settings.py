@@ -20,6 +20,7 @@ class GatewaySettings:
     rpc_timeout: float
     retry_after: int
     max_body_bytes: int
+    max_batch_body_bytes: int  # routes that take many items at once (a roster import)
     rate_per_second: float
     rate_burst: int
     ranking_cache_seconds: float  # 0 turns the rankings' read cache off
@@ -45,6 +46,8 @@ def gateway_settings(config: Mapping[str, Any] | None = None) -> GatewaySettings
         retry_after=int(_pick(config, "GATEWAY_RETRY_AFTER", "YINFA_GATEWAY_RETRY_AFTER", 5)),
         max_body_bytes=int(_pick(config, "GATEWAY_MAX_BODY", "YINFA_GATEWAY_MAX_BODY",
                                  64 * 1024)),
+        max_batch_body_bytes=int(_pick(config, "GATEWAY_MAX_BATCH_BODY",
+                                       "YINFA_GATEWAY_MAX_BATCH_BODY", 1024 * 1024)),
         rate_per_second=float(_pick(config, "GATEWAY_RATE", "YINFA_GATEWAY_RATE", 50)),
         rate_burst=int(_pick(config, "GATEWAY_BURST", "YINFA_GATEWAY_BURST", 100)),
         ranking_cache_seconds=float(_pick(config, "GATEWAY_RANKING_CACHE",

@@ -3,18 +3,21 @@
 A `StreamView` owns one collection with a document per stream. When events of a stream
 arrive, the whole stream is folded again from the store and the document replaced, but
 only if it moves the stored version forward: applying twice, or out of order, is harmless.
-The `Projector` follows the service's own store from a checkpoint ("all after P").
+The `Projector` follows the service's own store from a checkpoint ("all after P"), a
+batch of streams at a time: one read of the streams, one read of the stored versions,
+bulk writes (`write_all_if_newer`).
 """
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from pymongo import ReplaceOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from yinfa.errors import ConcurrencyError
 from yinfa.events.envelope import RecordedEvent
@@ -38,6 +41,28 @@ class StreamView:
         doc = self.document(events) if events else None
         if doc is not None:
             write_if_newer(db[self.collection], stream_id, doc, events[-1].version)
+
+    @property
+    def reads_its_own_streams(self) -> bool:
+        """A view that overrides `refresh` folds more than its stream (e.g. two streams
+        into one document): it is refreshed stream by stream, its own way."""
+        return type(self).refresh is not StreamView.refresh
+
+    def refresh_many(self, db: Database, store: EventStore,
+                     streams: Mapping[str, Sequence[RecordedEvent]]) -> None:
+        """Refresh the documents of these streams, given each stream's whole history."""
+        handled = [stream_id for stream_id in streams if self.handles(stream_id)]
+        if self.reads_its_own_streams:
+            for stream_id in handled:
+                self.refresh(db, store, stream_id)
+            return
+        documents = {}
+        for stream_id in handled:
+            events = streams[stream_id]
+            doc = self.document(events) if events else None
+            if doc is not None:
+                documents[stream_id] = (doc, events[-1].version)
+        write_all_if_newer(db[self.collection], documents)
 
 
 WRITE_ATTEMPTS = 20
@@ -67,6 +92,39 @@ def write_if_newer(views: Collection, view_id: str, doc: dict[str, Any], version
     raise ConcurrencyError(f"could not store view {view_id} at version {version}")
 
 
+def write_all_if_newer(views: Collection, documents: Mapping[str, tuple[dict[str, Any], int]]
+                       ) -> None:
+    """`write_if_newer` for many documents ({view id: (document, version)}): one read of
+    the stored versions, one insert of the documents not stored yet, one bulk of replaces
+    conditional on the version read. Where a concurrent writer got in between (an insert
+    refused, a replace that matched nothing), `write_if_newer` settles that document, so
+    an older version still never overwrites a newer one."""
+    if not documents:
+        return
+    stored = {doc["_id"]: doc["version"]
+              for doc in views.find({"_id": {"$in": list(documents)}}, {"version": 1})}
+    inserts, replaced, replaces = [], [], []
+    for view_id, (doc, version) in documents.items():
+        current = stored.get(view_id)
+        full = {**doc, "_id": view_id, "version": version}
+        if current is None:
+            inserts.append(full)
+        elif current < version:
+            replaced.append(view_id)
+            replaces.append(ReplaceOne({"_id": view_id, "version": current}, full))
+    contested: list[str] = []
+    if inserts:
+        try:
+            views.insert_many(inserts, ordered=False)
+        except BulkWriteError as error:
+            contested += [inserts[e["index"]]["_id"] for e in error.details["writeErrors"]]
+    if replaces and views.bulk_write(replaces, ordered=False).matched_count < len(replaces):
+        contested += replaced  # which ones missed is not told: each is checked again
+    for view_id in contested:
+        doc, version = documents[view_id]
+        write_if_newer(views, view_id, doc, version)
+
+
 class Projector:
     def __init__(
         self, store: EventStore, views: Sequence[StreamView], db: Database | None = None
@@ -89,6 +147,20 @@ class Projector:
             if view.handles(stream_id):
                 view.refresh(self.db, self.store, stream_id)
 
+    def refresh_streams(self, stream_ids: Iterable[str],
+                        known: Mapping[str, Sequence[RecordedEvent]] | None = None) -> None:
+        """Refresh the views of many streams at once. `known` holds streams whose whole
+        history the caller already has (e.g. streams it just started); the others are
+        read with one query."""
+        known = known or {}
+        wanted = [s for s in dict.fromkeys(stream_ids) if any(v.handles(s) for v in self.views)]
+        to_read = [s for s in wanted if s not in known and any(
+            v.handles(s) and not v.reads_its_own_streams for v in self.views)]
+        streams = {s: list(known.get(s, ())) for s in wanted}
+        streams.update(self.store.read_streams(to_read))
+        for view in self.views:
+            view.refresh_many(self.db, self.store, streams)
+
     def catch_up(self, batch: int = 1000, max_batches: int | None = None) -> int:
         """Bring every view up to the store's head (or `max_batches` batches nearer, so a
         caller that has other work, like the relay, gets its turn while commands keep
@@ -100,8 +172,8 @@ class Projector:
                 events = self.store.read_all(position, batch)
                 if not events:
                     return seen
-                for stream_id in dict.fromkeys(e.stream_id for e in events):
-                    self.refresh_stream(stream_id)
+                self.refresh_streams(dict.fromkeys(e.stream_id for e in events),
+                                     known=_started_within(events))
                 position = events[-1].position
                 self._checkpoints.update_one(
                     {"_id": "views"}, {"$set": {"position": position}}, upsert=True
@@ -116,3 +188,13 @@ class Projector:
                 self.db[view.collection].drop()
             self._checkpoints.delete_one({"_id": "views"})
         return self.catch_up()
+
+
+def _started_within(events: Sequence[RecordedEvent]) -> dict[str, list[RecordedEvent]]:
+    """The streams whose first event is in this run of the log: their events here are
+    their whole history up to here (a stream's commits are never skipped), so they
+    need not be read again."""
+    streams: dict[str, list[RecordedEvent]] = {}
+    for event in events:
+        streams.setdefault(event.stream_id, []).append(event)
+    return {stream_id: run for stream_id, run in streams.items() if run[0].version == 1}

@@ -16,9 +16,11 @@ from yinfa.errors import ValidationFailed
 from yinfa.reference import load_city
 
 
-def load_command(schema_cls: type[Schema], payload: Any) -> dict[str, Any]:
+def load_command(schema: type[Schema] | Schema, payload: Any) -> dict[str, Any]:
+    """`schema` a class, or an instance when many payloads are loaded with it (building
+    one costs about as much as loading a payload)."""
     try:
-        return schema_cls().load(payload)
+        return (schema() if isinstance(schema, type) else schema).load(payload)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise ValidationFailed(messages) from exc

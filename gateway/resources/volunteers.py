@@ -15,20 +15,24 @@ from gateway.resources.common import (
     service_page,
     whole_page,
 )
-from gateway.roles import VOLUNTEER, check_volunteer, may_reveal
+from gateway.roles import FEED_CLIENT, VOLUNTEER, check_volunteer, may_reveal
 from gateway.routing import route
 from gateway.schemas import (
+    BatchResults,
     CountyQuery,
     Document,
     PageSchema,
     RevealQuery,
     VolunteerQuery,
+    batch_of,
     body_of,
 )
 from services.volunteers import schemas as cmd
 
 V = "volunteers"
 VOLUNTEER_ROLES = (*ADMINS, VOLUNTEER)
+REGISTRATION = body_of(cmd.RegisterVolunteer)
+ROSTER = batch_of(REGISTRATION, cmd.MAX_ROSTER, "RosterBody")
 
 
 def scoped_volunteer(ctx: Ctx, volunteer_id: str, reveal: bool = False) -> dict[str, Any]:
@@ -52,12 +56,41 @@ def list_volunteers(ctx: Ctx) -> dict[str, Any]:
     return service_page(ctx, V, "list_volunteers", filters_of(ctx, ("county_code", "status")))
 
 
-@route("POST", "/volunteers", roles=ADMINS, body=body_of(cmd.RegisterVolunteer),
+@route("POST", "/volunteers", roles=ADMINS, body=REGISTRATION,
        response=Document, status=201, tag="volunteers", summary="Register a volunteer")
 def register_volunteer(ctx: Ctx) -> Reply:
     in_scope(ctx, {"county_code": ctx.data["county_code"]})
     volunteer = ctx.call(V, "register_volunteer", ctx.payload())
     return created(volunteer, f"/volunteers/{volunteer['volunteer_id']}")
+
+
+@route("POST", "/volunteers/batch", roles=(*ADMINS, FEED_CLIENT), body=ROSTER,
+       response=BatchResults, batch=True, tag="volunteers",
+       summary="Register many volunteers at once (a roster import); each item is answered "
+               "on its own, in order: created, exists, invalid or refused")
+def register_volunteers(ctx: Ctx) -> dict[str, Any]:
+    items = ctx.data["items"]
+    results: dict[int, dict[str, Any]] = {}
+    sent = []
+    for index, item in enumerate(items):
+        if _outside_scope(ctx, item):
+            results[index] = {"index": index, "status": "refused",
+                              "errors": {"county_code": ["Not a county in your scope."]}}
+        else:
+            sent.append(index)
+    if sent:
+        answer = ctx.call(V, "register_volunteers", [items[i] for i in sent])
+        for result in answer["results"]:
+            results[sent[result["index"]]] = {**result, "index": sent[result["index"]]}
+    ordered = [results[index] for index in range(len(items))]
+    return {"results": ordered, "created": sum(r["status"] == "created" for r in ordered)}
+
+
+def _outside_scope(ctx: Ctx, item: Any) -> bool:
+    """An item a county-bound caller may not write: it names another county. (Without a
+    county it goes on, and the service answers it invalid.)"""
+    return (ctx.principal.county_bound and isinstance(item, dict) and "county_code" in item
+            and item["county_code"] != ctx.principal.county_code)
 
 
 @route("GET", "/volunteers/<volunteer_id>", roles=VOLUNTEER_ROLES, query=RevealQuery,

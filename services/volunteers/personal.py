@@ -6,8 +6,10 @@ data is one delete here, with no event rewritten.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from pymongo import ReplaceOne
 from pymongo.database import Database
 
 COLLECTION = "personal_data"
@@ -19,6 +21,16 @@ def keep(db: Database, volunteer_id: str, id_number: str, phone: str) -> None:
         {"_id": volunteer_id, "id_number": id_number, "phone": phone},
         upsert=True,
     )
+
+
+def keep_many(db: Database, people: Iterable[tuple[str, str, str]]) -> None:
+    """`keep` for many (volunteer id, ID number, phone) in one bulk write."""
+    writes = [ReplaceOne({"_id": volunteer_id},
+                         {"_id": volunteer_id, "id_number": id_number, "phone": phone},
+                         upsert=True)
+              for volunteer_id, id_number, phone in people]
+    if writes:
+        db[COLLECTION].bulk_write(writes, ordered=False)
 
 
 def update_phone(db: Database, volunteer_id: str, phone: str) -> None:

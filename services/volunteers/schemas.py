@@ -126,6 +126,17 @@ class RegisterVolunteer(Command):
         return data
 
 
+MAX_ROSTER = 500  # registrations in one roster import
+
+
+class RegisterVolunteers(Command):
+    """A roster: the list only; each item is checked as a `RegisterVolunteer` on its own,
+    so that one bad item does not refuse the others."""
+
+    items = fields.List(fields.Raw(), required=True,
+                        validate=validate.Length(min=1, max=MAX_ROSTER))
+
+
 class VerifyVolunteer(VolunteerCommand):
     county_code = fields.String(required=True, validate=_county_in_city)
     note = _trimmed(200, load_default=None, allow_none=True)

@@ -10,7 +10,7 @@ from typing import Any
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.volunteers import handlers, queries
+from services.volunteers import handlers, queries, roster, schemas
 from services.volunteers.served import COMPLETED, CORRECTED, ledger_commands
 from services.volunteers.streams import build_registry
 from services.volunteers.views import VIEWS
@@ -37,6 +37,15 @@ class VolunteersService(EventSourcedService):
     def register_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
         volunteer_id = handlers.register(self.streams, payload)
         return queries.get_volunteer(self.streams.views, volunteer_id)
+
+    @rpc
+    def register_volunteers(self, payloads: list[Any]) -> dict[str, Any]:
+        """A roster: each item registered or answered on its own (created, exists,
+        invalid with its errors), in order; the store is written once for all."""
+        roster_command = schemas.load_command(schemas.RegisterVolunteers, {"items": payloads})
+        results = roster.register_many(self.streams, roster_command["items"])
+        return {"results": results,
+                "created": sum(r["status"] == roster.CREATED for r in results)}
 
     @rpc
     def verify_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:

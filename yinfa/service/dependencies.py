@@ -116,6 +116,19 @@ class EventSourcedStreams:
             self._provider.after_append(stream_id)
         return recorded
 
+    def start_streams(self, streams: Sequence[tuple[str, list[NewEvent]]]
+                      ) -> list[list[RecordedEvent] | None]:
+        """Start many new streams in one write (see `EventStore.append_new_streams`); None
+        for a stream that exists already. No stream lock: the store refuses a second start."""
+        with correlated(self.metadata.correlation_id):
+            recorded = self.store.append_new_streams(
+                [(stream_id, events, self.metadata) for stream_id, events in streams])
+        started = {events[0].stream_id: events for events in recorded
+                   if events and events[0].version == 1}
+        if started:
+            self._provider.after_start(started)
+        return recorded
+
     def _decide_and_append(self, stream_id: str, fold: Fold, decide: Decide
                            ) -> list[RecordedEvent]:
         for attempt in range(COMMAND_RETRIES):
@@ -176,6 +189,12 @@ class EventSourcing(DependencyProvider):
         """Read-your-writes for the caller: refresh the views of the stream just written
         (version-guarded, so no lock is needed); the background loop moves the checkpoint."""
         self.projector.refresh_stream(stream_id)
+        self._wake.set()
+
+    def after_start(self, started: dict[str, list[RecordedEvent]]) -> None:
+        """`after_append` for streams just started: their whole history is at hand, so the
+        views are written without reading the streams again; the relay is woken once."""
+        self.projector.refresh_streams(started, known=started)
         self._wake.set()
 
     def _background(self) -> None:

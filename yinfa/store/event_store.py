@@ -17,6 +17,9 @@ Three unique indexes do the work:
 - first_event_id: appending the same events again (a retry) is recognised and
   answered with what was stored the first time. (A scalar key, not a multikey index
   on event_ids, because nx-27017 indexes an array as one value.)
+
+Many new streams (a roster import) start in one round trip: `append_new_streams` puts
+their commits in one ordered insert at consecutive positions, as if appended one by one.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from typing import Any
 import pymongo
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from yinfa.errors import ConcurrencyError, YinfaError
 from yinfa.events.envelope import Metadata, NewEvent, RecordedEvent, utc_now
@@ -42,6 +45,9 @@ ANY_VERSION = None  # append whatever the stream's current version is
 
 _MAX_POSITION_RETRIES = 1000
 _HEAD_CACHE_SIZE = 10_000
+_FEW_STREAMS = 8  # read one query each rather than one `$in` (see `_commits_of`)
+
+NewStream = tuple[str, Sequence[NewEvent], Metadata | None]  # stream id, events, metadata
 
 
 class DuplicateEventIds(YinfaError):
@@ -118,6 +124,57 @@ class EventStore:
                 return list(self._expand(commit))
         raise ConcurrencyError(f"could not find a free position for {stream_id}")
 
+    def append_new_streams(self, streams: Sequence[NewStream]
+                           ) -> list[list[RecordedEvent] | None]:
+        """Start many streams (NO_STREAM each) with one ordered insert of their commits.
+
+        Answers, in order, each stream's recorded events; None for a stream that already
+        held other events (where `append` would raise ConcurrencyError). Commits take
+        consecutive positions under the append lock, so positions stay gapless and in
+        commit order. If the insert stops part-way (a stream that exists, a retry of
+        this very batch, a position another process took), the inserted prefix stays
+        and the rest go through `append`, which sorts those cases out one by one.
+        """
+        prepared = [
+            (stream_id, [self._stored_form(event) for event in events], metadata or Metadata())
+            for stream_id, events, metadata in streams
+        ]
+        wanted = [index for index, (_, stored, _) in enumerate(prepared) if stored]
+        inserted = self._insert_in_order([prepared[index] for index in wanted])
+        results: list[list[RecordedEvent] | None] = [[] for _ in prepared]
+        for index, commit in zip(wanted, inserted, strict=False):
+            results[index] = list(self._expand(commit))
+        for index in wanted[len(inserted):]:
+            stream_id, events, metadata = streams[index]
+            try:
+                results[index] = self.append(stream_id, events, NO_STREAM, metadata)
+            except ConcurrencyError:
+                results[index] = None
+        return results
+
+    def _insert_in_order(self, prepared: list[tuple[str, list[dict], Metadata]]
+                         ) -> list[dict[str, Any]]:
+        """Insert one commit per new stream; return the commits stored (a prefix)."""
+        if not prepared:
+            return []
+        with self._append_lock:
+            commits, position = [], self._position_to_try()
+            for stream_id, stored, metadata in prepared:
+                commit = self._commit_document(stream_id, NO_STREAM, stored, metadata, position)
+                commits.append(commit)
+                position = commit["last_position"] + 1
+            try:
+                self.commits.insert_many(commits, ordered=True)
+                inserted = commits
+            except BulkWriteError as error:
+                inserted = commits[:_first_refused(error)]
+            for commit in inserted:
+                self._remember(commit["stream_id"], commit["last_version"],
+                               commit["last_position"] + 1)
+        if inserted:
+            metrics.events_appended(self.service, sum(len(c["events"]) for c in inserted))
+        return inserted
+
     def _stored_form(self, event: NewEvent) -> dict[str, Any]:
         data = dict(event.data)
         if self.registry is not None:
@@ -147,9 +204,11 @@ class EventStore:
         return expected_version
 
     def _commit_document(
-        self, stream_id: str, head: int, events: list[dict], metadata: Metadata
+        self, stream_id: str, head: int, events: list[dict], metadata: Metadata,
+        position: int | None = None,
     ) -> dict[str, Any]:
-        position = self._position_to_try()
+        if position is None:
+            position = self._position_to_try()
         return {
             "position": position,
             "last_position": position + len(events) - 1,
@@ -248,6 +307,41 @@ class EventStore:
             self._remember(stream_id, events[-1].version, events[-1].position + 1)
         return events
 
+    def read_streams(self, stream_ids: Iterable[str]) -> dict[str, list[RecordedEvent]]:
+        """Whole streams in one query: every id asked for, with its events (maybe none)."""
+        ids = list(dict.fromkeys(stream_ids))
+        streams: dict[str, list[RecordedEvent]] = {stream_id: [] for stream_id in ids}
+        if not ids:
+            return streams
+        commits = sorted(self._commits_of(ids),
+                         key=lambda commit: (commit["stream_id"], commit["version"]))
+        for commit in commits:
+            streams[commit["stream_id"]].extend(self._expand(commit))
+        for stream_id, events in streams.items():
+            if events:
+                self._remember(stream_id, events[-1].version, events[-1].position + 1)
+        return streams
+
+    def existing_streams(self, stream_ids: Iterable[str]) -> set[str]:
+        """Which of these streams hold events, in one query."""
+        ids = list(dict.fromkeys(stream_ids))
+        if not ids:
+            return set()
+        found = self._commits_of(ids, {"version": 1}, {"stream_id": 1})
+        return {commit["stream_id"] for commit in found}
+
+    def _commits_of(self, ids: list[str], extra: dict[str, Any] | None = None,
+                    projection: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The commits of these streams. A few streams are read one by one: nx-27017
+        answers a `$in` on a field other than `_id` by scanning the whole collection,
+        where an equality uses the stream_id index."""
+        extra = extra or {}
+        if len(ids) <= _FEW_STREAMS:
+            return [commit for stream_id in ids
+                    for commit in self.commits.find({"stream_id": stream_id, **extra},
+                                                    projection)]
+        return list(self.commits.find({"stream_id": {"$in": ids}, **extra}, projection))
+
     def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """Up to `limit` events after global position `after_position`, in position order.
 
@@ -332,3 +426,10 @@ def _refused_index(error: DuplicateKeyError) -> str:
     if "position" in fields:
         return "position"
     return "stream_version"
+
+
+def _first_refused(error: BulkWriteError) -> int:
+    """How many documents an ordered insert stored before it stopped."""
+    details = error.details or {}
+    refused = [e.get("index", 0) for e in details.get("writeErrors") or []]
+    return min(refused) if refused else int(details.get("nInserted", 0))

@@ -86,6 +86,11 @@ def test_every_route_names_known_roles():
         assert route.roles and set(route.roles) <= set(ROLES), route.path
 
 
+def test_the_roster_import_is_in_the_matrix_for_admins_and_feed_clients_only():
+    roster = next(r for r in GUARDED if (r.method, r.path) == ("POST", "/volunteers/batch"))
+    assert set(roster.roles) == {"city_admin", "county_admin", "feed_client"}
+
+
 def test_every_role_against_every_endpoint(world):
     ids, clients = world["ids"], world["clients"]
     wrong, served = [], 0
@@ -141,6 +146,16 @@ def test_a_county_admin_cannot_create_in_another_county(world):
     before = city.get("/volunteers", params={"county_code": TINGHU, "limit": 1}).json()["total"]
     assert guesser.post("/volunteers", registration(TINGHU)).status_code == 404
     assert guesser.get("/volunteers", params={"county_code": TINGHU}).status_code == 404
+    after = city.get("/volunteers", params={"county_code": TINGHU, "limit": 1}).json()["total"]
+    assert after == before
+
+
+def test_a_county_admin_cannot_import_another_countys_volunteers(world):
+    guesser, city = world["clients"]["county-df"], world["clients"]["city"]
+    before = city.get("/volunteers", params={"county_code": TINGHU, "limit": 1}).json()["total"]
+    answer = guesser.post("/volunteers/batch", {"items": [registration(TINGHU)]})
+    assert answer.status_code == 200, answer.text
+    assert [r["status"] for r in answer.json()["results"]] == ["refused"]
     after = city.get("/volunteers", params={"county_code": TINGHU, "limit": 1}).json()["total"]
     assert after == before
 

@@ -1,0 +1,86 @@
+"""Registering many volunteers at once (a roster import from a partner or county bureau).
+
+Each item is judged on its own, exactly as `handlers.register` judges one: the command
+schema, then the domain's `volunteer.register`. What costs store round trips is done for
+the whole roster at once: one query for the streams that exist, one insert of the new
+streams' commits, one bulk write of the personal data, one refresh of their views.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.volunteers import personal, schemas
+from services.volunteers.domain import volunteer
+from services.volunteers.streams import volunteer_stream
+from yinfa.config import load_settings
+from yinfa.errors import DomainRuleViolated, ValidationFailed
+from yinfa.events.envelope import NewEvent
+from yinfa.reference import load_volunteer_catalog
+from yinfa.service.dependencies import EventSourcedStreams
+
+CREATED, EXISTS, INVALID = "created", "exists", "invalid"
+
+
+@dataclass
+class Item:
+    index: int
+    command: dict[str, Any]
+    volunteer_id: str
+    events: list[NewEvent]
+
+
+def register_many(streams: EventSourcedStreams, payloads: Sequence[Any]
+                  ) -> list[dict[str, Any]]:
+    """One result per payload, in order: {index, status, volunteer_id?, errors?}."""
+    results: dict[int, dict[str, Any]] = {}
+    candidates = _valid_items(payloads, results)
+    existing = streams.store.existing_streams(volunteer_stream(i.volunteer_id)
+                                              for i in candidates)
+    decided, catalog = [], load_volunteer_catalog()
+    for item in candidates:
+        if volunteer_stream(item.volunteer_id) in existing:
+            results[item.index] = _result(item.index, EXISTS, item.volunteer_id)
+            continue
+        try:
+            item.events = volunteer.register(None, item.command, catalog)
+        except DomainRuleViolated as error:
+            results[item.index] = _invalid(item.index, {error.field or "_schema": [str(error)]})
+            continue
+        decided.append(item)
+    recorded = streams.start_streams(
+        [(volunteer_stream(i.volunteer_id), i.events) for i in decided])
+    created = [item for item, events in zip(decided, recorded, strict=True) if events]
+    personal.keep_many(streams.views, [
+        (i.volunteer_id, i.command["id_number"], i.command["phone"]) for i in created])
+    for item, events in zip(decided, recorded, strict=True):
+        status = CREATED if events else EXISTS  # None: registered meanwhile by another
+        results[item.index] = _result(item.index, status, item.volunteer_id)
+    return [results[index] for index in range(len(payloads))]
+
+
+def _valid_items(payloads: Sequence[Any], results: dict[int, dict[str, Any]]) -> list[Item]:
+    """Items that pass the command schema, each person once (a repeat is "exists")."""
+    secret, schema = load_settings().id_secret, schemas.RegisterVolunteer()
+    items: dict[str, Item] = {}
+    for index, payload in enumerate(payloads):
+        try:
+            command = schemas.load_command(schema, payload)
+        except ValidationFailed as error:
+            results[index] = _invalid(index, error.errors)
+            continue
+        volunteer_id = volunteer.volunteer_id_for(command["id_number"], secret)
+        if volunteer_id in items:
+            results[index] = _result(index, EXISTS, volunteer_id)
+            continue
+        items[volunteer_id] = Item(index, command, volunteer_id, [])
+    return list(items.values())
+
+
+def _result(index: int, status: str, volunteer_id: str) -> dict[str, Any]:
+    return {"index": index, "status": status, "volunteer_id": volunteer_id}
+
+
+def _invalid(index: int, errors: Mapping[str, Any]) -> dict[str, Any]:
+    return {"index": index, "status": INVALID, "errors": dict(errors)}
