@@ -3,9 +3,12 @@
 One command's events are kept in one *commit* document, because MongoDB writes a
 single document atomically but not a batch. A commit is:
 
-    {position: first global position, last_position, stream_id, version (first stream
-     version), last_version, event_ids: [...], events: [...], recorded_at,
-     correlation_id, causation_id, actor}
+    {_id: "<stream_id>@<version>", position: first global position, last_position,
+     stream_id, version (first stream version), last_version, event_ids: [...],
+     events: [...], recorded_at, correlation_id, causation_id, actor}
+
+The `_id` names the stream and first version, so "which of these streams exist?" is one
+`_id $in` query, the only multi-key lookup nx-27017 answers from an index.
 
 Three unique indexes do the work:
 - (stream_id, version): two writers that both saw head N both try to start at N+1;
@@ -210,6 +213,7 @@ class EventStore:
         if position is None:
             position = self._position_to_try()
         return {
+            "_id": commit_id(stream_id, head + 1),
             "position": position,
             "last_position": position + len(events) - 1,
             "stream_id": stream_id,
@@ -327,7 +331,8 @@ class EventStore:
         ids = list(dict.fromkeys(stream_ids))
         if not ids:
             return set()
-        found = self._commits_of(ids, {"version": 1}, {"stream_id": 1})
+        found = self.commits.find({"_id": {"$in": [commit_id(s, 1) for s in ids]}},
+                                  {"stream_id": 1})
         return {commit["stream_id"] for commit in found}
 
     def _commits_of(self, ids: list[str], extra: dict[str, Any] | None = None,
@@ -407,6 +412,11 @@ def _as_stored(moment: datetime) -> datetime:
     answer what every later read (and an idempotent retry) answers."""
     moment = _aware(moment)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def commit_id(stream_id: str, version: int) -> str:
+    """The `_id` of the commit that starts `stream_id` at `version`."""
+    return f"{stream_id}@{version}"
 
 
 def _refused_index(error: DuplicateKeyError) -> str:
