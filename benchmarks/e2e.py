@@ -11,15 +11,20 @@ process is the load generator and the referee:
 1. setup (not timed): volunteers registered and verified, activities published in the
    past with volunteers signed up, checked in and out, ready to be completed;
 2. sustained: many keep-alive HTTP clients, back to back, for a fixed window: volunteer
-   registrations and activity completions; counted as source events accepted (answered
-   2xx) and then reflected in scoring (its intake applied them and its fold caught up);
-3. the same, shorter, with py-spy recording the gateway, volunteers and scoring;
-4. freshness at half the sustained event rate: open-loop background load, and probes
+   registrations and activity completions, one a request; counted as source events
+   accepted (answered 2xx) and then reflected in scoring (its intake applied them and its
+   fold caught up);
+3. the same with roster imports (a partner feed: ROSTER registrations a request, through
+   `POST /volunteers/batch`) in place of single registrations: the headline figure;
+4. the feed again, shorter, with py-spy recording the gateway, volunteers, scoring and
+   the store;
+5. freshness at half the feed's event rate: open-loop background load, and probes
    (registrations in a county nothing else touches) timed from the 2xx answer until the
    county ranking counts them, asked of scoring by RPC and through the gateway;
-5. the bare nameko ceiling: an `@http` route that does nothing, and relayed events
-   through a handler that only counts, with the same clients;
-6. a full rebuild of scoring from the sources' event logs, timed to phase "done".
+6. a full rebuild of scoring from its own event store (the journal), then its recovery
+   from the sources' event logs (backfill, then the same fold), each to phase "done";
+7. the bare nameko ceiling: an `@http` route that does nothing, and relayed events
+   through a handler that only counts, with the same clients.
 
 Bounded: fixed windows, a timeout on every request and on every wait; 127.0.0.1 only.
 See benchmarks/README.md, "The end-to-end benchmark".
@@ -83,14 +88,17 @@ PROBE_COUNTY = "320981"  # only the freshness probes register here: its count is
 SEATS = 2  # served lines per completion: ActivityCompleted + SEATS HoursRecorded
 HOURS = 2
 COMPLETION_EVERY = 4  # one request in four completes an activity while any is left
+ROSTER = 100  # registrations per roster import (`POST /volunteers/batch`) in the feed mix
 EVENTS_PER = {"registration": 1, "completion": 1 + SEATS}  # source events scoring applies
 USERNAME, PASSWORD = "bench", "benchmark-password"
 
 SIZES = {  # setup costs 2 + 3 x SEATS commands per activity: the pool is what limits a run
-    "full": {"volunteers": 40, "activities": 160, "clients": 32, "warmup_s": 3.0,
+    "full": {"volunteers": 40, "activities": 160, "clients": 32, "feed_clients": 8,
+             "warmup_s": 3.0,
              "window_s": 30.0, "profile_s": 15.0, "fresh_s": 40.0, "ceiling_s": 10.0,
              "bare_events": 3000, "drain_timeout_s": 240.0},
-    "quick": {"volunteers": 6, "activities": 12, "clients": 8, "warmup_s": 1.0,
+    "quick": {"volunteers": 6, "activities": 12, "clients": 8, "feed_clients": 4,
+              "warmup_s": 1.0,
               "window_s": 4.0, "profile_s": 3.0, "fresh_s": 5.0, "ceiling_s": 2.0,
               "bare_events": 300, "drain_timeout_s": 60.0},
 }
@@ -140,11 +148,14 @@ def registration(county: str) -> dict[str, Any]:
 
 class Work:
     """The next request: a completion of a prepared activity every COMPLETION_EVERY-th
-    request while any is left, otherwise a registration in one of the other counties."""
+    request while any is left, otherwise a registration in one of the other counties — or,
+    with `roster`, a roster import of that many registrations (a partner feed)."""
 
-    def __init__(self, completions: deque, registrations_only: bool = False) -> None:
+    def __init__(self, completions: deque, registrations_only: bool = False,
+                 roster: int = 0) -> None:
         self.completions = completions
         self.registrations_only = registrations_only
+        self.roster = roster
         self.n = 0
         self.counties = itertools.cycle(c for c in sorted(load_city().counties)
                                         if c != PROBE_COUNTY)
@@ -154,7 +165,27 @@ class Work:
         if not self.registrations_only and self.n % COMPLETION_EVERY == 0 and self.completions:
             activity_id, body = self.completions.popleft()
             return "completion", f"/activities/{activity_id}/completion", body
+        if self.roster:
+            county = next(self.counties)
+            return "roster", "/volunteers/batch", {
+                "items": [registration(county) for _ in range(self.roster)]}
         return "registration", "/volunteers", registration(next(self.counties))
+
+    def events_per_request(self) -> float:
+        """Source events of the average request, for pacing an open loop."""
+        other = self.roster or EVENTS_PER["registration"]
+        if not self.completions or self.registrations_only:
+            return float(other)
+        return (EVENTS_PER["completion"] + (COMPLETION_EVERY - 1) * other) / COMPLETION_EVERY
+
+
+def events_of(kind: str, status: int, body: bytes) -> int:
+    """Source events one 2xx answer stands for (a roster import says how many it created)."""
+    if not 200 <= status < 300:
+        return 0
+    if kind == "roster":
+        return int(json.loads(body)["created"])
+    return EVENTS_PER[kind]
 
 
 class Tally:
@@ -163,17 +194,19 @@ class Tally:
     def __init__(self) -> None:
         self.ok: Counter[str] = Counter()
         self.failed: Counter[str] = Counter()
-        self.latency: dict[str, list[float]] = {"registration": [], "completion": []}
+        self.accepted = 0  # source events of the 2xx answers
+        self.latency: dict[str, list[float]] = {}
 
-    def add(self, kind: str, status: int, seconds: float) -> None:
+    def add(self, kind: str, status: int, seconds: float, body: bytes = b"") -> None:
         if 200 <= status < 300:
             self.ok[kind] += 1
-            self.latency[kind].append(seconds)
+            self.accepted += events_of(kind, status, body)
+            self.latency.setdefault(kind, []).append(seconds)
         else:
             self.failed[f"{kind} {status or 'no answer'}"] += 1
 
     def events(self) -> int:
-        return sum(EVENTS_PER[kind] * n for kind, n in self.ok.items())
+        return self.accepted
 
     def as_dict(self, seconds: float) -> dict[str, Any]:
         requests = sum(self.ok.values())
@@ -581,8 +614,8 @@ def closed_loop(port: int, token: str, work: Work, clients: int, seconds: float)
         while time.monotonic() < end:
             kind, path, body = work.next()
             t = time.monotonic()
-            status, _ = connection.send("POST", path, body)
-            tally.add(kind, status, time.monotonic() - t)
+            status, answer = connection.send("POST", path, body)
+            tally.add(kind, status, time.monotonic() - t, answer)
         connection.close()
 
     pool = eventlet.GreenPool(clients)
@@ -740,8 +773,8 @@ def open_loop(port: int, token: str, work: Work, rate: float, seconds: float, ta
         connection = connections.get() if not connections.empty() else Http(port, token)
         kind, path, body = work.next()
         t = time.monotonic()
-        status, _ = connection.send("POST", path, body)
-        tally.add(kind, status, time.monotonic() - t)
+        status, answer = connection.send("POST", path, body)
+        tally.add(kind, status, time.monotonic() - t, answer)
         connections.put(connection)
 
     for i in range(int(rate * seconds)):
@@ -758,10 +791,7 @@ def freshness(platform: Platform, token: str, work: Work, event_rate: float, sec
               cpu: Usage) -> dict[str, Any]:
     """Background load at `event_rate` source events/s (the sustained mix) while probes,
     one after the other, register a volunteer in PROBE_COUNTY and wait for the ranking."""
-    mix = EVENTS_PER["completion"] / COMPLETION_EVERY + (COMPLETION_EVERY - 1) / COMPLETION_EVERY
-    if not work.completions:
-        mix = 1.0
-    request_rate = max(1.0, event_rate / mix)
+    request_rate = max(1.0, event_rate / work.events_per_request())
     rpc = platform.proxy()
     gateway = Http(platform.gateway_port, token)
     prober = Http(platform.gateway_port, token)
@@ -906,25 +936,36 @@ def event_ceiling(broker: Broker, store: Store, events: int) -> dict[str, Any]:
 # ---- 6: rebuild ------------------------------------------------------------------------------
 
 
+def rebuilt_scoring(rpc: Any, from_sources: bool) -> tuple[dict[str, Any], dict[str, float]]:
+    """Start a rebuild of scoring and wait for phase done: (progress, phase → first seen s)."""
+    phases: dict[str, float] = {}
+    started = time.monotonic()
+    rpc.scoring.rebuild(from_sources=from_sources)
+    while True:
+        progress = rpc.scoring.rebuild_progress()
+        phases.setdefault(progress["phase"], round(time.monotonic() - started, 3))
+        if progress["phase"] in ("done", "failed"):
+            break
+        if time.monotonic() - started > REBUILD_TIMEOUT:
+            raise TimeoutError(f"rebuild still at {progress}")
+        eventlet.sleep(0.05)
+    if progress["phase"] != "done":
+        raise RuntimeError(f"rebuild failed: {progress}")
+    return progress, phases
+
+
 def rebuild(platform: Platform, cpu: Usage) -> dict[str, Any]:
+    """A full rebuild of scoring from its own event store (the journal of every accepted
+    source event), then the recovery from the sources' logs (backfill, then the same)."""
     rpc = platform.rpc
     before = rpc.scoring.county_ranking()
     load0 = os.getloadavg()
-    phases: dict[str, float] = {}
+    with cpu.measure() as full_load:
+        full, _ = rebuilt_scoring(rpc, from_sources=False)
+    after_full = rpc.scoring.county_ranking()
     with cpu.measure() as load:
-        started = time.monotonic()
-        rpc.scoring.rebuild(from_sources=True)
-        while True:
-            progress = rpc.scoring.rebuild_progress()
-            phases.setdefault(progress["phase"], round(time.monotonic() - started, 3))
-            if progress["phase"] in ("done", "failed"):
-                break
-            if time.monotonic() - started > REBUILD_TIMEOUT:
-                raise TimeoutError(f"rebuild still at {progress}")
-            eventlet.sleep(0.05)
+        progress, phases = rebuilt_scoring(rpc, from_sources=True)
     after = rpc.scoring.county_ranking()
-    if progress["phase"] != "done":
-        raise RuntimeError(f"rebuild failed: {progress}")
     read = sum(s["read"] for s in progress["sources"].values())
     kept = sum(s["kept"] for s in progress["sources"].values())
     seconds = float(progress["seconds"])
@@ -932,8 +973,13 @@ def rebuild(platform: Platform, cpu: Usage) -> dict[str, Any]:
         (t for name, t in phases.items() if name.startswith("backfill")), default=0.0)
     fold_s = progress["folded"] / progress["fold_events_per_second"] if progress[
         "fold_events_per_second"] else None
+    full_s = float(full["seconds"])
     return {
         "loadavg_before": [round(x, 2) for x in load0], "cpu": load,
+        "full": {"journal_events": full["folded"], "seconds": full_s,
+                 "events_per_s": round(full["folded"] / full_s, 1) if full_s else None,
+                 "fold_events_per_s": full["fold_events_per_second"], "cpu": full_load,
+                 "ranking_unchanged": before == after_full},
         "source_events_read": read, "source_events_kept": kept,
         "journal_folded": progress["folded"], "seconds": seconds,
         "source_events_per_s": round(read / seconds, 1),
@@ -1014,6 +1060,16 @@ def run(mode: str) -> dict[str, Any]:
             f"accepted; reflected in scoring at {s['reflected_events_per_s']} events/s "
             f"(drain {s['drain_s']} s); {len(pool)} activities left")
         quiet(platform)
+        # the same through roster imports (partner feeds): the per-request costs shared by
+        # ROSTER registrations; completions keep their turn while prepared ones last
+        say(f"sustained window, roster feed ({ROSTER} registrations a request)")
+        work = Work(pool, roster=ROSTER)
+        result["feed"] = fs = sustained(platform, token, work, size["feed_clients"],
+                                        size["window_s"], size["drain_timeout_s"], cpu)
+        say(f"  {fs['requests_per_s']} req/s, {fs['source_events_per_s']} source events/s "
+            f"accepted; reflected in scoring at {fs['reflected_events_per_s']} events/s "
+            f"(drain {fs['drain_s']} s)")
+        quiet(platform)
 
         def profiled() -> dict[str, Any]:
             profiles = workdir / "profiles"
@@ -1021,7 +1077,7 @@ def run(mode: str) -> dict[str, Any]:
             targets = {name: platform.pid(name) for name in PROFILED}
             if store.embedded is not None:
                 targets["nx-27017"] = store.embedded.pid
-            p = sustained(platform, token, work, size["clients"], size["profile_s"],
+            p = sustained(platform, token, work, size["feed_clients"], size["profile_s"],
                           size["drain_timeout_s"], cpu, during=lambda: spies.extend(
                               start_profilers(targets, size["profile_s"], profiles)))
             for spy in spies:
@@ -1033,7 +1089,7 @@ def run(mode: str) -> dict[str, Any]:
             return p
 
         def fresh() -> dict[str, Any]:
-            f = freshness(platform, token, work, s["reflected_events_per_s"] / 2,
+            f = freshness(platform, token, work, fs["reflected_events_per_s"] / 2,
                           size["fresh_s"], cpu)
             say(f"  {f['probes']} probes: RPC p50 {f['freshness_rpc']['p50_ms']} ms, p99 "
                 f"{f['freshness_rpc']['p99_ms']} ms; through the gateway (1 s cache) p50 "
@@ -1043,7 +1099,10 @@ def run(mode: str) -> dict[str, Any]:
 
         def rebuilt() -> dict[str, Any]:
             r = rebuild(platform, cpu)
-            say(f"  {r['source_events_read']} source events in {r['seconds']} s: backfill "
+            say(f"  full: {r['full']['journal_events']} journal events in "
+                f"{r['full']['seconds']} s ({r['full']['events_per_s']} events/s)")
+            say(f"  from the sources: {r['source_events_read']} source events in "
+                f"{r['seconds']} s: backfill "
                 f"{r['backfill_events_per_s']} events/s, fold {r['fold_events_per_s']} "
                 f"events/s; ranking unchanged: {r['ranking_unchanged']}")
             return r
@@ -1064,7 +1123,7 @@ def run(mode: str) -> dict[str, Any]:
         for name, label, phase in (
                 ("profiled", "profiled sustained window", profiled),
                 ("freshness", "freshness at half the sustained rate", fresh),
-                ("rebuild", "rebuild from the sources", rebuilt),
+                ("rebuild", "rebuilds of scoring: its journal, then the sources", rebuilt),
                 ("bare_http", "bare nameko @http ceiling", bare_http),
                 ("bare_events", "bare nameko event handler ceiling", bare_events)):
             say(label)
@@ -1080,6 +1139,8 @@ def run(mode: str) -> dict[str, Any]:
             "gateway_requests_to_bare_http":
                 round(s["requests_per_s"] / http_rps, 3) if http_rps else None,
             "reflected_events_to_bare_handler":
+                round(fs["reflected_events_per_s"] / events_rate, 3) if events_rate else None,
+            "reflected_events_one_a_request_to_bare_handler":
                 round(s["reflected_events_per_s"] / events_rate, 3) if events_rate else None,
         }
         say(f"  bare @http {http_rps} req/s, bare handler {events_rate} events/s; "
@@ -1102,19 +1163,19 @@ def run(mode: str) -> dict[str, Any]:
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
     })
-    s, f, r = result["sustained"], result["freshness"], result["rebuild"]
+    fs, f, r = result["feed"], result["freshness"], result["rebuild"]
     fresh_p99 = f.get("freshness_rpc", {}).get("p99_ms")
     result["targets"] = {
         "sustained_events_per_s": {"target": TARGETS["sustained_events_per_s"],
-                                   "value": s["reflected_events_per_s"],
-                                   "met": s["reflected_events_per_s"]
+                                   "value": fs["reflected_events_per_s"],
+                                   "met": fs["reflected_events_per_s"]
                                    >= TARGETS["sustained_events_per_s"]},
         "freshness_p99_ms": {"target": TARGETS["freshness_p99_ms"], "value": fresh_p99,
                              "met": fresh_p99 is not None
                              and fresh_p99 <= TARGETS["freshness_p99_ms"]},
         "rebuild_events_per_s": {"target": TARGETS["rebuild_events_per_s"],
-                                 "value": r.get("source_events_per_s"),
-                                 "met": r.get("source_events_per_s", 0)
+                                 "value": r.get("full", {}).get("events_per_s"),
+                                 "met": (r.get("full", {}).get("events_per_s") or 0)
                                  >= TARGETS["rebuild_events_per_s"]},
     }
     return result
@@ -1131,7 +1192,7 @@ def _failed(phase: dict[str, Any]) -> str | None:
 
 def markdown_section(result: dict[str, Any]) -> str:
     m, s, p, f = result["machine"], result["sustained"], result["profiled"], result["freshness"]
-    r, t = result["rebuild"], result["targets"]
+    fs, r, t = result["feed"], result["rebuild"], result["targets"]
     bh, be, ratios = result["bare_http"], result["bare_events"], result["ratios"]
 
     def met(name: str) -> str:
@@ -1140,11 +1201,18 @@ def markdown_section(result: dict[str, Any]) -> str:
     rows = [
         "| figure | value | target | met | cores (machine busy, not ours) |",
         "| --- | --- | ---: | --- | --- |",
-        f"| sustained: source events accepted and reflected in scoring | "
-        f"**{s['reflected_events_per_s']:,} events/s** ({s['source_events']:,} events from "
-        f"{sum(s['answered_2xx'].values()):,} requests in {s['seconds']} s + {s['drain_s']} s "
-        f"drain) | ≥ 1,000 | {met('sustained_events_per_s')} | {_cpu(s)} |",
-        f"| sustained: requests answered 2xx | {s['requests_per_s']} req/s "
+        f"| sustained, roster feed ({ROSTER} registrations a request, {fs['clients']} "
+        f"clients): source events accepted and reflected in scoring | "
+        f"**{fs['reflected_events_per_s']:,} events/s** ({fs['source_events']:,} events from "
+        f"{sum(fs['answered_2xx'].values()):,} requests in {fs['seconds']} s + "
+        f"{fs['drain_s']} s drain) | ≥ 1,000 | {met('sustained_events_per_s')} | {_cpu(fs)} |",
+        f"| roster feed: requests answered 2xx | {fs['requests_per_s']} req/s "
+        f"({fs['answered_2xx']}; failed {fs['failed'] or 0}) | – | – | |",
+        f"| sustained, one registration or completion a request ({s['clients']} clients): "
+        f"reflected in scoring | {s['reflected_events_per_s']:,} events/s "
+        f"({s['source_events']:,} events from {sum(s['answered_2xx'].values()):,} requests "
+        f"in {s['seconds']} s + {s['drain_s']} s drain) | – | – | {_cpu(s)} |",
+        f"| one a request: requests answered 2xx | {s['requests_per_s']} req/s "
         f"({s['answered_2xx']}; failed {s['failed'] or 0}) | – | – | |",
         f"| sustained: scoring applied during the window | "
         f"{s['scoring_applied_per_s_during_window']} events/s | – | – | |",
@@ -1161,10 +1229,16 @@ def markdown_section(result: dict[str, Any]) -> str:
         "| freshness through the gateway (its 1 s ranking cache) | " + (_failed(f) or (
             f"p50 {f['freshness_gateway_cached']['p50_ms']} ms, p99 "
             f"{f['freshness_gateway_cached']['p99_ms']} ms")) + " | – | – | |",
-        "| rebuild from the sources, to phase done | " + (_failed(r) or (
-            f"**{r['source_events_per_s']:,} events/s** ({r['source_events_read']:,} source "
-            f"events, {r['seconds']} s)")) +
-        f" | ≥ 20,000 | {met('rebuild_events_per_s')} | {_cpu(r)} |",
+        "| full rebuild of scoring from its event store (the journal), to phase done | " + (
+            _failed(r) or (
+                f"**{r['full']['events_per_s']:,} events/s** ({r['full']['journal_events']:,} "
+                f"events, {r['full']['seconds']} s; ranking unchanged: "
+                f"{r['full']['ranking_unchanged']})")) +
+        f" | ≥ 20,000 | {met('rebuild_events_per_s')} | {_cpu(r.get('full', {}))} |",
+        "| recovery from the sources' logs (backfill by RPC, then the fold), to done | " + (
+            _failed(r) or (f"{r['source_events_per_s']:,} events/s "
+                           f"({r['source_events_read']:,} source events, {r['seconds']} s)")) +
+        f" | – | – | {_cpu(r)} |",
         "| rebuild: backfill / fold | " + (_failed(r) or (
             f"{r['backfill_events_per_s']:,} / {r['fold_events_per_s']:,} events/s "
             f"({r['journal_folded']:,} journal events folded; ranking unchanged: "
@@ -1175,8 +1249,9 @@ def markdown_section(result: dict[str, Any]) -> str:
             _failed(be) or f"{be['events_per_s']:,} events/s") + f" | – | – | {_cpu(be)} |",
         f"| ratio gateway requests / bare `@http` | "
         f"{ratios['gateway_requests_to_bare_http']} | – | – | |",
-        f"| ratio reflected events / bare handler | "
-        f"{ratios['reflected_events_to_bare_handler']} | – | – | |",
+        f"| ratio reflected events / bare handler: roster feed; one a request | "
+        f"{ratios['reflected_events_to_bare_handler']}; "
+        f"{ratios['reflected_events_one_a_request_to_bare_handler']} | – | – | |",
     ]
 
     def latencies(phase: dict[str, Any]) -> str:
@@ -1189,10 +1264,11 @@ def markdown_section(result: dict[str, Any]) -> str:
                          sorted(per.items(), key=lambda kv: -kv[1])) or "not measured"
 
     notes = [
-        f"- Answer times in the sustained window: {latencies(s)}.",
-        f"- CPU by process in the sustained window (cores): {by_process(s)}; the machine "
-        f"was {s['cpu']['busy_cores']:.2f} of {m['nproc']} cores busy, "
-        f"{s['cpu']['other_cores']:.2f} of them not this run.",
+        f"- Answer times, roster feed: {latencies(fs)}; one a request: {latencies(s)}.",
+        f"- CPU by process, roster feed (cores): {by_process(fs)}; the machine "
+        f"was {fs['cpu']['busy_cores']:.2f} of {m['nproc']} cores busy, "
+        f"{fs['cpu']['other_cores']:.2f} of them not this run.",
+        f"- CPU by process, one a request (cores): {by_process(s)}.",
     ]
     if "probe_answer" in f:
         notes.append(f"- Probe registrations were answered in p50 "
