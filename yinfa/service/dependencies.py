@@ -201,8 +201,10 @@ class EventSourcing(DependencyProvider):
         """Publish new events and keep views current (other instances write too)."""
         while self._running:
             try:
-                self.projector.catch_up(max_batches=1)  # then the relay's turn
+                # events out first (their consumers wait on them), then one batch of
+                # the views' catch-up (this instance refreshed its own writes already)
                 published = self.relay.run_once() if self.relay_enabled else 0
+                self.projector.catch_up(max_batches=1)
             except Exception:
                 log.exception("relay step failed; retrying")
                 published = 0
