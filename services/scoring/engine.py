@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -62,6 +63,9 @@ class Engine:
         self.counts: Counter[str] = Counter()
         self._as_of: dict[tuple[str, int], ScoringState] = {}
         self._as_of_lock = threading.Lock()
+        # called after events were journaled here: the follower folds them now rather
+        # than at its next tick (it still ticks, for what other replicas journal)
+        self.kept: Callable[[], None] = lambda: None
 
     def take(self, payload: Any) -> str:
         """One delivered message: journaled, skipped or dead-lettered; the outcome."""
@@ -71,6 +75,7 @@ class Engine:
                 outcome = SKIPPED
             else:
                 self.journal.keep(event)
+                self.kept()
                 outcome = KEPT
         except intake.Refused as refusal:
             original = dict(payload) if isinstance(payload, dict) else payload
@@ -102,6 +107,8 @@ class Engine:
                 accepted.append(event)
                 outcomes.append(KEPT)
         self.journal.keep_batch("kept", accepted)
+        if accepted:
+            self.kept()
         for payload, reason in refused:
             original = dict(payload) if isinstance(payload, dict) else payload
             self.dead_letters.send(original, reason, self.consumer)
@@ -160,6 +167,7 @@ class ScoringEngine(DependencyProvider):
             spawn=lambda job: self.container.spawn_managed_thread(job, identifier="rebuild"))
         self._running = False
         self._wake = threading.Event()
+        self.engine.kept = self._wake.set
 
     def start(self) -> None:
         self._running = True
@@ -180,8 +188,9 @@ class ScoringEngine(DependencyProvider):
                 self.engine.live.catch_up()
             except Exception:
                 log.exception("following the journal failed; retrying")
-                self._wake.wait(1.0)
+                time.sleep(1.0)
             self._wake.wait(FOLLOW_SECONDS)
+            self._wake.clear()
 
     def lag_sources(self) -> dict[str, Callable[[], tuple[int, int]]]:
         """For /metrics: how far this replica's fold is behind the journal's head."""

@@ -162,6 +162,23 @@ def test_a_second_relay_takes_over_once_the_lease_has_expired(
     assert [e.position for e in loaded(received(events_queue, 5))] == [1, 2, 3, 4, 5]
 
 
+def test_a_relay_taking_its_lease_back_goes_on_from_where_its_successor_stopped(
+    event_store, make_relay, events_queue
+):
+    first, second = make_relay(lease_seconds=0.3), make_relay(lease_seconds=0.3)
+    record(event_store, 3)
+    assert first.run_once() == 3
+    time.sleep(0.4)
+    record(event_store, 2, start=3)
+    assert second.run_once() == 2  # the first's lease ran out: the second moved on
+    time.sleep(0.4)
+    record(event_store, 1, start=5)
+
+    assert first.run_once() == 1  # from the stored checkpoint, not what it last wrote
+    assert [e.position for e in loaded(received(events_queue, 6))] == [1, 2, 3, 4, 5, 6]
+    assert received(events_queue, 1, timeout=0.3) == []
+
+
 def test_a_released_lease_is_taken_at_once(event_store, make_relay, events_queue):
     first, second = make_relay(lease_seconds=30), make_relay(lease_seconds=30)
     record(event_store, 2)
