@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 
 import pytest
-from pymongo import MongoClient
+from pymongo import MongoClient, monitoring
 
 from yinfa.infra.embedded_store import ensure_store
 from yinfa.store.event_store import EventStore
@@ -50,3 +51,42 @@ def make_event_store(mongo_db):
 @pytest.fixture
 def event_store(make_event_store):
     return make_event_store()
+
+
+class _AfterCommand(monitoring.CommandListener):
+    """Runs `then` once, right after the first `command` on `collection` is answered."""
+
+    def __init__(self, command: str, collection: str, then: Callable[[], None]) -> None:
+        self.command, self.collection, self.then = command, collection, then
+        self.watched: int | None = None
+        self.done = False
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if (not self.done and self.watched is None and event.command_name == self.command
+                and event.command.get(self.command) == self.collection):
+            self.watched = event.request_id
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        if event.request_id == self.watched:
+            self.done = True
+            self.then()
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.fixture
+def another_writer_after(mongo_uri):
+    """A client on which another writer gets in between a read and the next write:
+    `another_writer_after("find", "inbox_streams", write)` runs `write` right after that
+    collection's first `find` is answered, before the reader goes on."""
+    clients: list[MongoClient] = []
+
+    def client(command: str, collection: str, then: Callable[[], None]) -> MongoClient:
+        clients.append(MongoClient(mongo_uri, tz_aware=True,
+                                   event_listeners=[_AfterCommand(command, collection, then)]))
+        return clients[-1]
+
+    yield client
+    for opened in clients:
+        opened.close()

@@ -12,6 +12,8 @@ from typing import Any
 from pymongo import ReplaceOne
 from pymongo.database import Database
 
+from yinfa.store.new_documents import insert_new
+
 COLLECTION = "personal_data"
 
 
@@ -24,13 +26,14 @@ def keep(db: Database, volunteer_id: str, id_number: str, phone: str) -> None:
 
 
 def keep_many(db: Database, people: Iterable[tuple[str, str, str]]) -> None:
-    """`keep` for many (volunteer id, ID number, phone) in one bulk write."""
-    writes = [ReplaceOne({"_id": volunteer_id},
-                         {"_id": volunteer_id, "id_number": id_number, "phone": phone},
-                         upsert=True)
-              for volunteer_id, id_number, phone in people]
-    if writes:
-        db[COLLECTION].bulk_write(writes, ordered=False)
+    """`keep` for many (volunteer id, ID number, phone) just registered: one insert, as
+    none of them should have a document yet; one that has is replaced, as `keep` does."""
+    documents = [{"_id": volunteer_id, "id_number": id_number, "phone": phone}
+                 for volunteer_id, id_number, phone in people]
+    there_already = insert_new(db[COLLECTION], documents)
+    if there_already:
+        db[COLLECTION].bulk_write([ReplaceOne({"_id": doc["_id"]}, doc, upsert=True)
+                                   for doc in there_already], ordered=False)
 
 
 def update_phone(db: Database, volunteer_id: str, phone: str) -> None:

@@ -3,7 +3,7 @@
 Each item is judged on its own, exactly as `handlers.register` judges one: the command
 schema, then the domain's `volunteer.register`. What costs store round trips is done for
 the whole roster at once: one query for the streams that exist, one insert of the new
-streams' commits, one bulk write of the personal data, one refresh of their views.
+streams' commits, one insert of the personal data, one refresh of their views.
 """
 from __future__ import annotations
 

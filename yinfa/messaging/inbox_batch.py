@@ -2,10 +2,11 @@
 
 The guarantees are those of `Inbox.handle`, event by event; the writes are gathered:
 one read of the streams' cursors, one insert of the claims, one of the parked events,
-the applies (in each stream's version order), one bulk write of the cursors, one read
-of the dead-letter marks of past versions and one of the parked events of the batch's
-streams. Anything unusual (a claim another worker holds, a dead-lettered event sent
-back, parked events to drain) takes the single-event path for that event.
+the applies (in each stream's version order), one insert of the cursors of streams that
+had none and one bulk write of the others, one read of the dead-letter marks of past
+versions and one of the parked events of the batch's streams. Anything unusual (a claim
+another worker holds, a dead-lettered event sent back, parked events to drain) takes the
+single-event path for that event.
 
 A transient failure stops the batch: the cursors are moved past what was done, the
 claims of what was not are given back, and `BatchRetry` says which deliveries are
@@ -20,7 +21,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import PyMongoError
 
 from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.batch_plan import APPLY, PARK, PAST, REPEAT, Delivered, plan_batch
@@ -35,10 +36,10 @@ from yinfa.messaging.inbox import (
     Inbox,
     RetryLater,
 )
+from yinfa.store.new_documents import insert_new, refused_duplicates
 
 log = logging.getLogger(__name__)
 
-DUPLICATE_KEY = 11000
 # Expected reasons for a batch to stop: the plumbing failed, or an event waits for another
 # worker's drain. Anything else stops it too, logged as an error.
 STOPS_THE_BATCH: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, RetryLater)
@@ -67,6 +68,7 @@ class InboxBatch:
         self.claimed: set[str] = set()  # claims taken here whose writes are not made yet
         self.gathered: set[str] = set()  # applied, their writes waiting for `flush`
         self.done: dict[str, list[int]] = {}  # per stream: run indexes acted on
+        self.cursors: dict[str, int] = {}  # as read when the batch began
         self.events: list[RecordedEvent | None] = []
 
     def handle(self, payloads: Sequence[Any]) -> list[str]:
@@ -91,10 +93,10 @@ class InboxBatch:
     def _run(self) -> None:
         valid = {i: event for i, event in enumerate(self.events) if event is not None}
         streams = {event.stream_id for event in valid.values()}
-        cursors = {doc["_id"]: int(doc["version"]) for doc in
-                   self.inbox.streams.find({"_id": {"$in": sorted(streams)}})}
+        self.cursors = {doc["_id"]: int(doc["version"]) for doc in
+                        self.inbox.streams.find({"_id": {"$in": sorted(streams)}})}
         order = sorted(valid)
-        plan = plan_batch([self._delivered(valid[i]) for i in order], cursors)
+        plan = plan_batch([self._delivered(valid[i]) for i in order], self.cursors)
         actions = {index: plan.actions[k] for k, index in enumerate(order)}
         for index, action in actions.items():
             if action == REPEAT:
@@ -183,23 +185,30 @@ class InboxBatch:
         if not events:
             return
         until = self.inbox.claim_deadline()
-        refused = _refused(lambda: self.inbox.claims.insert_many(
+        refused = refused_duplicates(lambda: self.inbox.claims.insert_many(
             [{"_id": e.event_id, "state": "applying", "until": until} for e in events],
             ordered=False))
         self.claimed = {e.event_id for k, e in enumerate(events) if k not in refused}
 
     def _park(self, events: list[RecordedEvent]) -> None:
         if events:
-            _refused(lambda: self.inbox.parked.insert_many(
+            refused_duplicates(lambda: self.inbox.parked.insert_many(
                 [self.inbox.parked_document(event) for event in events], ordered=False))
 
     def _advance_cursors(self) -> None:
+        """Streams that had no cursor when the batch began get theirs by one insert; the
+        others, and any whose cursor another worker made meanwhile (the insert refused),
+        move forward by the conditional write, never back."""
         targets = {stream_id: self._event(acted[-1]).version
                    for stream_id, acted in self.done.items() if acted}
-        if targets:
-            _refused(lambda: self.inbox.streams.bulk_write(
-                [UpdateOne({"_id": s, "version": {"$lt": v}}, {"$set": {"version": v}},
-                           upsert=True) for s, v in targets.items()], ordered=False))
+        refused = insert_new(self.inbox.streams, [
+            {"_id": s, "version": v} for s, v in targets.items() if s not in self.cursors])
+        moves = [s for s in targets if s in self.cursors] + [d["_id"] for d in refused]
+        if moves:
+            refused_duplicates(lambda: self.inbox.streams.bulk_write(
+                [UpdateOne({"_id": s, "version": {"$lt": targets[s]}},
+                           {"$set": {"version": targets[s]}}, upsert=True) for s in moves],
+                ordered=False))
         for acted in self.done.values():
             for index in acted:
                 self.finished.add(index)
@@ -266,16 +275,3 @@ def written_at_once(apply: Apply, flush: Callable[[], None] | None) -> Apply:
         flush()
 
     return apply_and_write
-
-
-def _refused(write: Callable[[], Any]) -> set[int]:
-    """Run an unordered bulk write; the indexes refused as duplicate keys (anything
-    else raises)."""
-    try:
-        write()
-    except BulkWriteError as error:
-        errors = error.details.get("writeErrors", [])
-        if any(e.get("code") != DUPLICATE_KEY for e in errors):
-            raise
-        return {int(e["index"]) for e in errors}
-    return set()

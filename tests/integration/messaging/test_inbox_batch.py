@@ -247,6 +247,62 @@ def test_a_dead_lettered_event_sent_back_in_a_batch_is_applied_once(
     assert versions_applied(mongo_db, "c") == [2, 1]
 
 
+def holding_claims(mongo_db, *messages) -> None:
+    """Another live worker has taken these events and is applying them."""
+    mongo_db["inbox_claims"].insert_many([
+        {"_id": m["event_id"], "state": "applying", "until": time.time() + 30}
+        for m in messages])
+
+
+def finishing(mongo_db, other: Inbox, *messages) -> Callable[[], None]:
+    """That worker applies the events and moves its stream's cursor past them."""
+
+    def finish() -> None:
+        for message in messages:
+            event = RecordedEvent.from_message(message)
+            apply_into(mongo_db)(event)
+            other._advance(event.stream_id, event.version)
+
+    return finish
+
+
+def test_a_cursor_another_worker_makes_after_the_batch_read_it_still_ends_at_the_batchs_version(
+    make_inbox, history, mongo_db, another_writer_after
+):
+    a1, a2 = history("a", {}, {})
+    [b1] = history("b", {})
+    other = make_inbox()
+    holding_claims(mongo_db, a1)
+    client = another_writer_after("find", "inbox_streams", finishing(mongo_db, other, a1))
+    inbox = Inbox(client[mongo_db.name], CONSUMER, other.dead_letters)
+
+    outcomes = inbox.handle_batch([a1, a2, b1], apply_into(mongo_db), wanted)
+
+    assert outcomes == [DUPLICATE, APPLIED, APPLIED]
+    assert {d["_id"]: d["version"] for d in mongo_db["inbox_streams"].find()} == {"a": 2,
+                                                                                   "b": 1}
+    assert inbox.handle_batch([a2, b1], apply_into(mongo_db), wanted) == [DUPLICATE] * 2
+    assert versions_applied(mongo_db, "a") == [1, 2]
+    assert len(set(ids_applied(mongo_db))) == len(ids_applied(mongo_db)) == 3
+
+
+def test_a_cursor_another_worker_moved_further_after_the_batch_read_is_never_moved_back(
+    make_inbox, history, mongo_db, another_writer_after
+):
+    a1, a2, a3 = history("a", {}, {}, {})
+    other = make_inbox()
+    holding_claims(mongo_db, a1, a2, a3)
+    client = another_writer_after("find", "inbox_streams",
+                                  finishing(mongo_db, other, a1, a2, a3))
+    inbox = Inbox(client[mongo_db.name], CONSUMER, other.dead_letters)
+
+    assert inbox.handle_batch([a2, a1], apply_into(mongo_db), wanted) == [DUPLICATE] * 2
+
+    assert inbox.applied_version("a") == 3
+    assert inbox.handle_batch([a3, a2], apply_into(mongo_db), wanted) == [DUPLICATE] * 2
+    assert versions_applied(mongo_db, "a") == [1, 2, 3]
+
+
 class CommandCounter(monitoring.CommandListener):
     def __init__(self) -> None:
         self.commands: list[str] = []
@@ -278,6 +334,7 @@ def test_a_batch_costs_a_few_store_round_trips_however_many_events_it_holds(
 
     assert outcomes.count(APPLIED) == 80 and outcomes.count(SKIPPED) == 40
     assert len(commands) <= 5, commands
+    assert "update" not in commands, commands  # new streams' cursors: an insert, no upsert
     assert all(versions_applied(mongo_db, f"s{n}") == [1, 2] for n in range(40))
 
 

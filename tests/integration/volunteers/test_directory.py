@@ -1,9 +1,20 @@
-"""The volunteer directory replica, fed by the volunteers service's real events."""
+"""The volunteer directory replica, fed by the volunteers service's real events, and
+its batched writes on the real store."""
 from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 
-from services.volunteers.directory import KnowsVolunteers, VolunteerDirectory
+from services.volunteers.directory import (
+    COLLECTION,
+    READ_FIRST_FROM,
+    KnowsVolunteers,
+    VolunteerDirectory,
+)
+from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import Inbox
 from yinfa.service.dependencies import InboxProvider
 
@@ -73,3 +84,86 @@ def test_a_burst_of_events_reaches_the_replica_with_each_volunteers_facts_in_ord
     expected = {vid: "suspended" if n % 3 == 0 and n % 6 else "verified"
                 for n, vid in enumerate(vids)}
     assert eventually(lambda: {vid: directory.status(vid) for vid in vids} == expected)
+
+
+# ---- the batched writes on the store ------------------------------------------------------
+
+POSITIONS = itertools.count(1)
+
+
+def volunteers_event(vid: str, event_type: str, version: int, **data) -> RecordedEvent:
+    now = datetime.now(UTC)
+    return RecordedEvent(str(uuid.uuid4()), event_type, 1, f"volunteer-{vid}", version,
+                         next(POSITIONS), now, now, str(uuid.uuid4()), None,
+                         "county:320902", data)
+
+
+def registered(vid: str) -> RecordedEvent:
+    return volunteers_event(vid, "VolunteerRegistered", 1, county_code=TINGHU, name="王建国")
+
+
+def new_ids(count: int) -> list[str]:
+    return [str(uuid.uuid4()) for _ in range(count)]
+
+
+def written(db, *events: RecordedEvent) -> None:
+    writes = VolunteerDirectory(db).writes()
+    for event in events:
+        writes.add(event)
+    writes.flush()
+
+
+@pytest.mark.parametrize("volunteers_in_batch", [1, READ_FIRST_FROM])
+def test_a_batch_of_new_and_known_volunteers_leaves_each_ones_facts_in_order(
+    mongo_db, volunteers_in_batch
+):
+    known, new = new_ids(volunteers_in_batch), new_ids(volunteers_in_batch)
+    written(mongo_db, *[registered(vid) for vid in known])
+
+    written(mongo_db, *[e for vid in new for e in (
+        registered(vid),
+        volunteers_event(vid, "VolunteerVerified", 2),
+        volunteers_event(vid, "VolunteerSuspended", 3, reason="住院"),
+    )], *[e for vid in known for e in (
+        volunteers_event(vid, "VolunteerSuspended", 2, reason="住院"),
+        volunteers_event(vid, "VolunteerReinstated", 3),
+        volunteers_event(vid, "VolunteerVerified", 4),
+    )])
+
+    directory = VolunteerDirectory(mongo_db)
+    assert {vid: directory.status(vid) for vid in new} == dict.fromkeys(new, "suspended")
+    assert {vid: directory.status(vid) for vid in known} == dict.fromkeys(known, "verified")
+    assert {directory.county_of(vid) for vid in new + known} == {TINGHU}
+    assert mongo_db[COLLECTION].count_documents({}) == 2 * volunteers_in_batch
+
+
+def test_a_volunteer_stored_by_another_writer_after_the_read_keeps_both_writers_facts(
+    mongo_db, another_writer_after
+):
+    """A registration sent back from the dead-letter queue lands while a batch that
+    believes the volunteer unknown is being written."""
+    late, others = new_ids(1)[0], new_ids(READ_FIRST_FROM)
+    client = another_writer_after("find", COLLECTION, lambda: written(mongo_db,
+                                                                      registered(late)))
+
+    written(client[mongo_db.name], volunteers_event(late, "VolunteerVerified", 2),
+            *[registered(vid) for vid in others])
+
+    directory = VolunteerDirectory(mongo_db)
+    assert directory.status(late) == "verified"
+    assert directory.county_of(late) == TINGHU
+    assert {directory.status(vid) for vid in others} == {"registered"}
+    assert mongo_db[COLLECTION].count_documents({}) == READ_FIRST_FROM + 1
+
+
+def test_a_batch_written_twice_leaves_the_same_facts(mongo_db):
+    vids = new_ids(READ_FIRST_FROM)
+    batch = [e for vid in vids for e in (registered(vid),
+                                         volunteers_event(vid, "VolunteerWithdrawn", 2))]
+    written(mongo_db, *batch)
+    before = list(mongo_db[COLLECTION].find().sort("_id", 1))
+
+    written(mongo_db, *batch)  # a flush that failed after its writes, delivered again
+
+    assert list(mongo_db[COLLECTION].find().sort("_id", 1)) == before
+    assert {VolunteerDirectory(mongo_db).status(vid) for vid in vids} == {"withdrawn"}
