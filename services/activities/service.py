@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.activities import handlers, queries
@@ -19,6 +18,7 @@ from yinfa.messaging.inbox import Inbox
 from yinfa.service.base import EventSourcedService
 from yinfa.service.clock import Clock, ClockProvider
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
+from yinfa.service.rpc import rpc
 
 
 class ActivitiesService(KnowsVolunteers, EventSourcedService):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import Timer, timer
 
 from services.branches import handlers, queries
@@ -23,6 +22,7 @@ from yinfa.messaging.inbox import Inbox
 from yinfa.service.base import EventSourcedService
 from yinfa.service.clock import Clock, ClockProvider
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
+from yinfa.service.rpc import rpc
 
 
 class ConfiguredTimer(Timer):

@@ -14,8 +14,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.scoring import assessments, queries
 from services.scoring.batching import every_event_of
 from services.scoring.engine import Engine, ScoringEngine
@@ -25,6 +23,7 @@ from yinfa.events.envelope import NewEvent
 from yinfa.schemas import load_command
 from yinfa.service.base import EventSourcedService
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
+from yinfa.service.rpc import rpc
 from yinfa.store.event_store import NO_STREAM
 
 

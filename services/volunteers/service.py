@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.volunteers import handlers, queries, roster, schemas
@@ -19,6 +18,7 @@ from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import Inbox
 from yinfa.service.base import EventSourcedService
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
+from yinfa.service.rpc import rpc
 from yinfa.service.subscriptions import every_event_of
 
 # The activities service announces who served how long; the ledger records it.

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from yinfa.service.dependencies import EventSourcedStreams
+from yinfa.service.rpc import rpc
 
 
 class EventSourcedService:

@@ -8,10 +8,10 @@ import eventlet
 import pytest
 from click.testing import CliRunner
 from gateway_support import Api, Platform, gateway_config, listening_on
-from nameko.rpc import rpc
 
 from gateway.service import GatewayService
 from yinfa.cli import main as yinfa_cli
+from yinfa.service.rpc import rpc
 
 
 class SlowScoring:

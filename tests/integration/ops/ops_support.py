@@ -6,6 +6,7 @@ import json
 import socket
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit, urlunsplit
 
 import eventlet
 from prometheus_client.parser import text_string_to_metric_families
@@ -62,6 +63,13 @@ def summed(samples: dict[str, float], name: str, **labels: str) -> float:
     wanted = [f"{k}={v}" for k, v in labels.items()]
     return sum(value for key, value in samples.items()
                if key.split("{", 1)[0] == name and all(w in key for w in wanted))
+
+
+def through(proxy: TcpProxy, amqp_uri: str) -> str:
+    """`amqp_uri` with its host and port replaced by the proxy's."""
+    parts = urlsplit(amqp_uri)
+    auth = parts.netloc.rsplit("@", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{auth}@127.0.0.1:{proxy.port}"))
 
 
 class TcpProxy:
@@ -122,6 +130,10 @@ class TcpProxy:
             self._listener = None
         for sock in list(self._sockets):
             self._close(sock)
+
+    @property
+    def is_cut(self) -> bool:
+        return self._listener is None
 
     def restore(self) -> None:
         self.start()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
-from ops_support import free_ports, get, get_json, scrape, summed
+from ops_support import free_ports, get, get_json, scrape, summed, through
 
 from services.volunteers.domain.id_number import make_id_number
 from yinfa.ops.health import main as health_main
@@ -16,13 +15,6 @@ from yinfa.ops.health import main as health_main
 pytestmark = pytest.mark.e2e
 
 COUNTY = "320902"
-
-
-def through(proxy, amqp_uri: str) -> str:
-    """`amqp_uri` with its host and port replaced by the proxy's."""
-    parts = urlsplit(amqp_uri)
-    auth = parts.netloc.rsplit("@", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{auth}@127.0.0.1:{proxy.port}"))
 
 
 @pytest.fixture
