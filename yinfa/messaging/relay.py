@@ -125,10 +125,13 @@ class OutboxRelay:
         self.owner = str(uuid.uuid4())
         self._publisher: ConfirmingPublisher | None = None
         # While the lease is surely ours (renewed less than a third of its term ago), the
-        # relay neither asks the store for it nor re-reads its own checkpoint: an event
-        # leaving right after a command then waits for one store round trip, not five.
+        # relay neither asks the store for it nor re-reads its checkpoint, which it moves
+        # by compare-and-set: an event leaving right after a command waits for one store
+        # round trip, not five. Each real renewal re-reads the checkpoint, and a
+        # compare-and-set that finds it moved (another relay, an operator replaying)
+        # drops what this relay remembered.
         self._trusted_until = 0.0  # monotonic
-        self._position: int | None = None  # the checkpoint as this holder last wrote it
+        self._position: int | None = None  # the checkpoint as this holder last saw it
 
     # ---- checkpoint and lease (in the service's own database) -----------------
 
@@ -136,16 +139,22 @@ class OutboxRelay:
         doc = self.db["relay_checkpoints"].find_one({"_id": self.exchange})
         return 0 if doc is None else int(doc["position"])
 
-    def _save_checkpoint(self, position: int) -> None:
-        """Only ever forward: a relay that lost its lease must not move it back."""
+    def _move_checkpoint(self, seen: int, position: int) -> bool:
+        """From the position this relay read (or last wrote) to a later one; False if it
+        is not there any more. Never backwards: a relay that lost its lease, or one an
+        operator moved the checkpoint back under, cannot overwrite the newer choice."""
         checkpoints = self.db["relay_checkpoints"]
-        try:
+        moved = checkpoints.update_one({"_id": self.exchange, "position": seen},
+                                       {"$set": {"position": position}})
+        if moved.matched_count:
+            return True
+        if seen:
+            return False
+        try:  # the first checkpoint (or one an operator deleted)
             checkpoints.insert_one({"_id": self.exchange, "position": position})
+            return True
         except DuplicateKeyError:
-            checkpoints.update_one(
-                {"_id": self.exchange, "position": {"$lt": position}},
-                {"$set": {"position": position}},
-            )
+            return False
 
     def hold_lease(self) -> bool:
         """Take or renew the lease; False while another live relay holds it."""
@@ -157,15 +166,14 @@ class OutboxRelay:
             leases.insert_one({"_id": self.exchange, "owner": self.owner, "until": now})
         except DuplicateKeyError:
             pass
-        taken = leases.find_one_and_update(  # answers the lease as it was before
+        taken = leases.find_one_and_update(
             {"_id": self.exchange, "$or": [{"owner": self.owner}, {"until": {"$lt": now}}]},
             {"$set": {"owner": self.owner, "until": now + self.lease_seconds}},
         )
+        self._position = None  # read again from the store at the next publish
         if taken is None:
-            self._trusted_until, self._position = 0.0, None
+            self._trusted_until = 0.0
             return False
-        if taken["owner"] != self.owner or taken["until"] < now:
-            self._position = None  # not ours throughout: another relay may have moved on
         self._trusted_until = time.monotonic() + self.lease_seconds / 3
         return True
 
@@ -181,19 +189,21 @@ class OutboxRelay:
         """Publish everything after the checkpoint (up to max_events); return how many."""
         published = 0
         position = self._position if self._position is not None else self.checkpoint()
+        self._position = None  # known again once this relay has moved it
         while max_events is None or published < max_events:
             if published and not self.hold_lease():  # renew per batch; stop if lost
                 break
             batch = self.store.read_all(position, self.batch_size)
             if not batch:
+                self._position = position
                 break
             self._publisher_for().publish_batch(batch)
             metrics.events_published(self.service_name, len(batch))
             failpoints.hit("relay.after_confirm")
-            position = batch[-1].position
-            self._save_checkpoint(position)
-            self._position = position
             published += len(batch)
+            if not self._move_checkpoint(position, batch[-1].position):
+                break  # moved under us: the next run starts from where it is now
+            position = self._position = batch[-1].position
         return published
 
     def _publisher_for(self) -> ConfirmingPublisher:

@@ -179,6 +179,25 @@ def test_a_relay_taking_its_lease_back_goes_on_from_where_its_successor_stopped(
     assert received(events_queue, 1, timeout=0.3) == []
 
 
+def test_an_operator_moving_the_checkpoint_back_gets_a_replay_from_there(
+    event_store, make_relay, events_queue
+):
+    relay = make_relay()
+    record(event_store, 5)
+    assert relay.run_once() == 5
+    relay.db["relay_checkpoints"].update_one({"_id": relay.exchange},
+                                             {"$set": {"position": 2}})
+    record(event_store, 1, start=5)
+
+    relay.run_once()  # may send the new event from where it was: harmless, a duplicate
+    relay.run_once()
+
+    positions = [e.position for e in loaded(received(events_queue, 10))]
+    assert positions[:5] == [1, 2, 3, 4, 5]
+    assert positions[-4:] == [3, 4, 5, 6]  # replayed after the operator's position
+    assert relay.checkpoint() == 6
+
+
 def test_a_released_lease_is_taken_at_once(event_store, make_relay, events_queue):
     first, second = make_relay(lease_seconds=30), make_relay(lease_seconds=30)
     record(event_store, 2)
