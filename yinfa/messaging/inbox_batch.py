@@ -36,7 +36,7 @@ from yinfa.messaging.inbox import (
     Inbox,
     RetryLater,
 )
-from yinfa.store.new_documents import insert_new, refused_duplicates
+from yinfa.store.new_documents import SEPARATE_INSERT_FROM, insert_new, refused_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,8 @@ class InboxBatch:
     def _run(self) -> None:
         valid = {i: event for i, event in enumerate(self.events) if event is not None}
         streams = {event.stream_id for event in valid.values()}
-        self.cursors = {doc["_id"]: int(doc["version"]) for doc in
-                        self.inbox.streams.find({"_id": {"$in": sorted(streams)}})}
+        self.cursors = {doc["_id"]: int(doc["version"]) for doc in self.inbox.streams.find(
+            {"_id": {"$in": sorted(streams)}}, batch_size=len(streams))}  # one round trip
         order = sorted(valid)
         plan = plan_batch([self._delivered(valid[i]) for i in order], self.cursors)
         actions = {index: plan.actions[k] for k, index in enumerate(order)}
@@ -196,14 +196,19 @@ class InboxBatch:
                 [self.inbox.parked_document(event) for event in events], ordered=False))
 
     def _advance_cursors(self) -> None:
-        """Streams that had no cursor when the batch began get theirs by one insert; the
-        others, and any whose cursor another worker made meanwhile (the insert refused),
-        move forward by the conditional write, never back."""
+        """Streams that had no cursor when the batch began get theirs by one insert
+        (unless they are too few to pay for it beside the others' write); the others,
+        and any whose cursor another worker made meanwhile (the insert refused), move
+        forward by the conditional write, never back."""
         targets = {stream_id: self._event(acted[-1]).version
                    for stream_id, acted in self.done.items() if acted}
-        refused = insert_new(self.inbox.streams, [
-            {"_id": s, "version": v} for s, v in targets.items() if s not in self.cursors])
-        moves = [s for s in targets if s in self.cursors] + [d["_id"] for d in refused]
+        new = [s for s in targets if s not in self.cursors]
+        moves = [s for s in targets if s in self.cursors]
+        if moves and len(new) < SEPARATE_INSERT_FROM:
+            new, moves = [], list(targets)
+        refused = insert_new(self.inbox.streams, [{"_id": s, "version": targets[s]}
+                                                  for s in new])
+        moves += [doc["_id"] for doc in refused]
         if moves:
             refused_duplicates(lambda: self.inbox.streams.bulk_write(
                 [UpdateOne({"_id": s, "version": {"$lt": targets[s]}},

@@ -15,6 +15,10 @@ from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
 DUPLICATE_KEY = 11000
+# A separate insert is one more command (~0.7 ms on nx-27017) and saves ~0.07 ms a
+# document over an upsert: with fewer new documents than this, upserts folded into a bulk
+# write the caller makes anyway cost the store less (measured: even at about ten).
+SEPARATE_INSERT_FROM = 10
 
 
 def insert_new(collection: Collection, documents: Sequence[dict[str, Any]]
