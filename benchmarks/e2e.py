@@ -73,6 +73,7 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from gateway.accounts.book import AccountBook, DirectStreams
+from services.scoring.journal import Journal, unpacked
 from services.volunteers.domain.id_number import make_id_number
 from services.volunteers.domain.volunteer import volunteer_id_for
 from yinfa.config import load_settings
@@ -812,8 +813,8 @@ def freshness(platform: Platform, token: str, work: Work, event_rate: float, sec
         count = probe_count(rpc.scoring.county_ranking())
         while time.monotonic() < end:
             sent = time.monotonic()
-            status, _ = prober.send("POST", "/volunteers", registration(PROBE_COUNTY))
-            answered = time.monotonic()
+            status, answer = prober.send("POST", "/volunteers", registration(PROBE_COUNTY))
+            answered, answered_wall = time.monotonic(), time.time()
             if status != 201:
                 probes.append({"status": status})
                 continue
@@ -825,7 +826,10 @@ def freshness(platform: Platform, token: str, work: Work, event_rate: float, sec
                     break
                 eventlet.sleep(PROBE_POLL)
             probes.append({"status": status, "count": count, "answer_s": answered - sent,
-                           "answered": answered, "seen_rpc": seen})
+                           "answered": answered, "seen_rpc": seen,
+                           "answered_wall": answered_wall,
+                           "seen_wall": None if seen is None else answered_wall + seen - answered,
+                           "stream_id": f"volunteer-{json.loads(answer)['volunteer_id']}"})
             if seen is None:  # resynchronise: the next probe counts from what is shown
                 count = probe_count(rpc.scoring.county_ranking())
             eventlet.sleep(0.05)
@@ -871,8 +875,32 @@ def freshness(platform: Platform, token: str, work: Work, event_rate: float, sec
         "probe_answer": latency_summary([p["answer_s"] for p in probes if "answer_s" in p]),
         "freshness_rpc": latency_summary(fresh_rpc),
         "freshness_gateway_cached": latency_summary(fresh_gateway),
+        "stages": probe_stages(platform, probes, base["head"]),
     })
     return result
+
+
+def probe_stages(platform: Platform, probes: list[dict[str, Any]], journal_from: int
+                 ) -> dict[str, Any]:
+    """Each probe's freshness split where scoring journaled its event: answered → journaled
+    (the source's relay, the broker, scoring's intake) and journaled → seen (the fold's
+    follower, the ranking query). The journal entry's recorded_at is the intake's clock;
+    the probe's are this machine's too."""
+    journal = Journal(platform.store.client[f"{platform.prefix}_scoring"])
+    journaled: dict[str, float] = {}
+    for entry in journal.iter_after(journal_from, 200):
+        for _, _, stream_id, version, _, _ in unpacked(entry):
+            if version == 1 and stream_id.startswith("volunteer-"):
+                journaled.setdefault(stream_id, entry.recorded_at.timestamp())
+    to_journal, to_seen = [], []
+    for p in probes:
+        at = journaled.get(p.get("stream_id", ""))
+        if at is None or p.get("seen_wall") is None:
+            continue
+        to_journal.append(at - p["answered_wall"])
+        to_seen.append(p["seen_wall"] - at)
+    return {"answered_to_journaled": latency_summary(to_journal),
+            "journaled_to_seen": latency_summary(to_seen)}
 
 
 # ---- 5: the bare nameko ceiling --------------------------------------------------------------
@@ -1270,6 +1298,14 @@ def markdown_section(result: dict[str, Any]) -> str:
         f"{fs['cpu']['other_cores']:.2f} of them not this run.",
         f"- CPU by process, one a request (cores): {by_process(s)}.",
     ]
+    if "stages" in f:
+        st = f["stages"]
+        notes.append(
+            f"- Freshness split where scoring journaled the probe's event: answered → "
+            f"journaled p50 {st['answered_to_journaled']['p50_ms']} ms, p99 "
+            f"{st['answered_to_journaled']['p99_ms']} ms (relay, broker, intake); journaled "
+            f"→ seen p50 {st['journaled_to_seen']['p50_ms']} ms, p99 "
+            f"{st['journaled_to_seen']['p99_ms']} ms (fold, query).")
     if "probe_answer" in f:
         notes.append(f"- Probe registrations were answered in p50 "
                      f"{f['probe_answer']['p50_ms']} ms, p99 {f['probe_answer']['p99_ms']} ms.")
