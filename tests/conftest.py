@@ -12,6 +12,12 @@ from yinfa.infra.embedded_store import ensure_store
 from yinfa.store.event_store import EventStore
 
 
+@pytest.fixture
+def amqp_uri(rabbit_config):
+    """The test's own vhost on the broker (nameko's `rabbit_config`)."""
+    return rabbit_config["AMQP_URI"]
+
+
 @pytest.fixture(scope="session")
 def mongo_uri(tmp_path_factory):
     """MONGO_URI if set, else one embedded nx-27017 for the whole session."""

@@ -714,6 +714,8 @@ def check_consumers(platform: Platform, events: dict[str, list[Any]]) -> dict[st
 
 
 def journaled(db: Any) -> Counter[str]:
+    """How often each source event id is in scoring's journal. An entry holds one source
+    event, or several packed as JSON (events kept by one group commit)."""
     counts: Counter[str] = Counter()
     for entry in Journal(db).iter_after(0):
         if "packed" in entry.data:

@@ -26,11 +26,6 @@ RUN_TIMEOUT = 20.0
 
 
 @pytest.fixture
-def amqp_uri(rabbit_config):
-    return rabbit_config["AMQP_URI"]
-
-
-@pytest.fixture
 def delivered(amqp_uri):
     """Declare a queue bound to every event of the service; call it to take what came."""
     connection = kombu.Connection(amqp_uri)

@@ -11,18 +11,17 @@ import subprocess
 import sys
 import time
 import uuid
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import kombu
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
+from platform_chaos_support import journaled
 
 from services.scoring import intake
 from services.scoring.domain.rulebook import default_rulebook_path, load_rulebook
 from services.scoring.domain.state import ScoringState
-from services.scoring.journal import Journal
 from services.scoring.queries import county_ranking
 
 pytestmark = pytest.mark.chaos
@@ -76,11 +75,6 @@ def history(seed: int) -> list[dict[str, Any]]:
         published.append(envelope(event_type, f"volunteer-k{i}", cursors[i], data,
                                   T0 + timedelta(minutes=len(published)), len(published) + 1))
     return published
-
-
-@pytest.fixture
-def amqp_uri(rabbit_config):
-    return rabbit_config["AMQP_URI"]
 
 
 @pytest.fixture
@@ -145,18 +139,6 @@ def until(check, what: str, timeout: float = TIMEOUT):
             return value
         time.sleep(0.01)
     raise AssertionError(f"not within {timeout} s: {what}")
-
-
-def journaled(db) -> Counter[str]:
-    """How often each source event id is in the journal. An entry holds one source event,
-    or several packed as JSON (events kept by one group commit)."""
-    counts: Counter[str] = Counter()
-    for entry in Journal(db).iter_after(0):
-        if "packed" in entry.data:
-            counts.update(packed[0] for packed in json.loads(entry.data["packed"]))
-        else:
-            counts[entry.event_id] += 1
-    return counts
 
 
 def pure_ranking(published: list[dict[str, Any]]) -> list[dict[str, Any]]:

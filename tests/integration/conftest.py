@@ -1,8 +1,7 @@
 """Fixtures for running services against the real broker (a vhost per test) and store."""
 from __future__ import annotations
 
-import time
-
+import polling
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
@@ -47,14 +46,4 @@ def rpc_proxy(service_config):
 @pytest.fixture
 def eventually():
     """Poll `check` until it returns something true (returned), bounded by `timeout`."""
-
-    def wait(check, timeout: float = 20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = check()
-            if value:
-                return value
-            time.sleep(0.1)
-        raise AssertionError(f"not true within {timeout} s: {check}")
-
-    return wait
+    return polling.eventually

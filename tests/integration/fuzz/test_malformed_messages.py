@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import kombu
+import polling
 import pytest
 
 from services.activities.domain.ids import served_entry_id
@@ -115,14 +116,8 @@ def hours_of(rpc, volunteer_id: str) -> str:
     return rpc.get_volunteer(volunteer_id)["total_hours"]
 
 
-def eventually(check: Callable[[], Any], timeout: float = WAIT) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not true within {timeout} s")
+def eventually(check: Callable[[], Any]) -> Any:
+    return polling.eventually(check, timeout=WAIT)
 
 
 def future_version(vid: str) -> dict:

@@ -3,14 +3,12 @@ services: the county ranking, one county explained (scoped), as-of, what-if, bra
 volunteer rankings by cursor, evidence, and closing a period once."""
 from __future__ import annotations
 
-import time
 import uuid
 from decimal import Decimal, InvalidOperation
 
+import polling
 import pytest
 from gateway_support import DAFENG, TINGHU, registration
-
-from services.scoring.service import ScoringService
 
 
 def counted(row: dict) -> bool:
@@ -20,19 +18,8 @@ def counted(row: dict) -> bool:
         return False
 
 
-def requires(method: str):
-    return pytest.mark.skipif(not hasattr(ScoringService, method),
-                              reason=f"the scoring service does not offer {method} yet")
-
-
-def eventually(check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"not true within {timeout} s")
+def eventually(check):
+    return polling.eventually(check, timeout=30.0, every=0.3)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +71,6 @@ def test_what_if_with_the_same_rulebook_changes_nothing(city, served):
     assert not any(answer.json().values())
 
 
-@requires("volunteer_ranking")
 def test_volunteers_of_a_county_rank_by_cursor(city, served):
     first = city.get(f"/rankings/counties/{TINGHU}/volunteers", params={"limit": 2})
     assert first.status_code == 200, first.text
@@ -97,7 +83,6 @@ def test_volunteers_of_a_county_rank_by_cursor(city, served):
     assert set(served) <= set(ranked) or page["total"] > 3
 
 
-@requires("explain_volunteer")
 def test_a_volunteer_sees_their_own_explanation_only(platform, city, served):
     own, other = served[0], served[1]
     volunteer = platform.open_account(f"rank-{own[:6]}", "volunteer", county_code=TINGHU,
@@ -106,7 +91,6 @@ def test_a_volunteer_sees_their_own_explanation_only(platform, city, served):
     assert volunteer.get(f"/rankings/volunteers/{other}").status_code == 404
 
 
-@requires("evidence")
 def test_the_evidence_behind_an_indicator_is_event_ids(city, served):
     rows = city.get(f"/rankings/counties/{TINGHU}").json()["rows"]
     row = next(r for r in rows if counted(r))
@@ -116,7 +100,6 @@ def test_the_evidence_behind_an_indicator_is_event_ids(city, served):
     assert answer.json()["event_ids"], (row, answer.json())
 
 
-@requires("close_period")
 def test_a_period_is_closed_once_and_stays_readable(city, served):
     closed = city.post("/assessments", {"period": "2026", "rulebook": "2026"})
     assert closed.status_code == 201, closed.text

@@ -19,11 +19,6 @@ WAIT = 10.0
 
 
 @pytest.fixture
-def amqp_uri(rabbit_config):
-    return rabbit_config["AMQP_URI"]
-
-
-@pytest.fixture
 def source_store(mongo_client, mongo_db):
     """The source service's store, in its own database."""
     db = mongo_client[f"{mongo_db.name}_src"]

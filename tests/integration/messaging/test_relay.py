@@ -18,11 +18,6 @@ WAIT = 10.0
 
 
 @pytest.fixture
-def amqp_uri(rabbit_config):
-    return rabbit_config["AMQP_URI"]
-
-
-@pytest.fixture
 def events_queue(amqp_uri):
     """A durable queue bound to every event of the service, as a consumer's would be."""
     connection = kombu.Connection(amqp_uri)
