@@ -16,7 +16,6 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 from nameko.extensions import DependencyProvider
-from pymongo.errors import ConnectionFailure, ExecutionTimeout, WaitQueueTimeoutError
 from werkzeug.wrappers import Request, Response
 
 from gateway import idempotency
@@ -27,6 +26,7 @@ from gateway.bodies import read_json, screen_query
 from gateway.cache import ReadCache
 from gateway.context import Ctx, Reply
 from gateway.problem import (
+    STORE_OUTAGE_ERRORS,
     Problem,
     bad_request,
     from_service_error,
@@ -107,7 +107,7 @@ class GatewayApp:
                 response = problem.response(request.path, request_id)
             except YinfaError as error:  # raised here by the accounts' own domain
                 response = from_service_error(error).response(request.path, request_id)
-            except (ConnectionFailure, ExecutionTimeout, WaitQueueTimeoutError) as error:
+            except STORE_OUTAGE_ERRORS as error:
                 # the gateway's own store (accounts, refresh tokens, idempotency records)
                 log.warning("store away on %s %s: %s", request.method, request.path, error)
                 response = store_unavailable(self.settings.retry_after).response(

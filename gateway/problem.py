@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, WaitQueueTimeoutError
 from werkzeug.wrappers import Response
 
 from yinfa.errors import YinfaError
@@ -108,12 +109,24 @@ def unavailable(service: str, retry_after: int) -> Problem:
                    headers={"Retry-After": str(retry_after)})
 
 
-# a service's store went away (pymongo's ConnectionFailure family, by name as nameko
-# rebuilds it on this side of the RPC): the request may be retried, so 503, not 502
-STORE_OUTAGES = frozenset({
-    "ConnectionFailure", "AutoReconnect", "NetworkTimeout", "NotPrimaryError",
-    "ServerSelectionTimeoutError", "ExecutionTimeout", "WaitQueueTimeoutError",
-})
+# The store went away (or did not answer in time): the request may be retried, so 503,
+# not 500 or 502. The gateway's own store raises these; a service's arrive by name, as
+# nameko rebuilds a remote error on this side of the RPC.
+STORE_OUTAGE_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionFailure, ExecutionTimeout, WaitQueueTimeoutError)
+
+
+def _names_with_subclasses(types: tuple[type, ...]) -> frozenset[str]:
+    names: set[str] = set()
+    waiting = list(types)
+    while waiting:
+        kind = waiting.pop()
+        names.add(kind.__name__)
+        waiting.extend(kind.__subclasses__())
+    return frozenset(names)
+
+
+STORE_OUTAGES = _names_with_subclasses(STORE_OUTAGE_ERRORS)
 
 
 def store_unavailable(retry_after: int) -> Problem:
