@@ -14,10 +14,9 @@ from services.activities import handlers, queries
 from services.activities.streams import build_registry
 from services.activities.views import VIEWS
 from services.volunteers.directory import KnowsVolunteers
-from yinfa.messaging.inbox import Inbox
 from yinfa.service.base import EventSourcedService
 from yinfa.service.clock import Clock, ClockProvider
-from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
+from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
 from yinfa.service.rpc import rpc
 
 
@@ -25,7 +24,6 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
     name = "activities"
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
-    inbox: Inbox = InboxProvider()
     clock: Clock = ClockProvider()
 
     # ---- activities -------------------------------------------------------------------
@@ -123,7 +121,7 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
     @rpc
     def directory_size(self) -> int:
         """How many volunteers this service has heard of (the replica's progress)."""
-        return self._directory().volunteers.count_documents({})
+        return self._directory().volunteers.count_documents({"registered": True})
 
     @rpc
     def county_summary(self) -> dict[str, dict[str, Any]]:

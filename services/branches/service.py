@@ -18,10 +18,9 @@ from services.branches.domain.dates import local_date
 from services.branches.streams import build_registry
 from services.branches.views import VIEWS
 from services.volunteers.directory import KnowsVolunteers
-from yinfa.messaging.inbox import Inbox
 from yinfa.service.base import EventSourcedService
 from yinfa.service.clock import Clock, ClockProvider
-from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
+from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
 from yinfa.service.rpc import rpc
 
 
@@ -46,7 +45,6 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
     name = "branches"
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
-    inbox: Inbox = InboxProvider()
     clock: Clock = ClockProvider()
 
     # ---- branches ----------------------------------------------------------------------

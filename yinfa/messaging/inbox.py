@@ -11,6 +11,13 @@ A consumer keeps, in its own database:
   stream moved on without them, so a later delivery of one (`yinfa dlq retry`) is not a
   duplicate: it is applied then, out of its stream's order, once.
 
+A consumer whose whole state of a source stream is one document (a replica of facts
+`$set` by the stream's events) can keep that document as the stream's cursor
+(`CarriedByCursor`): the facts of an event travel in the cursor's conditional write,
+which moves only forward. That one write is apply, claim and cursor at once, so such
+streams take no claim and no write of their own (the layout's `cursors` collection holds
+those documents).
+
 A message is acked (the handler returns) only after the consumer's own write. A poison
 message (bad envelope, or an apply that fails for a reason other than infrastructure)
 goes to the dead-letter queue with the reason and the stream moves on; infrastructure
@@ -22,6 +29,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError
@@ -48,6 +56,28 @@ class RetryLater(Exception):
     """Raised to make nameko requeue the message (requeue_on_error=True)."""
 
 
+@dataclass(frozen=True)
+class CarriedByCursor:
+    """Streams whose consumer state is their cursor document: `streams(stream_id)` says
+    which, `fields(event)` the facts an event sets there (raising for a poison event)."""
+
+    streams: Callable[[str], bool]
+    fields: Callable[[RecordedEvent], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class InboxLayout:
+    """Where an inbox keeps its cursors and parked events, and which streams' state
+    rides on the cursor."""
+
+    cursors: str = "inbox_streams"
+    parked: str = "inbox_parked"
+    carried: CarriedByCursor | None = None
+
+
+PLAIN = InboxLayout()  # cursors and parked events in collections of their own
+
+
 class Inbox:
     def __init__(
         self,
@@ -55,14 +85,16 @@ class Inbox:
         consumer: str,
         dead_letters: DeadLetters,
         lease_seconds: float = 30.0,
+        layout: InboxLayout = PLAIN,
     ) -> None:
         self.db = db
         self.consumer = consumer
         self.dead_letters = dead_letters
         self.lease_seconds = lease_seconds
+        self.carried = layout.carried
         self.claims = db["inbox_claims"]
-        self.streams = db["inbox_streams"]
-        self.parked = db["inbox_parked"]
+        self.streams = db[layout.cursors]
+        self.parked = db[layout.parked]
         self.dead_marks = db["inbox_dead_letters"]
         self.counts: Counter[str] = Counter()  # outcomes in this process, for health/metrics
 
@@ -156,7 +188,16 @@ class Inbox:
 
     # ---- exactly-once apply --------------------------------------------------------
 
+    def carries(self, stream_id: str) -> bool:
+        return self.carried is not None and self.carried.streams(stream_id)
+
+    def carried_fields(self, event: RecordedEvent) -> Mapping[str, Any]:
+        assert self.carried is not None
+        return self.carried.fields(event)
+
     def _apply_once(self, event: RecordedEvent, apply: Apply) -> str:
+        if self.carries(event.stream_id):
+            return self._apply_carried(event)
         if not self._claim(event):
             return DUPLICATE
         outcome = APPLIED
@@ -171,6 +212,18 @@ class Inbox:
         # claim is only ever consulted for the version right after the cursor
         self._advance(event.stream_id, event.version)
         return outcome
+
+    def _apply_carried(self, event: RecordedEvent) -> str:
+        """Its facts and its version in one conditional write: a copy applied by another
+        worker meanwhile finds the cursor at or past it and changes nothing."""
+        try:
+            fields = self.carried_fields(event)
+        except Exception as error:  # a poison event: the cursor passes it, facts unset
+            outcome = self._dead_letter(event, error)
+            self._advance(event.stream_id, event.version)
+            return outcome
+        self._advance(event.stream_id, event.version, fields)
+        return APPLIED
 
     # ---- dead-lettered events sent back -------------------------------------------
 
@@ -193,6 +246,8 @@ class Inbox:
         is atomic, so only one worker of all instances applies it."""
         if self.dead_marks.find_one_and_delete({"_id": event.event_id}) is None:
             return DUPLICATE
+        if self.carries(event.stream_id):
+            apply = self._set_carried  # out of order: its facts, the cursor stays
         try:
             apply(event)
         except TRANSIENT_ERRORS:
@@ -206,6 +261,10 @@ class Inbox:
             )
             return DEAD_LETTERED
         return RETRIED
+
+    def _set_carried(self, event: RecordedEvent) -> None:
+        self.streams.update_one({"_id": event.stream_id},
+                                {"$set": dict(self.carried_fields(event))})
 
     def _claim(self, event: RecordedEvent) -> bool:
         """Take the event for this worker; False if it is done. Raises RetryLater while
@@ -234,15 +293,17 @@ class Inbox:
         return time.time() + self.lease_seconds
 
     def applied_version(self, stream_id: str) -> int:
-        doc = self.streams.find_one({"_id": stream_id})
-        return 0 if doc is None else int(doc["version"])
+        doc = self.streams.find_one({"_id": stream_id}, {"version": 1})
+        return 0 if doc is None else int(doc.get("version", 0))
 
-    def _advance(self, stream_id: str, version: int) -> None:
-        """Move the stream's cursor forward to `version`, never back, in one write."""
+    def _advance(self, stream_id: str, version: int,
+                 fields: Mapping[str, Any] | None = None) -> None:
+        """Move the stream's cursor forward to `version`, never back, in one write (with
+        the facts a carried stream's event sets)."""
         try:
             self.streams.update_one(
                 {"_id": stream_id, "version": {"$lt": version}},
-                {"$set": {"version": version}},
+                {"$set": {**(fields or {}), "version": version}},
                 upsert=True,
             )
         except DuplicateKeyError:

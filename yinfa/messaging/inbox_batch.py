@@ -8,6 +8,10 @@ versions and one of the parked events of the batch's streams. Anything unusual (
 another worker holds, a dead-lettered event sent back, parked events to drain) takes the
 single-event path for that event.
 
+Streams whose state rides on their cursor (`CarriedByCursor`) take no claim: their
+events' facts are merged in version order and written with the cursor, one write per
+stream (an insert for a stream new to the consumer).
+
 A transient failure stops the batch: the cursors are moved past what was done, the
 claims of what was not are given back, and `BatchRetry` says which deliveries are
 finished, so only the others go back to the queue. Should that last write fail too,
@@ -69,6 +73,7 @@ class InboxBatch:
         self.gathered: set[str] = set()  # applied, their writes waiting for `flush`
         self.done: dict[str, list[int]] = {}  # per stream: run indexes acted on
         self.cursors: dict[str, int] = {}  # as read when the batch began
+        self.carried: dict[str, dict[str, Any]] = {}  # per carried stream: facts to write
         self.events: list[RecordedEvent | None] = []
 
     def handle(self, payloads: Sequence[Any]) -> list[str]:
@@ -93,8 +98,9 @@ class InboxBatch:
     def _run(self) -> None:
         valid = {i: event for i, event in enumerate(self.events) if event is not None}
         streams = {event.stream_id for event in valid.values()}
-        self.cursors = {doc["_id"]: int(doc["version"]) for doc in self.inbox.streams.find(
-            {"_id": {"$in": sorted(streams)}}, batch_size=len(streams))}  # one round trip
+        self.cursors = {doc["_id"]: int(doc.get("version", 0)) for doc in self.inbox.streams.find(
+            {"_id": {"$in": sorted(streams)}}, {"version": 1},
+            batch_size=len(streams))}  # one round trip
         order = sorted(valid)
         plan = plan_batch([self._delivered(valid[i]) for i in order], self.cursors)
         actions = {index: plan.actions[k] for k, index in enumerate(order)}
@@ -129,6 +135,8 @@ class InboxBatch:
             acted.append(index)
 
     def _apply_claimed(self, event: RecordedEvent) -> str:
+        if self.inbox.carries(event.stream_id):
+            return self._gather_carried(event)
         if event.event_id not in self.claimed:  # refused: the single-event claim decides
             try:
                 if not self.inbox._claim(event):
@@ -148,6 +156,17 @@ class InboxBatch:
             self.claimed.discard(event.event_id)
         else:
             self.gathered.add(event.event_id)
+        return APPLIED
+
+    def _gather_carried(self, event: RecordedEvent) -> str:
+        """Its facts wait for its stream's cursor write (`_advance_cursors`)."""
+        try:
+            fields = self.inbox.carried_fields(event)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as error:
+            return self.inbox._dead_letter(event, error)  # the cursor passes it, facts unset
+        self.carried.setdefault(event.stream_id, {}).update(fields)
         return APPLIED
 
     def _write_gathered(self) -> None:
@@ -182,6 +201,7 @@ class InboxBatch:
         return Delivered(event.event_id, event.stream_id, event.version, wanted)
 
     def _claim(self, events: list[RecordedEvent]) -> None:
+        events = [e for e in events if not self.inbox.carries(e.stream_id)]
         if not events:
             return
         until = self.inbox.claim_deadline()
@@ -206,18 +226,20 @@ class InboxBatch:
         moves = [s for s in targets if s in self.cursors]
         if moves and len(new) < SEPARATE_INSERT_FROM:
             new, moves = [], list(targets)
-        refused = insert_new(self.inbox.streams, [{"_id": s, "version": targets[s]}
-                                                  for s in new])
+        carried = self.carried  # kept until written: a retry of this write needs them
+        refused = insert_new(self.inbox.streams, [
+            {"_id": s, **carried.get(s, {}), "version": targets[s]} for s in new])
         moves += [doc["_id"] for doc in refused]
         if moves:
             refused_duplicates(lambda: self.inbox.streams.bulk_write(
                 [UpdateOne({"_id": s, "version": {"$lt": targets[s]}},
-                           {"$set": {"version": targets[s]}}, upsert=True) for s in moves],
+                           {"$set": {**carried.get(s, {}), "version": targets[s]}},
+                           upsert=True) for s in moves],
                 ordered=False))
         for acted in self.done.values():
             for index in acted:
                 self.finished.add(index)
-        self.done = {}
+        self.done, self.carried = {}, {}
 
     def _past(self, indexes: list[int]) -> None:
         """Past versions: duplicates, except those this consumer dead-lettered."""

@@ -22,7 +22,7 @@ from yinfa.events.envelope import Metadata, NewEvent, RecordedEvent
 from yinfa.events.registry import SchemaRegistry
 from yinfa.logs import correlated
 from yinfa.messaging.dead_letters import DeadLetters, note_delivery
-from yinfa.messaging.inbox import Inbox
+from yinfa.messaging.inbox import PLAIN, Inbox, InboxLayout
 from yinfa.messaging.relay import OutboxRelay
 from yinfa.projections import Projector, StreamView
 from yinfa.store.clients import client_for
@@ -222,6 +222,9 @@ class EventSourcing(DependencyProvider):
 class InboxProvider(DependencyProvider):
     """Idempotent, ordered consumption of other services' events (see yinfa.messaging.inbox)."""
 
+    def __init__(self, layout: InboxLayout = PLAIN) -> None:
+        self.layout = layout
+
     def setup(self) -> None:
         settings = load_settings()
         self.dead_letters = DeadLetters(self.container.config["AMQP_URI"])
@@ -230,6 +233,7 @@ class InboxProvider(DependencyProvider):
             self.container.service_name,
             self.dead_letters,
             lease_seconds=settings.consumer_lease_seconds,
+            layout=self.layout,
         )
         self.inbox.ensure_indexes()
 

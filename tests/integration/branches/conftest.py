@@ -19,6 +19,7 @@ from branch_service_examples import (
 
 from services.branches.service import BranchesService
 from services.branches.streams import build_registry
+from services.volunteers.directory import COLLECTION, volunteer_key
 from yinfa.store.event_store import EventStore
 
 
@@ -80,8 +81,8 @@ def known_volunteer(mongo_db):
         facts = {"registered": True, "county_code": TINGHU, "name": name}
         if status != "registered":
             facts[status] = True
-        mongo_db["volunteer_directory"].update_one({"_id": volunteer_id}, {"$set": facts},
-                                                   upsert=True)
+        mongo_db[COLLECTION].update_one({"_id": volunteer_key(volunteer_id)},
+                                        {"$set": facts}, upsert=True)
         return volunteer_id
 
     return make

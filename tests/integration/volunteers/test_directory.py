@@ -10,13 +10,15 @@ import pytest
 
 from services.volunteers.directory import (
     COLLECTION,
-    READ_FIRST_FROM,
+    VOLUNTEER_DIRECTORY,
+    WANTED,
     KnowsVolunteers,
     VolunteerDirectory,
 )
 from yinfa.events.envelope import RecordedEvent
+from yinfa.messaging.dead_letters import DeadLetters
 from yinfa.messaging.inbox import Inbox
-from yinfa.service.dependencies import InboxProvider
+from yinfa.store.new_documents import SEPARATE_INSERT_FROM
 
 TINGHU = "320902"
 
@@ -25,7 +27,6 @@ class DirectoryKeeper(KnowsVolunteers):
     """A stand-in consumer service holding the replica, as branches and activities do."""
 
     name = "directory_keeper"
-    inbox: Inbox = InboxProvider()
 
 
 @pytest.fixture
@@ -106,21 +107,37 @@ def new_ids(count: int) -> list[str]:
     return [str(uuid.uuid4()) for _ in range(count)]
 
 
-def written(db, *events: RecordedEvent) -> None:
-    writes = VolunteerDirectory(db).writes()
-    for event in events:
-        writes.add(event)
-    writes.flush()
+@pytest.fixture
+def directory_inbox(amqp_uri):
+    """The replica's inbox on a given database, as the keeper service lays it out."""
+    opened: list[DeadLetters] = []
+
+    def make(db) -> Inbox:
+        opened.append(DeadLetters(amqp_uri))
+        return Inbox(db, DirectoryKeeper.name, opened[-1], layout=VOLUNTEER_DIRECTORY)
+
+    yield make
+    for dead_letters in opened:
+        dead_letters.close()
 
 
-@pytest.mark.parametrize("volunteers_in_batch", [1, READ_FIRST_FROM])
+def delivered(inbox: Inbox, *events: RecordedEvent) -> list[str]:
+    """The events handed to the keeper's handler as one delivered batch."""
+    writes = VolunteerDirectory(inbox.db).writes()
+    return inbox.handle_batch([e.to_message() for e in events], writes.add,
+                              WANTED.__contains__, flush=writes.flush)
+
+
+# more than the inbox's threshold for inserting new cursors apart from moving known ones
+@pytest.mark.parametrize("volunteers_in_batch", [1, SEPARATE_INSERT_FROM + 2])
 def test_a_batch_of_new_and_known_volunteers_leaves_each_ones_facts_in_order(
-    mongo_db, volunteers_in_batch
+    mongo_db, directory_inbox, volunteers_in_batch
 ):
+    inbox = directory_inbox(mongo_db)
     known, new = new_ids(volunteers_in_batch), new_ids(volunteers_in_batch)
-    written(mongo_db, *[registered(vid) for vid in known])
+    delivered(inbox, *[registered(vid) for vid in known])
 
-    written(mongo_db, *[e for vid in new for e in (
+    delivered(inbox, *[e for vid in new for e in (
         registered(vid),
         volunteers_event(vid, "VolunteerVerified", 2),
         volunteers_event(vid, "VolunteerSuspended", 3, reason="住院"),
@@ -135,35 +152,55 @@ def test_a_batch_of_new_and_known_volunteers_leaves_each_ones_facts_in_order(
     assert {vid: directory.status(vid) for vid in known} == dict.fromkeys(known, "verified")
     assert {directory.county_of(vid) for vid in new + known} == {TINGHU}
     assert mongo_db[COLLECTION].count_documents({}) == 2 * volunteers_in_batch
+    # a volunteer's facts are its stream's cursor: no claims, no cursors elsewhere
+    assert mongo_db["inbox_claims"].count_documents({}) == 0
+    assert mongo_db["inbox_streams"].count_documents({}) == 0
 
 
-def test_a_volunteer_stored_by_another_writer_after_the_read_keeps_both_writers_facts(
-    mongo_db, another_writer_after
+def test_a_registration_another_worker_stores_between_the_read_and_the_insert_keeps_every_fact(
+    mongo_db, directory_inbox, another_writer_after
 ):
-    """A registration sent back from the dead-letter queue lands while a batch that
-    believes the volunteer unknown is being written."""
-    late, others = new_ids(1)[0], new_ids(READ_FIRST_FROM)
-    client = another_writer_after("find", COLLECTION, lambda: written(mongo_db,
-                                                                      registered(late)))
+    """A copy of a registration (redelivered) reaches another worker, which stores it
+    right after this batch read its cursors and believed the volunteer unknown."""
+    late, others = new_ids(1)[0], new_ids(SEPARATE_INSERT_FROM)
+    elsewhere = directory_inbox(mongo_db)
+    registration = registered(late)
+    client = another_writer_after("find", COLLECTION,
+                                  lambda: delivered(elsewhere, registration))
+    inbox = directory_inbox(client[mongo_db.name])
 
-    written(client[mongo_db.name], volunteers_event(late, "VolunteerVerified", 2),
-            *[registered(vid) for vid in others])
+    outcomes = delivered(inbox, registration, volunteers_event(late, "VolunteerVerified", 2),
+                         *[registered(vid) for vid in others])
 
+    assert set(outcomes) == {"applied"}
     directory = VolunteerDirectory(mongo_db)
     assert directory.status(late) == "verified"
     assert directory.county_of(late) == TINGHU
     assert {directory.status(vid) for vid in others} == {"registered"}
-    assert mongo_db[COLLECTION].count_documents({}) == READ_FIRST_FROM + 1
+    assert mongo_db[COLLECTION].find_one({"_id": f"volunteer-{late}"})["version"] == 2
 
 
-def test_a_batch_written_twice_leaves_the_same_facts(mongo_db):
-    vids = new_ids(READ_FIRST_FROM)
+def test_a_batch_delivered_twice_is_applied_once(mongo_db, directory_inbox):
+    inbox = directory_inbox(mongo_db)
+    vids = new_ids(SEPARATE_INSERT_FROM + 2)
     batch = [e for vid in vids for e in (registered(vid),
                                          volunteers_event(vid, "VolunteerWithdrawn", 2))]
-    written(mongo_db, *batch)
+    delivered(inbox, *batch)
     before = list(mongo_db[COLLECTION].find().sort("_id", 1))
 
-    written(mongo_db, *batch)  # a flush that failed after its writes, delivered again
+    outcomes = delivered(inbox, *batch)  # acks lost, the whole batch delivered again
 
+    assert set(outcomes) == {"duplicate"}
     assert list(mongo_db[COLLECTION].find().sort("_id", 1)) == before
     assert {VolunteerDirectory(mongo_db).status(vid) for vid in vids} == {"withdrawn"}
+
+
+def test_an_old_copy_arriving_after_later_events_changes_nothing(mongo_db, directory_inbox):
+    """A suspension delivered again after the reinstatement that followed it."""
+    inbox = directory_inbox(mongo_db)
+    vid = new_ids(1)[0]
+    suspended = volunteers_event(vid, "VolunteerSuspended", 2, reason="住院")
+    delivered(inbox, registered(vid), suspended, volunteers_event(vid, "VolunteerReinstated", 3))
+
+    assert delivered(inbox, suspended) == ["duplicate"]
+    assert VolunteerDirectory(mongo_db).status(vid) == "registered"

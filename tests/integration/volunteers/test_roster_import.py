@@ -8,8 +8,6 @@ import pytest
 from services.volunteers.directory import KnowsVolunteers, VolunteerDirectory
 from services.volunteers.service import VolunteersService
 from yinfa.errors import ValidationFailed
-from yinfa.messaging.inbox import Inbox
-from yinfa.service.dependencies import InboxProvider
 
 TINGHU = "320902"
 
@@ -18,7 +16,6 @@ class DirectoryKeeper(KnowsVolunteers):
     """Another service's replica of the volunteers, fed by the relay."""
 
     name = "directory_keeper"
-    inbox: Inbox = InboxProvider()
 
 
 def with_bad_check_digit(payload: dict) -> dict:
