@@ -106,8 +106,8 @@ class Engine:
             else:
                 accepted.append(event)
                 outcomes.append(KEPT)
-        self.journal.keep_batch("kept", accepted)
-        if accepted:
+        entry = self.journal.keep_batch("kept", accepted)
+        if entry is not None and not self.live.fold_kept(entry):
             self.kept()
         for payload, reason in refused:
             original = dict(payload) if isinstance(payload, dict) else payload

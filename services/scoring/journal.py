@@ -111,11 +111,14 @@ class Journal:
         self.store.append(f"kept-{entry_id}", [NewEvent(
             type=KEPT, data={"packed": _packed(events)}, event_id=entry_id)], NO_STREAM)
 
-    def keep_batch(self, stream_id: str, events: Sequence[SourceEvent]) -> None:
-        """Many events in one commit (a backfill page): one write, one read later."""
-        if events:
-            self.store.append(f"{stream_id}-{uuid.uuid4()}",
-                              [NewEvent(type=KEPT, data={"packed": _packed(events)})], NO_STREAM)
+    def keep_batch(self, stream_id: str, events: Sequence[SourceEvent]
+                   ) -> RecordedEvent | None:
+        """Many events in one commit (a batch, a backfill page): one write; the entry."""
+        if not events:
+            return None
+        return self.store.append(f"{stream_id}-{uuid.uuid4()}",
+                                 [NewEvent(type=KEPT, data={"packed": _packed(events)})],
+                                 NO_STREAM)[0]
 
     def read_after(self, position: int, limit: int = 100) -> list[RecordedEvent]:
         return self.store.read_all(position, limit)

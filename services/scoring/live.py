@@ -15,6 +15,7 @@ from typing import Any
 
 from services.scoring.domain.state import ScoringState
 from services.scoring.journal import Journal, source_events, unpacked
+from yinfa.events.envelope import RecordedEvent
 
 PAGE = 200  # journal entries per read: one live event each, or a backfill page
 CACHE_SIZE = 64
@@ -35,6 +36,18 @@ class LiveScoring:
         """Fold what the journal holds after our position; returns how many were folded."""
         with self._fold_lock:
             return self._fold_into(self.state, self._set_position)
+
+    def fold_kept(self, entry: RecordedEvent) -> bool:
+        """An entry this process has just journaled, folded from memory if it is the
+        next one (no read of the store between the intake and the ranking); False if
+        entries of other replicas come between: the follower reads those."""
+        with self._fold_lock:
+            if entry.position != self.position + 1:
+                return False
+            for event_id, event_type, stream_id, version, _, data in unpacked(entry):
+                self.state.apply_raw(event_id, event_type, stream_id, version, data)
+            self.position = entry.position
+            return True
 
     def _set_position(self, position: int) -> None:
         self.position = position
