@@ -87,6 +87,26 @@ class RecordedEvent:
         return cls(**_ENVELOPE.load(payload))  # one shared instance: building one is costly
 
 
+class IsoDateTime(fields.Field):
+    """An ISO 8601 instant, naive ones taken as UTC (as `AwareDateTime` with a default
+    time zone), parsed by `datetime.fromisoformat`: every consumer parses two per event,
+    and marshmallow's own parser costs about a third of an envelope's load."""
+
+    default_error_messages = {"invalid": "Not a valid datetime."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if not isinstance(value, str) or len(value) <= len("2026-03-01"):  # a date alone
+            raise self.make_error("invalid")
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise self.make_error("invalid") from error
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.isoformat()
+
+
 class EnvelopeSchema(Schema):
     """The wire form of an event (JSON over RabbitMQ, feeds)."""
 
@@ -100,8 +120,8 @@ class EnvelopeSchema(Schema):
     stream_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
     version = fields.Integer(required=True, validate=validate.Range(min=1))
     position = fields.Integer(required=True, validate=validate.Range(min=1))
-    occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    recorded_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    occurred_at = IsoDateTime(required=True)
+    recorded_at = IsoDateTime(required=True)
     correlation_id = fields.String(required=True)
     causation_id = fields.String(required=True, allow_none=True)
     actor = fields.String(required=True)

@@ -32,6 +32,12 @@ json_values = st.recursive(
 )
 moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
                        timezones=st.just(UTC))
+EXAMPLE = {
+    "event_id": "7d0e4b8a-2f57-4c38-9a0f-3c1f0e7b9d21", "type": "VolunteerVerified",
+    "schema_version": 1, "stream_id": "volunteer-1", "version": 2, "position": 7,
+    "occurred_at": "2026-03-01T08:00:00+00:00", "recorded_at": "2026-03-01T08:00:00+00:00",
+    "correlation_id": "c", "causation_id": None, "actor": "county:320902", "data": {},
+}
 ENVELOPE_FIELDS = ("event_id", "type", "schema_version", "stream_id", "version", "position",
                    "occurred_at", "recorded_at", "correlation_id", "causation_id", "actor",
                    "data")
@@ -74,6 +80,24 @@ def test_a_damaged_envelope_is_refused_with_the_errors_the_inbox_dead_letters(
     except (ValidationError, TypeError):
         return
     assert back.to_message()["event_id"] == str(uuid.UUID(back.event_id))
+
+
+@pytest.mark.parametrize(("sent", "read"), [
+    ("2026-03-01T08:00:00+08:00", datetime(2026, 3, 1, 0, 0, tzinfo=UTC)),
+    ("2026-03-01T00:00:00Z", datetime(2026, 3, 1, tzinfo=UTC)),
+    ("2026-03-01T08:00:00.250000", datetime(2026, 3, 1, 8, 0, 0, 250000, tzinfo=UTC)),  # naive: UTC
+])
+def test_an_instant_in_any_iso_form_is_read_as_that_instant(sent, read):
+    message = {**RecordedEvent.from_message(EXAMPLE).to_message(), "recorded_at": sent}
+    assert RecordedEvent.from_message(message).recorded_at == read
+
+
+@pytest.mark.parametrize("sent", ["2026-03-01", "2026-13-01T00:00:00", "yesterday", "", 1772352000,
+                                  None])
+def test_an_instant_that_is_not_one_is_refused_naming_the_field(sent):
+    with pytest.raises(ValidationError) as refused:
+        RecordedEvent.from_message({**EXAMPLE, "occurred_at": sent})
+    assert set(refused.value.messages) == {"occurred_at"}
 
 
 @PROPERTY_SETTINGS
