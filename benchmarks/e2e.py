@@ -23,8 +23,10 @@ process is the load generator and the referee:
    county ranking counts them, asked of scoring by RPC and through the gateway;
 6. a full rebuild of scoring from its own event store (the journal), then its recovery
    from the sources' event logs (backfill, then the same fold), each to phase "done";
-7. the bare nameko ceiling: an `@http` route that does nothing, and relayed events
-   through a handler that only counts, with the same clients.
+7. the bare nameko ceiling: an `@http` route that does nothing, with the same clients;
+   relayed events through a handler that only counts; and the platform's fan-out with
+   nothing in it: the relay publishing live while three consumer processes, each a handler
+   that only counts, take every event.
 
 Bounded: fixed windows, a timeout on every request and on every wait; 127.0.0.1 only.
 See benchmarks/README.md, "The end-to-end benchmark".
@@ -69,7 +71,7 @@ import kernel
 import kombu
 import kombu.exceptions
 from kernel import Broker, CpuLoad, Store, machine_info, rabbitmq_pid, record_results
-from nameko.exceptions import RemoteError
+from nameko.exceptions import RemoteError, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from gateway.accounts.book import AccountBook, DirectStreams
@@ -80,6 +82,8 @@ from yinfa.config import load_settings
 from yinfa.infra.embedded_store import free_port
 from yinfa.messaging.relay import OutboxRelay
 from yinfa.reference import load_city
+from yinfa.service.subscriptions import every_event_of
+from yinfa.store.event_store import ANY_VERSION, EventStore
 
 HOST = "127.0.0.1"
 SERVICES = ("volunteers", "branches", "activities", "scoring", "gateway")
@@ -97,11 +101,11 @@ SIZES = {  # setup costs 2 + 3 x SEATS commands per activity: the pool is what l
     "full": {"volunteers": 40, "activities": 160, "clients": 32, "feed_clients": 8,
              "warmup_s": 3.0,
              "window_s": 30.0, "profile_s": 15.0, "fresh_s": 40.0, "ceiling_s": 10.0,
-             "bare_events": 3000, "drain_timeout_s": 240.0},
+             "bare_events": 3000, "fanout_events": 6000, "drain_timeout_s": 240.0},
     "quick": {"volunteers": 6, "activities": 12, "clients": 8, "feed_clients": 4,
               "warmup_s": 1.0,
               "window_s": 4.0, "profile_s": 3.0, "fresh_s": 5.0, "ceiling_s": 2.0,
-              "bare_events": 300, "drain_timeout_s": 60.0},
+              "bare_events": 300, "fanout_events": 600, "drain_timeout_s": 60.0},
 }
 TARGETS = {"sustained_events_per_s": 1000, "freshness_p99_ms": 250,
            "rebuild_events_per_s": 20000}
@@ -113,6 +117,9 @@ PROBE_POLL = 0.01  # s between two RPC reads of the county ranking while a probe
 GATEWAY_POLL = 0.02  # s between two gateway reads of the ranking (its 1 s cache applies)
 REBUILD_TIMEOUT = 600.0
 PROFILE_RATE = 100  # py-spy samples per second
+FANOUT_CONSUMERS = 3  # activities, branches and scoring each take every volunteer event
+FANOUT_POLL = 0.1  # s between two reads of the counting consumers' tallies
+FANOUT_TIMEOUT = 300.0  # s for every consumer to count every event
 
 
 def say(message: str) -> None:
@@ -961,6 +968,186 @@ def event_ceiling(broker: Broker, store: Store, events: int) -> dict[str, Any]:
     return {"events": events, "events_per_s": round(consumed["rate"], 1)}
 
 
+COUNTED: dict[str, float] = {"events": 0, "last": 0.0}  # a counting child's tally
+
+
+def serve_counter(service: str, amqp_uri: str, mongo_uri: str) -> None:
+    """A nameko service `service` whose handler takes every kernel.SOURCE event and only
+    counts it; its RPC tells the count and when the last one came (run as a child)."""
+    from nameko.runners import ServiceRunner
+
+    from yinfa.service.rpc import rpc as rpc_entrypoint
+
+    class Counting:
+        name = service
+
+        @every_event_of(kernel.SOURCE)
+        def on_event(self, payload: dict[str, Any]) -> None:
+            COUNTED["events"] += 1
+            COUNTED["last"] = time.monotonic()  # CLOCK_MONOTONIC: the parent's clock too
+
+        @rpc_entrypoint
+        def counted(self) -> dict[str, float]:
+            return dict(COUNTED)
+
+    # as kernel.container_config: the handler writes nothing, so no database of its own
+    runner = ServiceRunner({"AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri,
+                            "DB_NAME": "unused", "serializer": "json"})
+    runner.add_service(Counting)
+    runner.start()
+    runner.wait()
+
+
+def counter_queue(service: str) -> str:
+    """The queue nameko declares for the counting service's handler."""
+    return f"evt-{kernel.SOURCE}-#--{service}.on_event"
+
+
+def fanout_backlog(store: Store, events: int, streams: int) -> EventStore:
+    """kernel.build_backlog's events in a database of their own: build_backlog always
+    writes the one labelled "backlog", whose relay checkpoint and lease event_ceiling
+    has used (and left held if it failed between the two)."""
+    backlog = store.event_store("fanout_backlog")
+    for i in range(events):
+        backlog.append(f"volunteer-{i % streams}", [kernel.new_event(i)], ANY_VERSION)
+    return backlog
+
+
+def start_counters(services: list[str], broker: Broker, store: Store, logs: Path
+                   ) -> dict[str, subprocess.Popen]:
+    logs.mkdir(parents=True, exist_ok=True)
+    children = {}
+    for service in services:
+        with open(logs / f"{service}.log", "wb") as log:
+            children[service] = subprocess.Popen(
+                [sys.executable, __file__, "--serve-counter", service, broker.uri, store.uri],
+                stdout=log, stderr=subprocess.STDOUT)
+    return children
+
+
+def stop_children(children: dict[str, subprocess.Popen]) -> None:
+    for child in children.values():
+        child.terminate()
+    for child in children.values():
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(timeout=30)
+
+
+def alive(children: dict[str, subprocess.Popen]) -> None:
+    for name, child in children.items():
+        if child.poll() is not None:
+            raise RuntimeError(f"{name} exited ({child.returncode})")
+
+
+def declared(broker: Broker, queue: str) -> bool:
+    """Whether the queue exists (a connection of its own: a failed passive declare
+    closes its channel)."""
+    try:
+        with kombu.Connection(broker.uri, connect_timeout=5) as connection:
+            connection.default_channel.queue_declare(queue, passive=True)
+        return True
+    except amqp.exceptions.NotFound:
+        return False
+
+
+def counters_ready(rpc: Any, children: dict[str, subprocess.Popen], broker: Broker) -> None:
+    """Until every child answers its RPC and its event queue exists: a message published
+    before the queue is bound would reach no one."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    for service in children:
+        while True:
+            alive(children)
+            try:
+                getattr(rpc, service).counted()
+                if declared(broker, counter_queue(service)):
+                    break
+            except BROKER_ERRORS + (RemoteError, UnknownService):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{service} did not answer in time")
+            time.sleep(0.5)
+
+
+def counted_by_all(rpc: Any, children: dict[str, subprocess.Popen], events: int
+                   ) -> dict[str, dict[str, float]]:
+    """The tallies once every child has counted `events`, read every FANOUT_POLL s; a
+    child that is done is not asked again (each RPC costs the children some CPU)."""
+    deadline = time.monotonic() + FANOUT_TIMEOUT
+    counts: dict[str, dict[str, float]] = {}
+    while True:
+        alive(children)
+        for service in children:
+            if counts.get(service, {}).get("events", 0) < events:
+                counts[service] = getattr(rpc, service).counted()
+        if all(c["events"] >= events for c in counts.values()):
+            return counts
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"counted {[int(c['events']) for c in counts.values()]} of "
+                               f"{events} events in {FANOUT_TIMEOUT:.0f} s")
+        eventlet.sleep(FANOUT_POLL)
+
+
+def fanout_ceiling(broker: Broker, store: Store, events: int, logs: Path,
+                   pids: dict[str, int], consumers: int = FANOUT_CONSUMERS) -> dict[str, Any]:
+    """The platform's shape with nothing in it: the relay publishes `events` live (publisher
+    confirms) while `consumers` processes, each a service whose handler only counts, take
+    every one. The figure: events / (first publish → the last child's last event). CPU
+    over that window, by process (`pids`: the run's, and the children)."""
+    # event_ceiling's queue is bound to the same exchange: it would be a fourth to fill
+    broker.delete_queue(kernel.consumer_queue(kernel.BareConsumer))
+    backlog = fanout_backlog(store, events, min(2000, events))
+    # batch_size divides the count, so exactly `events` are published
+    relay = OutboxRelay(backlog, broker.uri, kernel.SOURCE, batch_size=min(500, events))
+    children = start_counters([f"bare_fanout_{n}" for n in range(1, consumers + 1)],
+                              broker, store, logs)
+    proxy = ClusterRpcProxy({"AMQP_URI": broker.uri, "serializer": "json"}, timeout=30)
+    publishing = None
+
+    def publish() -> tuple[int, float]:
+        return relay.publish_pending(max_events=events), time.monotonic()
+
+    try:
+        rpc = proxy.start()
+        counters_ready(rpc, children, broker)
+        if not relay.hold_lease():
+            raise RuntimeError("another relay holds the fan-out backlog's lease")
+        relay._publisher_for()  # connect outside the timed part, as kernel.bench_relay
+        cpu = Usage({**pids, **{name: child.pid for name, child in children.items()}})
+        with cpu.measure() as load:
+            started = time.monotonic()
+            publishing = eventlet.spawn(publish)
+            counts = counted_by_all(rpc, children, events)
+            with eventlet.Timeout(60):
+                published, published_at = publishing.wait()
+    finally:
+        if publishing is not None and not publishing.dead:
+            publishing.kill()
+        relay.reset_connection()
+        relay.release_lease()
+        try:
+            proxy.stop()
+        finally:
+            stop_children(children)
+        try:  # durable: they would collect every later kernel.SOURCE event
+            for service in children:
+                broker.delete_queue(counter_queue(service))
+        except BROKER_ERRORS as error:
+            say(f"  fan-out queues not deleted ({error!r}); the vhost goes at the end")
+    if published != events or any(c["events"] != events for c in counts.values()):
+        raise RuntimeError(f"published {published}, counted "
+                           f"{[int(c['events']) for c in counts.values()]}, want {events}")
+    seconds = max(c["last"] for c in counts.values()) - started
+    return {"events": events, "consumers": consumers,
+            "events_per_s": round(events / seconds, 1), "seconds": round(seconds, 3),
+            "published_s": round(published_at - started, 3),
+            "consumer_done_s": {name: round(c["last"] - started, 3)
+                                for name, c in counts.items()},
+            "cpu": load}
+
+
 # ---- 6: rebuild ------------------------------------------------------------------------------
 
 
@@ -1146,6 +1333,14 @@ def run(mode: str) -> dict[str, Any]:
                 figure = event_ceiling(broker, store, size["bare_events"])
             return {**figure, "cpu": load}
 
+        def bare_fanout() -> dict[str, Any]:
+            # CPU over the timed window only, with the three consumers' processes in it
+            f = fanout_ceiling(broker, store, int(size["fanout_events"]), platform.logs,
+                               cpu.processes.pids)
+            say(f"  {f['events_per_s']:,} events/s: {f['events']:,} events in "
+                f"{f['seconds']} s (published in {f['published_s']} s)")
+            return f
+
         # each phase below is recorded even when a later one fails (the broker is shared
         # and may be restarted under the run): a failed phase records its error
         for name, label, phase in (
@@ -1153,7 +1348,9 @@ def run(mode: str) -> dict[str, Any]:
                 ("freshness", "freshness at half the sustained rate", fresh),
                 ("rebuild", "rebuilds of scoring: its journal, then the sources", rebuilt),
                 ("bare_http", "bare nameko @http ceiling", bare_http),
-                ("bare_events", "bare nameko event handler ceiling", bare_events)):
+                ("bare_events", "bare nameko event handler ceiling", bare_events),
+                ("bare_fanout", "bare nameko fan-out ceiling (relay → three counting "
+                 "consumers)", bare_fanout)):
             say(label)
             try:
                 quiet(platform)
@@ -1163,6 +1360,7 @@ def run(mode: str) -> dict[str, Any]:
                 result[name] = {"error": repr(error)}
         http_rps = result["bare_http"].get("requests_per_s")
         events_rate = result["bare_events"].get("events_per_s")
+        fanout_rate = result["bare_fanout"].get("events_per_s")
         result["ratios"] = {
             "gateway_requests_to_bare_http":
                 round(s["requests_per_s"] / http_rps, 3) if http_rps else None,
@@ -1170,9 +1368,11 @@ def run(mode: str) -> dict[str, Any]:
                 round(fs["reflected_events_per_s"] / events_rate, 3) if events_rate else None,
             "reflected_events_one_a_request_to_bare_handler":
                 round(s["reflected_events_per_s"] / events_rate, 3) if events_rate else None,
+            "reflected_events_to_bare_fanout":
+                round(fs["reflected_events_per_s"] / fanout_rate, 3) if fanout_rate else None,
         }
-        say(f"  bare @http {http_rps} req/s, bare handler {events_rate} events/s; "
-            f"ratios {result['ratios']}")
+        say(f"  bare @http {http_rps} req/s, bare handler {events_rate} events/s, bare "
+            f"fan-out {fanout_rate} events/s; ratios {result['ratios']}")
         result["children_alive"] = all(c.poll() is None for c in platform.children.values())
         finished = True
     finally:
@@ -1222,6 +1422,7 @@ def markdown_section(result: dict[str, Any]) -> str:
     m, s, p, f = result["machine"], result["sustained"], result["profiled"], result["freshness"]
     fs, r, t = result["feed"], result["rebuild"], result["targets"]
     bh, be, ratios = result["bare_http"], result["bare_events"], result["ratios"]
+    bf = result["bare_fanout"]
 
     def met(name: str) -> str:
         return "yes" if t[name]["met"] else "**no**"
@@ -1275,11 +1476,17 @@ def markdown_section(result: dict[str, Any]) -> str:
             _failed(bh) or f"{bh['requests_per_s']} req/s") + f" | – | – | {_cpu(bh)} |",
         "| bare nameko event handler (counts only) | " + (
             _failed(be) or f"{be['events_per_s']:,} events/s") + f" | – | – | {_cpu(be)} |",
+        "| bare nameko fan-out: the relay publishing live, three processes each counting "
+        "every event | " + (_failed(bf) or (
+            f"{bf['events_per_s']:,} events/s ({bf['events']:,} events, all counted by all "
+            f"in {bf['seconds']} s)")) + f" | – | – | {_cpu(bf)} |",
         f"| ratio gateway requests / bare `@http` | "
         f"{ratios['gateway_requests_to_bare_http']} | – | – | |",
         f"| ratio reflected events / bare handler: roster feed; one a request | "
         f"{ratios['reflected_events_to_bare_handler']}; "
         f"{ratios['reflected_events_one_a_request_to_bare_handler']} | – | – | |",
+        f"| ratio reflected events / bare fan-out: roster feed | "
+        f"{ratios['reflected_events_to_bare_fanout']} | – | – | |",
     ]
 
     def latencies(phase: dict[str, Any]) -> str:
@@ -1334,6 +1541,9 @@ def markdown_section(result: dict[str, Any]) -> str:
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
         serve_bare(int(sys.argv[2]), sys.argv[3])
+        return 0
+    if len(sys.argv) == 5 and sys.argv[1] == "--serve-counter":
+        serve_counter(sys.argv[2], sys.argv[3], sys.argv[4])
         return 0
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short phases: a smoke run")
