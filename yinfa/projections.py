@@ -17,11 +17,12 @@ from typing import Any
 from pymongo import ReplaceOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from yinfa.errors import ConcurrencyError
 from yinfa.events.envelope import RecordedEvent
 from yinfa.store.event_store import EventStore
+from yinfa.store.new_documents import insert_new
 
 
 class StreamView:
@@ -113,11 +114,7 @@ def write_all_if_newer(views: Collection, documents: Mapping[str, tuple[dict[str
             replaced.append(view_id)
             replaces.append(ReplaceOne({"_id": view_id, "version": current}, full))
     contested: list[str] = []
-    if inserts:
-        try:
-            views.insert_many(inserts, ordered=False)
-        except BulkWriteError as error:
-            contested += [inserts[e["index"]]["_id"] for e in error.details["writeErrors"]]
+    contested += [doc["_id"] for doc in insert_new(views, inserts)]
     if replaces and views.bulk_write(replaces, ordered=False).matched_count < len(replaces):
         contested += replaced  # which ones missed is not told: each is checked again
     for view_id in contested:

@@ -42,6 +42,7 @@ from yinfa.errors import ConcurrencyError, YinfaError
 from yinfa.events.envelope import Metadata, NewEvent, RecordedEvent, utc_now
 from yinfa.events.registry import SchemaRegistry
 from yinfa.ops import metrics
+from yinfa.store.new_documents import CHUNK
 
 NO_STREAM = 0  # expected_version for a stream that must not exist yet
 ANY_VERSION = None  # append whatever the stream's current version is
@@ -166,11 +167,13 @@ class EventStore:
                 commit = self._commit_document(stream_id, NO_STREAM, stored, metadata, position)
                 commits.append(commit)
                 position = commit["last_position"] + 1
-            try:
-                self.commits.insert_many(commits, ordered=True)
-                inserted = commits
-            except BulkWriteError as error:
-                inserted = commits[:_first_refused(error)]
+            inserted = commits
+            for start in range(0, len(commits), CHUNK):  # see CHUNK: others' commands between
+                try:
+                    self.commits.insert_many(commits[start:start + CHUNK], ordered=True)
+                except BulkWriteError as error:
+                    inserted = commits[:start + _first_refused(error)]
+                    break
             for commit in inserted:
                 self._remember(commit["stream_id"], commit["last_version"],
                                commit["last_position"] + 1)

@@ -19,16 +19,29 @@ DUPLICATE_KEY = 11000
 # document over an upsert: with fewer new documents than this, upserts folded into a bulk
 # write the caller makes anyway cost the store less (measured: even at about ten).
 SEPARATE_INSERT_FROM = 10
+# Documents per insert command. nx-27017 runs one command at a time, so a roster's
+# hundreds of documents in one command hold every other service's single read or write
+# (a freshness probe's) behind it; in commands of this size they wait ~5 ms, not ~40,
+# for ~0.7 ms more per command.
+CHUNK = 32
+
+
+def chunks(documents: Sequence[Any], size: int = CHUNK) -> list[Sequence[Any]]:
+    return [documents[start:start + size] for start in range(0, len(documents), size)]
 
 
 def insert_new(collection: Collection, documents: Sequence[dict[str, Any]]
                ) -> list[dict[str, Any]]:
-    """Insert the documents in one unordered insert; return those refused because a
-    document with their `_id` is there already (anything else raises)."""
-    if not documents:
-        return []
-    refused = refused_duplicates(lambda: collection.insert_many(documents, ordered=False))
-    return [documents[index] for index in sorted(refused)]
+    """Insert the documents, unordered, in commands of `CHUNK`; return those refused
+    because a document with their `_id` is there already (anything else raises)."""
+    refused: list[dict[str, Any]] = []
+    for part in chunks(documents):
+        refused += [part[index] for index in sorted(_refused_of(collection, part))]
+    return refused
+
+
+def _refused_of(collection: Collection, documents: Sequence[dict[str, Any]]) -> set[int]:
+    return refused_duplicates(lambda: collection.insert_many(documents, ordered=False))
 
 
 def refused_duplicates(write: Callable[[], Any]) -> set[int]:

@@ -10,6 +10,7 @@ import pytest
 
 from yinfa.events.envelope import Metadata, NewEvent, RecordedEvent
 from yinfa.store.event_store import NO_STREAM
+from yinfa.store.new_documents import CHUNK
 
 pytestmark = pytest.mark.integration
 
@@ -57,17 +58,21 @@ def test_what_the_batch_answers_is_what_each_stream_reads_back(event_store):
             ("county_admin:tinghu", "roster-1")}
 
 
-def test_a_stream_that_exists_is_answered_none_and_the_others_are_started(event_store):
-    batch = roster(6)
-    taken = batch[2][0]
+# the stream taken in the first insert command, or in a later one (see CHUNK)
+@pytest.mark.parametrize(("count", "at"), [(6, 2), (CHUNK + 6, CHUNK + 2)])
+def test_a_stream_that_exists_is_answered_none_and_the_others_are_started(
+    event_store, count, at
+):
+    batch = roster(count)
+    taken = batch[at][0]
     event_store.append(taken, [registered("先来的人")], NO_STREAM)
 
     recorded = event_store.append_new_streams(batch)
 
-    assert recorded[2] is None
+    assert recorded[at] is None
     assert [e.data["name"] for e in event_store.read_stream(taken)] == ["先来的人"]
     started = [events for events in recorded if events]
-    assert len(started) == 5
+    assert len(started) == count - 1
     assert all(events == event_store.read_stream(events[0].stream_id) for events in started)
     assert every_position(event_store) == list(range(1, event_store.head_position() + 1))
 
@@ -98,6 +103,9 @@ def test_retrying_the_same_batch_answers_the_first_recording_and_stores_nothing(
     assert len(list(event_store.iter_all())) == head
 
 
+BATCH = CHUNK + 8  # two insert commands a batch: other instances may write in between
+
+
 def test_a_batch_interleaved_with_single_appends_of_other_instances_leaves_no_gap(
     event_store, make_event_store
 ):
@@ -110,7 +118,7 @@ def test_a_batch_interleaved_with_single_appends_of_other_instances_leaves_no_ga
     def batches() -> None:
         try:
             for round_ in range(6):
-                answer = event_store.append_new_streams(roster(15, prefix=f"b{round_}"))
+                answer = event_store.append_new_streams(roster(BATCH, prefix=f"b{round_}"))
                 answered.extend(events for events in answer if events)
         except BaseException as error:  # noqa: BLE001 - reported by the test
             errors.append(error)
@@ -136,7 +144,7 @@ def test_a_batch_interleaved_with_single_appends_of_other_instances_leaves_no_ga
     assert [e.position for e in stored] == list(range(1, len(stored) + 1))
     assert sorted(e.event_id for e in stored) == sorted(
         e.event_id for events in answered for e in events)
-    assert len(stored) == 6 * sum(len(evs) for _, evs, _ in roster(15)) + 2 * 40
+    assert len(stored) == 6 * sum(len(evs) for _, evs, _ in roster(BATCH)) + 2 * 40
     by_stream: dict[str, list[int]] = {}
     for event in stored:
         by_stream.setdefault(event.stream_id, []).append(event.version)
