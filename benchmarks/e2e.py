@@ -971,9 +971,10 @@ def event_ceiling(broker: Broker, store: Store, events: int) -> dict[str, Any]:
 COUNTED: dict[str, float] = {"events": 0, "last": 0.0}  # a counting child's tally
 
 
-def serve_counter(service: str, amqp_uri: str, mongo_uri: str) -> None:
+def serve_counter(service: str, amqp_uri: str, mongo_uri: str, batched: bool = False) -> None:
     """A nameko service `service` whose handler takes every kernel.SOURCE event and only
-    counts it; its RPC tells the count and when the last one came (run as a child)."""
+    counts it (with `batched`, in the kernel's batches, as the platform's consumers take
+    theirs); its RPC tells the count and when the last one came (run as a child)."""
     from nameko.runners import ServiceRunner
 
     from yinfa.service.rpc import rpc as rpc_entrypoint
@@ -981,9 +982,9 @@ def serve_counter(service: str, amqp_uri: str, mongo_uri: str) -> None:
     class Counting:
         name = service
 
-        @every_event_of(kernel.SOURCE)
-        def on_event(self, payload: dict[str, Any]) -> None:
-            COUNTED["events"] += 1
+        @every_event_of(kernel.SOURCE, batched=batched)
+        def on_event(self, payload: Any) -> None:
+            COUNTED["events"] += len(payload) if batched else 1
             COUNTED["last"] = time.monotonic()  # CLOCK_MONOTONIC: the parent's clock too
 
         @rpc_entrypoint
@@ -1013,14 +1014,15 @@ def fanout_backlog(store: Store, events: int, streams: int) -> EventStore:
     return backlog
 
 
-def start_counters(services: list[str], broker: Broker, store: Store, logs: Path
-                   ) -> dict[str, subprocess.Popen]:
+def start_counters(services: list[str], broker: Broker, store: Store, logs: Path,
+                   batched: bool) -> dict[str, subprocess.Popen]:
     logs.mkdir(parents=True, exist_ok=True)
     children = {}
     for service in services:
         with open(logs / f"{service}.log", "wb") as log:
             children[service] = subprocess.Popen(
-                [sys.executable, __file__, "--serve-counter", service, broker.uri, store.uri],
+                [sys.executable, __file__, "--serve-counter", service, broker.uri, store.uri,
+                 *(["--batched"] if batched else [])],
                 stdout=log, stderr=subprocess.STDOUT)
     return children
 
@@ -1091,7 +1093,8 @@ def counted_by_all(rpc: Any, children: dict[str, subprocess.Popen], events: int
 
 
 def fanout_ceiling(broker: Broker, store: Store, events: int, logs: Path,
-                   pids: dict[str, int], consumers: int = FANOUT_CONSUMERS) -> dict[str, Any]:
+                   pids: dict[str, int], batched: bool = False,
+                   consumers: int = FANOUT_CONSUMERS) -> dict[str, Any]:
     """The platform's shape with nothing in it: the relay publishes `events` live (publisher
     confirms) while `consumers` processes, each a service whose handler only counts, take
     every one. The figure: events / (first publish → the last child's last event). CPU
@@ -1101,8 +1104,9 @@ def fanout_ceiling(broker: Broker, store: Store, events: int, logs: Path,
     backlog = fanout_backlog(store, events, min(2000, events))
     # batch_size divides the count, so exactly `events` are published
     relay = OutboxRelay(backlog, broker.uri, kernel.SOURCE, batch_size=min(500, events))
-    children = start_counters([f"bare_fanout_{n}" for n in range(1, consumers + 1)],
-                              broker, store, logs)
+    kind = "batched" if batched else "one"
+    children = start_counters([f"bare_fanout_{kind}_{n}" for n in range(1, consumers + 1)],
+                              broker, store, logs, batched)
     proxy = ClusterRpcProxy({"AMQP_URI": broker.uri, "serializer": "json"}, timeout=30)
     publishing = None
 
@@ -1333,10 +1337,10 @@ def run(mode: str) -> dict[str, Any]:
                 figure = event_ceiling(broker, store, size["bare_events"])
             return {**figure, "cpu": load}
 
-        def bare_fanout() -> dict[str, Any]:
+        def bare_fanout(batched: bool = False) -> dict[str, Any]:
             # CPU over the timed window only, with the three consumers' processes in it
             f = fanout_ceiling(broker, store, int(size["fanout_events"]), platform.logs,
-                               cpu.processes.pids)
+                               cpu.processes.pids, batched)
             say(f"  {f['events_per_s']:,} events/s: {f['events']:,} events in "
                 f"{f['seconds']} s (published in {f['published_s']} s)")
             return f
@@ -1350,7 +1354,9 @@ def run(mode: str) -> dict[str, Any]:
                 ("bare_http", "bare nameko @http ceiling", bare_http),
                 ("bare_events", "bare nameko event handler ceiling", bare_events),
                 ("bare_fanout", "bare nameko fan-out ceiling (relay → three counting "
-                 "consumers)", bare_fanout)):
+                 "consumers)", bare_fanout),
+                ("bare_fanout_batched", "the same, the consumers taking batches as the "
+                 "platform's do", lambda: bare_fanout(batched=True))):
             say(label)
             try:
                 quiet(platform)
@@ -1361,6 +1367,7 @@ def run(mode: str) -> dict[str, Any]:
         http_rps = result["bare_http"].get("requests_per_s")
         events_rate = result["bare_events"].get("events_per_s")
         fanout_rate = result["bare_fanout"].get("events_per_s")
+        batched_rate = result["bare_fanout_batched"].get("events_per_s")
         result["ratios"] = {
             "gateway_requests_to_bare_http":
                 round(s["requests_per_s"] / http_rps, 3) if http_rps else None,
@@ -1370,6 +1377,8 @@ def run(mode: str) -> dict[str, Any]:
                 round(s["reflected_events_per_s"] / events_rate, 3) if events_rate else None,
             "reflected_events_to_bare_fanout":
                 round(fs["reflected_events_per_s"] / fanout_rate, 3) if fanout_rate else None,
+            "reflected_events_to_bare_fanout_batched":
+                round(fs["reflected_events_per_s"] / batched_rate, 3) if batched_rate else None,
         }
         say(f"  bare @http {http_rps} req/s, bare handler {events_rate} events/s, bare "
             f"fan-out {fanout_rate} events/s; ratios {result['ratios']}")
@@ -1422,7 +1431,7 @@ def markdown_section(result: dict[str, Any]) -> str:
     m, s, p, f = result["machine"], result["sustained"], result["profiled"], result["freshness"]
     fs, r, t = result["feed"], result["rebuild"], result["targets"]
     bh, be, ratios = result["bare_http"], result["bare_events"], result["ratios"]
-    bf = result["bare_fanout"]
+    bf, bb = result["bare_fanout"], result["bare_fanout_batched"]
 
     def met(name: str) -> str:
         return "yes" if t[name]["met"] else "**no**"
@@ -1480,13 +1489,18 @@ def markdown_section(result: dict[str, Any]) -> str:
         "every event | " + (_failed(bf) or (
             f"{bf['events_per_s']:,} events/s ({bf['events']:,} events, all counted by all "
             f"in {bf['seconds']} s)")) + f" | – | – | {_cpu(bf)} |",
+        "| the same, each consumer taking batches (`every_event_of(…, batched=True)`) | "
+        + (_failed(bb) or (
+            f"{bb['events_per_s']:,} events/s ({bb['events']:,} events, all counted by all "
+            f"in {bb['seconds']} s)")) + f" | – | – | {_cpu(bb)} |",
         f"| ratio gateway requests / bare `@http` | "
         f"{ratios['gateway_requests_to_bare_http']} | – | – | |",
         f"| ratio reflected events / bare handler: roster feed; one a request | "
         f"{ratios['reflected_events_to_bare_handler']}; "
         f"{ratios['reflected_events_one_a_request_to_bare_handler']} | – | – | |",
-        f"| ratio reflected events / bare fan-out: roster feed | "
-        f"{ratios['reflected_events_to_bare_fanout']} | – | – | |",
+        f"| ratio reflected events / bare fan-out: roster feed (one a worker; batched) | "
+        f"{ratios['reflected_events_to_bare_fanout']}; "
+        f"{ratios['reflected_events_to_bare_fanout_batched']} | – | – | |",
     ]
 
     def latencies(phase: dict[str, Any]) -> str:
@@ -1542,8 +1556,8 @@ def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
         serve_bare(int(sys.argv[2]), sys.argv[3])
         return 0
-    if len(sys.argv) == 5 and sys.argv[1] == "--serve-counter":
-        serve_counter(sys.argv[2], sys.argv[3], sys.argv[4])
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "--serve-counter":
+        serve_counter(sys.argv[2], sys.argv[3], sys.argv[4], batched=sys.argv[5:] == ["--batched"])
         return 0
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short phases: a smoke run")
