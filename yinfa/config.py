@@ -22,6 +22,7 @@ class Settings:
     log_level: str
     inbox_batch: str = "1"  # "0": consumers take one event per worker
     inbox_prefetch: int = 500  # messages in flight per batched subscription
+    events_per_message: int = 100  # the relay's batch messages; 1: one event a message
 
     def database_name(self, service: str) -> str:
         """Each service owns one database; a prefix lets several deployments share a server."""
@@ -45,4 +46,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("YINFA_LOG_LEVEL", "INFO"),
         inbox_batch=env.get("YINFA_INBOX_BATCH", "1"),
         inbox_prefetch=int(env.get("YINFA_INBOX_PREFETCH", "500")),
+        events_per_message=int(env.get("YINFA_RELAY_EVENTS_PER_MESSAGE", "100")),
     )

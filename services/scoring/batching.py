@@ -63,6 +63,11 @@ class IntakeBatcher(SharedExtension):
         with self._lock:
             self._items.append((handler, body, message))
 
+    def add_all(self, handler: Any, bodies: list[Any], message: Any) -> None:
+        """The events of one message, into one batch (its ack waits for all of them)."""
+        with self._lock:
+            self._items.extend((handler, body, message) for body in bodies)
+
     def _loop(self) -> None:
         while self._running:
             self._wake.wait(FLUSH_SECONDS)
@@ -76,16 +81,23 @@ class IntakeBatcher(SharedExtension):
             self._engine().take_batch([body for _, body, _ in items])
         except TRANSIENT_ERRORS as error:
             log.warning("a batch of %d events goes back to its queues: %r", len(items), error)
-            for handler, _, message in items:
-                handler.queue_consumer.requeue_message(message)
+            self._settle(items, done=False)
             return
         except Exception:  # not the messages' fault (they were checked): try them again
             log.exception("a batch of %d events failed; requeued", len(items))
-            for handler, _, message in items:
-                handler.queue_consumer.requeue_message(message)
+            self._settle(items, done=False)
             return
-        for handler, _, message in items:
-            handler.queue_consumer.ack_message(message)
+        self._settle(items, done=True)
+
+    @staticmethod
+    def _settle(items: list[tuple[Any, Any, Any]], done: bool) -> None:
+        """Ack (or requeue) each message once, however many of its events were here."""
+        messages = {id(message): (handler, message) for handler, _, message in items}
+        for handler, message in messages.values():
+            if done:
+                handler.queue_consumer.ack_message(message)
+            else:
+                handler.queue_consumer.requeue_message(message)
 
     def _engine(self) -> Any:
         from services.scoring.engine import ScoringEngine
@@ -103,6 +115,9 @@ class BatchedEventHandler(CheckedEventHandler):
     def handle_message(self, body: Any, message: Any) -> None:
         if not batching(self.container.config):
             super().handle_message(body, message)
+            return
+        if isinstance(body, list):  # a batch message: its checked events, together
+            self.batcher.add_all(self, self.checked_events(body, message), message)
             return
         problem = self.contract.problem(body, body_size(message.body))
         if problem is not None:

@@ -43,12 +43,13 @@ from services.scoring.domain.rulebook import default_rulebook_path, load_ruleboo
 from services.scoring.domain.state import ScoringState
 from services.scoring.journal import Journal
 from services.scoring.queries import county_ranking
-from services.volunteers.directory import WANTED as DIRECTORY_TYPES
+from services.volunteers.directory import VOLUNTEER_DIRECTORY, WANTED as DIRECTORY_TYPES
 from services.volunteers.domain.id_number import make_id_number
 from services.volunteers.served import COMPLETED, CORRECTED
 from yinfa.infra.broker import ensure_broker, ensure_management
 from yinfa.infra.embedded_store import EmbeddedStore, free_port
 from yinfa.infra.processes import Supervisor
+from yinfa.messaging.inbox import PLAIN, InboxLayout
 from yinfa.ops.dlq import DeadLetterQueues, message_id
 from yinfa.store.event_store import EventStore
 
@@ -62,6 +63,9 @@ INBOX_CONSUMERS: dict[str, tuple[str, frozenset[str]]] = {
     "activities": ("volunteers", DIRECTORY_TYPES),
     "branches": ("volunteers", DIRECTORY_TYPES),
 }
+# where each consumer's inbox keeps its cursors and parked events
+INBOX_LAYOUTS: dict[str, InboxLayout] = {
+    "volunteers": PLAIN, "activities": VOLUNTEER_DIRECTORY, "branches": VOLUNTEER_DIRECTORY}
 COUNTIES = ("320902", "320903", "320904", "320921")
 POISON_CONSUMER = "volunteers"
 POISON_QUEUE = "evt-activities-#--volunteers.on_activities_event"
@@ -327,7 +331,7 @@ class Platform:
         marker = uuid.uuid4().hex
         kinds = [
             f"not json {marker}".encode(),                       # unreadable
-            json.dumps([marker, n]).encode(),                    # JSON, not an envelope
+            json.dumps(f"{marker} {n}").encode(),                # JSON, not an envelope
             json.dumps({"type": COMPLETED, "note": marker}).encode(),  # envelope incomplete
         ]
         return kinds[n % len(kinds)]
@@ -359,7 +363,8 @@ class Platform:
         busy.update(backlog(self.management.queue_depths()))
         client = self.mongo()
         for consumer in INBOX_CONSUMERS:
-            parked = client[self.db_name(consumer)]["inbox_parked"].count_documents({})
+            parked = client[self.db_name(consumer)][INBOX_LAYOUTS[consumer].parked
+                                                    ].count_documents({})
             if parked:
                 busy[f"{consumer} parked"] = parked
         return busy or None
@@ -685,14 +690,18 @@ def check_consumers(platform: Platform, events: dict[str, list[Any]]) -> dict[st
         heads: dict[str, int] = {}
         for event in events[source]:
             heads[event.stream_id] = max(heads.get(event.stream_id, 0), event.version)
-        cursors = {doc["_id"]: int(doc["version"]) for doc in db["inbox_streams"].find()}
+        layout = INBOX_LAYOUTS[consumer]
+        cursors = {doc["_id"]: int(doc["version"])
+                   for doc in db[layout.cursors].find({}, {"version": 1})}
         claims = {doc["_id"] for doc in db["inbox_claims"].find({}, {"_id": 1})}
-        applied = [e for e in events[source] if e.type in wanted]
+        # an event of a stream carried by its cursor needs no claim: the cursor says it
+        applied = [e for e in events[source] if e.type in wanted
+                   and not (layout.carried and layout.carried.streams(e.stream_id))]
         found[consumer] = {
             "source": source, "source_events": len(events[source]),
             "streams": len(heads),
             "streams_behind": sum(1 for s, v in heads.items() if cursors.get(s, 0) != v),
-            "parked": db["inbox_parked"].count_documents({}),
+            "parked": db[layout.parked].count_documents({}),
             "events_to_apply": len(applied),
             "unclaimed": sum(1 for e in applied if e.event_id not in claims),
             "dead_marks": db["inbox_dead_letters"].count_documents({}),

@@ -38,13 +38,16 @@ def delivered(amqp_uri):
     def take() -> list[dict]:
         waiting = queue.queue_declare(passive=True).message_count
         bodies: list[dict] = []
+        taken = 0
         deadline = time.monotonic() + RUN_TIMEOUT
-        while len(bodies) < waiting and time.monotonic() < deadline:
+        while taken < waiting and time.monotonic() < deadline:
             message = queue.get(no_ack=True)
             if message is None:
                 time.sleep(0.01)
-            else:
-                bodies.append(json.loads(message.body))
+            else:  # one event, or a batch message's array of them
+                taken += 1
+                body = json.loads(message.body)
+                bodies += body if isinstance(body, list) else [body]
         return bodies
 
     yield take

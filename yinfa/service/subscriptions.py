@@ -19,6 +19,12 @@ exception names as finished (`BatchRetry.finished`). One batch at a time per que
 process, so a stream's events meet in one batch rather than racing in several.
 `INBOX_BATCH: 0` in the container config turns it off: a worker per message, with a list
 of one.
+
+A message may carry many events (the relay's batch messages: a JSON array of envelopes).
+Each is checked against the contract on its own; one that fails is dead-lettered alone,
+as a message of its own, and the others go on. Their message is acked once every one of
+its events is done, and requeued whole otherwise (what was applied comes back as
+duplicates, which consumers skip). Unbatched, each event of the message gets a worker.
 """
 from __future__ import annotations
 
@@ -75,6 +81,31 @@ class DeadLetteringQueueConsumer(QueueConsumer):
             note_delivery(None)
         message.ack()
 
+    def set_aside_event(self, payload: Any, reason: str, queue: str | None) -> None:
+        """Dead-letter one event of a batch message, alone (confirmed); raises if the
+        dead-letter queue cannot be reached."""
+        log.warning("an event on %s dead-lettered: %s", queue or "an event queue", reason)
+        note_delivery(queue)
+        try:
+            self.dead_letters.send(payload, reason, self.container.service_name)
+        finally:
+            note_delivery(None)
+
+    def settle_messages(self, messages: list[Any], finished: Any) -> None:
+        """`messages[i]` carried the i-th item handed on; ack each distinct message whose
+        items are all `finished`, requeue the others (whole)."""
+        done: dict[int, bool] = {}
+        distinct: dict[int, Any] = {}
+        for index, message in enumerate(messages):
+            key = id(message)
+            distinct[key] = message
+            done[key] = done.get(key, True) and index in finished
+        for key, message in distinct.items():
+            if done[key]:
+                self.ack_message(message)
+            else:
+                self.requeue_message(message)
+
 
 class CheckedEventHandler(EventHandler):
     """An event handler that hands its worker only messages keeping the source's contract."""
@@ -86,11 +117,65 @@ class CheckedEventHandler(EventHandler):
         self.contract = MessageContract.of(self.source_service)
 
     def handle_message(self, body: Any, message: Any) -> None:
+        if isinstance(body, list):
+            payloads = self.checked_events(body, message)
+            if payloads:
+                self._spawn_each(payloads, message)
+            return
         problem = self.contract.problem(body, body_size(message.body))
         if problem is None:
             super().handle_message(body, message)
         else:
             self.queue_consumer.set_aside(message, problem, self.queue.name)
+
+    def checked_events(self, events: list[Any], message: Any) -> list[Any]:
+        """The events of a batch message that keep the contract, the others dead-lettered
+        alone; [] when nothing is left to do (the message is settled here)."""
+        problem = self.contract.problem(events, body_size(message.body))  # its size
+        if problem is not None or not events:
+            self.queue_consumer.set_aside(message, problem or "an empty batch of events",
+                                          self.queue.name)
+            return []
+        kept = []
+        try:
+            for payload in events:
+                problem = self.contract.problem(payload, 0)
+                if problem is None:
+                    kept.append(payload)
+                else:
+                    self.queue_consumer.set_aside_event(payload, problem, self.queue.name)
+        except Exception:
+            log.exception("could not dead-letter an event of a batch; the message is requeued")
+            self.queue_consumer.requeue_message(message)
+            return []
+        if not kept:
+            self.queue_consumer.ack_message(message)
+        return kept
+
+    def _spawn_each(self, payloads: list[Any], message: Any,
+                    as_args: Callable[[Any], tuple[Any, ...]] = lambda p: (p,)) -> None:
+        """A worker per event of a batch message (`as_args`: the method's arguments for
+        one); the message is settled when the last one is done."""
+        outcomes: list[bool] = []
+
+        def settle(worker_ctx: Any, result: Any = None, exc_info: Any = None
+                   ) -> tuple[Any, Any]:
+            outcomes.append(exc_info is None)
+            if len(outcomes) == len(payloads):
+                if all(outcomes):
+                    self.queue_consumer.ack_message(message)
+                else:
+                    self.queue_consumer.requeue_message(message)
+            return result, exc_info
+
+        for payload in payloads:
+            try:
+                self.container.spawn_worker(self, as_args(payload), {}, context_data={},
+                                            handle_result=settle)
+            except ContainerBeingKilled:
+                outcomes.append(False)
+                if len(outcomes) == len(payloads):
+                    self.queue_consumer.requeue_message(message)
 
 
 def body_size(raw: bytes | str | None) -> int:
@@ -146,16 +231,28 @@ class BatchedEventHandler(CheckedEventHandler):
             self._loop_thread.wait()
 
     def handle_message(self, body: Any, message: Any) -> None:
-        problem = self.contract.problem(body, body_size(message.body))
-        if problem is not None:
-            self.queue_consumer.set_aside(message, problem, self.queue.name)
-        elif not self.batching:
-            self._spawn([(body, message)], threading.Event())
+        if isinstance(body, list) and not self.batching:  # a list of one to each worker
+            payloads = self.checked_events(body, message)
+            if payloads:
+                self._spawn_each(payloads, message, as_args=lambda p: ([p],))
+            return
+        if isinstance(body, list):  # a batch message: its checked events, together
+            items = [(payload, message) for payload in self.checked_events(body, message)]
         else:
-            with self._lock:
-                self._waiting.append((body, message))
-                if len(self._waiting) >= self.queue_consumer.prefetch_count:
-                    self._wake.set()
+            problem = self.contract.problem(body, body_size(message.body))
+            if problem is not None:
+                self.queue_consumer.set_aside(message, problem, self.queue.name)
+                return
+            items = [(body, message)]
+        if not items:
+            return
+        if not self.batching:
+            self._spawn(items, threading.Event())
+            return
+        with self._lock:
+            self._waiting.extend(items)
+            if len(self._waiting) >= self.queue_consumer.prefetch_count:
+                self._wake.set()
 
     def _loop(self) -> None:
         while self._running or self._waiting:
@@ -176,8 +273,7 @@ class BatchedEventHandler(CheckedEventHandler):
                 self, ([body for body, _ in batch],), {}, context_data=context,
                 handle_result=partial(self._settle, messages, settled))
         except ContainerBeingKilled:
-            for message in messages:
-                self.queue_consumer.requeue_message(message)
+            self.queue_consumer.settle_messages(messages, ())
             settled.set()
 
     def _settle(self, messages: list[Any], settled: threading.Event, worker_ctx: Any,
@@ -186,11 +282,7 @@ class BatchedEventHandler(CheckedEventHandler):
         finished: Any = range(len(messages))
         if exc_info is not None and self.requeue_on_error:
             finished = getattr(exc_info[1], "finished", ())
-        for index, message in enumerate(messages):
-            if index in finished:
-                self.queue_consumer.ack_message(message)
-            else:
-                self.queue_consumer.requeue_message(message)
+        self.queue_consumer.settle_messages(messages, finished)
         settled.set()
         return result, exc_info
 

@@ -159,8 +159,8 @@ POISON = [
      r"x-python-serialize.*JSON is accepted"),
     ("text content type", lambda vid: (as_json(completion(vid)), "text/plain"),
      r"text/plain.*JSON is accepted"),
-    ("a JSON list, not an object", lambda vid: (as_json([completion(vid)]), "application/json"),
-     r"invalid envelope"),
+    ("an empty JSON list (a batch of nothing)", lambda vid: (as_json([]), "application/json"),
+     r"empty batch"),
     ("missing envelope fields", lambda vid: (as_json(missing_fields(vid)), "application/json"),
      r"invalid envelope.*(stream_id|version)"),
     ("unknown event type", lambda vid: (as_json(unknown_type(vid)), "application/json"),
@@ -202,6 +202,33 @@ def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_service_go
     publish(broker, as_json(completion(wang, hours="2.5")))  # and the service goes on
     eventually(lambda: hours_of(rpc, wang) == "2.5")
     assert rpc.health()["inbox"]["applied"] == 1
+
+
+@pytest.mark.parametrize(("poison", "reason"), [
+    (unknown_type, r"unknown event type.*ActivityTeleported"),
+    (operator_in_payload, r"payload holds the key '\$ne'"),
+    (missing_fields, r"invalid envelope"),
+    (lambda vid: "not an envelope", r"invalid envelope"),
+])
+def test_a_poison_event_in_a_batch_message_is_dead_lettered_alone_and_the_others_applied(
+        volunteers, wang, broker, poison, reason):
+    """The relay's batch messages: a JSON array of envelopes. A broken one among them is
+    set aside on its own, with its reason; its neighbours are applied once each."""
+    _, rpc = volunteers
+    bad = poison(wang)
+    batch = [completion(wang, hours="1.5"), bad, completion(wang, hours="2.0")]
+
+    publish(broker, as_json(batch), routing_key="batch")
+
+    (letter,) = dead_letters(broker)
+    assert re.search(reason, letter.headers["x-reason"]), letter.headers["x-reason"]
+    assert json.loads(letter.body) == bad, "the poison alone, as it came"
+    eventually(lambda: hours_of(rpc, wang) == "3.5")
+
+    publish(broker, as_json(batch), routing_key="batch")  # delivered again: nothing twice
+    dead_letters(broker)
+    time.sleep(1.0)
+    assert hours_of(rpc, wang) == "3.5"
 
 
 def test_an_unknown_event_type_that_arrives_out_of_order_is_not_parked(

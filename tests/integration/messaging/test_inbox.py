@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from nameko.events import event_handler
 from nameko.testing.services import entrypoint_waiter
 from pymongo.errors import AutoReconnect
 
@@ -28,6 +27,7 @@ from yinfa.messaging.inbox import (
 )
 from yinfa.messaging.relay import OutboxRelay
 from yinfa.service.dependencies import InboxProvider
+from yinfa.service.subscriptions import every_event_of
 
 pytestmark = pytest.mark.integration
 
@@ -59,7 +59,7 @@ class ThingsService:
     name = CONSUMER
     inbox = InboxProvider()
 
-    @event_handler("source", "Thing", requeue_on_error=True)
+    @every_event_of("source")
     def on_thing(self, payload):
         return self.inbox.handle(payload, apply_into(self.inbox.db))
 
@@ -147,7 +147,7 @@ def test_an_invalid_envelope_is_dead_lettered_with_the_reason_and_the_queue_keep
     assert [d["event_id"] for d in applied(mongo_db)] == [event.event_id]
 
 
-@pytest.mark.parametrize("body", [["not", "an", "object"], "just a string", 42, None])
+@pytest.mark.parametrize("body", ["just a string", 42, None])
 def test_a_message_that_is_not_an_object_is_dead_lettered_and_the_queue_keeps_flowing(
     consumer, publish_raw, emit, dead_lettered, mongo_db, body
 ):
@@ -158,6 +158,18 @@ def test_a_message_that_is_not_an_object_is_dead_lettered_and_the_queue_keeps_fl
     [letter] = dead_lettered(1)
     assert letter.headers["x-reason"].startswith("invalid envelope")
     assert json.loads(letter.body) == body
+
+
+def test_each_thing_in_a_batch_message_that_is_not_an_event_is_dead_lettered_alone(
+    consumer, publish_raw, emit, dead_lettered, mongo_db
+):
+    publish_raw(["not an event", 42])
+    emit("thing-2", {"colour": "blue"})
+
+    assert eventually(lambda: applied(mongo_db))
+    letters = dead_lettered(2)
+    assert {json.dumps(json.loads(letter.body)) for letter in letters} == {'"not an event"', "42"}
+    assert all(letter.headers["x-reason"].startswith("invalid envelope") for letter in letters)
 
 
 def test_an_event_whose_apply_fails_is_dead_lettered_and_its_stream_moves_on(

@@ -9,7 +9,7 @@ import kombu
 import pytest
 
 from yinfa.events.envelope import NewEvent, RecordedEvent
-from yinfa.messaging.relay import OutboxRelay
+from yinfa.messaging.relay import BATCH_ROUTING_KEY, EVENTS_PER_MESSAGE, OutboxRelay
 
 pytestmark = pytest.mark.integration
 
@@ -34,8 +34,10 @@ def make_relay(make_event_store, amqp_uri):
     """Relays on the test's database: each is another service instance's relay."""
     made: list[OutboxRelay] = []
 
-    def make(batch_size: int = 500, lease_seconds: float = 15.0) -> OutboxRelay:
-        relay = OutboxRelay(make_event_store(), amqp_uri, SERVICE, batch_size, lease_seconds)
+    def make(batch_size: int = 500, lease_seconds: float = 15.0,
+             events_per_message: int = EVENTS_PER_MESSAGE) -> OutboxRelay:
+        relay = OutboxRelay(make_event_store(), amqp_uri, SERVICE, batch_size, lease_seconds,
+                            events_per_message)
         made.append(relay)
         return relay
 
@@ -58,21 +60,28 @@ def record(store, count: int, streams: int = 5, start: int = 0) -> None:
 
 
 def received(queue, expected: int, timeout: float = WAIT) -> list[kombu.Message]:
-    """Everything in the queue; waits (bounded) until at least `expected` have come."""
+    """Everything in the queue; waits (bounded) until messages carrying at least
+    `expected` events have come."""
     messages: list[kombu.Message] = []
     deadline = time.monotonic() + timeout
     while True:
         message = queue.get(no_ack=True)
         if message is not None:
             messages.append(message)
-        elif len(messages) >= expected or time.monotonic() > deadline:
+        elif len(loaded(messages)) >= expected or time.monotonic() > deadline:
             return messages
         else:
             time.sleep(0.02)
 
 
+def payloads(message: kombu.Message) -> list[dict]:
+    """The events a message carries: one, or a batch message's array of them."""
+    body = json.loads(message.body)
+    return body if isinstance(body, list) else [body]
+
+
 def loaded(messages: list[kombu.Message]) -> list[RecordedEvent]:
-    return [RecordedEvent.from_message(json.loads(m.body)) for m in messages]
+    return [RecordedEvent.from_message(p) for m in messages for p in payloads(m)]
 
 
 def test_every_stored_event_is_published_once_in_position_order(
@@ -91,7 +100,7 @@ def test_every_stored_event_is_published_once_in_position_order(
 def test_messages_are_persistent_json_routed_by_event_type(event_store, make_relay, events_queue):
     record(event_store, 4)
 
-    make_relay().publish_pending()
+    make_relay(events_per_message=1).publish_pending()
 
     messages = received(events_queue, 4)
     assert len(messages) == 4
@@ -104,6 +113,36 @@ def test_messages_are_persistent_json_routed_by_event_type(event_store, make_rel
         assert message.headers["yinfa.position"] == event.position
 
 
+def test_pending_events_leave_in_persistent_batch_messages_in_position_order(
+    event_store, make_relay, events_queue
+):
+    record(event_store, 25)
+    stored = event_store.read_all(0, 100)
+
+    assert make_relay(events_per_message=10).publish_pending() == 25
+
+    messages = received(events_queue, 25)
+    assert [len(payloads(m)) for m in messages] == [10, 10, 5]
+    assert loaded(messages) == stored
+    for message in messages:
+        assert message.properties["delivery_mode"] == 2
+        assert message.content_type == "application/json"
+        assert message.delivery_info["routing_key"] == BATCH_ROUTING_KEY
+        assert message.headers["yinfa.events"] == len(payloads(message))
+
+
+def test_an_event_pending_alone_leaves_as_a_message_of_its_own(
+    event_store, make_relay, events_queue
+):
+    event_store.append("thing-1", [NewEvent("ThingOpened", {"n": 1})])
+
+    make_relay(events_per_message=10).publish_pending()
+
+    [message] = received(events_queue, 1)
+    assert json.loads(message.body)["type"] == "ThingOpened"
+    assert message.delivery_info["routing_key"] == "ThingOpened"
+
+
 def test_the_checkpoint_equals_the_head_after_a_run_and_a_rerun_publishes_nothing(
     event_store, make_relay, events_queue
 ):
@@ -114,7 +153,7 @@ def test_the_checkpoint_equals_the_head_after_a_run_and_a_rerun_publishes_nothin
     assert relay.checkpoint() == event_store.head_position() == 12
     assert relay.lag() == {"head": 12, "published": 12, "pending": 0}
     assert relay.run_once() == 0
-    assert len(received(events_queue, 12)) == 12
+    assert len(loaded(received(events_queue, 12))) == 12
 
 
 def test_a_new_relay_resumes_after_the_checkpoint_of_the_last(
@@ -138,7 +177,7 @@ def test_a_second_relay_publishes_nothing_while_the_first_holds_the_lease(
 
     assert second.run_once() == 0
     assert second.checkpoint() == 3
-    assert len(received(events_queue, 3, timeout=0.3)) == 3
+    assert len(loaded(received(events_queue, 3, timeout=0.3))) == 3
 
 
 def test_a_second_relay_takes_over_once_the_lease_has_expired(
