@@ -136,6 +136,26 @@ def test_poison_is_dead_lettered_with_its_reason_and_changes_nothing(
                for c in scoring.county_ranking() if c["county_code"] != ZONE)
 
 
+def test_a_batch_message_is_kept_event_by_event_and_its_poison_set_aside_alone(
+        scoring, publish, dead_letters, eventually):
+    """The relay's batch message: each event checked on its own; the poison among them
+    (an unknown type, caught by the subscription; an unknown county, by the intake)
+    dead-lettered alone; the others counted once, even when the message comes twice."""
+    batch = [registered("b1", ZONE), envelope("VolunteerRenamedTwice", "volunteer-b1", 2, {}),
+             registered("b2", "999999"), registered("b3", ZONE)]
+
+    publish(batch, routing_key="batch")
+
+    letters = dead_letters(2, eventually)
+    assert sorted(json.loads(m.body)["event_id"] for m in letters) == sorted(
+        [batch[1]["event_id"], batch[2]["event_id"]])
+    eventually(lambda: _raw(scoring, ZONE, "volunteer_participation") == "2.0000")
+    publish(batch, routing_key="batch")  # redelivered: the fold counts nothing twice
+    dead_letters(2, eventually)
+    eventually(lambda: scoring.health()["intake"].get("applied", 0) >= 4)  # kept twice
+    assert _raw(scoring, ZONE, "volunteer_participation") == "2.0000"
+
+
 def test_as_of_an_instant_shows_what_the_sources_had_recorded_by_then(scoring, publish,
                                                                        eventually):
     publish(registered("a1", ZONE, T0))
