@@ -160,7 +160,7 @@ class CheckedEventHandler(EventHandler):
 
         def settle(worker_ctx: Any, result: Any = None, exc_info: Any = None
                    ) -> tuple[Any, Any]:
-            outcomes.append(exc_info is None)
+            outcomes.append(exc_info is None or not self.requeue_on_error)  # as nameko
             if len(outcomes) == len(payloads):
                 if all(outcomes):
                     self.queue_consumer.ack_message(message)

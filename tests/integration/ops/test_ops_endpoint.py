@@ -61,9 +61,13 @@ def test_metrics_parse_and_count_what_the_service_did(volunteers_process, rabbit
     for seq in range(3):
         register(rabbit_config, seq)
 
-    samples = wait_for(lambda: (lambda s: s if summed(
-        s, "yinfa_events_published_total", service="volunteers") >= 3 else None)(scrape(port)),
-        what="three events published")
+    def counted(samples):  # a worker's timing is recorded as it ends, maybe after the relay
+        handled = summed(samples, "yinfa_handler_seconds_count", service="volunteers",
+                         entrypoint="register_volunteer", kind="Rpc", outcome="ok")
+        published = summed(samples, "yinfa_events_published_total", service="volunteers")
+        return samples if published >= 3 and handled >= 3 else None
+
+    samples = wait_for(lambda: counted(scrape(port)), what="three events published")
     assert summed(samples, "yinfa_events_appended_total", service="volunteers") == 3
     assert summed(samples, "yinfa_handler_seconds_count", service="volunteers",
                   entrypoint="register_volunteer", kind="Rpc", outcome="ok") == 3
