@@ -83,7 +83,6 @@ from yinfa.infra.embedded_store import free_port
 from yinfa.messaging.relay import OutboxRelay
 from yinfa.reference import load_city
 from yinfa.service.subscriptions import every_event_of
-from yinfa.store.event_store import ANY_VERSION, EventStore
 
 HOST = "127.0.0.1"
 SERVICES = ("volunteers", "branches", "activities", "scoring", "gateway")
@@ -1004,16 +1003,6 @@ def counter_queue(service: str) -> str:
     return f"evt-{kernel.SOURCE}-#--{service}.on_event"
 
 
-def fanout_backlog(store: Store, events: int, streams: int) -> EventStore:
-    """kernel.build_backlog's events in a database of their own: build_backlog always
-    writes the one labelled "backlog", whose relay checkpoint and lease event_ceiling
-    has used (and left held if it failed between the two)."""
-    backlog = store.event_store("fanout_backlog")
-    for i in range(events):
-        backlog.append(f"volunteer-{i % streams}", [kernel.new_event(i)], ANY_VERSION)
-    return backlog
-
-
 def start_counters(services: list[str], broker: Broker, store: Store, logs: Path,
                    batched: bool) -> dict[str, subprocess.Popen]:
     logs.mkdir(parents=True, exist_ok=True)
@@ -1101,7 +1090,8 @@ def fanout_ceiling(broker: Broker, store: Store, events: int, logs: Path,
     over that window, by process (`pids`: the run's, and the children)."""
     # event_ceiling's queue is bound to the same exchange: it would be a fourth to fill
     broker.delete_queue(kernel.consumer_queue(kernel.BareConsumer))
-    backlog = fanout_backlog(store, events, min(2000, events))
+    # a database of its own: event_ceiling's relay used "backlog"'s checkpoint and lease
+    backlog = kernel.build_backlog(store, events, min(2000, events), label="fanout_backlog")
     # batch_size divides the count, so exactly `events` are published
     relay = OutboxRelay(backlog, broker.uri, kernel.SOURCE, batch_size=min(500, events))
     kind = "batched" if batched else "one"

@@ -251,9 +251,11 @@ def bench_batched_appends(store: Store, commits: int, rep: int) -> float:
 # ---- 3: the relay ------------------------------------------------------------------------
 
 
-def build_backlog(store: Store, events: int, streams: int) -> EventStore:
-    """Single-event commits, round-robin over `streams` streams (as many commands make)."""
-    backlog = store.event_store("backlog")
+def build_backlog(store: Store, events: int, streams: int, label: str = "backlog"
+                  ) -> EventStore:
+    """Single-event commits, round-robin over `streams` streams (as many commands make),
+    in the database `label` names."""
+    backlog = store.event_store(label)
     for i in range(events):
         backlog.append(f"volunteer-{i % streams}", [new_event(i)], ANY_VERSION)
     return backlog
