@@ -113,8 +113,7 @@ def write_all_if_newer(views: Collection, documents: Mapping[str, tuple[dict[str
         elif current < version:
             replaced.append(view_id)
             replaces.append(ReplaceOne({"_id": view_id, "version": current}, full))
-    contested: list[str] = []
-    contested += [doc["_id"] for doc in insert_new(views, inserts)]
+    contested = [doc["_id"] for doc in insert_new(views, inserts)]
     if replaces and views.bulk_write(replaces, ordered=False).matched_count < len(replaces):
         contested += replaced  # which ones missed is not told: each is checked again
     for view_id in contested:

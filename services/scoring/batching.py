@@ -91,13 +91,11 @@ class IntakeBatcher(SharedExtension):
 
     @staticmethod
     def _settle(items: list[tuple[Any, Any, Any]], done: bool) -> None:
-        """Ack (or requeue) each message once, however many of its events were here."""
-        messages = {id(message): (handler, message) for handler, _, message in items}
-        for handler, message in messages.values():
-            if done:
-                handler.queue_consumer.ack_message(message)
-            else:
-                handler.queue_consumer.requeue_message(message)
+        """Ack (or requeue) each message once, however many of its events were here (the
+        handlers share one queue consumer, a shared extension)."""
+        queue_consumer = items[0][0].queue_consumer
+        queue_consumer.settle_messages([message for _, _, message in items],
+                                       range(len(items)) if done else ())
 
     def _engine(self) -> Any:
         from services.scoring.engine import ScoringEngine

@@ -216,14 +216,18 @@ class Inbox:
     def _apply_carried(self, event: RecordedEvent) -> str:
         """Its facts and its version in one conditional write: a copy applied by another
         worker meanwhile finds the cursor at or past it and changes nothing."""
-        try:
-            fields = self.carried_fields(event)
-        except Exception as error:  # a poison event: the cursor passes it, facts unset
-            outcome = self._dead_letter(event, error)
-            self._advance(event.stream_id, event.version)
-            return outcome
+        fields = self.carried_facts(event)
         self._advance(event.stream_id, event.version, fields)
-        return APPLIED
+        return DEAD_LETTERED if fields is None else APPLIED
+
+    def carried_facts(self, event: RecordedEvent) -> Mapping[str, Any] | None:
+        """The facts a carried stream's event sets; None for a poison event, which is
+        dead-lettered (its cursor passes it, its facts unset)."""
+        try:
+            return self.carried_fields(event)
+        except Exception as error:
+            self._dead_letter(event, error)
+            return None
 
     # ---- dead-lettered events sent back -------------------------------------------
 

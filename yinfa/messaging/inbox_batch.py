@@ -160,12 +160,9 @@ class InboxBatch:
 
     def _gather_carried(self, event: RecordedEvent) -> str:
         """Its facts wait for its stream's cursor write (`_advance_cursors`)."""
-        try:
-            fields = self.inbox.carried_fields(event)
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception as error:
-            return self.inbox._dead_letter(event, error)  # the cursor passes it, facts unset
+        fields = self.inbox.carried_facts(event)
+        if fields is None:
+            return DEAD_LETTERED
         self.carried.setdefault(event.stream_id, {}).update(fields)
         return APPLIED
 
