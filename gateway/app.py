@@ -24,6 +24,7 @@ from gateway.auth.refresh import RefreshTokens
 from gateway.auth.tokens import verify_token
 from gateway.bodies import read_json, screen_query
 from gateway.cache import ReadCache
+from gateway.city_clock import on_city_clock
 from gateway.context import Ctx, Reply
 from gateway.problem import (
     STORE_OUTAGE_ERRORS,
@@ -58,7 +59,7 @@ def request_id_of(request: Request) -> str:
 
 
 def dumps(body: Any) -> str:
-    return json.dumps(body, ensure_ascii=False, default=str)
+    return json.dumps(on_city_clock(body), ensure_ascii=False, default=str)
 
 
 _SCHEMAS: dict[type[Schema], Schema] = {}

@@ -7,17 +7,18 @@ without the ids the path already carries (`body_of`).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from gateway.city_clock import city_zone
 from gateway.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from gateway.roles import NEEDS_BRANCH, NEEDS_COUNTY, NEEDS_VOLUNTEER, ROLES
+from yinfa.city_time import day_ends_at
 from yinfa.schemas import IdString, county_in_city
 
 USERNAME = r"^[a-z0-9_-]{3,40}$"
-CITY_TIME = timezone(timedelta(hours=8))  # the city keeps China Standard Time
 
 
 def body_of(command: type[Schema], *path_fields: str, name: str | None = None
@@ -131,11 +132,11 @@ class AsOf(fields.Field):
         try:
             if len(text) == 10:
                 day = date.fromisoformat(text)
-                return datetime.combine(day, time(23, 59, 59), CITY_TIME).isoformat()
+                return day_ends_at(day, city_zone()).isoformat()
             moment = datetime.fromisoformat(text)
         except ValueError as error:
             raise ValidationError("An ISO date (2026-03-01) or date-time.") from error
-        return (moment if moment.tzinfo else moment.replace(tzinfo=CITY_TIME)).isoformat()
+        return (moment if moment.tzinfo else moment.replace(tzinfo=city_zone())).isoformat()
 
     def _jsonschema_type_mapping(self) -> dict[str, Any]:
         return {"type": "string", "format": "date"}

@@ -46,6 +46,12 @@ class City:
     code: str
     name: str
     counties: Mapping[str, County]
+    timezone: str = "Asia/Shanghai"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The city's clock: periods, deadlines and the dates the API shows run on it."""
+        return ZoneInfo(self.timezone)
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,11 @@ def _entries(schema: type[Schema], min_count: int = 1) -> fields.List:
 class CitySchema(Schema):
     code = Code(required=True, validate=validate.Length(min=2, max=12))
     name = fields.String(required=True, validate=validate.Length(min=1))
+    timezone = fields.String(required=True)
+
+    @validates_schema
+    def _known_zone(self, data: dict, **kwargs: Any) -> None:
+        _require_zone(data["timezone"])
 
 
 class CountySchema(Schema):
@@ -168,6 +179,13 @@ class CatalogFileSchema(Schema):
             raise ValidationError("hours must increase with each star", "star_levels")
 
 
+def _require_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError("unknown time zone", "timezone") from exc
+
+
 def _require_unique(codes: list[str], field_name: str) -> None:
     duplicates = sorted({code for code in codes if codes.count(code) > 1})
     if duplicates:
@@ -191,7 +209,7 @@ def _load_city(path: Path) -> City:
         for row in raw["counties"]
     }
     return City(code=raw["city"]["code"], name=raw["city"]["name"],
-                counties=MappingProxyType(counties))
+                counties=MappingProxyType(counties), timezone=raw["city"]["timezone"])
 
 
 @lru_cache(maxsize=16)
@@ -255,7 +273,6 @@ class ActivityRules:
     check_in_closes_minutes_after_end: int
     max_activity_hours: int
     wish_expiry_days: int
-    timezone: str
 
 
 @dataclass(frozen=True)
@@ -264,15 +281,16 @@ class ActivityCatalog:
     kinds: Mapping[str, ActivityKind]
     wish_categories: Mapping[str, str]
     rules: ActivityRules
+    timezone: str = "Asia/Shanghai"  # the city's (one clock for the whole platform)
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.rules.timezone)
+        return ZoneInfo(self.timezone)
 
 
 def load_activity_catalog(path: str | Path | None = None) -> ActivityCatalog:
     chosen = path or reference_dir() / ACTIVITY_CATALOG_FILE
-    return _load_activity_catalog(Path(chosen).resolve())
+    return _load_activity_catalog(Path(chosen).resolve(), load_city().timezone)
 
 
 class ActivityKindSchema(LabelSchema):
@@ -296,14 +314,6 @@ class ActivityRulesSchema(Schema):
     wish_expiry_days = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=366)
     )
-    timezone = fields.String(required=True)
-
-    @validates_schema
-    def _known_zone(self, data: dict, **kwargs: Any) -> None:
-        try:
-            ZoneInfo(data["timezone"])
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationError("unknown time zone", "timezone") from exc
 
 
 class ActivityCatalogFileSchema(Schema):
@@ -326,7 +336,7 @@ class ActivityCatalogFileSchema(Schema):
 
 
 @lru_cache(maxsize=16)
-def _load_activity_catalog(path: Path) -> ActivityCatalog:
+def _load_activity_catalog(path: Path, timezone: str) -> ActivityCatalog:
     raw = _validated(path, ActivityCatalogFileSchema())
     kinds = {
         kind["code"]: ActivityKind(
@@ -342,6 +352,7 @@ def _load_activity_catalog(path: Path) -> ActivityCatalog:
         kinds=MappingProxyType(kinds),
         wish_categories=_by_code(raw["wish_categories"]),
         rules=ActivityRules(**raw["rules"]),
+        timezone=timezone,
     )
 
 

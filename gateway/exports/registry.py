@@ -11,6 +11,9 @@ from typing import Any
 
 from pymongo.database import Database
 
+from gateway.city_clock import city_zone
+from yinfa.city_time import local_day
+
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed
 
 
@@ -32,7 +35,7 @@ class Certificates:
             "county_name": county_name, "total_hours": volunteer.get("total_hours"),
             "verified_hours": volunteer.get("verified_hours"),
             "star_level": volunteer.get("star_level"),
-            "issued_on": now.date().isoformat(), "issued_at": now.isoformat(),
+            "issued_on": local_day(now, city_zone()).isoformat(), "issued_at": now.isoformat(),
             "issued_by": issued_by,
         }
         self.certificates.insert_one({"_id": record["code"], **record})

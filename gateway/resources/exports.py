@@ -4,10 +4,11 @@ a verification code that anyone holding the paper can check here."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from gateway.city_clock import city_zone
 from gateway.context import Ctx, Reply
 from gateway.exports import formats, tables
 from gateway.exports.certificate import render_certificate
@@ -26,6 +27,7 @@ from gateway.schemas import (
     RankingExportQuery,
     VerificationSchema,
 )
+from yinfa.city_time import local_year
 
 SPREADSHEETS = ("text/csv", formats.XLSX)
 PDF = "application/pdf"
@@ -56,7 +58,8 @@ def all_pages(ctx: Ctx, service: str, method: str, **filters: Any) -> Iterator[d
        summary="The county ranking with every indicator's row (CSV or XLSX)")
 def export_county_ranking(ctx: Ctx) -> Reply:
     ranking = ctx.call("scoring", "county_ranking", **ranking_options(ctx))
-    title = f"县（市、区）排名_{ctx.query.get('period') or date.today().year}"
+    period = ctx.query.get("period") or local_year(datetime.now(UTC), city_zone())
+    title = f"县（市、区）排名_{period}"
     return download(ctx, tables.county_ranking(ranking, title))
 
 

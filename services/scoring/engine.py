@@ -27,6 +27,7 @@ from yinfa.errors import ValidationFailed
 from yinfa.messaging.dead_letters import DeadLetters
 from yinfa.messaging.inbox import TRANSIENT_ERRORS, RetryLater
 from yinfa.ops import metrics
+from yinfa.reference import load_city
 from yinfa.service.dependencies import service_database
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class Engine:
         self.config = config or {}
         self.spawn = spawn
         self.progress = rebuild.Progress()
-        self.live = LiveScoring(journal)
+        self.live = LiveScoring(journal, load_city().zone)
         self.rulebooks = Rulebooks()
         self.dead_letters = dead_letters
         self.consumer = consumer

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Hashable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from services.scoring.domain.state import ScoringState
@@ -22,9 +22,10 @@ CACHE_SIZE = 64
 
 
 class LiveScoring:
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, zone: tzinfo) -> None:
         self.journal = journal
-        self.state = ScoringState()
+        self.zone = zone  # the city's clock: facts fall into periods by its days
+        self.state = ScoringState(zone)
         self.position = 0
         self._fold_lock = threading.Lock()
         self._cache: dict[Hashable, Any] = {}
@@ -73,7 +74,7 @@ class LiveScoring:
     def rebuild(self, counted: Callable[[int], None] | None = None) -> int:
         """Fold the journal from scratch into a new state, then swap it in; returns how
         many events were folded."""
-        fresh = ScoringState()
+        fresh = ScoringState(self.zone)
         reached = [0]
         total = [0]
 
@@ -128,7 +129,7 @@ class LiveScoring:
 
     def as_of(self, instant: datetime) -> ScoringState:
         """The fold of the events the sources had recorded by `instant`."""
-        state = ScoringState()
+        state = ScoringState(self.zone)
         for entry in self.journal.iter_after(0, PAGE):
             for event in source_events(entry):
                 if event.recorded_at is not None and event.recorded_at <= instant:

@@ -51,6 +51,7 @@ from yinfa.infra.embedded_store import EmbeddedStore, free_port
 from yinfa.infra.processes import Supervisor
 from yinfa.messaging.inbox import PLAIN, InboxLayout
 from yinfa.ops.dlq import DeadLetterQueues, message_id
+from yinfa.reference import load_city
 from yinfa.store.event_store import EventStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -743,7 +744,7 @@ def pure_ranking(events: dict[str, list[Any]]) -> list[dict[str, Any]]:
             accepted = intake.accept(intake.parse(event.to_message()))
             if accepted is not None:
                 kept.append(accepted)
-    state = ScoringState().apply_all(kept)
+    state = ScoringState(load_city().zone).apply_all(kept)
     return county_ranking(state, load_rulebook(default_rulebook_path()))
 
 

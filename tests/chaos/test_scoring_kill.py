@@ -23,6 +23,7 @@ from services.scoring import intake
 from services.scoring.domain.rulebook import default_rulebook_path, load_rulebook
 from services.scoring.domain.state import ScoringState
 from services.scoring.queries import county_ranking
+from yinfa.reference import load_city
 
 pytestmark = pytest.mark.chaos
 
@@ -144,7 +145,7 @@ def until(check, what: str, timeout: float = TIMEOUT):
 def pure_ranking(published: list[dict[str, Any]]) -> list[dict[str, Any]]:
     events = [intake.accept(intake.parse(message)) for message in published]
     assert all(e is not None for e in events)
-    state = ScoringState().apply_all(e for e in events if e is not None)
+    state = ScoringState(load_city().zone).apply_all(e for e in events if e is not None)
     return county_ranking(state, load_rulebook(default_rulebook_path()))
 
 

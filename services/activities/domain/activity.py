@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from yinfa.city_time import local_day
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
@@ -352,7 +353,7 @@ def uncredited_reason(state: Activity, volunteer_id: str, catalog: ActivityCatal
 
 def served_date(details: Details, catalog: ActivityCatalog) -> date:
     """The day of service on the ledger: the local date the activity started."""
-    return details.starts_at.astimezone(catalog.zone).date()
+    return local_day(details.starts_at, catalog.zone)
 
 
 # --- state ------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""Calendar arithmetic for validity periods and review dates, in China Standard Time."""
+"""Calendar arithmetic for validity periods and review dates, on the city's clock."""
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+from yinfa.city_time import local_day
+from yinfa.reference import load_city
 
 
 def add_months(day: date, months: int) -> date:
@@ -17,7 +18,7 @@ def add_months(day: date, months: int) -> date:
 def local_date(now: date | datetime) -> date:
     """The bureau's calendar day at `now`; a naive datetime is taken as already local."""
     if isinstance(now, datetime):
-        return (now.astimezone(CHINA_STANDARD_TIME) if now.tzinfo else now).date()
+        return local_day(now, load_city().zone) if now.tzinfo else now.date()
     return now
 
 

@@ -7,7 +7,7 @@ measures (sums, shares, medians) are derived from those facts for a period when 
 from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping
-from datetime import date
+from datetime import date, tzinfo
 from decimal import Decimal
 
 from services.scoring.domain.county import (  # noqa: F401 - re-exported
@@ -84,6 +84,6 @@ def county_facts_scanned(state: ScoringState) -> dict[str, CountyFacts]:
     return by_county
 
 
-def fold(events: Iterable[SourceEvent]) -> dict[str, CountyFacts]:
+def fold(events: Iterable[SourceEvent], zone: tzinfo) -> dict[str, CountyFacts]:
     """County facts of a history, in any order, duplicates included."""
-    return county_facts(ScoringState().apply_all(events))
+    return county_facts(ScoringState(zone).apply_all(events))

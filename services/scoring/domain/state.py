@@ -25,12 +25,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from services.scoring.domain.county import CERTIFIED_STRUCTURE, FORMAL_BRANCH_TYPES, CountyFacts
+from yinfa.city_time import local_day
 
 Key = tuple[str, str]
 Writes = list[tuple[Key, dict[str, Any]]]
@@ -63,39 +64,43 @@ def entity_of(stream_id: str) -> str:
     return stream_id.split("-", 1)[1] if "-" in stream_id else stream_id
 
 
-def day_of(instant: str) -> date:
-    return datetime.fromisoformat(instant).date()
+def period_day(instant: str, zone: tzinfo) -> str:
+    """The day by which a fact is placed in a period: the city's calendar day of the
+    instant (ISO text). Every indicator's facts are placed through this one function;
+    days that sources already keep on the city's clock (a ledger's `served_on`, a grant's
+    `granted_on`) are taken as they are."""
+    return local_day(instant, zone).isoformat()
 
 
 # ---- event → register writes ----------------------------------------------------------
 # Each translator: (entity id of the stream, payload) -> writes. Pure and total for the
 # payloads the source schemas accept.
 
-def _volunteer_registered(vid: str, d: Mapping[str, Any]) -> Writes:
+def _volunteer_registered(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("volunteer", vid), {"registered": True, "county": d["county_code"],
                                   "name": d.get("name")})]
 
 
-def _volunteer_withdrawn(vid: str, d: Mapping[str, Any]) -> Writes:
+def _volunteer_withdrawn(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("volunteer", vid), {"registered": False})]
 
 
-def _hours_recorded(vid: str, d: Mapping[str, Any]) -> Writes:
+def _hours_recorded(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("hours", d["entry_id"]), {"volunteer": vid, "hours": str(d["hours"]),
                                         "day": d["served_on"],
                                         "activity": d.get("activity_id")})]
 
 
-def _hours_corrected(vid: str, d: Mapping[str, Any]) -> Writes:
+def _hours_corrected(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("hours", d["entry_id"]), {"volunteer": vid, "hours": str(d["hours"])})]
 
 
-def _branch_established(bid: str, d: Mapping[str, Any]) -> Writes:
+def _branch_established(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("branch", bid), {"alive": True, "county": d["county_code"], "name": d["name"],
                                "branch_type": d["branch_type"], "structure": d["level"]})]
 
 
-def _branch_renamed(bid: str, d: Mapping[str, Any]) -> Writes:
+def _branch_renamed(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("branch", bid), {"name": d["name"]})]
 
 
@@ -103,51 +108,52 @@ def _member(bid: str, vid: str, on: bool) -> tuple[Key, dict[str, Any]]:
     return ("member", f"{bid}/{vid}"), {"branch": bid, "volunteer": vid, "on": on}
 
 
-def _member_added(bid: str, d: Mapping[str, Any]) -> Writes:
+def _member_added(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [_member(bid, d["volunteer_id"], True)]
 
 
-def _member_removed(bid: str, d: Mapping[str, Any]) -> Writes:
+def _member_removed(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [_member(bid, d["volunteer_id"], False)]
 
 
-def _branch_merged(bid: str, d: Mapping[str, Any]) -> Writes:
+def _branch_merged(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     # the members move to the absorbing branch (its BranchAbsorbed adds them there)
     return [(("branch", bid), {"alive": False}),
             *(_member(bid, vid, False) for vid in d["members"])]
 
 
-def _branch_absorbed(bid: str, d: Mapping[str, Any]) -> Writes:
+def _branch_absorbed(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [_member(bid, vid, True) for vid in d["members"]]
 
 
-def _branch_dissolved(bid: str, d: Mapping[str, Any]) -> Writes:
+def _branch_dissolved(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("branch", bid), {"alive": False})]
 
 
-def _granted(bid: str, d: Mapping[str, Any]) -> Writes:
+def _granted(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("level", bid), {"level": d["level"]})]
 
 
-def _lost(bid: str, d: Mapping[str, Any]) -> Writes:
+def _lost(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     # revoked, failed its re-review or expired: the branch holds nothing, not even a
     # lower level, and climbs again from the first (see branches' certification aggregate)
     return [(("level", bid), {"level": None})]
 
 
-def _activity_published(aid: str, d: Mapping[str, Any]) -> Writes:
+def _activity_published(aid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     organiser = d.get("organiser") or {}
     return [(("activity", aid), {"county": d["county_code"], "theme": d["theme"],
-                                 "day": d["starts_at"][:10], "title": d.get("title"),
+                                 "day": period_day(d["starts_at"], zone),
+                                 "title": d.get("title"),
                                  "organiser": f"{organiser.get('kind')}:{organiser.get('id')}"})]
 
 
-def _activity_completed(aid: str, d: Mapping[str, Any]) -> Writes:
+def _activity_completed(aid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("activity", aid), {"completed": True, "audience": int(d["audience_reached"]),
                                  "endorsed": bool(d["endorsed"])})]
 
 
-def _completion_corrected(aid: str, d: Mapping[str, Any]) -> Writes:
+def _completion_corrected(aid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     values: dict[str, Any] = {}
     if d.get("audience_reached") is not None:
         values["audience"] = int(d["audience_reached"])
@@ -156,18 +162,18 @@ def _completion_corrected(aid: str, d: Mapping[str, Any]) -> Writes:
     return [(("activity", aid), values)] if values else []
 
 
-def _wish_posted(wid: str, d: Mapping[str, Any]) -> Writes:
+def _wish_posted(wid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("wish", wid), {"county": d["county_code"]})]
 
 
-def _wish_confirmed(wid: str, d: Mapping[str, Any]) -> Writes:
+def _wish_confirmed(wid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     claimant = d.get("claimant") or {}
     return [(("wish", wid), {"seconds": int(d["seconds_to_fulfil"]),
-                             "day": d["confirmed_at"][:10],
+                             "day": period_day(d["confirmed_at"], zone),
                              "claimant": f"{claimant.get('kind')}:{claimant.get('id')}"})]
 
 
-TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any]], Writes]] = {
+TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any], tzinfo], Writes]] = {
     "VolunteerRegistered": _volunteer_registered,
     "VolunteerWithdrawn": _volunteer_withdrawn,
     "HoursRecorded": _hours_recorded,
@@ -192,9 +198,9 @@ TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any]], Writes]] = {
 SUBSCRIBED = frozenset(TRANSLATORS)
 
 
-def writes_of(event: SourceEvent) -> Writes:
+def writes_of(event: SourceEvent, zone: tzinfo) -> Writes:
     translate = TRANSLATORS.get(event.type)
-    return [] if translate is None else translate(entity_of(event.stream_id), event.data)
+    return [] if translate is None else translate(entity_of(event.stream_id), event.data, zone)
 
 
 def county_named(event: SourceEvent) -> str | None:
@@ -250,8 +256,9 @@ class ScoringState:
     Every county whose facts change gets its version bumped: a ranking cached per county
     version is recomputed only for the counties an event touched."""
 
-    def __init__(self) -> None:
+    def __init__(self, zone: tzinfo) -> None:
         self.generation = next(_generations)  # tells states apart in caches
+        self.zone = zone  # the city's clock, on which facts fall into periods
         self.by_kind: dict[str, dict[str, Register]] = {}
         self.facts: dict[str, CountyFacts] = {}
         self.county_versions: dict[str, int] = {}
@@ -272,7 +279,7 @@ class ScoringState:
         translate = TRANSLATORS.get(event_type)
         if translate is None:
             return
-        for (kind, ident), values in translate(entity_of(stream_id), data):
+        for (kind, ident), values in translate(entity_of(stream_id), data, self.zone):
             registers = self.by_kind.get(kind)
             if registers is None:
                 registers = self.by_kind[kind] = {}

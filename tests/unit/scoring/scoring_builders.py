@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
-from services.scoring.domain.state import SourceEvent
+from services.scoring.domain.state import ScoringState, SourceEvent
+from yinfa.reference import load_city
+
+CITY_CLOCK = load_city().zone  # Asia/Shanghai: periods are the city's calendar years
 
 _ids = count(1)
 
@@ -101,4 +104,8 @@ def wish_confirmed(wid: str, days: float, confirmed_at: str = "2026-05-20T02:00:
 def fold_all(events: list[SourceEvent]):  # noqa: ANN201 - a test helper
     from services.scoring.domain.facts import fold
 
-    return fold(events)
+    return fold(events, CITY_CLOCK)
+
+
+def fresh_state() -> ScoringState:
+    return ScoringState(CITY_CLOCK)

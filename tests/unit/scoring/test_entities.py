@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from scoring_builders import event, hours_corrected, registered, withdrawn
+from scoring_builders import CITY_CLOCK, event, hours_corrected, registered, withdrawn
 
 from services.scoring.domain.entities import branches_of, volunteers_of
 from services.scoring.domain.ranking import EntityScore, score_entities
@@ -116,7 +116,7 @@ def flat(named: dict[str, Any]) -> list[SourceEvent]:
 
 
 def ranking(kind: str, events: list[SourceEvent]) -> list[EntityScore]:
-    state = ScoringState().apply_all(events)
+    state = ScoringState(CITY_CLOCK).apply_all(events)
     if kind == "branch":
         return score_entities(branches_of(state, COUNTY, RULEBOOK.period),
                               RULEBOOK.branch_indicators)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from scoring_builders import CITY_CLOCK
 from test_entities import COUNTY, RULEBOOK, county_history, flat
 
 from services.scoring.domain.evidence import event_ids, page
@@ -18,7 +19,7 @@ def ids_of(named: dict[str, Any], *names: str) -> list[str]:
 @pytest.fixture(scope="module")
 def history() -> tuple[dict[str, Any], ScoringState]:
     named = county_history()
-    return named, ScoringState().apply_all(flat(named))
+    return named, ScoringState(CITY_CLOCK).apply_all(flat(named))
 
 
 def test_a_county_measure_rests_on_its_volunteers_hours_of_the_period(history) -> None:

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from scoring_builders import (
+    CITY_CLOCK,
     completed,
     established,
     event,
@@ -23,7 +24,7 @@ from scoring_builders import (
     withdrawn,
 )
 
-from services.scoring.domain.facts import Period, fold
+from services.scoring.domain.facts import Period
 from services.scoring.domain.state import ScoringState, SourceEvent
 
 TINGHU, YANDU = "320902", "320903"
@@ -89,31 +90,31 @@ def test_what_the_fold_counts() -> None:
 
 def test_the_fold_is_independent_of_the_order_across_streams() -> None:
     events = history()
-    expected = fold(events)
+    expected = fold_all(events)
     for seed in range(25):
-        assert fold(interleave(events, random.Random(seed))) == expected, f"seed {seed}"
+        assert fold_all(interleave(events, random.Random(seed))) == expected, f"seed {seed}"
 
 
 def test_the_fold_is_independent_of_any_order_even_within_a_stream() -> None:
     events = history()
-    expected = ScoringState().apply_all(events).comparable()
+    expected = ScoringState(CITY_CLOCK).apply_all(events).comparable()
     for seed in range(25):
         shuffled = random.Random(seed).sample(events, len(events))
-        assert ScoringState().apply_all(shuffled).comparable() == expected, f"seed {seed}"
+        assert ScoringState(CITY_CLOCK).apply_all(shuffled).comparable() == expected, f"seed {seed}"
 
 
 def test_duplicates_and_stale_redeliveries_change_nothing() -> None:
     events = history()
-    expected = fold(events)
+    expected = fold_all(events)
     rng = random.Random(7)
     redelivered = [e for e in events for _ in range(rng.choice([1, 1, 2, 3]))]
     late = redelivered + rng.sample(events, 20)  # stale redeliveries at the end, too
-    assert fold(late) == expected
+    assert fold_all(late) == expected
 
 
 def test_a_grant_redelivered_after_its_revocation_does_not_re_grant() -> None:
     grant, revoke = granted("b1", "standard"), revoked("b1", "standard")
-    facts = fold([established("b1", TINGHU), grant, revoke, grant])
+    facts = fold_all([established("b1", TINGHU), grant, revoke, grant])
     assert facts[TINGHU].certifications["b1"] is None
 
 
@@ -121,25 +122,25 @@ def test_a_failed_re_review_ends_the_certification() -> None:
     events = [established("b2", TINGHU), granted("b2", "standard"), granted("b2", "county_demo"),
               event("ReviewFailed", "certification-b2",
                     {"due_on": "2026-09-01", "reviewer": "county_bureau", "note": "台账缺失"})]
-    facts = fold(events)[TINGHU]
+    facts = fold_all(events)[TINGHU]
     assert facts.certifications["b2"] is None
     assert facts.measures(YEAR)["formal_branches_certified"].value == 0
 
 
 def test_hours_of_a_volunteer_not_placed_yet_count_once_the_registration_arrives() -> None:
     logged = hours("v9", "h9", "3")
-    assert fold([logged]) == {}
-    facts = fold([logged, registered("v9", YANDU)])
+    assert fold_all([logged]) == {}
+    facts = fold_all([logged, registered("v9", YANDU)])
     assert facts[YANDU].measures(YEAR)["service_hours"].value == Decimal(3)
 
 
 def test_events_scoring_does_not_use_are_ignored() -> None:
-    state = ScoringState().apply_all([event("BrandSelected", "brand-b1", {"year": 2026})])
+    state = ScoringState(CITY_CLOCK).apply_all([event("BrandSelected", "brand-b1", {"year": 2026})])
     assert state.registers == {}
 
 
 def test_a_certification_counts_for_the_county_of_its_branch() -> None:
-    facts = fold([granted("b7", "standard"), established("b7", YANDU)])
+    facts = fold_all([granted("b7", "standard"), established("b7", YANDU)])
     assert facts[YANDU].certifications == {"b7": "standard"}
 
 
@@ -149,7 +150,7 @@ def test_only_formal_branches_at_the_certified_level_count_towards_coverage() ->
                      "level": "general_branch", "county_code": "320902",
                      "established_on": "2021-03-01"})
     events = [general, established("zhibu", "320902"), granted("zhibu", "standard")]
-    facts = fold(events)
+    facts = fold_all(events)
 
     coverage = facts["320902"].measures(YEAR)["formal_branches_certified"]
 
@@ -162,5 +163,5 @@ def test_the_facts_kept_as_events_arrive_equal_a_scan_of_every_register() -> Non
     events = history()
     for seed in range(10):
         shuffled = random.Random(seed).sample(events, len(events))
-        state = ScoringState().apply_all(shuffled)
+        state = ScoringState(CITY_CLOCK).apply_all(shuffled)
         assert state.facts == county_facts_scanned(state), f"seed {seed}"

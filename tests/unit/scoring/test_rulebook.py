@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from scoring_builders import (
+    CITY_CLOCK,
     Baseline,
     completed,
     established,
@@ -235,7 +236,7 @@ def test_a_rulebook_without_the_sections_ranks_counties_only() -> None:
     text = DEFAULT_TEXT[:DEFAULT_TEXT.index("# Rankings within a county")]
     rulebook = parse_rulebook(text)
     assert rulebook.branch_indicators == () and rulebook.volunteer_indicators == ()
-    state = ScoringState().apply_all([registered("rs-v1", "320971")])
+    state = ScoringState(CITY_CLOCK).apply_all([registered("rs-v1", "320971")])
 
     for kind, plural in (("branch", "branches"), ("volunteer", "volunteers")):
         with pytest.raises(ValidationFailed) as caught:

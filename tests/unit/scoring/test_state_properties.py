@@ -214,7 +214,7 @@ def outcome(state: ScoringState) -> Outcome:
 
 
 def rebuilt(history: list[SourceEvent]) -> Outcome:
-    return outcome(ScoringState().apply_all(history))
+    return outcome(ScoringState(load_city().zone).apply_all(history))
 
 
 # ---- an in-memory journal, to drive LiveScoring itself ---------------------------------------
@@ -254,7 +254,7 @@ class ListJournal:
 
 
 def live_over(journal: ListJournal) -> LiveScoring:
-    return LiveScoring(cast(Journal, journal))
+    return LiveScoring(cast(Journal, journal), load_city().zone)
 
 
 # ---- properties ----------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def live_over(journal: ListJournal) -> LiveScoring:
 def test_any_delivery_folds_to_the_rebuild_of_the_history(history, chance) -> None:
     messages = delivered(history, chance)
 
-    assert outcome(ScoringState().apply_all(messages)) == rebuilt(history)
+    assert outcome(ScoringState(load_city().zone).apply_all(messages)) == rebuilt(history)
 
 
 @PROPERTY
@@ -348,7 +348,8 @@ def test_as_of_an_instant_is_the_fold_of_what_was_recorded_by_then(
         return e.recorded_at is not None and e.recorded_at <= t
 
     expected = rebuilt([e for e in history if recorded_by(e)])
-    assert outcome(ScoringState().apply_all(m for m in messages if recorded_by(m))) == expected
+    kept = (m for m in messages if recorded_by(m))
+    assert outcome(ScoringState(load_city().zone).apply_all(kept)) == expected
     journal = ListJournal()
     for message in messages:
         journal.keep(message)

@@ -10,7 +10,7 @@ from yinfa.reference import (
 )
 
 NANTONG = """
-city: {code: "3206", name: 南通市}
+city: {code: "3206", name: 南通市, timezone: Asia/Shanghai}
 counties:
   - {code: "320602", name: 崇川区, kind: district, retired_cadres: 6100, party_branches: 160}
   - {code: "320685", name: 海安市, kind: city, retired_cadres: 3400, party_branches: 90}
@@ -95,6 +95,14 @@ def test_a_negative_baseline_is_refused(city_file):
 def test_a_county_code_listed_twice_is_refused(city_file):
     with pytest.raises(ReferenceDataError, match="duplicate codes: 320602"):
         load_city(city_file(NANTONG.replace("320685", "320602")))
+
+
+def test_the_city_names_its_clock(city_file):
+    assert str(load_city().zone) == "Asia/Shanghai"
+    with pytest.raises(ReferenceDataError, match="city.timezone: unknown time zone"):
+        load_city(city_file(NANTONG.replace("Asia/Shanghai", "Mars/Olympus")))
+    with pytest.raises(ReferenceDataError, match="city.timezone"):
+        load_city(city_file(NANTONG.replace(", timezone: Asia/Shanghai", "")))
 
 
 def test_unquoted_codes_are_read_as_text(city_file):
