@@ -83,6 +83,9 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
+    from yinfa.infra.run_secrets import ensure_run_secrets
+
+    ensure_run_secrets()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=3.0, help="workload duration")
     parser.add_argument("--threads", type=int, default=4, help="concurrent clients")

@@ -78,10 +78,10 @@ from gateway.accounts.book import AccountBook, DirectStreams
 from services.scoring.journal import Journal, unpacked
 from services.volunteers.domain.id_number import make_id_number
 from services.volunteers.domain.volunteer import volunteer_id_for
-from yinfa.config import load_settings
 from yinfa.infra.embedded_store import free_port
 from yinfa.messaging.relay import OutboxRelay
 from yinfa.reference import load_city
+from yinfa.secrets import ID_SECRET, secret_text
 from yinfa.service.subscriptions import every_event_of
 
 HOST = "127.0.0.1"
@@ -431,7 +431,7 @@ def _answer(reply: Any, attempt: int) -> Any:
 def register_volunteers(platform: Platform, count: int) -> list[str]:
     registrations = [registration(WORK_COUNTY) for _ in range(count)]
     shown = call_all(platform, "volunteers", "register_volunteer", registrations)
-    secret = load_settings().id_secret  # the services run with the same settings
+    secret = secret_text(ID_SECRET)  # the services run with the same secrets
     ids = [v["volunteer_id"] if v else volunteer_id_for(r["id_number"], secret)
            for v, r in zip(shown, registrations, strict=True)]
     call_all(platform, "volunteers", "verify_volunteer",
@@ -1543,6 +1543,9 @@ def markdown_section(result: dict[str, Any]) -> str:
 
 
 def main() -> int:
+    from yinfa.infra.run_secrets import ensure_run_secrets
+
+    ensure_run_secrets()
     if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
         serve_bare(int(sys.argv[2]), sys.argv[3])
         return 0

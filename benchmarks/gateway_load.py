@@ -267,6 +267,9 @@ def markdown_section(result: dict[str, Any]) -> str:
 
 
 def main() -> int:
+    from yinfa.infra.run_secrets import ensure_run_secrets
+
+    ensure_run_secrets()
     if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
         serve_bare(int(sys.argv[2]), sys.argv[3])
         return 0

@@ -724,6 +724,9 @@ def record(result: dict[str, Any]) -> Path:
 
 
 def main() -> int:
+    from yinfa.infra.run_secrets import ensure_run_secrets
+
+    ensure_run_secrets()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small counts: a smoke run")
     args = parser.parse_args()

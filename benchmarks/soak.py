@@ -679,6 +679,9 @@ def _quiet(call: Callable[[], str]) -> str:
 
 
 def main() -> int:
+    from yinfa.infra.run_secrets import ensure_run_secrets
+
+    ensure_run_secrets()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--warmup-minutes", type=float, default=None,

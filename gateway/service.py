@@ -21,7 +21,9 @@ from gateway.app import GatewayApp, GatewayAppProvider
 from gateway.problem import Problem
 from gateway.rpc import ServiceCalls, TimedRpc
 from gateway.settings import listen_address
+from yinfa.secrets import CURSOR_KEY, TOKEN_KEY
 from yinfa.service.dependencies import EventSourcing
+from yinfa.service.secrets import RequiredSecrets
 
 METHODS = "GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS"
 
@@ -79,6 +81,7 @@ class GatewayService:
     accounts = EventSourcing(CATALOG_REGISTRY, VIEWS, relay=False)
     calls: ServiceCalls = TimedRpc()
     app: GatewayApp = GatewayAppProvider("accounts")
+    secrets = RequiredSecrets(TOKEN_KEY, CURSOR_KEY)
 
     @gateway_http(METHODS, "/")
     def root(self, request: Request) -> Response:

@@ -6,13 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from yinfa.secrets import CURSOR_KEY, TOKEN_KEY, secret_text
+
 DEFAULT_ADDRESS = "0.0.0.0:8000"
-DEFAULT_SECRET = "yinfa-gateway-demo-secret-change-me-0123456789"
 
 
 @dataclass(frozen=True)
 class GatewaySettings:
-    secret: str  # signs access tokens (HS256) and pagination cursors
+    secret: str  # signs access tokens (HS256)
+    cursor_secret: str  # signs list cursors: a leaked cursor key cannot forge a token
     issuer: str
     audience: str
     access_seconds: int
@@ -35,7 +37,8 @@ def _pick(config: Mapping[str, Any], key: str, env: str, default: Any) -> Any:
 def gateway_settings(config: Mapping[str, Any] | None = None) -> GatewaySettings:
     config = config or {}
     return GatewaySettings(
-        secret=str(_pick(config, "GATEWAY_SECRET", "YINFA_GATEWAY_SECRET", DEFAULT_SECRET)),
+        secret=str(config.get("GATEWAY_SECRET") or secret_text(TOKEN_KEY)),
+        cursor_secret=str(config.get("GATEWAY_CURSOR_SECRET") or secret_text(CURSOR_KEY)),
         issuer=str(_pick(config, "GATEWAY_ISSUER", "YINFA_GATEWAY_ISSUER", "yinfa")),
         audience=str(_pick(config, "GATEWAY_AUDIENCE", "YINFA_GATEWAY_AUDIENCE", "yinfa-api")),
         access_seconds=int(_pick(config, "GATEWAY_ACCESS_SECONDS",

@@ -1,4 +1,7 @@
-"""Shared fixtures: one document store per session, a fresh database per test."""
+"""Shared fixtures: one document store per session, a fresh database per test.
+
+The test run has secrets of its own, random for each run, as an operator would set them
+(processes the tests start inherit them); no test relies on a default."""
 from __future__ import annotations
 
 import re
@@ -9,7 +12,10 @@ import pytest
 from pymongo import MongoClient, monitoring
 
 from yinfa.infra.embedded_store import ensure_store
+from yinfa.infra.run_secrets import ensure_run_secrets
 from yinfa.store.event_store import EventStore
+
+ensure_run_secrets()
 
 
 @pytest.fixture

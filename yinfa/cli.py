@@ -61,6 +61,29 @@ def create_admin(username: str, password: str) -> None:
     sys.exit(open_admin(username, password))
 
 
+@main.group()
+def migrate() -> None:
+    """One-off rewrites of stores written by earlier versions."""
+
+
+@migrate.command("personal-data")
+def migrate_personal_data() -> None:
+    """Take personal data out of the event log and seal it (needs MONGO_URI)."""
+    from pymongo import MongoClient
+
+    from services.volunteers.migrate import migrate as run_migration
+    from yinfa.config import load_settings
+    from yinfa.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    if not settings.mongo_uri:
+        raise click.UsageError("set MONGO_URI to the store to migrate")
+    counts = run_migration(MongoClient(settings.mongo_uri, tz_aware=True),
+                           settings.database_name)
+    click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
+
+
 @main.command()
 def check() -> None:
     """Make sure RabbitMQ (with its management plugin) is reachable."""
@@ -71,8 +94,9 @@ def check() -> None:
 
 def _add_operations_commands() -> None:
     from yinfa.ops.commands import dlq, rebuild, status
+    from yinfa.ops.people import erase_volunteer, reconcile_personal_data
 
-    for command in (status, dlq, rebuild):
+    for command in (status, dlq, rebuild, erase_volunteer, reconcile_personal_data):
         main.add_command(command)
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
-DEFAULT_ID_SECRET = "yinfa-demo-secret-change-me"
 
 
 @dataclass(frozen=True)
@@ -15,7 +14,6 @@ class Settings:
     amqp_uri: str
     mongo_uri: str | None
     data_dir: Path
-    id_secret: str
     relay_batch_size: int
     relay_idle_seconds: float
     consumer_lease_seconds: float
@@ -39,7 +37,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         amqp_uri=env.get("AMQP_URI", DEFAULT_AMQP_URI),
         mongo_uri=env.get("MONGO_URI") or None,
         data_dir=Path(env.get("YINFA_DATA_DIR", "var")),
-        id_secret=env.get("YINFA_ID_SECRET", DEFAULT_ID_SECRET),
         relay_batch_size=int(env.get("YINFA_RELAY_BATCH", "500")),
         relay_idle_seconds=float(env.get("YINFA_RELAY_IDLE_SECONDS", "0.2")),
         consumer_lease_seconds=float(env.get("YINFA_CONSUMER_LEASE_SECONDS", "30")),

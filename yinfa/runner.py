@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 from collections.abc import Sequence
 
 import eventlet
@@ -22,8 +23,22 @@ from yinfa.logs import configure_logging
 from yinfa.ops.instrumentation import instrumented
 from yinfa.ops.readiness import Readiness, StartedFlag, broker_check, store_check
 from yinfa.ops.server import HOST_VARIABLE, OpsApp, OpsServer, ops_port
+from yinfa.secrets import SecretMissing, demo_mode, require
+from yinfa.service.secrets import secrets_of
 
 log = logging.getLogger(__name__)
+
+
+def refuse_without_secrets(classes: Sequence[type]) -> None:
+    """Exit before anything listens when a service lacks a secret it needs."""
+    try:
+        for cls in classes:
+            require(secrets_of(cls))
+    except SecretMissing as missing:
+        log.error("refusing to start: %s", missing)
+        sys.exit(f"yinfa: refusing to start: {missing}")
+    if demo_mode():
+        log.warning("DEMO MODE: demo secrets, known to everyone; never hold real data")
 
 
 def run_services(names: Sequence[str]) -> None:
@@ -31,14 +46,16 @@ def run_services(names: Sequence[str]) -> None:
 
     settings = load_settings()
     configure_logging(settings.log_level)
+    classes = [service_class(name) for name in names]
+    refuse_without_secrets(classes)
     config = {**settings.nameko_config()}
     if settings.mongo_uri:
         config["MONGO_URI"] = settings.mongo_uri
     started = StartedFlag()
     ops = start_ops_endpoint(settings, names, started)
     runner = ServiceRunner(config)
-    for name in names:
-        runner.add_service(instrumented(service_class(name)))
+    for cls in classes:
+        runner.add_service(instrumented(cls))
 
     def shutdown(signum, frame):  # stop in a green thread: handlers must not block
         log.info("stopping %s on signal %s", ",".join(names), signum)

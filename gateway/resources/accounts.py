@@ -51,12 +51,12 @@ def open_account(ctx: Ctx) -> Reply:
        paged=True, tag="accounts", summary="List accounts")
 def list_accounts(ctx: Ctx) -> dict[str, Any]:
     filters = filters_of(ctx, ("role", "county_code"))
-    offset = decode_cursor(ctx.settings.secret, ctx.query.get("cursor"), filters)
+    offset = decode_cursor(ctx.settings.cursor_secret, ctx.query.get("cursor"), filters)
     items, total = ctx.gateway.reads.list(filters["role"], filters["county_code"], offset,
                                           ctx.query["limit"])
     if ctx.principal.role == COUNTY_ADMIN:
         items = [a for a in items if a["role"] in COUNTY_MAY_OPEN]
-    return page(ctx.settings.secret, items, total, offset, ctx.query["limit"], filters)
+    return page(ctx.settings.cursor_secret, items, total, offset, ctx.query["limit"], filters)
 
 
 @route("GET", "/accounts/<username>", roles=ADMINS, response=AccountSchema, tag="accounts",

@@ -41,15 +41,16 @@ def service_page(ctx: Ctx, service: str, method: str, filters: Mapping[str, Any]
                  ) -> dict[str, Any]:
     """A page of a service list that takes limit/offset and answers {total, items}."""
     limit = ctx.query["limit"]
-    offset = decode_cursor(ctx.settings.secret, ctx.query.get("cursor"), filters)
+    offset = decode_cursor(ctx.settings.cursor_secret, ctx.query.get("cursor"), filters)
     answer = ctx.call(service, method, limit=limit, offset=offset,
                       **{k: v for k, v in filters.items() if v is not None})
-    return page(ctx.settings.secret, answer["items"], answer["total"], offset, limit, filters)
+    return page(ctx.settings.cursor_secret, answer["items"], answer["total"], offset, limit,
+                filters)
 
 
 def whole_page(ctx: Ctx, everything: list[Any], filters: Mapping[str, Any]) -> dict[str, Any]:
-    offset = decode_cursor(ctx.settings.secret, ctx.query.get("cursor"), filters)
-    return slice_page(ctx.settings.secret, everything, offset, ctx.query["limit"], filters)
+    offset = decode_cursor(ctx.settings.cursor_secret, ctx.query.get("cursor"), filters)
+    return slice_page(ctx.settings.cursor_secret, everything, offset, ctx.query["limit"], filters)
 
 
 def in_scope(ctx: Ctx, document: dict[str, Any]) -> dict[str, Any]:

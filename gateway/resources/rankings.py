@@ -66,10 +66,11 @@ def _paged_ranking(ctx: Ctx, method: str) -> dict[str, Any]:
     county_code = scoped_county(ctx, ctx.params["county_code"])
     options = ranking_options(ctx)
     filters = {"county_code": county_code, **options}
-    offset = decode_cursor(ctx.settings.secret, ctx.query.get("cursor"), filters)
+    offset = decode_cursor(ctx.settings.cursor_secret, ctx.query.get("cursor"), filters)
     limit = ctx.query["limit"]
     answer = ctx.call(S, method, county_code, limit=limit, offset=offset, **options)
-    return page(ctx.settings.secret, answer["items"], answer["total"], offset, limit, filters)
+    return page(ctx.settings.cursor_secret, answer["items"], answer["total"], offset, limit,
+                filters)
 
 
 @route("GET", "/rankings/counties/<county_code>/branches", roles=(*ADMINS, BRANCH_SECRETARY),
@@ -83,7 +84,17 @@ def branch_ranking(ctx: Ctx) -> dict[str, Any]:
        query=PagedRankingQuery, response=PageSchema, etag=True, paged=True, tag="rankings",
        summary="Volunteers of a county, ranked")
 def volunteer_ranking(ctx: Ctx) -> dict[str, Any]:
-    return _paged_ranking(ctx, "volunteer_ranking")
+    return with_names(ctx, _paged_ranking(ctx, "volunteer_ranking"))
+
+
+def with_names(ctx: Ctx, answer: dict[str, Any]) -> dict[str, Any]:
+    """Scoring knows volunteers by id only: names come from the volunteers service, which
+    answers 已注销 for a person whose data was erased."""
+    items = answer.get("items") or [answer]
+    names = ctx.call("volunteers", "names_of", [item["volunteer_id"] for item in items])
+    for item in items:
+        item["name"] = names.get(item["volunteer_id"], item.get("name"))
+    return answer
 
 
 @route("GET", "/rankings/branches/<branch_id>", roles=(*ADMINS, BRANCH_SECRETARY),
@@ -101,7 +112,8 @@ def explain_branch(ctx: Ctx) -> dict[str, Any]:
 def explain_volunteer(ctx: Ctx) -> dict[str, Any]:
     volunteer_id = ctx.params["volunteer_id"]
     scoped_volunteer(ctx, volunteer_id)
-    return ctx.call(S, "explain_volunteer", volunteer_id, **ranking_options(ctx))
+    return with_names(ctx, ctx.call(S, "explain_volunteer", volunteer_id,
+                                    **ranking_options(ctx)))
 
 
 @route("GET", "/rankings/evidence", roles=ADMINS, query=EvidenceQuery, response=EvidencePage,

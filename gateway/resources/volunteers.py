@@ -7,6 +7,7 @@ from gateway.context import Ctx, Reply
 from gateway.problem import forbidden, not_found
 from gateway.resources.common import (
     ADMINS,
+    CITY,
     PEOPLE,
     created,
     filters_of,
@@ -125,6 +126,15 @@ for _action, _schema, _summary in (
     route("POST", f"/volunteers/<volunteer_id>/{_action}", roles=ADMINS,
           body=body_of(_schema, "volunteer_id"), response=Document, tag="volunteers",
           summary=_summary)(_handler)
+
+
+@route("POST", "/volunteers/<volunteer_id>/erasure", roles=CITY,
+       body=body_of(cmd.EraseVolunteer, "volunteer_id"), response=Document, status=201,
+       tag="volunteers",
+       summary="Erase a person's personal data (PIPL art. 47); hours and stars stay, anonymous")
+def erase_volunteer(ctx: Ctx) -> Reply:
+    volunteer = _command(ctx, "erase_volunteer")
+    return created(volunteer, f"/volunteers/{ctx.params['volunteer_id']}")
 
 
 # ---- hours -----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from yinfa.service.subscriptions import every_event_of
 SOURCE = "volunteers"
 WANTED = frozenset({
     "VolunteerRegistered", "VolunteerVerified", "VolunteerSuspended", "VolunteerReinstated",
-    "VolunteerWithdrawn", "VolunteerJoinedTeam", "VolunteerLeftTeam",
+    "VolunteerWithdrawn", "VolunteerJoinedTeam", "VolunteerLeftTeam", "VolunteerErased",
 })
 COLLECTION = "volunteer_directory"  # a volunteer's facts, and every stream's cursor
 MEMBERSHIPS = "volunteer_directory_teams"
@@ -46,12 +46,14 @@ def volunteer_facts(event: RecordedEvent) -> Mapping[str, Any]:
     """The facts one event of a volunteer's stream sets (none for the types not used)."""
     if event.type == "VolunteerRegistered":
         data = event.data
-        return {"county_code": data["county_code"], "name": data["name"], "registered": True}
+        return {"county_code": data["county_code"], "registered": True}
     return {
         "VolunteerVerified": {"verified": True},
         "VolunteerSuspended": {"suspended": True},
         "VolunteerReinstated": {"suspended": False},
         "VolunteerWithdrawn": {"withdrawn": True},
+        # the replica holds no personal data; an erased person serves no more
+        "VolunteerErased": {"withdrawn": True, "erased": True},
     }.get(event.type, {})
 
 

@@ -5,6 +5,7 @@ Plain functions over `EventSourcedStreams`, so the nameko service stays a thin s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -16,9 +17,10 @@ from services.volunteers.streams import (
     team_stream,
     volunteer_stream,
 )
-from yinfa.config import load_settings
+from yinfa.city_time import local_day
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
-from yinfa.reference import load_volunteer_catalog
+from yinfa.reference import load_city, load_volunteer_catalog
+from yinfa.secrets import ID_SECRET, secret_text
 from yinfa.service.dependencies import EventSourcedStreams
 
 VolunteerDecision = Callable[..., list]
@@ -26,15 +28,26 @@ VolunteerDecision = Callable[..., list]
 
 def register(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
     command = schemas.load_command(schemas.RegisterVolunteer, payload)
-    volunteer_id = volunteer.volunteer_id_for(command["id_number"], load_settings().id_secret)
+    volunteer_id = volunteer.volunteer_id_for(command["id_number"], id_secret())
     catalog = load_volunteer_catalog()
-    streams.execute(
-        volunteer_stream(volunteer_id),
-        fold_volunteer,
-        lambda state: volunteer.register(state, command, catalog),
-    )
-    personal.keep(streams.views, volunteer_id, command["id_number"], command["phone"])
+
+    def decide(state: volunteer.Volunteer | None) -> list:
+        decided = volunteer.register(state, command, catalog)
+        # personal data before the registration: a crash between the two leaves data
+        # that a retry finds, never a registered person whose data is gone
+        personal.keep(streams.views, volunteer_id, personal_data_of(command))
+        return decided
+
+    streams.execute(volunteer_stream(volunteer_id), fold_volunteer, decide)
     return volunteer_id
+
+
+def personal_data_of(command: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: command[name] for name in personal.FIELDS}
+
+
+def id_secret() -> str:
+    return secret_text(ID_SECRET)
 
 
 _VOLUNTEER_COMMANDS: dict[str, tuple[type, VolunteerDecision]] = {
@@ -53,13 +66,45 @@ def on_volunteer(streams: EventSourcedStreams, action: str, payload: Mapping[str
     schema, decide = _VOLUNTEER_COMMANDS[action]
     command = schemas.load_command(schema, payload)
     catalog = load_volunteer_catalog()
+    if action == "update_profile":
+        return _update_profile(streams, command, catalog)
     recorded = streams.execute(
         volunteer_stream(command["volunteer_id"]),
         fold_volunteer,
         lambda state: decide(state, command, catalog),
     )
-    if action == "update_profile" and "phone" in command:
-        personal.update_phone(streams.views, command["volunteer_id"], command["phone"])
+    return len(recorded)
+
+
+def erase(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
+    """Destroy the person's data key and data, then record the erasure: a crash between
+    the two leaves a person without data and not yet marked erased, which a retry (or
+    the reconciliation) finishes; never data kept after the erasure was recorded."""
+    command = dict(schemas.load_command(schemas.EraseVolunteer, payload))
+    command["erased_on"] = command["erased_on"] or local_day(datetime.now(UTC),
+                                                             load_city().zone)
+    catalog = load_volunteer_catalog()
+
+    def decide(state: volunteer.Volunteer | None) -> list:
+        decided = volunteer.erase(state, command, catalog)
+        personal.erase(streams.views, command["volunteer_id"])
+        return decided
+
+    return len(streams.execute(volunteer_stream(command["volunteer_id"]), fold_volunteer,
+                               decide))
+
+
+def _update_profile(streams: EventSourcedStreams, command: Mapping[str, Any],
+                    catalog: Any) -> int:
+    volunteer_id = command["volunteer_id"]
+    kept = personal.reveal(streams.views, volunteer_id) or {}
+    changed = {name: command[name] for name in volunteer.PERSONAL_FIELDS
+               if name in command and command[name] != kept.get(name)}
+    recorded = streams.execute(
+        volunteer_stream(volunteer_id), fold_volunteer,
+        lambda state: volunteer.update_profile(state, command, catalog, changed))
+    if changed:
+        personal.update(streams.views, volunteer_id, changed)
     return len(recorded)
 
 

@@ -8,11 +8,33 @@ from typing import Any
 from pymongo.database import Database
 
 from services.volunteers import personal
+from services.volunteers.domain.id_number import mask_id_number, mask_phone
 from yinfa.errors import NotFound
 from yinfa.reference import load_city
 
 MAX_PAGE = 500
 _HIDDEN = {"_id": 0}
+
+
+ERASED = "已注销"  # shown in place of the name of a person whose data was erased
+
+
+def with_personal_data(db: Database, documents: list[dict[str, Any]], reveal: bool = False
+                       ) -> list[dict[str, Any]]:
+    """The documents with each person's name and masked ID number and phone (in full only
+    with `reveal`, for callers whose role may see them: decided by the gateway)."""
+    people = personal.people(db, (doc["volunteer_id"] for doc in documents))
+    for doc in documents:
+        person = people.get(doc["volunteer_id"])
+        if person is None:
+            doc.update({"name": ERASED, "id_number_masked": None, "phone_masked": None})
+            continue
+        doc.update({"name": person["name"],
+                    "id_number_masked": mask_id_number(person["id_number"]),
+                    "phone_masked": mask_phone(person["phone"])})
+        if reveal:
+            doc.update({"id_number": person["id_number"], "phone": person["phone"]})
+    return documents
 
 
 def get_volunteer(db: Database, volunteer_id: str, reveal: bool = False) -> dict[str, Any]:
@@ -23,9 +45,21 @@ def get_volunteer(db: Database, volunteer_id: str, reveal: bool = False) -> dict
         # a team's members are in its view; matching an array element needs no join table
         t["team_id"] for t in db["team_view"].find({"members": volunteer_id}, {"team_id": 1})
     ]
-    if reveal:  # only for callers whose role may see personal data (decided by the gateway)
-        doc.update(personal.reveal(db, volunteer_id) or {})
-    return doc
+    return with_personal_data(db, [doc], reveal)[0]
+
+
+def without_personal_data(db: Database) -> list[str]:
+    """Volunteers, other than erased ones, that have no personal data kept."""
+    ids = [doc["volunteer_id"] for doc in db["volunteer_view"].find(
+        {"status": {"$ne": "erased"}}, {"volunteer_id": 1})]
+    return personal.without_personal_data(db, ids)
+
+
+def names_of(db: Database, volunteer_ids: list[str]) -> dict[str, str]:
+    """Names of these volunteers, for other services' answers (erased: 已注销)."""
+    people = personal.people(db, volunteer_ids[:MAX_PAGE])
+    return {vid: people[vid]["name"] if vid in people else ERASED
+            for vid in volunteer_ids[:MAX_PAGE]}
 
 
 def list_volunteers(
@@ -45,7 +79,8 @@ def list_volunteers(
         db["volunteer_view"].find(query, _HIDDEN).sort("volunteer_id", 1).skip(int(offset))
         .limit(limit)
     )
-    return {"total": db["volunteer_view"].count_documents(query), "items": list(cursor)}
+    return {"total": db["volunteer_view"].count_documents(query),
+            "items": with_personal_data(db, list(cursor))}
 
 
 def list_teams(db: Database, county_code: str | None = None) -> list[dict[str, Any]]:

@@ -13,8 +13,8 @@ from typing import Any
 
 from services.volunteers import personal, schemas
 from services.volunteers.domain import volunteer
+from services.volunteers.handlers import id_secret, personal_data_of
 from services.volunteers.streams import volunteer_stream
-from yinfa.config import load_settings
 from yinfa.errors import DomainRuleViolated, ValidationFailed
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import load_volunteer_catalog
@@ -49,11 +49,12 @@ def register_many(streams: EventSourcedStreams, payloads: Sequence[Any]
             results[item.index] = _invalid(item.index, {error.field or "_schema": [str(error)]})
             continue
         decided.append(item)
+    # personal data first (kept only where none is): a kill before the commits leaves
+    # data that the rerun finds, never a registered person without it
+    personal.keep_many(streams.views, [
+        (i.volunteer_id, personal_data_of(i.command)) for i in decided])
     recorded = streams.start_streams(
         [(volunteer_stream(i.volunteer_id), i.events) for i in decided])
-    created = [item for item, events in zip(decided, recorded, strict=True) if events]
-    personal.keep_many(streams.views, [
-        (i.volunteer_id, i.command["id_number"], i.command["phone"]) for i in created])
     for item, events in zip(decided, recorded, strict=True):
         status = CREATED if events else EXISTS  # None: registered meanwhile by another
         results[item.index] = _result(item.index, status, item.volunteer_id)
@@ -62,7 +63,7 @@ def register_many(streams: EventSourcedStreams, payloads: Sequence[Any]
 
 def _valid_items(payloads: Sequence[Any], results: dict[int, dict[str, Any]]) -> list[Item]:
     """Items that pass the command schema, each person once (a repeat is "exists")."""
-    secret, schema = load_settings().id_secret, schemas.RegisterVolunteer()
+    secret, schema = id_secret(), schemas.RegisterVolunteer()
     items: dict[str, Item] = {}
     for index, payload in enumerate(payloads):
         try:

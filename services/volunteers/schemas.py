@@ -150,6 +150,14 @@ class ReinstateVolunteer(VolunteerCommand):
     note = _trimmed(200, load_default=None, allow_none=True)
 
 
+class EraseVolunteer(VolunteerCommand):
+    """Erase a person's personal data (PIPL art. 47); the basis is recorded."""
+
+    basis = fields.String(load_default="person_request", validate=validate.OneOf(
+        ["person_request", "retention_ended", "consent_withdrawn"]))
+    erased_on = fields.Date(load_default=None, allow_none=True, validate=_not_in_future)
+
+
 class WithdrawVolunteer(VolunteerCommand):
     reason_code = fields.String(required=True)
     note = _trimmed(200, load_default=None, allow_none=True)

@@ -16,9 +16,11 @@ from services.volunteers.views import VIEWS
 from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import Inbox
+from yinfa.secrets import ID_SECRET, MASTER_KEY
 from yinfa.service.base import EventSourcedService
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
 from yinfa.service.rpc import rpc
+from yinfa.service.secrets import RequiredSecrets
 from yinfa.service.subscriptions import every_event_of
 
 # The activities service announces who served how long; the ledger records it.
@@ -30,6 +32,7 @@ class VolunteersService(EventSourcedService):
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
     inbox: Inbox = InboxProvider()
+    secrets = RequiredSecrets(ID_SECRET, MASTER_KEY)
 
     # ---- commands ---------------------------------------------------------------
 
@@ -62,6 +65,16 @@ class VolunteersService(EventSourcedService):
     @rpc
     def withdraw_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
         return self._volunteer_command("withdraw", payload)
+
+    @rpc
+    def erase_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
+        handlers.erase(self.streams, payload)
+        return queries.get_volunteer(self.streams.views, str(payload["volunteer_id"]))
+
+    @rpc
+    def volunteers_without_personal_data(self) -> list[str]:
+        """Registered people whose personal data is missing (reconciliation)."""
+        return queries.without_personal_data(self.streams.views)
 
     @rpc
     def update_profile(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -105,6 +118,10 @@ class VolunteersService(EventSourcedService):
     @rpc
     def list_volunteers(self, county_code=None, status=None, limit=100, offset=0) -> dict:
         return queries.list_volunteers(self.streams.views, county_code, status, limit, offset)
+
+    @rpc
+    def names_of(self, volunteer_ids: list[str]) -> dict[str, str]:
+        return queries.names_of(self.streams.views, [str(v) for v in volunteer_ids])
 
     @rpc
     def list_teams(self, county_code: str | None = None) -> list[dict[str, Any]]:

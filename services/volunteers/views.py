@@ -1,8 +1,8 @@
 """Read models of the volunteers service: one document per volunteer and per team.
 
-Documents hold personal data only masked: the full ID number never enters the event
-log, and the phone is masked here; `personal_data` (see personal.py) is the one place
-that holds them in full.
+Documents hold no personal data: names, phones and ID numbers are kept encrypted
+(`personal.py`) and joined in by the queries when a list or a record is read, so an
+erased person's documents keep only the anonymous facts.
 """
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from services.volunteers.domain.id_number import mask_phone
 from services.volunteers.streams import (
     TEAM_PREFIX,
     VOLUNTEER_PREFIX,
@@ -32,11 +31,8 @@ class VolunteerView(StreamView):
             return None
         return {
             "volunteer_id": id_of(events[0].stream_id),
-            "name": state.name,
             "gender": state.gender,
             "birth_year": state.birth_year,
-            "id_number_masked": state.id_number_masked,
-            "phone_masked": mask_phone(state.phone),
             "county_code": state.county_code,
             "former_employer": state.former_employer,
             "retirement_status": state.retirement_status,

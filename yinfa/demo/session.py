@@ -22,6 +22,7 @@ from yinfa.infra.embedded_store import ensure_store
 from yinfa.infra.processes import StopRequested, Supervisor
 from yinfa.ops.server import ops_port
 from yinfa.reference import load_city
+from yinfa.secrets import DEMO_MODE
 
 READY_TIMEOUT = 60.0
 
@@ -67,6 +68,9 @@ def _answers(rpc: Any, name: str, port: int | None) -> bool:
 
 
 def run_demo(volunteer_count: int, once: bool, seed: int) -> int:
+    os.environ[DEMO_MODE] = "1"  # inherited by every process the demo starts
+    say("DEMO MODE: secrets not set are demo values, known to everyone; "
+        "never load real people's data into this run")
     broker = ensure_broker()
     say(f"RabbitMQ at {mask_uri(broker.uri)} {' '.join(broker.actions)}".rstrip())
     management = ensure_management()

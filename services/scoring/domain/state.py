@@ -77,8 +77,7 @@ def period_day(instant: str, zone: tzinfo) -> str:
 # payloads the source schemas accept.
 
 def _volunteer_registered(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
-    return [(("volunteer", vid), {"registered": True, "county": d["county_code"],
-                                  "name": d.get("name")})]
+    return [(("volunteer", vid), {"registered": True, "county": d["county_code"]})]
 
 
 def _volunteer_withdrawn(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:

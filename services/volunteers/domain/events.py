@@ -19,6 +19,8 @@ VOLUNTEER_SUSPENDED = "VolunteerSuspended"
 VOLUNTEER_REINSTATED = "VolunteerReinstated"
 VOLUNTEER_WITHDRAWN = "VolunteerWithdrawn"
 VOLUNTEER_PROFILE_UPDATED = "VolunteerProfileUpdated"
+PERSONAL_DATA_CHANGED = "VolunteerPersonalDataChanged"
+VOLUNTEER_ERASED = "VolunteerErased"
 HOURS_RECORDED = "HoursRecorded"
 HOURS_CORRECTED = "HoursCorrected"
 STAR_LEVEL_CHANGED = "StarLevelChanged"
@@ -55,6 +57,21 @@ class VolunteerRegisteredV2(VolunteerRegisteredV1):
     insurance = fields.Boolean(required=True)
 
 
+class VolunteerRegisteredV3(Schema):
+    """Personal data (name, phone, ID number) is kept encrypted by the volunteers service
+    and never enters the log: only the coarse facts other services need."""
+
+    gender = fields.String(required=True, validate=validate.OneOf(["male", "female"]))
+    birth_year = fields.Integer(required=True, strict=True)
+    county_code = Id(required=True)
+    former_employer = Text(100, allow_none=True, load_default=None)
+    retirement_status = fields.String(required=True, validate=validate.OneOf(["lixiu", "tuixiu"]))
+    party_member = fields.Boolean(required=True)
+    branch_id = Id(allow_none=True, load_default=None)
+    skills = fields.List(fields.String(), required=True)
+    insurance = fields.Boolean(required=True)
+
+
 class VolunteerVerifiedV1(Schema):
     county_code = Id(required=True)
     note = Text(200, allow_none=True, load_default=None)
@@ -80,6 +97,30 @@ class VolunteerProfileUpdatedV1(Schema):
     branch_id = Id(allow_none=True)
     skills = fields.List(fields.String())
     insurance = fields.Boolean()
+
+
+class VolunteerProfileUpdatedV2(Schema):
+    former_employer = Text(100, allow_none=True)
+    party_member = fields.Boolean()
+    branch_id = Id(allow_none=True)
+    skills = fields.List(fields.String())
+    insurance = fields.Boolean()
+
+
+class VolunteerPersonalDataChangedV1(Schema):
+    """Which personal fields changed (the values are in the encrypted store only)."""
+
+    fields_changed = fields.List(fields.String(validate=validate.OneOf(["name", "phone"])),
+                                 required=True, validate=validate.Length(min=1))
+
+
+class VolunteerErasedV1(Schema):
+    """The person's data key and personal data were destroyed (PIPL art. 47): every
+    replica and view drops what it holds of them; anonymous facts (hours, stars) stay."""
+
+    erased_on = IsoDate(required=True)
+    basis = fields.String(required=True, validate=validate.OneOf(
+        ["person_request", "retention_ended", "consent_withdrawn"]))
 
 
 class HoursRecordedV1(Schema):
@@ -123,11 +164,15 @@ class VolunteerLeftTeamV1(Schema):
 SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (VOLUNTEER_REGISTERED, 1): VolunteerRegisteredV1,
     (VOLUNTEER_REGISTERED, 2): VolunteerRegisteredV2,
+    (VOLUNTEER_REGISTERED, 3): VolunteerRegisteredV3,
     (VOLUNTEER_VERIFIED, 1): VolunteerVerifiedV1,
     (VOLUNTEER_SUSPENDED, 1): VolunteerSuspendedV1,
     (VOLUNTEER_REINSTATED, 1): VolunteerReinstatedV1,
     (VOLUNTEER_WITHDRAWN, 1): VolunteerWithdrawnV1,
     (VOLUNTEER_PROFILE_UPDATED, 1): VolunteerProfileUpdatedV1,
+    (VOLUNTEER_PROFILE_UPDATED, 2): VolunteerProfileUpdatedV2,
+    (PERSONAL_DATA_CHANGED, 1): VolunteerPersonalDataChangedV1,
+    (VOLUNTEER_ERASED, 1): VolunteerErasedV1,
     (HOURS_RECORDED, 1): HoursRecordedV1,
     (HOURS_CORRECTED, 1): HoursCorrectedV1,
     (STAR_LEVEL_CHANGED, 1): StarLevelChangedV1,
@@ -142,8 +187,24 @@ def registered_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
     return {**data, "insurance": False}
 
 
+PERSONAL_FIELDS = ("name", "phone", "id_number_masked")
+
+
+def registered_v2_to_v3(data: Mapping[str, Any]) -> dict[str, Any]:
+    """v2 carried the name, the phone and a masked ID number: dropped on read (and from
+    the store by `yinfa migrate personal-data`)."""
+    return {name: value for name, value in data.items() if name not in PERSONAL_FIELDS}
+
+
+def profile_updated_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
+    """v1 could carry a new phone: dropped, as above."""
+    return {name: value for name, value in data.items() if name != "phone"}
+
+
 UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     (VOLUNTEER_REGISTERED, 1): registered_v1_to_v2,
+    (VOLUNTEER_REGISTERED, 2): registered_v2_to_v3,
+    (VOLUNTEER_PROFILE_UPDATED, 1): profile_updated_v1_to_v2,
 }
 
 

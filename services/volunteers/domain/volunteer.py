@@ -29,24 +29,22 @@ from yinfa.events.envelope import NewEvent
 from yinfa.reference import VolunteerCatalog
 
 from . import events as ev
-from .id_number import mask_id_number, normalise
+from .id_number import normalise
 from .stars import star_level
 
 REGISTERED, VERIFIED, ACTIVE = "registered", "verified", "active"
-SUSPENDED, WITHDRAWN = "suspended", "withdrawn"
+SUSPENDED, WITHDRAWN, ERASED = "suspended", "withdrawn", "erased"
 GENDERS = {"male": "男", "female": "女"}
 RETIREMENT_STATUSES = {"lixiu": "离休", "tuixiu": "退休"}
-PROFILE_FIELDS = ("phone", "former_employer", "party_member", "branch_id", "skills", "insurance")
+PROFILE_FIELDS = ("former_employer", "party_member", "branch_id", "skills", "insurance")
+PERSONAL_FIELDS = ("name", "phone")  # kept encrypted by the service, never in an event
 TENTH = Decimal("0.1")
 
 
 @dataclass(frozen=True)
 class Volunteer:
-    name: str
     gender: str
     birth_year: int
-    id_number_masked: str
-    phone: str
     county_code: str
     former_employer: str | None
     retirement_status: str
@@ -92,11 +90,8 @@ def register(state: Volunteer | None, command: Mapping[str, Any], catalog: Volun
         raise AlreadyExists("this person is already registered", field="id_number")
     _check_skills(command.get("skills", ()), catalog)
     return [ev.new_event(ev.VOLUNTEER_REGISTERED, {
-        "name": command["name"],
         "gender": command["gender"],
         "birth_year": command["birth_year"],
-        "id_number_masked": mask_id_number(command["id_number"]),
-        "phone": command["phone"],
         "county_code": command["county_code"],
         "former_employer": command.get("former_employer"),
         "retirement_status": command["retirement_status"],
@@ -152,9 +147,24 @@ def withdraw(state: Volunteer | None, command: Mapping[str, Any], catalog: Volun
     })]
 
 
+def erase(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+          ) -> list[NewEvent]:
+    """The person's personal data goes; what they did stays, anonymous. Final."""
+    if state is None:
+        raise NotFound("no such volunteer", field="volunteer_id")
+    if state.status == ERASED:
+        raise DomainRuleViolated("the volunteer's personal data is already erased",
+                                 field="volunteer_id")
+    return [ev.new_event(ev.VOLUNTEER_ERASED, {
+        "erased_on": _iso(command["erased_on"]), "basis": command["basis"]})]
+
+
 def update_profile(state: Volunteer | None, command: Mapping[str, Any],
-                   catalog: VolunteerCatalog) -> list[NewEvent]:
-    """Records only what differs, so repeating an update changes nothing."""
+                   catalog: VolunteerCatalog, personal_changed: Iterable[str] = ()
+                   ) -> list[NewEvent]:
+    """Records only what differs, so repeating an update changes nothing. Personal fields
+    that differ (`personal_changed`, found by the service in its encrypted store) are
+    recorded by name only."""
     current = _existing(state, "update")
     if "skills" in command:
         _check_skills(command["skills"], catalog)
@@ -163,7 +173,11 @@ def update_profile(state: Volunteer | None, command: Mapping[str, Any],
         for name in PROFILE_FIELDS
         if name in command and _as_stored(name, command[name]) != getattr(current, name)
     }
-    return [ev.new_event(ev.VOLUNTEER_PROFILE_UPDATED, changes)] if changes else []
+    decided = [ev.new_event(ev.VOLUNTEER_PROFILE_UPDATED, changes)] if changes else []
+    personal = [name for name in PERSONAL_FIELDS if name in set(personal_changed)]
+    if personal:
+        decided.append(ev.new_event(ev.PERSONAL_DATA_CHANGED, {"fields_changed": personal}))
+    return decided
 
 
 def record_hours(state: Volunteer | None, command: Mapping[str, Any],
@@ -230,11 +244,8 @@ def replay(events: Iterable[Any], state: Volunteer | None = None) -> Volunteer |
 
 def _registered(data: Mapping[str, Any]) -> Volunteer:
     return Volunteer(
-        name=data["name"],
         gender=data["gender"],
         birth_year=data["birth_year"],
-        id_number_masked=data["id_number_masked"],
-        phone=data["phone"],
         county_code=data["county_code"],
         former_employer=data.get("former_employer"),
         retirement_status=data["retirement_status"],
@@ -285,6 +296,8 @@ _APPLIERS = {
     ev.VOLUNTEER_REINSTATED: _reinstated,
     ev.VOLUNTEER_WITHDRAWN: _withdrawn,
     ev.VOLUNTEER_PROFILE_UPDATED: _profile_updated,
+    ev.PERSONAL_DATA_CHANGED: lambda state, data: state,
+    ev.VOLUNTEER_ERASED: lambda state, data: replace(state, status=ERASED),
     ev.HOURS_RECORDED: _hours_recorded,
     ev.HOURS_CORRECTED: _hours_corrected,
     ev.STAR_LEVEL_CHANGED: _star_level_changed,
@@ -298,8 +311,9 @@ _FOLD = fold.AppliedFold("volunteer", ev.VOLUNTEER_REGISTERED, _registered, _APP
 def _existing(state: Volunteer | None, action: str) -> Volunteer:
     if state is None:
         raise NotFound("no such volunteer", field="volunteer_id")
-    if state.status == WITHDRAWN:
-        raise DomainRuleViolated(f"cannot {action} a withdrawn volunteer", field="volunteer_id")
+    if state.status in (WITHDRAWN, ERASED):
+        raise DomainRuleViolated(f"cannot {action} a {state.status} volunteer",
+                                 field="volunteer_id")
     return state
 
 

@@ -6,12 +6,15 @@ matching ETag; an Idempotency-Key makes a retried POST harmless.
 """
 from __future__ import annotations
 
+import os
 import time
 
 import jwt
 import pytest
 from gateway_support import DAFENG, TINGHU, registration
 from nameko.standalone.rpc import ServiceRpcProxy
+
+from yinfa.secrets import RETIRED_DEFAULTS, TOKEN_KEY, demo_value
 
 PROBLEM = "application/problem+json"
 
@@ -108,7 +111,7 @@ def forged(platform, **changes) -> str:
     claims = {"sub": "city", "role": "city_admin", "iss": "yinfa", "aud": "yinfa-api",
               "iat": int(time.time()), "exp": int(time.time()) + 600, **changes}
     secret = changes.pop("secret", None) or platform.config.get(
-        "GATEWAY_SECRET", "yinfa-gateway-demo-secret-change-me-0123456789")
+        "GATEWAY_SECRET") or os.environ[TOKEN_KEY]
     claims.pop("secret", None)
     return jwt.encode(claims, secret, algorithm="HS256")
 
@@ -152,10 +155,17 @@ def test_bad_tokens_are_401_and_write_nothing(platform, city):
     assert volunteer_count(city) == before
 
 
-def test_a_token_forged_with_the_right_key_is_accepted_so_the_key_matters(platform):
+def test_a_token_signed_with_the_configured_key_is_accepted_so_the_key_matters(platform):
     answer = platform.anonymous.get("/me", headers={
         "Authorization": f"Bearer {forged(platform)}"})
     assert answer.status_code == 200 and answer.json()["role"] == "city_admin"
+
+
+@pytest.mark.parametrize("key", sorted(RETIRED_DEFAULTS) + [demo_value(TOKEN_KEY)])
+def test_a_token_forged_with_any_key_that_was_ever_a_default_is_401(platform, key):
+    answer = platform.anonymous.get("/me", headers={
+        "Authorization": f"Bearer {forged(platform, secret=key)}"})
+    assert_problem(answer, 401)
 
 
 def test_a_wrong_password_is_401(platform, city):

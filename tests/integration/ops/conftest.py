@@ -16,8 +16,10 @@ from ops_support import TcpProxy
 
 from yinfa.infra.processes import child_preexec
 from yinfa.ops.rabbit_api import ManagementApi
+from yinfa.secrets import CURSOR_KEY, ID_SECRET, MASTER_KEY, TOKEN_KEY
 
 YINFA = [sys.executable, "-m", "yinfa.cli"]
+SECRET_VARIABLES = (ID_SECRET, MASTER_KEY, TOKEN_KEY, CURSOR_KEY)
 START_TIMEOUT = 30.0
 
 
@@ -25,7 +27,8 @@ START_TIMEOUT = 30.0
 def ops_env(rabbit_config, mongo_uri, mongo_db):
     """The environment of a `yinfa` process on the test's vhost; its databases are
     `<test db>_<service>` unless YINFA_DB_PREFIX is changed."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YINFA_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("YINFA_") or k in SECRET_VARIABLES}
     env.update({
         "AMQP_URI": rabbit_config["AMQP_URI"],
         "MONGO_URI": mongo_uri,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.volunteers import personal
 from services.volunteers.directory import KnowsVolunteers, VolunteerDirectory
 from services.volunteers.service import VolunteersService
 from yinfa.errors import ValidationFailed
@@ -86,8 +87,8 @@ def test_a_roster_records_what_registering_one_by_one_records(
 
         assert len(recorded(mongo_db)) == len(roster)
         assert recorded(mongo_db) == recorded(one_by_one)
-        for name in ("volunteer_view", "personal_data"):
-            assert documents(mongo_db[name]) == documents(one_by_one[name]), name
+        assert documents(mongo_db["volunteer_view"]) == documents(one_by_one["volunteer_view"])
+        assert people(mongo_db) == people(one_by_one)  # sealed under other keys: opened
     finally:
         mongo_client.drop_database(one_by_one.name)
 
@@ -97,6 +98,10 @@ def recorded(db) -> list[tuple]:
     return [(c["stream_id"], c["position"], c["version"], e["type"], e["schema_version"],
              e["data"])
             for c in db["commits"].find().sort("position", 1) for e in c["events"]]
+
+
+def people(db) -> dict[str, dict]:
+    return personal.people(db, [d["_id"] for d in db[personal.COLLECTION].find({}, {"_id": 1})])
 
 
 def documents(collection) -> list[dict]:

@@ -1,4 +1,5 @@
 import json
+from functools import partial
 
 from services.volunteers.domain import events as ev, team as t, volunteer as v
 
@@ -15,6 +16,7 @@ def a_volunteers_whole_life(registration, decide, hours, entry, small_stars):
     produced = []
     steps = [
         (v.update_profile, {"insurance": False}),
+        (partial(v.update_profile, personal_changed=["phone"]), {"phone": "13951500000"}),
         (v.record_hours, hours(24, name="义诊")),
         (v.verify, {"county_code": "320902", "note": "已核实"}),
         (v.correct_hours, {"entry_id": entry("义诊"), "hours": "8.5", "reason": "更正"}),
@@ -57,23 +59,32 @@ def test_every_event_type_has_a_schema_for_its_current_version():
         assert (event_type, version) in ev.SCHEMAS
 
 
-def test_registration_is_at_version_two_which_adds_accident_insurance():
-    assert ev.CURRENT_VERSIONS["VolunteerRegistered"] == 2
+def test_registration_is_at_version_three_which_carries_no_personal_data():
+    assert ev.CURRENT_VERSIONS["VolunteerRegistered"] == 3
     assert "insurance" in ev.SCHEMAS[("VolunteerRegistered", 2)]().fields
     assert "insurance" not in ev.SCHEMAS[("VolunteerRegistered", 1)]().fields
+    assert not {"name", "phone", "id_number_masked", "id_number"} & set(
+        ev.SCHEMAS[("VolunteerRegistered", 3)]().fields)
 
 
-def test_a_version_one_registration_is_upcast_without_insurance():
+def test_a_version_one_registration_is_upcast_without_insurance_or_personal_data():
     upcast = ev.upcast("VolunteerRegistered", 1, V1_REGISTRATION)
 
-    assert upcast == {**V1_REGISTRATION, "insurance": False}
-    assert ev.SCHEMAS[("VolunteerRegistered", 2)]().load(upcast) == upcast
+    personal = {"name", "phone", "id_number_masked"}
+    assert upcast == {**{k: v for k, v in V1_REGISTRATION.items() if k not in personal},
+                      "insurance": False}
+    assert ev.SCHEMAS[("VolunteerRegistered", 3)]().load(upcast) == upcast
     assert "insurance" not in V1_REGISTRATION
 
 
+def test_a_profile_update_that_carried_a_phone_is_upcast_without_it():
+    assert ev.upcast("VolunteerProfileUpdated", 1, {"phone": "13951500024", "skills": []}) == {
+        "skills": []}
+
+
 def test_upcasting_a_current_payload_changes_nothing():
-    current = {**V1_REGISTRATION, "insurance": True}
-    assert ev.upcast("VolunteerRegistered", 2, current) == current
+    current = ev.upcast("VolunteerRegistered", 1, {**V1_REGISTRATION, "insurance": True})
+    assert ev.upcast("VolunteerRegistered", 3, current) == current
     assert ev.upcast("HoursRecorded", 1, {"entry_id": "e"}) == {"entry_id": "e"}
 
 

@@ -1,0 +1,77 @@
+"""`yinfa migrate personal-data` on a store written before personal data left the events:
+afterwards a raw scan of every database finds no name, phone or ID number, and every
+reader sees what it saw before."""
+from __future__ import annotations
+
+import json
+
+import bson
+
+from services.volunteers import personal
+from services.volunteers.migrate import migrate
+from services.volunteers.streams import build_registry, fold_volunteer
+from yinfa.events.envelope import Metadata, NewEvent
+from yinfa.store.event_store import NO_STREAM, EventStore
+
+VOLUNTEER_ID = "0b9e4a4e-8f0c-8d2b-9a1e-3c5d7f9b1a2c"
+OLD_REGISTRATION = {
+    "name": "欧阳秀英", "gender": "female", "birth_year": 1952,
+    "id_number_masked": "320902********0024", "phone": "13951500024",
+    "county_code": "320902", "former_employer": "亭湖区人民医院",
+    "retirement_status": "tuixiu", "party_member": True, "branch_id": None,
+    "skills": ["medicine"], "insurance": True,
+}
+FULL_ID = "320902195205050024"
+TRACES = ("欧阳秀英", "13951500024", "13951509999", FULL_ID, "320902********0024")
+
+
+def everything(client, prefix: str) -> bytes:
+    return b"".join(bson.encode(doc) for name in client.list_database_names()
+                    if name.startswith(prefix)
+                    for collection in client[name].list_collection_names()
+                    for doc in client[name][collection].find())
+
+
+def old_store(client, prefix: str) -> EventStore:
+    """What a store written by the former version holds."""
+    volunteers = client[f"{prefix}_volunteers"]
+    store = EventStore(volunteers, build_registry())
+    store.ensure_indexes()
+    stream = f"volunteer-{VOLUNTEER_ID}"
+    store.append(stream, [NewEvent("VolunteerRegistered", OLD_REGISTRATION, 2)], NO_STREAM,
+                 Metadata(actor="test"))
+    store.append(stream, [NewEvent("VolunteerProfileUpdated", {"phone": "13951509999"}, 1)],
+                 1, Metadata(actor="test"))
+    volunteers[personal.COLLECTION].insert_one(
+        {"_id": VOLUNTEER_ID, "id_number": FULL_ID, "phone": "13951509999"})
+    volunteers["volunteer_view"].insert_one(
+        {"_id": stream, "volunteer_id": VOLUNTEER_ID, "name": "欧阳秀英",
+         "id_number_masked": "320902********0024", "phone_masked": "139****9999"})
+    client[f"{prefix}_activities"]["volunteer_directory"].insert_one(
+        {"_id": stream, "county_code": "320902", "name": "欧阳秀英", "registered": True})
+    packed = json.dumps([["e1", "VolunteerRegistered", stream, 1, None, OLD_REGISTRATION]],
+                        ensure_ascii=False)
+    client[f"{prefix}_scoring"]["journal"].insert_one(
+        {"_id": "j1", "events": [{"type": "SourceEventsKept", "data": {"packed": packed}}]})
+    return store
+
+
+def test_the_migration_leaves_personal_data_only_sealed(mongo_client):
+    prefix = "t_migrate_personal"
+    store = old_store(mongo_client, prefix)
+    assert all(trace.encode() in everything(mongo_client, prefix) for trace in TRACES)
+    before = fold_volunteer(store.read_stream(f"volunteer-{VOLUNTEER_ID}"))
+
+    counts = migrate(mongo_client, lambda service: f"{prefix}_{service}")
+
+    assert counts == {"commits": 2, "people": 1, "views": 1, "directory": 1, "journal": 1}
+    stored = everything(mongo_client, prefix)
+    assert not [trace for trace in TRACES if trace.encode() in stored]
+    assert fold_volunteer(store.read_stream(f"volunteer-{VOLUNTEER_ID}")) == before
+    assert personal.reveal(mongo_client[f"{prefix}_volunteers"], VOLUNTEER_ID) == {
+        "name": "欧阳秀英", "phone": "13951509999", "id_number": FULL_ID}
+    again = migrate(mongo_client, lambda service: f"{prefix}_{service}")
+    assert again == dict.fromkeys(counts, 0)
+    for name in mongo_client.list_database_names():
+        if name.startswith(prefix):
+            mongo_client.drop_database(name)
