@@ -6,13 +6,18 @@ nothing reaches a service unless it passed.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from werkzeug.wrappers import Request
 
-from gateway.problem import Problem, bad_request
+from gateway.problem import Problem, bad_request, invalid
 
 MAX_DEPTH = 20
+# C0 and C1 controls other than tab and line breaks, lone surrogates, and the bidirectional
+# overrides that make a text read otherwise than it is stored
+UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+                         "\u202a-\u202e\u2066-\u2069]")
 
 
 def too_large(limit: int) -> Problem:
@@ -58,6 +63,9 @@ def screen(value: Any, path: str = "", depth: int = 0) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             screen(item, f"{path}[{index}]", depth + 1)
+    elif isinstance(value, str) and UNSAFE_TEXT.search(value):
+        raise invalid({path or "_schema": [
+            "Control characters (NUL, escapes, direction overrides) are not accepted."]})
 
 
 def screen_query(args: Any) -> None:

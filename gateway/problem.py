@@ -43,6 +43,7 @@ STATUS_OF_CODE = {
     "already_exists": 409,
     "rule_violated": 409,
     "concurrency_conflict": 409,
+    "too_many_attempts": 429,
 }
 
 

@@ -80,6 +80,13 @@ class AlreadyExists(YinfaError):
 
 
 @deserialize_to_instance
+class TooManyAttempts(YinfaError):
+    """Too many wrong tries of a secret (a check-in code); refused for a while."""
+
+    code = "too_many_attempts"
+
+
+@deserialize_to_instance
 class ConcurrencyError(YinfaError):
     """Another writer appended to the stream first; reload and decide again."""
 

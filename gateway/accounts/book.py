@@ -15,7 +15,7 @@ from gateway.accounts.views import VIEWS
 from gateway.auth.passwords import hash_password, verify_password
 from gateway.auth.secrets import digest, key_id_of, new_api_key, same_digest
 from gateway.roles import Principal
-from yinfa.errors import NotFound
+from yinfa.errors import DomainRuleViolated, NotFound
 from yinfa.events.envelope import Metadata
 from yinfa.projections import Projector
 from yinfa.store.event_store import EventStore
@@ -102,7 +102,14 @@ class AccountBook:
         self._store_password(username, password)
         return self.get(username)
 
-    def close(self, username: str, reason: str) -> dict[str, Any]:
+    def close(self, username: str, reason: str, closed_by: str) -> dict[str, Any]:
+        if closed_by == username:
+            raise DomainRuleViolated("no one closes their own account", field="username")
+        target = self.get(username)
+        if target["role"] == "city_admin" and target["active"] and self.views.count_documents(
+                {"role": "city_admin", "active": True}) <= 1:
+            raise DomainRuleViolated("the last city administrator's account stays open",
+                                     field="username")
         self._execute(username, lambda state: account.close_account(state, reason))
         return self.get(username)
 

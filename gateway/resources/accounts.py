@@ -79,7 +79,8 @@ def set_password(ctx: Ctx) -> dict[str, Any]:
        response=AccountSchema, tag="accounts", summary="Close an account (it can no longer log in)")
 def close_account(ctx: Ctx) -> dict[str, Any]:
     username = _managed(ctx, ctx.params["username"])["username"]
-    account = ctx.gateway.accounts(ctx).close(username, ctx.data["reason"])
+    account = ctx.gateway.accounts(ctx).close(username, ctx.data["reason"],
+                                              closed_by=ctx.principal.account)
     ctx.gateway.refresh_tokens.revoke_account(username)
     return account
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.context import Ctx, Reply
+from gateway.problem import invalid
 from gateway.resources.common import (
     ADMINS,
     PEOPLE,
@@ -33,7 +34,13 @@ def scoped_activity(ctx: Ctx, activity_id: str) -> dict[str, Any]:
     return in_scope(ctx, ctx.call(A, "get_activity", activity_id))
 
 
+STAMPED_BY_THE_SERVER = ("check_in", "check_out")
+
+
 def _on_activity(ctx: Ctx, method: str, **ids: Any) -> Any:
+    if (method in STAMPED_BY_THE_SERVER and ctx.principal.role == VOLUNTEER
+            and "at" in ctx.body):
+        raise invalid({"at": ["The server records when a volunteer checks in or out."]})
     activity_id = ctx.params["activity_id"]
     scoped_activity(ctx, activity_id)
     volunteer_id = ids.get("volunteer_id") or ctx.body.get("volunteer_id")

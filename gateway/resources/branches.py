@@ -14,6 +14,7 @@ from gateway.resources.common import (
     retry_safe_id,
     service_page,
 )
+from gateway.resources.volunteers import scoped_volunteer
 from gateway.roles import BRANCH_SECRETARY, COUNTY_ADMIN, check_branch
 from gateway.routing import route
 from gateway.schemas import (
@@ -46,7 +47,7 @@ def _as_granter(ctx: Ctx, role_field: str) -> dict[str, Any]:
     """A county admin decides as its own county's bureau; only the city acts as the city."""
     if ctx.principal.role != COUNTY_ADMIN:
         return {}
-    if ctx.body.get(role_field) in (CITY_ONLY_GRANTER, "市委老干部局"):
+    if ctx.data.get(role_field) == CITY_ONLY_GRANTER:  # the validated code, not the body
         raise forbidden("Only the city bureau decides as the city bureau.")
     return {"granter_county": ctx.principal.county_code}
 
@@ -97,6 +98,7 @@ for _path, _method, _schema, _roles, _summary in (
        body=body_of(cmd.AddMember, "branch_id"), response=Document, status=201,
        tag="branches", summary="Add a volunteer as a member")
 def add_member(ctx: Ctx) -> Reply:
+    scoped_volunteer(ctx, ctx.data["volunteer_id"])  # another county's: 404, as if none
     branch = _on_branch(ctx, "add_member")
     return created(branch, f"/branches/{branch['branch_id']}")
 

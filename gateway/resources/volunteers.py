@@ -80,7 +80,9 @@ def register_volunteers(ctx: Ctx) -> dict[str, Any]:
         else:
             sent.append(index)
     if sent:
-        answer = ctx.call(V, "register_volunteers", [items[i] for i in sent])
+        scope = ctx.principal.county_code if ctx.principal.county_bound else None
+        answer = ctx.call(V, "register_volunteers", [items[i] for i in sent],
+                          within_county=scope)
         for result in answer["results"]:
             results[sent[result["index"]]] = {**result, "index": sent[result["index"]]}
     ordered = [results[index] for index in range(len(items))]

@@ -6,7 +6,9 @@ from typing import Any
 from gateway.context import Ctx, Reply
 from gateway.problem import forbidden
 from gateway.resources.activities import READERS, VOLUNTEER_ROLES, client_request_id
+from gateway.resources.branches import scoped_branch
 from gateway.resources.common import ADMINS, created, filters_of, in_scope, service_page
+from gateway.resources.volunteers import scoped_volunteer
 from gateway.roles import VOLUNTEER
 from gateway.routing import route
 from gateway.schemas import Document, PageSchema, WishQuery, body_of
@@ -26,6 +28,15 @@ def _as_self(ctx: Ctx, party_field: str) -> None:
     party = ctx.body.get(party_field) or {}
     if party.get("kind") != "volunteer" or party.get("id") != ctx.principal.volunteer_id:
         raise forbidden("A volunteer acts only in their own name.")
+
+
+def _party_in_scope(ctx: Ctx, party: dict[str, Any]) -> None:
+    """A volunteer or branch named in the body must be one the caller may see (404 as if
+    it did not exist otherwise, so another county's people cannot be probed)."""
+    if party.get("kind") == "volunteer":
+        scoped_volunteer(ctx, str(party.get("id")))
+    elif party.get("kind") == "branch":
+        scoped_branch(ctx, str(party.get("id")))
 
 
 @route("GET", "/wishes", roles=READERS, query=WishQuery, response=PageSchema, paged=True,
@@ -62,6 +73,7 @@ for _path, _method, _schema, _roles, _party, _summary in (
         scoped_wish(ctx, wish_id)
         if party:
             _as_self(ctx, party)
+            _party_in_scope(ctx, ctx.data.get(party) or {})
         return ctx.call(A, method, ctx.payload(wish_id=wish_id))
 
     route("POST", f"/wishes/<wish_id>/{_path}", roles=_roles,

@@ -7,10 +7,11 @@ from typing import Any
 
 from pymongo.database import Database
 
-from services.activities import schemas
+from services.activities import code_attempts, schemas
 from services.activities.domain import activity, ids, wish
 from services.activities.streams import activity_stream, fold_activity, fold_wish, wish_stream
 from services.volunteers.directory import VolunteerDirectory
+from yinfa.errors import DomainRuleViolated
 from yinfa.reference import load_activity_catalog
 from yinfa.service.dependencies import EventSourcedStreams
 
@@ -45,9 +46,28 @@ def on_activity(streams: EventSourcedStreams, action: str, payload: Mapping[str,
     schema, decide = _ACTIVITY_COMMANDS[action]
     command = schemas.load_command(schema, payload)
     catalog = load_activity_catalog()
+    if action in ("check_in", "check_out"):
+        return _with_code(streams, command, lambda: streams.execute(
+            activity_stream(command["activity_id"]), fold_activity,
+            lambda state: decide(state, command, catalog)))
     streams.execute(activity_stream(command["activity_id"]), fold_activity,
                     lambda state: decide(state, command, catalog))
     return str(command["activity_id"])
+
+
+def _with_code(streams: EventSourcedStreams, command: Mapping[str, Any],
+               record: Callable[[], Any]) -> str:
+    """A check-in or -out, refused after too many wrong codes of this person here."""
+    activity_id, volunteer_id = str(command["activity_id"]), str(command["volunteer_id"])
+    code_attempts.refuse_if_locked(streams.views, activity_id, volunteer_id)
+    try:
+        record()
+    except DomainRuleViolated as refused:
+        if refused.context.get("reason") == "wrong_code":
+            code_attempts.count_wrong(streams.views, activity_id, volunteer_id)
+        raise
+    code_attempts.forget(streams.views, activity_id, volunteer_id)
+    return activity_id
 
 
 def sign_up(streams: EventSourcedStreams, directory: VolunteerDirectory,

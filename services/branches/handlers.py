@@ -76,8 +76,9 @@ def add_member(streams: EventSourcedStreams, directory: VolunteerDirectory,
     """Whether the volunteer may join is what the volunteers service's events said."""
     command = schemas.load_command(schemas.AddMember, payload)
     status = directory.status(str(command["volunteer_id"]))
+    county = directory.county_of(str(command["volunteer_id"]))
     return _on_branch(streams, command,
-                      lambda state: branch.add_member(state, command, status))
+                      lambda state: branch.add_member(state, command, status, county))
 
 
 def remove_member(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:

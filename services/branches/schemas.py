@@ -44,7 +44,9 @@ class CatalogCode(fields.String):
         self.labels = labels
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        # exactly a code or a label: a padded or look-alike value is refused, never
+        # trimmed into one (authority is decided on this value)
+        text = super()._deserialize(value, attr, data, **kwargs)
         labels = self.labels()
         aliases = {**{code: code for code in labels}, **{zh: code for code, zh in labels.items()}}
         if text not in aliases:

@@ -150,7 +150,9 @@ def join_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
     command = schemas.load_command(schemas.JoinTeam, payload)
     member, _ = streams.load(volunteer_stream(command["volunteer_id"]), fold_volunteer)
     status = None if member is None else member.status
-    return _on_team(streams, command, partial(team.join_team, volunteer_status=status))
+    county = None if member is None else member.county_code
+    return _on_team(streams, command, partial(team.join_team, volunteer_status=status,
+                                              volunteer_county=county))
 
 
 def leave_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:

@@ -20,7 +20,7 @@ from yinfa.events.envelope import NewEvent
 from yinfa.reference import load_volunteer_catalog
 from yinfa.service.dependencies import EventSourcedStreams
 
-CREATED, EXISTS, INVALID = "created", "exists", "invalid"
+CREATED, EXISTS, INVALID, REFUSED = "created", "exists", "invalid", "refused"
 
 
 @dataclass
@@ -59,6 +59,21 @@ def register_many(streams: EventSourcedStreams, payloads: Sequence[Any]
         status = CREATED if events else EXISTS  # None: registered meanwhile by another
         results[item.index] = _result(item.index, status, item.volunteer_id)
     return [results[index] for index in range(len(payloads))]
+
+
+def refuse_other_counties(db: Any, results: list[dict[str, Any]], county: str
+                          ) -> list[dict[str, Any]]:
+    """"exists" for a person of another county would tell a county bureau that someone
+    it may not see is registered: such items are answered "refused", like any item that
+    names another county."""
+    existing = [r["volunteer_id"] for r in results if r["status"] == EXISTS]
+    elsewhere = {doc["volunteer_id"] for doc in db["volunteer_view"].find(
+        {"volunteer_id": {"$in": existing}, "county_code": {"$ne": county}},
+        {"volunteer_id": 1})} if existing else set()
+    return [{"index": r["index"], "status": REFUSED,
+             "errors": {"county_code": ["Not a county in your scope."]}}
+            if r.get("volunteer_id") in elsewhere and r["status"] == EXISTS else r
+            for r in results]
 
 
 def _valid_items(payloads: Sequence[Any], results: dict[int, dict[str, Any]]) -> list[Item]:

@@ -175,11 +175,13 @@ class WithdrawVolunteer(VolunteerCommand):
 
 
 class UpdateProfile(VolunteerCommand):
+    """What a volunteer or their bureau may change. Branch membership is not here: it
+    changes through the branch (`POST /branches/{id}/members`), which must exist."""
+
     phone = fields.String(validate=validate.Regexp(MOBILE_PHONE,
                           error="Not a mainland mobile number."))
     former_employer = _trimmed(100, allow_none=True)
     party_member = fields.Boolean()
-    branch_id = _trimmed(100, allow_none=True)
     skills = fields.List(fields.String(), validate=_known_skills)
     insurance = fields.Boolean()
 

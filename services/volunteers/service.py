@@ -42,11 +42,15 @@ class VolunteersService(EventSourcedService):
         return queries.get_volunteer(self.streams.views, volunteer_id)
 
     @rpc
-    def register_volunteers(self, payloads: list[Any]) -> dict[str, Any]:
+    def register_volunteers(self, payloads: list[Any], within_county: str | None = None
+                            ) -> dict[str, Any]:
         """A roster: each item registered or answered on its own (created, exists,
-        invalid with its errors), in order; the store is written once for all."""
+        invalid with its errors), in order; the store is written once for all. With
+        `within_county`, a person registered in another county is answered refused."""
         roster_command = schemas.load_command(schemas.RegisterVolunteers, {"items": payloads})
         results = roster.register_many(self.streams, roster_command["items"])
+        if within_county is not None:
+            results = roster.refuse_other_counties(self.streams.views, results, within_county)
         return {"results": results,
                 "created": sum(r["status"] == roster.CREATED for r in results)}
 

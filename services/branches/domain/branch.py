@@ -120,13 +120,17 @@ def move(state: Branch | None, command: Mapping[str, Any], parent: Branch | None
     })]
 
 
-def add_member(state: Branch | None, command: Mapping[str, Any], volunteer_status: str | None
-               ) -> list[NewEvent]:
-    """`volunteer_status` is the volunteer's current status, None if no such volunteer."""
+def add_member(state: Branch | None, command: Mapping[str, Any], volunteer_status: str | None,
+               volunteer_county: str | None = None) -> list[NewEvent]:
+    """`volunteer_status` is the volunteer's current status, None if no such volunteer;
+    `volunteer_county` their county: a branch takes members of its own county only."""
     current = _active(state, "add members to")
     volunteer_id = command["volunteer_id"]
     if volunteer_status is None:
         raise NotFound("no such volunteer", field="volunteer_id")
+    if volunteer_county is not None and volunteer_county != current.county_code:
+        raise DomainRuleViolated("a branch takes members of its own county; another "
+                                 "county's volunteer is transferred first", field="volunteer_id")
     if volunteer_status not in JOINABLE_STATUSES:
         raise DomainRuleViolated(f"a {volunteer_status} volunteer cannot join a branch",
                                  field="volunteer_id", status=volunteer_status)

@@ -449,6 +449,11 @@ def _check_ladder(state: Certification, level: str, on: date, catalog: BranchCat
         )
 
 
+# levels that count in the city's ranking above the county's reach: never a county's call,
+# whatever the catalog lists
+CITY_DECIDED_LEVELS = frozenset({"city_demo", "province_demo"})
+
+
 def _check_authority(role: str, level: str, granter_county: str | None, branch: Branch | None,
                      catalog: BranchCatalog, field_name: str) -> None:
     if role not in catalog.granter_roles:
@@ -459,8 +464,15 @@ def _check_authority(role: str, level: str, granter_county: str | None, branch: 
             f"{catalog.granter_roles[role].label} has no authority over {rules.label}",
             field=field_name, level=level, allowed=list(rules.granted_by),
         )
+    scope = catalog.granter_roles[role].scope
+    if granter_county is not None and scope != "county":
+        raise DomainRuleViolated(f"a county decides as its own bureau, not as "
+                                 f"{catalog.granter_roles[role].label}", field=field_name)
+    if level in CITY_DECIDED_LEVELS and scope != "city":
+        raise DomainRuleViolated(f"{rules.label} is decided by the city bureau",
+                                 field=field_name, level=level)
     county = branch.county_code if branch else None
-    if catalog.granter_roles[role].scope == "county" and granter_county != county:
+    if scope == "county" and granter_county != county:
         raise DomainRuleViolated("only the branch's own county may decide",
                                  field="granter_county", branch_county=county)
 

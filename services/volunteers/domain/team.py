@@ -43,13 +43,17 @@ def create_team(state: Team | None, command: Mapping[str, Any], catalog: Volunte
     })]
 
 
-def join_team(state: Team | None, command: Mapping[str, Any], volunteer_status: str | None
-              ) -> list[NewEvent]:
-    """`volunteer_status` is the joining volunteer's current status, None if unknown."""
+def join_team(state: Team | None, command: Mapping[str, Any], volunteer_status: str | None,
+              volunteer_county: str | None = None) -> list[NewEvent]:
+    """`volunteer_status` is the joining volunteer's current status, None if unknown;
+    `volunteer_county` their county: a team takes members of its own county only."""
     team = _existing(state)
     volunteer_id = str(command["volunteer_id"])
     if volunteer_status is None:
         raise NotFound("no such volunteer", field="volunteer_id")
+    if volunteer_county is not None and volunteer_county != team.county_code:
+        raise DomainRuleViolated("a team takes members of its own county",
+                                 field="volunteer_id")
     if volunteer_status in (WITHDRAWN, SUSPENDED):
         raise DomainRuleViolated(f"a {volunteer_status} volunteer cannot join a team",
                                  field="volunteer_id")

@@ -36,7 +36,7 @@ REGISTERED, VERIFIED, ACTIVE = "registered", "verified", "active"
 SUSPENDED, WITHDRAWN, ERASED = "suspended", "withdrawn", "erased"
 GENDERS = {"male": "男", "female": "女"}
 RETIREMENT_STATUSES = {"lixiu": "离休", "tuixiu": "退休"}
-PROFILE_FIELDS = ("former_employer", "party_member", "branch_id", "skills", "insurance")
+PROFILE_FIELDS = ("former_employer", "party_member", "skills", "insurance")
 PERSONAL_FIELDS = ("name", "phone")  # kept encrypted by the service, never in an event
 TENTH = Decimal("0.1")
 

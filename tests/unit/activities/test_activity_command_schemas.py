@@ -83,8 +83,8 @@ def test_a_time_in_the_future_is_refused():
                                          "code": "CY2023", "at": later})
 
 
-@pytest.mark.parametrize("code", ["abc", "CY 2023", "签到码1234"])
-def test_a_check_in_code_is_four_to_32_letters_or_digits(code):
+@pytest.mark.parametrize("code", ["abc", "CY202", "CY 2023", "签到码1234"])
+def test_a_check_in_code_is_six_to_32_letters_or_digits(code):
     assert "code" in errors_of(s.IssueCheckInCode, {"activity_id": ACTIVITY_ID, "code": code})
 
 

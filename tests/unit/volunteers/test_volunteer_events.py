@@ -23,6 +23,7 @@ def a_volunteers_whole_life(registration, decide, hours, entry, small_stars):
         (v.suspend, {"reason": "外出就医"}),
         (v.reinstate, {"note": None}),
         (v.withdraw, {"reason_code": "moved_away", "note": "随子女迁居南京"}),
+        (v.erase, {"erased_on": "2026-12-01", "basis": "person_request"}),
     ]
     events, state = decide(None, v.register, registration(), small_stars)
     produced += events

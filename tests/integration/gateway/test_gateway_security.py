@@ -1,0 +1,159 @@
+"""The security review's findings, through the gateway on the real services: authority
+decided on validated values, ids in bodies held to the caller's county, accounts that
+cannot lock the city out, server-stamped and rate-limited check-ins, clean text, and
+erasure by the city bureau."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from gateway_support import DAFENG, TINGHU, activity_body, branch_body, registration, team_body
+from test_gateway_http import assert_problem
+
+
+@pytest.fixture(scope="module")
+def tinghu(platform):
+    return platform.open_account("sec-county-th", "county_admin", county_code=TINGHU)
+
+
+@pytest.fixture(scope="module")
+def dafeng_volunteer(city):
+    volunteer_id = city.post("/volunteers", registration(DAFENG)).json()["volunteer_id"]
+    city.post(f"/volunteers/{volunteer_id}/verify", {"county_code": DAFENG})
+    return volunteer_id
+
+
+@pytest.mark.parametrize("granter", [" city_bureau", "city_bureau\t", "\u3000市委老干部局",
+                                     "ｃｉｔｙ_bureau"])
+def test_a_padded_or_look_alike_granter_is_refused_before_anything(city, tinghu, granter):
+    branch_id = tinghu.post("/branches", branch_body(TINGHU)).json()["branch_id"]
+    answer = tinghu.post(f"/branches/{branch_id}/certifications/grant", {
+        "application_id": str(uuid.uuid4()), "granted_by": granter})
+    body = assert_problem(answer, 422)
+    assert "granted_by" in body["errors"]
+    assert city.get(f"/branches/{branch_id}").json().get("certification_level") is None
+
+
+def test_a_county_admin_cannot_decide_as_the_city_bureau(tinghu):
+    branch_id = tinghu.post("/branches", branch_body(TINGHU)).json()["branch_id"]
+    for granter in ("city_bureau", "市委老干部局"):
+        answer = tinghu.post(f"/branches/{branch_id}/certifications/grant", {
+            "application_id": str(uuid.uuid4()), "granted_by": granter})
+        assert_problem(answer, 403)
+
+
+def test_another_county_s_volunteer_cannot_join_a_branch_or_a_team_and_looks_absent(
+        tinghu, dafeng_volunteer):
+    branch_id = tinghu.post("/branches", branch_body(TINGHU)).json()["branch_id"]
+    team_id = tinghu.post("/teams", team_body(TINGHU)).json()["team_id"]
+    unknown = str(uuid.uuid4())
+    for volunteer_id in (dafeng_volunteer, unknown):
+        joined = tinghu.post(f"/branches/{branch_id}/members", {"volunteer_id": volunteer_id})
+        assert_problem(joined, 404)
+        joined = tinghu.post(f"/teams/{team_id}/members", {"volunteer_id": volunteer_id})
+        assert_problem(joined, 404)
+
+
+def test_even_the_city_cannot_make_a_cross_county_membership(city, dafeng_volunteer):
+    branch_id = city.post("/branches", branch_body(TINGHU)).json()["branch_id"]
+    team_id = city.post("/teams", team_body(TINGHU)).json()["team_id"]
+    assert_problem(city.post(f"/branches/{branch_id}/members",
+                             {"volunteer_id": dafeng_volunteer}), 409)
+    assert_problem(city.post(f"/teams/{team_id}/members",
+                             {"volunteer_id": dafeng_volunteer}), 409)
+    assert city.get(f"/branches/{branch_id}").json()["members"] == []
+
+
+def test_a_roster_answers_refused_for_a_person_registered_in_another_county(city, tinghu):
+    person = registration(DAFENG)
+    city.post("/volunteers", person)
+    again = {**person, "county_code": TINGHU}
+    answer = tinghu.post("/volunteers/batch", {"items": [again]})
+    assert answer.status_code == 200, answer.text
+    [result] = answer.json()["results"]
+    assert result["status"] == "refused" and "volunteer_id" not in result
+
+
+def test_a_volunteer_cannot_attach_their_record_to_a_branch(platform, city):
+    volunteer_id = city.post("/volunteers", registration()).json()["volunteer_id"]
+    own = platform.open_account(f"sec-v-{volunteer_id[:6]}", "volunteer", county_code=TINGHU,
+                                volunteer_id=volunteer_id)
+    answer = own.request("PATCH", f"/volunteers/{volunteer_id}",
+                         json={"branch_id": str(uuid.uuid4())})
+    assert "branch_id" in assert_problem(answer, 422)["errors"]
+
+
+def test_no_one_closes_their_own_account_nor_the_last_city_admin(platform, city):
+    closed = city.post("/accounts/city/close", {"reason": "离任"})
+    assert_problem(closed, 409)
+    second = platform.open_account("sec-city-2", "city_admin")
+    assert_problem(second.post("/accounts/sec-city-2/close", {"reason": "离任"}), 409)
+    assert second.post("/accounts/city/close", {"reason": "离任"}).status_code == 200
+    assert_problem(second.post("/accounts/city/close", {"reason": "again"}), 409)
+
+
+def test_free_text_with_control_characters_is_refused(city):
+    for text in ("红色故事\x00进社区", "红色\x1b[31m故事", "故事\u202e区社进"):
+        body = {**activity_body(TINGHU), "title": text}
+        assert "title" in assert_problem(city.post("/activities", body), 422)["errors"]
+
+
+@pytest.fixture(scope="module")
+def at_the_door(platform, city):
+    """An activity of 亭湖区 starting in half an hour, its code issued, a volunteer
+    signed up with an account of their own."""
+    volunteer_id = city.post("/volunteers", registration()).json()["volunteer_id"]
+    city.post(f"/volunteers/{volunteer_id}/verify", {"county_code": TINGHU})
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+    body = {**activity_body(TINGHU), "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat()}
+    activity_id = city.post("/activities", body).json()["activity_id"]
+    issued = city.post(f"/activities/{activity_id}/check-in-code", {"code": "HONGSE2026"})
+    assert issued.status_code == 201, issued.text
+    volunteer = platform.open_account(f"door-{volunteer_id[:6]}", "volunteer",
+                                      county_code=TINGHU, volunteer_id=volunteer_id)
+    signed = volunteer.post(f"/activities/{activity_id}/sign-ups",
+                            {"volunteer_id": volunteer_id})
+    assert signed.status_code == 201, signed.text
+    return activity_id, volunteer_id, volunteer
+
+
+def test_a_check_in_code_has_at_least_six_characters(city, at_the_door):
+    activity_id, _, _ = at_the_door
+    answer = city.post(f"/activities/{activity_id}/check-in-code",
+                       {"code": "HS2026", "replace": True})
+    assert answer.status_code == 201, answer.text
+    short = city.post(f"/activities/{activity_id}/check-in-code",
+                      {"code": "HS202", "replace": True})
+    assert "code" in assert_problem(short, 422)["errors"]
+    city.post(f"/activities/{activity_id}/check-in-code", {"code": "HONGSE2026",
+                                                          "replace": True})
+
+
+def test_a_volunteer_cannot_stamp_their_own_check_in_time(at_the_door):
+    activity_id, volunteer_id, volunteer = at_the_door
+    earlier = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    answer = volunteer.post(f"/activities/{activity_id}/check-ins", {
+        "volunteer_id": volunteer_id, "code": "HONGSE2026", "at": earlier})
+    assert "at" in assert_problem(answer, 422)["errors"]
+
+
+def test_a_burst_of_wrong_codes_is_stopped_and_then_even_the_right_one_waits(at_the_door):
+    activity_id, volunteer_id, volunteer = at_the_door
+    wrong = {"volunteer_id": volunteer_id, "code": "WRONG1"}
+    for _ in range(5):
+        assert_problem(volunteer.post(f"/activities/{activity_id}/check-ins", wrong), 409)
+    assert_problem(volunteer.post(f"/activities/{activity_id}/check-ins", wrong), 429)
+    right = {"volunteer_id": volunteer_id, "code": "HONGSE2026"}
+    assert_problem(volunteer.post(f"/activities/{activity_id}/check-ins", right), 429)
+
+
+def test_the_city_erases_a_person_and_a_county_cannot(city, tinghu):
+    volunteer_id = city.post("/volunteers", registration()).json()["volunteer_id"]
+    assert_problem(tinghu.post(f"/volunteers/{volunteer_id}/erasure", {}), 403)
+    erased = city.post(f"/volunteers/{volunteer_id}/erasure", {"basis": "person_request"})
+    assert erased.status_code == 201, erased.text
+    shown = city.get(f"/volunteers/{volunteer_id}").json()
+    assert shown["name"] == "已注销" and shown["status"] == "erased"
+    assert shown["id_number_masked"] is None and shown["phone_masked"] is None
