@@ -20,11 +20,13 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import idempotency
 from gateway.accounts.book import AccountBook
+from gateway.auth.login_limits import LoginLimits
 from gateway.auth.refresh import RefreshTokens
 from gateway.auth.tokens import verify_token
 from gateway.bodies import read_json, screen_query
 from gateway.cache import ReadCache
 from gateway.city_clock import on_city_clock
+from gateway.client_address import client_address
 from gateway.context import Ctx, Reply
 from gateway.problem import (
     STORE_OUTAGE_ERRORS,
@@ -39,6 +41,7 @@ from gateway.ratelimit import TokenBuckets
 from gateway.roles import Principal, require_role
 from gateway.routing import ROUTES, Route, Router
 from gateway.rpc import ServiceCalls
+from gateway.security_headers import secure
 from gateway.settings import GatewaySettings, gateway_settings
 from yinfa.errors import YinfaError
 from yinfa.events.envelope import Metadata
@@ -89,7 +92,12 @@ class GatewayApp:
         self.idempotency = idempotency.IdempotencyRecords(db)
         self.reads = AccountBook(db, None)  # reads only; writes get an actor per request
         self.ranking_cache = ReadCache(settings.ranking_cache_seconds)
-        self.tokens = VerifiedTokens(settings)
+        self.tokens = VerifiedTokens(settings, self.reads)
+        self.login_limits = LoginLimits(db)
+
+    def ensure_indexes(self) -> None:
+        for keeper in (self.refresh_tokens, self.idempotency, self.login_limits):
+            keeper.ensure_indexes()
         self.encoded = EncodedBodies()
 
     def accounts(self, ctx: Ctx) -> AccountBook:
@@ -101,6 +109,7 @@ class GatewayApp:
 
     def handle(self, request: Request, calls: ServiceCalls) -> Response:
         request_id = request_id_of(request)
+        route = self.router.route_of(request.path, request.method)
         with correlated(request_id):
             try:
                 response = self._handle(request, calls, request_id)
@@ -118,7 +127,7 @@ class GatewayApp:
                 response = Problem(500, "internal_error", "Something went wrong on our side."
                                    ).response(request.path, request_id)
         response.headers["X-Request-Id"] = request_id
-        return response
+        return secure(response, route, request.path)
 
     def _handle(self, request: Request, calls: ServiceCalls, request_id: str) -> Response:
         route, params = self.router.match(request.path, request.method)
@@ -154,9 +163,12 @@ class GatewayApp:
             raise unauthorized("Send 'Authorization: Bearer <access token>' or 'X-Api-Key'.")
         return self.tokens.principal(token.strip())
 
+    def client_address(self, request: Request) -> str:
+        return client_address(request, self.settings.trusted_proxies)
+
     def limit_rate(self, principal: Principal, request: Request) -> None:
         client = (principal.account if principal is not ANONYMOUS
-                  else f"ip:{request.remote_addr}")
+                  else f"ip:{self.client_address(request)}")
         wait = self.buckets.take(client)
         if wait:
             raise Problem(429, "rate_limited", "Too many requests; slow down.",
@@ -254,11 +266,16 @@ class EncodedBodies:
 
 
 class VerifiedTokens:
-    """Access tokens already verified, until they expire: a token is immutable, so the
-    answer cannot change; this spares the signature check on every request."""
+    """Access tokens already verified, for a few seconds: the signature check is spared
+    on most requests, and a token of a closed account, or one issued before its
+    password changed, stops working within `RECHECK_SECONDS`."""
 
-    def __init__(self, settings: GatewaySettings, size: int = 10_000) -> None:
+    RECHECK_SECONDS = 5.0
+
+    def __init__(self, settings: GatewaySettings, accounts: AccountBook,
+                 size: int = 10_000) -> None:
         self.settings = settings
+        self.accounts = accounts
         self.size = size
         self._known: dict[str, tuple[float, Principal]] = {}
 
@@ -266,10 +283,12 @@ class VerifiedTokens:
         known = self._known.get(token)
         if known is not None and known[0] > time.time():
             return known[1]
-        principal, expires = verify_token(self.settings, token)
+        principal, expires, issued = verify_token(self.settings, token)
+        if not self.accounts.token_still_valid(principal.account, issued):
+            raise unauthorized("The access token was revoked.")
         if len(self._known) >= self.size:
             self._known.clear()
-        self._known[token] = (min(time.time() + 60, expires), principal)
+        self._known[token] = (min(time.time() + self.RECHECK_SECONDS, expires), principal)
         return principal
 
 
@@ -288,6 +307,7 @@ class GatewayAppProvider(DependencyProvider):
         accounts_provider = next(d for d in self.container.dependencies
                                  if d.attr_name == self.accounts_attr)
         self.app = GatewayApp(settings, service_database(self.container), accounts_provider)
+        self.app.ensure_indexes()
 
     def get_dependency(self, worker_ctx: Any) -> GatewayApp:
         return self.app

@@ -33,9 +33,15 @@ def fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+KEPT_FOR = 24 * 3600  # a client retries within minutes; a day of answers is plenty
+
+
 class IdempotencyRecords:
     def __init__(self, db: Database) -> None:
         self.records = db["idempotency_keys"]
+
+    def ensure_indexes(self) -> None:
+        self.records.create_index("claimed_at", expireAfterSeconds=KEPT_FOR)
 
     def claim(self, scope: str, key: str, request_hash: str) -> dict[str, Any] | None:
         """None: go ahead. A dict: the stored answer to replay."""

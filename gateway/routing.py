@@ -69,6 +69,13 @@ class Router:
         self.map = Map([Rule(r.path, methods=[r.method], endpoint=r) for r in self.routes],
                        strict_slashes=False, merge_slashes=False)
 
+    def route_of(self, path: str, method: str) -> Route | None:
+        """The route a request goes to, None if none (for the headers of its answer)."""
+        try:
+            return self.match(path, method)[0]
+        except Problem:
+            return None
+
     def match(self, path: str, method: str) -> tuple[Route, dict[str, str]]:
         adapter = self.map.bind("gateway", path_info=path)
         try:

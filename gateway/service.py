@@ -20,7 +20,7 @@ from gateway.accounts.views import VIEWS
 from gateway.app import GatewayApp, GatewayAppProvider
 from gateway.problem import Problem
 from gateway.rpc import ServiceCalls, TimedRpc
-from gateway.settings import listen_address
+from gateway.settings import gateway_settings, listen_address
 from yinfa.secrets import CURSOR_KEY, TOKEN_KEY
 from yinfa.service.dependencies import EventSourcing
 from yinfa.service.secrets import RequiredSecrets
@@ -54,6 +54,13 @@ class GatewayWebServer(WebServer):
 
     def get_wsgi_app(self) -> Any:
         return ProblemWsgiApp(self)
+
+    def get_wsgi_server(self, sock: Any, wsgi_app: Any, *args: Any, **kwargs: Any) -> Any:
+        server = super().get_wsgi_server(sock, wsgi_app, *args, **kwargs)
+        # every accepted socket gets this timeout (nameko's accept loop reads it here):
+        # a client that sends its request a byte at a time cannot hold a worker for ever
+        server.socket_timeout = gateway_settings(self.container.config).socket_timeout
+        return server
 
     def process_request(self, sock: Any, address: Any) -> None:
         # eventlet's wsgi writes headers and a long body in separate sends: with Nagle on,

@@ -26,6 +26,8 @@ class GatewaySettings:
     rate_per_second: float
     rate_burst: int
     ranking_cache_seconds: float  # 0 turns the rankings' read cache off
+    trusted_proxies: frozenset[str] = frozenset()  # peers whose X-Forwarded-For is believed
+    socket_timeout: float = 15.0  # an idle or trickling client is cut off after this
 
 
 def _pick(config: Mapping[str, Any], key: str, env: str, default: Any) -> Any:
@@ -55,6 +57,11 @@ def gateway_settings(config: Mapping[str, Any] | None = None) -> GatewaySettings
         rate_burst=int(_pick(config, "GATEWAY_BURST", "YINFA_GATEWAY_BURST", 100)),
         ranking_cache_seconds=float(_pick(config, "GATEWAY_RANKING_CACHE",
                                           "YINFA_GATEWAY_RANKING_CACHE_SECONDS", 1.0)),
+        trusted_proxies=frozenset(p.strip() for p in str(_pick(
+            config, "GATEWAY_TRUSTED_PROXIES", "YINFA_TRUSTED_PROXIES", "")).split(",")
+            if p.strip()),
+        socket_timeout=float(_pick(config, "GATEWAY_SOCKET_TIMEOUT",
+                                   "YINFA_GATEWAY_SOCKET_TIMEOUT", 15.0)),
     )
 
 

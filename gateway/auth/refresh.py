@@ -15,6 +15,10 @@ class RefreshTokens:
         self.tokens = db["refresh_tokens"]
         self.lifetime = timedelta(seconds=lifetime_seconds)
 
+    def ensure_indexes(self) -> None:
+        # an expired token is refused anyway; MongoDB removes it a while later
+        self.tokens.create_index("expires_at", expireAfterSeconds=0)
+
     def issue(self, account: str, family: str | None = None) -> str:
         token = new_refresh_token()
         self.tokens.insert_one({

@@ -16,7 +16,8 @@ from gateway.roles import ROLES, Principal
 from gateway.settings import GatewaySettings
 
 ALGORITHM = "HS256"
-REQUIRED = ["exp", "iat", "iss", "aud", "sub"]
+REQUIRED = ["exp", "iat", "iss", "aud", "sub", "typ"]
+ACCESS = "access"  # `typ`: only an access token opens the API
 
 
 def issue_access_token(settings: GatewaySettings, principal: Principal,
@@ -30,6 +31,7 @@ def issue_access_token(settings: GatewaySettings, principal: Principal,
         "iat": issued,
         "exp": issued + settings.access_seconds,
         "jti": uuid.uuid4().hex,
+        "typ": ACCESS,
     }
     for claim, value in (("county", principal.county_code), ("branch", principal.branch_id),
                          ("volunteer", principal.volunteer_id)):
@@ -42,8 +44,8 @@ def principal_from_token(settings: GatewaySettings, token: str) -> Principal:
     return verify_token(settings, token)[0]
 
 
-def verify_token(settings: GatewaySettings, token: str) -> tuple[Principal, int]:
-    """The caller and the token's expiry (seconds since the epoch)."""
+def verify_token(settings: GatewaySettings, token: str) -> tuple[Principal, int, int]:
+    """The caller, the token's expiry and when it was issued (seconds since the epoch)."""
     try:
         claims = jwt.decode(token, settings.secret, algorithms=[ALGORITHM],
                             audience=settings.audience, issuer=settings.issuer,
@@ -53,8 +55,8 @@ def verify_token(settings: GatewaySettings, token: str) -> tuple[Principal, int]
     except jwt.PyJWTError:
         raise unauthorized("The access token is not valid.") from None
     role = claims.get("role")
-    if role not in ROLES or not isinstance(claims["sub"], str):
+    if role not in ROLES or not isinstance(claims["sub"], str) or claims["typ"] != ACCESS:
         raise unauthorized("The access token is not valid.")
     principal = Principal(account=claims["sub"], role=role, county_code=claims.get("county"),
                           branch_id=claims.get("branch"), volunteer_id=claims.get("volunteer"))
-    return principal, int(claims["exp"])
+    return principal, int(claims["exp"]), int(claims["iat"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from openpyxl import Workbook
@@ -18,8 +19,13 @@ FORMATS = {"csv": CSV, "xlsx": XLSX}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# a plain decimal number, negative ones included: a value, never a formula
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
 def safe_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(
+            value):
         return "'" + value
     return value
 

@@ -20,8 +20,11 @@ def _tokens(ctx: Ctx, principal: Principal, refresh_token: str) -> dict[str, Any
 @route("POST", "/auth/login", public=True, body=LoginBody, response=TokenSchema, tag="auth",
        summary="Log in with a username and password", errors=(401,))
 def login(ctx: Ctx) -> dict[str, Any]:
-    principal = ctx.gateway.reads.authenticate(ctx.data["username"], ctx.data["password"])
+    username, address = ctx.data["username"], ctx.gateway.client_address(ctx.request)
+    ctx.gateway.login_limits.check(username, address)
+    principal = ctx.gateway.reads.authenticate(username, ctx.data["password"])
     if principal is None or principal.role == "feed_client":
+        ctx.gateway.login_limits.failed(username, address)
         raise unauthorized("Wrong username or password.")
     return _tokens(ctx, principal, ctx.gateway.refresh_tokens.issue(principal.account))
 

@@ -30,9 +30,15 @@ def module_amqp(request, vhost_pipeline):
 
 
 @pytest.fixture(scope="module")
-def platform(module_amqp, mongo_uri, mongo_client):
+def gateway_extra() -> dict:
+    """Settings a test module gives its gateway beyond the usual (override per module)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def platform(module_amqp, mongo_uri, mongo_client, gateway_extra):
     prefix = f"t_gw_{uuid.uuid4().hex[:8]}"
-    config = gateway_config(module_amqp, mongo_uri, prefix)
+    config = gateway_config(module_amqp, mongo_uri, prefix, **gateway_extra)
     runner = ServiceRunner(config)
     for service in ALL_SERVICES:
         runner.add_service(service)

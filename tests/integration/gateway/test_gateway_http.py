@@ -109,7 +109,8 @@ def test_unknown_paths_and_methods_are_problems_too(city):
 
 def forged(platform, **changes) -> str:
     claims = {"sub": "city", "role": "city_admin", "iss": "yinfa", "aud": "yinfa-api",
-              "iat": int(time.time()), "exp": int(time.time()) + 600, **changes}
+              "iat": int(time.time()), "exp": int(time.time()) + 600, "typ": "access",
+              **changes}
     secret = changes.pop("secret", None) or platform.config.get(
         "GATEWAY_SECRET") or os.environ[TOKEN_KEY]
     claims.pop("secret", None)
@@ -129,7 +130,7 @@ def _unsigned(claims: dict) -> str:
 def bad_tokens(platform) -> dict[str, str]:
     now = int(time.time())
     good = {"sub": "city", "role": "city_admin", "iss": "yinfa", "aud": "yinfa-api",
-            "iat": now, "exp": now + 600}
+            "iat": now, "exp": now + 600, "typ": "access"}
     return {
         "garbage": "not-a-token",
         "expired": forged(platform, iat=now - 7200, exp=now - 3600),
@@ -139,8 +140,9 @@ def bad_tokens(platform) -> dict[str, str]:
         "wrong issuer": forged(platform, iss="someone-else"),
         "unknown role": forged(platform, role="superuser"),
         "no expiry": jwt.encode({k: v for k, v in good.items() if k != "exp"},
-                                "yinfa-gateway-demo-secret-change-me-0123456789",
+                                platform.config.get("GATEWAY_SECRET") or os.environ[TOKEN_KEY],
                                 algorithm="HS256"),
+        "not an access token": forged(platform, typ="refresh"),
     }
 
 

@@ -152,6 +152,22 @@ def test_a_county_bureau_cannot_grant_a_city_demonstration(
     assert refused.value.context["allowed"] == ["city_bureau"]
 
 
+def test_a_county_caller_naming_the_city_bureau_is_refused_by_the_domain_too(
+    certified, application, all_met, branch, checklists, catalog, ids
+):
+    state = certified("county_demo")
+    state = c.replay(c.apply_for(state, application("city_demo", "市级示范申请",
+                                                    applied_on=date(2024, 3, 1)),
+                                 branch(), checklists, catalog), state)
+    state = all_met(state, ids("市级示范申请"))
+    command = {"application_id": ids("市级示范申请"), "granted_by": "city_bureau",
+               "granter_county": "320902", "granted_on": date(2024, 4, 1)}
+
+    with pytest.raises(DomainRuleViolated, match="decides as its own bureau") as refused:
+        c.grant(state, command, branch(), catalog)
+    assert refused.value.field == "granted_by"
+
+
 def test_the_city_bureau_cannot_grant_the_county_level_standard(
     applied, all_met, granting, branch, catalog, ids
 ):

@@ -27,7 +27,7 @@ def refused(token: str) -> str:
 def claims(**changes) -> dict:
     now = int(time.time())
     return {"sub": "dafeng", "role": "county_admin", "county": "320904", "iss": "yinfa",
-            "aud": "yinfa-api", "iat": now, "exp": now + 60, **changes}
+            "aud": "yinfa-api", "iat": now, "exp": now + 60, "typ": "access", **changes}
 
 
 def test_a_token_carries_the_caller_and_its_scope():
@@ -63,3 +63,9 @@ def test_a_token_without_a_required_claim_is_refused(missing):
 def test_another_key_or_another_algorithm_is_refused():
     refused(jwt.encode(claims(), "another-secret-of-sufficient-length-0000", algorithm="HS256"))
     refused(jwt.encode(claims(), SETTINGS.secret, algorithm="HS512"))
+
+
+def test_only_an_access_token_opens_the_api():
+    refused(jwt.encode(claims(typ="refresh"), SETTINGS.secret, algorithm="HS256"))
+    untyped = {k: v for k, v in claims().items() if k != "typ"}
+    refused(jwt.encode(untyped, SETTINGS.secret, algorithm="HS256"))
