@@ -71,7 +71,9 @@ def migrate_personal_data() -> None:
     """Take personal data out of the event log and seal it (needs MONGO_URI)."""
     from pymongo import MongoClient
 
-    from services.volunteers.migrate import migrate as run_migration
+    from services.branches.migrate import migrate as migrate_branches
+    from services.scoring.migrate import migrate as migrate_journal
+    from services.volunteers.migrate import migrate as migrate_volunteers
     from yinfa.config import load_settings
     from yinfa.logs import configure_logging
 
@@ -79,8 +81,10 @@ def migrate_personal_data() -> None:
     configure_logging(settings.log_level)
     if not settings.mongo_uri:
         raise click.UsageError("set MONGO_URI to the store to migrate")
-    counts = run_migration(MongoClient(settings.mongo_uri, tz_aware=True),
-                           settings.database_name)
+    client: MongoClient = MongoClient(settings.mongo_uri, tz_aware=True)
+    counts = {**migrate_volunteers(client, settings.database_name),
+              **migrate_branches(client[settings.database_name("branches")]),
+              **migrate_journal(client[settings.database_name("scoring")])}
     click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from services.branches import schemas
+from services.branches import people, schemas
 from services.branches.domain import branch, brand, certification
 from services.branches.domain.branch import Branch
 from services.branches.domain.dates import local_date
@@ -42,8 +42,13 @@ Decision = Callable[..., list[NewEvent]]
 # --- branches ---------------------------------------------------------------------------
 
 
+# the names in commands that are people's: sealed apart, events carry references
+NAMED_IN = {"apply": ("applicant",), "review_item": ("reviewer",)}
+
+
 def establish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = schemas.load_command(schemas.EstablishBranch, payload)
+    command = people.referred(streams.views, schemas.load_command(
+        schemas.EstablishBranch, payload), branch.OFFICERS)
     parent = _branch(streams, command.get("parent_id"))
     catalog = load_branch_catalog()
     streams.execute(branch_stream(command["branch_id"]), fold_branch,
@@ -57,8 +62,18 @@ def rename(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
 
 
 def change_officers(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
+    """Only the officers whose name differs from the one held get a new reference."""
     command = schemas.load_command(schemas.ChangeOfficers, payload)
-    return _on_branch(streams, command, lambda state: branch.change_officers(state, command))
+    current = _branch(streams, command["branch_id"])
+    held = {} if current is None else people.names_of(
+        streams.views, [getattr(current, f"{name}_ref") for name in branch.OFFICERS])
+    changed = [name for name in branch.OFFICERS if name in command and (
+        current is None or command[name] != held.get(getattr(current, f"{name}_ref")))]
+    referred = people.referred(streams.views, {k: v for k, v in command.items()
+                                               if k not in branch.OFFICERS or k in changed},
+                               changed)
+    return _on_branch(streams, referred,
+                      lambda state: branch.change_officers(state, referred))
 
 
 def move(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
@@ -167,7 +182,8 @@ _CERTIFICATION_COMMANDS: dict[str, tuple[type, Decision]] = {
 def on_certification(streams: EventSourcedStreams, action: str,
                      payload: Mapping[str, Any]) -> str:
     schema, decide = _CERTIFICATION_COMMANDS[action]
-    command = schemas.load_command(schema, payload)
+    command = people.referred(streams.views, schemas.load_command(schema, payload),
+                              NAMED_IN.get(action, ()))
     branch_id = str(command["branch_id"])
     subject = None if decide is _review_item else _branch(streams, branch_id)  # unused there
     catalog = load_branch_catalog()
@@ -178,7 +194,10 @@ def on_certification(streams: EventSourcedStreams, action: str,
 
 def review_items(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
     """A reviewer's decisions on many items of one application, recorded together."""
-    commands = item_review_commands(payload)
+    loaded = item_review_commands(payload)
+    reviewer = people.refer(streams.views, loaded[0]["reviewer"])  # one reviewer for all
+    commands = [{**{k: v for k, v in c.items() if k != "reviewer"}, "reviewer_ref": reviewer}
+                for c in loaded]
 
     def decide(state: Any) -> list[NewEvent]:
         decided: list[NewEvent] = []
@@ -253,7 +272,8 @@ def apply_brand(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str
 
 
 def review_brand(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = schemas.load_command(schemas.ReviewBrand, payload)
+    command = people.referred(streams.views, schemas.load_command(schemas.ReviewBrand, payload),
+                              ("reviewer",))
     branch_id = str(command["branch_id"])
     streams.execute(brand_stream(branch_id), fold_brand,
                     lambda state: brand.review_brand(state, command))

@@ -11,6 +11,8 @@ from typing import Any
 
 from pymongo.database import Database
 
+from services.branches import people
+from services.branches.domain.branch import OFFICERS
 from services.branches.domain.coverage import CountyCoverage
 from yinfa.errors import NotFound
 from yinfa.reference import BranchCatalog, load_branch_catalog, load_city
@@ -46,7 +48,7 @@ def get_branch(db: Database, branch_id: str, today: str) -> dict[str, Any]:
         raise NotFound("no such branch", field="branch_id")
     shown = _present(doc, today, load_branch_catalog())
     shown["brand"] = db["brand_view"].find_one({"_id": f"brand-{branch_id}"}, _HIDDEN)
-    return shown
+    return people.with_names(db, [shown], OFFICERS)[0]
 
 
 def list_branches(db: Database, today: str, county_code: str | None = None,
@@ -64,8 +66,9 @@ def list_branches(db: Database, today: str, county_code: str | None = None,
     cursor = (db["branch_view"].find(query, _HIDDEN).sort("branch_id", 1).skip(int(offset))
               .limit(limit))
     catalog = load_branch_catalog()
+    items = [_present(doc, today, catalog) for doc in cursor]
     return {"total": db["branch_view"].count_documents(query),
-            "items": [_present(doc, today, catalog) for doc in cursor]}
+            "items": people.with_names(db, items, OFFICERS)}
 
 
 _COUNTING = {"county_code": 1, "branch_type": 1, "level": 1, "certification_level": 1,
@@ -138,4 +141,4 @@ def certification_history(db: Database, branch_id: str) -> dict[str, Any]:
     for entry in [doc["holding"], *doc["past"], *doc["applications"]]:
         if entry is not None:
             entry["level_label"] = labels.get(entry["level"])
-    return doc
+    return people.with_names(db, [doc], ("applicant", "reviewer"))[0]

@@ -18,10 +18,12 @@ from services.branches.domain.dates import local_date
 from services.branches.streams import build_registry
 from services.branches.views import VIEWS
 from services.volunteers.directory import KnowsVolunteers
+from yinfa.secrets import MASTER_KEY
 from yinfa.service.base import EventSourcedService
 from yinfa.service.clock import Clock, ClockProvider
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
 from yinfa.service.rpc import rpc
+from yinfa.service.secrets import RequiredSecrets
 
 
 class ConfiguredTimer(Timer):
@@ -46,6 +48,7 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
     clock: Clock = ClockProvider()
+    secrets = RequiredSecrets(MASTER_KEY)  # people's names are sealed (people.py)
 
     # ---- branches ----------------------------------------------------------------------
 

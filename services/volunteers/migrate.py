@@ -5,13 +5,13 @@ Events of older versions carried a volunteer's name and phone (and a masked ID n
 and the personal data collection held the ID number and phone in clear. This moves each
 person's data into the encrypted store, rewrites those events in place at their current
 version (as the upcasters read them, so every reader sees what it saw before) and drops
-the copies other services kept: the directory replicas and scoring's journal. It can be
+the copies other services kept: the directory replicas (scoring's journal and the branches
+service have migrations of their own, run by the same command). It can be
 run again: a migrated store has nothing left to change. What it did is logged and kept
 in the volunteers database's `migrations` collection, with counts and no personal data.
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,12 +29,11 @@ MIGRATION = "personal-data-out-of-events"
 OLD_VERSIONS = {ev.VOLUNTEER_REGISTERED: 3, ev.VOLUNTEER_PROFILE_UPDATED: 2}
 DIRECTORY = "volunteer_directory"
 VOLUNTEER_VIEW = "volunteer_view"
-JOURNAL = "journal"
 
 
 def migrate(client: MongoClient, database_name: Callable[[str], str]) -> dict[str, int]:
     volunteers = client[database_name("volunteers")]
-    counts = {"commits": 0, "people": 0, "views": 0, "directory": 0, "journal": 0}
+    counts = {"commits": 0, "people": 0, "views": 0, "directory": 0}
     met: dict[str, dict[str, Any]] = {}  # volunteer id -> name and latest phone met
     # every commit is read: a one-off pass, and queries into arrays of sub-documents are
     # not answered alike by every store the platform runs on
@@ -50,7 +49,6 @@ def migrate(client: MongoClient, database_name: Callable[[str], str]) -> dict[st
     for service in ("activities", "branches"):
         counts["directory"] += client[database_name(service)][DIRECTORY].update_many(
             {"name": {"$exists": True}}, {"$unset": {"name": ""}}).modified_count
-    counts["journal"] = _strip_journal(client[database_name("scoring")])
     volunteers["migrations"].update_one(
         {"_id": MIGRATION},
         {"$set": {"last_run_at": datetime.now(UTC), "counts": counts},
@@ -87,31 +85,6 @@ def _seal_clear_personal_data(db: Database, met: dict[str, dict[str, Any]]) -> i
                   "phone": document.get("phone") or met.get(volunteer_id, {}).get("phone"),
                   "id_number": document.get("id_number")}
         db[personal.COLLECTION].replace_one({"_id": volunteer_id},
-                                            personal.seal(volunteer_id, person, master))
+                                            personal.seal_person(volunteer_id, person, master))
         sealed += 1
     return sealed
-
-
-def _strip_journal(db: Database) -> int:
-    """Scoring's journal kept source events as they came: the same fields go."""
-    rewritten = 0
-    for entry in db[JOURNAL].find():
-        if not any(_carries_personal_data(stored["data"].get("packed", ""))
-                   for stored in entry["events"]):
-            continue
-        events = []
-        for stored in entry["events"]:
-            packed = json.loads(stored["data"]["packed"])
-            for row in packed:
-                if row[1] in OLD_VERSIONS:
-                    row[5] = {k: v for k, v in row[5].items() if k not in ev.PERSONAL_FIELDS}
-            events.append({**stored, "data": {**stored["data"], "packed": json.dumps(
-                packed, ensure_ascii=False, separators=(",", ":"))}})
-        db[JOURNAL].update_one({"_id": entry["_id"]}, {"$set": {"events": events}})
-        rewritten += 1
-    return rewritten
-
-
-def _carries_personal_data(packed: str) -> bool:
-    return any(f'"{name}"' in packed for name in ev.PERSONAL_FIELDS) and any(
-        f'"{event_type}"' in packed for event_type in OLD_VERSIONS)

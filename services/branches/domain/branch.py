@@ -48,8 +48,8 @@ class Branch:
     established_on: date
     former_employer: str | None = None
     community: str | None = None
-    secretary: str | None = None
-    liaison: str | None = None
+    secretary_ref: str | None = None  # references to sealed names, never the names
+    liaison_ref: str | None = None
     status: str = ACTIVE
     members: frozenset[str] = field(default_factory=frozenset)
     absorbed_from: frozenset[str] = field(default_factory=frozenset)
@@ -81,8 +81,8 @@ def establish(state: Branch | None, command: Mapping[str, Any], parent: Branch |
         "parent_id": command.get("parent_id"),
         "former_employer": command.get("former_employer"),
         "community": command.get("community"),
-        "secretary": command.get("secretary"),
-        "liaison": command.get("liaison"),
+        "secretary_ref": command.get("secretary_ref"),
+        "liaison_ref": command.get("liaison_ref"),
         "established_on": as_date(command["established_on"]).isoformat(),
     })]
 
@@ -97,10 +97,12 @@ def rename(state: Branch | None, command: Mapping[str, Any]) -> list[NewEvent]:
 
 
 def change_officers(state: Branch | None, command: Mapping[str, Any]) -> list[NewEvent]:
-    """Records only the officers that change; None leaves a post vacant."""
+    """Records the officers the command names (`secretary_ref`, `liaison_ref`: the
+    service passes only those whose name changed); None leaves a post vacant."""
     current = _active(state, "change the officers of")
-    changes = {name: command[name] for name in OFFICERS
-               if name in command and command[name] != getattr(current, name)}
+    changes = {f"{name}_ref": command[f"{name}_ref"] for name in OFFICERS
+               if f"{name}_ref" in command
+               and command[f"{name}_ref"] != getattr(current, f"{name}_ref")}
     return [ev.new_event(ev.BRANCH_OFFICERS_CHANGED, changes)] if changes else []
 
 
@@ -217,8 +219,8 @@ def _established(data: Mapping[str, Any]) -> Branch:
         established_on=date.fromisoformat(data["established_on"]),
         former_employer=data.get("former_employer"),
         community=data.get("community"),
-        secretary=data.get("secretary"),
-        liaison=data.get("liaison"),
+        secretary_ref=data.get("secretary_ref"),
+        liaison_ref=data.get("liaison_ref"),
     )
 
 
@@ -227,7 +229,8 @@ def _renamed(state: Branch, data: Mapping[str, Any]) -> Branch:
 
 
 def _officers_changed(state: Branch, data: Mapping[str, Any]) -> Branch:
-    return replace(state, **{name: data[name] for name in OFFICERS if name in data})
+    return replace(state, **{f"{name}_ref": data[f"{name}_ref"] for name in OFFICERS
+                             if f"{name}_ref" in data})
 
 
 def _moved(state: Branch, data: Mapping[str, Any]) -> Branch:

@@ -98,7 +98,7 @@ def review_brand(state: Brand | None, command: Mapping[str, Any]) -> list[NewEve
         raise DomainRuleViolated("say why the brand did not pass", field="note")
     return [ev.new_event(ev.BRAND_REVIEWED, {
         "year": command["year"], "passed": command["passed"], "note": command.get("note"),
-        "reviewer": command["reviewer"],
+        "reviewer_ref": command.get("reviewer_ref"),
     })]
 
 

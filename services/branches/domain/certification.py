@@ -40,7 +40,10 @@ HELD, SUPERSEDED, REVOKED, FAILED, EXPIRED = "held", "superseded", "revoked", "f
 class ItemDecision:
     met: bool
     note: str | None
-    reviewer: str
+    reviewer_ref: str | None  # a reference to the reviewer's sealed name
+
+    def same_as(self, other: ItemDecision | None) -> bool:
+        return other is not None and (self.met, self.note) == (other.met, other.note)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class Application:
     items: tuple[str, ...]
     mandatory: frozenset[str]
     evidence: Mapping[str, Mapping[str, Any]]  # item -> {text, links}
-    applicant: str
+    applicant_ref: str | None  # a reference to the applicant's sealed name
     applied_on: date
     decisions: Mapping[str, ItemDecision] = field(default_factory=dict)
     status: str = OPEN
@@ -138,7 +141,7 @@ def apply_for(state: Certification | None, command: Mapping[str, Any], branch: B
         "checklist_version": checklist.version,
         "items": [{"code": item.code, "mandatory": item.mandatory} for item in checklist.items],
         "evidence": evidence,
-        "applicant": command["applicant"],
+        "applicant_ref": command.get("applicant_ref"),
         "applied_on": applied_on.isoformat(),
     })]
 
@@ -151,15 +154,15 @@ def review_item(state: Certification | None, command: Mapping[str, Any]) -> list
         raise NotFound("the checklist has no such item", field="item")
     if not command["met"] and not command.get("note"):
         raise DomainRuleViolated("say why an item is not met", field="note")
-    decision = ItemDecision(command["met"], command.get("note"), command["reviewer"])
-    if application.decisions.get(item) == decision:
+    decision = ItemDecision(command["met"], command.get("note"), command.get("reviewer_ref"))
+    if decision.same_as(application.decisions.get(item)):
         return []
     return [ev.new_event(ev.ITEM_REVIEWED, {
         "application_id": application.application_id,
         "item": item,
         "met": decision.met,
         "note": decision.note,
-        "reviewer": decision.reviewer,
+        "reviewer_ref": decision.reviewer_ref,
     })]
 
 
@@ -338,7 +341,7 @@ def _applied(state: Certification, data: Mapping[str, Any]) -> Certification:
         mandatory=frozenset(item["code"] for item in data["items"] if item["mandatory"]),
         evidence={row["item"]: {"text": row["text"], "links": tuple(row.get("links", ()))}
                   for row in data["evidence"]},
-        applicant=data["applicant"],
+        applicant_ref=data.get("applicant_ref"),
         applied_on=date.fromisoformat(data["applied_on"]),
     )
     return _with_application(state, application)
@@ -346,7 +349,7 @@ def _applied(state: Certification, data: Mapping[str, Any]) -> Certification:
 
 def _item_reviewed(state: Certification, data: Mapping[str, Any]) -> Certification:
     application = state.applications[data["application_id"]]
-    decision = ItemDecision(data["met"], data.get("note"), data["reviewer"])
+    decision = ItemDecision(data["met"], data.get("note"), data.get("reviewer_ref"))
     return _with_application(state, replace(
         application, decisions={**application.decisions, data["item"]: decision}))
 

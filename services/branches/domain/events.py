@@ -82,6 +82,21 @@ class BranchEstablishedV1(Schema):
     established_on = IsoDate(required=True)
 
 
+class BranchEstablishedV2(Schema):
+    """Officers by reference to their sealed names (`people.py`), never by name."""
+
+    name = Text(60, required=True)
+    branch_type = Id(required=True)
+    level = Id(required=True)
+    county_code = Id(required=True)
+    parent_id = Id(allow_none=True, load_default=None)
+    former_employer = OptionalText(100)
+    community = OptionalText(100)
+    secretary_ref = Id(allow_none=True, load_default=None)
+    liaison_ref = Id(allow_none=True, load_default=None)
+    established_on = IsoDate(required=True)
+
+
 class BranchRenamedV1(Schema):
     name = Text(60, required=True)
     previous_name = Text(60, required=True)
@@ -92,6 +107,13 @@ class BranchOfficersChangedV1(Schema):
 
     secretary = fields.String(allow_none=True, validate=validate.Length(max=50))
     liaison = fields.String(allow_none=True, validate=validate.Length(max=50))
+
+
+class BranchOfficersChangedV2(Schema):
+    """Only the officers that changed; None means the post is now vacant."""
+
+    secretary_ref = Id(allow_none=True)
+    liaison_ref = Id(allow_none=True)
 
 
 class BranchMovedV1(Schema):
@@ -153,12 +175,31 @@ class CertificationAppliedV1(Schema):
     applied_on = IsoDate(required=True)
 
 
+class CertificationAppliedV2(Schema):
+    application_id = Id(required=True)
+    level = Id(required=True)
+    checklist = Id(required=True)
+    checklist_version = fields.Integer(required=True, strict=True)
+    items = fields.List(fields.Nested(ChecklistItemV1), required=True)
+    evidence = fields.List(fields.Nested(EvidenceV1), required=True)
+    applicant_ref = Id(allow_none=True, required=True)
+    applied_on = IsoDate(required=True)
+
+
 class ItemReviewedV1(Schema):
     application_id = Id(required=True)
     item = Id(required=True)
     met = fields.Boolean(required=True)
     note = OptionalText(500)
     reviewer = Text(50, required=True)
+
+
+class ItemReviewedV2(Schema):
+    application_id = Id(required=True)
+    item = Id(required=True)
+    met = fields.Boolean(required=True)
+    note = OptionalText(500)
+    reviewer_ref = Id(allow_none=True, required=True)
 
 
 class CertificationGrantedV1(Schema):
@@ -230,6 +271,13 @@ class BrandReviewedV1(Schema):
     reviewer = Text(50, required=True)
 
 
+class BrandReviewedV2(Schema):
+    year = Year(required=True)
+    passed = fields.Boolean(required=True)
+    note = OptionalText(500)
+    reviewer_ref = Id(allow_none=True, required=True)
+
+
 class BrandSelectedV1(Schema):
     year = Year(required=True)
     rank = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
@@ -239,8 +287,10 @@ class BrandSelectedV1(Schema):
 
 SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (BRANCH_ESTABLISHED, 1): BranchEstablishedV1,
+    (BRANCH_ESTABLISHED, 2): BranchEstablishedV2,
     (BRANCH_RENAMED, 1): BranchRenamedV1,
     (BRANCH_OFFICERS_CHANGED, 1): BranchOfficersChangedV1,
+    (BRANCH_OFFICERS_CHANGED, 2): BranchOfficersChangedV2,
     (BRANCH_MOVED, 1): BranchMovedV1,
     (MEMBER_ADDED, 1): MemberAddedV1,
     (MEMBER_REMOVED, 1): MemberRemovedV1,
@@ -248,7 +298,9 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (BRANCH_ABSORBED, 1): BranchAbsorbedV1,
     (BRANCH_DISSOLVED, 1): BranchDissolvedV1,
     (CERTIFICATION_APPLIED, 1): CertificationAppliedV1,
+    (CERTIFICATION_APPLIED, 2): CertificationAppliedV2,
     (ITEM_REVIEWED, 1): ItemReviewedV1,
+    (ITEM_REVIEWED, 2): ItemReviewedV2,
     (CERTIFICATION_GRANTED, 1): CertificationGrantedV1,
     (CERTIFICATION_REFUSED, 1): CertificationRefusedV1,
     (REVIEW_FALLEN_DUE, 1): ReviewFallenDueV1,
@@ -258,13 +310,36 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (CERTIFICATION_EXPIRED, 1): CertificationExpiredV1,
     (BRAND_APPLIED, 1): BrandAppliedV1,
     (BRAND_REVIEWED, 1): BrandReviewedV1,
+    (BRAND_REVIEWED, 2): BrandReviewedV2,
     (BRAND_SELECTED, 1): BrandSelectedV1,
 }
 
 
-# Every type is at v1: nothing to upcast yet. A v2 adds its schema above and a v1 → v2
-# step here, and old events are upcast on read, never rewritten.
-UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] = {}
+# v1 of these carried people's names; v2 carries references to sealed names. A v1 read
+# before `yinfa migrate personal-data` has sealed its names shows no name (None); the
+# migration rewrites v1 events to v2 with references, the one sanctioned rewrite.
+NAMED_FIELDS: dict[str, tuple[str, ...]] = {
+    BRANCH_ESTABLISHED: ("secretary", "liaison"),
+    BRANCH_OFFICERS_CHANGED: ("secretary", "liaison"),
+    CERTIFICATION_APPLIED: ("applicant",),
+    ITEM_REVIEWED: ("reviewer",),
+    BRAND_REVIEWED: ("reviewer",),
+}
+
+
+def without_names(event_type: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    named = NAMED_FIELDS[event_type]
+
+    def upcast_v1(data: Mapping[str, Any]) -> dict[str, Any]:
+        kept = {key: value for key, value in data.items() if key not in named}
+        kept.update({f"{name}_ref": None for name in named if name in data})
+        return kept
+
+    return upcast_v1
+
+
+UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    (event_type, 1): without_names(event_type) for event_type in NAMED_FIELDS}
 
 BRANCH_EVENTS = frozenset({
     BRANCH_ESTABLISHED, BRANCH_RENAMED, BRANCH_OFFICERS_CHANGED, BRANCH_MOVED, MEMBER_ADDED,

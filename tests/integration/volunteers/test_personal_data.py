@@ -28,7 +28,7 @@ def traces(person: dict) -> list[bytes]:
 
 def test_a_sealed_person_opens_only_with_the_master_key_and_only_under_their_own_id():
     master, other = b"m" * 32, b"o" * 32
-    sealed = personal.seal("v-1", WANG, master)
+    sealed = personal.seal_person("v-1", WANG, master)
     assert personal.unseal(sealed, master) == WANG
     with pytest.raises(InvalidUnwrap):
         personal.unseal(sealed, other)

@@ -4,11 +4,15 @@ reader sees what it saw before."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import bson
 
+from services.branches import people
+from services.branches.streams import build_registry as branches_registry
 from services.volunteers import personal
-from services.volunteers.migrate import migrate
 from services.volunteers.streams import build_registry, fold_volunteer
 from yinfa.events.envelope import Metadata, NewEvent
 from yinfa.store.event_store import NO_STREAM, EventStore
@@ -22,7 +26,12 @@ OLD_REGISTRATION = {
     "skills": ["medicine"], "insurance": True,
 }
 FULL_ID = "320902195205050024"
-TRACES = ("欧阳秀英", "13951500024", "13951509999", FULL_ID, "320902********0024")
+TRACES = ("欧阳秀英", "13951500024", "13951509999", FULL_ID, "320902********0024",
+          "司马建国", "诸葛桂英")
+OLD_BRANCH = {"name": "亭湖区财政局离退休干部党支部", "branch_type": "formal", "level": "branch",
+              "county_code": "320902", "parent_id": None, "former_employer": "亭湖区财政局",
+              "community": None, "secretary": "司马建国", "liaison": "诸葛桂英",
+              "established_on": "2021-03-01"}
 
 
 def everything(client, prefix: str) -> bytes:
@@ -49,29 +58,48 @@ def old_store(client, prefix: str) -> EventStore:
          "id_number_masked": "320902********0024", "phone_masked": "139****9999"})
     client[f"{prefix}_activities"]["volunteer_directory"].insert_one(
         {"_id": stream, "county_code": "320902", "name": "欧阳秀英", "registered": True})
-    packed = json.dumps([["e1", "VolunteerRegistered", stream, 1, None, OLD_REGISTRATION]],
+    branches = EventStore(client[f"{prefix}_branches"], branches_registry())
+    branches.ensure_indexes()
+    branches.append("branch-b1", [NewEvent("BranchEstablished", OLD_BRANCH, 1)], NO_STREAM,
+                    Metadata(actor="test"))
+    packed = json.dumps([["e1", "VolunteerRegistered", stream, 1, None, OLD_REGISTRATION],
+                         ["e2", "BranchEstablished", "branch-b1", 1, None, OLD_BRANCH]],
                         ensure_ascii=False)
     client[f"{prefix}_scoring"]["journal"].insert_one(
         {"_id": "j1", "events": [{"type": "SourceEventsKept", "data": {"packed": packed}}]})
     return store
 
 
-def test_the_migration_leaves_personal_data_only_sealed(mongo_client):
+def run_migration(mongo_uri: str, prefix: str) -> dict[str, str]:
+    """The command as an operator runs it; its counts from its last line."""
+    done = subprocess.run(
+        [sys.executable, "-m", "yinfa.cli", "migrate", "personal-data"],
+        env={**os.environ, "MONGO_URI": mongo_uri, "YINFA_DB_PREFIX": prefix},
+        capture_output=True, text=True, timeout=120, check=True)
+    return dict(pair.split("=") for pair in done.stdout.strip().splitlines()[-1].split())
+
+
+def test_the_migration_leaves_personal_data_only_sealed(mongo_client, mongo_uri):
     prefix = "t_migrate_personal"
     store = old_store(mongo_client, prefix)
     assert all(trace.encode() in everything(mongo_client, prefix) for trace in TRACES)
     before = fold_volunteer(store.read_stream(f"volunteer-{VOLUNTEER_ID}"))
 
-    counts = migrate(mongo_client, lambda service: f"{prefix}_{service}")
+    counts = run_migration(mongo_uri, prefix)
 
-    assert counts == {"commits": 2, "people": 1, "views": 1, "directory": 1, "journal": 1}
+    assert counts == {"commits": "2", "people": "1", "views": "1", "directory": "1",
+                      "branch_commits": "1", "journal": "1"}
     stored = everything(mongo_client, prefix)
     assert not [trace for trace in TRACES if trace.encode() in stored]
     assert fold_volunteer(store.read_stream(f"volunteer-{VOLUNTEER_ID}")) == before
     assert personal.reveal(mongo_client[f"{prefix}_volunteers"], VOLUNTEER_ID) == {
         "name": "欧阳秀英", "phone": "13951509999", "id_number": FULL_ID}
-    again = migrate(mongo_client, lambda service: f"{prefix}_{service}")
-    assert again == dict.fromkeys(counts, 0)
+    branch = mongo_client[f"{prefix}_branches"]["branch_view"].find_one({})
+    assert people.names_of(mongo_client[f"{prefix}_branches"],
+                           [branch["secretary_ref"], branch["liaison_ref"]]) == {
+        branch["secretary_ref"]: "司马建国", branch["liaison_ref"]: "诸葛桂英"}
+    again = run_migration(mongo_uri, prefix)
+    assert again == dict.fromkeys(counts, "0")
     for name in mongo_client.list_database_names():
         if name.startswith(prefix):
             mongo_client.drop_database(name)

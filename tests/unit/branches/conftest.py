@@ -49,8 +49,8 @@ def establishing():
             "parent_id": None,
             "former_employer": "盐城市财政局",
             "community": None,
-            "secretary": "李秀英",
-            "liaison": "陈志远",
+            "secretary_ref": "person:li-xiuying",  # names are sealed by the service
+            "liaison_ref": "person:chen-zhiyuan",
             "established_on": date(2021, 3, 1),
             **overrides,
         }

@@ -24,7 +24,7 @@ def branch_events(branch, working_committee, catalog, ids):
                             "community": "文峰社区", "established_on": date(2024, 1, 1)},
                      None, catalog),
         *b.rename(finance, {"name": "财政局退休干部党支部"}),
-        *b.change_officers(finance, {"secretary": None}),
+        *b.change_officers(finance, {"secretary_ref": None}),
         *b.move(finance, {"branch_id": ids(FINANCE), "parent_id": ids(working_committee.name)},
                 working_committee, [], catalog),
         *b.add_member(finance, {"volunteer_id": ids("李秀英")}, "verified"),
@@ -99,9 +99,16 @@ def test_each_stream_folds_only_its_own_events(branch_events, certification_even
         c.evolve(None, "CertificationGranted", {})
 
 
-def test_every_type_is_at_version_one_with_nothing_to_upcast():
-    assert set(ev.CURRENT_VERSIONS.values()) == {1}
-    assert ev.upcast("BranchEstablished", 1, {"name": "x"}) == {"name": "x"}
+def test_events_that_named_people_are_at_version_two_with_references_only():
+    named = {"BranchEstablished", "BranchOfficersChanged", "CertificationApplied",
+             "ItemReviewed", "BrandReviewed"}
+    assert {t for t, v in ev.CURRENT_VERSIONS.items() if v == 2} == named
+    assert set(ev.CURRENT_VERSIONS.values()) == {1, 2}
+    assert ev.upcast("BranchEstablished", 1, {"name": "财政局支部", "secretary": "李秀英",
+                                               "liaison": None}) == {
+        "name": "财政局支部", "secretary_ref": None, "liaison_ref": None}
+    assert ev.upcast("ItemReviewed", 1, {"item": "a", "reviewer": "张科长"}) == {
+        "item": "a", "reviewer_ref": None}
 
 
 def test_a_new_event_carries_the_current_version_and_may_fix_its_id():

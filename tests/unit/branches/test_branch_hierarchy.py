@@ -16,7 +16,9 @@ def test_establishing_a_formal_branch_records_its_base_and_officers(establishing
     assert [e.type for e in events] == ["BranchEstablished"]
     assert events[0].data["established_on"] == "2021-03-01"
     assert (state.name, state.level, state.former_employer) == (FINANCE, "branch", "盐城市财政局")
-    assert (state.secretary, state.liaison, state.status) == ("李秀英", "陈志远", "active")
+    assert (state.secretary_ref, state.liaison_ref, state.status) == (
+        "person:li-xiuying", "person:chen-zhiyuan", "active")
+    assert "李秀英" not in str(events[0].data)
 
 
 def test_a_branch_may_sit_directly_under_the_county_bureau(branch):

@@ -69,15 +69,16 @@ def test_renaming_records_the_previous_name_and_the_same_name_changes_nothing(br
 
 def test_changing_officers_records_only_the_changes(branch):
     finance = branch()
-    events = b.change_officers(finance, {"secretary": "赵德明", "liaison": "陈志远"})
+    events = b.change_officers(finance, {"secretary_ref": "person:zhao-deming",
+                                         "liaison_ref": "person:chen-zhiyuan"})
 
-    assert events[0].data == {"secretary": "赵德明"}
-    assert b.replay(events, finance).secretary == "赵德明"
+    assert events[0].data == {"secretary_ref": "person:zhao-deming"}
+    assert b.replay(events, finance).secretary_ref == "person:zhao-deming"
 
 
 def test_a_vacant_liaison_post_is_recorded_as_none(branch):
-    state = b.replay(b.change_officers(branch(), {"liaison": None}), branch())
-    assert state.liaison is None
+    state = b.replay(b.change_officers(branch(), {"liaison_ref": None}), branch())
+    assert state.liaison_ref is None
 
 
 def test_merging_moves_the_members_and_closes_the_absorbed_branch(branch, ids):

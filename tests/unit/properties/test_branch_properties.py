@@ -182,7 +182,7 @@ def branch_step(state: b.Branch, action: str, arg, status) -> Outcome:
                        lambda cmd: b.rename(state, cmd))
     if action == "officers":
         return attempt(schemas.ChangeOfficers, {"branch_id": BRANCH, "secretary": arg},
-                       lambda cmd: b.change_officers(state, cmd))
+                       lambda cmd: b.change_officers(state, as_referred(cmd)))
     if action == "dissolve":
         return attempt(schemas.DissolveBranch, {"branch_id": BRANCH, "reason": "党员全部转出",
                                                 "dissolved_on": "2026-06-30"},
@@ -266,3 +266,9 @@ def test_brand_reviews_run_year_by_year_and_only_a_full_cultivation_establishes(
                 assert all(passes) and len(passes) < after.cultivation_years
         state = after
     assert br.replay(stream.recorded) == state
+
+
+def as_referred(command: dict) -> dict:
+    """What the service hands the domain: the name sealed, a reference in its place."""
+    return {"secretary_ref": f"person:{command['secretary']}"
+            if command.get("secretary") else None}

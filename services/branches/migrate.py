@@ -1,0 +1,39 @@
+"""Personal data out of the branches service's log (part of `yinfa migrate personal-data`):
+names of officers, applicants and reviewers in events of version 1 are sealed
+(`people.py`) and the events rewritten at version 2 with references; the views are
+folded again from the rewritten events."""
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.database import Database
+
+from services.branches import people
+from services.branches.domain.events import CURRENT_VERSIONS, NAMED_FIELDS
+from services.branches.streams import build_registry
+from services.branches.views import VIEWS
+from yinfa.projections import Projector
+from yinfa.store.event_store import EventStore
+
+
+def migrate(db: Database) -> dict[str, int]:
+    rewritten = 0
+    # every commit is read: a one-off pass (see services/volunteers/migrate.py)
+    for commit in db["commits"].find().sort("position", 1):
+        events = [_current(db, stored) for stored in commit["events"]]
+        if events != commit["events"]:
+            db["commits"].update_one({"_id": commit["_id"]}, {"$set": {"events": events}})
+            rewritten += 1
+    if rewritten:
+        Projector(EventStore(db, build_registry()), VIEWS, db).rebuild()
+    return {"branch_commits": rewritten}
+
+
+def _current(db: Database, stored: dict[str, Any]) -> dict[str, Any]:
+    named = NAMED_FIELDS.get(stored["type"])
+    if named is None or stored["schema_version"] >= CURRENT_VERSIONS[stored["type"]]:
+        return stored
+    data = {key: value for key, value in stored["data"].items() if key not in named}
+    data.update({f"{name}_ref": people.refer(db, stored["data"].get(name))
+                 for name in named if name in stored["data"]})
+    return {**stored, "schema_version": CURRENT_VERSIONS[stored["type"]], "data": data}

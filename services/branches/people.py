@@ -1,0 +1,75 @@
+"""Names of the people the branches service records — a branch's secretary and liaison,
+an applicant, a reviewer — each sealed on its own (`yinfa.sealed`). Events and views
+carry only a reference (`person:<uuid>`); reads put the names back, and a name erased
+reads 已注销."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pymongo.database import Database
+
+from yinfa.sealed import master_key, seal, unseal
+
+COLLECTION = "people_named"
+PREFIX = "person:"
+ERASED = "已注销"
+
+
+def refer(db: Database, name: str | None) -> str | None:
+    """Keep a name sealed and answer its reference (None for no name: a vacant post)."""
+    if not name:
+        return None
+    reference = f"{PREFIX}{uuid.uuid4()}"
+    db[COLLECTION].insert_one(seal(reference, {"name": name}, master_key()))
+    return reference
+
+
+def referred(db: Database, command: Mapping[str, Any], fields: Sequence[str]
+             ) -> dict[str, Any]:
+    """The command with each of `fields` it holds replaced by `<field>_ref`."""
+    changed = {key: value for key, value in command.items() if key not in fields}
+    for name in fields:
+        if name in command:
+            changed[f"{name}_ref"] = refer(db, command[name])
+    return changed
+
+
+def names_of(db: Database, references: Iterable[str | None]) -> dict[str, str]:
+    wanted = [r for r in dict.fromkeys(references) if r]
+    if not wanted:
+        return {}
+    master = master_key()
+    kept = {doc["_id"]: unseal(doc, master)["name"]
+            for doc in db[COLLECTION].find({"_id": {"$in": wanted}})}
+    return {r: kept.get(r, ERASED) for r in wanted}
+
+
+def with_names(db: Database, documents: list[dict[str, Any]], fields: Sequence[str]
+               ) -> list[dict[str, Any]]:
+    """Each `<field>_ref` of the documents (and of their `applications` and `items`)
+    replaced by `<field>`, the name it refers to."""
+    parts = list(_parts(documents))
+    names = names_of(db, (part.get(f"{f}_ref") for part in parts for f in fields))
+    for part in parts:
+        for name in fields:
+            if f"{name}_ref" in part:
+                reference = part.pop(f"{name}_ref")
+                part[name] = names.get(reference) if reference else None
+    return documents
+
+
+def _parts(documents: Iterable[Any]) -> Iterable[dict[str, Any]]:
+    for document in documents:
+        if isinstance(document, dict):
+            yield document
+            for value in document.values():
+                if isinstance(value, list):
+                    yield from _parts(value)
+                elif isinstance(value, dict):
+                    yield from _parts([value])
+
+
+def erase(db: Database, reference: str) -> bool:
+    return db[COLLECTION].delete_one({"_id": reference}).deleted_count == 1

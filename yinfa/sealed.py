@@ -1,0 +1,64 @@
+"""Sealed documents: personal data kept encrypted per document, outside the event log.
+
+Each document is sealed with AES-256-GCM under a data key of its own; the data key is
+stored wrapped (AES key wrap, RFC 3394) by the master key from `YINFA_MASTER_KEY`, and
+the document's id is bound in as associated data, so a sealed document moved to another
+id does not open. The store, its backups and its replicas hold only ciphertext; deleting
+a document destroys the only copy of its data key, and with it the data (PIPL art. 47).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
+
+from yinfa.secrets import MASTER_KEY, key_material, secret_text
+
+SEAL_VERSION = 1
+
+
+@lru_cache(maxsize=4)
+def _master_from(secret: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"yinfa personal data master key").derive(key_material(secret))
+
+
+def master_key() -> bytes:
+    return _master_from(secret_text(MASTER_KEY))
+
+
+def seal(document_id: str, fields: Mapping[str, Any], master: bytes,
+         data_key: bytes | None = None) -> dict[str, Any]:
+    """The stored form: the id, the wrapped data key, a nonce and the ciphertext."""
+    data_key = data_key or AESGCM.generate_key(bit_length=256)
+    nonce = os.urandom(12)
+    plain = json.dumps(dict(fields), ensure_ascii=False).encode()
+    return {
+        "_id": document_id, "seal": SEAL_VERSION,
+        "key": _text(aes_key_wrap(master, data_key)), "nonce": _text(nonce),
+        "data": _text(AESGCM(data_key).encrypt(nonce, plain, document_id.encode())),
+    }
+
+
+def unseal(document: Mapping[str, Any], master: bytes) -> dict[str, Any]:
+    plain = AESGCM(data_key_of(document, master)).decrypt(
+        base64.b64decode(document["nonce"]), base64.b64decode(document["data"]),
+        str(document["_id"]).encode())
+    return json.loads(plain)
+
+
+def data_key_of(document: Mapping[str, Any], master: bytes) -> bytes:
+    return aes_key_unwrap(master, base64.b64decode(document["key"]))
+
+
+def _text(raw: bytes) -> str:
+    # base64 text rather than BSON binary: every store the platform runs on keeps it alike
+    return base64.b64encode(raw).decode()
