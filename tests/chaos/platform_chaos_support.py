@@ -68,6 +68,7 @@ INBOX_CONSUMERS: dict[str, tuple[str, frozenset[str]]] = {
 INBOX_LAYOUTS: dict[str, InboxLayout] = {
     "volunteers": PLAIN, "activities": VOLUNTEER_DIRECTORY, "branches": VOLUNTEER_DIRECTORY}
 COUNTIES = ("320902", "320903", "320904", "320921")
+WORKLOAD_NAME = "欧阳建国"  # every registration's name: looked for where it must not be
 POISON_CONSUMER = "volunteers"
 POISON_QUEUE = "evt-activities-#--volunteers.on_activities_event"
 READY_TIMEOUT = 90.0  # a loaded 2-core machine starts a Python process slowly
@@ -559,7 +560,7 @@ class Workload:
             self.id_numbers.append(id_number)
             self.phones.append(phone)
         answer = self._post(client, "/volunteers", {
-            "name": "王建国", "gender": "男", "birth_year": born.year, "id_number": id_number,
+            "name": WORKLOAD_NAME, "gender": "男", "birth_year": born.year, "id_number": id_number,
             "phone": phone, "county_code": county, "retirement_status": "退休",
             "party_member": True}, "volunteers")
         if answer is None:
@@ -802,7 +803,8 @@ def check_scoring(platform: Platform, events: dict[str, list[Any]],
     }
 
 
-def check_dead_letters(platform: Platform, poisoned: list[str]) -> dict[str, Any]:
+def check_dead_letters(platform: Platform, poisoned: list[str], personal: Iterable[str]
+                       ) -> dict[str, Any]:
     depths = {q: n for q, (n, _) in platform.management.queue_depths().items()
               if q.startswith("dlq.")}
     consumers = [q.removeprefix("dlq.") for q in depths]
@@ -810,6 +812,10 @@ def check_dead_letters(platform: Platform, poisoned: list[str]) -> dict[str, Any
     letters = DeadLetterQueues(platform.amqp_uri).show(POISON_CONSUMER) \
         if POISON_CONSUMER in counts else []
     held = Counter(letter.id for letter in letters)
+    every_letter = json.dumps([letter.as_dict() for consumer in counts
+                               for letter in DeadLetterQueues(platform.amqp_uri).show(consumer)],
+                              ensure_ascii=False, default=str)
+    found = [s for s in personal if s in every_letter]
     return {
         "poisoned": len(poisoned), "queues": counts,
         "total": sum(counts.values()),
@@ -818,28 +824,32 @@ def check_dead_letters(platform: Platform, poisoned: list[str]) -> dict[str, Any
                        for letter in letters if (i := letter.id) not in poisoned][:10],
         "only_poisoned": sum(counts.values()) == len(poisoned)
         and sorted(held.elements()) == sorted(poisoned),
+        "personal_data_found": len(found),
     }
 
 
 def scan_logs(run_dir: Path, secrets: Iterable[str]) -> dict[str, Any]:
-    """Every log file of the run (services, gateway, store) searched for the workload's
-    ID numbers and phone numbers; also any 18-digit ID-number-shaped token."""
-    wanted = set(secrets)
+    """Every file of the run — the logs of services, gateway and store, and the store's
+    own files — searched byte by byte for the workload's ID numbers, phone numbers and
+    name; the logs also for any 18-digit ID-number-shaped token."""
+    wanted = {secret: secret.encode() for secret in secrets}
     shaped = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
     hits: Counter[str] = Counter()
     shaped_hits: Counter[str] = Counter()
-    files = 0
+    files = store_files = 0
     for path in sorted(run_dir.rglob("*")):
-        if not path.is_file() or path.suffix not in (".log", ".stderr"):
+        if not path.is_file():
             continue
-        files += 1
-        text = path.read_text(errors="replace")
-        for token in re.findall(r"\d{11,18}[Xx]?", text):
-            if token in wanted:
-                hits[str(path.relative_to(run_dir))] += 1
-        shaped_hits[str(path.relative_to(run_dir))] += len(shaped.findall(text))
-    return {"files": files, "secrets_searched": len(wanted), "hits": sum(hits.values()),
-            "hits_by_file": dict(hits),
+        is_log = path.suffix in (".log", ".stderr")
+        files += is_log
+        store_files += not is_log
+        content = path.read_bytes()
+        where = str(path.relative_to(run_dir))
+        hits[where] += sum(1 for raw in wanted.values() if raw in content)
+        if is_log:
+            shaped_hits[where] += len(shaped.findall(content.decode(errors="replace")))
+    return {"files": files, "store_files": store_files, "secrets_searched": len(wanted),
+            "hits": sum(hits.values()), "hits_by_file": {k: v for k, v in hits.items() if v},
             "id_shaped_tokens": sum(shaped_hits.values())}
 
 
@@ -924,8 +934,10 @@ def run(platform: Platform, plan: Plan) -> dict[str, Any]:
         "requests": check_requests(platform, workload.requests),
         "consumers": check_consumers(platform, events),
         "scoring": check_scoring(platform, events, rebuild_timeout=120),
-        "dead_letters": check_dead_letters(platform, poisoned),
-        "logs": scan_logs(platform.run_dir, [*workload.id_numbers, *workload.phones]),
+        "dead_letters": check_dead_letters(
+            platform, poisoned, [*workload.id_numbers, *workload.phones, WORKLOAD_NAME]),
+        "logs": scan_logs(platform.run_dir,
+                          [*workload.id_numbers, *workload.phones, WORKLOAD_NAME]),
     }
     result["verdict"] = verdict(result)
     return result
@@ -950,4 +962,5 @@ def verdict(result: dict[str, Any]) -> dict[str, bool]:
         and scoring["rebuild_from_sources"]["equals_fold"],
         "dead_letters_only_poisoned": result["dead_letters"]["only_poisoned"],
         "no_personal_data_in_logs": result["logs"]["hits"] == 0,
+        "no_personal_data_in_dead_letters": result["dead_letters"]["personal_data_found"] == 0,
     }

@@ -76,3 +76,5 @@ def test_every_accepted_request_survives_one_of_each_fault_exactly_once(platform
     assert dead["poisoned"] == 3 and dead["only_poisoned"], dead
     assert result["logs"]["files"] >= 6
     assert result["logs"]["hits"] == 0, result["logs"]["hits_by_file"]
+    assert result["logs"]["store_files"] >= 1  # the store's own files were searched too
+    assert result["dead_letters"]["personal_data_found"] == 0

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from personal_traces import demo_traces, found_in_dead_letters, found_in_files
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +39,26 @@ def test_the_demo_shows_volunteers_per_county_and_stops_everything(tmp_path, rab
     assert "亭湖区" in done.stdout and "盐南高新区" in done.stdout
     assert "全市合计：志愿者 40 人" in done.stdout
     assert "all services and the store are stopped" in done.stdout
+
+
+def test_after_the_demo_no_name_phone_or_id_number_is_anywhere_but_sealed(
+        tmp_path, rabbit_config, request):
+    done = subprocess.run(
+        [*YINFA, "demo", "--once", "--volunteers", "40", "--seed", "7"],
+        env=demo_env(tmp_path, rabbit_config["AMQP_URI"]),
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    traces = demo_traces(40, 7)
+    assert len(traces) > 100
+    (tmp_path / "demo-output.txt").write_text(done.stdout + done.stderr)
+    scanned = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any("store" in str(p) for p in scanned) and any(p.suffix == ".log" for p in scanned)
+    in_files = found_in_files(tmp_path, traces)  # the store's files, every log, the output
+    assert not in_files, in_files
+    in_dead_letters = found_in_dead_letters(
+        rabbit_config["AMQP_URI"], request.config.getoption("RABBIT_API_URI"), traces)
+    assert not in_dead_letters, in_dead_letters
 
 
 def test_ctrl_c_stops_the_services_and_the_store(tmp_path, rabbit_config):
