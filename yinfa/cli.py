@@ -76,11 +76,16 @@ def migrate_personal_data() -> None:
     from services.volunteers.migrate import migrate as migrate_volunteers
     from yinfa.config import load_settings
     from yinfa.logs import configure_logging
+    from yinfa.secrets import MASTER_KEY, SecretMissing, require
 
     settings = load_settings()
     configure_logging(settings.log_level)
     if not settings.mongo_uri:
         raise click.UsageError("set MONGO_URI to the store to migrate")
+    try:
+        require([MASTER_KEY])  # the names it finds are sealed under it
+    except SecretMissing as missing:
+        raise click.ClickException(f"refusing to start: {missing}") from None
     client: MongoClient = MongoClient(settings.mongo_uri, tz_aware=True)
     counts = {**migrate_volunteers(client, settings.database_name),
               **migrate_branches(client[settings.database_name("branches")]),
