@@ -27,7 +27,6 @@ def account_stream(username: str) -> str:
 @dataclass(frozen=True)
 class Account:
     role: str
-    display_name: str | None = None
     county_code: str | None = None
     branch_id: str | None = None
     volunteer_id: str | None = None
@@ -36,7 +35,7 @@ class Account:
 
 
 def _opened(data: Mapping[str, Any]) -> Account:
-    return Account(role=data["role"], display_name=data.get("display_name"),
+    return Account(role=data["role"],
                    county_code=data.get("county_code"), branch_id=data.get("branch_id"),
                    volunteer_id=data.get("volunteer_id"))
 
@@ -75,8 +74,7 @@ def _open_one(state: Account | None) -> Account:
 def open_account(state: Account | None, command: Mapping[str, Any]) -> list[NewEvent]:
     if state is not None:
         raise AlreadyExists("the username is taken", field="username")
-    data = {k: command.get(k) for k in ("role", "display_name", "county_code", "branch_id",
-                                         "volunteer_id")}
+    data = {k: command.get(k) for k in ("role", "county_code", "branch_id", "volunteer_id")}
     return [CATALOG.new_event(ACCOUNT_OPENED, data), CATALOG.new_event(PASSWORD_SET, {})]
 
 

@@ -6,7 +6,7 @@ beside it in `credentials`, one document per account, never in the log.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eventlet import tpool
@@ -58,14 +58,21 @@ class AccountBook:
         doc = self.find(username)
         if doc is None:
             raise NotFound("no such account", field="username")
-        return public(doc)
+        return self._with_display_names([doc])[0]
 
     def list(self, role: str | None, county_code: str | None, offset: int, limit: int
-             ) -> tuple[list[dict[str, Any]], int]:
+             ) -> tuple[Sequence[dict[str, Any]], int]:
         query = {k: v for k, v in (("role", role), ("county_code", county_code)) if v}
         total = self.views.count_documents(query)
         docs = self.views.find(query, {"_id": 0}).sort("username", 1).skip(offset).limit(limit)
-        return [public(d) for d in docs], total
+        return self._with_display_names(list(docs)), total
+
+    def _with_display_names(self, docs: Sequence[dict[str, Any]]
+                            ) -> Sequence[dict[str, Any]]:
+        """Display names are kept with the credentials, outside the log."""
+        names = {c["_id"]: c.get("display_name") for c in self.credentials.find(
+            {"_id": {"$in": [d["username"] for d in docs]}}, {"display_name": 1})}
+        return [public({**d, "display_name": names.get(d["username"])}) for d in docs]
 
     def authenticate(self, username: str, password: str) -> Principal | None:
         doc = self.find(username)
@@ -114,6 +121,8 @@ class AccountBook:
         username = command["username"]
         self._execute(username, lambda state: account.open_account(state, command))
         self._store_password(username, command["password"])
+        self.credentials.update_one({"_id": username},
+                                    {"$set": {"display_name": command.get("display_name")}})
         return self.get(username)
 
     def set_password(self, username: str, password: str) -> dict[str, Any]:

@@ -20,7 +20,6 @@ class AccountView(StreamView):
         return {
             "username": events[0].stream_id[len(STREAM_PREFIX):],
             "role": state.role,
-            "display_name": state.display_name,
             "county_code": state.county_code,
             "branch_id": state.branch_id,
             "volunteer_id": state.volunteer_id,

@@ -157,3 +157,13 @@ def test_the_city_erases_a_person_and_a_county_cannot(city, tinghu):
     shown = city.get(f"/volunteers/{volunteer_id}").json()
     assert shown["name"] == "已注销" and shown["status"] == "erased"
     assert shown["id_number_masked"] is None and shown["phone_masked"] is None
+
+
+def test_an_account_s_display_name_is_shown_but_kept_out_of_the_log(platform, city):
+    opened = city.post("/accounts", {"username": "sec-named", "password": "named-password-1",
+                                     "role": "county_admin", "county_code": TINGHU,
+                                     "display_name": "上官秀英"})
+    assert opened.status_code == 201, opened.text
+    assert city.get("/accounts/sec-named").json()["display_name"] == "上官秀英"
+    logged = [e for c in platform.db["commits"].find() for e in c["events"]]
+    assert logged and "上官秀英" not in str(logged)
