@@ -61,7 +61,8 @@ def list_volunteers(ctx: Ctx) -> dict[str, Any]:
        response=Document, status=201, tag="volunteers", summary="Register a volunteer")
 def register_volunteer(ctx: Ctx) -> Reply:
     in_scope(ctx, {"county_code": ctx.data["county_code"]})
-    volunteer = ctx.call(V, "register_volunteer", ctx.payload())
+    scope = ctx.principal.county_code if ctx.principal.county_bound else None
+    volunteer = ctx.call(V, "register_volunteer", ctx.payload(), within_county=scope)
     return created(volunteer, f"/volunteers/{volunteer['volunteer_id']}")
 
 

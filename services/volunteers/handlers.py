@@ -18,7 +18,7 @@ from services.volunteers.streams import (
     volunteer_stream,
 )
 from yinfa.city_time import local_day
-from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.reference import load_city, load_volunteer_catalog
 from yinfa.secrets import ID_SECRET, secret_text
 from yinfa.service.dependencies import EventSourcedStreams
@@ -26,12 +26,15 @@ from yinfa.service.dependencies import EventSourcedStreams
 VolunteerDecision = Callable[..., list]
 
 
-def register(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
+def register(streams: EventSourcedStreams, payload: Mapping[str, Any],
+             within_county: str | None = None) -> str:
     command = schemas.load_command(schemas.RegisterVolunteer, payload)
     volunteer_id = volunteer.volunteer_id_for(command["id_number"], id_secret())
     catalog = load_volunteer_catalog()
 
     def decide(state: volunteer.Volunteer | None) -> list:
+        if state is not None and within_county and state.county_code != within_county:
+            raise ValidationFailed({"county_code": ["Not a county in your scope."]})
         decided = volunteer.register(state, command, catalog)
         # personal data before the registration: a crash between the two leaves data
         # that a retry finds, never a registered person whose data is gone

@@ -37,8 +37,11 @@ class VolunteersService(EventSourcedService):
     # ---- commands ---------------------------------------------------------------
 
     @rpc
-    def register_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
-        volunteer_id = handlers.register(self.streams, payload)
+    def register_volunteer(self, payload: dict[str, Any], within_county: str | None = None
+                           ) -> dict[str, Any]:
+        """With `within_county`, a person registered in another county is refused as out
+        of scope, not answered "already registered" (which would tell that they are)."""
+        volunteer_id = handlers.register(self.streams, payload, within_county)
         return queries.get_volunteer(self.streams.views, volunteer_id)
 
     @rpc

@@ -75,6 +75,16 @@ def test_a_roster_answers_refused_for_a_person_registered_in_another_county(city
     assert result["status"] == "refused" and "volunteer_id" not in result
 
 
+def test_registering_a_person_of_another_county_answers_like_a_county_out_of_scope(
+        city, tinghu):
+    person = registration(DAFENG)
+    city.post("/volunteers", person)
+    refused = tinghu.post("/volunteers", {**person, "county_code": TINGHU})
+    body = assert_problem(refused, 422)
+    assert body["errors"] == {"county_code": ["Not a county in your scope."]}
+    assert "already" not in refused.text
+
+
 def test_a_volunteer_cannot_attach_their_record_to_a_branch(platform, city):
     volunteer_id = city.post("/volunteers", registration()).json()["volunteer_id"]
     own = platform.open_account(f"sec-v-{volunteer_id[:6]}", "volunteer", county_code=TINGHU,

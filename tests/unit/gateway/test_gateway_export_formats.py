@@ -28,6 +28,12 @@ def test_cells_that_would_run_as_formulas_stay_text():
     assert sheet["A2"].value == "'=HYPERLINK(\"x\")" and sheet["A3"].value == "王建国"
 
 
+def test_negative_numbers_stay_numbers_while_formulas_stay_text():
+    table = tables.Table("t", ("修正",), (("-2.5",), ("-3",), ("-1+2",), ("-A1",)))
+    rows = list(csv.reader(io.StringIO(formats.to_csv(table).decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == ["-2.5", "-3", "'-1+2", "'-A1"]
+
+
 def test_a_certificate_renders_as_a_pdf():
     pdf = render_certificate({"name": "王建国", "county_name": "亭湖区", "volunteer_id": "v",
                               "total_hours": "12.5", "verified_hours": "10.0",
