@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,6 +13,7 @@ from yinfa.demo.people import volunteers_for
 from yinfa.ops.dlq import DeadLetterQueues, consumers_with_dead_letters
 from yinfa.ops.rabbit_api import ManagementApi, vhost_of
 from yinfa.reference import load_city
+from yinfa.schemas import city_today
 
 
 def demo_traces(volunteers: int, seed: int) -> set[str]:
@@ -24,7 +24,7 @@ def demo_traces(volunteers: int, seed: int) -> set[str]:
     for person in volunteers_for(city, volunteers, seed):
         registration = person.registration
         traces |= {registration["name"], registration["phone"], registration["id_number"]}
-    for made in branches_for(city, seed, date.today()):
+    for made in branches_for(city, seed, city_today()):
         traces |= {made.establish.get("secretary") or "", made.establish.get("liaison") or ""}
     return {trace for trace in traces if trace}
 

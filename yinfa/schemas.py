@@ -6,12 +6,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from yinfa.city_time import local_day
 from yinfa.errors import ValidationFailed
 from yinfa.reference import load_city
 
@@ -68,8 +69,13 @@ def trimmed(max_length: int, **kwargs: Any) -> fields.String:
     return Trimmed(validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
+def city_today() -> date:
+    """Today on the city's clock (in Beijing a day starts eight hours before UTC's)."""
+    return local_day(datetime.now(UTC), load_city().zone)
+
+
 def not_in_future(day: date) -> None:
-    if day > date.today():
+    if day > city_today():
         raise ValidationError("Cannot be in the future.")
 
 

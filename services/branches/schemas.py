@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
 
 from marshmallow import (
@@ -27,6 +26,7 @@ from yinfa.reference import load_branch_catalog, load_checklists
 from yinfa.schemas import (
     Command,
     IdString,
+    city_today,
     county_in_city as _county_in_city,
     load_command as load_command,
     not_in_future as _not_in_future,
@@ -80,7 +80,7 @@ def _checklists() -> Mapping[str, str]:
 
 def _day(**kwargs: Any) -> fields.Date:
     """A decision date: today unless given, never in the future."""
-    return fields.Date(load_default=date.today, validate=_not_in_future, **kwargs)
+    return fields.Date(load_default=city_today, validate=_not_in_future, **kwargs)
 
 
 def _year(**kwargs: Any) -> fields.Integer:

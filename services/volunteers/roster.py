@@ -15,6 +15,7 @@ from services.volunteers import personal, schemas
 from services.volunteers.domain import volunteer
 from services.volunteers.handlers import id_secret, personal_data_of
 from services.volunteers.streams import volunteer_stream
+from yinfa import failpoints
 from yinfa.errors import DomainRuleViolated, ValidationFailed
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import load_volunteer_catalog
@@ -53,8 +54,10 @@ def register_many(streams: EventSourcedStreams, payloads: Sequence[Any]
     # data that the rerun finds, never a registered person without it
     personal.keep_many(streams.views, [
         (i.volunteer_id, personal_data_of(i.command)) for i in decided])
+    failpoints.hit("roster.after_personal_data")
     recorded = streams.start_streams(
         [(volunteer_stream(i.volunteer_id), i.events) for i in decided])
+    failpoints.hit("roster.after_commits")
     for item, events in zip(decided, recorded, strict=True):
         status = CREATED if events else EXISTS  # None: registered meanwhile by another
         results[item.index] = _result(item.index, status, item.volunteer_id)

@@ -3,20 +3,20 @@ and show certification coverage per county."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from yinfa.demo import branches_data as data
 from yinfa.demo.loader import pipelined
 from yinfa.demo.report import _cell
 from yinfa.reference import City
+from yinfa.schemas import city_today
 
 LEVEL_ORDER = ("working_committee", "general_branch", "branch", "group")
 
 
 def load_branches(rpc: Any, city: City, seed: int, progress: Callable[[str], None]) -> None:
     service = rpc.branches
-    as_of = date.today()
+    as_of = city_today()
     made = data.branches_for(city, seed, as_of)
     for level in LEVEL_ORDER:  # parents before their children
         pipelined(service.establish_branch,

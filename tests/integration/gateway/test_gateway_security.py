@@ -4,9 +4,12 @@ cannot lock the city out, server-stamped and rate-limited check-ins, clean text,
 erasure by the city bureau."""
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import bson
+import polling
 import pytest
 from gateway_support import DAFENG, TINGHU, activity_body, branch_body, registration, team_body
 from test_gateway_http import assert_problem
@@ -177,3 +180,37 @@ def test_an_account_s_display_name_is_shown_but_kept_out_of_the_log(platform, ci
     assert city.get("/accounts/sec-named").json()["display_name"] == "上官秀英"
     logged = [e for c in platform.db["commits"].find() for e in c["events"]]
     assert logged and "上官秀英" not in str(logged)
+
+
+def test_erasure_leaves_nothing_of_the_person_and_the_rankings_unchanged(
+        platform, city, mongo_client):
+    person = registration(DAFENG, name="慕容桂英", phone="13766667777")
+    volunteer_id = city.post("/volunteers", person).json()["volunteer_id"]
+    city.post(f"/volunteers/{volunteer_id}/verify", {"county_code": DAFENG})
+    recorded = city.post(f"/volunteers/{volunteer_id}/hours", {
+        "entry_id": str(uuid.uuid4()), "hours": "7.5", "served_on": "2026-06-01",
+        "source": "bureau"})
+    assert recorded.status_code == 201, recorded.text
+
+    def ranking() -> dict:
+        return city.get(f"/rankings/counties/{DAFENG}").json()
+
+    def hours_counted() -> bool:
+        rows = ranking()["rows"]
+        return any(r["measure"] == "service_hours" and r["raw"] not in (None, "0", "0.0")
+                   for r in rows)
+
+    polling.eventually(hours_counted, timeout=30.0, every=0.3)
+    before = ranking()
+    assert city.post(f"/volunteers/{volunteer_id}/erasure", {}).status_code == 201
+    time.sleep(1.5)  # past the gateway's one-second ranking cache
+    assert ranking() == before
+    named = city.get(f"/rankings/counties/{DAFENG}/volunteers").json()["items"]
+    assert {v["name"] for v in named if v["volunteer_id"] == volunteer_id} == {"已注销"}
+    prefix = platform.config["DB_PREFIX"]
+    stored = b"".join(bson.encode(doc) for name in mongo_client.list_database_names()
+                      if name.startswith(prefix)
+                      for collection in mongo_client[name].list_collection_names()
+                      for doc in mongo_client[name][collection].find())
+    for trace in ("慕容桂英", "13766667777", person["id_number"]):
+        assert trace.encode() not in stored, trace

@@ -1,10 +1,10 @@
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from services.branches import schemas as s
 from yinfa.errors import ValidationFailed
+from yinfa.schemas import city_today
 
 BRANCH_ID = "6f1c1f4e-2b8e-4f3a-9a57-0d7f0a3e5b21"
 PARENT_ID = "0b8f9a52-7c3d-4e1f-8a2b-5c6d7e8f9a0b"
@@ -20,7 +20,7 @@ def test_establishing_accepts_zh_labels_for_type_and_level_and_defaults_the_rest
 
     assert (command["branch_type"], command["level"]) == ("formal", "branch")
     assert command["name"] == "财政局离退休干部党支部"
-    assert command["parent_id"] is None and command["established_on"] == date.today()
+    assert command["parent_id"] is None and command["established_on"] == city_today()
     assert len(command["branch_id"]) == 36
 
 

@@ -7,6 +7,7 @@ import pytest
 from services.volunteers import schemas as s
 from services.volunteers.domain.id_number import make_id_number
 from yinfa.errors import ValidationFailed
+from yinfa.schemas import city_today
 
 VOLUNTEER_ID = "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"
 ENTRY_ID = "5b0d3f8e-2c41-4a5e-9d7b-1e2f3a4b5c6d"
@@ -131,7 +132,7 @@ def test_recorded_hours_must_be_positive_with_one_decimal_and_at_most_24(amount)
 
 
 def test_hours_cannot_be_served_in_the_future():
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (city_today() + timedelta(days=1)).isoformat()
     assert errors_of(s.RecordHours, hours(served_on=tomorrow)) == {
         "served_on": ["Cannot be in the future."]}
 
