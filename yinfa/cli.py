@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -67,8 +68,11 @@ def migrate() -> None:
 
 
 @migrate.command("personal-data")
-def migrate_personal_data() -> None:
-    """Take personal data out of the event log and seal it (needs MONGO_URI)."""
+@click.option("--skip-queues", is_flag=True,
+              help="Leave the messages waiting in the broker's queues as they are.")
+def migrate_personal_data(skip_queues: bool) -> None:
+    """Take personal data out of the event log and seal it (needs MONGO_URI; run it with
+    the services stopped: it also rewrites the messages waiting in their queues)."""
     from pymongo import MongoClient
 
     from services.branches.migrate import migrate as migrate_branches
@@ -90,7 +94,41 @@ def migrate_personal_data() -> None:
     counts = {**migrate_volunteers(client, settings.database_name),
               **migrate_branches(client[settings.database_name("branches")]),
               **migrate_journal(client[settings.database_name("scoring")])}
+    if not skip_queues:
+        counts["queued"] = _rewrite_waiting_messages(settings.amqp_uri)
     click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
+
+
+def _rewrite_waiting_messages(amqp_uri: str) -> int:
+    """Messages still waiting in the broker's queues (dead letters included) that carry an
+    event of a version with personal data are rewritten at the current version."""
+    import json
+
+    from services.branches.migrate import current_message as branches_current
+    from services.volunteers.migrate import current_message as volunteers_current
+    from yinfa.ops.queue_rewrite import rewrite_queues
+    from yinfa.ops.rabbit_api import ManagementApi
+
+    def current(envelope: Any) -> Any:
+        if not isinstance(envelope, dict):
+            return envelope
+        return branches_current(volunteers_current(envelope))
+
+    def rewrite(body: bytes) -> bytes:
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return body  # not an event: left as it is
+        events = payload if isinstance(payload, list) else [payload]
+        now = [current(event) for event in events]
+        if now == events:
+            return body
+        return json.dumps(now if isinstance(payload, list) else now[0],
+                          ensure_ascii=False).encode()
+
+    # every queue: the management API's depths can be seconds old
+    queues = [q.name for q in ManagementApi.from_env().queues()]
+    return sum(rewrite_queues(amqp_uri, queues, rewrite).values())
 
 
 @main.command()

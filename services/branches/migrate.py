@@ -9,7 +9,7 @@ from typing import Any
 from pymongo.database import Database
 
 from services.branches import people
-from services.branches.domain.events import CURRENT_VERSIONS, NAMED_FIELDS
+from services.branches.domain.events import CURRENT_VERSIONS, NAMED_FIELDS, upcast
 from services.branches.streams import build_registry
 from services.branches.views import VIEWS
 from yinfa.projections import Projector
@@ -37,3 +37,15 @@ def _current(db: Database, stored: dict[str, Any]) -> dict[str, Any]:
     data.update({f"{name}_ref": people.refer(db, stored["data"].get(name))
                  for name in named if name in stored["data"]})
     return {**stored, "schema_version": CURRENT_VERSIONS[stored["type"]], "data": data}
+
+
+def current_message(envelope: dict[str, Any]) -> dict[str, Any]:
+    """An event as a message carried it, upcast past the versions that named people (in a
+    queue, names are dropped rather than sealed: the stored event keeps the reference)."""
+    event_type = envelope.get("type", "")
+    version = envelope.get("schema_version")
+    if event_type not in NAMED_FIELDS or not isinstance(version, int) or (
+            version >= CURRENT_VERSIONS[event_type]):
+        return envelope
+    return {**envelope, "schema_version": CURRENT_VERSIONS[event_type],
+            "data": upcast(event_type, version, envelope.get("data") or {})}

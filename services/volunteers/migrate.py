@@ -88,3 +88,14 @@ def _seal_clear_personal_data(db: Database, met: dict[str, dict[str, Any]]) -> i
                                             personal.seal_person(volunteer_id, person, master))
         sealed += 1
     return sealed
+
+
+def current_message(envelope: dict[str, Any]) -> dict[str, Any]:
+    """An event as a message carried it (`to_message`), at its current version if it is
+    one of ours of a version that carried personal data; unchanged otherwise."""
+    current = OLD_VERSIONS.get(envelope.get("type", ""))
+    version = envelope.get("schema_version", current)
+    if current is None or not isinstance(version, int) or version >= current:
+        return envelope
+    return {**envelope, "schema_version": current,
+            "data": ev.upcast(envelope["type"], version, envelope.get("data") or {})}

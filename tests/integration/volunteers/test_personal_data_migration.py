@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import bson
+import kombu
 
 from services.branches import people
 from services.branches.streams import build_registry as branches_registry
@@ -73,7 +74,7 @@ def old_store(client, prefix: str) -> EventStore:
 def run_migration(mongo_uri: str, prefix: str) -> dict[str, str]:
     """The command as an operator runs it; its counts from its last line."""
     done = subprocess.run(
-        [sys.executable, "-m", "yinfa.cli", "migrate", "personal-data"],
+        [sys.executable, "-m", "yinfa.cli", "migrate", "personal-data", "--skip-queues"],
         env={**os.environ, "MONGO_URI": mongo_uri, "YINFA_DB_PREFIX": prefix},
         capture_output=True, text=True, timeout=120, check=True)
     return dict(pair.split("=") for pair in done.stdout.strip().splitlines()[-1].split())
@@ -103,3 +104,41 @@ def test_the_migration_leaves_personal_data_only_sealed(mongo_client, mongo_uri)
     for name in mongo_client.list_database_names():
         if name.startswith(prefix):
             mongo_client.drop_database(name)
+
+
+def test_the_migration_rewrites_old_events_waiting_in_queues_in_their_order(
+        mongo_uri, rabbit_config, request):
+    amqp_uri = rabbit_config["AMQP_URI"]
+    old = {"event_id": "e-old", "type": "VolunteerRegistered", "schema_version": 2,
+           "stream_id": f"volunteer-{VOLUNTEER_ID}", "version": 1, "data": OLD_REGISTRATION}
+    later = {**old, "event_id": "e-later", "type": "VolunteerVerified", "schema_version": 1,
+             "version": 2, "data": {"county_code": "320902", "note": None}}
+    with kombu.Connection(amqp_uri) as connection:
+        for name in ("evt-volunteers--somewhere", "dlq.somewhere"):
+            queue = kombu.Queue(name, durable=True)(connection.default_channel)
+            queue.declare()
+            producer = kombu.Producer(connection.default_channel)
+            for body in (old, [old, later], "not an event"):
+                producer.publish(json.dumps(body, ensure_ascii=False), routing_key=name,
+                                 delivery_mode=2, headers={"x-reason": "kept"})
+    env = {**os.environ, "MONGO_URI": mongo_uri, "YINFA_DB_PREFIX": "t_migrate_queues",
+           "AMQP_URI": amqp_uri, "RABBIT_CTL_URI": request.config.getoption("RABBIT_API_URI")}
+    with kombu.Connection(amqp_uri) as holder:  # an RPC client's reply queue: not ours
+        kombu.Queue("rpc.reply-held", exclusive=True)(holder.default_channel).declare()
+        done = subprocess.run([sys.executable, "-m", "yinfa.cli", "migrate", "personal-data"],
+                              env=env, capture_output=True, text=True, timeout=120,
+                              check=True)
+    assert "queued=4" in done.stdout
+    with kombu.Connection(amqp_uri) as connection:
+        for name in ("evt-volunteers--somewhere", "dlq.somewhere"):
+            queue = kombu.Queue(name, durable=True)(connection.default_channel)
+            bodies = []
+            while (message := queue.get(no_ack=True, accept=None)) is not None:
+                assert message.headers["x-reason"] == "kept"
+                bodies.append(message.body if isinstance(message.body, str)
+                              else message.body.decode())
+            assert len(bodies) == 3 and json.loads(bodies[2]) == "not an event"
+            assert not [t for t in TRACES if any(t in body for body in bodies)]
+            first, batch = json.loads(bodies[0]), json.loads(bodies[1])
+            assert first["schema_version"] == 3 and "name" not in first["data"]
+            assert [e["event_id"] for e in batch] == ["e-old", "e-later"]
