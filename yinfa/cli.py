@@ -75,6 +75,7 @@ def migrate_personal_data(skip_queues: bool) -> None:
     the services stopped: it also rewrites the messages waiting in their queues)."""
     from pymongo import MongoClient
 
+    from services.activities.migrate import migrate as migrate_activities
     from services.branches.migrate import migrate as migrate_branches
     from services.scoring.migrate import migrate as migrate_journal
     from services.volunteers.migrate import migrate as migrate_volunteers
@@ -93,6 +94,7 @@ def migrate_personal_data(skip_queues: bool) -> None:
     client: MongoClient = MongoClient(settings.mongo_uri, tz_aware=True)
     counts = {**migrate_volunteers(client, settings.database_name),
               **migrate_branches(client[settings.database_name("branches")]),
+              **migrate_activities(client[settings.database_name("activities")]),
               **migrate_journal(client[settings.database_name("scoring")])}
     if not skip_queues:
         counts["queued"] = _rewrite_waiting_messages(settings.amqp_uri)
@@ -104,6 +106,7 @@ def _rewrite_waiting_messages(amqp_uri: str) -> int:
     event of a version with personal data are rewritten at the current version."""
     import json
 
+    from services.activities.migrate import current_message as activities_current
     from services.branches.migrate import current_message as branches_current
     from services.volunteers.migrate import current_message as volunteers_current
     from yinfa.ops.queue_rewrite import rewrite_queues
@@ -112,7 +115,7 @@ def _rewrite_waiting_messages(amqp_uri: str) -> int:
     def current(envelope: Any) -> Any:
         if not isinstance(envelope, dict):
             return envelope
-        return branches_current(volunteers_current(envelope))
+        return activities_current(branches_current(volunteers_current(envelope)))
 
     def rewrite(body: bytes) -> bytes:
         try:

@@ -7,11 +7,11 @@ from typing import Any
 
 from pymongo.database import Database
 
-from services.activities import code_attempts, schemas
+from services.activities import code_attempts, schemas, wish_texts
 from services.activities.domain import activity, ids, wish
 from services.activities.streams import activity_stream, fold_activity, fold_wish, wish_stream
 from services.volunteers.directory import VolunteerDirectory
-from yinfa.errors import DomainRuleViolated
+from yinfa.errors import AlreadyExists, DomainRuleViolated
 from yinfa.reference import load_activity_catalog
 from yinfa.service.dependencies import EventSourcedStreams
 
@@ -90,8 +90,17 @@ def post_wish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
     command = schemas.load_command(schemas.PostWish, payload)
     wish_id = ids.wish_id_for(command["client_request_id"])
     catalog = load_activity_catalog()
-    streams.execute(wish_stream(wish_id), fold_wish,
-                    lambda state: wish.post(state, command, catalog))
+
+    def decide(state: wish.Wish | None) -> list:
+        decided = wish.post(state, command, catalog)
+        if state is not None and wish_texts.description_of(
+                streams.views, wish_id) not in (None, command["description"]):
+            raise AlreadyExists("this client request posted another wish already",
+                                field="client_request_id")
+        wish_texts.keep(streams.views, wish_id, command["description"])  # before the post
+        return decided
+
+    streams.execute(wish_stream(wish_id), fold_wish, decide)
     return wish_id
 
 

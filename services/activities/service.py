@@ -14,10 +14,12 @@ from services.activities import handlers, queries
 from services.activities.streams import build_registry
 from services.activities.views import VIEWS
 from services.volunteers.directory import KnowsVolunteers
+from yinfa.secrets import MASTER_KEY
 from yinfa.service.base import EventSourcedService
 from yinfa.service.clock import Clock, ClockProvider
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
 from yinfa.service.rpc import rpc
+from yinfa.service.secrets import RequiredSecrets
 
 
 class ActivitiesService(KnowsVolunteers, EventSourcedService):
@@ -25,6 +27,7 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
     clock: Clock = ClockProvider()
+    secrets = RequiredSecrets(MASTER_KEY)  # wishes' descriptions are sealed (wish_texts.py)
 
     # ---- activities -------------------------------------------------------------------
 

@@ -66,7 +66,6 @@ class WishView(StreamView):
             "label": state.label,
             "county_code": state.county_code,
             "category": state.category,
-            "description": state.description,
             "posted_by": state.posted_by.as_data(),
             "posted_at": _iso(state.posted_at),
             "expires_at": _iso(state.expires_at),

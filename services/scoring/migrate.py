@@ -20,6 +20,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "CertificationApplied": ("applicant",),
     "ItemReviewed": ("reviewer",),
     "BrandReviewed": ("reviewer",),
+    "WishPosted": ("description",),
 }
 
 

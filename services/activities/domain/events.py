@@ -202,6 +202,18 @@ class WishPostedV1(Schema):
     expires_at = Instant(required=True)
 
 
+class WishPostedV2(Schema):
+    """The description, the words of the person in need, is sealed apart (wish_texts.py)."""
+
+    client_request_id = Id(required=True)
+    label = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    county_code = Id(required=True)
+    category = Id(required=True)
+    posted_by = fields.Nested(PosterV1, required=True)
+    posted_at = Instant(required=True)
+    expires_at = Instant(required=True)
+
+
 class WishClaimedV1(Schema):
     claimant = fields.Nested(ClaimantV1, required=True)
     claimed_at = Instant(required=True)
@@ -245,6 +257,7 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (ACTIVITY_COMPLETED, 1): ActivityCompletedV1,
     (COMPLETION_CORRECTED, 1): CompletionCorrectedV1,
     (WISH_POSTED, 1): WishPostedV1,
+    (WISH_POSTED, 2): WishPostedV2,
     (WISH_CLAIMED, 1): WishClaimedV1,
     (WISH_CLAIM_RELEASED, 1): WishClaimReleasedV1,
     (WISH_FULFILLED, 1): WishFulfilledV1,
@@ -253,8 +266,14 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
 }
 
 
-# No payload has changed shape yet; an upcaster per (type, old version) goes here when one does.
-UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] = {}
+def wish_posted_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
+    """v1 carried the description; `yinfa migrate personal-data` seals it apart."""
+    return {key: value for key, value in data.items() if key != "description"}
+
+
+UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    (WISH_POSTED, 1): wish_posted_v1_to_v2,
+}
 
 
 CATALOG = PayloadCatalog(SCHEMAS, UPCASTERS)

@@ -38,7 +38,6 @@ class Wish:
     label: str
     county_code: str
     category: str
-    description: str
     posted_by: Party
     posted_at: datetime
     expires_at: datetime
@@ -74,7 +73,7 @@ def post(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalo
         raise DomainRuleViolated("a wish is posted by a bureau, branch or community",
                                  field="posted_by")
     for name in ("label", "description"):
-        if looks_like_personal_data(data[name]):
+        if looks_like_personal_data(command.get(name) or ""):
             raise DomainRuleViolated("no ID or phone numbers: keep the person pseudonymous",
                                      field=name)
     return [ev.new_event(ev.WISH_POSTED, data)]
@@ -202,7 +201,6 @@ def _posted(data: Mapping[str, Any]) -> Wish:
         label=data["label"],
         county_code=data["county_code"],
         category=data["category"],
-        description=data["description"],
         posted_by=Party.of(data["posted_by"]),
         posted_at=instant(data["posted_at"], "posted_at"),
         expires_at=instant(data["expires_at"], "expires_at"),
@@ -215,8 +213,8 @@ def _same_request(data: Mapping[str, Any], state: Wish) -> bool:
     return all(getattr(again, name) == getattr(state, name) for name in _REQUEST_FIELDS)
 
 
-_REQUEST_FIELDS = ("client_request_id", "label", "county_code", "category", "description",
-                   "posted_by")
+# the description is sealed apart: the service compares a retry's with the one it kept
+_REQUEST_FIELDS = ("client_request_id", "label", "county_code", "category", "posted_by")
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -230,7 +228,6 @@ def _posting(command: Mapping[str, Any], catalog: ActivityCatalog) -> dict[str, 
         "label": command["label"],
         "county_code": command["county_code"],
         "category": command["category"],
-        "description": command["description"],
         "posted_by": Party.of(command["posted_by"]).as_data(),
         "posted_at": iso(posted_at),
         "expires_at": iso(expires_at),

@@ -60,3 +60,17 @@ def test_posting_the_same_request_twice_creates_one_wish(platform):
 
     assert activities.post_wish(payload) == activities.post_wish(payload)
     assert activities.list_wishes()["total"] == 1
+
+
+def test_a_wish_s_description_is_shown_but_sealed_out_of_the_log(platform, mongo_client,
+                                                                 platform_config):
+    _, activities = platform
+    payload = wish(description="腿脚不便，想请人陪着去菜市场")
+    posted = activities.post_wish(payload)
+    assert posted["description"] == "腿脚不便，想请人陪着去菜市场"
+    assert activities.list_wishes()["items"][0]["description"] == posted["description"]
+    with pytest.raises(AlreadyExists):
+        activities.post_wish({**payload, "description": "想要一台收音机"})
+    db = mongo_client[f"{platform_config['DB_PREFIX']}_activities"]
+    stored = str([c for c in db["commits"].find()]) + str(list(db["wish_view"].find()))
+    assert "菜市场" not in stored

@@ -11,6 +11,8 @@ import sys
 import bson
 import kombu
 
+from services.activities import wish_texts
+from services.activities.streams import build_registry as activities_registry
 from services.branches import people
 from services.branches.streams import build_registry as branches_registry
 from services.volunteers import personal
@@ -28,7 +30,11 @@ OLD_REGISTRATION = {
 }
 FULL_ID = "320902195205050024"
 TRACES = ("欧阳秀英", "13951500024", "13951509999", FULL_ID, "320902********0024",
-          "司马建国", "诸葛桂英")
+          "司马建国", "诸葛桂英", "想请人陪着去菜市场")
+OLD_WISH = {"client_request_id": "r-1", "label": "王奶奶", "county_code": "320902",
+            "category": "companionship", "description": "想请人陪着去菜市场",
+            "posted_by": {"kind": "community", "id": "c-1"},
+            "posted_at": "2026-05-01T01:00:00+00:00", "expires_at": "2026-06-30T01:00:00+00:00"}
 OLD_BRANCH = {"name": "亭湖区财政局离退休干部党支部", "branch_type": "formal", "level": "branch",
               "county_code": "320902", "parent_id": None, "former_employer": "亭湖区财政局",
               "community": None, "secretary": "司马建国", "liaison": "诸葛桂英",
@@ -59,6 +65,10 @@ def old_store(client, prefix: str) -> EventStore:
          "id_number_masked": "320902********0024", "phone_masked": "139****9999"})
     client[f"{prefix}_activities"]["volunteer_directory"].insert_one(
         {"_id": stream, "county_code": "320902", "name": "欧阳秀英", "registered": True})
+    activities = EventStore(client[f"{prefix}_activities"], activities_registry())
+    activities.ensure_indexes()
+    activities.append("wish-w1", [NewEvent("WishPosted", OLD_WISH, 1)], NO_STREAM,
+                      Metadata(actor="test"))
     branches = EventStore(client[f"{prefix}_branches"], branches_registry())
     branches.ensure_indexes()
     branches.append("branch-b1", [NewEvent("BranchEstablished", OLD_BRANCH, 1)], NO_STREAM,
@@ -89,7 +99,7 @@ def test_the_migration_leaves_personal_data_only_sealed(mongo_client, mongo_uri)
     counts = run_migration(mongo_uri, prefix)
 
     assert counts == {"commits": "2", "people": "1", "views": "1", "directory": "1",
-                      "branch_commits": "1", "journal": "1"}
+                      "branch_commits": "1", "wish_commits": "1", "journal": "1"}
     stored = everything(mongo_client, prefix)
     assert not [trace for trace in TRACES if trace.encode() in stored]
     assert fold_volunteer(store.read_stream(f"volunteer-{VOLUNTEER_ID}")) == before
@@ -99,6 +109,8 @@ def test_the_migration_leaves_personal_data_only_sealed(mongo_client, mongo_uri)
     assert people.names_of(mongo_client[f"{prefix}_branches"],
                            [branch["secretary_ref"], branch["liaison_ref"]]) == {
         branch["secretary_ref"]: "司马建国", branch["liaison_ref"]: "诸葛桂英"}
+    assert wish_texts.description_of(mongo_client[f"{prefix}_activities"], "w1") == (
+        "想请人陪着去菜市场")
     again = run_migration(mongo_uri, prefix)
     assert again == dict.fromkeys(counts, "0")
     for name in mongo_client.list_database_names():

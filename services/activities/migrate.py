@@ -1,0 +1,46 @@
+"""Personal data out of the activities service's log (part of `yinfa migrate
+personal-data`): the description of a wish posted at version 1 is sealed apart
+(`wish_texts.py`) and the event rewritten at version 2 without it."""
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.database import Database
+
+from services.activities import wish_texts
+from services.activities.domain.events import CURRENT_VERSIONS, WISH_POSTED, upcast
+
+VIEW = "wish_view"
+
+
+def migrate(db: Database) -> dict[str, int]:
+    rewritten = 0
+    # every commit is read: a one-off pass (see services/volunteers/migrate.py)
+    for commit in db["commits"].find().sort("position", 1):
+        events = [_current(db, commit["stream_id"], stored) for stored in commit["events"]]
+        if events != commit["events"]:
+            db["commits"].update_one({"_id": commit["_id"]}, {"$set": {"events": events}})
+            rewritten += 1
+    db[VIEW].update_many({"description": {"$exists": True}}, {"$unset": {"description": ""}})
+    return {"wish_commits": rewritten}
+
+
+def _current(db: Database, stream_id: str, stored: dict[str, Any]) -> dict[str, Any]:
+    if stored["type"] != WISH_POSTED or stored["schema_version"] >= CURRENT_VERSIONS[
+            WISH_POSTED]:
+        return stored
+    description = stored["data"].get("description")
+    if description:
+        wish_texts.keep(db, stream_id.split("-", 1)[1], description)
+    return {**stored, "schema_version": CURRENT_VERSIONS[WISH_POSTED],
+            "data": upcast(WISH_POSTED, stored["schema_version"], stored["data"])}
+
+
+def current_message(envelope: dict[str, Any]) -> dict[str, Any]:
+    """A WishPosted of version 1 waiting in a queue, without its description."""
+    version = envelope.get("schema_version")
+    if envelope.get("type") != WISH_POSTED or not isinstance(version, int) or (
+            version >= CURRENT_VERSIONS[WISH_POSTED]):
+        return envelope
+    return {**envelope, "schema_version": CURRENT_VERSIONS[WISH_POSTED],
+            "data": upcast(WISH_POSTED, version, envelope.get("data") or {})}
