@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from yinfa.demo.branches_data import branches_for
 from yinfa.demo.people import volunteers_for
+from yinfa.demo.season import WISHES
 from yinfa.ops.dlq import DeadLetterQueues, consumers_with_dead_letters
 from yinfa.ops.rabbit_api import ManagementApi, vhost_of
 from yinfa.reference import load_city
@@ -18,7 +19,8 @@ from yinfa.schemas import city_today
 
 def demo_traces(volunteers: int, seed: int) -> set[str]:
     """Names, phones and full ID numbers of the demo's people (volunteers and branch
-    officers), as `yinfa demo --volunteers N --seed S` makes them."""
+    officers), and the words of its micro-wishes, as `yinfa demo --volunteers N --seed S`
+    makes them."""
     city = load_city()
     traces: set[str] = set()
     for person in volunteers_for(city, volunteers, seed):
@@ -26,6 +28,7 @@ def demo_traces(volunteers: int, seed: int) -> set[str]:
         traces |= {registration["name"], registration["phone"], registration["id_number"]}
     for made in branches_for(city, seed, city_today()):
         traces |= {made.establish.get("secretary") or "", made.establish.get("liaison") or ""}
+    traces |= {text for _, _, text in WISHES}  # a person in need's own words
     return {trace for trace in traces if trace}
 
 
