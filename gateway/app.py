@@ -46,6 +46,7 @@ from gateway.settings import GatewaySettings, gateway_settings
 from yinfa.errors import YinfaError
 from yinfa.events.envelope import Metadata
 from yinfa.logs import correlated
+from yinfa.ops import metrics
 from yinfa.service.dependencies import EventSourcedStreams, service_database
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ class GatewayApp:
     # ---- the pipeline ------------------------------------------------------------------
 
     def handle(self, request: Request, calls: ServiceCalls) -> Response:
+        started = time.perf_counter()
         request_id = request_id_of(request)
         route = self.router.route_of(request.path, request.method)
         with correlated(request_id):
@@ -127,9 +129,17 @@ class GatewayApp:
                 response = Problem(500, "internal_error", "Something went wrong on our side."
                                    ).response(request.path, request_id)
         response.headers["X-Request-Id"] = request_id
+        # labelled by the route's template, not the path: ids would make a series each
+        metrics.http_answered(route.path if route else "unmatched", request.method,
+                              response.status_code, time.perf_counter() - started)
         return secure(response, route, request.path)
 
     def _handle(self, request: Request, calls: ServiceCalls, request_id: str) -> Response:
+        if request.method == "OPTIONS":
+            allowed = self.router.allowed(request.path)
+            if not allowed:
+                raise Problem(404, "not_found", "No such resource.")
+            return Response(status=204, headers={"Allow": ", ".join(allowed)})
         route, params = self.router.match(request.path, request.method)
         if any(not PATH_VALUE.match(v) for v in params.values()):
             raise Problem(404, "not_found", "No such resource.")

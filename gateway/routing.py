@@ -68,6 +68,24 @@ class Router:
         self.routes = list(routes)
         self.map = Map([Rule(r.path, methods=[r.method], endpoint=r) for r in self.routes],
                        strict_slashes=False, merge_slashes=False)
+        # a fixed path (/volunteers/batch) is that resource only: its other methods are 405,
+        # never the route with a variable in its place (/volunteers/<volunteer_id>)
+        self.fixed: dict[str, set[str]] = {}
+        for r in self.routes:
+            if "<" not in r.path:
+                self.fixed.setdefault(r.path, set()).add(r.method)
+
+    def allowed(self, path: str) -> list[str]:
+        """The methods a path answers (for OPTIONS and the Allow header of a 405)."""
+        fixed = self.fixed.get(path.rstrip("/") or "/")
+        if fixed is not None:
+            methods = set(fixed)
+        else:
+            adapter = self.map.bind("gateway", path_info=path)
+            methods = {m for m in adapter.allowed_methods(path) if m not in ("OPTIONS",)}
+        if "GET" in methods:
+            methods.add("HEAD")
+        return sorted(methods | {"OPTIONS"}) if methods else []
 
     def route_of(self, path: str, method: str) -> Route | None:
         """The route a request goes to, None if none (for the headers of its answer)."""
@@ -77,11 +95,17 @@ class Router:
             return None
 
     def match(self, path: str, method: str) -> tuple[Route, dict[str, str]]:
+        fixed = self.fixed.get(path.rstrip("/") or "/")
+        if fixed is not None and method not in fixed and not (
+                method == "HEAD" and "GET" in fixed):
+            allowed = ", ".join(self.allowed(path))
+            raise Problem(405, "method_not_allowed", f"Use one of: {allowed}.",
+                          headers={"Allow": allowed})
         adapter = self.map.bind("gateway", path_info=path)
         try:
             endpoint, values = adapter.match(path, method=method)  # type: ignore[misc]
-        except MethodNotAllowed as exc:
-            allowed = ", ".join(sorted(exc.valid_methods or []))
+        except MethodNotAllowed:
+            allowed = ", ".join(self.allowed(path))
             raise Problem(405, "method_not_allowed", f"Use one of: {allowed}.",
                           headers={"Allow": allowed}) from None
         except NotFound:

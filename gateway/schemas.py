@@ -7,6 +7,7 @@ without the ids the path already carries (`body_of`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from gateway.city_clock import city_zone
 from gateway.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from gateway.roles import NEEDS_BRANCH, NEEDS_COUNTY, NEEDS_VOLUNTEER, ROLES
 from yinfa.city_time import day_ends_at
+from yinfa.reference import load_activity_catalog, load_branch_catalog
 from yinfa.schemas import IdString, county_in_city
 
 USERNAME = r"^[a-z0-9_-]{3,40}$"
@@ -74,10 +76,32 @@ def code_field(max_length: int = 40) -> fields.String:
                          validate=validate.Regexp(rf"^[A-Za-z0-9_\-]{{1,{max_length}}}$"))
 
 
+def one_of(*choices: str) -> fields.String:
+    """A filter whose values are known: anything else is a 422, not an empty page."""
+    return fields.String(load_default=None, validate=validate.OneOf(choices),
+                         metadata={"enum": list(choices)})
+
+
+def catalog_code(codes: Callable[[], Iterable[str]]) -> fields.String:
+    """A filter on a reference catalog's codes, read when the query is loaded."""
+
+    def known(value: str) -> None:
+        allowed = list(codes())
+        if value not in allowed:
+            raise ValidationError(f"Must be one of: {', '.join(allowed)}.")
+
+    return fields.String(load_default=None, validate=known)
+
+
+VOLUNTEER_STATUSES = ("registered", "verified", "active", "suspended", "withdrawn", "erased")
+BRANCH_STATUSES = ("active", "merged", "dissolved")
+ACTIVITY_STATUSES = ("published", "publication_cancelled", "cancelled", "completed")
+WISH_STATUSES = ("open", "claimed", "fulfilled", "confirmed", "expired")
+
+
 class VolunteerQuery(PageQuery):
     county_code = county_field()
-    status = fields.String(load_default=None, validate=validate.OneOf(
-        ["registered", "verified", "suspended", "withdrawn"]))
+    status = one_of(*VOLUNTEER_STATUSES)
 
 
 class CountyQuery(PageQuery):
@@ -86,22 +110,23 @@ class CountyQuery(PageQuery):
 
 class BranchQuery(PageQuery):
     county_code = county_field()
-    level = code_field()
-    branch_type = code_field()
-    status = code_field()
-    certification_level = code_field()
+    level = catalog_code(lambda: load_branch_catalog().structure_levels)
+    branch_type = catalog_code(lambda: load_branch_catalog().branch_types)
+    status = one_of(*BRANCH_STATUSES)
+    certification_level = catalog_code(
+        lambda: [level.code for level in load_branch_catalog().certification_levels])
     parent_id = IdString(load_default=None)
 
 
 class ActivityQuery(PageQuery):
     county_code = county_field()
-    theme = code_field()
-    status = code_field()
+    theme = catalog_code(lambda: load_activity_catalog().themes)
+    status = one_of(*ACTIVITY_STATUSES)
 
 
 class WishQuery(PageQuery):
     county_code = county_field()
-    status = code_field()
+    status = one_of(*WISH_STATUSES)
 
 
 class AccountQuery(PageQuery):

@@ -44,6 +44,16 @@ HANDLER_SECONDS = Histogram(
     ["service", "entrypoint", "kind", "outcome"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+HTTP_SECONDS = Histogram(
+    "yinfa_http_request_seconds",
+    "Time the gateway took to answer, by route template, method and status class.",
+    ["route", "method", "status_class"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+def http_answered(route: str, method: str, status: int, seconds: float) -> None:
+    HTTP_SECONDS.labels(route, method, f"{status // 100}xx").observe(seconds)
 
 
 def events_appended(service: str, count: int) -> None:
