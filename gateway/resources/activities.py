@@ -37,6 +37,17 @@ def scoped_activity(ctx: Ctx, activity_id: str) -> dict[str, Any]:
 STAMPED_BY_THE_SERVER = ("check_in", "check_out")
 
 
+def sign_up_outcome(activity: dict[str, Any], volunteer_id: str) -> dict[str, Any]:
+    """What the sign-up did for the caller: a place, or a place in the waiting list."""
+    if volunteer_id in activity.get("participants", []):
+        return {"outcome": "signed_up", "volunteer_id": volunteer_id}
+    waitlist = activity.get("waitlist", [])
+    if volunteer_id in waitlist:
+        return {"outcome": "waitlisted", "volunteer_id": volunteer_id,
+                "position": waitlist.index(volunteer_id) + 1}
+    return {"outcome": "not_signed_up", "volunteer_id": volunteer_id}
+
+
 def _on_activity(ctx: Ctx, method: str, **ids: Any) -> Any:
     if (method in STAMPED_BY_THE_SERVER and ctx.principal.role == VOLUNTEER
             and "at" in ctx.body):
@@ -92,6 +103,9 @@ for _path, _method, _schema, _roles, _status, _tag, _summary in (
 ):
     def _activity_command(ctx: Ctx, method: str = _method, status: int = _status) -> Any:
         activity = _on_activity(ctx, method)
+        if method == "sign_up":
+            activity = {**activity, "sign_up": sign_up_outcome(activity,
+                                                              ctx.data["volunteer_id"])}
         if status == 201:
             return created(activity, f"/activities/{ctx.params['activity_id']}")
         return activity

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polling
 import pytest
-from gateway_support import TINGHU, registration
+from gateway_support import TINGHU, activity_body, registration
 from test_gateway_http import assert_problem
 
 from yinfa.ops import metrics
@@ -60,3 +60,21 @@ def test_answers_are_timed_by_route_template_and_status_class(city):
 
     assert counted("/volunteers/<volunteer_id>", "4xx") >= 1
     assert counted("/volunteers", "2xx") >= 1
+
+
+def test_a_sign_up_past_capacity_answers_the_caller_s_place_in_the_queue(city):
+    body = {**activity_body(TINGHU), "capacity": 1}
+    activity_id = city.post("/activities", body).json()["activity_id"]
+    outcomes = []
+    for _ in range(3):
+        volunteer_id = city.post("/volunteers", registration()).json()["volunteer_id"]
+        city.post(f"/volunteers/{volunteer_id}/verify", {"county_code": TINGHU})
+
+        def signed(volunteer_id=volunteer_id):
+            answer = city.post(f"/activities/{activity_id}/sign-ups",
+                               {"volunteer_id": volunteer_id})
+            return answer if answer.status_code == 201 else None
+
+        outcomes.append(polling.eventually(signed, timeout=10.0, every=0.2).json()["sign_up"])
+    assert [o["outcome"] for o in outcomes] == ["signed_up", "waitlisted", "waitlisted"]
+    assert [o.get("position") for o in outcomes] == [None, 1, 2]
