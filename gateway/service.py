@@ -23,6 +23,7 @@ from gateway.rpc import ServiceCalls, TimedRpc
 from gateway.settings import gateway_settings, listen_address
 from yinfa.secrets import CURSOR_KEY, TOKEN_KEY
 from yinfa.service.dependencies import EventSourcing
+from yinfa.service.rpc import rpc
 from yinfa.service.secrets import RequiredSecrets
 
 METHODS = "GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS"
@@ -89,6 +90,12 @@ class GatewayService:
     calls: ServiceCalls = TimedRpc()
     app: GatewayApp = GatewayAppProvider("accounts")
     secrets = RequiredSecrets(TOKEN_KEY, CURSOR_KEY)
+
+    @rpc
+    def health(self) -> dict[str, Any]:
+        """For `yinfa status`: answered once the gateway reaches its own store."""
+        self.app.db.command("ping")
+        return {"service": self.name}
 
     @gateway_http(METHODS, "/")
     def root(self, request: Request) -> Response:

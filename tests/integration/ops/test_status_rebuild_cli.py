@@ -94,3 +94,20 @@ def test_rebuild_refuses_unknown_services_and_views(yinfa):
     assert code == 2 and "unknown service 'nobody'" in output
     code, output = yinfa("rebuild", "volunteers", "no_view")
     assert code == 2 and "volunteer_view" in output and "team_view" in output
+
+
+def test_status_shows_the_gateway_healthy(runner_factory, platform_config, yinfa, eventually):
+    from gateway.service import GatewayService
+
+    runner = runner_factory({**platform_config, "WEB_SERVER_ADDRESS": "127.0.0.1:0"},
+                            GatewayService)
+    runner.start()
+
+    def gateway_row() -> list[str] | None:
+        code, output = yinfa("status", "--timeout", "3")
+        assert code == 0, output
+        return next((line.split() for line in output.splitlines()
+                     if line.split()[:1] == ["gateway"]), None)
+
+    row = eventually(gateway_row)
+    assert row[1] == "ok", row
