@@ -44,11 +44,13 @@ def run(services: tuple[str, ...], replicas: int) -> None:
               help="How many demo volunteers to register.")
 @click.option("--once", is_flag=True, help="Stop everything after showing the results.")
 @click.option("--seed", default=2026, show_default=True, help="Seed of the demo data.")
-def demo(volunteer_count: int, once: bool, seed: int) -> None:
+@click.option("--resume", is_flag=True,
+              help="Run again on the latest earlier demo's store (its data kept).")
+def demo(volunteer_count: int, once: bool, seed: int, resume: bool) -> None:
     """Start the infrastructure and services, load demo data, show the results."""
     from yinfa.demo.session import run_demo
 
-    sys.exit(run_demo(volunteer_count=volunteer_count, once=once, seed=seed))
+    sys.exit(run_demo(volunteer_count=volunteer_count, once=once, seed=seed, resume=resume))
 
 
 @main.command("create-admin")

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+import requests
 from personal_traces import demo_traces, found_in_dead_letters, found_in_files
 
 pytestmark = pytest.mark.e2e
@@ -18,8 +20,15 @@ YINFA = [sys.executable, "-m", "yinfa.cli"]
 
 def demo_env(tmp_path: Path, amqp_uri: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
-    env.update({"AMQP_URI": amqp_uri, "YINFA_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"})
+    env.update({"AMQP_URI": amqp_uri, "YINFA_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1",
+                "YINFA_GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}"})
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def children_of(pid: int) -> list[int]:
@@ -39,6 +48,16 @@ def test_the_demo_shows_volunteers_per_county_and_stops_everything(tmp_path, rab
     assert "亭湖区" in done.stdout and "盐南高新区" in done.stdout
     assert "全市合计：志愿者 40 人" in done.stdout
     assert "all services and the store are stopped" in done.stdout
+    assert "/docs" in done.stdout and "login    demo / " in done.stdout
+
+    again = subprocess.run(
+        [*YINFA, "demo", "--once", "--resume"],
+        env=demo_env(tmp_path, rabbit_config["AMQP_URI"]),
+        capture_output=True, text=True, timeout=300,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "resumed from" in again.stdout and "shown as it is" in again.stdout
+    assert "全市合计：志愿者 40 人" in again.stdout  # the same people, not loaded twice
 
 
 def test_after_the_demo_no_name_phone_or_id_number_is_anywhere_but_sealed(
@@ -78,6 +97,25 @@ def test_ctrl_c_stops_the_services_and_the_store(tmp_path, rabbit_config):
         assert any("press Ctrl-C" in line for line in seen), "".join(seen)[-3000:]
         started = children_of(demo.pid)
         assert started, "the demo should run the store and services as children"
+        login = next(line for line in seen if "login    demo / " in line)
+        password = login.split(" / ")[1].split()[0]
+        api = next(line for line in seen if line.strip().startswith("API")).split()[-1]
+        answer = requests.post(api + "auth/login", json={"username": "demo",
+                                                          "password": password}, timeout=10)
+        assert answer.status_code == 200, answer.text
+
+        volunteers = next(pid for pid in started
+                          if "run volunteers" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                          .replace(b"\0", b" ").decode())
+        os.kill(volunteers, signal.SIGKILL)
+        restarted = []
+        while time.monotonic() < deadline:
+            line = demo.stdout.readline()
+            restarted.append(line)
+            if "volunteers stopped" in line:
+                break
+        assert any("starting it again" in line for line in restarted), "".join(restarted)
+        started = children_of(demo.pid)
 
         demo.send_signal(signal.SIGINT)
         rest = demo.communicate(timeout=60)[0]

@@ -5,12 +5,14 @@ Everything started here is stopped on Ctrl-C (or SIGTERM), services before the s
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 import time
 import urllib.request
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -20,9 +22,11 @@ from yinfa.demo import branches_loader, loader, people, report, season, season_l
 from yinfa.infra.broker import ensure_broker, ensure_management, mask_uri
 from yinfa.infra.embedded_store import ensure_store
 from yinfa.infra.processes import StopRequested, Supervisor
+from yinfa.infra.vhosts import create_vhost, delete_vhost, has_own_vhost, in_vhost
 from yinfa.ops.server import ops_port
 from yinfa.reference import load_city
 from yinfa.secrets import DEMO_MODE
+from yinfa.store.clients import client_for
 
 READY_TIMEOUT = 60.0
 
@@ -67,7 +71,13 @@ def _answers(rpc: Any, name: str, port: int | None) -> bool:
         return False
 
 
-def run_demo(volunteer_count: int, once: bool, seed: int) -> int:
+DB_PREFIX = "yinfa_demo"
+RESTART_DELAYS = (1, 2, 5, 10, 30)  # seconds before restarting a crashed service, growing
+STEADY_SECONDS = 60.0  # a service that ran this long starts its delays afresh
+DEMO_USER = "demo"
+
+
+def run_demo(volunteer_count: int, once: bool, seed: int, resume: bool = False) -> int:
     os.environ[DEMO_MODE] = "1"  # inherited by every process the demo starts
     say("DEMO MODE: secrets not set are demo values, known to everyone; "
         "never load real people's data into this run")
@@ -76,52 +86,125 @@ def run_demo(volunteer_count: int, once: bool, seed: int) -> int:
     management = ensure_management()
     say(f"RabbitMQ management at {mask_uri(management.uri)}")
 
-    run_dir = Path(os.environ.get("YINFA_DATA_DIR", "var")) / f"demo-{int(time.time())}"
+    run_dir = _run_dir(resume)
+    amqp_uri, vhost = broker.uri, None
+    if not has_own_vhost(broker.uri):  # a vhost per run: two demos never answer each other
+        vhost = f"yinfa-{run_dir.name}"
+        create_vhost(management.uri, vhost, urlsplit(broker.uri).username or "guest")
+        amqp_uri = in_vhost(broker.uri, vhost)
     mongo_uri, embedded = ensure_store(data_dir=run_dir / "store", name="demo")
-    say(f"document store at {mongo_uri}" + (" (embedded nx-27017)" if embedded else ""))
-    env = {"AMQP_URI": broker.uri, "MONGO_URI": mongo_uri, "YINFA_DB_PREFIX": "yinfa_demo"}
-    config = {"AMQP_URI": broker.uri, "serializer": "json"}
+    say(f"document store at {mongo_uri}" + (" (embedded nx-27017)" if embedded else "")
+        + (f", resumed from {run_dir}" if resume else ""))
+    env = {"AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri, "YINFA_DB_PREFIX": DB_PREFIX}
+    config = {"AMQP_URI": amqp_uri, "serializer": "json"}
     services = list(SERVICES)
     try:
         with Supervisor(run_dir / "logs") as supervisor:
             ops_base = ops_port()
             ports: dict[str, int | None] = {}
+            commands: dict[str, tuple[list[str], dict[str, str]]] = {}
             for index, name in enumerate(services):  # an ops port each: they share a host
                 ports[name] = ops_base + index if ops_base else None
                 ops = {} if not ops_base else {"YINFA_OPS_PORT": str(ops_base + index)}
-                supervisor.start(name, [sys.executable, "-m", "yinfa.cli", "run", name],
-                                 {**env, **ops})
+                commands[name] = ([sys.executable, "-m", "yinfa.cli", "run", name],
+                                  {**env, **ops})
+                supervisor.start(name, *commands[name])
             wait_until_ready(config, ports, supervisor)
             say(f"services up: {', '.join(services)} (logs in {run_dir / 'logs'})")
-            show(config, volunteer_count, seed)
+            show(config, volunteer_count, seed, load=not (resume and _has_data(config)))
+            _ready_to_use(mongo_uri)
             if once:
                 return 0
             say("running; press Ctrl-C to stop everything")
-            name = supervisor.wait()
-            raise click.ClickException(f"service {name} stopped unexpectedly")
+            keep_running(supervisor, commands)
     except (KeyboardInterrupt, StopRequested):
         say("stopped on request")
         return 0
     finally:
         if embedded is not None:
             embedded.stop()
+        if vhost is not None:
+            delete_vhost(management.uri, vhost)
         say("all services and the store are stopped")
+    return 0
 
 
-def show(config: dict, volunteer_count: int, seed: int) -> None:
+def _run_dir(resume: bool) -> Path:
+    base = Path(os.environ.get("YINFA_DATA_DIR", "var"))
+    if resume:
+        earlier = sorted((p for p in base.glob("demo-*") if (p / "store").exists()),
+                         key=lambda p: p.stat().st_mtime)
+        if not earlier:
+            raise click.ClickException(f"no earlier demo in {base} to resume")
+        return earlier[-1]
+    return base / f"demo-{int(time.time())}"
+
+
+def _has_data(config: dict) -> bool:
+    with ClusterRpcProxy(config, timeout=30) as rpc:
+        return rpc.volunteers.list_volunteers(limit=1)["total"] > 0
+
+
+def keep_running(supervisor: Supervisor, commands: dict[str, tuple[list[str], dict[str, str]]]
+                 ) -> None:
+    """Until Ctrl-C: a service that stops is started again after a growing delay, while
+    the others go on serving."""
+    crashes: dict[str, int] = {}
+    started: dict[str, float] = {name: time.monotonic() for name in commands}
+    while True:
+        name = supervisor.wait()
+        code = supervisor.children[name].returncode
+        if time.monotonic() - started[name] > STEADY_SECONDS:
+            crashes[name] = 0
+        delay = RESTART_DELAYS[min(crashes.get(name, 0), len(RESTART_DELAYS) - 1)]
+        say(f"{name} stopped (exit {code}); starting it again in {delay} s "
+            f"(log: {supervisor.log_paths[name]})")
+        time.sleep(delay)
+        supervisor.start(name, *commands[name])
+        crashes[name] = crashes.get(name, 0) + 1
+        started[name] = time.monotonic()
+
+
+def _ready_to_use(mongo_uri: str) -> None:
+    """A city administrator to log in with, and where everything is."""
+    from gateway.accounts.book import AccountBook, DirectStreams
+    from gateway.settings import listen_address
+
+    db = client_for(mongo_uri)[f"{DB_PREFIX}_gateway"]
+    book = AccountBook(db, DirectStreams(db, actor="demo"))
+    password = secrets.token_urlsafe(9)
+    if book.find(DEMO_USER) is None:
+        book.open({"username": DEMO_USER, "password": password, "role": "city_admin",
+                   "display_name": "演示管理员"})
+    else:
+        book.set_password(DEMO_USER, password)
+    api = listen_address({}).replace("0.0.0.0", "127.0.0.1")
+    click.echo(click.style("ready to use", bold=True))
+    click.echo(f"  API      http://{api}/")
+    click.echo(f"  Swagger  http://{api}/docs")
+    click.echo(f"  login    {DEMO_USER} / {password}   (POST /auth/login; new at every start)")
+    click.echo(f"  another administrator: MONGO_URI='{mongo_uri}' YINFA_DB_PREFIX={DB_PREFIX} "
+               ".venv/bin/yinfa create-admin --username NAME")
+    click.echo()
+
+
+def show(config: dict, volunteer_count: int, seed: int, load: bool = True) -> None:
     city = load_city()
-    demo_people = people.volunteers_for(city, volunteer_count, seed)
-    teams = people.teams_for(city, seed)
     started = time.monotonic()
     with ClusterRpcProxy(config, timeout=120) as rpc:
-        serving = loader.load(rpc, demo_people, teams, say)
-        branches_loader.load_branches(rpc, city, seed, say)
-        season_loader.wait_for_directory(rpc.activities, volunteer_count, say)
-        season_loader.load_season(rpc, season.season(city, serving, seed),
-                                  season.wishes(city, seed), say)
-        wait_for_ledgers(rpc)
-        wait_for_scoring(rpc)
-        say(f"demo data loaded in {time.monotonic() - started:.1f} s")
+        if load:
+            demo_people = people.volunteers_for(city, volunteer_count, seed)
+            teams = people.teams_for(city, seed)
+            serving = loader.load(rpc, demo_people, teams, say)
+            branches_loader.load_branches(rpc, city, seed, say)
+            season_loader.wait_for_directory(rpc.activities, volunteer_count, say)
+            season_loader.load_season(rpc, season.season(city, serving, seed),
+                                      season.wishes(city, seed), say)
+            wait_for_ledgers(rpc)
+            wait_for_scoring(rpc)
+            say(f"demo data loaded in {time.monotonic() - started:.1f} s")
+        else:
+            say("the resumed store has its data: shown as it is")
         summary = rpc.volunteers.county_summary()
         activity_summary = rpc.activities.county_summary()
         coverage = rpc.branches.coverage()
