@@ -55,4 +55,5 @@ if ! .venv/bin/python -c 'import pkg_resources' 2>/dev/null; then
     .venv/bin/python -m pip install -q --disable-pip-version-check 'setuptools<81'
 fi
 
+bash scripts/compose-env.sh   # .env for docker-compose: random secrets, made once
 .venv/bin/python -m yinfa.infra.check
