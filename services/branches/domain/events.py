@@ -69,7 +69,9 @@ def Year(**kwargs: Any) -> fields.Integer:  # noqa: N802
 # --- branch stream ----------------------------------------------------------------------
 
 
-class BranchEstablishedV1(Schema):
+class BranchBase(Schema):
+    """What every version of an establishment says of the branch."""
+
     name = Text(60, required=True)
     branch_type = Id(required=True)
     level = Id(required=True)
@@ -77,24 +79,19 @@ class BranchEstablishedV1(Schema):
     parent_id = Id(allow_none=True, load_default=None)
     former_employer = OptionalText(100)
     community = OptionalText(100)
+    established_on = IsoDate(required=True)
+
+
+class BranchEstablishedV1(BranchBase):
     secretary = OptionalText(50)
     liaison = OptionalText(50)
-    established_on = IsoDate(required=True)
 
 
-class BranchEstablishedV2(Schema):
+class BranchEstablishedV2(BranchBase):
     """Officers by reference to their sealed names (`people.py`), never by name."""
 
-    name = Text(60, required=True)
-    branch_type = Id(required=True)
-    level = Id(required=True)
-    county_code = Id(required=True)
-    parent_id = Id(allow_none=True, load_default=None)
-    former_employer = OptionalText(100)
-    community = OptionalText(100)
     secretary_ref = Id(allow_none=True, load_default=None)
     liaison_ref = Id(allow_none=True, load_default=None)
-    established_on = IsoDate(required=True)
 
 
 class BranchRenamedV1(Schema):
@@ -162,7 +159,7 @@ class EvidenceV1(Schema):
                         load_default=list)
 
 
-class CertificationAppliedV1(Schema):
+class ApplicationBase(Schema):
     """The checklist's items are copied in, so a later checklist version changes nothing."""
 
     application_id = Id(required=True)
@@ -171,19 +168,15 @@ class CertificationAppliedV1(Schema):
     checklist_version = fields.Integer(required=True, strict=True)
     items = fields.List(fields.Nested(ChecklistItemV1), required=True)
     evidence = fields.List(fields.Nested(EvidenceV1), required=True)
+    applied_on = IsoDate(required=True)
+
+
+class CertificationAppliedV1(ApplicationBase):
     applicant = Text(50, required=True)
-    applied_on = IsoDate(required=True)
 
 
-class CertificationAppliedV2(Schema):
-    application_id = Id(required=True)
-    level = Id(required=True)
-    checklist = Id(required=True)
-    checklist_version = fields.Integer(required=True, strict=True)
-    items = fields.List(fields.Nested(ChecklistItemV1), required=True)
-    evidence = fields.List(fields.Nested(EvidenceV1), required=True)
+class CertificationAppliedV2(ApplicationBase):
     applicant_ref = Id(allow_none=True, required=True)
-    applied_on = IsoDate(required=True)
 
 
 class ItemReviewedV1(Schema):

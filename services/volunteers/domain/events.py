@@ -39,36 +39,33 @@ def Text(max_length: int, **kwargs: Any) -> fields.String:  # noqa: N802
 # --- payload schemas --------------------------------------------------------------------
 
 
-class VolunteerRegisteredV1(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+class RegistrationFacts(Schema):
+    """What every version of a registration says of the person beyond who they are."""
+
     gender = fields.String(required=True, validate=validate.OneOf(["male", "female"]))
     birth_year = fields.Integer(required=True, strict=True)
-    id_number_masked = fields.String(required=True, validate=validate.Length(equal=18))
-    phone = fields.String(required=True)
     county_code = Id(required=True)
     former_employer = Text(100, allow_none=True, load_default=None)
     retirement_status = fields.String(required=True, validate=validate.OneOf(["lixiu", "tuixiu"]))
     party_member = fields.Boolean(required=True)
     branch_id = Id(allow_none=True, load_default=None)
     skills = fields.List(fields.String(), required=True)
+
+
+class VolunteerRegisteredV1(RegistrationFacts):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    id_number_masked = fields.String(required=True, validate=validate.Length(equal=18))
+    phone = fields.String(required=True)
 
 
 class VolunteerRegisteredV2(VolunteerRegisteredV1):
     insurance = fields.Boolean(required=True)
 
 
-class VolunteerRegisteredV3(Schema):
+class VolunteerRegisteredV3(RegistrationFacts):
     """Personal data (name, phone, ID number) is kept encrypted by the volunteers service
     and never enters the log: only the coarse facts other services need."""
 
-    gender = fields.String(required=True, validate=validate.OneOf(["male", "female"]))
-    birth_year = fields.Integer(required=True, strict=True)
-    county_code = Id(required=True)
-    former_employer = Text(100, allow_none=True, load_default=None)
-    retirement_status = fields.String(required=True, validate=validate.OneOf(["lixiu", "tuixiu"]))
-    party_member = fields.Boolean(required=True)
-    branch_id = Id(allow_none=True, load_default=None)
-    skills = fields.List(fields.String(), required=True)
     insurance = fields.Boolean(required=True)
 
 
@@ -90,21 +87,16 @@ class VolunteerWithdrawnV1(Schema):
     note = Text(200, allow_none=True, load_default=None)
 
 
-class VolunteerProfileUpdatedV1(Schema):
-    phone = fields.String()
-    former_employer = Text(100, allow_none=True)
-    party_member = fields.Boolean()
-    branch_id = Id(allow_none=True)
-    skills = fields.List(fields.String())
-    insurance = fields.Boolean()
-
-
 class VolunteerProfileUpdatedV2(Schema):
     former_employer = Text(100, allow_none=True)
     party_member = fields.Boolean()
     branch_id = Id(allow_none=True)
     skills = fields.List(fields.String())
     insurance = fields.Boolean()
+
+
+class VolunteerProfileUpdatedV1(VolunteerProfileUpdatedV2):
+    phone = fields.String()
 
 
 class VolunteerPersonalDataChangedV1(Schema):

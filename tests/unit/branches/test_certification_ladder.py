@@ -135,36 +135,37 @@ def test_skipping_a_level_is_refused_even_with_every_item_met(
     assert refused.value.context == {"held": "standard", "allowed": ["standard", "county_demo"]}
 
 
-def test_a_county_bureau_cannot_grant_a_city_demonstration(
-    certified, application, all_met, branch, checklists, catalog, ids
-):
+@pytest.fixture
+def applied_for_city_demo(certified, application, all_met, branch, checklists, catalog, ids):
+    """A county demonstration branch whose application for the city level has every item
+    met."""
     state = certified("county_demo")
     state = c.replay(c.apply_for(state, application("city_demo", "市级示范申请",
                                                     applied_on=date(2024, 3, 1)),
                                  branch(), checklists, catalog), state)
-    state = all_met(state, ids("市级示范申请"))
+    return all_met(state, ids("市级示范申请"))
+
+
+def test_a_county_bureau_cannot_grant_a_city_demonstration(
+    applied_for_city_demo, branch, catalog, ids
+):
     command = {"application_id": ids("市级示范申请"), "granted_by": "county_bureau",
                "granter_county": "320902", "granted_on": date(2024, 4, 1)}
 
     with pytest.raises(DomainRuleViolated, match="no authority over 市级示范") as refused:
-        c.grant(state, command, branch(), catalog)
+        c.grant(applied_for_city_demo, command, branch(), catalog)
     assert refused.value.field == "granted_by"
     assert refused.value.context["allowed"] == ["city_bureau"]
 
 
 def test_a_county_caller_naming_the_city_bureau_is_refused_by_the_domain_too(
-    certified, application, all_met, branch, checklists, catalog, ids
+    applied_for_city_demo, branch, catalog, ids
 ):
-    state = certified("county_demo")
-    state = c.replay(c.apply_for(state, application("city_demo", "市级示范申请",
-                                                    applied_on=date(2024, 3, 1)),
-                                 branch(), checklists, catalog), state)
-    state = all_met(state, ids("市级示范申请"))
     command = {"application_id": ids("市级示范申请"), "granted_by": "city_bureau",
                "granter_county": "320902", "granted_on": date(2024, 4, 1)}
 
     with pytest.raises(DomainRuleViolated, match="decides as its own bureau") as refused:
-        c.grant(state, command, branch(), catalog)
+        c.grant(applied_for_city_demo, command, branch(), catalog)
     assert refused.value.field == "granted_by"
 
 
