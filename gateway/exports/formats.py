@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -48,6 +49,12 @@ def to_xlsx(table: Table) -> bytes:
         cell.font = Font(bold=True)
     for row in table.rows:
         sheet.append([safe_cell(v) for v in row])
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "0.00"  # a number cell, shown with two decimals
+            elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
+                cell.number_format = "0"
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -34,6 +34,25 @@ def test_negative_numbers_stay_numbers_while_formulas_stay_text():
     assert [row[0] for row in rows[1:]] == ["-2.5", "-3", "'-1+2", "'-A1"]
 
 
+def test_points_and_totals_are_number_cells_in_a_workbook():
+    sheet = load_workbook(io.BytesIO(formats.to_xlsx(tables.county_ranking(RANKING, "排名"))))
+    row = [cell for cell in sheet.active[2]]
+    total, points = row[3], row[12]
+    assert total.data_type == "n" and float(total.value) == 88.5
+    assert points.data_type == "n" and float(points.value) == 30
+    assert total.number_format == "0.00"
+
+
+def test_statuses_read_in_chinese_with_their_codes_beside_them():
+    table = tables.volunteer_roster([{"volunteer_id": "v1", "name": "王建国",
+                                      "status": "active", "county_code": "320902",
+                                      "total_hours": "12.5"}], "名册")
+    row = dict(zip(table.headers, table.rows[0], strict=True))
+    assert row["状态"] == "活跃" and row["状态代码"] == "active"
+    assert row["县（市、区）"] == "亭湖区" and row["县（市、区）代码"] == "320902"
+    assert str(row["累计服务时长"]) == "12.5"
+
+
 def test_a_certificate_renders_as_a_pdf():
     pdf = render_certificate({"name": "王建国", "county_name": "亭湖区", "volunteer_id": "v",
                               "total_hours": "12.5", "verified_hours": "10.0",
