@@ -8,6 +8,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from gateway.openapi_rules import stated_rules
 from gateway.routing import Route
 from gateway.schemas import ProblemSchema
 
@@ -89,13 +90,16 @@ def _operation(route: Route, spec: APISpec) -> dict[str, Any]:
 
 
 def build_spec(routes: list[Route]) -> dict[str, Any]:
+    plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(
         title="yinfa 银发 API", version="1.0.0", openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        plugins=[plugin],
         info={"description": "The REST gateway of the silver-volunteer platform. Errors are "
                              "RFC 7807 problem+json; lists are cursor-paginated; POSTs take "
                              "an Idempotency-Key; every answer carries X-Request-Id."},
     )
+    assert plugin.converter is not None
+    plugin.converter.add_attribute_function(stated_rules)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
     spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header",

@@ -85,7 +85,7 @@ class VolunteerCommand(Command):
 class RegisterVolunteer(Command):
     name = _trimmed(50, required=True)
     gender = Coded(GENDERS, required=True)
-    birth_year = fields.Integer(required=True)
+    birth_year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2100))
     id_number = fields.String(required=True)
     phone = fields.String(required=True, validate=validate.Regexp(MOBILE_PHONE,
                           error="Not a mainland mobile number."))
