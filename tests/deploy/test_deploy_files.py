@@ -108,8 +108,27 @@ def tool(name: str) -> str | None:
     return str(local) if local.exists() else shutil.which(name)
 
 
+class PlainLoader(yaml.SafeLoader):
+    """YAML as the deploy tools read it. `nameko test` teaches yaml.SafeLoader to expand
+    `${VAR}` from this process' environment (nameko's config syntax), which would read
+    the test run's own secrets into the files under test."""
+
+
+PlainLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "!env_var"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=PlainLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def load_yaml_all(text: str) -> list[Any]:
+    return list(yaml.load_all(text, Loader=PlainLoader))  # noqa: S506
+
+
 def yaml_file(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return load_yaml(path.read_text(encoding="utf-8"))
 
 
 # ---- kustomize ----------------------------------------------------------------------------
@@ -131,7 +150,7 @@ def rendered(name: str) -> tuple[dict[str, Any], ...]:
     result = subprocess.run([*command, str(RENDERINGS[name])], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+    return tuple(doc for doc in load_yaml_all(result.stdout) if doc)
 
 
 def of_kind(name: str, kind: str) -> dict[str, dict[str, Any]]:
@@ -559,7 +578,7 @@ def published_addresses(files: list[Path], env_file: Path,
     result = docker_compose(files, env_file, environment=environment)
     assert result.returncode == 0, result.stderr
     addresses = []
-    for port in yaml.safe_load(result.stdout)["services"][GATEWAY]["ports"]:
+    for port in load_yaml(result.stdout)["services"][GATEWAY]["ports"]:
         if isinstance(port, dict):
             addresses.append(port.get("host_ip", "0.0.0.0"))
         else:
@@ -846,7 +865,7 @@ def deploy_yaml_files() -> list[Path]:
 def test_no_secret_value_or_placeholder_is_kept_in_the_deploy_files():
     for path in deploy_yaml_files():
         text = path.read_text(encoding="utf-8")
-        docs = [doc for doc in yaml.safe_load_all(text) if doc]
+        docs = [doc for doc in load_yaml_all(text) if doc]
         assert not [doc for doc in docs if doc.get("kind") == "Secret"], path
         assert "change-me" not in text.lower(), path
         assert not [value for value in RETIRED_DEFAULTS if value in text], path
