@@ -28,6 +28,7 @@ class GatewaySettings:
     ranking_cache_seconds: float  # 0 turns the rankings' read cache off
     trusted_proxies: frozenset[str] = frozenset()  # peers whose X-Forwarded-For is believed
     socket_timeout: float = 15.0  # an idle or trickling client is cut off after this
+    public_base_url: str = ""  # how readers reach the API (certificates' verification URL)
 
 
 def _pick(config: Mapping[str, Any], key: str, env: str, default: Any) -> Any:
@@ -62,6 +63,8 @@ def gateway_settings(config: Mapping[str, Any] | None = None) -> GatewaySettings
             if p.strip()),
         socket_timeout=float(_pick(config, "GATEWAY_SOCKET_TIMEOUT",
                                    "YINFA_GATEWAY_SOCKET_TIMEOUT", 15.0)),
+        public_base_url=str(_pick(config, "GATEWAY_PUBLIC_BASE_URL",
+                                  "YINFA_PUBLIC_BASE_URL", "")),
     )
 
 

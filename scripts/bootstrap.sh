@@ -55,5 +55,15 @@ if ! .venv/bin/python -c 'import pkg_resources' 2>/dev/null; then
     .venv/bin/python -m pip install -q --disable-pip-version-check 'setuptools<81'
 fi
 
+# The certificate PDF embeds HanaMin (Debian's fonts-hanazono), which covers GB 18030's
+# Extension B; the gateway answers 503 for a certificate PDF without it.
+if [ ! -f /usr/share/fonts/truetype/hanazono/HanaMinB.ttf ] && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null; then
+    say "installing fonts-hanazono (the certificates' font)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-hanazono >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null 2>&1 \
+             && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-hanazono >/dev/null 2>&1; } \
+        || say "fonts-hanazono could not be installed: certificate PDFs will be refused"
+fi
 bash scripts/compose-env.sh   # .env for docker-compose: random secrets, made once
 .venv/bin/python -m yinfa.infra.check

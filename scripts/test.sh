@@ -13,6 +13,12 @@ if ! command -v docker-compose >/dev/null && [ "$(id -u)" = 0 ] && command -v ap
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose >/dev/null 2>&1 \
         || echo "test.sh: docker-compose could not be installed; its checks are skipped" >&2
 fi
+# The certificate tests read the PDFs back with poppler (pdffonts, pdftotext, pdftoppm).
+if ! command -v pdffonts >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing poppler-utils for the certificate checks" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils >/dev/null 2>&1 \
+        || echo "test.sh: poppler-utils could not be installed; its checks are skipped" >&2
+fi
 # Assign first so a failing check stops us (`eval "$(cmd)"` would hide its status).
 exports=$(.venv/bin/python -m yinfa.infra.check --export)
 eval "$exports"

@@ -30,8 +30,9 @@ class Certificates:
               ) -> dict[str, Any]:
         now = datetime.now(UTC)
         record = {
+            # no name: it is personal data, read from the volunteers service when shown
             "code": new_code(), "volunteer_id": volunteer["volunteer_id"],
-            "name": volunteer["name"], "county_code": volunteer.get("county_code"),
+            "county_code": volunteer.get("county_code"),
             "county_name": county_name, "total_hours": volunteer.get("total_hours"),
             "verified_hours": volunteer.get("verified_hours"),
             "star_level": volunteer.get("star_level"),

@@ -3,6 +3,7 @@ the branches' certification list as CSV or XLSX; service-record certificates as 
 a verification code that anyone holding the paper can check here."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -11,9 +12,9 @@ from urllib.parse import quote
 from gateway.city_clock import city_zone
 from gateway.context import Ctx, Reply
 from gateway.exports import formats, tables
-from gateway.exports.certificate import render_certificate
+from gateway.exports.certificate import FontMissing, render_certificate
 from gateway.exports.registry import Certificates
-from gateway.problem import not_found
+from gateway.problem import Problem, not_found
 from gateway.resources.common import ADMINS, created, filters_of
 from gateway.resources.rankings import ranking_options, scoped_county
 from gateway.resources.volunteers import VOLUNTEER_ROLES, scoped_volunteer
@@ -51,6 +52,9 @@ def all_pages(ctx: Ctx, service: str, method: str, **filters: Any) -> Iterator[d
         offset += len(answer["items"])
         if not answer["items"] or offset >= answer["total"]:
             return
+
+
+log = logging.getLogger(__name__)
 
 
 @route("GET", "/exports/county-ranking", roles=ADMINS, query=RankingExportQuery,
@@ -94,7 +98,19 @@ def issue_certificate(ctx: Ctx) -> Reply:
     record = Certificates(ctx.gateway.db).issue(
         volunteer, tables.county_name(volunteer.get("county_code")),
         issued_by=f"{ctx.principal.role}:{ctx.principal.account}")
-    return created(record, f"/certificates/{record['code']}/pdf")
+    return created(named(ctx, record), f"/certificates/{record['code']}/pdf")
+
+
+def named(ctx: Ctx, record: dict[str, Any]) -> dict[str, Any]:
+    """The certificate with the holder's name as the volunteers service has it now
+    (已注销 once their personal data is erased)."""
+    names = ctx.call("volunteers", "names_of", [record["volunteer_id"]])
+    return {**record, "name": names.get(record["volunteer_id"], "已注销")}
+
+
+def verification_url(ctx: Ctx, code: str) -> str:
+    base = ctx.settings.public_base_url or ctx.request.host_url
+    return f"{base.rstrip('/')}/certificates/{code}"
 
 
 @route("GET", "/certificates/<code>/pdf", roles=VOLUNTEER_ROLES, produces=(PDF,),
@@ -105,7 +121,14 @@ def certificate_pdf(ctx: Ctx) -> Reply:
         raise not_found("No such certificate.")
     check_volunteer(ctx.principal, record["volunteer_id"])
     check_county(ctx.principal, record["county_code"])
-    return Reply(content=render_certificate(record), content_type=PDF, headers={
+    try:
+        pdf = render_certificate(named(ctx, record), verification_url(ctx, record["code"]))
+    except FontMissing as missing:
+        log.error("certificate %s not rendered: %s", record["code"], missing)
+        raise Problem(503, "certificate_font_missing",
+                      "Certificates cannot be printed here yet: their font is not "
+                      "installed.") from None
+    return Reply(content=pdf, content_type=PDF, headers={
         "Content-Disposition": f"inline; filename={record['code']}.pdf"})
 
 
@@ -115,7 +138,7 @@ def verify_certificate(ctx: Ctx) -> dict[str, Any]:
     record = Certificates(ctx.gateway.db).find(ctx.params["code"])
     if record is None:
         raise not_found("No certificate has this code.")
-    name = record["name"]
+    name = named(ctx, record)["name"]
     return {"valid": True, "code": record["code"], "name": name[:1] + "*" * (len(name) - 1),
             "county_name": record["county_name"], "total_hours": record["total_hours"],
             "star_level": record["star_level"], "issued_on": record["issued_on"]}

@@ -57,5 +57,6 @@ def test_a_certificate_renders_as_a_pdf():
     pdf = render_certificate({"name": "王建国", "county_name": "亭湖区", "volunteer_id": "v",
                               "total_hours": "12.5", "verified_hours": "10.0",
                               "star_level": 1, "issued_on": "2026-11-30",
-                              "code": "ABCD-EFGH-JKLM"})
+                              "code": "ABCD-EFGH-JKLM"},
+                             "https://yinfa.example.cn/certificates/ABCD-EFGH-JKLM")
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
