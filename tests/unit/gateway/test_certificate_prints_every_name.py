@@ -3,6 +3,7 @@ fonts are embedded subsets (pdffonts), the text comes back out of the PDF as it 
 (pdftotext), and the page renders (pdftoppm)."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -28,14 +29,26 @@ def certificate(name: str, folder: Path) -> Path:
     return pdf
 
 
-def run(*argv: str) -> str:
-    return subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
+# poppler sees no font of this machine: what it shows comes from the PDF alone, as on a
+# reader's machine without any Chinese font
+NO_FONTS = """<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><cachedir>{cache}</cachedir></fontconfig>"""
+
+
+def run(*argv: str, folder: Path | None = None) -> str:
+    env = dict(os.environ)
+    if folder is not None:
+        config = folder / "fonts.conf"
+        config.write_text(NO_FONTS.format(cache=folder / "fc-cache"))
+        env["FONTCONFIG_FILE"] = str(config)
+    return subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60,
+                          env=env).stdout
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_name_comes_back_out_of_the_pdf_as_written(tmp_path, name):
     pdf = certificate(name, tmp_path)
-    text = run("pdftotext", "-enc", "UTF-8", str(pdf), "-")
+    text = run("pdftotext", "-enc", "UTF-8", str(pdf), "-", folder=tmp_path)
     assert f"姓名：{name}" in text
     assert "https://yinfa.example.cn/certificates/ABCD-EFGH-JKLM" in text
 
@@ -53,6 +66,7 @@ def test_every_font_is_an_embedded_subset(tmp_path):
 
 def test_the_page_renders_to_an_image(tmp_path):
     pdf = certificate(NAMES[0], tmp_path)
-    run("pdftoppm", "-png", "-r", "50", "-singlefile", str(pdf), str(tmp_path / "page"))
+    run("pdftoppm", "-png", "-r", "50", "-singlefile", str(pdf), str(tmp_path / "page"),
+        folder=tmp_path)
     image = tmp_path / "page.png"
     assert image.exists() and image.stat().st_size > 5_000
