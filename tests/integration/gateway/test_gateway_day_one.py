@@ -3,9 +3,14 @@ that say when a value is unknown, methods that say which are allowed, and answer
 route for the operator."""
 from __future__ import annotations
 
+import io
+import shutil
+import subprocess
+
 import polling
 import pytest
 from gateway_support import TINGHU, activity_body, registration
+from openpyxl import load_workbook
 from test_gateway_http import assert_problem
 
 from yinfa.ops import metrics
@@ -78,3 +83,36 @@ def test_a_sign_up_past_capacity_answers_the_caller_s_place_in_the_queue(city):
         outcomes.append(polling.eventually(signed, timeout=10.0, every=0.2).json()["sign_up"])
     assert [o["outcome"] for o in outcomes] == ["signed_up", "waitlisted", "waitlisted"]
     assert [o.get("position") for o in outcomes] == [None, 1, 2]
+
+
+def test_the_ranking_spreadsheet_has_number_cells(city):
+    answer = city.get("/exports/county-ranking", params={"format": "xlsx"})
+    assert answer.status_code == 200, answer.text
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    headers = [cell.value for cell in sheet[1]]
+    first = {h: cell for h, cell in zip(headers, sheet[2], strict=True)}
+    assert first["总分"].data_type == "n" and first["得分"].data_type == "n"
+
+
+def test_the_api_document_states_codes_and_formats(platform):
+    schemas = platform.anonymous.get("/openapi.json").json()["components"]["schemas"]
+    registration = schemas["RegisterVolunteerBody"]["properties"]
+    assert {"male", "男"} <= set(registration["gender"]["enum"])
+    assert TINGHU in registration["county_code"]["enum"]
+    assert registration["birth_year"]["minimum"] == 1900
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_a_certificate_prints_a_name_with_a_middle_dot_and_an_extension_b_character(
+        city, tmp_path):
+    person = registration(name="买买提·艾力𠮷")
+    volunteer_id = city.post("/volunteers", person).json()["volunteer_id"]
+    issued = city.post(f"/volunteers/{volunteer_id}/certificates", {})
+    assert issued.status_code == 201, issued.text
+    pdf = city.get(issued.headers["Location"])
+    assert pdf.status_code == 200 and pdf.headers["Cache-Control"] == "no-store"
+    (tmp_path / "c.pdf").write_bytes(pdf.content)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "c.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "买买提·艾力𠮷" in text
+    assert f"{city.base}/certificates/{issued.json()['code']}" in text
