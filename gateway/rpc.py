@@ -29,6 +29,7 @@ from gateway.problem import (
 )
 from gateway.settings import gateway_settings
 from yinfa.errors import YinfaError
+from yinfa.service.remote_errors import REMOTE_ERRORS  # noqa: F401 - registered: own classes
 
 log = logging.getLogger(__name__)
 

@@ -1,18 +1,16 @@
-"""Typed errors shared by every service.
+"""Typed errors shared by every service: plain Python, so the domain needs no framework.
 
 Errors are data: each has a stable `code`, a human message and, where one input
-is to blame, the field. Registered with nameko, so an RPC caller gets the same class
-back, with its field errors; the gateway maps codes to HTTP statuses in one table.
+is to blame, the field. The RPC edge registers them with nameko
+(`yinfa.service.remote_errors`), so a caller gets the same class back, with its field
+errors; the gateway maps codes to HTTP statuses in one table.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from nameko.exceptions import deserialize_to_instance
 
-
-@deserialize_to_instance
 class YinfaError(Exception):
     code = "error"
 
@@ -24,7 +22,7 @@ class YinfaError(Exception):
         field: str | None = None,
         **context: Any,
     ) -> None:
-        # `details` is how nameko rebuilds the error on the RPC caller's side:
+        # `details` is how an RPC caller rebuilds the error (yinfa.service.remote_errors):
         # it calls the class with the original `args`, which are (message, to_dict()).
         details = details or {}
         self.message = message
@@ -44,7 +42,6 @@ class YinfaError(Exception):
         return body
 
 
-@deserialize_to_instance
 class ValidationFailed(YinfaError):
     """Input rejected at the boundary; `errors` maps each field to its reasons."""
 
@@ -62,31 +59,26 @@ class ValidationFailed(YinfaError):
         return {**super().to_dict(), "errors": self.errors}
 
 
-@deserialize_to_instance
 class DomainRuleViolated(YinfaError):
     """A well-formed command that breaks a business rule (e.g. verifying a withdrawn volunteer)."""
 
     code = "rule_violated"
 
 
-@deserialize_to_instance
 class NotFound(YinfaError):
     code = "not_found"
 
 
-@deserialize_to_instance
 class AlreadyExists(YinfaError):
     code = "already_exists"
 
 
-@deserialize_to_instance
 class TooManyAttempts(YinfaError):
     """Too many wrong tries of a secret (a check-in code); refused for a while."""
 
     code = "too_many_attempts"
 
 
-@deserialize_to_instance
 class ConcurrencyError(YinfaError):
     """Another writer appended to the stream first; reload and decide again."""
 

@@ -29,10 +29,12 @@ def erase_volunteer(volunteer_id: str, basis: str) -> None:
     drops what it holds; hours and star levels stay, anonymous."""
     from nameko.exceptions import RemoteError
 
+    from yinfa.errors import YinfaError
+
     try:
         answer = _volunteers("erase_volunteer", {"volunteer_id": volunteer_id, "basis": basis})
-    except RemoteError as error:
-        click.echo(f"error: {error.value}", err=True)
+    except (RemoteError, YinfaError) as error:
+        click.echo(f"error: {getattr(error, 'value', error)}", err=True)
         sys.exit(1)
     click.echo(f"erased {answer['volunteer_id']} (status {answer['status']})")
 

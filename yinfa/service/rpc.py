@@ -18,6 +18,8 @@ import amqp.exceptions
 import kombu.exceptions
 from nameko import rpc as nameko_rpc
 
+import yinfa.service.remote_errors  # noqa: F401 - errors cross RPC as their own classes
+
 log = logging.getLogger(__name__)
 
 # What a publish raises when the broker is unreachable or drops the channel.

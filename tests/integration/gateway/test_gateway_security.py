@@ -97,15 +97,6 @@ def test_a_volunteer_cannot_attach_their_record_to_a_branch(platform, city):
     assert "branch_id" in assert_problem(answer, 422)["errors"]
 
 
-def test_no_one_closes_their_own_account_nor_the_last_city_admin(platform, city):
-    closed = city.post("/accounts/city/close", {"reason": "离任"})
-    assert_problem(closed, 409)
-    second = platform.open_account("sec-city-2", "city_admin")
-    assert_problem(second.post("/accounts/sec-city-2/close", {"reason": "离任"}), 409)
-    assert second.post("/accounts/city/close", {"reason": "离任"}).status_code == 200
-    assert_problem(second.post("/accounts/city/close", {"reason": "again"}), 409)
-
-
 def test_free_text_with_control_characters_is_refused(city):
     for text in ("红色故事\x00进社区", "红色\x1b[31m故事", "故事\u202e区社进"):
         body = {**activity_body(TINGHU), "title": text}
