@@ -104,9 +104,12 @@ def test_an_instant_that_is_not_one_is_refused_naming_the_field(sent):
 @given(value=json_values)
 def test_any_json_value_is_an_envelope_or_refused_with_those_errors(value):
     try:
-        RecordedEvent.from_message(value)
-    except (ValidationError, TypeError):
-        pass
+        event = RecordedEvent.from_message(value)
+    except (ValidationError, TypeError) as refused:
+        assert str(refused)  # a reason the dead letter carries
+        return
+    assert isinstance(value, dict)  # only an object can be an envelope
+    assert RecordedEvent.from_message(event.to_message()) == event
 
 
 @pytest.mark.parametrize(("event_type", "version", "catalog"),

@@ -158,7 +158,7 @@ def test_only_formal_branches_at_the_certified_level_count_towards_coverage() ->
 
 
 def test_the_facts_kept_as_events_arrive_equal_a_scan_of_every_register() -> None:
-    from services.scoring.domain.facts import county_facts_scanned
+    from scoring_oracle import county_facts_scanned
 
     events = history()
     for seed in range(10):
