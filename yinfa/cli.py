@@ -136,6 +136,37 @@ def _rewrite_waiting_messages(amqp_uri: str) -> int:
     return sum(rewrite_queues(amqp_uri, queues, rewrite).values())
 
 
+@main.command("rotate-master-key")
+def rotate_master_key() -> None:
+    """Re-wrap every person's data key under YINFA_MASTER_KEY (the new key), reading
+    the former key from YINFA_OLD_MASTER_KEY (needs MONGO_URI; data is not decrypted)."""
+    import os
+
+    from pymongo import MongoClient
+
+    from yinfa.config import load_settings
+    from yinfa.ops.rotate import SEALED, rotate
+    from yinfa.sealed import master_from_text, master_key
+    from yinfa.secrets import MASTER_KEY, SecretMissing, secret_text
+
+    settings = load_settings()
+    if not settings.mongo_uri:
+        raise click.UsageError("set MONGO_URI to the store whose keys to rotate")
+    old_text = os.environ.get("YINFA_OLD_MASTER_KEY", "")
+    if not old_text:
+        raise click.UsageError("set YINFA_OLD_MASTER_KEY to the key being replaced")
+    try:
+        if secret_text(MASTER_KEY) == old_text:
+            raise click.UsageError("the new master key is the old one")
+        new = master_key()
+    except SecretMissing as missing:
+        raise click.ClickException(f"refusing to start: {missing}") from None
+    client: MongoClient = MongoClient(settings.mongo_uri, tz_aware=True)
+    counts = rotate(((client[settings.database_name(service)], collection)
+                     for service, collection in SEALED), master_from_text(old_text), new)
+    click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
+
+
 @main.command()
 def check() -> None:
     """Make sure RabbitMQ (with its management plugin) is reachable."""

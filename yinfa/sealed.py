@@ -62,3 +62,16 @@ def data_key_of(document: Mapping[str, Any], master: bytes) -> bytes:
 def _text(raw: bytes) -> str:
     # base64 text rather than BSON binary: every store the platform runs on keeps it alike
     return base64.b64encode(raw).decode()
+
+
+def rewrap(document: Mapping[str, Any], old_master: bytes, new_master: bytes
+           ) -> dict[str, Any]:
+    """The document with its data key wrapped by `new_master` instead of `old_master`;
+    the sealed data itself is not touched (nor ever decrypted)."""
+    data_key = data_key_of(document, old_master)
+    return {**document, "key": _text(aes_key_wrap(new_master, data_key))}
+
+
+def master_from_text(secret: str) -> bytes:
+    """The master key that a secret's text derives (as `master_key` does for the set one)."""
+    return _master_from(secret)
