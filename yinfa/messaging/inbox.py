@@ -275,9 +275,7 @@ class Inbox:
         another live worker applies it."""
         event_id, now = event.event_id, time.time()
         try:
-            self.claims.insert_one(
-                {"_id": event_id, "state": "applying", "until": self.claim_deadline()}
-            )
+            self.claims.insert_one(self.claim_document(event, self.claim_deadline()))
             return True
         except DuplicateKeyError:
             pass
@@ -290,6 +288,31 @@ class Inbox:
         if self.applied_version(event.stream_id) >= event.version:
             return False  # applied meanwhile by the worker that held the claim
         raise RetryLater(f"event {event_id} is being applied by another worker")
+
+    @staticmethod
+    def claim_document(event: RecordedEvent, until: float) -> dict[str, Any]:
+        # the stream and version say when the claim is no longer needed (prune_claims)
+        return {"_id": event.event_id, "state": "applying", "until": until,
+                "stream_id": event.stream_id, "version": event.version}
+
+    def prune_claims(self, limit: int = 1000) -> int:
+        """Delete claims that can never be consulted again: their lease is over and their
+        stream's cursor has reached their version (a claim is only read for the version
+        right after the cursor). Keeps `inbox_claims` as small as the work in flight."""
+        now = time.time()
+        expired = list(self.claims.find(
+            {"until": {"$lt": now}, "stream_id": {"$exists": True}},
+            {"stream_id": 1, "version": 1}).limit(limit))
+        if not expired:
+            return 0
+        streams = sorted({claim["stream_id"] for claim in expired})
+        cursors = {doc["_id"]: int(doc.get("version", 0))
+                   for doc in self.streams.find({"_id": {"$in": streams}}, {"version": 1})}
+        passed = [claim["_id"] for claim in expired
+                  if cursors.get(claim["stream_id"], 0) >= claim["version"]]
+        if passed:
+            self.claims.delete_many({"_id": {"$in": passed}, "until": {"$lt": now}})
+        return len(passed)
 
     # ---- per-stream order ------------------------------------------------------------
 
@@ -347,9 +370,12 @@ class Inbox:
             applied += 1
 
     def sweep(self, apply: Apply) -> int:
-        """Drain every stream with parked events (run from a timer)."""
+        """Drain every stream with parked events, and prune the claims no longer needed
+        (run from a timer)."""
         streams = {doc["stream_id"] for doc in self.parked.find({}, {"stream_id": 1})}
-        return sum(self.drain(stream_id, apply) for stream_id in streams)
+        drained = sum(self.drain(stream_id, apply) for stream_id in streams)
+        self.prune_claims()
+        return drained
 
     def parked_count(self) -> int:
         return self.parked.count_documents({})

@@ -203,7 +203,7 @@ class InboxBatch:
             return
         until = self.inbox.claim_deadline()
         refused = refused_duplicates(lambda: self.inbox.claims.insert_many(
-            [{"_id": e.event_id, "state": "applying", "until": until} for e in events],
+            [self.inbox.claim_document(e, until) for e in events],
             ordered=False))
         self.claimed = {e.event_id for k, e in enumerate(events) if k not in refused}
 

@@ -287,3 +287,29 @@ def test_an_invalid_envelope_is_dead_lettered_without_touching_the_streams(
     assert outcome == DEAD_LETTERED
     assert "event_id" in dead_lettered(1)[0].headers["x-reason"]
     assert mongo_db["inbox_streams"].count_documents({}) == 0
+
+
+def test_claims_are_pruned_once_their_stream_has_passed_them_and_nothing_applies_twice(
+        make_inbox, source_store, mongo_db):
+    inbox, apply = make_inbox(lease_seconds=0.2), apply_into(mongo_db)
+    messages = messages_of(source_store, "thing-1", 3)
+    for message in messages:
+        assert inbox.handle(message, apply) == APPLIED
+    assert inbox.claims.count_documents({}) == 3
+    assert inbox.prune_claims() == 0  # their leases are not over yet
+
+    time.sleep(0.25)
+    assert inbox.sweep(apply) == 0
+    assert inbox.claims.count_documents({}) == 0
+    for message in messages:  # redelivered after the pruning: still applied once
+        assert inbox.handle(message, apply) == DUPLICATE
+    assert [d["version"] for d in applied(mongo_db)] == [1, 2, 3]
+
+
+def test_a_claim_ahead_of_its_stream_is_kept(make_inbox, source_store, mongo_db):
+    inbox = make_inbox(lease_seconds=0.2)
+    [message] = messages_of(source_store, "thing-2", 1)
+    event = RecordedEvent.from_message(message)
+    inbox.claims.insert_one(inbox.claim_document(event, time.time() - 1))  # lease over
+    assert inbox.prune_claims() == 0  # the cursor has not reached it: a worker may return
+    assert inbox.claims.count_documents({"_id": event.event_id}) == 1
