@@ -34,6 +34,8 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
+import amqp.exceptions
+import kombu.exceptions
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
@@ -42,6 +44,8 @@ from yinfa.messaging.contract import MessageContract
 from yinfa.messaging.dead_letters import DeadLetters, note_delivery
 
 log = logging.getLogger(__name__)
+
+CONNECTION_LOST = (OSError, amqp.exceptions.AMQPError, kombu.exceptions.OperationalError)
 
 DEFAULT_PREFETCH = 500  # unacked messages per queue: the most a batch can hold
 FLUSH_SECONDS = 0.01
@@ -101,10 +105,17 @@ class DeadLetteringQueueConsumer(QueueConsumer):
             distinct[key] = message
             done[key] = done.get(key, True) and index in finished
         for key, message in distinct.items():
-            if done[key]:
-                self.ack_message(message)
-            else:
-                self.requeue_message(message)
+            try:
+                if done[key]:
+                    self.ack_message(message)
+                else:
+                    self.requeue_message(message)
+            except CONNECTION_LOST as error:
+                # the broker is gone: it hands every unsettled message of the lost
+                # connection out again, and the inboxes apply none twice; raising here
+                # would stop the whole service
+                log.warning("could not settle a message, the broker connection is gone "
+                            "(it comes again): %s", error)
 
 
 class CheckedEventHandler(EventHandler):
