@@ -66,7 +66,7 @@ def test_every_accepted_request_survives_one_of_each_fault_exactly_once(platform
         if consumer == "ledger":
             assert found["missing"] == found["doubled"] == 0, found
         else:
-            assert found["streams_behind"] == found["parked"] == found["unclaimed"] == 0, (
+            assert found["streams_behind"] == found["parked"] == found["claims_ahead"] == 0, (
                 consumer, found)
     scoring = result["scoring"]
     assert scoring["missing_from_journal"] == 0
