@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
 from yinfa.secrets import MASTER_KEY, key_material, secret_text
 
@@ -75,3 +77,33 @@ def rewrap(document: Mapping[str, Any], old_master: bytes, new_master: bytes
 def master_from_text(secret: str) -> bytes:
     """The master key that a secret's text derives (as `master_key` does for the set one)."""
     return _master_from(secret)
+
+
+# ---- a collection of sealed documents ----------------------------------------------------
+
+
+def keep_once(collection: Collection, document_id: str, fields: Mapping[str, Any]) -> None:
+    """Seal and insert, unless a document with this id is kept already (a retry)."""
+    try:
+        collection.insert_one(seal(document_id, fields, master_key()))
+    except DuplicateKeyError:
+        pass
+
+
+def open_one(collection: Collection, document_id: str) -> dict[str, Any] | None:
+    document = collection.find_one({"_id": document_id})
+    return None if document is None else unseal(document, master_key())
+
+
+def open_many(collection: Collection, document_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The opened fields of each of these documents that is kept (one read)."""
+    ids = list(dict.fromkeys(document_ids))
+    if not ids:
+        return {}
+    master = master_key()
+    return {doc["_id"]: unseal(doc, master) for doc in collection.find({"_id": {"$in": ids}})}
+
+
+def destroy(collection: Collection, document_id: str) -> bool:
+    """Delete the document, and with it the only copy of its data key."""
+    return collection.delete_one({"_id": document_id}).deleted_count == 1

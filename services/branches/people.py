@@ -10,7 +10,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from yinfa.sealed import master_key, seal, unseal
+from yinfa.sealed import destroy, master_key, open_many, seal
 
 COLLECTION = "people_named"
 PREFIX = "person:"
@@ -38,12 +38,8 @@ def referred(db: Database, command: Mapping[str, Any], fields: Sequence[str]
 
 def names_of(db: Database, references: Iterable[str | None]) -> dict[str, str]:
     wanted = [r for r in dict.fromkeys(references) if r]
-    if not wanted:
-        return {}
-    master = master_key()
-    kept = {doc["_id"]: unseal(doc, master)["name"]
-            for doc in db[COLLECTION].find({"_id": {"$in": wanted}})}
-    return {r: kept.get(r, ERASED) for r in wanted}
+    kept = open_many(db[COLLECTION], wanted)
+    return {r: kept[r]["name"] if r in kept else ERASED for r in wanted}
 
 
 def with_names(db: Database, documents: list[dict[str, Any]], fields: Sequence[str]
@@ -72,4 +68,4 @@ def _parts(documents: Iterable[Any]) -> Iterable[dict[str, Any]]:
 
 
 def erase(db: Database, reference: str) -> bool:
-    return db[COLLECTION].delete_one({"_id": reference}).deleted_count == 1
+    return destroy(db[COLLECTION], reference)

@@ -7,9 +7,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
-from yinfa.sealed import data_key_of, master_key, seal, unseal
+from yinfa.sealed import (
+    data_key_of,
+    destroy,
+    keep_once,
+    master_key,
+    open_many,
+    open_one,
+    seal,
+    unseal,
+)
 from yinfa.store.new_documents import insert_new
 
 COLLECTION = "personal_data"
@@ -18,16 +26,17 @@ FIELDS = ("name", "phone", "id_number")
 
 def seal_person(volunteer_id: str, person: Mapping[str, Any], master: bytes,
                 data_key: bytes | None = None) -> dict[str, Any]:
-    return seal(volunteer_id, {name: person.get(name) for name in FIELDS}, master, data_key)
+    return seal(volunteer_id, _fields(person), master, data_key)
+
+
+def _fields(person: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: person.get(name) for name in FIELDS}
 
 
 def keep(db: Database, volunteer_id: str, person: Mapping[str, Any]) -> None:
     """Keep a person's data unless it is kept already: a registration writes it first, so
     a retry after a crash finds it there and a second registration changes nothing."""
-    try:
-        db[COLLECTION].insert_one(seal_person(volunteer_id, person, master_key()))
-    except DuplicateKeyError:
-        pass
+    keep_once(db[COLLECTION], volunteer_id, _fields(person))
 
 
 def keep_many(db: Database, people: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
@@ -49,23 +58,17 @@ def update(db: Database, volunteer_id: str, changes: Mapping[str, Any]) -> None:
 
 
 def reveal(db: Database, volunteer_id: str) -> dict[str, Any] | None:
-    document = db[COLLECTION].find_one({"_id": volunteer_id})
-    return None if document is None else unseal(document, master_key())
+    return open_one(db[COLLECTION], volunteer_id)
 
 
 def people(db: Database, volunteer_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The personal data of each of these volunteers that still has it."""
-    ids = list(dict.fromkeys(volunteer_ids))
-    if not ids:
-        return {}
-    master = master_key()
-    return {doc["_id"]: unseal(doc, master)
-            for doc in db[COLLECTION].find({"_id": {"$in": ids}})}
+    return open_many(db[COLLECTION], volunteer_ids)
 
 
 def erase(db: Database, volunteer_id: str) -> bool:
     """Destroy the person's data key with their data; True if there was any."""
-    return db[COLLECTION].delete_one({"_id": volunteer_id}).deleted_count == 1
+    return destroy(db[COLLECTION], volunteer_id)
 
 
 def without_personal_data(db: Database, volunteer_ids: Iterable[str]) -> list[str]:
