@@ -3,24 +3,20 @@ personal-data`): the description of a wish posted at version 1 is sealed apart
 (`wish_texts.py`) and the event rewritten at version 2 without it."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from pymongo.database import Database
 
 from services.activities import wish_texts
 from services.activities.domain.events import CURRENT_VERSIONS, WISH_POSTED, upcast
+from yinfa.store.rewrite import rewrite_stored_events
 
 VIEW = "wish_view"
 
 
 def migrate(db: Database) -> dict[str, int]:
-    rewritten = 0
-    # every commit is read: a one-off pass (see services/volunteers/migrate.py)
-    for commit in db["commits"].find().sort("position", 1):
-        events = [_current(db, commit["stream_id"], stored) for stored in commit["events"]]
-        if events != commit["events"]:
-            db["commits"].update_one({"_id": commit["_id"]}, {"$set": {"events": events}})
-            rewritten += 1
+    rewritten = rewrite_stored_events(db["commits"], partial(_current, db))
     db[VIEW].update_many({"description": {"$exists": True}}, {"$unset": {"description": ""}})
     return {"wish_commits": rewritten}
 

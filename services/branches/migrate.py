@@ -14,16 +14,11 @@ from services.branches.streams import build_registry
 from services.branches.views import VIEWS
 from yinfa.projections import Projector
 from yinfa.store.event_store import EventStore
+from yinfa.store.rewrite import rewrite_stored_events
 
 
 def migrate(db: Database) -> dict[str, int]:
-    rewritten = 0
-    # every commit is read: a one-off pass (see services/volunteers/migrate.py)
-    for commit in db["commits"].find().sort("position", 1):
-        events = [_current(db, stored) for stored in commit["events"]]
-        if events != commit["events"]:
-            db["commits"].update_one({"_id": commit["_id"]}, {"$set": {"events": events}})
-            rewritten += 1
+    rewritten = rewrite_stored_events(db["commits"], lambda _, stored: _current(db, stored))
     if rewritten:
         Projector(EventStore(db, build_registry()), VIEWS, db).rebuild()
     return {"branch_commits": rewritten}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pymongo import MongoClient
@@ -22,6 +23,7 @@ from pymongo.database import Database
 
 from services.volunteers import personal
 from services.volunteers.domain import events as ev
+from yinfa.store.rewrite import rewrite_stored_events
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +37,7 @@ def migrate(client: MongoClient, database_name: Callable[[str], str]) -> dict[st
     volunteers = client[database_name("volunteers")]
     counts = {"commits": 0, "people": 0, "views": 0, "directory": 0}
     met: dict[str, dict[str, Any]] = {}  # volunteer id -> name and latest phone met
-    # every commit is read: a one-off pass, and queries into arrays of sub-documents are
-    # not answered alike by every store the platform runs on
-    for commit in volunteers["commits"].find().sort("position", 1):
-        events, changed = _current_events(commit, met)
-        if changed:
-            volunteers["commits"].update_one({"_id": commit["_id"]}, {"$set": {"events": events}})
-            counts["commits"] += 1
+    counts["commits"] = rewrite_stored_events(volunteers["commits"], partial(_current, met))
     counts["people"] = _seal_clear_personal_data(volunteers, met)
     counts["views"] = volunteers[VOLUNTEER_VIEW].update_many(
         {"name": {"$exists": True}},
@@ -57,22 +53,18 @@ def migrate(client: MongoClient, database_name: Callable[[str], str]) -> dict[st
     return counts
 
 
-def _current_events(commit: dict[str, Any], met: dict[str, dict[str, Any]]
-                    ) -> tuple[list[dict[str, Any]], bool]:
-    volunteer_id = commit["stream_id"].split("-", 1)[1]
-    events, changed = [], False
-    for stored in commit["events"]:
-        current = OLD_VERSIONS.get(stored["type"])
-        if current is None or stored["schema_version"] >= current:
-            events.append(stored)
-            continue
-        data = stored["data"]
-        seen = met.setdefault(volunteer_id, {})
-        seen.update({name: data[name] for name in ("name", "phone") if data.get(name)})
-        events.append({**stored, "schema_version": current,
-                       "data": ev.upcast(stored["type"], stored["schema_version"], data)})
-        changed = True
-    return events, changed
+def _current(met: dict[str, dict[str, Any]], stream_id: str, stored: dict[str, Any]
+             ) -> dict[str, Any]:
+    """The stored event at its current version; the name and phone it carried noted in
+    `met`, for sealing."""
+    current = OLD_VERSIONS.get(stored["type"])
+    if current is None or stored["schema_version"] >= current:
+        return stored
+    data = stored["data"]
+    seen = met.setdefault(stream_id.split("-", 1)[1], {})
+    seen.update({name: data[name] for name in ("name", "phone") if data.get(name)})
+    return {**stored, "schema_version": current,
+            "data": ev.upcast(stored["type"], stored["schema_version"], data)}
 
 
 def _seal_clear_personal_data(db: Database, met: dict[str, dict[str, Any]]) -> int:
