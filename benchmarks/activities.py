@@ -42,8 +42,8 @@ from kernel import Broker, CpuLoad, Store, machine_info, rabbitmq_pid, summary
 from nameko.runners import ServiceRunner
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from contracts.volunteers.id_number import make_id_number
 from services.activities.service import ActivitiesService
-from services.volunteers.domain.id_number import make_id_number
 from services.volunteers.service import VolunteersService
 from yinfa.demo.loader import pipelined
 

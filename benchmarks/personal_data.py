@@ -31,7 +31,7 @@ from typing import Any  # noqa: E402
 from kernel import Broker, Store, machine_info, record_results  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-from services.volunteers.domain.id_number import make_id_number  # noqa: E402
+from contracts.volunteers.id_number import make_id_number  # noqa: E402
 from yinfa.sealed import master_key, seal, unseal  # noqa: E402
 
 SIZES = {"full": {"sealed": 20_000, "people": 300}, "quick": {"sealed": 2_000, "people": 30}}

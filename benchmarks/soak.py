@@ -45,7 +45,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.volunteers.domain.id_number import make_id_number
+from contracts.volunteers.id_number import make_id_number
 from yinfa.errors import YinfaError
 from yinfa.infra.broker import ensure_broker, ensure_management, mask_uri
 from yinfa.infra.embedded_store import ensure_store

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from services.volunteers.domain.id_number import check_digit
+from contracts.volunteers.id_number import check_digit
 
 ID_SHAPED = re.compile(r"[0-9X*]{18}")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.activities import commands as cmd
 from gateway.context import Ctx, Reply
 from gateway.problem import invalid
 from gateway.resources.common import (
@@ -18,7 +19,6 @@ from gateway.resources.volunteers import scoped_volunteer
 from gateway.roles import FEED_CLIENT, VOLUNTEER
 from gateway.routing import route
 from gateway.schemas import ActivityQuery, Document, PageSchema, body_of
-from services.activities import schemas as cmd
 
 A = "activities"
 READERS = (*PEOPLE, FEED_CLIENT)

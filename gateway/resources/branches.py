@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.branches import commands as cmd
 from gateway.context import Ctx, Reply
 from gateway.problem import forbidden
 from gateway.resources.common import (
@@ -25,7 +26,6 @@ from gateway.schemas import (
     ReviewItemsBody,
     body_of,
 )
-from services.branches import schemas as cmd
 
 B = "branches"
 BRANCH_ROLES = (*ADMINS, BRANCH_SECRETARY)

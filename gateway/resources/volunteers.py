@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.volunteers import commands as cmd
 from gateway.context import Ctx, Reply
 from gateway.problem import forbidden, not_found
 from gateway.resources.common import (
@@ -28,7 +29,6 @@ from gateway.schemas import (
     batch_of,
     body_of,
 )
-from services.volunteers import schemas as cmd
 
 V = "volunteers"
 VOLUNTEER_ROLES = (*ADMINS, VOLUNTEER)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.activities import commands as cmd
 from gateway.context import Ctx, Reply
 from gateway.problem import forbidden
 from gateway.resources.activities import READERS, VOLUNTEER_ROLES, client_request_id
@@ -12,7 +13,6 @@ from gateway.resources.volunteers import scoped_volunteer
 from gateway.roles import VOLUNTEER
 from gateway.routing import route
 from gateway.schemas import Document, PageSchema, WishQuery, body_of
-from services.activities import schemas as cmd
 
 A = "activities"
 

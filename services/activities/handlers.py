@@ -7,34 +7,37 @@ from typing import Any
 
 from pymongo.database import Database
 
-from services.activities import code_attempts, schemas, wish_texts
+from contracts.activities import commands
+from contracts.activities.streams import activity_stream, wish_stream
+from services.activities import code_attempts, wish_texts
+from services.activities.directory import VolunteerDirectory
 from services.activities.domain import activity, ids, wish
-from services.activities.streams import activity_stream, fold_activity, fold_wish, wish_stream
-from services.volunteers.directory import VolunteerDirectory
+from services.activities.domain.activity import replay as fold_activity
+from services.activities.domain.wish import replay as fold_wish
 from yinfa.errors import AlreadyExists, DomainRuleViolated
 from yinfa.reference import load_activity_catalog
 from yinfa.service.dependencies import EventSourcedStreams
 
 _ACTIVITY_COMMANDS: dict[str, tuple[type, Callable[..., list]]] = {
-    "cancel_publication": (schemas.CancelPublication, activity.cancel_publication),
-    "cancel": (schemas.CancelActivity, activity.cancel),
-    "withdraw_sign_up": (schemas.WithdrawSignUp, activity.withdraw_sign_up),
-    "issue_check_in_code": (schemas.IssueCheckInCode, activity.issue_check_in_code),
-    "check_in": (schemas.CheckIn, activity.check_in),
-    "check_out": (schemas.CheckOut, activity.check_out),
-    "complete": (schemas.CompleteActivity, activity.complete),
-    "correct_completion": (schemas.CorrectCompletion, activity.correct_completion),
+    "cancel_publication": (commands.CancelPublication, activity.cancel_publication),
+    "cancel": (commands.CancelActivity, activity.cancel),
+    "withdraw_sign_up": (commands.WithdrawSignUp, activity.withdraw_sign_up),
+    "issue_check_in_code": (commands.IssueCheckInCode, activity.issue_check_in_code),
+    "check_in": (commands.CheckIn, activity.check_in),
+    "check_out": (commands.CheckOut, activity.check_out),
+    "complete": (commands.CompleteActivity, activity.complete),
+    "correct_completion": (commands.CorrectCompletion, activity.correct_completion),
 }
 
 _WISH_COMMANDS: dict[str, tuple[type, Callable[..., list]]] = {
-    "release_claim": (schemas.ReleaseWishClaim, wish.release_claim),
-    "fulfil": (schemas.FulfilWish, wish.fulfil),
-    "confirm": (schemas.ConfirmWish, wish.confirm),
+    "release_claim": (commands.ReleaseWishClaim, wish.release_claim),
+    "fulfil": (commands.FulfilWish, wish.fulfil),
+    "confirm": (commands.ConfirmWish, wish.confirm),
 }
 
 
 def publish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = schemas.load_command(schemas.PublishActivity, payload)
+    command = commands.load_command(commands.PublishActivity, payload)
     activity_id = ids.activity_id_for(command["client_request_id"])
     catalog = load_activity_catalog()
     streams.execute(activity_stream(activity_id), fold_activity,
@@ -44,7 +47,7 @@ def publish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
 
 def on_activity(streams: EventSourcedStreams, action: str, payload: Mapping[str, Any]) -> str:
     schema, decide = _ACTIVITY_COMMANDS[action]
-    command = schemas.load_command(schema, payload)
+    command = commands.load_command(schema, payload)
     catalog = load_activity_catalog()
     if action in ("check_in", "check_out"):
         return _with_code(streams, command, lambda: streams.execute(
@@ -73,7 +76,7 @@ def _with_code(streams: EventSourcedStreams, command: Mapping[str, Any],
 def sign_up(streams: EventSourcedStreams, directory: VolunteerDirectory,
             payload: Mapping[str, Any]) -> str:
     """Whether the volunteer may serve is what the volunteers service's events said."""
-    command = schemas.load_command(schemas.SignUp, payload)
+    command = commands.load_command(commands.SignUp, payload)
     volunteer_id = str(command["volunteer_id"])
     status = directory.status(volunteer_id)
     teams = directory.teams_of(volunteer_id)
@@ -87,7 +90,7 @@ def sign_up(streams: EventSourcedStreams, directory: VolunteerDirectory,
 
 
 def post_wish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = schemas.load_command(schemas.PostWish, payload)
+    command = commands.load_command(commands.PostWish, payload)
     wish_id = ids.wish_id_for(command["client_request_id"])
     catalog = load_activity_catalog()
 
@@ -106,7 +109,7 @@ def post_wish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
 
 def claim_wish(streams: EventSourcedStreams, directory: VolunteerDirectory,
                payload: Mapping[str, Any]) -> str:
-    command = schemas.load_command(schemas.ClaimWish, payload)
+    command = commands.load_command(commands.ClaimWish, payload)
     claimant = command["claimant"]
     status = directory.status(str(claimant["id"])) if claimant["kind"] == "volunteer" else None
     catalog = load_activity_catalog()
@@ -120,7 +123,7 @@ def claim_wish(streams: EventSourcedStreams, directory: VolunteerDirectory,
 
 def on_wish(streams: EventSourcedStreams, action: str, payload: Mapping[str, Any]) -> str:
     schema, decide = _WISH_COMMANDS[action]
-    command = schemas.load_command(schema, payload)
+    command = commands.load_command(schema, payload)
     catalog = load_activity_catalog()
     streams.execute(wish_stream(command["wish_id"]), fold_wish,
                     lambda state: decide(state, command, catalog))

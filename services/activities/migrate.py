@@ -8,8 +8,8 @@ from typing import Any
 
 from pymongo.database import Database
 
+from contracts.activities.events import CURRENT_VERSIONS, WISH_POSTED, upcast
 from services.activities import wish_texts
-from services.activities.domain.events import CURRENT_VERSIONS, WISH_POSTED, upcast
 from yinfa.store.rewrite import rewrite_stored_events
 
 VIEW = "wish_view"

@@ -10,10 +10,10 @@ from typing import Any
 
 from nameko.timer import timer
 
+from contracts.activities.streams import build_registry
 from services.activities import handlers, queries
-from services.activities.streams import build_registry
+from services.activities.directory import KnowsVolunteers
 from services.activities.views import VIEWS
-from services.volunteers.directory import KnowsVolunteers
 from yinfa.secrets import MASTER_KEY
 from yinfa.service.base import EventSourcedService
 from yinfa.service.clock import Clock, ClockProvider

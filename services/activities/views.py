@@ -4,13 +4,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from services.activities.streams import (
-    ACTIVITY_PREFIX,
-    WISH_PREFIX,
-    fold_activity,
-    fold_wish,
-    id_of,
-)
+from contracts.activities.streams import ACTIVITY_PREFIX, WISH_PREFIX, id_of
+from services.activities.domain.activity import replay as fold_activity
+from services.activities.domain.wish import replay as fold_wish
 from yinfa.events.envelope import RecordedEvent
 from yinfa.projections import StreamView
 

@@ -13,20 +13,16 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from services.branches import people, schemas
+from contracts.branches import commands as contract
+from contracts.branches.events import BRANCH_MERGED
+from contracts.branches.streams import branch_stream, brand_stream, certification_stream
+from services.branches import people
+from services.branches.directory import VolunteerDirectory
 from services.branches.domain import branch, brand, certification
-from services.branches.domain.branch import Branch
+from services.branches.domain.branch import Branch, replay as fold_branch
+from services.branches.domain.brand import replay as fold_brand
+from services.branches.domain.certification import replay as fold_certification
 from services.branches.domain.dates import local_date
-from services.branches.domain.events import BRANCH_MERGED
-from services.branches.streams import (
-    branch_stream,
-    brand_stream,
-    certification_stream,
-    fold_branch,
-    fold_brand,
-    fold_certification,
-)
-from services.volunteers.directory import VolunteerDirectory
 from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.events.envelope import NewEvent, RecordedEvent, derived_event_id
 from yinfa.reference import BranchCatalog, load_branch_catalog, load_checklists
@@ -47,8 +43,8 @@ NAMED_IN = {"apply": ("applicant",), "review_item": ("reviewer",)}
 
 
 def establish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = people.referred(streams.views, schemas.load_command(
-        schemas.EstablishBranch, payload), branch.OFFICERS)
+    command = people.referred(streams.views, contract.load_command(
+        contract.EstablishBranch, payload), branch.OFFICERS)
     parent = _branch(streams, command.get("parent_id"))
     catalog = load_branch_catalog()
     streams.execute(branch_stream(command["branch_id"]), fold_branch,
@@ -57,13 +53,13 @@ def establish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
 
 
 def rename(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = schemas.load_command(schemas.RenameBranch, payload)
+    command = contract.load_command(contract.RenameBranch, payload)
     return _on_branch(streams, command, lambda state: branch.rename(state, command))
 
 
 def change_officers(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
     """Only the officers whose name differs from the one held get a new reference."""
-    command = schemas.load_command(schemas.ChangeOfficers, payload)
+    command = contract.load_command(contract.ChangeOfficers, payload)
     current = _branch(streams, command["branch_id"])
     held = {} if current is None else people.names_of(
         streams.views, [getattr(current, f"{name}_ref") for name in branch.OFFICERS])
@@ -77,7 +73,7 @@ def change_officers(streams: EventSourcedStreams, payload: Mapping[str, Any]) ->
 
 
 def move(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = schemas.load_command(schemas.MoveBranch, payload)
+    command = contract.load_command(contract.MoveBranch, payload)
     parent_id = command.get("parent_id")
     parent = _branch(streams, parent_id)
     ancestors = _ancestors(streams, parent)
@@ -89,7 +85,7 @@ def move(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
 def add_member(streams: EventSourcedStreams, directory: VolunteerDirectory,
                payload: Mapping[str, Any]) -> str:
     """Whether the volunteer may join is what the volunteers service's events said."""
-    command = schemas.load_command(schemas.AddMember, payload)
+    command = contract.load_command(contract.AddMember, payload)
     status = directory.status(str(command["volunteer_id"]))
     county = directory.county_of(str(command["volunteer_id"]))
     return _on_branch(streams, command,
@@ -97,13 +93,13 @@ def add_member(streams: EventSourcedStreams, directory: VolunteerDirectory,
 
 
 def remove_member(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = schemas.load_command(schemas.RemoveMember, payload)
+    command = contract.load_command(contract.RemoveMember, payload)
     return _on_branch(streams, command, lambda state: branch.remove_member(state, command))
 
 
 def merge(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
     """Close the branch into its target, then let the target absorb its members."""
-    command = schemas.load_command(schemas.MergeBranch, payload)
+    command = contract.load_command(contract.MergeBranch, payload)
     target = _branch(streams, command["into_branch_id"])
     children = active_children(streams, command["branch_id"])
     recorded = streams.execute(branch_stream(command["branch_id"]), fold_branch,
@@ -144,7 +140,7 @@ def complete_merges(streams: EventSourcedStreams) -> int:
 
 
 def dissolve(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = schemas.load_command(schemas.DissolveBranch, payload)
+    command = contract.load_command(contract.DissolveBranch, payload)
     children = active_children(streams, command["branch_id"])
     return _on_branch(streams, command,
                       lambda state: branch.dissolve(state, command, children))
@@ -169,20 +165,20 @@ def _review_item(state: Any, command: Mapping[str, Any], subject: Branch | None,
 
 
 _CERTIFICATION_COMMANDS: dict[str, tuple[type, Decision]] = {
-    "apply": (schemas.ApplyForCertification, _apply_for),
-    "review_item": (schemas.ReviewItem, _review_item),
-    "grant": (schemas.GrantCertification, certification.grant),
-    "refuse": (schemas.RefuseCertification, certification.refuse),
-    "pass_review": (schemas.PassReview, certification.pass_review),
-    "fail_review": (schemas.FailReview, certification.fail_review),
-    "revoke": (schemas.RevokeCertification, certification.revoke),
+    "apply": (contract.ApplyForCertification, _apply_for),
+    "review_item": (contract.ReviewItem, _review_item),
+    "grant": (contract.GrantCertification, certification.grant),
+    "refuse": (contract.RefuseCertification, certification.refuse),
+    "pass_review": (contract.PassReview, certification.pass_review),
+    "fail_review": (contract.FailReview, certification.fail_review),
+    "revoke": (contract.RevokeCertification, certification.revoke),
 }
 
 
 def on_certification(streams: EventSourcedStreams, action: str,
                      payload: Mapping[str, Any]) -> str:
     schema, decide = _CERTIFICATION_COMMANDS[action]
-    command = people.referred(streams.views, schemas.load_command(schema, payload),
+    command = people.referred(streams.views, contract.load_command(schema, payload),
                               NAMED_IN.get(action, ()))
     branch_id = str(command["branch_id"])
     subject = None if decide is _review_item else _branch(streams, branch_id)  # unused there
@@ -228,7 +224,7 @@ def item_review_commands(payload: Any) -> list[dict[str, Any]]:
             errors[f"items.{index}"] = ["Give item, met and note only."]
             continue
         try:
-            commands.append(schemas.load_command(schemas.ReviewItem, {**shared, **row}))
+            commands.append(contract.load_command(contract.ReviewItem, {**shared, **row}))
         except ValidationFailed as failed:
             errors.update({f"items.{index}.{key}": value for key, value in failed.errors.items()})
     if errors:
@@ -262,7 +258,7 @@ def fall_due(streams: EventSourcedStreams, now: datetime) -> int:
 
 
 def apply_brand(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = schemas.load_command(schemas.ApplyForBrand, payload)
+    command = contract.load_command(contract.ApplyForBrand, payload)
     branch_id = str(command["branch_id"])
     subject = _branch(streams, branch_id)
     catalog = load_branch_catalog()
@@ -272,7 +268,7 @@ def apply_brand(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str
 
 
 def review_brand(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = people.referred(streams.views, schemas.load_command(schemas.ReviewBrand, payload),
+    command = people.referred(streams.views, contract.load_command(contract.ReviewBrand, payload),
                               ("reviewer",))
     branch_id = str(command["branch_id"])
     streams.execute(brand_stream(branch_id), fold_brand,
@@ -282,7 +278,7 @@ def review_brand(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> st
 
 def select_top_brands(streams: EventSourcedStreams, payload: Mapping[str, Any]
                       ) -> brand.Selection:
-    command = schemas.load_command(schemas.SelectTopBrands, payload)
+    command = contract.load_command(contract.SelectTopBrands, payload)
     year, scores = command["year"], command["scores"]
     folded = {bid: streams.load(brand_stream(bid), fold_brand)[0] for bid in scores}
     selection = brand.select_top_brands(year, folded, scores, load_branch_catalog())

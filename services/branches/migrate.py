@@ -8,9 +8,9 @@ from typing import Any
 
 from pymongo.database import Database
 
+from contracts.branches.events import CURRENT_VERSIONS, NAMED_FIELDS, upcast
+from contracts.branches.streams import build_registry
 from services.branches import people
-from services.branches.domain.events import CURRENT_VERSIONS, NAMED_FIELDS, upcast
-from services.branches.streams import build_registry
 from services.branches.views import VIEWS
 from yinfa.projections import Projector
 from yinfa.store.event_store import EventStore

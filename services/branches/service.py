@@ -13,11 +13,11 @@ from typing import Any
 
 from nameko.timer import Timer, timer
 
+from contracts.branches.streams import build_registry
 from services.branches import handlers, queries
+from services.branches.directory import KnowsVolunteers
 from services.branches.domain.dates import local_date
-from services.branches.streams import build_registry
 from services.branches.views import VIEWS
-from services.volunteers.directory import KnowsVolunteers
 from yinfa.secrets import MASTER_KEY
 from yinfa.service.base import EventSourcedService
 from yinfa.service.clock import Clock, ClockProvider

@@ -18,18 +18,18 @@ from typing import Any
 
 from pymongo.database import Database
 
-from services.branches.domain import branch as branches, brand as brands, certification as cert
-from services.branches.streams import (
+from contracts.branches.streams import (
     BRANCH_PREFIX,
     BRAND_PREFIX,
     CERTIFICATION_PREFIX,
     branch_stream,
     certification_stream,
-    fold_branch,
-    fold_brand,
-    fold_certification,
     id_of,
 )
+from services.branches.domain import branch as branches, brand as brands, certification as cert
+from services.branches.domain.branch import replay as fold_branch
+from services.branches.domain.brand import replay as fold_brand
+from services.branches.domain.certification import replay as fold_certification
 from yinfa.events.envelope import RecordedEvent
 from yinfa.projections import StreamView, write_if_newer
 from yinfa.reference import load_branch_catalog

@@ -13,10 +13,10 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from services.activities.streams import build_registry as activities_registry
-from services.branches.streams import build_registry as branches_registry
+from contracts.activities.streams import build_registry as activities_registry
+from contracts.branches.streams import build_registry as branches_registry
+from contracts.volunteers.streams import build_registry as volunteers_registry
 from services.scoring.domain.state import SUBSCRIBED, SourceEvent, UnknownCounty
-from services.volunteers.streams import build_registry as volunteers_registry
 from yinfa.events.envelope import RecordedEvent
 from yinfa.events.registry import SchemaRegistry
 from yinfa.reference import load_city

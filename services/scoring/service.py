@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.scoring import assessments, queries
+from contracts.scoring import assessments
+from services.scoring import queries
 from services.scoring.batching import every_event_of
 from services.scoring.engine import Engine, ScoringEngine
 from services.scoring.rulebooks import Rulebooks

@@ -9,14 +9,12 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from services.volunteers import personal, schemas
+from contracts.volunteers import commands
+from contracts.volunteers.streams import team_stream, volunteer_stream
+from services.volunteers import personal
 from services.volunteers.domain import team, volunteer
-from services.volunteers.streams import (
-    fold_team,
-    fold_volunteer,
-    team_stream,
-    volunteer_stream,
-)
+from services.volunteers.domain.team import replay as fold_team
+from services.volunteers.domain.volunteer import replay as fold_volunteer
 from yinfa.city_time import local_day
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.reference import load_city, load_volunteer_catalog
@@ -28,7 +26,7 @@ VolunteerDecision = Callable[..., list]
 
 def register(streams: EventSourcedStreams, payload: Mapping[str, Any],
              within_county: str | None = None) -> str:
-    command = schemas.load_command(schemas.RegisterVolunteer, payload)
+    command = commands.load_command(commands.RegisterVolunteer, payload)
     volunteer_id = volunteer.volunteer_id_for(command["id_number"], id_secret())
     catalog = load_volunteer_catalog()
 
@@ -54,20 +52,20 @@ def id_secret() -> str:
 
 
 _VOLUNTEER_COMMANDS: dict[str, tuple[type, VolunteerDecision]] = {
-    "verify": (schemas.VerifyVolunteer, volunteer.verify),
-    "suspend": (schemas.SuspendVolunteer, volunteer.suspend),
-    "reinstate": (schemas.ReinstateVolunteer, volunteer.reinstate),
-    "withdraw": (schemas.WithdrawVolunteer, volunteer.withdraw),
-    "update_profile": (schemas.UpdateProfile, volunteer.update_profile),
-    "record_hours": (schemas.RecordHours, volunteer.record_hours),
-    "correct_hours": (schemas.CorrectHours, volunteer.correct_hours),
+    "verify": (commands.VerifyVolunteer, volunteer.verify),
+    "suspend": (commands.SuspendVolunteer, volunteer.suspend),
+    "reinstate": (commands.ReinstateVolunteer, volunteer.reinstate),
+    "withdraw": (commands.WithdrawVolunteer, volunteer.withdraw),
+    "update_profile": (commands.UpdateProfile, volunteer.update_profile),
+    "record_hours": (commands.RecordHours, volunteer.record_hours),
+    "correct_hours": (commands.CorrectHours, volunteer.correct_hours),
 }
 
 
 def on_volunteer(streams: EventSourcedStreams, action: str, payload: Mapping[str, Any]) -> int:
     """Run one of the volunteer commands above; return how many events it recorded."""
     schema, decide = _VOLUNTEER_COMMANDS[action]
-    command = schemas.load_command(schema, payload)
+    command = commands.load_command(schema, payload)
     catalog = load_volunteer_catalog()
     if action == "update_profile":
         return _update_profile(streams, command, catalog)
@@ -83,7 +81,7 @@ def erase(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
     """Destroy the person's data key and data, then record the erasure: a crash between
     the two leaves a person without data and not yet marked erased, which a retry (or
     the reconciliation) finishes; never data kept after the erasure was recorded."""
-    command = dict(schemas.load_command(schemas.EraseVolunteer, payload))
+    command = dict(commands.load_command(commands.EraseVolunteer, payload))
     command["erased_on"] = command["erased_on"] or local_day(datetime.now(UTC),
                                                              load_city().zone)
     catalog = load_volunteer_catalog()
@@ -112,7 +110,7 @@ def _update_profile(streams: EventSourcedStreams, command: Mapping[str, Any],
 
 
 def record_hours_batch(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
-    command = schemas.load_command(schemas.RecordHoursBatch, payload)
+    command = commands.load_command(commands.RecordHoursBatch, payload)
     catalog = load_volunteer_catalog()
     recorded = streams.execute(
         volunteer_stream(command["volunteer_id"]),
@@ -139,7 +137,7 @@ def apply_ledger_command(streams: EventSourcedStreams, action: str,
 
 
 def create_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = schemas.load_command(schemas.CreateTeam, payload)
+    command = commands.load_command(commands.CreateTeam, payload)
     catalog = load_volunteer_catalog()
     streams.execute(
         team_stream(command["team_id"]),
@@ -150,7 +148,7 @@ def create_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str
 
 
 def join_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
-    command = schemas.load_command(schemas.JoinTeam, payload)
+    command = commands.load_command(commands.JoinTeam, payload)
     member, _ = streams.load(volunteer_stream(command["volunteer_id"]), fold_volunteer)
     status = None if member is None else member.status
     county = None if member is None else member.county_code
@@ -159,7 +157,7 @@ def join_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
 
 
 def leave_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
-    command = schemas.load_command(schemas.LeaveTeam, payload)
+    command = commands.load_command(commands.LeaveTeam, payload)
     return _on_team(streams, command, team.leave_team)
 
 

@@ -21,8 +21,8 @@ from typing import Any
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from contracts.volunteers import events as ev
 from services.volunteers import personal
-from services.volunteers.domain import events as ev
 from yinfa.store.rewrite import rewrite_stored_events
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.volunteers import personal, schemas
+from contracts.volunteers import commands
+from contracts.volunteers.streams import volunteer_stream
+from services.volunteers import personal
 from services.volunteers.domain import volunteer
 from services.volunteers.handlers import id_secret, personal_data_of
-from services.volunteers.streams import volunteer_stream
 from yinfa import failpoints
 from yinfa.errors import DomainRuleViolated, ValidationFailed
 from yinfa.events.envelope import NewEvent
@@ -81,11 +82,11 @@ def refuse_other_counties(db: Any, results: list[dict[str, Any]], county: str
 
 def _valid_items(payloads: Sequence[Any], results: dict[int, dict[str, Any]]) -> list[Item]:
     """Items that pass the command schema, each person once (a repeat is "exists")."""
-    secret, schema = id_secret(), schemas.RegisterVolunteer()
+    secret, schema = id_secret(), commands.RegisterVolunteer()
     items: dict[str, Item] = {}
     for index, payload in enumerate(payloads):
         try:
-            command = schemas.load_command(schema, payload)
+            command = commands.load_command(schema, payload)
         except ValidationFailed as error:
             results[index] = _invalid(index, error.errors)
             continue

@@ -9,9 +9,10 @@ from typing import Any
 
 from nameko.timer import timer
 
-from services.volunteers import handlers, queries, roster, schemas
+from contracts.volunteers import commands
+from contracts.volunteers.streams import build_registry
+from services.volunteers import handlers, queries, roster
 from services.volunteers.served import COMPLETED, CORRECTED, ledger_commands
-from services.volunteers.streams import build_registry
 from services.volunteers.views import VIEWS
 from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.events.envelope import RecordedEvent
@@ -50,7 +51,7 @@ class VolunteersService(EventSourcedService):
         """A roster: each item registered or answered on its own (created, exists,
         invalid with its errors), in order; the store is written once for all. With
         `within_county`, a person registered in another county is answered refused."""
-        roster_command = schemas.load_command(schemas.RegisterVolunteers, {"items": payloads})
+        roster_command = commands.load_command(commands.RegisterVolunteers, {"items": payloads})
         results = roster.register_many(self.streams, roster_command["items"])
         if within_county is not None:
             results = roster.refuse_other_counties(self.streams.views, results, within_county)

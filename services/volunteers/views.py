@@ -10,13 +10,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from services.volunteers.streams import (
-    TEAM_PREFIX,
-    VOLUNTEER_PREFIX,
-    fold_team,
-    fold_volunteer,
-    id_of,
-)
+from contracts.volunteers.streams import TEAM_PREFIX, VOLUNTEER_PREFIX, id_of
+from services.volunteers.domain.team import replay as fold_team
+from services.volunteers.domain.volunteer import replay as fold_volunteer
 from yinfa.events.envelope import RecordedEvent
 from yinfa.projections import StreamView
 

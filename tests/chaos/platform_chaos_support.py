@@ -38,13 +38,14 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 from pymongo import MongoClient
 
+from contracts.volunteers.id_number import make_id_number
+from contracts.volunteers.standing import STANDING_EVENTS
+from services.activities.directory import VOLUNTEER_DIRECTORY, WANTED as DIRECTORY_TYPES
 from services.scoring import intake
 from services.scoring.domain.rulebook import default_rulebook_path, load_rulebook
 from services.scoring.domain.state import ScoringState
 from services.scoring.journal import Journal
 from services.scoring.queries import county_ranking
-from services.volunteers.directory import VOLUNTEER_DIRECTORY, WANTED as DIRECTORY_TYPES
-from services.volunteers.domain.id_number import make_id_number
 from services.volunteers.served import COMPLETED, CORRECTED
 from yinfa.infra.broker import ensure_broker, ensure_management
 from yinfa.infra.embedded_store import EmbeddedStore, free_port
@@ -62,7 +63,7 @@ SOURCES = ("volunteers", "branches", "activities")  # the services scoring folds
 INBOX_CONSUMERS: dict[str, tuple[str, frozenset[str]]] = {
     "volunteers": ("activities", frozenset({COMPLETED, CORRECTED})),
     "activities": ("volunteers", DIRECTORY_TYPES),
-    "branches": ("volunteers", DIRECTORY_TYPES),
+    "branches": ("volunteers", STANDING_EVENTS),
 }
 # where each consumer's inbox keeps its cursors and parked events
 INBOX_LAYOUTS: dict[str, InboxLayout] = {

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from services.volunteers.domain.id_number import make_id_number
+from contracts.volunteers.id_number import make_id_number
 from yinfa.reference import City
 
 SURNAMES = (

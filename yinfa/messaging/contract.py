@@ -27,9 +27,9 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 # Each source service's event catalog, imported when a consumer of it starts.
 SOURCE_CATALOGS = {
-    "volunteers": "services.volunteers.domain.events:CATALOG",
-    "branches": "services.branches.domain.events:CATALOG",
-    "activities": "services.activities.domain.events:CATALOG",
+    "volunteers": "contracts.volunteers.events:CATALOG",
+    "branches": "contracts.branches.events:CATALOG",
+    "activities": "contracts.activities.events:CATALOG",
 }
 
 

@@ -20,14 +20,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from contracts.activities import events as ev
+from contracts.activities.commands import MIN_LENGTH
 from yinfa.city_time import local_day
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import ActivityCatalog
 
-from . import events as ev
-from .check_in_code import MIN_LENGTH, code_salt, hash_code, normalise_code, verify_code
+from .check_in_code import code_salt, hash_code, normalise_code, verify_code
 from .ids import served_entry_id
 from .instants import as_hours, instant, iso, ratio
 from .party import VERIFIED_VOLUNTEER_STATUSES, Party

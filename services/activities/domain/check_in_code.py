@@ -8,7 +8,6 @@ import hmac
 
 ALGORITHM = "pbkdf2_sha256"
 ITERATIONS = 20_000
-MIN_LENGTH = 6  # with at most five wrong tries a person, guessing is hopeless
 
 
 def normalise_code(code: str) -> str:

@@ -11,25 +11,24 @@ waits for its confirmation. Command functions have the shape of the activity's.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from contracts.activities import events as ev
+from contracts.activities.commands import looks_like_personal_data
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import ActivityCatalog
 
-from . import events as ev
 from .instants import instant, iso
 from .party import VERIFIED_VOLUNTEER_STATUSES, Party
 
 OPEN, CLAIMED, FULFILLED = "open", "claimed", "fulfilled"
 CONFIRMED, EXPIRED = "confirmed", "expired"
 # Seven digits in a row (after removing blanks and dashes) look like a phone or ID number.
-_PERSONAL_NUMBER = re.compile(r"\d{7,}")
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,6 @@ class Wish:
     seconds_to_fulfil: int | None = None
 
 
-def looks_like_personal_data(text: str) -> bool:
-    return bool(_PERSONAL_NUMBER.search(re.sub(r"[\s\-]", "", text)))
 
 
 # --- commands ---------------------------------------------------------------------------

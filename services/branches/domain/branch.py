@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from contracts.branches import events as ev
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import BranchCatalog
 
-from . import events as ev
 from .dates import as_date
 
 ACTIVE, MERGED, DISSOLVED = "active", "merged", "dissolved"

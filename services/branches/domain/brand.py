@@ -20,12 +20,12 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from contracts.branches import events as ev
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent, derived_event_id
 from yinfa.reference import BranchCatalog
 
-from . import events as ev
 from .branch import Branch
 
 CULTIVATING, ESTABLISHED, FAILED, DELISTED = "cultivating", "established", "failed", "delisted"

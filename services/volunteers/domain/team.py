@@ -9,12 +9,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from contracts.volunteers import events as ev
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import VolunteerCatalog
 
-from . import events as ev
 from .volunteer import SUSPENDED, WITHDRAWN
 
 

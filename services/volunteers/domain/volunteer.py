@@ -23,19 +23,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from contracts.volunteers import events as ev
+from contracts.volunteers.id_number import normalise
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 from yinfa.reference import VolunteerCatalog
 
-from . import events as ev
-from .id_number import normalise
 from .stars import star_level
 
 REGISTERED, VERIFIED, ACTIVE = "registered", "verified", "active"
 SUSPENDED, WITHDRAWN, ERASED = "suspended", "withdrawn", "erased"
-GENDERS = {"male": "男", "female": "女"}
-RETIREMENT_STATUSES = {"lixiu": "离休", "tuixiu": "退休"}
 PROFILE_FIELDS = ("former_employer", "party_member", "skills", "insurance")
 PERSONAL_FIELDS = ("name", "phone")  # kept encrypted by the service, never in an event
 TENTH = Decimal("0.1")

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from contracts.volunteers.id_number import make_id_number
 from services.activities.service import ActivitiesService
-from services.volunteers.domain.id_number import make_id_number
 from services.volunteers.service import VolunteersService
 
 TINGHU = "320902"

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from contracts.activities.streams import build_registry
+from contracts.volunteers.id_number import make_id_number
 from services.activities.service import ActivitiesService
-from services.activities.streams import build_registry
 from services.activities.views import VIEWS
-from services.volunteers.domain.id_number import make_id_number
 from yinfa.projections import Projector
 from yinfa.store.event_store import EventStore
 

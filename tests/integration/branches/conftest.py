@@ -17,9 +17,10 @@ from branch_service_examples import (
     ids,
 )
 
+from contracts.branches.streams import build_registry
+from contracts.volunteers.streams import volunteer_stream as volunteer_key
+from services.branches.directory import COLLECTION
 from services.branches.service import BranchesService
-from services.branches.streams import build_registry
-from services.volunteers.directory import COLLECTION, volunteer_key
 from yinfa.store.event_store import EventStore
 
 

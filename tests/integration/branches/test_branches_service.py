@@ -13,8 +13,8 @@ from branch_service_examples import (
 )
 from nameko.testing.services import entrypoint_hook
 
+from contracts.branches.streams import branch_stream, build_registry
 from services.branches.domain import branch as b
-from services.branches.streams import branch_stream, build_registry
 from services.branches.views import VIEWS
 from yinfa.errors import DomainRuleViolated, ValidationFailed
 from yinfa.projections import Projector

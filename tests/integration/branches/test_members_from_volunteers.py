@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from branch_service_examples import FINANCE, TINGHU, ids
 
+from contracts.volunteers.id_number import make_id_number
+from services.branches.directory import VolunteerDirectory
 from services.branches.service import BranchesService
-from services.volunteers.directory import VolunteerDirectory
-from services.volunteers.domain.id_number import make_id_number
 from services.volunteers.service import VolunteersService
 from yinfa.errors import DomainRuleViolated
 

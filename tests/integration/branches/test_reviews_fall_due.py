@@ -5,7 +5,7 @@ import eventlet
 from branch_service_examples import FINANCE, ids, set_clock
 from nameko.testing.services import entrypoint_hook
 
-from services.branches.streams import certification_stream
+from contracts.branches.streams import certification_stream
 
 # Granted 1 March 2023 for 36 months: re-reviews on 1 March 2024 and 2025, valid through
 # 28 February 2026. The bureau's day starts at 00:00 China Standard Time (16:00 UTC).

@@ -20,8 +20,8 @@ import kombu
 import polling
 import pytest
 
+from contracts.volunteers.id_number import make_id_number
 from services.activities.domain.ids import served_entry_id
-from services.volunteers.domain.id_number import make_id_number
 from services.volunteers.service import VolunteersService
 from yinfa.messaging.dead_letters import dead_letter_queue
 from yinfa.store.event_store import EventStore

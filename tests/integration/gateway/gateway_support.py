@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import requests
 
+from contracts.volunteers.id_number import make_id_number
 from gateway.accounts.book import AccountBook, DirectStreams
 from gateway.service import GatewayWebServer
-from services.volunteers.domain.id_number import make_id_number
 
 ADMIN_PASSWORD = "city-admin-password-1"
 TINGHU, DAFENG = "320902", "320904"

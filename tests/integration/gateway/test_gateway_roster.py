@@ -10,7 +10,7 @@ import pytest
 from gateway_support import DAFENG, TINGHU, Api, registration
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from services.volunteers.domain.id_number import make_id_number
+from contracts.volunteers.id_number import make_id_number
 
 PROBLEM = "application/problem+json"
 _people = count()

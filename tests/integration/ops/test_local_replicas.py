@@ -17,7 +17,7 @@ import kombu
 import pytest
 from ops_support import free_ports, get, get_json, scrape, summed
 
-from services.volunteers.domain.id_number import make_id_number
+from contracts.volunteers.id_number import make_id_number
 from services.volunteers.service import VolunteersService
 from yinfa.store.event_store import EventStore
 

@@ -9,7 +9,7 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from ops_support import free_ports, get, get_json, scrape, summed, through
 
-from services.volunteers.domain.id_number import make_id_number
+from contracts.volunteers.id_number import make_id_number
 from yinfa.ops.health import main as health_main
 
 pytestmark = pytest.mark.e2e

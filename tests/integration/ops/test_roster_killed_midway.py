@@ -9,7 +9,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from ops_support import free_ports
 
-from services.volunteers.domain.id_number import make_id_number
+from contracts.volunteers.id_number import make_id_number
 
 ROSTER = [{"name": "东方建华", "gender": "男", "birth_year": 1955,
            "id_number": make_id_number("320902", date(1955, 4, 1), 2 * n + 1),

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from services.volunteers.domain.id_number import make_id_number
+from contracts.volunteers.id_number import make_id_number
 from services.volunteers.service import VolunteersService
 from yinfa.cli import main
 from yinfa.messaging.dead_letters import DeadLetters

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from contracts.volunteers.id_number import make_id_number
 from services.activities.service import ActivitiesService
 from services.branches.service import BranchesService
 from services.scoring.service import ScoringService
-from services.volunteers.domain.id_number import make_id_number
 from services.volunteers.service import VolunteersService
 from yinfa.errors import NotFound
 

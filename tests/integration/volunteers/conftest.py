@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from services.volunteers.domain.id_number import make_id_number
+from contracts.volunteers.id_number import make_id_number
 from services.volunteers.service import VolunteersService
 
 TINGHU = "320902"

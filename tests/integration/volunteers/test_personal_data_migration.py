@@ -11,12 +11,13 @@ import sys
 import bson
 import kombu
 
+from contracts.activities.streams import build_registry as activities_registry
+from contracts.branches.streams import build_registry as branches_registry
+from contracts.volunteers.streams import build_registry
 from services.activities import wish_texts
-from services.activities.streams import build_registry as activities_registry
 from services.branches import people
-from services.branches.streams import build_registry as branches_registry
 from services.volunteers import personal
-from services.volunteers.streams import build_registry, fold_volunteer
+from services.volunteers.domain.volunteer import replay as fold_volunteer
 from yinfa.events.envelope import Metadata, NewEvent
 from yinfa.store.event_store import NO_STREAM, EventStore
 

@@ -98,7 +98,7 @@ def test_views_equal_a_rebuild_from_events(volunteers, mongo_client, mongo_db, r
 
     rebuilt_db = mongo_client[mongo_db.name + "_rebuilt"]
     try:
-        from services.volunteers.streams import build_registry
+        from contracts.volunteers.streams import build_registry
         from services.volunteers.views import VIEWS
 
         Projector(EventStore(mongo_db, build_registry()), VIEWS, db=rebuilt_db).rebuild()

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from activities_examples import ACTIVITY_ID, CLINIC_REQUEST, HEALTH_TEAM, WANG, WISH_ID
 
-from services.activities import schemas as s
+from contracts.activities import commands as s
 from yinfa.errors import ValidationFailed
 
 

@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 from activities_examples import COMMUNITY, LI, WANG, ZHANG, bj
 
-from services.activities.domain import activity as a, events as ev, wish as w
+from contracts.activities import events as ev
+from services.activities.domain import activity as a, wish as w
 from yinfa.events.registry import SchemaRegistry
 
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.branches import schemas as s
+from contracts.branches import commands as s
 from yinfa.errors import ValidationFailed
 from yinfa.schemas import city_today
 

@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from services.branches.domain import branch as b, brand as br, certification as c, events as ev
+from contracts.branches import events as ev
+from services.branches.domain import branch as b, brand as br, certification as c
 from yinfa.events.registry import SchemaRegistry
 
 FINANCE = "财政局离退休干部党支部"

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from services.branches import schemas as s
+from contracts.branches import commands as s
 from services.branches.domain import branch, brand, certification
 from services.branches.domain.coverage import certification_coverage
 from services.branches.handlers import item_review_commands

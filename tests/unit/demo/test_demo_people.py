@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from services.volunteers.domain.id_number import check_id_number, gender_of
-from services.volunteers.schemas import RegisterVolunteer, load_command
+from contracts.volunteers.commands import RegisterVolunteer, load_command
+from contracts.volunteers.id_number import check_id_number, gender_of
 from yinfa.demo.people import teams_for, volunteers_for
 from yinfa.demo.report import county_table
 from yinfa.reference import load_city

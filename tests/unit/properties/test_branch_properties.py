@@ -17,8 +17,8 @@ from property_support import (
     maybe,
 )
 
-from services.branches import schemas
-from services.branches.domain import branch as b, brand as br, certification as c, events as ev
+from contracts.branches import commands as contract, events as ev
+from services.branches.domain import branch as b, brand as br, certification as c
 from yinfa.reference import load_branch_catalog, load_checklists
 from yinfa.schemas import load_command
 
@@ -75,7 +75,7 @@ ENDED = {c.SUPERSEDED, c.REVOKED, c.FAILED, c.EXPIRED}
 
 
 def the_branch() -> b.Branch:
-    command = schemas.load_command(schemas.EstablishBranch, {
+    command = contract.load_command(contract.EstablishBranch, {
         "branch_id": BRANCH, "name": "财政局离退休干部党支部", "branch_type": "formal",
         "level": "branch", "county_code": TINGHU, "former_employer": "盐城市财政局",
         "established_on": "2021-03-01"})
@@ -87,13 +87,13 @@ def the_branch() -> b.Branch:
 def decide(state: c.Certification | None, action: str, payload: dict, branch: b.Branch
            ) -> Outcome:
     if action == "apply":
-        return attempt(schemas.ApplyForCertification, payload,
+        return attempt(contract.ApplyForCertification, payload,
                        lambda cmd: c.apply_for(state, cmd, branch, CHECKLISTS, CATALOG))
     if action == "review_all":
         def review(cmd: dict) -> list:
             decided, current = [], state
             for item in ITEMS:  # each through the boundary, as review_items does
-                made = c.review_item(current, load_command(schemas.ReviewItem, {
+                made = c.review_item(current, load_command(contract.ReviewItem, {
                     **cmd, "item": item, "reviewer": "王评审",
                     "note": None if cmd["met"] else "缺台账"}))
                 decided.extend(made)
@@ -103,11 +103,11 @@ def decide(state: c.Certification | None, action: str, payload: dict, branch: b.
     if action == "timer":
         return Outcome(events=c.due(state, payload["now"], CATALOG, branch))
     schema, decision = {
-        "grant": (schemas.GrantCertification, c.grant),
-        "refuse": (schemas.RefuseCertification, c.refuse),
-        "pass_review": (schemas.PassReview, c.pass_review),
-        "fail_review": (schemas.FailReview, c.fail_review),
-        "revoke": (schemas.RevokeCertification, c.revoke),
+        "grant": (contract.GrantCertification, c.grant),
+        "refuse": (contract.RefuseCertification, c.refuse),
+        "pass_review": (contract.PassReview, c.pass_review),
+        "fail_review": (contract.FailReview, c.fail_review),
+        "revoke": (contract.RevokeCertification, c.revoke),
     }[action]
     return attempt(schema, payload, lambda cmd: decision(state, cmd, branch, CATALOG))
 
@@ -172,19 +172,19 @@ BRANCH_COMMANDS = st.one_of(
 
 def branch_step(state: b.Branch, action: str, arg, status) -> Outcome:
     if action == "add":
-        return attempt(schemas.AddMember, {"branch_id": BRANCH, "volunteer_id": arg},
+        return attempt(contract.AddMember, {"branch_id": BRANCH, "volunteer_id": arg},
                        lambda cmd: b.add_member(state, cmd, status))
     if action == "remove":
-        return attempt(schemas.RemoveMember, {"branch_id": BRANCH, "volunteer_id": arg},
+        return attempt(contract.RemoveMember, {"branch_id": BRANCH, "volunteer_id": arg},
                        lambda cmd: b.remove_member(state, cmd))
     if action == "rename":
-        return attempt(schemas.RenameBranch, {"branch_id": BRANCH, "name": arg},
+        return attempt(contract.RenameBranch, {"branch_id": BRANCH, "name": arg},
                        lambda cmd: b.rename(state, cmd))
     if action == "officers":
-        return attempt(schemas.ChangeOfficers, {"branch_id": BRANCH, "secretary": arg},
+        return attempt(contract.ChangeOfficers, {"branch_id": BRANCH, "secretary": arg},
                        lambda cmd: b.change_officers(state, as_referred(cmd)))
     if action == "dissolve":
-        return attempt(schemas.DissolveBranch, {"branch_id": BRANCH, "reason": "党员全部转出",
+        return attempt(contract.DissolveBranch, {"branch_id": BRANCH, "reason": "党员全部转出",
                                                 "dissolved_on": "2026-06-30"},
                        lambda cmd: b.dissolve(state, cmd, arg))
     into = BRANCH if arg == "itself" else known(arg)
@@ -192,7 +192,7 @@ def branch_step(state: b.Branch, action: str, arg, status) -> Outcome:
         ev.BRANCH_ESTABLISHED, {"name": "盐都区某支部", "branch_type": "formal",
                                 "level": "branch", "county_code": YANDU, "parent_id": None,
                                 "former_employer": "盐都区", "established_on": "2021-01-01"})])
-    return attempt(schemas.MergeBranch, {"branch_id": BRANCH, "into_branch_id": into,
+    return attempt(contract.MergeBranch, {"branch_id": BRANCH, "into_branch_id": into,
                                          "reason": "合并", "merged_on": "2026-06-30"},
                    lambda cmd: b.merge(state, cmd, target))
 
@@ -244,11 +244,11 @@ def test_brand_reviews_run_year_by_year_and_only_a_full_cultivation_establishes(
     state: br.Brand | None = None
     for action, year, passed in commands:
         if action == "apply":
-            outcome = attempt(schemas.ApplyForBrand, {
+            outcome = attempt(contract.ApplyForBrand, {
                 "branch_id": BRANCH, "name": "银发先锋", "description": "老党员讲党课",
                 "year": year}, lambda cmd, now=state: br.apply_brand(now, cmd, branch, CATALOG))
         else:
-            outcome = attempt(schemas.ReviewBrand, {
+            outcome = attempt(contract.ReviewBrand, {
                 "branch_id": BRANCH, "year": year, "passed": passed, "reviewer": "市委老干部局",
                 "note": None if passed else "活动不足"},
                 lambda cmd, now=state: br.review_brand(now, cmd))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, strategies as st
 from property_support import PROPERTY_SETTINGS
 
-from services.activities.domain import events as activity_events
+from contracts.activities import events as activity_events
 from yinfa.messaging.contract import MessageContract, forbidden_key
 
 plain_keys = st.text(st.characters(blacklist_characters=".$"), min_size=1, max_size=8)

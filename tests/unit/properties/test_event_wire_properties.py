@@ -13,9 +13,10 @@ from hypothesis import given, settings, strategies as st
 from marshmallow import ValidationError
 from property_support import PROPERTY_SETTINGS, junk, known, over_the_wire
 
-from services.activities.domain import events as activity_events
-from services.branches.domain import events as branch_events
-from services.volunteers.domain import events as volunteer_events, volunteer
+from contracts.activities import events as activity_events
+from contracts.branches import events as branch_events
+from contracts.volunteers import events as volunteer_events
+from services.volunteers.domain import volunteer
 from yinfa.errors import ValidationFailed
 from yinfa.events.envelope import RecordedEvent
 

@@ -18,9 +18,9 @@ from property_support import (
     with_noise,
 )
 
-from services.volunteers import schemas
-from services.volunteers.domain import events as ev, team, volunteer
-from services.volunteers.domain.id_number import make_id_number
+from contracts.volunteers import commands as contract, events as ev
+from contracts.volunteers.id_number import make_id_number
+from services.volunteers.domain import team, volunteer
 from services.volunteers.domain.stars import star_level
 from yinfa.reference import load_volunteer_catalog
 
@@ -85,13 +85,13 @@ VOLUNTEER_LIVES = st.tuples(st.lists(GOOD_RECORD, min_size=1, max_size=3),
                             ).map(lambda parts: parts[0] + parts[1])
 
 DECISIONS = {
-    "verify": (schemas.VerifyVolunteer, volunteer.verify),
-    "suspend": (schemas.SuspendVolunteer, volunteer.suspend),
-    "reinstate": (schemas.ReinstateVolunteer, volunteer.reinstate),
-    "withdraw": (schemas.WithdrawVolunteer, volunteer.withdraw),
-    "update_profile": (schemas.UpdateProfile, volunteer.update_profile),
-    "record_hours": (schemas.RecordHours, volunteer.record_hours),
-    "correct_hours": (schemas.CorrectHours, volunteer.correct_hours),
+    "verify": (contract.VerifyVolunteer, volunteer.verify),
+    "suspend": (contract.SuspendVolunteer, volunteer.suspend),
+    "reinstate": (contract.ReinstateVolunteer, volunteer.reinstate),
+    "withdraw": (contract.WithdrawVolunteer, volunteer.withdraw),
+    "update_profile": (contract.UpdateProfile, volunteer.update_profile),
+    "record_hours": (contract.RecordHours, volunteer.record_hours),
+    "correct_hours": (contract.CorrectHours, volunteer.correct_hours),
 }
 
 
@@ -111,7 +111,7 @@ REGISTRATIONS = st.integers(1, 4).flatmap(lambda n: st.just(registration()) if n
 
 def decide(state: volunteer.Volunteer | None, action: str, payload: dict) -> Outcome:
     if action == "record_hours_batch":
-        return attempt(schemas.RecordHoursBatch, payload,
+        return attempt(contract.RecordHoursBatch, payload,
                        lambda c: volunteer.record_hours_batch(state, c["entries"], CATALOG))
     schema, decision = DECISIONS[action]
     return attempt(schema, payload, lambda c: decision(state, c, CATALOG))
@@ -148,7 +148,7 @@ def check_step(before: volunteer.Volunteer | None, outcome: Outcome,
 def test_every_volunteer_command_is_refused_by_a_typed_error_or_folds_consistently(
         first, commands):
     stream = Stream(f"volunteer-{VOLUNTEER}", ev.CATALOG)
-    outcome = attempt(schemas.RegisterVolunteer, first,
+    outcome = attempt(contract.RegisterVolunteer, first,
                       lambda c: volunteer.register(None, c, CATALOG))
     state = volunteer.replay(outcome.events)
     stream.append(outcome.events)
@@ -161,7 +161,7 @@ def test_every_volunteer_command_is_refused_by_a_typed_error_or_folds_consistent
         state = after
         assert volunteer.replay(stream.recorded) == state  # the wire fold is the live one
     if state is not None:
-        registered_again = attempt(schemas.RegisterVolunteer, registration(),
+        registered_again = attempt(contract.RegisterVolunteer, registration(),
                                    lambda c: volunteer.register(state, c, CATALOG))
         assert registered_again.refused is not None
 
@@ -189,12 +189,12 @@ def test_team_membership_is_the_joins_minus_the_leaves(created, commands):
     expected: set[str] = set()
     for action, member, status in commands:
         if action == "join":
-            outcome = attempt(schemas.JoinTeam, {"team_id": known("队"), "volunteer_id": member},
+            outcome = attempt(contract.JoinTeam, {"team_id": known("队"), "volunteer_id": member},
                               lambda c, now=state, s=status: team.join_team(now, c, s))
             may_join = state is not None and status in {"registered", "verified", "active"}
             assert (not outcome.refused) == (may_join and member not in expected)
         else:
-            outcome = attempt(schemas.LeaveTeam, {"team_id": known("队"), "volunteer_id": member},
+            outcome = attempt(contract.LeaveTeam, {"team_id": known("队"), "volunteer_id": member},
                               lambda c, now=state: team.leave_team(now, c))
             assert (not outcome.refused) == (state is not None and member in expected)
         if not outcome.refused:

@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
+from contracts.volunteers.id_number import make_id_number
 from services.volunteers.domain import volunteer as v
-from services.volunteers.domain.id_number import make_id_number
 from yinfa.reference import StarLevel, load_volunteer_catalog
 
 TINGHU = "320902"  # 亭湖区

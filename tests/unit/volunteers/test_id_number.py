@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from services.volunteers.domain.id_number import (
+from contracts.volunteers.id_number import (
     birth_year_of,
     check_digit,
     check_id_number,

@@ -1,6 +1,6 @@
 from id_candidates import candidates
 
-from services.volunteers.domain.id_number import (
+from contracts.volunteers.id_number import (
     birth_year_of,
     gender_of,
     make_id_number,

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.volunteers import schemas as s
-from services.volunteers.domain.id_number import make_id_number
+from contracts.volunteers import commands as s
+from contracts.volunteers.id_number import make_id_number
 from yinfa.errors import ValidationFailed
 from yinfa.schemas import city_today
 

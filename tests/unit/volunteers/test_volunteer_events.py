@@ -1,7 +1,8 @@
 import json
 from functools import partial
 
-from services.volunteers.domain import events as ev, team as t, volunteer as v
+from contracts.volunteers import events as ev
+from services.volunteers.domain import team as t, volunteer as v
 
 V1_REGISTRATION = {
     "name": "李秀英", "gender": "female", "birth_year": 1950,

@@ -1,14 +1,10 @@
-"""Stream naming and folding for the branches service's three aggregates.
+"""Stream names of the branches service's three aggregates.
 
 Certification and brand streams are keyed by the id of the branch they belong to.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from services.branches.domain import branch, brand, certification
-from services.branches.domain.events import SCHEMAS, UPCASTERS
-from yinfa.events.envelope import RecordedEvent
+from contracts.branches.events import SCHEMAS, UPCASTERS
 from yinfa.events.registry import SchemaRegistry
 
 BRANCH_PREFIX = "branch-"
@@ -30,18 +26,6 @@ def brand_stream(branch_id: str) -> str:
 
 def id_of(stream_id: str) -> str:
     return stream_id.split("-", 1)[1]
-
-
-def fold_branch(events: Sequence[RecordedEvent]) -> branch.Branch | None:
-    return branch.replay(events)
-
-
-def fold_certification(events: Sequence[RecordedEvent]) -> certification.Certification | None:
-    return certification.replay(events)
-
-
-def fold_brand(events: Sequence[RecordedEvent]) -> brand.Brand | None:
-    return brand.replay(events)
 
 
 def build_registry() -> SchemaRegistry:

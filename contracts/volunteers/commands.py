@@ -21,13 +21,12 @@ from marshmallow import (
     validates_schema,
 )
 
-from services.volunteers.domain.id_number import (
+from contracts.volunteers.id_number import (
     birth_year_of,
     check_id_number,
     gender_of,
     normalise,
 )
-from services.volunteers.domain.volunteer import GENDERS, RETIREMENT_STATUSES
 from yinfa.reference import load_volunteer_catalog
 from yinfa.schemas import (
     Command,
@@ -39,6 +38,8 @@ from yinfa.schemas import (
     trimmed as _trimmed,
 )
 
+GENDERS = {"male": "男", "female": "女"}
+RETIREMENT_STATUSES = {"lixiu": "离休", "tuixiu": "退休"}
 MIN_BIRTH_YEAR = 1920
 MIN_AGE = 45
 HOURS_SOURCES = ("activity", "bureau", "partner")

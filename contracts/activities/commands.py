@@ -8,6 +8,7 @@ Decimals with one decimal. `at` (when the thing happens) defaults to now.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -22,9 +23,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from services.activities.domain.check_in_code import MIN_LENGTH
-from services.activities.domain.events import CLAIMANT_KINDS, ORGANISER_KINDS, POSTER_KINDS
-from services.activities.domain.wish import looks_like_personal_data
+from contracts.activities.events import CLAIMANT_KINDS, ORGANISER_KINDS, POSTER_KINDS
 from yinfa.reference import ActivityCatalog, load_activity_catalog
 from yinfa.schemas import (
     Command,
@@ -40,6 +39,14 @@ from yinfa.schemas import (
 CLOCK_SKEW = timedelta(minutes=5)
 UUID_KINDS = ("volunteer", "team")  # parties whose ids are this platform's UUIDs
 MAX_LINES = 500
+
+MIN_LENGTH = 6  # with at most five wrong tries a person, guessing is hopeless
+_PERSONAL_NUMBER = re.compile(r"\d{7,}")
+
+
+def looks_like_personal_data(text: str) -> bool:
+    return bool(_PERSONAL_NUMBER.search(re.sub(r"[\s\-]", "", text)))
+
 
 
 # --- fields -----------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The activities service's published events, streams and commands."""

@@ -1,0 +1,1 @@
+"""The branches service's published events, streams and commands."""

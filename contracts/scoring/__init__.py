@@ -1,0 +1,1 @@
+"""The scoring service's published assessment and its commands."""

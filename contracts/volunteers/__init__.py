@@ -1,0 +1,1 @@
+"""The volunteers service's published events, streams and commands."""

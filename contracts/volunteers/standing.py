@@ -1,0 +1,46 @@
+"""What the volunteers service's events say of a volunteer's standing, for the services
+that keep a replica of who may serve (activities' sign-ups, branches' members).
+
+Each consumer keeps its own replica in its own database; this module is the published
+meaning of the events, so the consumers agree on it."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from contracts.volunteers.streams import VOLUNTEER_PREFIX
+from yinfa.events.envelope import RecordedEvent
+
+STANDING_EVENTS = frozenset({
+    "VolunteerRegistered", "VolunteerVerified", "VolunteerSuspended", "VolunteerReinstated",
+    "VolunteerWithdrawn", "VolunteerErased",
+})
+TEAM_EVENTS = frozenset({"VolunteerJoinedTeam", "VolunteerLeftTeam"})
+
+
+def is_volunteer_stream(stream_id: str) -> bool:
+    return stream_id.startswith(VOLUNTEER_PREFIX)
+
+
+def standing_facts(event: RecordedEvent) -> Mapping[str, Any]:
+    """The facts one event of a volunteer's stream sets (none for the other types)."""
+    if event.type == "VolunteerRegistered":
+        return {"county_code": event.data["county_code"], "registered": True}
+    return {
+        "VolunteerVerified": {"verified": True},
+        "VolunteerSuspended": {"suspended": True},
+        "VolunteerReinstated": {"suspended": False},
+        "VolunteerWithdrawn": {"withdrawn": True},
+        # a replica holds no personal data; an erased person serves no more
+        "VolunteerErased": {"withdrawn": True, "erased": True},
+    }.get(event.type, {})
+
+
+def standing_of(facts: Mapping[str, Any] | None) -> str | None:
+    """None if unknown; else withdrawn, suspended, verified or registered."""
+    if facts is None or not facts.get("registered"):
+        return None
+    for flag in ("withdrawn", "suspended", "verified"):
+        if facts.get(flag):
+            return flag
+    return "registered"

@@ -1,0 +1,24 @@
+"""Stream names of the volunteers service's two aggregates."""
+from __future__ import annotations
+
+from contracts.volunteers.events import SCHEMAS, UPCASTERS
+from yinfa.events.registry import SchemaRegistry
+
+VOLUNTEER_PREFIX = "volunteer-"
+TEAM_PREFIX = "team-"
+
+
+def volunteer_stream(volunteer_id: str) -> str:
+    return f"{VOLUNTEER_PREFIX}{volunteer_id}"
+
+
+def team_stream(team_id: str) -> str:
+    return f"{TEAM_PREFIX}{team_id}"
+
+
+def id_of(stream_id: str) -> str:
+    return stream_id.split("-", 1)[1]
+
+
+def build_registry() -> SchemaRegistry:
+    return SchemaRegistry().register_module(SCHEMAS, UPCASTERS)
