@@ -1,7 +1,7 @@
 """The account aggregate: pure state, evolve and decisions (no I/O)."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,7 +15,7 @@ from gateway.accounts.events import (
 )
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events.envelope import NewEvent
-from yinfa.events.fold import AppliedFold, replay
+from yinfa.events.fold import Fold
 
 STREAM_PREFIX = "account-"
 
@@ -51,7 +51,8 @@ def _key_revoked(state: Account, data: Mapping[str, Any]) -> Account:
                                     if k != data["key_id"]})
 
 
-FOLD = AppliedFold("account", ACCOUNT_OPENED, _opened, {
+FOLD = Fold("account", ACCOUNT_OPENED, {
+    ACCOUNT_OPENED: lambda _state, data: _opened(data),
     PASSWORD_SET: lambda state, data: state,
     ACCOUNT_CLOSED: lambda state, data: replace(state, active=False, api_keys={}),
     API_KEY_ISSUED: _key_issued,
@@ -59,8 +60,7 @@ FOLD = AppliedFold("account", ACCOUNT_OPENED, _opened, {
 })
 
 
-def fold(events: Sequence[Any]) -> Account | None:
-    return replay(FOLD.evolve, events)
+fold = FOLD.replay
 
 
 def _open_one(state: Account | None) -> Account:

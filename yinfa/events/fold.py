@@ -5,31 +5,19 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 State = TypeVar("State")
-Evolve = Callable[[State | None, str, Mapping[str, Any]], State]
 
 
-def replay(evolve: Evolve[State], events: Iterable[Any], state: State | None = None
-           ) -> State | None:
-    """Fold events (anything with `.type` and `.data`: NewEvent or RecordedEvent)."""
-    for event in events:
-        state = evolve(state, event.type, event.data)
-    return state
+class Fold(Generic[State]):
+    """An aggregate's state from its events: one applier per event type, `applier(state,
+    data)`. A stream begins with `first`, whose applier is given None for a new stream."""
 
-
-class AppliedFold(Generic[State]):
-    """`evolve` for a stream begun by one event type, each later type by its applier."""
-
-    def __init__(self, stream: str, created_by: str,
-                 create: Callable[[Mapping[str, Any]], State],
-                 appliers: Mapping[str, Callable[[State, Mapping[str, Any]], State]]) -> None:
-        self.stream, self.created_by = stream, created_by
-        self.create, self.appliers = create, appliers
+    def __init__(self, stream: str, first: str,
+                 appliers: Mapping[str, Callable[[Any, Mapping[str, Any]], State]]) -> None:
+        self.stream, self.first, self.appliers = stream, first, appliers
 
     def evolve(self, state: State | None, event_type: str, data: Mapping[str, Any]) -> State:
-        if event_type == self.created_by:
-            return self.create(data)
-        if state is None:
-            raise ValueError(f"{event_type} before {self.created_by}")
+        if state is None and event_type != self.first:
+            raise ValueError(f"{event_type} before {self.first}")
         try:
             apply = self.appliers[event_type]
         except KeyError:
@@ -38,3 +26,9 @@ class AppliedFold(Generic[State]):
                 f"{event_type} does not belong to {article} {self.stream} stream"
             ) from None
         return apply(state, data)
+
+    def replay(self, events: Iterable[Any], state: State | None = None) -> State | None:
+        """Fold events (anything with `.type` and `.data`: NewEvent or RecordedEvent)."""
+        for event in events:
+            state = self.evolve(state, event.type, event.data)
+        return state

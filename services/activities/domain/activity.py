@@ -360,13 +360,6 @@ def served_date(details: Details, catalog: ActivityCatalog) -> date:
 # --- state ------------------------------------------------------------------------------
 
 
-def evolve(state: Activity | None, event_type: str, data: Mapping[str, Any]) -> Activity:
-    return _FOLD.evolve(state, event_type, data)
-
-
-def replay(events: Iterable[Any], state: Activity | None = None) -> Activity | None:
-    return fold.replay(evolve, events, state)
-
 
 def _details(data: Mapping[str, Any]) -> Details:
     return Details(
@@ -447,7 +440,8 @@ def _corrected(state: Activity, data: Mapping[str, Any]) -> Activity:
     return replace(state, credited=credited, **changed)
 
 
-_APPLIERS: dict[str, Callable[[Activity, Mapping[str, Any]], Activity]] = {
+_APPLIERS: dict[str, Callable[[Any, Mapping[str, Any]], Activity]] = {
+    ev.ACTIVITY_PUBLISHED: lambda _state, data: Activity(details=_details(data)),
     ev.ACTIVITY_PUBLICATION_CANCELLED: _publication_cancelled,
     ev.ACTIVITY_CANCELLED: _cancelled,
     ev.VOLUNTEER_SIGNED_UP: _signed_up,
@@ -460,8 +454,8 @@ _APPLIERS: dict[str, Callable[[Activity, Mapping[str, Any]], Activity]] = {
     ev.ACTIVITY_COMPLETED: _completed,
     ev.COMPLETION_CORRECTED: _corrected,
 }
-_FOLD = fold.AppliedFold("activity", ev.ACTIVITY_PUBLISHED,
-                         lambda data: Activity(details=_details(data)), _APPLIERS)
+_FOLD = fold.Fold("activity", ev.ACTIVITY_PUBLISHED, _APPLIERS)
+evolve, replay = _FOLD.evolve, _FOLD.replay
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ waits for its confirmation. Command functions have the shape of the activity's.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -166,30 +166,22 @@ def expired(state: Wish | None, now: datetime) -> list[NewEvent]:
 # --- state ------------------------------------------------------------------------------
 
 
-def evolve(state: Wish | None, event_type: str, data: Mapping[str, Any]) -> Wish:
-    if event_type == ev.WISH_POSTED:
-        return _posted(data)
-    if state is None:
-        raise ValueError(f"{event_type} before WishPosted")
-    if event_type == ev.WISH_CLAIMED:
-        return replace(state, status=CLAIMED, claimant=Party.of(data["claimant"]),
-                       claimed_at=instant(data["claimed_at"], "claimed_at"))
-    if event_type == ev.WISH_CLAIM_RELEASED:
-        return replace(state, status=OPEN, claimant=None, claimed_at=None)
-    if event_type == ev.WISH_FULFILLED:
-        return replace(state, status=FULFILLED, evidence=tuple(data["evidence"]),
-                       fulfilled_at=instant(data["fulfilled_at"], "fulfilled_at"))
-    if event_type == ev.WISH_CONFIRMED:
-        return replace(state, status=CONFIRMED,
-                       confirmed_at=instant(data["confirmed_at"], "confirmed_at"),
-                       seconds_to_fulfil=data["seconds_to_fulfil"])
-    if event_type == ev.WISH_EXPIRED:
-        return replace(state, status=EXPIRED)
-    raise ValueError(f"{event_type} does not belong to a wish stream")
-
-
-def replay(events: Iterable[Any], state: Wish | None = None) -> Wish | None:
-    return fold.replay(evolve, events, state)
+_FOLD = fold.Fold("wish", ev.WISH_POSTED, {
+    ev.WISH_POSTED: lambda _state, data: _posted(data),
+    ev.WISH_CLAIMED: lambda state, data: replace(
+        state, status=CLAIMED, claimant=Party.of(data["claimant"]),
+        claimed_at=instant(data["claimed_at"], "claimed_at")),
+    ev.WISH_CLAIM_RELEASED: lambda state, _data: replace(
+        state, status=OPEN, claimant=None, claimed_at=None),
+    ev.WISH_FULFILLED: lambda state, data: replace(
+        state, status=FULFILLED, evidence=tuple(data["evidence"]),
+        fulfilled_at=instant(data["fulfilled_at"], "fulfilled_at")),
+    ev.WISH_CONFIRMED: lambda state, data: replace(
+        state, status=CONFIRMED, confirmed_at=instant(data["confirmed_at"], "confirmed_at"),
+        seconds_to_fulfil=data["seconds_to_fulfil"]),
+    ev.WISH_EXPIRED: lambda state, _data: replace(state, status=EXPIRED),
+})
+evolve, replay = _FOLD.evolve, _FOLD.replay
 
 
 def _posted(data: Mapping[str, Any]) -> Wish:

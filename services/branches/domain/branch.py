@@ -17,7 +17,7 @@ bodies still sit under it.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -201,13 +201,6 @@ def dissolve(state: Branch | None, command: Mapping[str, Any],
 # --- state ------------------------------------------------------------------------------
 
 
-def evolve(state: Branch | None, event_type: str, data: Mapping[str, Any]) -> Branch:
-    return _FOLD.evolve(state, event_type, data)
-
-
-def replay(events: Iterable[Any], state: Branch | None = None) -> Branch | None:
-    return fold.replay(evolve, events, state)
-
 
 def _established(data: Mapping[str, Any]) -> Branch:
     return Branch(
@@ -260,6 +253,7 @@ def _dissolved(state: Branch, data: Mapping[str, Any]) -> Branch:
 
 
 _APPLIERS = {
+    ev.BRANCH_ESTABLISHED: lambda _state, data: _established(data),
     ev.BRANCH_RENAMED: _renamed,
     ev.BRANCH_OFFICERS_CHANGED: _officers_changed,
     ev.BRANCH_MOVED: _moved,
@@ -269,7 +263,8 @@ _APPLIERS = {
     ev.BRANCH_ABSORBED: _absorbed,
     ev.BRANCH_DISSOLVED: _dissolved,
 }
-_FOLD = fold.AppliedFold("branch", ev.BRANCH_ESTABLISHED, _established, _APPLIERS)
+_FOLD = fold.Fold("branch", ev.BRANCH_ESTABLISHED, _APPLIERS)
+evolve, replay = _FOLD.evolve, _FOLD.replay
 
 
 # --- rules ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ order or id. The panel breaks such a tie by rescoring; the brands left out are r
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -159,20 +159,13 @@ def _score(branch_id: str, value: Any) -> Decimal:
 # --- state ------------------------------------------------------------------------------
 
 
-def evolve(state: Brand | None, event_type: str, data: Mapping[str, Any]) -> Brand:
-    if event_type == ev.BRAND_APPLIED:
-        return _applied(state, data)
-    if state is None:
-        raise ValueError(f"{event_type} before BrandApplied")
-    if event_type == ev.BRAND_REVIEWED:
-        return _reviewed(state, data)
-    if event_type == ev.BRAND_SELECTED:
-        return replace(state, selected={**state.selected, data["year"]: data["rank"]})
-    raise ValueError(f"{event_type} does not belong to a brand stream")
-
-
-def replay(events: Iterable[Any], state: Brand | None = None) -> Brand | None:
-    return fold.replay(evolve, events, state)
+_FOLD = fold.Fold("brand", ev.BRAND_APPLIED, {
+    ev.BRAND_APPLIED: lambda state, data: _applied(state, data),
+    ev.BRAND_REVIEWED: lambda state, data: _reviewed(state, data),
+    ev.BRAND_SELECTED: lambda state, data: replace(
+        state, selected={**state.selected, data["year"]: data["rank"]}),
+})
+evolve, replay = _FOLD.evolve, _FOLD.replay
 
 
 def _applied(state: Brand | None, data: Mapping[str, Any]) -> Brand:

@@ -18,7 +18,7 @@ and `expiry_due`, which a daily timer calls; both are idempotent.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -316,21 +316,6 @@ def revoke(state: Certification | None, command: Mapping[str, Any], branch: Bran
 # --- state ------------------------------------------------------------------------------
 
 
-def evolve(state: Certification | None, event_type: str, data: Mapping[str, Any]
-           ) -> Certification:
-    if state is None and event_type != ev.CERTIFICATION_APPLIED:
-        raise ValueError(f"{event_type} before CertificationApplied")
-    try:
-        apply = _APPLIERS[event_type]
-    except KeyError:
-        raise ValueError(f"{event_type} does not belong to a certification stream") from None
-    return apply(state or Certification(), data)
-
-
-def replay(events: Iterable[Any], state: Certification | None = None) -> Certification | None:
-    return fold.replay(evolve, events, state)
-
-
 def _applied(state: Certification, data: Mapping[str, Any]) -> Certification:
     application = Application(
         application_id=data["application_id"],
@@ -398,7 +383,8 @@ def _expired(state: Certification, data: Mapping[str, Any]) -> Certification:
 
 
 _APPLIERS = {
-    ev.CERTIFICATION_APPLIED: _applied,
+    # a stream holds every application: a new one starts from an empty record
+    ev.CERTIFICATION_APPLIED: lambda state, data: _applied(state or Certification(), data),
     ev.ITEM_REVIEWED: _item_reviewed,
     ev.CERTIFICATION_GRANTED: _granted,
     ev.CERTIFICATION_REFUSED: _refused,
@@ -408,6 +394,8 @@ _APPLIERS = {
     ev.CERTIFICATION_REVOKED: _revoked,
     ev.CERTIFICATION_EXPIRED: _expired,
 }
+_FOLD = fold.Fold("certification", ev.CERTIFICATION_APPLIED, _APPLIERS)
+evolve, replay = _FOLD.evolve, _FOLD.replay
 
 
 def _with_application(state: Certification, application: Application) -> Certification:

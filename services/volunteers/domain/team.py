@@ -5,7 +5,7 @@ volunteer's own stream, so `join_team` receives that volunteer's status from the
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -72,26 +72,16 @@ def leave_team(state: Team | None, command: Mapping[str, Any]) -> list[NewEvent]
     })]
 
 
-def evolve(state: Team | None, event_type: str, data: Mapping[str, Any]) -> Team:
-    if event_type == ev.TEAM_CREATED:
-        return Team(
-            name=data["name"],
-            category=data["category"],
-            county_code=data["county_code"],
-            leader_id=data.get("leader_id"),
-            description=data.get("description"),
-        )
-    if state is None:
-        raise ValueError(f"{event_type} before TeamCreated")
-    if event_type == ev.VOLUNTEER_JOINED_TEAM:
-        return replace(state, members=state.members | {data["volunteer_id"]})
-    if event_type == ev.VOLUNTEER_LEFT_TEAM:
-        return replace(state, members=state.members - {data["volunteer_id"]})
-    raise ValueError(f"{event_type} does not belong to a team stream")
-
-
-def replay(events: Iterable[Any], state: Team | None = None) -> Team | None:
-    return fold.replay(evolve, events, state)
+_FOLD = fold.Fold("team", ev.TEAM_CREATED, {
+    ev.TEAM_CREATED: lambda _state, data: Team(
+        name=data["name"], category=data["category"], county_code=data["county_code"],
+        leader_id=data.get("leader_id"), description=data.get("description")),
+    ev.VOLUNTEER_JOINED_TEAM: lambda state, data: replace(
+        state, members=state.members | {data["volunteer_id"]}),
+    ev.VOLUNTEER_LEFT_TEAM: lambda state, data: replace(
+        state, members=state.members - {data["volunteer_id"]}),
+})
+evolve, replay = _FOLD.evolve, _FOLD.replay
 
 
 def _existing(state: Team | None) -> Team:

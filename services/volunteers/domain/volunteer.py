@@ -232,13 +232,6 @@ def correct_hours(state: Volunteer | None, command: Mapping[str, Any],
 # --- state ------------------------------------------------------------------------------
 
 
-def evolve(state: Volunteer | None, event_type: str, data: Mapping[str, Any]) -> Volunteer:
-    return _FOLD.evolve(state, event_type, data)
-
-
-def replay(events: Iterable[Any], state: Volunteer | None = None) -> Volunteer | None:
-    return fold.replay(evolve, events, state)
-
 
 def _registered(data: Mapping[str, Any]) -> Volunteer:
     return Volunteer(
@@ -289,6 +282,7 @@ def _star_level_changed(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
 
 
 _APPLIERS = {
+    ev.VOLUNTEER_REGISTERED: lambda _state, data: _registered(data),
     ev.VOLUNTEER_VERIFIED: _verified,
     ev.VOLUNTEER_SUSPENDED: _suspended,
     ev.VOLUNTEER_REINSTATED: _reinstated,
@@ -300,7 +294,8 @@ _APPLIERS = {
     ev.HOURS_CORRECTED: _hours_corrected,
     ev.STAR_LEVEL_CHANGED: _star_level_changed,
 }
-_FOLD = fold.AppliedFold("volunteer", ev.VOLUNTEER_REGISTERED, _registered, _APPLIERS)
+_FOLD = fold.Fold("volunteer", ev.VOLUNTEER_REGISTERED, _APPLIERS)
+evolve, replay = _FOLD.evolve, _FOLD.replay
 
 
 # --- helpers ----------------------------------------------------------------------------
