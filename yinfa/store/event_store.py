@@ -29,8 +29,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pymongo
@@ -38,29 +37,26 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from yinfa.errors import ConcurrencyError, YinfaError
-from yinfa.events.envelope import Metadata, NewEvent, RecordedEvent, utc_now
+from yinfa.errors import ConcurrencyError
+from yinfa.events.envelope import Metadata, NewEvent, RecordedEvent
 from yinfa.events.registry import SchemaRegistry
 from yinfa.ops import metrics
+from yinfa.store.commits import (
+    ANY_VERSION,
+    NO_STREAM,
+    CommitStore,
+    DuplicateEventIds,
+    NewStream,
+    commit_id,
+)
 from yinfa.store.new_documents import CHUNK
-
-NO_STREAM = 0  # expected_version for a stream that must not exist yet
-ANY_VERSION = None  # append whatever the stream's current version is
 
 _MAX_POSITION_RETRIES = 1000
 _HEAD_CACHE_SIZE = 10_000
 _FEW_STREAMS = 8  # read one query each rather than one `$in` (see `_commits_of`)
 
-NewStream = tuple[str, Sequence[NewEvent], Metadata | None]  # stream id, events, metadata
 
-
-class DuplicateEventIds(YinfaError):
-    """Some, not all, of the appended event ids were stored before: a client bug."""
-
-    code = "duplicate_event_ids"
-
-
-class EventStore:
+class EventStore(CommitStore):
     def __init__(
         self,
         db: Database,
@@ -68,10 +64,9 @@ class EventStore:
         service: str | None = None,
         collection: str = "commits",
     ) -> None:
+        super().__init__(registry, service or db.name)
         self.db = db
-        self.service = service or db.name  # the `service` label of its metrics
         self.commits: Collection = db[collection]
-        self.registry = registry
         self._lock = threading.Lock()
         # this process's writers take positions in turn: racing each other for the same
         # next position cost the losers two reads and a retry each (a herd under load)
@@ -114,7 +109,8 @@ class EventStore:
             return earlier
         with self._append_lock:
             for _ in range(_MAX_POSITION_RETRIES):
-                commit = self._commit_document(stream_id, head, stored_events, metadata)
+                commit = self._commit_document(stream_id, head, stored_events, metadata,
+                                               self._position_to_try())
                 try:
                     self.commits.insert_one(commit)
                 except DuplicateKeyError as error:
@@ -181,18 +177,6 @@ class EventStore:
             metrics.events_appended(self.service, sum(len(c["events"]) for c in inserted))
         return inserted
 
-    def _stored_form(self, event: NewEvent) -> dict[str, Any]:
-        data = dict(event.data)
-        if self.registry is not None:
-            data = self.registry.validate(event.type, event.schema_version, data)
-        return {
-            "event_id": event.event_id,
-            "type": event.type,
-            "schema_version": event.schema_version,
-            "occurred_at": _as_stored(event.occurred_at),
-            "data": data,
-        }
-
     def _checked_head(self, stream_id: str, expected_version: int | None) -> int:
         """The version to build on. A cached head is safe: it can only be stale-low,
         and then the unique (stream_id, version) index refuses the insert."""
@@ -208,28 +192,6 @@ class EventStore:
             if actual != expected_version:
                 raise self._conflict(stream_id, expected_version, actual)
         return expected_version
-
-    def _commit_document(
-        self, stream_id: str, head: int, events: list[dict], metadata: Metadata,
-        position: int | None = None,
-    ) -> dict[str, Any]:
-        if position is None:
-            position = self._position_to_try()
-        return {
-            "_id": commit_id(stream_id, head + 1),
-            "position": position,
-            "last_position": position + len(events) - 1,
-            "stream_id": stream_id,
-            "version": head + 1,
-            "last_version": head + len(events),
-            "first_event_id": events[0]["event_id"],
-            "event_ids": [event["event_id"] for event in events],
-            "events": events,
-            "recorded_at": _as_stored(utc_now()),
-            "correlation_id": metadata.correlation_id,
-            "causation_id": metadata.causation_id,
-            "actor": metadata.actor,
-        }
 
     def _position_to_try(self) -> int:
         with self._lock:
@@ -284,15 +246,6 @@ class EventStore:
     def _forget_head(self, stream_id: str) -> None:
         with self._lock:
             self._heads.pop(stream_id, None)
-
-    @staticmethod
-    def _conflict(stream_id: str, expected: int, actual: int) -> ConcurrencyError:
-        return ConcurrencyError(
-            f"stream {stream_id} is at version {actual}, not {expected}",
-            stream_id=stream_id,
-            expected_version=expected,
-            actual_version=actual,
-        )
 
     # ---- reading -------------------------------------------------------------
 
@@ -368,59 +321,9 @@ class EventStore:
                 break
         return events
 
-    def iter_all(self, after_position: int = 0, page: int = 1000) -> Iterator[RecordedEvent]:
-        while True:
-            events = self.read_all(after_position, page)
-            if not events:
-                return
-            yield from events
-            after_position = events[-1].position
-
     def head_position(self) -> int:
         last = self.commits.find_one({}, sort=[("position", pymongo.DESCENDING)])
         return 0 if last is None else int(last["last_position"])
-
-    def _expand(self, commit: dict[str, Any]) -> Iterable[RecordedEvent]:
-        for offset, stored in enumerate(commit["events"]):
-            version, data = stored["schema_version"], stored["data"]
-            if self.registry is not None:
-                version, data = self.registry.upcast(stored["type"], version, data)
-            yield RecordedEvent(
-                event_id=stored["event_id"],
-                type=stored["type"],
-                schema_version=version,
-                stream_id=commit["stream_id"],
-                version=commit["version"] + offset,
-                position=commit["position"] + offset,
-                occurred_at=_aware(stored["occurred_at"]),
-                recorded_at=_aware(commit["recorded_at"]),
-                correlation_id=commit["correlation_id"],
-                causation_id=commit["causation_id"],
-                actor=commit["actor"],
-                data=data,
-            )
-
-
-def _aware(moment: Any) -> Any:
-    """In UTC. pymongo returns naive UTC datetimes unless the client is tz_aware."""
-    if not isinstance(moment, datetime):
-        return moment
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _as_stored(moment: datetime) -> datetime:
-    """What BSON keeps: UTC to the millisecond. Storing exactly that makes `append`
-    answer what every later read (and an idempotent retry) answers."""
-    moment = _aware(moment)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
-def commit_id(stream_id: str, version: int) -> str:
-    """The `_id` of the commit that starts `stream_id` at `version`."""
-    return f"{stream_id}@{version}"
-
 
 def _refused_index(error: DuplicateKeyError) -> str:
     """Which unique index a duplicate-key error names, on MongoDB and on nx-27017.
