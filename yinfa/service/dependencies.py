@@ -152,15 +152,18 @@ class EventSourcing(DependencyProvider):
         registry: SchemaRegistry,
         views: Sequence[StreamView] = (),
         relay: bool = True,
+        store_factory: Callable[..., EventStore] = EventStore,  # called as EventStore is
     ) -> None:
         self.registry = registry
         self.view_types = list(views)
         self.relay_enabled = relay
+        self.store_factory = store_factory
 
     def setup(self) -> None:
         settings = load_settings()
         self.db = service_database(self.container)
-        self.store = EventStore(self.db, self.registry, service=self.container.service_name)
+        self.store = self.store_factory(self.db, self.registry,
+                                        service=self.container.service_name)
         self.store.ensure_indexes()
         self.projector = Projector(self.store, self.view_types)
         self.relay = OutboxRelay(
@@ -174,6 +177,16 @@ class EventSourcing(DependencyProvider):
         self._wake = threading.Event()
         self._running = False
         self.locks = StreamLocks()
+
+    def standalone(self) -> EventSourcing:
+        """Set up without a nameko container, database, relay or views, on a store its
+        factory makes with no database (e.g. `InMemoryEventStore`): runs a service's
+        handlers in unit tests, `EventSourcedStreams(provider, metadata)` in hand."""
+        self.db = None  # type: ignore[assignment]
+        self.store = self.store_factory(None, self.registry, service="standalone")
+        self.projector = Projector(self.store, [])
+        self.locks, self._wake = StreamLocks(), threading.Event()
+        return self
 
     def start(self) -> None:
         self._running = True
