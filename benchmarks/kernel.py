@@ -354,8 +354,9 @@ class InboxConsumer:
     inbox = InboxProvider()
 
     @every_event_of(SOURCE)
-    def on_event(self, payload: dict[str, Any]) -> None:
-        INBOX_METER.outcome(self.inbox.handle(payload, self._apply))
+    def on_event(self, payloads: list[dict[str, Any]]) -> None:
+        for outcome in self.inbox.handle(payloads, self._apply):
+            INBOX_METER.outcome(outcome)
 
     def _apply(self, event: RecordedEvent) -> None:
         self.inbox.db["applied"].insert_one(

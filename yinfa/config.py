@@ -18,9 +18,8 @@ class Settings:
     relay_idle_seconds: float
     consumer_lease_seconds: float
     log_level: str
-    inbox_batch: str = "1"  # "0": consumers take one event per worker
-    inbox_prefetch: int = 500  # messages in flight per batched subscription
-    events_per_message: int = 100  # the relay's batch messages; 1: one event a message
+    inbox_batch_events: int = 1000  # events a consumer takes in one batch
+    inbox_prefetch: int = 500  # messages in flight per subscription
 
     def database_name(self, service: str) -> str:
         """Each service owns one database; a prefix lets several deployments share a server."""
@@ -28,7 +27,8 @@ class Settings:
 
     def nameko_config(self) -> dict:
         return {"AMQP_URI": self.amqp_uri, "serializer": "json",
-                "INBOX_BATCH": self.inbox_batch, "INBOX_PREFETCH": self.inbox_prefetch}
+                "INBOX_BATCH_EVENTS": self.inbox_batch_events,
+                "INBOX_PREFETCH": self.inbox_prefetch}
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -41,7 +41,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         relay_idle_seconds=float(env.get("YINFA_RELAY_IDLE_SECONDS", "0.2")),
         consumer_lease_seconds=float(env.get("YINFA_CONSUMER_LEASE_SECONDS", "30")),
         log_level=env.get("YINFA_LOG_LEVEL", "INFO"),
-        inbox_batch=env.get("YINFA_INBOX_BATCH", "1"),
+        inbox_batch_events=int(env.get("YINFA_INBOX_BATCH_EVENTS", "1000")),
         inbox_prefetch=int(env.get("YINFA_INBOX_PREFETCH", "500")),
-        events_per_message=int(env.get("YINFA_RELAY_EVENTS_PER_MESSAGE", "100")),
     )

@@ -68,11 +68,6 @@ class VolunteerDirectory:
         self.volunteers = db[COLLECTION]
         self.memberships = db[MEMBERSHIPS]
 
-    def apply(self, event: RecordedEvent) -> None:
-        writes = DirectoryWrites(self.db)
-        writes.add(event)
-        writes.flush()
-
     def status(self, volunteer_id: str) -> str | None:
         """None if unknown; else withdrawn, suspended, verified or registered."""
         return standing_of(self.volunteers.find_one({"_id": volunteer_stream(volunteer_id)}))
@@ -87,15 +82,15 @@ class KnowsVolunteers:
 
     inbox: Inbox = InboxProvider(layout=VOLUNTEER_DIRECTORY)
 
-    @every_event_of("volunteers", batched=True)
+    @every_event_of("volunteers")
     def on_volunteers_event(self, payloads: list[dict[str, Any]]) -> list[str]:
         writes = DirectoryWrites(self.inbox.db)  # the batch's replica writes, made at once
-        return self.inbox.handle_batch(payloads, writes.add, WANTED.__contains__,
-                                       flush=writes.flush)
+        return self.inbox.handle(payloads, writes.add, WANTED.__contains__, writes.flush)
 
     @timer(interval=5)
     def sweep_parked_volunteer_events(self) -> None:
-        self.inbox.sweep(self._directory().apply)
+        writes = DirectoryWrites(self.inbox.db)
+        self.inbox.sweep(writes.add, WANTED.__contains__, writes.flush)
 
     def _directory(self) -> VolunteerDirectory:
         return VolunteerDirectory(self.inbox.db)

@@ -50,13 +50,13 @@ class KnowsVolunteers:
 
     inbox: Inbox = InboxProvider(layout=VOLUNTEER_DIRECTORY)
 
-    @every_event_of("volunteers", batched=True)
+    @every_event_of("volunteers")
     def on_volunteers_event(self, payloads: list[dict[str, Any]]) -> list[str]:
-        return self.inbox.handle_batch(payloads, _facts_only, STANDING_EVENTS.__contains__)
+        return self.inbox.handle(payloads, _facts_only, STANDING_EVENTS.__contains__)
 
     @timer(interval=5)
     def sweep_parked_volunteer_events(self) -> None:
-        self.inbox.sweep(_facts_only)
+        self.inbox.sweep(_facts_only, STANDING_EVENTS.__contains__)
 
     def _directory(self) -> VolunteerDirectory:
         return VolunteerDirectory(self.inbox.db)

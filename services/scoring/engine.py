@@ -1,9 +1,10 @@
 """nameko wiring of scoring's engine: intake into the journal, the in-memory fold that
 follows it, and the rulebooks.
 
-A message from another service is checked (intake.py) and kept in the journal, then
-acked; poison goes to scoring's dead-letter queue with the reason, and a failure of the
-store makes nameko requeue the message (`RetryLater`), so an accepted event is never lost.
+Events from other services come in batches (`every_event_of`); each is checked
+(intake.py) and the accepted ones kept in one journal entry, then acked; poison goes to
+scoring's dead-letter queue with the reason, and a failure of the store requeues the
+batch, so an accepted event is never lost.
 """
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ from services.scoring.live import LiveScoring
 from services.scoring.rulebooks import Rulebooks
 from yinfa.errors import ValidationFailed
 from yinfa.messaging.dead_letters import DeadLetters
-from yinfa.messaging.inbox import TRANSIENT_ERRORS, RetryLater
 from yinfa.ops import metrics
 from yinfa.reference import load_city
 from yinfa.service.dependencies import service_database
@@ -68,31 +68,10 @@ class Engine:
         # than at its next tick (it still ticks, for what other replicas journal)
         self.kept: Callable[[], None] = lambda: None
 
-    def take(self, payload: Any) -> str:
-        """One delivered message: journaled, skipped or dead-lettered; the outcome."""
-        try:
-            event = intake.accept(intake.parse(payload))
-            if event is None:
-                outcome = SKIPPED
-            else:
-                self.journal.keep(event)
-                self.kept()
-                outcome = KEPT
-        except intake.Refused as refusal:
-            original = dict(payload) if isinstance(payload, dict) else payload
-            self.dead_letters.send(original, str(refusal), self.consumer)
-            outcome = DEAD_LETTERED
-        except TRANSIENT_ERRORS as error:
-            log.warning("event will be retried: %r", error)
-            raise RetryLater(repr(error)) from error
-        self.counts[outcome] += 1
-        metrics.event_consumed(self.consumer, outcome)
-        return outcome
-
     def take_batch(self, payloads: list[Any]) -> list[str]:
-        """Many delivered messages: the accepted ones kept in one journal entry, then the
-        poison dead-lettered; the outcome of each. A store failure raises before anything
-        is dead-lettered, so the caller can requeue the whole batch."""
+        """Delivered events (a batch of the subscription): the accepted ones kept in one
+        journal entry, then the poison dead-lettered; the outcome of each. A store failure
+        raises before anything is dead-lettered, so the whole batch is requeued."""
         outcomes: list[str] = []
         accepted, refused = [], []
         for payload in payloads:

@@ -16,7 +16,6 @@ from typing import Any
 
 from contracts.scoring import assessments
 from services.scoring import queries
-from services.scoring.batching import every_event_of
 from services.scoring.engine import Engine, ScoringEngine
 from services.scoring.rulebooks import Rulebooks
 from yinfa.errors import AlreadyExists, ConcurrencyError, NotFound
@@ -25,6 +24,7 @@ from yinfa.schemas import load_command
 from yinfa.service.base import EventSourcedService
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
 from yinfa.service.rpc import rpc
+from yinfa.service.subscriptions import every_event_of
 from yinfa.store.event_store import NO_STREAM
 
 
@@ -34,20 +34,19 @@ class ScoringService(EventSourcedService):
     engine: Engine = ScoringEngine()
     streams: EventSourcedStreams = EventSourcing(assessments.build_registry())
 
-    # ---- consuming -------------------------------------------------------------------
-    # Batched (batching.py): these bodies run only with SCORING_BATCH off.
+    # ---- consuming: each batch of delivered events kept in one journal entry ----------
 
     @every_event_of("volunteers")
-    def on_volunteers_event(self, payload: Any) -> None:
-        self.engine.take(payload)
+    def on_volunteers_event(self, payloads: list[Any]) -> list[str]:
+        return self.engine.take_batch(payloads)
 
     @every_event_of("branches")
-    def on_branches_event(self, payload: Any) -> None:
-        self.engine.take(payload)
+    def on_branches_event(self, payloads: list[Any]) -> list[str]:
+        return self.engine.take_batch(payloads)
 
     @every_event_of("activities")
-    def on_activities_event(self, payload: Any) -> None:
-        self.engine.take(payload)
+    def on_activities_event(self, payloads: list[Any]) -> list[str]:
+        return self.engine.take_batch(payloads)
 
     # ---- counties ----------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from yinfa.service.subscriptions import every_event_of
 
 # The activities service announces who served how long; the ledger records it.
 ACTIVITIES = "activities"
+LEDGER_EVENTS = {COMPLETED, CORRECTED}.__contains__  # the ledger's; others move cursors
 
 
 class VolunteersService(EventSourcedService):
@@ -142,14 +143,13 @@ class VolunteersService(EventSourcedService):
 
     # ---- events from other services --------------------------------------------------
 
-    @every_event_of(ACTIVITIES, batched=True)
+    @every_event_of(ACTIVITIES)
     def on_activities_event(self, payloads: list[dict[str, Any]]) -> list[str]:
-        return self.inbox.handle_batch(payloads, self._apply_activities_event,
-                                       wanted={COMPLETED, CORRECTED}.__contains__)
+        return self.inbox.handle(payloads, self._apply_activities_event, LEDGER_EVENTS)
 
     @timer(interval=5)
     def sweep_parked_events(self) -> None:
-        self.inbox.sweep(self._apply_activities_event)
+        self.inbox.sweep(self._apply_activities_event, LEDGER_EVENTS)
 
     def _apply_activities_event(self, event: RecordedEvent) -> None:
         """Every line is tried; lines refused by a rule (e.g. a withdrawn volunteer) make

@@ -160,7 +160,7 @@ def test_an_inbox_applies_every_redelivered_event_exactly_once(
     def apply(event: RecordedEvent) -> None:
         consumer_db["audited"].insert_one({"event_id": event.event_id, "n": event.data["n"]})
 
-    outcomes = Counter(inbox.handle(body, apply) for body in bodies)
+    outcomes = Counter(outcome for body in bodies for outcome in inbox.handle([body], apply))
     dead_letters.close()
 
     assert outcomes == {APPLIED: len(ids), DUPLICATE: BATCH}

@@ -1,12 +1,13 @@
-"""A batch of deliveries through an inbox, in a handful of store round trips.
+"""One delivered batch through an inbox, in a handful of store round trips.
 
-The guarantees are those of `Inbox.handle`, event by event; the writes are gathered:
+Per event, the guarantees of the inbox (yinfa.messaging.inbox); the writes are gathered:
 one read of the streams' cursors, one insert of the claims, one of the parked events,
-the applies (in each stream's version order), one insert of the cursors of streams that
-had none and one bulk write of the others, one read of the dead-letter marks of past
-versions and one of the parked events of the batch's streams. Anything unusual (a claim
-another worker holds, a dead-lettered event sent back, parked events to drain) takes the
-single-event path for that event.
+the applies (in each stream's version order, decided by `plan_batch`), one insert of the
+cursors of streams that had none and one bulk write of the others, one read of the
+dead-letter marks of past versions and one of the parked events of the batch's streams
+(those whose turn has come go through once more, as a batch of their own). A claim
+another worker holds is taken over once its lease has run out; while it has not, the
+rest of that stream waits for a later delivery and the other streams go on.
 
 Streams whose state rides on their cursor (`CarriedByCursor`) take no claim: their
 events' facts are merged in version order and written with the cursor, one write per
@@ -20,7 +21,8 @@ the claims run out after their lease and the redelivered events are applied then
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from marshmallow import ValidationError
@@ -37,25 +39,13 @@ from yinfa.messaging.inbox import (
     SKIPPED,
     TRANSIENT_ERRORS,
     Apply,
+    BatchRetry,
     Inbox,
-    RetryLater,
+    Wanted,
 )
 from yinfa.store.new_documents import SEPARATE_INSERT_FROM, insert_new, refused_duplicates
 
 log = logging.getLogger(__name__)
-
-# Expected reasons for a batch to stop: the plumbing failed, or an event waits for another
-# worker's drain. Anything else stops it too, logged as an error.
-STOPS_THE_BATCH: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, RetryLater)
-
-
-class BatchRetry(Exception):
-    """Some deliveries of a batch must come back later; `finished` are the indexes of
-    those that are done (acked), the others are requeued."""
-
-    def __init__(self, reason: str, finished: Iterable[int]) -> None:
-        super().__init__(reason)
-        self.finished = frozenset(finished)
 
 
 class Deferred(Exception):
@@ -63,10 +53,10 @@ class Deferred(Exception):
 
 
 class InboxBatch:
-    def __init__(self, inbox: Inbox, apply: Apply, wanted: Callable[[str], bool] | None,
-                 flush: Callable[[], None] | None = None) -> None:
+    def __init__(self, inbox: Inbox, apply: Apply, wanted: Wanted | None,
+                 flush: Callable[[], None] | None = None, draining: bool = False) -> None:
         self.inbox, self.apply, self.wanted, self.flush = inbox, apply, wanted, flush
-        self.apply_now = written_at_once(apply, flush)  # for events taken one at a time
+        self.draining = draining  # parked events taken again: not counted, not drained
         self.outcomes: dict[int, str] = {}
         self.finished: set[int] = set()
         self.claimed: set[str] = set()  # claims taken here whose writes are not made yet
@@ -81,9 +71,10 @@ class InboxBatch:
             self.events = [self._read(index, payload) for index, payload in enumerate(payloads)]
             self._run()
         except Exception as error:  # whatever stops it, what was done stays done
-            log.log(logging.WARNING if isinstance(error, STOPS_THE_BATCH) else logging.ERROR,
+            expected = isinstance(error, TRANSIENT_ERRORS)
+            log.log(logging.WARNING if expected else logging.ERROR,
                     "a batch of %d events stops, the unfinished will be retried: %r",
-                    len(payloads), error, exc_info=not isinstance(error, STOPS_THE_BATCH))
+                    len(payloads), error, exc_info=not expected)
             self._settle()
             self._count()
             raise BatchRetry(repr(error), self.finished) from error
@@ -118,7 +109,8 @@ class InboxBatch:
         self._advance_cursors()
         self._release_claims()  # of runs deferred behind another worker's claim
         self._past([i for i, action in actions.items() if action == PAST])
-        self._drain(streams)
+        if not self.draining and streams:
+            self.inbox.drain(streams, self.apply, self.wanted, self.flush)
 
     def _follow(self, stream_id: str, run: list[int], actions: Mapping[int, str]) -> None:
         acted = self.done.setdefault(stream_id, [])
@@ -137,26 +129,37 @@ class InboxBatch:
     def _apply_claimed(self, event: RecordedEvent) -> str:
         if self.inbox.carries(event.stream_id):
             return self._gather_carried(event)
-        if event.event_id not in self.claimed:  # refused: the single-event claim decides
-            try:
-                if not self.inbox._claim(event):
-                    return DUPLICATE
-            except RetryLater as error:
-                raise Deferred(str(error)) from error
+        if event.event_id not in self.claimed:
+            if not self._take_over(event):
+                return DUPLICATE
             self.claimed.add(event.event_id)
         try:
             self.apply(event)
         except TRANSIENT_ERRORS:
             raise  # its claim is given back with the others not applied
-        except Exception as error:
-            outcome = self.inbox._dead_letter(event, error)
-            self.claimed.discard(event.event_id)  # kept, as one at a time: the cursor passes
+        except Exception as error:  # a poison event: aside, alone; its stream moves on
+            outcome = self.inbox.dead_letter(event, error)
+            self.claimed.discard(event.event_id)  # kept: the cursor passes it
             return outcome
         if self.flush is None:
             self.claimed.discard(event.event_id)
         else:
             self.gathered.add(event.event_id)
         return APPLIED
+
+    def _take_over(self, event: RecordedEvent) -> bool:
+        """An event whose claim was refused: taken over if that claim's lease is over;
+        False if it was applied meanwhile; `Deferred` while another live worker holds it."""
+        now = time.time()
+        taken_over = self.inbox.claims.find_one_and_update(
+            {"_id": event.event_id, "state": "applying", "until": {"$lt": now}},
+            {"$set": {"until": now + self.inbox.lease_seconds}},
+        )
+        if taken_over is not None:
+            return True
+        if self.inbox.applied_version(event.stream_id) >= event.version:
+            return False  # applied meanwhile by the worker that held the claim
+        raise Deferred(f"event {event.event_id} is being applied by another worker")
 
     def _gather_carried(self, event: RecordedEvent) -> str:
         """Its facts wait for its stream's cursor write (`_advance_cursors`)."""
@@ -189,7 +192,7 @@ class InboxBatch:
         try:
             return RecordedEvent.from_message(payload)
         except (ValidationError, TypeError) as error:
-            self.inbox._dead_letter_envelope(payload, error)
+            self.inbox.dead_letter_envelope(payload, error)
             self._finish(index, DEAD_LETTERED)
             return None
 
@@ -239,23 +242,24 @@ class InboxBatch:
         self.done, self.carried = {}, {}
 
     def _past(self, indexes: list[int]) -> None:
-        """Past versions: duplicates, except those this consumer dead-lettered."""
+        """Past versions: duplicates, except those this consumer dead-lettered (a parked
+        copy of one is a duplicate all the same)."""
         if not indexes:
             return
         events = {index: self._event(index) for index in indexes}
-        marked = {doc["_id"] for doc in self.inbox.dead_marks.find(
+        marked = set() if self.draining else {doc["_id"] for doc in self.inbox.dead_marks.find(
             {"_id": {"$in": sorted({e.event_id for e in events.values()})}}, {"_id": 1})}
         for index, event in events.items():
             if event.event_id in marked:
-                self._finish(index, self.inbox._retry_dead_lettered(event, self.apply_now))
+                self._finish(index, self.inbox.retry_dead_lettered(event, self._apply_now))
             else:
                 self._finish(index, DUPLICATE)
 
-    def _drain(self, streams: set[str]) -> None:
-        waiting = {doc["stream_id"] for doc in self.inbox.parked.find(
-            {"stream_id": {"$in": sorted(streams)}}, {"stream_id": 1})}
-        for stream_id in sorted(waiting):
-            self.inbox.drain(stream_id, self.apply_now)
+    def _apply_now(self, event: RecordedEvent) -> None:
+        """For an event taken alone: applied, and its gathered writes made."""
+        self.apply(event)
+        if self.flush is not None:
+            self.flush()
 
     def _settle(self) -> None:
         """After a failure: keep what was done, give back what was not."""
@@ -280,22 +284,11 @@ class InboxBatch:
         self.finished.add(index)
 
     def _count(self) -> None:
-        for index in self.finished:
-            self.inbox._count(self.outcomes[index])
+        if not self.draining:
+            for index in self.finished:
+                self.inbox.count(self.outcomes[index])
 
     def _event(self, index: int) -> RecordedEvent:
         event = self.events[index]
         assert event is not None
         return event
-
-
-def written_at_once(apply: Apply, flush: Callable[[], None] | None) -> Apply:
-    """An apply that gathers its writes, made to write them at once."""
-    if flush is None:
-        return apply
-
-    def apply_and_write(event: RecordedEvent) -> None:
-        apply(event)
-        flush()
-
-    return apply_and_write

@@ -6,7 +6,7 @@ waits for the broker's confirms of the whole batch, and only then moves the chec
 A crash anywhere repeats at most the unconfirmed batch; consumers dedupe by event_id.
 
 A message carries one event (routing key = its type) or, when more are pending, up to
-`events_per_message` of them in position order as a JSON array of envelopes (routing key
+EVENTS_PER_MESSAGE of them in position order as a JSON array of envelopes (routing key
 `batch`, header `yinfa.events` = how many): the broker's work and every consumer's
 per-message work are then paid once for many events. Consumers take an array apart and
 check, apply or dead-letter each event on its own (yinfa.service.subscriptions).
@@ -66,8 +66,8 @@ class ConfirmingPublisher:
         self._channel.events["basic_ack"].add(self._on_ack)
         self._channel.events["basic_nack"].add(self._on_nack)
 
-    def publish_batch(self, events: list[RecordedEvent], per_message: int = 1) -> None:
-        for message, routing_key in messages_for(events, per_message):
+    def publish_batch(self, events: list[RecordedEvent]) -> None:
+        for message, routing_key in messages_for(events):
             self._channel.basic_publish(message, self.exchange, routing_key)
             self._unconfirmed.add(self._next_tag)
             self._next_tag += 1
@@ -99,15 +99,14 @@ class ConfirmingPublisher:
             log.debug("relay connection close failed", exc_info=True)
 
 
-def messages_for(events: list[RecordedEvent], per_message: int
-                 ) -> list[tuple[amqp.Message, str]]:
+def messages_for(events: list[RecordedEvent]) -> list[tuple[amqp.Message, str]]:
     """The messages carrying `events` in order, with their routing keys: runs of up to
-    `per_message` events and MAX_BATCH_BYTES; a run of one is a message of its own."""
+    EVENTS_PER_MESSAGE events and MAX_BATCH_BYTES; a run of one is a message of its own."""
     runs: list[list[tuple[RecordedEvent, str]]] = []
     size = 0
     for event in events:
         body = json.dumps(event.to_message(), ensure_ascii=False)
-        if not runs or len(runs[-1]) >= per_message or size + len(body) > MAX_BATCH_BYTES:
+        if not runs or len(runs[-1]) >= EVENTS_PER_MESSAGE or size + len(body) > MAX_BATCH_BYTES:
             runs.append([])
             size = 0
         runs[-1].append((event, body))
@@ -150,10 +149,8 @@ class OutboxRelay:
         service_name: str,
         batch_size: int = 500,
         lease_seconds: float = 15.0,
-        events_per_message: int = EVENTS_PER_MESSAGE,
     ) -> None:
         self.store = store
-        self.events_per_message = events_per_message
         self.db: Database = store.db
         self.amqp_uri = amqp_uri
         self.service_name = service_name
@@ -235,7 +232,7 @@ class OutboxRelay:
             if not batch:
                 self._position = position
                 break
-            self._publisher_for().publish_batch(batch, self.events_per_message)
+            self._publisher_for().publish_batch(batch)
             metrics.events_published(self.service_name, len(batch))
             failpoints.hit("relay.after_confirm")
             published += len(batch)

@@ -1,4 +1,4 @@
-"""Subscribing to another service's events.
+"""Subscribing to another service's events: `@every_event_of(source)`.
 
 A consumer takes *every* event of a source service through one queue (routing key `#`)
 and ignores the types it does not need. Binding per type would leave holes in each
@@ -11,26 +11,25 @@ Before a worker sees a message, it must be readable and keep the source's contra
 byte as it came. nameko's own consumer would log a body it cannot decode (not JSON, or
 another content type) and ack it: the message would be gone without a trace.
 
-`every_event_of(source, batched=True)` hands the method a list of payloads instead of one:
-the messages delivered in the last few milliseconds (up to `INBOX_PREFETCH`, default
-500, in flight), in one worker, acked after it returns. The queue and its binding are the
-same as unbatched. If the worker raises, its messages are requeued, except those the
-exception names as finished (`BatchRetry.finished`). One batch at a time per queue and
-process, so a stream's events meet in one batch rather than racing in several.
-`INBOX_BATCH: 0` in the container config turns it off: a worker per message, with a list
-of one.
+The method is handed a list of event payloads: the checked events of the messages
+delivered in the last few milliseconds, at most `INBOX_BATCH_EVENTS` (default 1,000)
+events (whole messages: one beyond the cap waits for the next batch; a message holding
+more is a batch alone) out of at most `INBOX_PREFETCH` (default 500) messages in flight,
+in one worker. One batch at a time per queue and process, so a stream's events meet in
+one batch rather than racing in several. A message is acked once every one of its
+events is done; if the worker raises, its messages are requeued whole, except those the
+exception names as finished (`BatchRetry.finished`); what was applied comes back as
+duplicates, which consumers skip.
 
 A message may carry many events (the relay's batch messages: a JSON array of envelopes).
 Each is checked against the contract on its own; one that fails is dead-lettered alone,
-as a message of its own, and the others go on. Their message is acked once every one of
-its events is done, and requeued whole otherwise (what was applied comes back as
-duplicates, which consumers skip). Unbatched, each event of the message gets a worker.
+as a message of its own, and the others go on.
 """
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -47,12 +46,18 @@ log = logging.getLogger(__name__)
 
 CONNECTION_LOST = (OSError, amqp.exceptions.AMQPError, kombu.exceptions.OperationalError)
 
-DEFAULT_PREFETCH = 500  # unacked messages per queue: the most a batch can hold
+DEFAULT_PREFETCH = 500  # unacked messages per queue
+DEFAULT_BATCH_EVENTS = 1000  # events handed to one worker
 FLUSH_SECONDS = 0.01
 
 
 class DeadLetteringQueueConsumer(QueueConsumer):
     """nameko's queue consumer for event subscriptions, with a dead-letter queue."""
+
+    @property
+    def prefetch_count(self) -> int:
+        """More messages in flight than nameko's worker count, to fill batches."""
+        return int(self.container.config.get("INBOX_PREFETCH", DEFAULT_PREFETCH))
 
     def setup(self) -> None:
         super().setup()
@@ -118,38 +123,56 @@ class DeadLetteringQueueConsumer(QueueConsumer):
                             "(it comes again): %s", error)
 
 
-class CheckedEventHandler(EventHandler):
-    """An event handler that hands its worker only messages keeping the source's contract."""
+class EveryEventHandler(EventHandler):
+    """Hands its worker the checked events of the last few milliseconds as one list."""
 
     queue_consumer = DeadLetteringQueueConsumer()
 
     def setup(self) -> None:
         super().setup()
         self.contract = MessageContract.of(self.source_service)
+        self.cap = int(self.container.config.get("INBOX_BATCH_EVENTS", DEFAULT_BATCH_EVENTS))
+        self._waiting: list[tuple[Any, Any]] = []  # (payload, message), a message's together
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._running = False
+        self._loop_thread: Any = None
+
+    def start(self) -> None:
+        self._running = True
+        self._loop_thread = self.container.spawn_managed_thread(
+            self._loop, identifier=f"batches of {self.queue.name}")
+
+    def stop(self) -> None:
+        super().stop()  # no more deliveries; then the waiting ones go out
+        self._running = False
+        self._wake.set()
+        if self._loop_thread is not None:
+            self._loop_thread.wait()
 
     def handle_message(self, body: Any, message: Any) -> None:
-        if isinstance(body, list):
-            payloads = self.checked_events(body, message)
-            if payloads:
-                self._spawn_each(payloads, message)
+        items = [(payload, message) for payload in self.checked_events(body, message)]
+        if not items:
             return
-        problem = self.contract.problem(body, body_size(message.body))
-        if problem is None:
-            super().handle_message(body, message)
-        else:
-            self.queue_consumer.set_aside(message, problem, self.queue.name)
+        with self._lock:
+            self._waiting.extend(items)
+            if len(self._waiting) >= min(self.cap, self.queue_consumer.prefetch_count):
+                self._wake.set()
 
-    def checked_events(self, events: list[Any], message: Any) -> list[Any]:
-        """The events of a batch message that keep the contract, the others dead-lettered
-        alone; [] when nothing is left to do (the message is settled here)."""
-        problem = self.contract.problem(events, body_size(message.body))  # its size
-        if problem is not None or not events:
+    def checked_events(self, body: Any, message: Any) -> list[Any]:
+        """The events of a message that keep the contract (a body that is not a list is
+        one event), the others dead-lettered alone; [] when nothing is left to do (the
+        message is settled here)."""
+        problem = self.contract.problem(body, body_size(message.body))  # its size
+        if problem is not None or body == []:
             self.queue_consumer.set_aside(message, problem or "an empty batch of events",
                                           self.queue.name)
             return []
+        if not isinstance(body, list):
+            return [body]
         kept = []
         try:
-            for payload in events:
+            for payload in body:
                 problem = self.contract.problem(payload, 0)
                 if problem is None:
                     kept.append(payload)
@@ -163,122 +186,37 @@ class CheckedEventHandler(EventHandler):
             self.queue_consumer.ack_message(message)
         return kept
 
-    def _spawn_each(self, payloads: list[Any], message: Any,
-                    as_args: Callable[[Any], tuple[Any, ...]] = lambda p: (p,)) -> None:
-        """A worker per event of a batch message (`as_args`: the method's arguments for
-        one); the message is settled when the last one is done."""
-        outcomes: list[bool] = []
-
-        def settle(worker_ctx: Any, result: Any = None, exc_info: Any = None
-                   ) -> tuple[Any, Any]:
-            outcomes.append(exc_info is None or not self.requeue_on_error)  # as nameko
-            if len(outcomes) == len(payloads):
-                if all(outcomes):
-                    self.queue_consumer.ack_message(message)
-                else:
-                    self.queue_consumer.requeue_message(message)
-            return result, exc_info
-
-        for payload in payloads:
-            try:
-                self.container.spawn_worker(self, as_args(payload), {}, context_data={},
-                                            handle_result=settle)
-            except ContainerBeingKilled:
-                outcomes.append(False)
-                if len(outcomes) == len(payloads):
-                    self.queue_consumer.requeue_message(message)
-
-
-def body_size(raw: bytes | str | None) -> int:
-    """Bytes on the wire; py-amqp hands a UTF-8 body over already decoded to text."""
-    if not raw:
-        return 0
-    if isinstance(raw, bytes):
-        return len(raw)
-    return len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
-
-
-def switched_on(config: Mapping[str, Any], key: str) -> bool:
-    return str(config.get(key, "1")).lower() not in ("0", "false", "off")
-
-
-class BatchQueueConsumer(DeadLetteringQueueConsumer):
-    """Lets more messages in flight than nameko's worker count, to fill batches."""
-
-    switch, prefetch_key = "INBOX_BATCH", "INBOX_PREFETCH"
-
-    @property
-    def prefetch_count(self) -> int:
-        if not switched_on(self.container.config, self.switch):
-            return int(super().prefetch_count)
-        return int(self.container.config.get(self.prefetch_key, DEFAULT_PREFETCH))
-
-
-class BatchedEventHandler(CheckedEventHandler):
-    """Hands its worker the checked messages of the last few milliseconds as one list."""
-
-    queue_consumer = BatchQueueConsumer()
-
-    def setup(self) -> None:
-        super().setup()
-        self.batching = switched_on(self.container.config, BatchQueueConsumer.switch)
-        self._waiting: list[tuple[Any, Any]] = []
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._running = False
-        self._loop_thread: Any = None
-
-    def start(self) -> None:
-        if self.batching:
-            self._running = True
-            self._loop_thread = self.container.spawn_managed_thread(
-                self._loop, identifier=f"batches of {self.queue.name}")
-
-    def stop(self) -> None:
-        super().stop()  # no more deliveries; then the waiting ones go out
-        self._running = False
-        self._wake.set()
-        if self._loop_thread is not None:
-            self._loop_thread.wait()
-
-    def handle_message(self, body: Any, message: Any) -> None:
-        if isinstance(body, list) and not self.batching:  # a list of one to each worker
-            payloads = self.checked_events(body, message)
-            if payloads:
-                self._spawn_each(payloads, message, as_args=lambda p: ([p],))
-            return
-        if isinstance(body, list):  # a batch message: its checked events, together
-            items = [(payload, message) for payload in self.checked_events(body, message)]
-        else:
-            problem = self.contract.problem(body, body_size(message.body))
-            if problem is not None:
-                self.queue_consumer.set_aside(message, problem, self.queue.name)
-                return
-            items = [(body, message)]
-        if not items:
-            return
-        if not self.batching:
-            self._spawn(items, threading.Event())
-            return
-        with self._lock:
-            self._waiting.extend(items)
-            if len(self._waiting) >= self.queue_consumer.prefetch_count:
-                self._wake.set()
-
     def _loop(self) -> None:
         while self._running or self._waiting:
             self._wake.wait(FLUSH_SECONDS)
             self._wake.clear()
-            with self._lock:
-                batch, self._waiting = self._waiting, []
+            batch = self._next_batch()
             if batch:
                 settled = threading.Event()
                 self._spawn(batch, settled)
                 settled.wait()  # one batch in flight
 
+    def _next_batch(self) -> list[tuple[Any, Any]]:
+        """Whole messages from the front, up to `cap` events (at least one message)."""
+        with self._lock:
+            end = len(self._waiting)
+            if end > self.cap:
+                end = self.cap
+                first = self._waiting[0][1]
+                while end > 0 and self._waiting[end][1] is self._waiting[end - 1][1]:
+                    end -= 1  # not in the middle of a message
+                if end == 0:  # a message holding more than the cap: alone
+                    end = next((k for k, (_, message) in enumerate(self._waiting)
+                                if message is not first), len(self._waiting))
+            batch, self._waiting = self._waiting[:end], self._waiting[end:]
+            if len(self._waiting) >= self.cap:
+                self._wake.set()  # the next batch is full already
+            return batch
+
     def _spawn(self, batch: list[tuple[Any, Any]], settled: threading.Event) -> None:
         messages = [message for _, message in batch]
-        context = self.unpack_message_headers(messages[0]) if len(batch) == 1 else {}
+        single = all(message is messages[0] for message in messages)
+        context = self.unpack_message_headers(messages[0]) if single else {}
         try:
             self.container.spawn_worker(
                 self, ([body for body, _ in batch],), {}, context_data=context,
@@ -298,9 +236,16 @@ class BatchedEventHandler(CheckedEventHandler):
         return result, exc_info
 
 
-def every_event_of(source_service: str, batched: bool = False
-                   ) -> Callable[[Callable[..., Any]], Any]:
-    """Subscribe the method to every event of `source_service`; with `batched`, the
-    method takes a list of payloads."""
-    handler = BatchedEventHandler if batched else CheckedEventHandler
-    return handler.decorator(source_service, "#", requeue_on_error=True)
+def body_size(raw: bytes | str | None) -> int:
+    """Bytes on the wire; py-amqp hands a UTF-8 body over already decoded to text."""
+    if not raw:
+        return 0
+    if isinstance(raw, bytes):
+        return len(raw)
+    return len(raw) if raw.isascii() else len(raw.encode("utf-8", "surrogatepass"))
+
+
+def every_event_of(source_service: str) -> Callable[[Callable[..., Any]], Any]:
+    """Subscribe the method to every event of `source_service`; it takes a list of
+    event payloads (yinfa.messaging.inbox handles one)."""
+    return EveryEventHandler.decorator(source_service, "#", requeue_on_error=True)

@@ -1,5 +1,6 @@
 """Fixtures of the inbox tests: a source service's store and relay, raw publishing on
-its exchange, the consumer's dead-letter queue and inboxes on the consumer's database."""
+its exchange, the consumer's dead-letter queue and inboxes on the consumer's database,
+and what a consumer has applied."""
 from __future__ import annotations
 
 import json
@@ -16,6 +17,7 @@ from yinfa.store.event_store import EventStore
 
 CONSUMER = "things"
 WAIT = 10.0
+THING, NOISE = "Thing", "Noise"
 
 
 @pytest.fixture
@@ -97,3 +99,16 @@ def make_inbox(mongo_db, amqp_uri):
 
     yield make
     dead_letters.close()
+
+
+@pytest.fixture
+def history(source_store):
+    """Append events to a source stream, (type, data) pairs or data (a Thing); their
+    messages."""
+
+    def append(stream_id: str, *events) -> list[dict]:
+        new = [NewEvent(*e) if isinstance(e, tuple) else NewEvent(THING, e) for e in events]
+        return [event.to_message() for event in source_store.append(stream_id, new)]
+
+    return append
+

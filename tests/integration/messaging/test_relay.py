@@ -34,10 +34,8 @@ def make_relay(make_event_store, amqp_uri):
     """Relays on the test's database: each is another service instance's relay."""
     made: list[OutboxRelay] = []
 
-    def make(batch_size: int = 500, lease_seconds: float = 15.0,
-             events_per_message: int = EVENTS_PER_MESSAGE) -> OutboxRelay:
-        relay = OutboxRelay(make_event_store(), amqp_uri, SERVICE, batch_size, lease_seconds,
-                            events_per_message)
+    def make(batch_size: int = 500, lease_seconds: float = 15.0) -> OutboxRelay:
+        relay = OutboxRelay(make_event_store(), amqp_uri, SERVICE, batch_size, lease_seconds)
         made.append(relay)
         return relay
 
@@ -97,10 +95,13 @@ def test_every_stored_event_is_published_once_in_position_order(
     assert [e.position for e in stored] == list(range(1, 26))
 
 
-def test_messages_are_persistent_json_routed_by_event_type(event_store, make_relay, events_queue):
-    record(event_store, 4)
-
-    make_relay(events_per_message=1).publish_pending()
+def test_events_pending_alone_are_persistent_json_messages_routed_by_event_type(
+    event_store, make_relay, events_queue
+):
+    relay = make_relay()
+    for n in range(4):
+        record(event_store, 1, start=n)
+        relay.publish_pending()
 
     messages = received(events_queue, 4)
     assert len(messages) == 4
@@ -116,13 +117,13 @@ def test_messages_are_persistent_json_routed_by_event_type(event_store, make_rel
 def test_pending_events_leave_in_persistent_batch_messages_in_position_order(
     event_store, make_relay, events_queue
 ):
-    record(event_store, 25)
-    stored = event_store.read_all(0, 100)
+    record(event_store, 2 * EVENTS_PER_MESSAGE + 5)
+    stored = event_store.read_all(0, 1000)
 
-    assert make_relay(events_per_message=10).publish_pending() == 25
+    assert make_relay().publish_pending() == len(stored)
 
-    messages = received(events_queue, 25)
-    assert [len(payloads(m)) for m in messages] == [10, 10, 5]
+    messages = received(events_queue, len(stored))
+    assert [len(payloads(m)) for m in messages] == [EVENTS_PER_MESSAGE] * 2 + [5]
     assert loaded(messages) == stored
     for message in messages:
         assert message.properties["delivery_mode"] == 2
@@ -136,7 +137,7 @@ def test_an_event_pending_alone_leaves_as_a_message_of_its_own(
 ):
     event_store.append("thing-1", [NewEvent("ThingOpened", {"n": 1})])
 
-    make_relay(events_per_message=10).publish_pending()
+    make_relay().publish_pending()
 
     [message] = received(events_queue, 1)
     assert json.loads(message.body)["type"] == "ThingOpened"

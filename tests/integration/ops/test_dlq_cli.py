@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from yinfa.cli import main
+from yinfa.config import settings
 from yinfa.events.envelope import NewEvent, RecordedEvent
 from yinfa.messaging.inbox import Inbox
 from yinfa.messaging.relay import OutboxRelay
@@ -29,8 +30,8 @@ class AuditorService:
     inbox: Inbox = InboxProvider()
 
     @every_event_of(SOURCE)
-    def on_event(self, payload: dict[str, Any]) -> None:
-        self.inbox.handle(payload, self._apply)
+    def on_event(self, payloads: list[dict[str, Any]]) -> list[str]:
+        return self.inbox.handle(payloads, self._apply)
 
     def _apply(self, event: RecordedEvent) -> None:
         poison = self.inbox.db["switches"].find_one({"_id": "poison"}) or {"n": []}
@@ -74,7 +75,9 @@ def yinfa(rabbit_config):
            "RABBIT_CTL_URI": os.environ.get("RABBIT_CTL_URI", "http://guest:guest@127.0.0.1:15672")}
 
     def run(*args: str) -> tuple[int, str]:
+        settings.cache_clear()  # the command reads `env`, as its own process would
         result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        settings.cache_clear()
         return result.exit_code, result.output
 
     return run

@@ -125,8 +125,8 @@ def directory_inbox(amqp_uri):
 def delivered(inbox: Inbox, *events: RecordedEvent) -> list[str]:
     """The events handed to the keeper's handler as one delivered batch."""
     writes = DirectoryWrites(inbox.db)
-    return inbox.handle_batch([e.to_message() for e in events], writes.add,
-                              WANTED.__contains__, flush=writes.flush)
+    return inbox.handle([e.to_message() for e in events], writes.add,
+                        WANTED.__contains__, flush=writes.flush)
 
 
 # more than the inbox's threshold for inserting new cursors apart from moving known ones

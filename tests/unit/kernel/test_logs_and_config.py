@@ -45,8 +45,9 @@ def test_settings_follow_the_environment():
     assert settings.relay_batch_size == 50
 
 
-def test_consumers_batch_unless_the_environment_turns_it_off():
-    assert load_settings({}).nameko_config()["INBOX_BATCH"] == "1"
-    config = load_settings({"YINFA_INBOX_BATCH": "0", "YINFA_INBOX_PREFETCH": "64"}
+def test_a_consumers_batch_is_capped_in_events_and_its_messages_in_flight():
+    config = load_settings({}).nameko_config()
+    assert (config["INBOX_BATCH_EVENTS"], config["INBOX_PREFETCH"]) == (1000, 500)
+    config = load_settings({"YINFA_INBOX_BATCH_EVENTS": "200", "YINFA_INBOX_PREFETCH": "64"}
                            ).nameko_config()
-    assert (config["INBOX_BATCH"], config["INBOX_PREFETCH"]) == ("0", 64)
+    assert (config["INBOX_BATCH_EVENTS"], config["INBOX_PREFETCH"]) == (200, 64)
