@@ -171,7 +171,6 @@ class EventSourcing(DependencyProvider):
             self.container.config["AMQP_URI"],
             self.container.service_name,
             batch_size=settings.relay_batch_size,
-            events_per_message=settings.events_per_message,
         )
         self.idle_seconds = settings.relay_idle_seconds
         self._wake = threading.Event()
