@@ -45,12 +45,13 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from contracts.branches.catalog import load_checklists
 from contracts.volunteers.id_number import make_id_number
 from yinfa.errors import YinfaError
 from yinfa.infra.broker import ensure_broker, ensure_management, mask_uri
 from yinfa.infra.embedded_store import ensure_store
 from yinfa.infra.processes import Supervisor
-from yinfa.reference import load_checklists, load_city
+from yinfa.reference import load_city
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

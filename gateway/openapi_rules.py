@@ -9,7 +9,8 @@ from typing import Any
 
 from marshmallow import fields
 
-from yinfa.reference import load_activity_catalog, load_city
+from contracts.activities.catalog import load_activity_catalog
+from yinfa.reference import load_city
 from yinfa.schemas import IdString, county_in_city
 
 

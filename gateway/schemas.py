@@ -13,11 +13,12 @@ from typing import Any
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from contracts.activities.catalog import load_activity_catalog
+from contracts.branches.catalog import load_branch_catalog
 from gateway.city_clock import city_zone
 from gateway.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from gateway.roles import NEEDS_BRANCH, NEEDS_COUNTY, NEEDS_VOLUNTEER, ROLES
 from yinfa.city_time import day_ends_at
-from yinfa.reference import load_activity_catalog, load_branch_catalog
 from yinfa.schemas import IdString, county_in_city
 
 USERNAME = r"^[a-z0-9_-]{3,40}$"

@@ -23,8 +23,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from contracts.activities.catalog import ActivityCatalog, load_activity_catalog
 from contracts.activities.events import CLAIMANT_KINDS, ORGANISER_KINDS, POSTER_KINDS
-from yinfa.reference import ActivityCatalog, load_activity_catalog
 from yinfa.schemas import (
     Command,
     Hours,

@@ -22,7 +22,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from yinfa.reference import load_branch_catalog, load_checklists
+from contracts.branches.catalog import load_branch_catalog, load_checklists
 from yinfa.schemas import (
     Command,
     IdString,

@@ -21,13 +21,13 @@ from marshmallow import (
     validates_schema,
 )
 
+from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.id_number import (
     birth_year_of,
     check_id_number,
     gender_of,
     normalise,
 )
-from yinfa.reference import load_volunteer_catalog
 from yinfa.schemas import (
     Command,
     Hours,

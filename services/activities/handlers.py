@@ -8,6 +8,7 @@ from typing import Any
 from pymongo.database import Database
 
 from contracts.activities import commands
+from contracts.activities.catalog import load_activity_catalog
 from contracts.activities.streams import activity_stream, wish_stream
 from services.activities import code_attempts, wish_texts
 from services.activities.directory import VolunteerDirectory
@@ -15,7 +16,6 @@ from services.activities.domain import activity, ids, wish
 from services.activities.domain.activity import replay as fold_activity
 from services.activities.domain.wish import replay as fold_wish
 from yinfa.errors import AlreadyExists, DomainRuleViolated
-from yinfa.reference import load_activity_catalog
 from yinfa.service.dependencies import EventSourcedStreams
 
 _ACTIVITY_COMMANDS: dict[str, tuple[type, Callable[..., list]]] = {

@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from contracts.branches import commands as contract
+from contracts.branches.catalog import BranchCatalog, load_branch_catalog, load_checklists
 from contracts.branches.events import BRANCH_MERGED
 from contracts.branches.streams import branch_stream, brand_stream, certification_stream
 from services.branches import people
@@ -25,7 +26,6 @@ from services.branches.domain.certification import replay as fold_certification
 from services.branches.domain.dates import local_date
 from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.events.envelope import NewEvent, RecordedEvent, derived_event_id
-from yinfa.reference import BranchCatalog, load_branch_catalog, load_checklists
 from yinfa.service.dependencies import EventSourcedStreams
 
 log = logging.getLogger(__name__)

@@ -11,11 +11,12 @@ from typing import Any
 
 from pymongo.database import Database
 
+from contracts.branches.catalog import BranchCatalog, load_branch_catalog
 from services.branches import people
 from services.branches.domain.branch import OFFICERS
 from services.branches.domain.coverage import CountyCoverage
 from yinfa.errors import NotFound
-from yinfa.reference import BranchCatalog, load_branch_catalog, load_city
+from yinfa.reference import load_city
 
 MAX_PAGE = 500
 _HIDDEN = {"_id": 0, "version": 0}

@@ -18,6 +18,7 @@ from typing import Any
 
 from pymongo.database import Database
 
+from contracts.branches.catalog import load_branch_catalog
 from contracts.branches.streams import (
     BRANCH_PREFIX,
     BRAND_PREFIX,
@@ -32,7 +33,6 @@ from services.branches.domain.brand import replay as fold_brand
 from services.branches.domain.certification import replay as fold_certification
 from yinfa.events.envelope import RecordedEvent
 from yinfa.projections import StreamView, write_if_newer
-from yinfa.reference import load_branch_catalog
 from yinfa.store.event_store import EventStore
 
 

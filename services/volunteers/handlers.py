@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from contracts.volunteers import commands
+from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.streams import team_stream, volunteer_stream
 from services.volunteers import personal
 from services.volunteers.domain import team, volunteer
@@ -17,7 +18,7 @@ from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
 from yinfa.city_time import local_day
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound, ValidationFailed
-from yinfa.reference import load_city, load_volunteer_catalog
+from yinfa.reference import load_city
 from yinfa.secrets import ID_SECRET, secret_text
 from yinfa.service.dependencies import EventSourcedStreams
 

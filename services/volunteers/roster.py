@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.volunteers import commands
+from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.streams import volunteer_stream
 from services.volunteers import personal
 from services.volunteers.domain import volunteer
@@ -19,7 +20,6 @@ from services.volunteers.handlers import id_secret, personal_data_of
 from yinfa import failpoints
 from yinfa.errors import DomainRuleViolated, ValidationFailed
 from yinfa.events.envelope import NewEvent
-from yinfa.reference import load_volunteer_catalog
 from yinfa.service.dependencies import EventSourcedStreams
 
 CREATED, EXISTS, INVALID, REFUSED = "created", "exists", "invalid", "refused"

@@ -21,12 +21,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from contracts.activities import events as ev
+from contracts.activities.catalog import ActivityCatalog
 from contracts.activities.commands import MIN_LENGTH
 from yinfa.city_time import local_day
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
-from yinfa.reference import ActivityCatalog
 
 from .check_in_code import code_salt, hash_code, normalise_code, verify_code
 from .ids import served_entry_id

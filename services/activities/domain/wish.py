@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from contracts.activities import events as ev
+from contracts.activities.catalog import ActivityCatalog
 from contracts.activities.commands import looks_like_personal_data
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
-from yinfa.reference import ActivityCatalog
 
 from .instants import instant, iso
 from .party import VERIFIED_VOLUNTEER_STATUSES, Party

@@ -23,10 +23,10 @@ from datetime import date
 from typing import Any
 
 from contracts.branches import events as ev
+from contracts.branches.catalog import BranchCatalog
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
-from yinfa.reference import BranchCatalog
 
 from .dates import as_date
 

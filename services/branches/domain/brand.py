@@ -21,10 +21,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from contracts.branches import events as ev
+from contracts.branches.catalog import BranchCatalog
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent, derived_event_id
-from yinfa.reference import BranchCatalog
 
 from .branch import Branch
 

@@ -24,10 +24,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from contracts.branches import events as ev
+from contracts.branches.catalog import BranchCatalog, Checklist
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent, derived_event_id
-from yinfa.reference import BranchCatalog, Checklist
 
 from .branch import Branch
 from .dates import add_months, as_date, local_date

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from yinfa.reference import BranchCatalog
+from contracts.branches.catalog import BranchCatalog
 
 from .branch import Branch
 from .certification import Certification, current_level

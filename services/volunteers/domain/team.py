@@ -10,10 +10,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from contracts.volunteers import events as ev
+from contracts.volunteers.catalog import VolunteerCatalog
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
-from yinfa.reference import VolunteerCatalog
 
 from .volunteer import SUSPENDED, WITHDRAWN
 

@@ -24,11 +24,11 @@ from decimal import Decimal
 from typing import Any
 
 from contracts.volunteers import events as ev
+from contracts.volunteers.catalog import VolunteerCatalog
 from contracts.volunteers.id_number import normalise
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
-from yinfa.reference import VolunteerCatalog
 
 from .stars import star_level
 

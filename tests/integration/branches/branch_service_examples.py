@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from yinfa.reference import load_checklists
+from contracts.branches.catalog import load_checklists
 from yinfa.service.clock import ClockProvider
 
 TINGHU, YANDU = "320902", "320903"

@@ -16,8 +16,8 @@ from activities_examples import (
     bj,
 )
 
+from contracts.activities.catalog import load_activity_catalog
 from services.activities.domain import activity as a, wish as w
-from yinfa.reference import load_activity_catalog
 
 
 @pytest.fixture

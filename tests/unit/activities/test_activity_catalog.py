@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from yinfa.reference import ReferenceDataError, load_activity_catalog, reference_dir
+from contracts.activities.catalog import load_activity_catalog
+from yinfa.reference import ReferenceDataError, reference_dir
 
 
 @pytest.fixture

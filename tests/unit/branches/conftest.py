@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
+from contracts.branches.catalog import load_branch_catalog, load_checklists
 from services.branches.domain import branch as b, certification as c
-from yinfa.reference import load_branch_catalog, load_checklists
 
 TINGHU, YANDU = "320902", "320903"  # 亭湖区, 盐都区
 FINANCE = "财政局离退休干部党支部"

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from contracts.branches import commands as s
+from contracts.branches.catalog import load_branch_catalog, load_checklists
 from services.branches.domain import branch, brand, certification
 from services.branches.domain.coverage import certification_coverage
 from services.branches.handlers import item_review_commands
@@ -18,7 +19,7 @@ from yinfa.demo.branches_data import (
     top_brand_scores,
 )
 from yinfa.demo.branches_loader import coverage_table
-from yinfa.reference import load_branch_catalog, load_checklists, load_city
+from yinfa.reference import load_city
 
 TODAY = date.today()  # the boundary refuses decision dates in the future
 

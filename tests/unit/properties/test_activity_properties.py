@@ -20,9 +20,9 @@ from property_support import (
 )
 
 from contracts.activities import commands as contract, events as ev
+from contracts.activities.catalog import load_activity_catalog
 from services.activities.domain import activity as a, wish as w
 from services.activities.domain.ids import activity_id_for, wish_id_for
-from yinfa.reference import load_activity_catalog
 
 CATALOG = load_activity_catalog()
 BEIJING = ZoneInfo("Asia/Shanghai")

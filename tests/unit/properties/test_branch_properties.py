@@ -18,8 +18,8 @@ from property_support import (
 )
 
 from contracts.branches import commands as contract, events as ev
+from contracts.branches.catalog import load_branch_catalog, load_checklists
 from services.branches.domain import branch as b, brand as br, certification as c
-from yinfa.reference import load_branch_catalog, load_checklists
 from yinfa.schemas import load_command
 
 CATALOG = load_branch_catalog()

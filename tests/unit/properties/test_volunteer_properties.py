@@ -19,10 +19,10 @@ from property_support import (
 )
 
 from contracts.volunteers import commands as contract, events as ev
+from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.id_number import make_id_number
 from services.volunteers.domain import team, volunteer
 from services.volunteers.domain.stars import star_level
-from yinfa.reference import load_volunteer_catalog
 
 CATALOG = load_volunteer_catalog()
 VOLUNTEER = known("王建国")

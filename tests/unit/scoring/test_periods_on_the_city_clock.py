@@ -17,10 +17,10 @@ from scoring_builders import (
     wish_posted,
 )
 
+from contracts.activities.catalog import load_activity_catalog
 from services.activities.domain.activity import Details, served_date
 from services.activities.domain.party import Party
 from services.scoring.domain.rulebook import period_for_year
-from yinfa.reference import load_activity_catalog
 
 TINGHU = "320902"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
+from contracts.volunteers.catalog import StarLevel, load_volunteer_catalog
 from contracts.volunteers.id_number import make_id_number
 from services.volunteers.domain import volunteer as v
-from yinfa.reference import StarLevel, load_volunteer_catalog
 
 TINGHU = "320902"  # 亭湖区
 WANG_ID = make_id_number(TINGHU, date(1956, 10, 1), 123)

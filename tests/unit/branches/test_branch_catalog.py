@@ -1,11 +1,7 @@
 import pytest
 
-from yinfa.reference import (
-    ReferenceDataError,
-    load_branch_catalog,
-    load_checklist,
-    load_checklists,
-)
+from contracts.branches.catalog import load_branch_catalog, load_checklist, load_checklists
+from yinfa.reference import ReferenceDataError
 
 
 @pytest.fixture
