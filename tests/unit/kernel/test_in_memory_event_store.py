@@ -1,11 +1,22 @@
 """The event store contract (tests/event_store_contract.py) on the in-memory store."""
 from __future__ import annotations
 
+import sys
+
 import pytest
 from event_store_contract import WANG, EventStoreContract, a_life, registered
 
 from yinfa.store.commits import DuplicateEventIds
 from yinfa.store.memory import InMemoryEventStore
+
+
+@pytest.fixture(autouse=True)
+def threads_switch_often():
+    """Racing writers interleave within a few bytecodes, as they would without the lock."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)
 
 
 @pytest.fixture
