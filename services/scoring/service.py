@@ -11,21 +11,17 @@ published assessments.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from contracts.scoring import assessments
-from services.scoring import queries
+from services.scoring import handlers, queries
 from services.scoring.engine import Engine, ScoringEngine
 from services.scoring.rulebooks import Rulebooks
-from yinfa.errors import AlreadyExists, ConcurrencyError, NotFound
-from yinfa.events.envelope import NewEvent
-from yinfa.schemas import load_command
+from yinfa.errors import NotFound
 from yinfa.service.base import EventSourcedService
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
 from yinfa.service.rpc import rpc
 from yinfa.service.subscriptions import every_event_of
-from yinfa.store.event_store import NO_STREAM
 
 
 class ScoringService(EventSourcedService):
@@ -124,30 +120,7 @@ class ScoringService(EventSourcedService):
 
     @rpc
     def close_period(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Freeze the period's county ranking and publish it as `AssessmentPublished`."""
-        command = load_command(assessments.ClosePeriod, payload)
-        period = command["period"]
-        name, book = self._rulebooks.for_period(command.get("rulebook"), period)
-        state = self.engine.state()
-        data = {
-            "period": period, "rulebook": name, "rulebook_version": book.version,
-            "journal_position": self.engine.live.position,
-            "taken_at": datetime.now(UTC).isoformat(),
-            "published_by": self.streams.metadata.actor,
-            "counties": queries.county_ranking(state, book),
-        }
-        for county in data["counties"]:
-            county.pop("rulebook", None)
-        try:
-            recorded = self.streams.store.append(
-                assessments.stream_of(period),
-                [NewEvent(type=assessments.ASSESSMENT_PUBLISHED, data=data)], NO_STREAM,
-                self.streams.metadata)
-        except ConcurrencyError:
-            raise AlreadyExists(f"the assessment of {period} is published already",
-                                field="period") from None
-        self.streams._provider.after_append(assessments.stream_of(period))
-        return assessments.as_answer(dict(recorded[0].data), recorded[0].position)
+        return handlers.close_period(self.streams, self.engine, payload)
 
     @rpc
     def get_assessment(self, period: Any) -> dict[str, Any]:
@@ -177,9 +150,9 @@ class ScoringService(EventSourcedService):
 
     @rpc
     def health(self) -> dict[str, Any]:
-        relay = self.streams._provider.relay
         live = self.engine.live
-        return {"service": self.name, **relay.lag(), "intake": dict(self.engine.counts),
+        return {"service": self.name, **self.streams.relay_lag(),
+                "intake": dict(self.engine.counts),
                 "journal_head": self.engine.journal.head(), "folded_position": live.position,
                 "rulebooks_rejected": dict(self._rulebooks.rejected)}
 

@@ -15,9 +15,8 @@ class EventSourcedService:
     @rpc
     def health(self) -> dict[str, Any]:
         """Answered once the service can reach its store; with its relay's lag."""
-        provider = self.streams._provider
-        health = {"service": self.name, **provider.relay.lag(),  # type: ignore[attr-defined]
-                  "views": provider.projector.checkpoint()}  # position the views reached
+        health = {"service": self.name, **self.streams.relay_lag(),  # type: ignore[attr-defined]
+                  "views": self.streams.views_position()}
         inbox = getattr(self, "inbox", None)
         if inbox is not None:
             health["inbox"] = dict(inbox.counts)
@@ -31,4 +30,4 @@ class EventSourcedService:
 
     @rpc
     def rebuild_views(self) -> int:
-        return self.streams._provider.projector.rebuild()
+        return self.streams.rebuild_views()

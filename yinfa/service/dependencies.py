@@ -26,7 +26,7 @@ from yinfa.messaging.inbox import PLAIN, Inbox, InboxLayout
 from yinfa.messaging.relay import OutboxRelay
 from yinfa.projections import Projector, StreamView
 from yinfa.store.clients import client_for
-from yinfa.store.event_store import EventStore
+from yinfa.store.event_store import NO_STREAM, EventStore
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,23 @@ class EventSourcedStreams:
         if recorded:
             self._provider.after_append(stream_id)
         return recorded
+
+    def start(self, stream_id: str, new_events: list[NewEvent]) -> list[RecordedEvent]:
+        """Begin a stream that must not exist yet (`ConcurrencyError` if it does)."""
+        with correlated(self.metadata.correlation_id):
+            recorded = self.store.append(stream_id, new_events, NO_STREAM, self.metadata)
+        self._provider.after_append(stream_id)
+        return recorded
+
+    def relay_lag(self) -> dict[str, Any]:
+        return self._provider.relay.lag()
+
+    def views_position(self) -> int:
+        """The global position the views have reached."""
+        return self._provider.projector.checkpoint()
+
+    def rebuild_views(self) -> int:
+        return self._provider.projector.rebuild()
 
     def start_streams(self, streams: Sequence[tuple[str, list[NewEvent]]]
                       ) -> list[list[RecordedEvent] | None]:

@@ -1,0 +1,37 @@
+"""The scoring service's one command: closing a period publishes its frozen ranking."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from contracts.scoring import assessments
+from services.scoring import queries
+from services.scoring.engine import Engine
+from yinfa.errors import AlreadyExists, ConcurrencyError
+from yinfa.events.envelope import NewEvent
+from yinfa.schemas import load_command
+from yinfa.service.dependencies import EventSourcedStreams
+
+
+def close_period(streams: EventSourcedStreams, engine: Engine,
+                 payload: dict[str, Any]) -> dict[str, Any]:
+    """Freeze the period's county ranking and publish it as `AssessmentPublished`, once."""
+    command = load_command(assessments.ClosePeriod, payload)
+    period = command["period"]
+    name, book = engine.rulebooks.for_period(command.get("rulebook"), period)
+    counties = queries.county_ranking(engine.state(), book)
+    for county in counties:
+        county.pop("rulebook", None)
+    data = {
+        "period": period, "rulebook": name, "rulebook_version": book.version,
+        "journal_position": engine.live.position,
+        "taken_at": datetime.now(UTC).isoformat(),
+        "published_by": streams.metadata.actor, "counties": counties,
+    }
+    try:
+        recorded = streams.start(assessments.stream_of(period), [
+            NewEvent(type=assessments.ASSESSMENT_PUBLISHED, data=data)])
+    except ConcurrencyError:
+        raise AlreadyExists(f"the assessment of {period} is published already",
+                            field="period") from None
+    return assessments.as_answer(dict(recorded[0].data), recorded[0].position)
