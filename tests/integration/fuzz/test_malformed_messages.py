@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -99,16 +98,16 @@ def as_json(message: Any) -> bytes:
 def dead_letters(channel, expected: int = 1, timeout: float = WAIT) -> list[kombu.Message]:
     """Wait for `expected` messages on the dead-letter queue; then check none follows."""
     taken: list[kombu.Message] = []
-    deadline = time.monotonic() + timeout
     queue = f"dlq.{CONSUMER}"
-    while time.monotonic() < deadline and len(taken) < expected:
+
+    def all_taken() -> bool:
         message = channel.basic_get(queue, no_ack=True)
-        if message is None:
-            time.sleep(0.1)
-        else:
+        if message is not None:
             taken.append(message)
-    time.sleep(0.5)
-    assert channel.basic_get(queue, no_ack=True) is None, "more dead letters than expected"
+        return len(taken) >= expected
+
+    polling.eventually(all_taken, timeout=timeout)
+    polling.throughout(lambda: channel.basic_get(queue, no_ack=True) is None, seconds=0.5)
     return taken
 
 
@@ -227,8 +226,7 @@ def test_a_poison_event_in_a_batch_message_is_dead_lettered_alone_and_the_others
 
     publish(broker, as_json(batch), routing_key="batch")  # delivered again: nothing twice
     dead_letters(broker)
-    time.sleep(1.0)
-    assert hours_of(rpc, wang) == "3.5"
+    polling.throughout(lambda: hours_of(rpc, wang) == "3.5", seconds=1.0, every=0.25)
 
 
 def test_an_unknown_event_type_that_arrives_out_of_order_is_not_parked(

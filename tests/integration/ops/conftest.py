@@ -7,10 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import polling
 import pytest
 from ops_support import TcpProxy
 
@@ -91,18 +91,8 @@ def wait_for():
     """Poll `check` until it returns something true (returned), within `timeout`."""
 
     def wait(check, timeout: float = START_TIMEOUT, what: str = ""):
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            try:
-                last = check()
-            except (OSError, ValueError) as error:  # not listening yet, half-written
-                last = error
-            else:
-                if last:
-                    return last
-            time.sleep(0.2)
-        raise AssertionError(f"{what or check} not true within {timeout} s (last: {last!r})")
+        # not listening yet, or a half-written file, counts as "not yet"
+        return polling.eventually(check, timeout, every=0.2, ignoring=(OSError, ValueError))
 
     return wait
 

@@ -3,8 +3,8 @@ variable, before it listens on any port. Only the explicit demo mode supplies va
 from __future__ import annotations
 
 import socket
-import time
 
+import polling
 import pytest
 
 from yinfa.secrets import CURSOR_KEY, ID_SECRET, MASTER_KEY, TOKEN_KEY
@@ -48,9 +48,7 @@ def test_demo_mode_supplies_the_secrets_and_says_so(ops_env, yinfa_process, tmp_
     env.update({"YINFA_DEMO_MODE": "1", "YINFA_OPS_PORT": str(free_port())})
     process = yinfa_process("volunteers", ["run", "volunteers"], env)
     log = tmp_path / "volunteers.log"
-    deadline = time.monotonic() + 60
-    while "running volunteers" not in log.read_text() and process.poll() is None:
-        assert time.monotonic() < deadline, log.read_text()[-2000:]
-        time.sleep(0.1)
+    polling.eventually(lambda: "running volunteers" in log.read_text()
+                       or process.poll() is not None, timeout=60)
     assert process.poll() is None
     assert "DEMO MODE" in log.read_text()

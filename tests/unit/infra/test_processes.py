@@ -1,7 +1,7 @@
 """The supervisor, with real child processes and real signals.
 
 Supervisor scripts run in their own interpreter: signal handlers belong to the
-main thread of a plain (non-eventlet) process, as in `yinfa demo`.
+main thread of a plain (non-eventlet) process, as in the demo.
 """
 
 import os
@@ -9,7 +9,8 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
+
+import polling
 
 from yinfa.infra.processes import Supervisor
 
@@ -30,19 +31,12 @@ def alive(pid):
 
 
 def wait_gone(pid, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not alive(pid)
+    return polling.eventually(lambda: not alive(pid), timeout=seconds, every=0.05)
 
 
 def wait_for_text(path, text, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if path.exists() and text in path.read_text():
-            return True
-        time.sleep(0.05)
-    return False
+    return polling.eventually(lambda: path.exists() and text in path.read_text(),
+                              timeout=seconds, every=0.05)
 
 
 def run_supervisor_script(tmp_path):
