@@ -72,11 +72,6 @@ def county_field() -> fields.String:
     return fields.String(load_default=None, validate=county_in_city)
 
 
-def code_field(max_length: int = 40) -> fields.String:
-    return fields.String(load_default=None,
-                         validate=validate.Regexp(rf"^[A-Za-z0-9_\-]{{1,{max_length}}}$"))
-
-
 def one_of(*choices: str) -> fields.String:
     """A filter whose values are known: anything else is a 422, not an empty page."""
     return fields.String(load_default=None, validate=validate.OneOf(choices),

@@ -30,11 +30,6 @@ def in_city_time(instant: str | datetime, zone: tzinfo) -> str:
     return as_instant(instant).astimezone(zone).isoformat()
 
 
-def day_starts_at(day: date, zone: tzinfo) -> datetime:
-    """The instant the city's calendar day begins (a period's start or exclusive end)."""
-    return datetime.combine(day, time(0, 0), zone)
-
-
 def day_ends_at(day: date, zone: tzinfo) -> datetime:
     """The last second of the city's calendar day (an as-of date means its end)."""
     return datetime.combine(day, time(23, 59, 59), zone)

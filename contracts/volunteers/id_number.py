@@ -16,7 +16,6 @@ PROVINCE_CODES = frozenset(
     "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def normalise(value: str) -> str:
@@ -76,10 +75,6 @@ def mask_id_number(id_number: str) -> str:
 def mask_phone(phone: str) -> str:
     digits = phone.strip()
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
-def is_mobile_phone(phone: str) -> bool:
-    return bool(_PHONE.match(phone))
 
 
 def make_id_number(region: str, birth_date: date | str, seq: int) -> str:

@@ -197,15 +197,6 @@ TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any], tzinfo], Writes]] = {
 SUBSCRIBED = frozenset(TRANSLATORS)
 
 
-def writes_of(event: SourceEvent, zone: tzinfo) -> Writes:
-    translate = TRANSLATORS.get(event.type)
-    return [] if translate is None else translate(entity_of(event.stream_id), event.data, zone)
-
-
-def county_named(event: SourceEvent) -> str | None:
-    return event.data.get("county_code")
-
-
 # ---- the state -------------------------------------------------------------------------
 
 @dataclass(slots=True)  # one per entity and fact, so kept small: no __dict__, and ...
