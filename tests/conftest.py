@@ -11,11 +11,19 @@ from collections.abc import Callable
 import pytest
 from pymongo import MongoClient, monitoring
 
+from yinfa.config import settings
 from yinfa.infra.embedded_store import ensure_store
 from yinfa.infra.run_secrets import ensure_run_secrets
 from yinfa.store.event_store import EventStore
 
 ensure_run_secrets()
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Each test's process settings come from the environment it starts with; a test that
+    changes the environment midway calls `settings.cache_clear()` itself."""
+    settings.cache_clear()
 
 
 @pytest.fixture

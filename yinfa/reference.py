@@ -8,7 +8,7 @@ once and cached per path; a malformed file raises `ReferenceDataError` naming fi
 """
 from __future__ import annotations
 
-import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,8 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from yinfa.config import settings
+
 COUNTY_KINDS = ("county", "district", "city", "zone")
 DEFAULT_CITY_FILE = "yancheng.yaml"
+CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")  # a catalog code, as events store it
 
 
 class ReferenceDataError(Exception):
@@ -50,15 +53,12 @@ class City:
         return ZoneInfo(self.timezone)
 
 
-_PACKAGE_REFERENCE = Path(__file__).resolve().parent.parent / "reference"
-
-
 def reference_dir() -> Path:
-    return Path(os.environ.get("YINFA_REFERENCE_DIR") or _PACKAGE_REFERENCE)
+    return settings().reference_dir
 
 
 def load_city(path: str | Path | None = None) -> City:
-    chosen = path or os.environ.get("YINFA_REFERENCE_CITY") or reference_dir() / DEFAULT_CITY_FILE
+    chosen = path or settings().reference_city or reference_dir() / DEFAULT_CITY_FILE
     return _city_at(str(chosen))
 
 
@@ -115,7 +115,7 @@ class CityFileSchema(Schema):
 
 
 class LabelSchema(Schema):
-    code = Code(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$"))
+    code = Code(required=True, validate=validate.Regexp(CODE))
     label = fields.String(required=True, validate=validate.Length(min=1, max=40))
 
 

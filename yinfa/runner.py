@@ -10,7 +10,6 @@ instrumented (`yinfa.ops.instrumentation`) so its workers are timed.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ from yinfa.config import Settings, load_settings
 from yinfa.logs import configure_logging
 from yinfa.ops.instrumentation import instrumented
 from yinfa.ops.readiness import Readiness, StartedFlag, broker_check, store_check
-from yinfa.ops.server import HOST_VARIABLE, OpsApp, OpsServer, ops_port
+from yinfa.ops.server import OpsApp, OpsServer
 from yinfa.secrets import SecretMissing, demo_mode, require
 from yinfa.service.secrets import secrets_of
 
@@ -80,7 +79,7 @@ def start_ops_endpoint(settings: Settings, names: Sequence[str], started: Starte
 
     A taken port is logged, not fatal: the services still work, only the endpoint is
     missing (and a readiness probe on it fails, which says so)."""
-    port = ops_port()
+    port = settings.ops_port
     if port is None:
         return None
     readiness = Readiness()
@@ -88,7 +87,7 @@ def start_ops_endpoint(settings: Settings, names: Sequence[str], started: Starte
     if settings.mongo_uri:
         readiness.add("store", store_check(settings.mongo_uri))
     readiness.add("services", started)
-    server = OpsServer(OpsApp(readiness, names), port, os.environ.get(HOST_VARIABLE, "0.0.0.0"))
+    server = OpsServer(OpsApp(readiness, names), port, settings.ops_host)
     try:
         server.start()
     except OSError as error:

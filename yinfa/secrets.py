@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 from collections.abc import Iterable, Mapping
+
+from yinfa.config import settings
 
 ID_SECRET = "YINFA_ID_SECRET"  # keys the hash that turns an ID number into a volunteer id
 MASTER_KEY = "YINFA_MASTER_KEY"  # wraps each person's data key
@@ -45,7 +46,7 @@ class SecretMissing(RuntimeError):
 
 
 def demo_mode(env: Mapping[str, str] | None = None) -> bool:
-    return (os.environ if env is None else env).get(DEMO_MODE, "") == "1"
+    return (settings().secrets if env is None else env).get(DEMO_MODE, "") == "1"
 
 
 def demo_value(name: str) -> str:
@@ -56,7 +57,7 @@ def demo_value(name: str) -> str:
 
 def secret_text(name: str, env: Mapping[str, str] | None = None) -> str:
     """The secret as set (or the demo value in demo mode), refused when unusable."""
-    env = os.environ if env is None else env
+    env = settings().secrets if env is None else env
     value = env.get(name, "").strip()
     if not value:
         if demo_mode(env):

@@ -10,10 +10,8 @@ full URL a reader can open.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -21,7 +19,8 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-FONT_DIR = "/usr/share/fonts/truetype/hanazono"
+from yinfa.config import settings
+
 FONTS = ("HanaMinA", "HanaMinB")  # the first that has a character sets it
 
 
@@ -51,7 +50,7 @@ class FontMissing(RuntimeError):
 
 @lru_cache(maxsize=1)
 def _fonts() -> tuple[TTFont, ...]:
-    folder = Path(os.environ.get("YINFA_CERTIFICATE_FONT_DIR", FONT_DIR))
+    folder = settings().certificate_font_dir
     loaded = []
     for name in FONTS:
         path = folder / f"{name}.ttf"

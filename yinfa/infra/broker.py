@@ -1,8 +1,8 @@
 """Find a RabbitMQ broker, starting or installing a local one when needed.
 
-Order (docs/ARCHITECTURE "Real components"): `AMQP_URI` if set; else the local
-default; else start an installed `rabbitmq-server`; else install it with apt-get
-when root; else stop with a message that says how to fix it.
+Order (docs/ARCHITECTURE "Real components"): `AMQP_URI` if it names another broker than
+the local default; else the local default; else start an installed `rabbitmq-server`;
+else install it with apt-get when root; else stop with a message that says how to fix it.
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from yinfa import config
+from yinfa.config import DEFAULT_AMQP_URI, Settings
+
 log = logging.getLogger(__name__)
 
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_MANAGEMENT_URI = "http://guest:guest@127.0.0.1:15672"
 START_TIMEOUT = 60.0  # a cold RabbitMQ boot takes ~5-15 s on 2 cores
 CONNECT_TIMEOUT = 3.0
@@ -78,11 +79,10 @@ def probe_amqp(uri: str, timeout: float = CONNECT_TIMEOUT) -> str | None:
     return None
 
 
-def ensure_broker(env: Mapping[str, str] | None = None) -> Broker:
+def ensure_broker(settings: Settings | None = None) -> Broker:
     """Return a reachable broker, starting or installing a local one if needed."""
-    env = os.environ if env is None else env
-    uri = env.get("AMQP_URI")
-    if uri:
+    uri = (settings or config.settings()).amqp_uri
+    if uri != DEFAULT_AMQP_URI:
         reason = probe_amqp(uri)
         if reason:
             raise BrokerUnavailable(
@@ -116,9 +116,9 @@ def ensure_broker(env: Mapping[str, str] | None = None) -> Broker:
     return Broker(DEFAULT_AMQP_URI, tuple(actions))
 
 
-def resolve_amqp_uri(env: Mapping[str, str] | None = None) -> str:
+def resolve_amqp_uri(settings: Settings | None = None) -> str:
     """The broker URI to use; see ensure_broker for what it may start."""
-    return ensure_broker(env).uri
+    return ensure_broker(settings).uri
 
 
 def _run(argv: list[str], timeout: float, extra_env: dict[str, str] | None = None) -> None:
@@ -128,7 +128,7 @@ def _run(argv: list[str], timeout: float, extra_env: dict[str, str] | None = Non
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(extra_env or {})},
+        env=config.child_environment(extra_env),
     )
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr).strip()[-2000:]
@@ -196,11 +196,11 @@ def _management_uri_for(amqp_uri: str) -> str:
     return f"http://{user}:{password}@{parts.hostname}:15672"
 
 
-def ensure_management(env: Mapping[str, str] | None = None) -> Management:
+def ensure_management(settings: Settings | None = None) -> Management:
     """Make the management API answer (nameko's pytest plugin creates vhosts through it)."""
-    env = os.environ if env is None else env
-    explicit = env.get("RABBIT_CTL_URI")
-    uri = explicit or _management_uri_for(env.get("AMQP_URI") or DEFAULT_AMQP_URI)
+    settings = settings or config.settings()
+    explicit = settings.rabbit_ctl_uri
+    uri = explicit or _management_uri_for(settings.amqp_uri)
     reason = management_answers(uri)
     if reason is None:
         return Management(uri)
@@ -229,8 +229,3 @@ def ensure_management(env: Mapping[str, str] | None = None) -> Management:
             f"{START_TIMEOUT:.0f} s: {reason}"
         )
     return Management(uri, ("enabled rabbitmq_management",))
-
-
-def ensure_management_plugin(env: Mapping[str, str] | None = None) -> str:
-    """The management URI to use; see ensure_management for what it may enable."""
-    return ensure_management(env).uri

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import shlex
 import sys
+from dataclasses import replace
 
+from yinfa.config import settings
 from yinfa.infra.broker import BrokerUnavailable, ensure_broker, ensure_management, mask_uri
 
 
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         broker = ensure_broker()
         # The management URI follows AMQP_URI's host when RABBIT_CTL_URI is unset.
-        management = ensure_management({**os.environ, "AMQP_URI": broker.uri})
+        management = ensure_management(replace(settings(), amqp_uri=broker.uri))
     except BrokerUnavailable as exc:
         print(f"RabbitMQ unavailable: {exc}", file=sys.stderr)
         return 1

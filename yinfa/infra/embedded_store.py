@@ -18,12 +18,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
 from pathlib import Path
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from yinfa import config
+from yinfa.config import Settings
 from yinfa.infra.broker import mask_uri
 from yinfa.infra.processes import child_preexec
 
@@ -217,14 +218,14 @@ class EmbeddedStore:
 
 
 def ensure_store(
-    env: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     name: str = "yinfa",
     ping_timeout_ms: int = 5000,
 ) -> tuple[str, EmbeddedStore | None]:
     """`MONGO_URI` if set (and answering); else start an EmbeddedStore the caller must stop."""
-    env = os.environ if env is None else env
-    uri = env.get("MONGO_URI")
+    settings = settings or config.settings()
+    uri = settings.mongo_uri
     if uri:
         try:
             ping(uri, timeout_ms=ping_timeout_ms)
@@ -234,6 +235,6 @@ def ensure_store(
                 "Start that server or unset MONGO_URI to use the embedded nx-27017."
             ) from exc
         return uri, None
-    data_dir = data_dir or env.get("YINFA_DATA_DIR") or Path.cwd() / "var" / "store"
+    data_dir = data_dir or settings.data_dir / "store"
     store = EmbeddedStore(data_dir, name).start()
     return store.uri, store

@@ -20,6 +20,8 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from yinfa import config
+
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 10.0
@@ -94,7 +96,7 @@ class Supervisor:
         path.parent.mkdir(parents=True, exist_ok=True)
         logfile = open(path, "ab")
         # Unbuffered so a crash's last lines reach the log file.
-        child_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        child_env = config.child_environment({"PYTHONUNBUFFERED": "1", **(env or {})})
         proc = subprocess.Popen(
             list(argv),
             env=child_env,

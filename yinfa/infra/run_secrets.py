@@ -3,12 +3,12 @@ made fresh for the run where the operator set none, so the run takes the same pa
 production (no demo mode) and nothing it wrote opens afterwards."""
 from __future__ import annotations
 
-import os
 import secrets
 
+from yinfa.config import set_defaults
 from yinfa.secrets import CURSOR_KEY, ID_SECRET, MASTER_KEY, TOKEN_KEY
 
 
 def ensure_run_secrets() -> None:
-    for name in (ID_SECRET, MASTER_KEY, TOKEN_KEY, CURSOR_KEY):
-        os.environ.setdefault(name, secrets.token_urlsafe(48))
+    set_defaults({name: secrets.token_urlsafe(48)
+                  for name in (ID_SECRET, MASTER_KEY, TOKEN_KEY, CURSOR_KEY)})

@@ -36,9 +36,10 @@ def check(service: str, amqp_uri: str, timeout: float = DEFAULT_TIMEOUT) -> dict
 
 
 def local_url(live: bool = False, port: int | None = None) -> str:
-    from yinfa.ops.server import DEFAULT_PORT, LIVE, READY, ops_port
+    from yinfa.config import DEFAULT_OPS_PORT
+    from yinfa.ops.server import LIVE, READY, ops_port
 
-    port = port or ops_port() or DEFAULT_PORT
+    port = port or ops_port() or DEFAULT_OPS_PORT
     return f"http://127.0.0.1:{port}{LIVE if live else READY}"
 
 

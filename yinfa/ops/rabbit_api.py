@@ -6,15 +6,14 @@ Where the API is: `YINFA_RABBIT_API`, else `RABBIT_CTL_URI`, else port 15672 on
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import requests
 
-from yinfa.config import DEFAULT_AMQP_URI
+from yinfa import config
+from yinfa.config import Settings
 
 TIMEOUT = 5.0
 
@@ -23,12 +22,12 @@ class ManagementApiError(RuntimeError):
     pass
 
 
-def api_uri(env: Mapping[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    explicit = env.get("YINFA_RABBIT_API") or env.get("RABBIT_CTL_URI")
+def api_uri(settings: Settings | None = None) -> str:
+    settings = settings or config.settings()
+    explicit = settings.rabbit_api or settings.rabbit_ctl_uri
     if explicit:
         return explicit.rstrip("/")
-    parts = urlsplit(env.get("AMQP_URI", DEFAULT_AMQP_URI))
+    parts = urlsplit(settings.amqp_uri)
     user, password = parts.username or "guest", parts.password or "guest"
     return f"http://{user}:{password}@{parts.hostname or '127.0.0.1'}:15672"
 
@@ -60,9 +59,9 @@ class ManagementApi:
         self.timeout = timeout
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> ManagementApi:
-        env = os.environ if env is None else env
-        return cls(api_uri(env), vhost_of(env.get("AMQP_URI", DEFAULT_AMQP_URI)))
+    def from_env(cls, settings: Settings | None = None) -> ManagementApi:
+        settings = settings or config.settings()
+        return cls(api_uri(settings), vhost_of(settings.amqp_uri))
 
     def _get(self, path: str) -> Any:
         url = f"{self.base}/api/{path}"

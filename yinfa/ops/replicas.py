@@ -9,7 +9,6 @@ on SIGTERM or SIGINT stops them all (SIGTERM, then SIGKILL after a grace period)
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -17,8 +16,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from yinfa import config
 from yinfa.infra.processes import child_preexec, stop_process
-from yinfa.ops.server import PORT_VARIABLE, ops_port
+from yinfa.ops.server import PORT_VARIABLE
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ POLL_SECONDS = 0.2
 
 def replica_env(index: int, env: Mapping[str, str]) -> dict[str, str]:
     """The environment of replica `index`: ports offset from the base port."""
-    port = ops_port(env)
+    port = config.load_settings(env).ops_port
     child = {**env, "YINFA_REPLICA": str(index), "PYTHONUNBUFFERED": "1"}
     if port is not None:
         child[PORT_VARIABLE] = str(port + index) if port else "0"  # 0: any free port
@@ -56,7 +56,7 @@ class ReplicaSet:
             raise ValueError("at least one replica")
         self.service = service
         self.count = count
-        self.env = dict(os.environ if env is None else env)
+        self.env = config.child_environment() if env is None else dict(env)
         self.command = command or (lambda name: [sys.executable, "-m", "yinfa.cli", "run", name])
         self.replicas: dict[int, Replica] = {}
         self.stopping = False

@@ -15,33 +15,26 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from yinfa import config
+from yinfa.config import Settings
 from yinfa.ops.readiness import Readiness, describe
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 9100
 PORT_VARIABLE = "YINFA_OPS_PORT"
-HOST_VARIABLE = "YINFA_OPS_HOST"
 LIVE, READY, METRICS = "/health/live", "/health/ready", "/metrics"
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
-def ops_port(env: Mapping[str, str] | None = None) -> int | None:
+def ops_port(settings: Settings | None = None) -> int | None:
     """The port to serve on; None when switched off (`YINFA_OPS_PORT=off`)."""
-    env = os.environ if env is None else env
-    value = env.get(PORT_VARIABLE, "").strip().lower()
-    if value in ("off", "none", "disabled"):
-        return None
-    port = int(value) if value else DEFAULT_PORT
-    if not 0 <= port <= 65535:
-        raise ValueError(f"{PORT_VARIABLE}={value!r} is not a port number")
-    return port
+    return (settings or config.settings()).ops_port
 
 
 class OpsApp:

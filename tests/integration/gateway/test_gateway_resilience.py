@@ -11,6 +11,7 @@ from gateway_support import Api, Platform, gateway_config, listening_on
 
 from gateway.service import GatewayService
 from yinfa.cli import main as yinfa_cli
+from yinfa.config import settings
 from yinfa.service.rpc import rpc
 
 
@@ -77,6 +78,7 @@ def test_create_admin_opens_an_account_that_can_log_in(lonely_gateway, mongo_uri
     platform, _ = lonely_gateway()
     monkeypatch.setenv("MONGO_URI", mongo_uri)
     monkeypatch.setenv("YINFA_DB_PREFIX", mongo_db.name)
+    settings.cache_clear()  # the command reads them, as its own process would
     result = CliRunner().invoke(yinfa_cli, ["create-admin", "--username", "first-admin"],
                                 env={"YINFA_ADMIN_PASSWORD": "a-long-password-1"})
     assert result.exit_code == 0, result.output

@@ -6,6 +6,7 @@ import socket
 import pytest
 from pymongo import MongoClient
 
+from yinfa.config import load_settings
 from yinfa.infra.embedded_store import EmbeddedStore, StoreUnavailable, ensure_store, free_port
 
 pytestmark = pytest.mark.integration
@@ -86,7 +87,7 @@ def test_a_taken_port_fails_fast_with_the_servers_own_error(tmp_path):
 
 
 def test_ensure_store_starts_an_embedded_store_when_mongo_uri_is_unset(tmp_path):
-    uri, store = ensure_store(env={}, data_dir=tmp_path)
+    uri, store = ensure_store(load_settings({}), data_dir=tmp_path)
     try:
         assert store is not None and uri == store.uri
         assert MongoClient(uri).admin.command("ping")["ok"] == 1
@@ -96,7 +97,8 @@ def test_ensure_store_starts_an_embedded_store_when_mongo_uri_is_unset(tmp_path)
 
 def test_ensure_store_uses_mongo_uri_when_set_and_starts_nothing(tmp_path):
     with EmbeddedStore(tmp_path) as running:
-        uri, store = ensure_store(env={"MONGO_URI": running.uri}, data_dir=tmp_path / "unused")
+        uri, store = ensure_store(load_settings({"MONGO_URI": running.uri}),
+                                  data_dir=tmp_path / "unused")
         assert (uri, store) == (running.uri, None)
     assert not (tmp_path / "unused").exists()
 
@@ -104,6 +106,6 @@ def test_ensure_store_uses_mongo_uri_when_set_and_starts_nothing(tmp_path):
 def test_an_unreachable_mongo_uri_is_named_in_the_error():
     closed = f"mongodb://u:secret@127.0.0.1:{free_port()}/"
     with pytest.raises(StoreUnavailable) as err:
-        ensure_store(env={"MONGO_URI": closed}, ping_timeout_ms=300)
+        ensure_store(load_settings({"MONGO_URI": closed}), ping_timeout_ms=300)
     assert "MONGO_URI=" in str(err.value)
     assert "secret" not in str(err.value)

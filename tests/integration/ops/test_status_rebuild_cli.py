@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from contracts.volunteers.id_number import make_id_number
 from services.volunteers.service import VolunteersService
 from yinfa.cli import main
+from yinfa.config import settings
 from yinfa.messaging.dead_letters import DeadLetters
 from yinfa.ops.status import HEADERS
 
@@ -39,7 +40,9 @@ def yinfa(rabbit_config):
                                             "http://guest:guest@127.0.0.1:15672")}
 
     def run(*args: str) -> tuple[int, str]:
+        settings.cache_clear()  # the command reads `env`, as its own process would
         result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        settings.cache_clear()
         return result.exit_code, result.output
 
     return run

@@ -7,6 +7,7 @@ import sys
 import pytest
 import requests
 
+from yinfa.config import load_settings
 from yinfa.infra.broker import (
     DEFAULT_AMQP_URI,
     BrokerUnavailable,
@@ -21,7 +22,7 @@ from yinfa.infra.embedded_store import free_port
 def test_an_amqp_uri_on_a_closed_port_raises_an_error_naming_amqp_uri():
     uri = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
     with pytest.raises(BrokerUnavailable) as err:
-        resolve_amqp_uri({"AMQP_URI": uri})
+        resolve_amqp_uri(load_settings({"AMQP_URI": uri}))
     assert "AMQP_URI=" in str(err.value)
     assert "cannot connect" in str(err.value)
 
@@ -38,20 +39,20 @@ def test_passwords_never_appear_in_printed_uris():
     reason="this run uses a broker from AMQP_URI, not the local default",
 )
 def test_without_amqp_uri_the_local_broker_is_used():
-    assert resolve_amqp_uri({}) == DEFAULT_AMQP_URI
+    assert resolve_amqp_uri(load_settings({})) == DEFAULT_AMQP_URI
     assert probe_amqp(DEFAULT_AMQP_URI) is None
 
 
 @pytest.mark.integration
 def test_an_explicit_amqp_uri_that_works_is_returned_unchanged():
     uri = "amqp://guest:guest@localhost:5672/"
-    assert resolve_amqp_uri({"AMQP_URI": uri}) == uri
+    assert resolve_amqp_uri(load_settings({"AMQP_URI": uri})) == uri
 
 
 @pytest.mark.integration
 def test_wrong_credentials_are_reported_as_a_refused_handshake():
     with pytest.raises(BrokerUnavailable) as err:
-        resolve_amqp_uri({"AMQP_URI": "amqp://guest:wrong@127.0.0.1:5672/"})
+        resolve_amqp_uri(load_settings({"AMQP_URI": "amqp://guest:wrong@127.0.0.1:5672/"}))
     assert "handshake" in str(err.value)
     assert "wrong" not in str(err.value)
 
@@ -65,7 +66,7 @@ def test_the_management_api_answers_after_ensure_management():
 def test_an_unreachable_rabbit_ctl_uri_raises_an_error_naming_it():
     uri = f"http://guest:guest@127.0.0.1:{free_port()}"
     with pytest.raises(BrokerUnavailable) as err:
-        ensure_management({"RABBIT_CTL_URI": uri})
+        ensure_management(load_settings({"RABBIT_CTL_URI": uri}))
     assert "RABBIT_CTL_URI=" in str(err.value)
 
 

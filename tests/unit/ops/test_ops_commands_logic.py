@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from yinfa.config import load_settings
 from yinfa.ops.dlq import DeadLetter, message_id, retry_target
 from yinfa.ops.rabbit_api import QueueInfo, api_uri, queue_owner, vhost_of
 from yinfa.ops.rebuild import RebuildError, background_fraction, rebuild_in_background
@@ -19,9 +20,9 @@ def test_queue_names_tell_their_owner():
 
 
 def test_management_api_address_and_vhost_follow_the_environment():
-    assert api_uri({"YINFA_RABBIT_API": "http://a:b@mq:15672/"}) == "http://a:b@mq:15672"
-    assert api_uri({"RABBIT_CTL_URI": "http://c:d@x:1"}) == "http://c:d@x:1"
-    assert api_uri({"AMQP_URI": "amqp://u:p@broker:5672/v"}) == "http://u:p@broker:15672"
+    assert api_uri(load_settings({"YINFA_RABBIT_API": "http://a:b@mq:15672/"})) == "http://a:b@mq:15672"
+    assert api_uri(load_settings({"RABBIT_CTL_URI": "http://c:d@x:1"})) == "http://c:d@x:1"
+    assert api_uri(load_settings({"AMQP_URI": "amqp://u:p@broker:5672/v"})) == "http://u:p@broker:15672"
     assert vhost_of("amqp://u:p@broker:5672/") == "/"
     assert vhost_of("amqp://u:p@broker:5672/prod%2Fa") == "prod/a"
 

@@ -8,6 +8,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
+from yinfa.config import load_settings
 from yinfa.ops.metrics import LagCollector
 from yinfa.ops.readiness import Readiness, StartedFlag
 from yinfa.ops.replicas import replica_env
@@ -109,12 +110,12 @@ def test_lag_gauges_are_read_at_scrape_time_and_a_failing_source_is_left_out():
 ])
 def test_ops_port_from_the_environment(value, port):
     env = {} if value is None else {"YINFA_OPS_PORT": value}
-    assert ops_port(env) == port
+    assert ops_port(load_settings(env)) == port
 
 
 def test_ops_port_refuses_what_is_no_port():
-    with pytest.raises(ValueError):
-        ops_port({"YINFA_OPS_PORT": "70000"})
+    with pytest.raises(ValueError, match="YINFA_OPS_PORT"):
+        ops_port(load_settings({"YINFA_OPS_PORT": "70000"}))
 
 
 def test_each_replica_gets_the_base_port_plus_its_index():
