@@ -9,7 +9,6 @@ from typing import Any
 
 from marshmallow import fields
 
-from contracts.activities.catalog import load_activity_catalog
 from yinfa.reference import load_city
 from yinfa.schemas import IdString, county_in_city
 
@@ -31,10 +30,7 @@ def _choices(field: fields.Field) -> list[str] | None:
         return list(aliases)
     labels = getattr(field, "labels", None)  # a catalog's codes, read at run time
     if callable(labels):
-        try:
-            found = labels()
-        except TypeError:
-            found = labels(load_activity_catalog())
+        found = labels()
         return [*found, *found.values()]
     if any(v is county_in_city for v in _validators(field)):
         return list(load_city().counties)

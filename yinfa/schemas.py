@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -62,6 +63,26 @@ class Hours(fields.Decimal):
         if hours != tenths:
             raise ValidationError("Use at most one decimal, e.g. 2.5.")
         return tenths
+
+
+class CatalogCode(fields.String):
+    """A code of a reference catalog, or its zh-CN label (宣讲 → talk), read when loading.
+    Exactly a code or a label: a padded or look-alike value is refused, never trimmed into
+    one (authority may be decided on it), unless `strip` says padding is harmless."""
+
+    def __init__(self, labels: Callable[[], Mapping[str, str]], strip: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.labels, self.strip = labels, strip
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        labels = self.labels()
+        aliases = {**{code: code for code in labels}, **{zh: code for code, zh in labels.items()}}
+        found = aliases.get(text.strip() if self.strip else text)
+        if found is None:
+            raise ValidationError(f"Must be one of: {', '.join(labels)}.")
+        return found
 
 
 def trimmed(max_length: int, **kwargs: Any) -> fields.String:

@@ -57,6 +57,10 @@ class ActivityCatalog:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def kind_labels(self) -> Mapping[str, str]:
+        return {code: kind.label for code, kind in self.kinds.items()}
+
 
 def load_activity_catalog(path: str | Path | None = None) -> ActivityCatalog:
     chosen = Path(path or reference_dir() / ACTIVITY_CATALOG_FILE).resolve()

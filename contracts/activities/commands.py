@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,9 +22,10 @@ from marshmallow import (
     validates_schema,
 )
 
-from contracts.activities.catalog import ActivityCatalog, load_activity_catalog
+from contracts.activities.catalog import load_activity_catalog
 from contracts.activities.events import CLAIMANT_KINDS, ORGANISER_KINDS, POSTER_KINDS
 from yinfa.schemas import (
+    CatalogCode,
     Command,
     Hours,
     IdString,
@@ -50,23 +50,6 @@ def looks_like_personal_data(text: str) -> bool:
 
 
 # --- fields -----------------------------------------------------------------------------
-
-
-class CatalogCode(fields.String):
-    """A code of the activity catalog, also accepted by its zh-CN label (宣讲 → talk)."""
-
-    def __init__(self, labels: Callable[[ActivityCatalog], Mapping[str, str]],
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.labels = labels
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        labels = self.labels(load_activity_catalog())
-        aliases = {**{code: code for code in labels}, **{zh: code for code, zh in labels.items()}}
-        if text not in aliases:
-            raise ValidationError(f"Must be one of: {', '.join(labels)}.")
-        return aliases[text]
 
 
 class Instant(fields.DateTime):
@@ -143,9 +126,8 @@ class VolunteerInActivity(ActivityCommand):
 
 class PublishActivity(Command):
     client_request_id = IdString(required=True)
-    theme = CatalogCode(lambda catalog: catalog.themes, required=True)
-    kind = CatalogCode(lambda catalog: {code: kind.label for code, kind in catalog.kinds.items()},
-                       required=True)
+    theme = CatalogCode(lambda: load_activity_catalog().themes, strip=True, required=True)
+    kind = CatalogCode(lambda: load_activity_catalog().kind_labels, strip=True, required=True)
     title = _trimmed(100, required=True)
     description = _trimmed(2000, load_default=None, allow_none=True)
     organiser = fields.Nested(Organiser, required=True)
@@ -257,7 +239,8 @@ class PostWish(Command):
     client_request_id = IdString(required=True)
     label = Trimmed(required=True, validate=[validate.Length(min=1, max=20), _no_personal_numbers])
     county_code = fields.String(required=True, validate=_county_in_city)
-    category = CatalogCode(lambda catalog: catalog.wish_categories, required=True)
+    category = CatalogCode(lambda: load_activity_catalog().wish_categories, strip=True,
+                           required=True)
     description = Trimmed(required=True,
                           validate=[validate.Length(min=1, max=200), _no_personal_numbers])
     posted_by = fields.Nested(Poster, required=True)

@@ -4,7 +4,6 @@ roles, certification levels, brand rules) and the certification checklists
 their zh-CN labels; each file is validated once and cached per path."""
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +14,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from yinfa.reference import (
+    CODE,
     Code,
     LabelSchema,
     ReferenceDataError,
@@ -112,7 +112,7 @@ def checklist_dir() -> Path:
 
 def load_checklist(code: str, directory: str | Path | None = None) -> Checklist:
     """The checklist in `<directory>/<code>.yaml`; its `code` field must match the name."""
-    if not _CHECKLIST_CODE.match(code):
+    if not CODE.match(code):
         raise ReferenceDataError(f"{code!r} is not a checklist code")
     return _load_checklist(Path(directory or checklist_dir()).resolve() / f"{code}.yaml")
 
@@ -126,16 +126,13 @@ def load_checklists(directory: str | Path | None = None) -> Mapping[str, Checkli
     })
 
 
-_CHECKLIST_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-
-
 class BranchTypeSchema(LabelSchema):
     formal = fields.Boolean(required=True)
     levels = fields.List(Code(), required=True, validate=validate.Length(min=1))
 
 
 class StructureLevelSchema(LabelSchema):
-    parents = fields.List(Code(validate=validate.Regexp(_CHECKLIST_CODE)), required=True)
+    parents = fields.List(Code(validate=validate.Regexp(CODE)), required=True)
     top_level = fields.Boolean(required=True)
     certifiable = fields.Boolean(required=True)
 
@@ -184,14 +181,14 @@ class BranchCatalogFileSchema(Schema):
 
 
 class ChecklistItemSchema(Schema):
-    code = Code(required=True, validate=validate.Regexp(_CHECKLIST_CODE))
+    code = Code(required=True, validate=validate.Regexp(CODE))
     label = fields.String(required=True, validate=validate.Length(min=1, max=120))
     group = Code(required=True)
     mandatory = fields.Boolean(required=True)
 
 
 class ChecklistFileSchema(Schema):
-    code = Code(required=True, validate=validate.Regexp(_CHECKLIST_CODE))
+    code = Code(required=True, validate=validate.Regexp(CODE))
     name = fields.String(required=True, validate=validate.Length(min=1, max=40))
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     groups = entries(LabelSchema)

@@ -10,7 +10,7 @@ given by their zh-CN label (建制性 → formal, 支部 → branch, 六有一�
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import (
@@ -24,6 +24,7 @@ from marshmallow import (
 
 from contracts.branches.catalog import load_branch_catalog, load_checklists
 from yinfa.schemas import (
+    CatalogCode,
     Command,
     IdString,
     city_today,
@@ -34,24 +35,6 @@ from yinfa.schemas import (
 )
 
 # --- fields -----------------------------------------------------------------------------
-
-
-class CatalogCode(fields.String):
-    """A code of the branch catalog, or its zh-CN label; the catalog is read when loading."""
-
-    def __init__(self, labels: Callable[[], Mapping[str, str]], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.labels = labels
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        # exactly a code or a label: a padded or look-alike value is refused, never
-        # trimmed into one (authority is decided on this value)
-        text = super()._deserialize(value, attr, data, **kwargs)
-        labels = self.labels()
-        aliases = {**{code: code for code in labels}, **{zh: code for code, zh in labels.items()}}
-        if text not in aliases:
-            raise ValidationError(f"Must be one of: {', '.join(labels)}.")
-        return aliases[text]
 
 
 def _optional(max_length: int) -> fields.String:
