@@ -28,6 +28,7 @@ from yinfa.reference import (
 BRANCH_CATALOG_FILE = "branches.yaml"
 CHECKLIST_DIR = "checklists"
 GRANTER_SCOPES = ("county", "city")
+LABELLED = ("branch_types", "structure_levels", "granter_roles", "certification_levels")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class BranchCatalog:
     review_interval_months: int
     brand_cultivation_years: int
     brand_top_per_year: int
+    labels: Mapping[str, Mapping[str, str]]  # of each LABELLED part: code → zh-CN label
 
     def certification_level(self, code: str) -> CertificationLevel:
         return next(level for level in self.certification_levels if level.code == code)
@@ -164,7 +166,7 @@ class BranchCatalogFileSchema(Schema):
 
     @validates_schema
     def _consistent(self, data: dict, **kwargs: Any) -> None:
-        for name in ("branch_types", "structure_levels", "granter_roles", "certification_levels"):
+        for name in LABELLED:
             require_unique([item["code"] for item in data[name]], name)
         levels = {level["code"] for level in data["structure_levels"]}
         roles = {role["code"] for role in data["granter_roles"]}
@@ -236,6 +238,7 @@ def _load_branch_catalog(path: Path) -> BranchCatalog:
         review_interval_months=raw["review_interval_months"],
         brand_cultivation_years=raw["brands"]["cultivation_years"],
         brand_top_per_year=raw["brands"]["top_per_year"],
+        labels=MappingProxyType({part: by_code(raw[part]) for part in LABELLED}),
     )
 
 

@@ -10,7 +10,7 @@ given by their zh-CN label (建制性 → formal, 支部 → branch, 六有一�
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from marshmallow import (
@@ -41,20 +41,8 @@ def _optional(max_length: int) -> fields.String:
     return _trimmed(max_length, load_default=None, allow_none=True)
 
 
-def _branch_types() -> Mapping[str, str]:
-    return {code: kind.label for code, kind in load_branch_catalog().branch_types.items()}
-
-
-def _structure_levels() -> Mapping[str, str]:
-    return {code: level.label for code, level in load_branch_catalog().structure_levels.items()}
-
-
-def _granter_roles() -> Mapping[str, str]:
-    return {code: role.label for code, role in load_branch_catalog().granter_roles.items()}
-
-
-def _certification_levels() -> Mapping[str, str]:
-    return {level.code: level.label for level in load_branch_catalog().certification_levels}
+def _labels(part: str) -> Callable[[], Mapping[str, str]]:
+    return lambda: load_branch_catalog().labels[part]
 
 
 def _checklists() -> Mapping[str, str]:
@@ -71,7 +59,7 @@ def _year(**kwargs: Any) -> fields.Integer:
 
 
 def _role(**kwargs: Any) -> CatalogCode:
-    return CatalogCode(_granter_roles, required=True, **kwargs)
+    return CatalogCode(_labels("granter_roles"), required=True, **kwargs)
 
 
 class BranchCommand(Command):
@@ -90,8 +78,8 @@ class CountyScoped(BranchCommand):
 class EstablishBranch(Command):
     branch_id = IdString(load_default=lambda: str(uuid.uuid4()))
     name = _trimmed(60, required=True)
-    branch_type = CatalogCode(_branch_types, required=True)
-    level = CatalogCode(_structure_levels, required=True)
+    branch_type = CatalogCode(_labels("branch_types"), required=True)
+    level = CatalogCode(_labels("structure_levels"), required=True)
     county_code = fields.String(required=True, validate=_county_in_city)
     parent_id = IdString(load_default=None, allow_none=True)
     former_employer = _optional(100)
@@ -151,7 +139,7 @@ class Evidence(Command):
 
 class ApplyForCertification(BranchCommand):
     application_id = IdString(load_default=lambda: str(uuid.uuid4()))
-    level = CatalogCode(_certification_levels, required=True)
+    level = CatalogCode(_labels("certification_levels"), required=True)
     checklist = CatalogCode(_checklists, required=True)
     applicant = _trimmed(50, required=True)
     evidence = fields.List(fields.Nested(Evidence), required=True,

@@ -138,7 +138,7 @@ def certification_history(db: Database, branch_id: str) -> dict[str, Any]:
             raise NotFound("no such branch", field="branch_id")
         doc = {"branch_id": branch_id, "holding": None, "past": [], "applications": [],
                "open_application": None, "next_due_on": None}
-    labels = {level.code: level.label for level in load_branch_catalog().certification_levels}
+    labels = load_branch_catalog().labels["certification_levels"]
     for entry in [doc["holding"], *doc["past"], *doc["applications"]]:
         if entry is not None:
             entry["level_label"] = labels.get(entry["level"])

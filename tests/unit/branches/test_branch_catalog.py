@@ -44,6 +44,12 @@ def test_only_the_formal_type_counts_towards_coverage(catalog):
     assert catalog.branch_types["featured_group"].levels == ("group",)
 
 
+def test_forms_accept_each_part_by_its_zh_cn_label(catalog):
+    assert catalog.labels["certification_levels"]["province_demo"] == "省级示范"
+    assert catalog.labels["structure_levels"]["group"] == "党小组"
+    assert set(catalog.labels["branch_types"]) == set(catalog.branch_types)
+
+
 def test_brands_cultivate_for_three_years_and_ten_are_chosen(catalog):
     assert (catalog.brand_cultivation_years, catalog.brand_top_per_year) == (3, 10)
 
