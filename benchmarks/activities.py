@@ -43,9 +43,9 @@ from nameko.runners import ServiceRunner
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from contracts.volunteers.id_number import make_id_number
+from demo.loader import pipelined
 from services.activities.service import ActivitiesService
 from services.volunteers.service import VolunteersService
-from yinfa.demo.loader import pipelined
 
 HERE = Path(__file__).resolve().parent
 REPS = 3

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from contracts.branches.catalog import load_branch_catalog, load_checklists
-from yinfa.demo.people import GIVEN, SURNAMES
+from demo.people import GIVEN, SURNAMES
 from yinfa.reference import City, County
 
 TOWNS = ("新兴镇", "南洋镇", "盐东镇", "便仓镇", "大冈镇", "五星街道", "文峰街道", "新洋街道")

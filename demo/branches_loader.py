@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from yinfa.demo import branches_data as data
-from yinfa.demo.loader import pipelined
-from yinfa.demo.report import _cell
+from demo import branches_data as data
+from demo.loader import pipelined
+from demo.report import _cell
 from yinfa.reference import City
 from yinfa.schemas import city_today
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from yinfa.demo.people import DemoVolunteer
+from demo.people import DemoVolunteer
 
 WINDOW = 32  # calls in flight: enough to keep every service worker busy
 

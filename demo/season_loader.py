@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from yinfa.demo.loader import pipelined
-from yinfa.demo.season import DemoActivity, DemoWish
+from demo.loader import pipelined
+from demo.season import DemoActivity, DemoWish
 
 DIRECTORY_WAIT = 60.0
 

@@ -1,4 +1,4 @@
-"""`yinfa demo`: broker, store and services up; demo data in; the results shown.
+"""The demo's run: broker, store and services up; demo data in; the results shown.
 
 Everything started here is stopped on Ctrl-C (or SIGTERM), services before the store.
 """
@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import click
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from demo import branches_loader, loader, people, report, season, season_loader
 from yinfa.catalog import SERVICES
-from yinfa.demo import branches_loader, loader, people, report, season, season_loader
 from yinfa.infra.broker import ensure_broker, ensure_management, mask_uri
 from yinfa.infra.embedded_store import ensure_store
 from yinfa.infra.processes import StopRequested, Supervisor
@@ -184,7 +184,7 @@ def _ready_to_use(mongo_uri: str) -> None:
     click.echo(f"  Swagger  http://{api}/docs")
     click.echo(f"  login    {DEMO_USER} / {password}   (POST /auth/login; new at every start)")
     click.echo(f"  another administrator: MONGO_URI='{mongo_uri}' YINFA_DB_PREFIX={DB_PREFIX} "
-               ".venv/bin/yinfa create-admin --username NAME")
+               ".venv/bin/yinfa-create-admin --username NAME")
     click.echo()
 
 

@@ -1,9 +1,12 @@
-"""`yinfa create-admin`: open the first city administrator straight in the gateway's store.
+"""`yinfa-create-admin --username NAME` (or `python -m gateway.admin`): open the first city
+administrator straight in the gateway's store.
 
 Written as an `AccountOpened` event like every other account (actor `cli`), so the first
 admin is on record too. Needs MONGO_URI (and YINFA_DB_PREFIX, as the services do).
 """
 from __future__ import annotations
+
+import sys
 
 import click
 from marshmallow import ValidationError
@@ -36,3 +39,16 @@ def create_admin(username: str, password: str) -> int:
         return 1
     click.echo(f"opened {account['username']} ({account['role']}) in {db.name}")
     return 0
+
+
+@click.command()
+@click.option("--username", required=True, help="Login name of the city administrator.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              envvar="YINFA_ADMIN_PASSWORD", help="Asked for unless YINFA_ADMIN_PASSWORD is set.")
+def main(username: str, password: str) -> None:
+    """Open the first city administrator account of the gateway (needs MONGO_URI)."""
+    sys.exit(create_admin(username, password))
+
+
+if __name__ == "__main__":
+    main()

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh
-exec .venv/bin/yinfa demo "$@"
+exec .venv/bin/python -m demo "$@"

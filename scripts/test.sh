@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Lint (ruff, mypy), then the whole test suite under `nameko test` (eventlet-patched pytest).
+# Lint (ruff, mypy, and lint-imports for the layers in pyproject.toml), then the whole test
+# suite under `nameko test` (eventlet-patched pytest).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k store -x`.
-# The exit code is pytest's (5 = no tests collected), or ruff's if only lint failed.
+# The exit code is pytest's (5 = no tests collected), or the linter's if only lint failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -26,6 +27,7 @@ eval "$exports"
 lint=0
 .venv/bin/ruff check . || lint=$?
 .venv/bin/mypy || lint=$?
+.venv/bin/lint-imports || lint=$?
 
 # Run all of tests/ unless the arguments already name test paths (file, dir or node id).
 targets=(tests)
@@ -38,7 +40,7 @@ tests=0
     -q --durations=20 "$@" || tests=$?
 
 if [ "$lint" != 0 ] && { [ "$tests" = 0 ] || [ "$tests" = 5 ]; }; then
-    echo "test.sh: lint (ruff or mypy) failed" >&2
+    echo "test.sh: lint (ruff, mypy or lint-imports) failed" >&2
     exit "$lint"
 fi
 exit "$tests"

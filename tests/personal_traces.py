@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from yinfa.demo.branches_data import branches_for
-from yinfa.demo.people import volunteers_for
-from yinfa.demo.season import WISHES
+from demo.branches_data import branches_for
+from demo.people import volunteers_for
+from demo.season import WISHES
 from yinfa.ops.dlq import DeadLetterQueues, consumers_with_dead_letters
 from yinfa.ops.rabbit_api import ManagementApi, vhost_of
 from yinfa.reference import load_city
@@ -19,7 +19,7 @@ from yinfa.schemas import city_today
 
 def demo_traces(volunteers: int, seed: int) -> set[str]:
     """Names, phones and full ID numbers of the demo's people (volunteers and branch
-    officers), and the words of its micro-wishes, as `yinfa demo --volunteers N --seed S`
+    officers), and the words of its micro-wishes, as `python -m demo --volunteers N --seed S`
     makes them."""
     city = load_city()
     traces: set[str] = set()

@@ -1,6 +1,7 @@
-"""The `yinfa` command: run services, run the demo, check the infrastructure."""
+"""The `yinfa` command: run services, check the infrastructure, operate the stores."""
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any
 
@@ -39,31 +40,6 @@ def run(services: tuple[str, ...], replicas: int) -> None:
     run_services(services)
 
 
-@main.command()
-@click.option("--volunteers", "volunteer_count", default=300, show_default=True,
-              help="How many demo volunteers to register.")
-@click.option("--once", is_flag=True, help="Stop everything after showing the results.")
-@click.option("--seed", default=2026, show_default=True, help="Seed of the demo data.")
-@click.option("--resume", is_flag=True,
-              help="Run again on the latest earlier demo's store (its data kept).")
-def demo(volunteer_count: int, once: bool, seed: int, resume: bool) -> None:
-    """Start the infrastructure and services, load demo data, show the results."""
-    from yinfa.demo.session import run_demo
-
-    sys.exit(run_demo(volunteer_count=volunteer_count, once=once, seed=seed, resume=resume))
-
-
-@main.command("create-admin")
-@click.option("--username", required=True, help="Login name of the city administrator.")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              envvar="YINFA_ADMIN_PASSWORD", help="Asked for unless YINFA_ADMIN_PASSWORD is set.")
-def create_admin(username: str, password: str) -> None:
-    """Open the first city administrator account of the gateway (needs MONGO_URI)."""
-    from gateway.admin import create_admin as open_admin
-
-    sys.exit(open_admin(username, password))
-
-
 @main.group()
 def migrate() -> None:
     """One-off rewrites of stores written by earlier versions."""
@@ -77,10 +53,7 @@ def migrate_personal_data(skip_queues: bool) -> None:
     the services stopped: it also rewrites the messages waiting in their queues)."""
     from pymongo import MongoClient
 
-    from services.activities.migrate import migrate as migrate_activities
-    from services.branches.migrate import migrate as migrate_branches
-    from services.scoring.migrate import migrate as migrate_journal
-    from services.volunteers.migrate import migrate as migrate_volunteers
+    from yinfa.catalog import SERVICES, imported
     from yinfa.config import load_settings
     from yinfa.logs import configure_logging
     from yinfa.secrets import MASTER_KEY, SecretMissing, require
@@ -94,10 +67,16 @@ def migrate_personal_data(skip_queues: bool) -> None:
     except SecretMissing as missing:
         raise click.ClickException(f"refusing to start: {missing}") from None
     client: MongoClient = MongoClient(settings.mongo_uri, tz_aware=True)
-    counts = {**migrate_volunteers(client, settings.database_name),
-              **migrate_branches(client[settings.database_name("branches")]),
-              **migrate_activities(client[settings.database_name("activities")]),
-              **migrate_journal(client[settings.database_name("scoring")])}
+    counts: dict[str, int] = {}
+    for name, service in SERVICES.items():
+        if service.migrate is not None:
+            rewrite = imported(service.migrate)
+            # one of two arguments also drops the copies kept in other services'
+            # databases: it gets the client and how the databases are named
+            if len(inspect.signature(rewrite).parameters) == 2:
+                counts.update(rewrite(client, settings.database_name))
+            else:
+                counts.update(rewrite(client[settings.database_name(name)]))
     if not skip_queues:
         counts["queued"] = _rewrite_waiting_messages(settings.amqp_uri)
     click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
@@ -108,16 +87,18 @@ def _rewrite_waiting_messages(amqp_uri: str) -> int:
     event of a version with personal data are rewritten at the current version."""
     import json
 
-    from services.activities.migrate import current_message as activities_current
-    from services.branches.migrate import current_message as branches_current
-    from services.volunteers.migrate import current_message as volunteers_current
+    from yinfa.catalog import SERVICES, imported
     from yinfa.ops.queue_rewrite import rewrite_queues
     from yinfa.ops.rabbit_api import ManagementApi
 
+    rewrites = [imported(service.current_message) for service in SERVICES.values()
+                if service.current_message is not None]
+
     def current(envelope: Any) -> Any:
-        if not isinstance(envelope, dict):
-            return envelope
-        return activities_current(branches_current(volunteers_current(envelope)))
+        if isinstance(envelope, dict):
+            for rewrite in rewrites:  # each rewrites its own service's events only
+                envelope = rewrite(envelope)
+        return envelope
 
     def rewrite(body: bytes) -> bytes:
         try:

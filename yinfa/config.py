@@ -75,6 +75,7 @@ class Settings:
     secrets: Mapping[str, str] = field(repr=False)
     inbox_batch_events: int = 1000  # events a consumer takes in one batch
     inbox_prefetch: int = 500  # messages in flight per subscription
+    services_file: Path = REPOSITORY / "services.toml"  # the services (yinfa/catalog.py)
 
     def database_name(self, service: str) -> str:
         """Each service owns one database; a prefix lets several deployments share a server."""
@@ -120,6 +121,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secrets=MappingProxyType({name: env.get(name, "") for name in SECRETS}),
         inbox_batch_events=_number(env, "YINFA_INBOX_BATCH_EVENTS", 1000, least=1),
         inbox_prefetch=int(env.get("YINFA_INBOX_PREFETCH", "500")),
+        services_file=Path(_text(env, "YINFA_SERVICES_FILE", str(REPOSITORY / "services.toml"))),
     )
 
 

@@ -161,7 +161,7 @@ class AccountBook:
 
 
 class DirectStreams:
-    """The kernel's execute without a running service: used by `yinfa create-admin`."""
+    """The kernel's execute without a running service: used by `yinfa-create-admin`."""
 
     def __init__(self, db: Database, actor: str) -> None:
         self.store = EventStore(db, account.CATALOG_REGISTRY)

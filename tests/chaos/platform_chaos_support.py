@@ -232,7 +232,7 @@ class Platform:
 
     def create_admin(self) -> None:
         done = subprocess.run(
-            [sys.executable, "-m", "yinfa.cli", "create-admin", "--username", ADMIN],
+            [sys.executable, "-m", "gateway.admin", "--username", ADMIN],
             env={**os.environ, **self.env, "YINFA_ADMIN_PASSWORD": ADMIN_PASSWORD},
             cwd=ROOT, capture_output=True, text=True, timeout=60)
         if done.returncode != 0:

@@ -1,4 +1,5 @@
-"""The main job end to end: `yinfa demo` starts everything, loads data, shows, stops."""
+"""The main job end to end: the demo (`python -m demo`, what `bash scripts/demo.sh` runs)
+starts everything, loads data, shows, stops."""
 from __future__ import annotations
 
 import os
@@ -9,13 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import polling
 import pytest
 import requests
 from personal_traces import demo_traces, found_in_dead_letters, found_in_files
 
 pytestmark = pytest.mark.e2e
 
-YINFA = [sys.executable, "-m", "yinfa.cli"]
+DEMO = [sys.executable, "-m", "demo"]
 
 
 def demo_env(tmp_path: Path, amqp_uri: str) -> dict[str, str]:
@@ -38,7 +40,7 @@ def children_of(pid: int) -> list[int]:
 
 def test_the_demo_shows_volunteers_per_county_and_stops_everything(tmp_path, rabbit_config):
     done = subprocess.run(
-        [*YINFA, "demo", "--once", "--volunteers", "40"],
+        [*DEMO, "--once", "--volunteers", "40"],
         env=demo_env(tmp_path, rabbit_config["AMQP_URI"]),
         capture_output=True, text=True, timeout=300,
     )
@@ -51,7 +53,7 @@ def test_the_demo_shows_volunteers_per_county_and_stops_everything(tmp_path, rab
     assert "/docs" in done.stdout and "login    demo / " in done.stdout
 
     again = subprocess.run(
-        [*YINFA, "demo", "--once", "--resume"],
+        [*DEMO, "--once", "--resume"],
         env=demo_env(tmp_path, rabbit_config["AMQP_URI"]),
         capture_output=True, text=True, timeout=300,
     )
@@ -63,7 +65,7 @@ def test_the_demo_shows_volunteers_per_county_and_stops_everything(tmp_path, rab
 def test_after_the_demo_no_name_phone_or_id_number_is_anywhere_but_sealed(
         tmp_path, rabbit_config, request):
     done = subprocess.run(
-        [*YINFA, "demo", "--once", "--volunteers", "40", "--seed", "7"],
+        [*DEMO, "--once", "--volunteers", "40", "--seed", "7"],
         env=demo_env(tmp_path, rabbit_config["AMQP_URI"]),
         capture_output=True, text=True, timeout=300,
     )
@@ -82,7 +84,7 @@ def test_after_the_demo_no_name_phone_or_id_number_is_anywhere_but_sealed(
 
 def test_ctrl_c_stops_the_services_and_the_store(tmp_path, rabbit_config):
     demo = subprocess.Popen(
-        [*YINFA, "demo", "--volunteers", "10"],
+        [*DEMO, "--volunteers", "10"],
         env=demo_env(tmp_path, rabbit_config["AMQP_URI"]),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -125,5 +127,5 @@ def test_ctrl_c_stops_the_services_and_the_store(tmp_path, rabbit_config):
 
     assert demo.returncode == 0, rest[-3000:]
     assert "stopped" in rest
-    time.sleep(0.5)
-    assert not [pid for pid in started if Path(f"/proc/{pid}").exists()]
+    polling.eventually(lambda: not [pid for pid in started if Path(f"/proc/{pid}").exists()],
+                       timeout=5)

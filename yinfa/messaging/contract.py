@@ -15,31 +15,24 @@ its own command schemas.
 """
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import Any
 
+from yinfa.catalog import SERVICES, imported
 from yinfa.events.registry import SchemaRegistry
 
 # Above the largest event the command schemas can produce (a certification application
 # with 200 evidence rows of 2,000 characters and 20 links each is about 3.2 MB).
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
-# Each source service's event catalog, imported when a consumer of it starts.
-SOURCE_CATALOGS = {
-    "volunteers": "contracts.volunteers.events:CATALOG",
-    "branches": "contracts.branches.events:CATALOG",
-    "activities": "contracts.activities.events:CATALOG",
-}
-
 
 def source_registry(source_service: str) -> SchemaRegistry | None:
-    """The schema registry of `source_service`'s events; None if it has no catalog here."""
-    path = SOURCE_CATALOGS.get(source_service)
-    if path is None:
+    """The schema registry of `source_service`'s events (its catalog in the services file,
+    imported when a consumer of it starts); None if it has none there."""
+    source = SERVICES.get(source_service)
+    if source is None or source.events is None:
         return None
-    module_name, attribute = path.split(":")
-    return getattr(importlib.import_module(module_name), attribute).registry
+    return imported(source.events).registry
 
 
 class MessageContract:

@@ -66,7 +66,7 @@ class Platform:
 
     def open_account(self, username: str, role: str, password: str = ADMIN_PASSWORD,
                      **scope) -> Api:
-        """An account opened straight in the gateway's store (as `yinfa create-admin`)."""
+        """An account opened straight in the gateway's store (as `yinfa-create-admin`)."""
         book = AccountBook(self.db, DirectStreams(self.db, actor="test"))
         book.open({"username": username, "password": password, "role": role, **scope})
         return self.anonymous.login(username, password)

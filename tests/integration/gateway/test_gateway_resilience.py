@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from gateway_support import Api, Platform, gateway_config, listening_on
 
+from gateway.admin import main as create_admin
 from gateway.service import GatewayService
-from yinfa.cli import main as yinfa_cli
 from yinfa.config import settings
 from yinfa.service.rpc import rpc
 
@@ -79,14 +79,14 @@ def test_create_admin_opens_an_account_that_can_log_in(lonely_gateway, mongo_uri
     monkeypatch.setenv("MONGO_URI", mongo_uri)
     monkeypatch.setenv("YINFA_DB_PREFIX", mongo_db.name)
     settings.cache_clear()  # the command reads them, as its own process would
-    result = CliRunner().invoke(yinfa_cli, ["create-admin", "--username", "first-admin"],
+    result = CliRunner().invoke(create_admin, ["--username", "first-admin"],
                                 env={"YINFA_ADMIN_PASSWORD": "a-long-password-1"})
     assert result.exit_code == 0, result.output
     admin = platform.anonymous.login("first-admin", "a-long-password-1")
     assert admin.get("/me").json()["role"] == "city_admin"
-    again = CliRunner().invoke(yinfa_cli, ["create-admin", "--username", "first-admin"],
+    again = CliRunner().invoke(create_admin, ["--username", "first-admin"],
                                env={"YINFA_ADMIN_PASSWORD": "a-long-password-1"})
     assert again.exit_code == 1
-    short = CliRunner().invoke(yinfa_cli, ["create-admin", "--username", "second"],
+    short = CliRunner().invoke(create_admin, ["--username", "second"],
                                env={"YINFA_ADMIN_PASSWORD": "short"})
     assert short.exit_code == 2 and "password" in short.output

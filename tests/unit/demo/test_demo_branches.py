@@ -7,10 +7,7 @@ import pytest
 
 from contracts.branches import commands as s
 from contracts.branches.catalog import load_branch_catalog, load_checklists
-from services.branches.domain import branch, brand, certification
-from services.branches.domain.coverage import certification_coverage
-from services.branches.handlers import item_review_commands
-from yinfa.demo.branches_data import (
+from demo.branches_data import (
     application,
     branches_for,
     brand_reviews,
@@ -18,7 +15,10 @@ from yinfa.demo.branches_data import (
     item_reviews,
     top_brand_scores,
 )
-from yinfa.demo.branches_loader import coverage_table
+from demo.branches_loader import coverage_table
+from services.branches.domain import branch, brand, certification
+from services.branches.domain.coverage import certification_coverage
+from services.branches.handlers import item_review_commands
 from yinfa.reference import load_city
 
 TODAY = date.today()  # the boundary refuses decision dates in the future

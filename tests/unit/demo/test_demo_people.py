@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from contracts.volunteers.commands import RegisterVolunteer, load_command
 from contracts.volunteers.id_number import check_id_number, gender_of
-from yinfa.demo.people import teams_for, volunteers_for
-from yinfa.demo.report import county_table
+from demo.people import teams_for, volunteers_for
+from demo.report import county_table
 from yinfa.reference import load_city
 
 
