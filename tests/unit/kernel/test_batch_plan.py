@@ -18,7 +18,8 @@ def event(stream: str, version: int, wanted: bool = True) -> Delivered:
 
 def one_at_a_time(deliveries: list[Delivered], cursors: dict[str, int]
                   ) -> tuple[dict[str, list[str]], set[str]]:
-    """The single-event inbox, in memory: applied ids per stream (in order), parked ids."""
+    """Each event delivered alone (a batch of one), in memory: applied ids per stream (in
+    order), parked ids."""
     cursor, parked, seen = dict(cursors), defaultdict(dict), set()
     applied: dict[str, list[str]] = defaultdict(list)
     for delivered in deliveries:
