@@ -76,7 +76,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from contracts.volunteers.id_number import make_id_number
 from gateway.accounts.book import AccountBook, DirectStreams
-from services.scoring.journal import Journal, unpacked
+from services.scoring.engine.journal import Journal, unpacked
 from services.volunteers.domain.volunteer import volunteer_id_for
 from yinfa.infra.embedded_store import free_port
 from yinfa.messaging.relay import OutboxRelay

@@ -48,9 +48,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.scoring import queries
 from services.scoring.domain.state import SourceEvent
-from services.scoring.engine import Engine
-from services.scoring.journal import Journal
-from services.scoring.rulebooks import Rulebooks
+from services.scoring.engine.journal import Journal
+from services.scoring.engine.provider import Engine
+from services.scoring.engine.rulebooks import Rulebooks
 from services.scoring.service import ScoringService
 from yinfa.reference import load_city
 

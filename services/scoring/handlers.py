@@ -6,7 +6,7 @@ from typing import Any
 
 from contracts.scoring import assessments
 from services.scoring import queries
-from services.scoring.engine import Engine
+from services.scoring.engine.provider import Engine
 from yinfa.errors import AlreadyExists, ConcurrencyError
 from yinfa.events.envelope import NewEvent
 from yinfa.schemas import load_command

@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from services.scoring.journal import COLLECTION
+from services.scoring.engine.journal import COLLECTION
 
 # fields of source events, by type, that named a person in earlier versions
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {

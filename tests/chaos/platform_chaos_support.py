@@ -41,10 +41,10 @@ from pymongo import MongoClient
 from contracts.volunteers.id_number import make_id_number
 from contracts.volunteers.standing import STANDING_EVENTS
 from services.activities.directory import VOLUNTEER_DIRECTORY, WANTED as DIRECTORY_TYPES
-from services.scoring import intake
 from services.scoring.domain.rulebook import default_rulebook_path, load_rulebook
 from services.scoring.domain.state import ScoringState
-from services.scoring.journal import Journal
+from services.scoring.engine import intake
+from services.scoring.engine.journal import Journal
 from services.scoring.queries import county_ranking
 from services.volunteers.served import COMPLETED, CORRECTED
 from yinfa.infra.broker import ensure_broker, ensure_management

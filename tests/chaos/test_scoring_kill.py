@@ -19,9 +19,9 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from platform_chaos_support import journaled
 
-from services.scoring import intake
 from services.scoring.domain.rulebook import default_rulebook_path, load_rulebook
 from services.scoring.domain.state import ScoringState
+from services.scoring.engine import intake
 from services.scoring.queries import county_ranking
 from yinfa.reference import load_city
 

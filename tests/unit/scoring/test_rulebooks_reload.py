@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.scoring.domain.rulebook import default_rulebook_path
-from services.scoring.rulebooks import Rulebooks
+from services.scoring.engine.rulebooks import Rulebooks
 from yinfa.errors import NotFound, ValidationFailed
 
 GOOD = default_rulebook_path().read_text(encoding="utf-8")

@@ -22,10 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.scoring import intake
 from services.scoring.domain.state import SourceEvent
-from services.scoring.journal import Journal
-from services.scoring.live import LiveScoring
+from services.scoring.engine import intake
+from services.scoring.engine.journal import Journal
+from services.scoring.engine.live import LiveScoring
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from services.scoring.domain.state import ScoringState
-from services.scoring.journal import Journal, source_events, unpacked
+from services.scoring.engine.journal import Journal, source_events, unpacked
 from yinfa.events.envelope import RecordedEvent
 
 PAGE = 200  # journal entries per read: one live event each, or a backfill page

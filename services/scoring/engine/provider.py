@@ -19,11 +19,11 @@ from typing import Any
 from marshmallow import ValidationError, fields
 from nameko.extensions import DependencyProvider
 
-from services.scoring import intake, rebuild
 from services.scoring.domain.state import ScoringState
-from services.scoring.journal import Journal
-from services.scoring.live import LiveScoring
-from services.scoring.rulebooks import Rulebooks
+from services.scoring.engine import intake, rebuild
+from services.scoring.engine.journal import Journal
+from services.scoring.engine.live import LiveScoring
+from services.scoring.engine.rulebooks import Rulebooks
 from yinfa.errors import ValidationFailed
 from yinfa.messaging.dead_letters import DeadLetters
 from yinfa.ops import metrics
