@@ -1,6 +1,7 @@
-"""Command handlers: boundary schema → fold the stream → domain decides → append.
+"""Command handlers: fold the stream → the domain decides → append.
 
-Plain functions over `EventSourcedStreams`, so the nameko service stays a thin shell.
+Plain functions over `EventSourcedStreams` and a command the service's entrypoint has
+loaded once with its published schema; `COMMANDS` names the handler of each schema.
 """
 from __future__ import annotations
 
@@ -12,23 +13,22 @@ from typing import Any
 from contracts.volunteers import commands
 from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.streams import team_stream, volunteer_stream
-from services.volunteers import personal
+from services.volunteers import personal, roster
 from services.volunteers.domain import team, volunteer
 from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
 from yinfa.city_time import local_day
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.reference import load_city
-from yinfa.secrets import ID_SECRET, secret_text
+from yinfa.service.commands import CommandTable
 from yinfa.service.dependencies import EventSourcedStreams
 
 VolunteerDecision = Callable[..., list]
 
 
-def register(streams: EventSourcedStreams, payload: Mapping[str, Any],
+def register(streams: EventSourcedStreams, command: Mapping[str, Any],
              within_county: str | None = None) -> str:
-    command = commands.load_command(commands.RegisterVolunteer, payload)
-    volunteer_id = volunteer.volunteer_id_for(command["id_number"], id_secret())
+    volunteer_id = volunteer.volunteer_id_for(command["id_number"], personal.id_secret())
     catalog = load_volunteer_catalog()
 
     def decide(state: volunteer.Volunteer | None) -> list:
@@ -37,52 +37,27 @@ def register(streams: EventSourcedStreams, payload: Mapping[str, Any],
         decided = volunteer.register(state, command, catalog)
         # personal data before the registration: a crash between the two leaves data
         # that a retry finds, never a registered person whose data is gone
-        personal.keep(streams.views, volunteer_id, personal_data_of(command))
+        personal.keep(streams.views, volunteer_id, command)
         return decided
 
     streams.execute(volunteer_stream(volunteer_id), fold_volunteer, decide)
     return volunteer_id
 
 
-def personal_data_of(command: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: command[name] for name in personal.FIELDS}
-
-
-def id_secret() -> str:
-    return secret_text(ID_SECRET)
-
-
-_VOLUNTEER_COMMANDS: dict[str, tuple[type, VolunteerDecision]] = {
-    "verify": (commands.VerifyVolunteer, volunteer.verify),
-    "suspend": (commands.SuspendVolunteer, volunteer.suspend),
-    "reinstate": (commands.ReinstateVolunteer, volunteer.reinstate),
-    "withdraw": (commands.WithdrawVolunteer, volunteer.withdraw),
-    "update_profile": (commands.UpdateProfile, volunteer.update_profile),
-    "record_hours": (commands.RecordHours, volunteer.record_hours),
-    "correct_hours": (commands.CorrectHours, volunteer.correct_hours),
-}
-
-
-def on_volunteer(streams: EventSourcedStreams, action: str, payload: Mapping[str, Any]) -> int:
-    """Run one of the volunteer commands above; return how many events it recorded."""
-    schema, decide = _VOLUNTEER_COMMANDS[action]
-    command = commands.load_command(schema, payload)
+def _on_volunteer(decide: VolunteerDecision, streams: EventSourcedStreams,
+                  command: Mapping[str, Any]) -> int:
+    """A decision on one volunteer's stream; how many events it recorded."""
     catalog = load_volunteer_catalog()
-    if action == "update_profile":
-        return _update_profile(streams, command, catalog)
-    recorded = streams.execute(
-        volunteer_stream(command["volunteer_id"]),
-        fold_volunteer,
-        lambda state: decide(state, command, catalog),
-    )
+    recorded = streams.execute(volunteer_stream(command["volunteer_id"]), fold_volunteer,
+                               lambda state: decide(state, command, catalog))
     return len(recorded)
 
 
-def erase(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
+def erase(streams: EventSourcedStreams, command: Mapping[str, Any]) -> int:
     """Destroy the person's data key and data, then record the erasure: a crash between
     the two leaves a person without data and not yet marked erased, which a retry (or
     the reconciliation) finishes; never data kept after the erasure was recorded."""
-    command = dict(commands.load_command(commands.EraseVolunteer, payload))
+    command = dict(command)
     command["erased_on"] = command["erased_on"] or local_day(datetime.now(UTC),
                                                              load_city().zone)
     catalog = load_volunteer_catalog()
@@ -96,8 +71,8 @@ def erase(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
                                decide))
 
 
-def _update_profile(streams: EventSourcedStreams, command: Mapping[str, Any],
-                    catalog: Any) -> int:
+def update_profile(streams: EventSourcedStreams, command: Mapping[str, Any]) -> int:
+    catalog = load_volunteer_catalog()
     volunteer_id = command["volunteer_id"]
     kept = personal.reveal(streams.views, volunteer_id) or {}
     changed = {name: command[name] for name in volunteer.PERSONAL_FIELDS
@@ -110,8 +85,7 @@ def _update_profile(streams: EventSourcedStreams, command: Mapping[str, Any],
     return len(recorded)
 
 
-def record_hours_batch(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
-    command = commands.load_command(commands.RecordHoursBatch, payload)
+def record_hours_batch(streams: EventSourcedStreams, command: Mapping[str, Any]) -> int:
     catalog = load_volunteer_catalog()
     recorded = streams.execute(
         volunteer_stream(command["volunteer_id"]),
@@ -121,24 +95,23 @@ def record_hours_batch(streams: EventSourcedStreams, payload: Mapping[str, Any])
     return len(recorded)
 
 
-def apply_ledger_command(streams: EventSourcedStreams, action: str,
+def apply_ledger_command(streams: EventSourcedStreams, schema: type,
                          payload: Mapping[str, Any]) -> int:
     """A ledger change announced by another service; a repeat of one already made is a
     no-op (the entry exists, or already has these hours)."""
     try:
-        return on_volunteer(streams, action, payload)
+        return COMMANDS.handle(streams, schema, payload)
     except AlreadyExists as error:
         if error.field == "entry_id":
             return 0
         raise
     except DomainRuleViolated as error:
-        if action == "correct_hours" and error.field == "hours":
+        if schema is commands.CorrectHours and error.field == "hours":
             return 0
         raise
 
 
-def create_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = commands.load_command(commands.CreateTeam, payload)
+def create_team(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
     catalog = load_volunteer_catalog()
     streams.execute(
         team_stream(command["team_id"]),
@@ -148,8 +121,7 @@ def create_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str
     return command["team_id"]
 
 
-def join_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
-    command = commands.load_command(commands.JoinTeam, payload)
+def join_team(streams: EventSourcedStreams, command: Mapping[str, Any]) -> int:
     member, _ = streams.load(volunteer_stream(command["volunteer_id"]), fold_volunteer)
     status = None if member is None else member.status
     county = None if member is None else member.county_code
@@ -157,15 +129,32 @@ def join_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
                                               volunteer_county=county))
 
 
-def leave_team(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> int:
-    command = commands.load_command(commands.LeaveTeam, payload)
+def leave_team(streams: EventSourcedStreams, command: Mapping[str, Any]) -> int:
     return _on_team(streams, command, team.leave_team)
 
 
-def _on_team(streams: EventSourcedStreams, command: dict, decide: Callable) -> int:
+def _on_team(streams: EventSourcedStreams, command: Mapping[str, Any], decide: Callable) -> int:
     def decision(state: team.Team | None) -> list:
         if state is None:
             raise NotFound("no such team", field="team_id")
         return decide(state, command)
 
     return len(streams.execute(team_stream(command["team_id"]), fold_team, decision))
+
+
+COMMANDS = CommandTable({
+    commands.RegisterVolunteer: register,
+    commands.RegisterVolunteers: roster.register_roster,
+    commands.VerifyVolunteer: partial(_on_volunteer, volunteer.verify),
+    commands.SuspendVolunteer: partial(_on_volunteer, volunteer.suspend),
+    commands.ReinstateVolunteer: partial(_on_volunteer, volunteer.reinstate),
+    commands.WithdrawVolunteer: partial(_on_volunteer, volunteer.withdraw),
+    commands.UpdateProfile: update_profile,
+    commands.RecordHours: partial(_on_volunteer, volunteer.record_hours),
+    commands.RecordHoursBatch: record_hours_batch,
+    commands.CorrectHours: partial(_on_volunteer, volunteer.correct_hours),
+    commands.EraseVolunteer: erase,
+    commands.CreateTeam: create_team,
+    commands.JoinTeam: join_team,
+    commands.LeaveTeam: leave_team,
+})

@@ -18,6 +18,7 @@ from yinfa.sealed import (
     seal,
     unseal,
 )
+from yinfa.secrets import ID_SECRET, secret_text
 from yinfa.store.new_documents import insert_new
 
 COLLECTION = "personal_data"
@@ -27,6 +28,11 @@ FIELDS = ("name", "phone", "id_number")
 def seal_person(volunteer_id: str, person: Mapping[str, Any], master: bytes,
                 data_key: bytes | None = None) -> dict[str, Any]:
     return seal(volunteer_id, _fields(person), master, data_key)
+
+
+def id_secret() -> str:
+    """The key of the HMAC that names a volunteer's stream after their ID number."""
+    return secret_text(ID_SECRET)
 
 
 def _fields(person: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.streams import volunteer_stream
 from services.volunteers import personal
 from services.volunteers.domain import volunteer
-from services.volunteers.handlers import id_secret, personal_data_of
 from yinfa import failpoints
 from yinfa.errors import DomainRuleViolated, ValidationFailed
 from yinfa.events.envelope import NewEvent
@@ -54,7 +53,7 @@ def register_many(streams: EventSourcedStreams, payloads: Sequence[Any]
     # personal data first (kept only where none is): a kill before the commits leaves
     # data that the rerun finds, never a registered person without it
     personal.keep_many(streams.views, [
-        (i.volunteer_id, personal_data_of(i.command)) for i in decided])
+        (i.volunteer_id, i.command) for i in decided])
     failpoints.hit("roster.after_personal_data")
     recorded = streams.start_streams(
         [(volunteer_stream(i.volunteer_id), i.events) for i in decided])
@@ -63,6 +62,16 @@ def register_many(streams: EventSourcedStreams, payloads: Sequence[Any]
         status = CREATED if events else EXISTS  # None: registered meanwhile by another
         results[item.index] = _result(item.index, status, item.volunteer_id)
     return [results[index] for index in range(len(payloads))]
+
+
+def register_roster(streams: EventSourcedStreams, command: Mapping[str, Any],
+                    within_county: str | None = None) -> dict[str, Any]:
+    """Each item registered or answered on its own, in order. With `within_county`, a
+    person registered in another county is answered refused."""
+    results = register_many(streams, command["items"])
+    if within_county is not None:
+        results = refuse_other_counties(streams.views, results, within_county)
+    return {"results": results, "created": sum(r["status"] == CREATED for r in results)}
 
 
 def refuse_other_counties(db: Any, results: list[dict[str, Any]], county: str
@@ -82,7 +91,7 @@ def refuse_other_counties(db: Any, results: list[dict[str, Any]], county: str
 
 def _valid_items(payloads: Sequence[Any], results: dict[int, dict[str, Any]]) -> list[Item]:
     """Items that pass the command schema, each person once (a repeat is "exists")."""
-    secret, schema = id_secret(), commands.RegisterVolunteer()
+    secret, schema = personal.id_secret(), commands.RegisterVolunteer()
     items: dict[str, Item] = {}
     for index, payload in enumerate(payloads):
         try:

@@ -11,23 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from contracts.volunteers.commands import CorrectHours, RecordHours
 from yinfa.events.envelope import RecordedEvent
 
 COMPLETED, CORRECTED = "ActivityCompleted", "CompletionCorrected"
 
 
-def ledger_commands(event: RecordedEvent) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(action, payload) pairs for the volunteers' command handlers."""
+def ledger_commands(event: RecordedEvent) -> Iterator[tuple[type, dict[str, Any]]]:
+    """(command schema, payload) pairs for the volunteers' command handlers."""
     activity_id = event.stream_id.split("-", 1)[1]
     if event.type == COMPLETED:
         for line in event.data.get("served", []):
-            yield "record_hours", _entry(line, activity_id)
+            yield RecordHours, _entry(line, activity_id)
     elif event.type == CORRECTED:
         for line in event.data.get("corrections", []):
             if line.get("new_entry"):
-                yield "record_hours", _entry(line, activity_id)
+                yield RecordHours, _entry(line, activity_id)
             else:
-                yield "correct_hours", {
+                yield CorrectHours, {
                     "volunteer_id": line["volunteer_id"],
                     "entry_id": line["entry_id"],
                     "hours": line["hours"],

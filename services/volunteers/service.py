@@ -11,7 +11,7 @@ from nameko.timer import timer
 
 from contracts.volunteers import commands
 from contracts.volunteers.streams import build_registry
-from services.volunteers import handlers, queries, roster
+from services.volunteers import handlers, queries
 from services.volunteers.served import COMPLETED, CORRECTED, ledger_commands
 from services.volunteers.views import VIEWS
 from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
@@ -43,7 +43,8 @@ class VolunteersService(EventSourcedService):
                            ) -> dict[str, Any]:
         """With `within_county`, a person registered in another county is refused as out
         of scope, not answered "already registered" (which would tell that they are)."""
-        volunteer_id = handlers.register(self.streams, payload, within_county)
+        volunteer_id = self._handle(commands.RegisterVolunteer, payload,
+                                    within_county=within_county)
         return queries.get_volunteer(self.streams.views, volunteer_id)
 
     @rpc
@@ -52,33 +53,28 @@ class VolunteersService(EventSourcedService):
         """A roster: each item registered or answered on its own (created, exists,
         invalid with its errors), in order; the store is written once for all. With
         `within_county`, a person registered in another county is answered refused."""
-        roster_command = commands.load_command(commands.RegisterVolunteers, {"items": payloads})
-        results = roster.register_many(self.streams, roster_command["items"])
-        if within_county is not None:
-            results = roster.refuse_other_counties(self.streams.views, results, within_county)
-        return {"results": results,
-                "created": sum(r["status"] == roster.CREATED for r in results)}
+        return self._handle(commands.RegisterVolunteers, {"items": payloads},
+                            within_county=within_county)
 
     @rpc
     def verify_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command("verify", payload)
+        return self._volunteer_command(commands.VerifyVolunteer, payload)
 
     @rpc
     def suspend_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command("suspend", payload)
+        return self._volunteer_command(commands.SuspendVolunteer, payload)
 
     @rpc
     def reinstate_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command("reinstate", payload)
+        return self._volunteer_command(commands.ReinstateVolunteer, payload)
 
     @rpc
     def withdraw_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command("withdraw", payload)
+        return self._volunteer_command(commands.WithdrawVolunteer, payload)
 
     @rpc
     def erase_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
-        handlers.erase(self.streams, payload)
-        return queries.get_volunteer(self.streams.views, str(payload["volunteer_id"]))
+        return self._volunteer_command(commands.EraseVolunteer, payload)
 
     @rpc
     def volunteers_without_personal_data(self) -> list[str]:
@@ -87,35 +83,33 @@ class VolunteersService(EventSourcedService):
 
     @rpc
     def update_profile(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command("update_profile", payload)
+        return self._volunteer_command(commands.UpdateProfile, payload)
 
     @rpc
     def record_hours(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command("record_hours", payload)
+        return self._volunteer_command(commands.RecordHours, payload)
 
     @rpc
     def record_hours_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Many ledger entries for one volunteer in one command: all are recorded or none."""
-        handlers.record_hours_batch(self.streams, payload)
-        return queries.get_volunteer(self.streams.views, str(payload["volunteer_id"]))
+        return self._volunteer_command(commands.RecordHoursBatch, payload)
 
     @rpc
     def correct_hours(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command("correct_hours", payload)
+        return self._volunteer_command(commands.CorrectHours, payload)
 
     @rpc
     def create_team(self, payload: dict[str, Any]) -> dict[str, Any]:
-        team_id = handlers.create_team(self.streams, payload)
-        return self._team(team_id)
+        return self._team(self._handle(commands.CreateTeam, payload))
 
     @rpc
     def join_team(self, payload: dict[str, Any]) -> dict[str, Any]:
-        handlers.join_team(self.streams, payload)
+        self._handle(commands.JoinTeam, payload)
         return self._team(str(payload["team_id"]))
 
     @rpc
     def leave_team(self, payload: dict[str, Any]) -> dict[str, Any]:
-        handlers.leave_team(self.streams, payload)
+        self._handle(commands.LeaveTeam, payload)
         return self._team(str(payload["team_id"]))
 
     # ---- queries ------------------------------------------------------------------
@@ -156,9 +150,9 @@ class VolunteersService(EventSourcedService):
         the event a dead letter naming them, after the others are recorded."""
         refused = []
         streams = self.streams.caused_by(event)  # one worker may serve a batch of events
-        for action, payload in ledger_commands(event):
+        for schema, payload in ledger_commands(event):
             try:
-                handlers.apply_ledger_command(streams, action, payload)
+                handlers.apply_ledger_command(streams, schema, payload)
             except (DomainRuleViolated, NotFound, ValidationFailed) as error:
                 refused.append(f"{payload['volunteer_id']}: {error}")
         if refused:
@@ -166,8 +160,11 @@ class VolunteersService(EventSourcedService):
 
     # ---- helpers -----------------------------------------------------------------------
 
-    def _volunteer_command(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        handlers.on_volunteer(self.streams, action, payload)
+    def _handle(self, schema: type, payload: Any, **context: Any) -> Any:
+        return handlers.COMMANDS.handle(self.streams, schema, payload, **context)
+
+    def _volunteer_command(self, schema: type, payload: dict[str, Any]) -> dict[str, Any]:
+        self._handle(schema, payload)
         return queries.get_volunteer(self.streams.views, str(payload["volunteer_id"]))
 
     def _team(self, team_id: str) -> dict[str, Any]:

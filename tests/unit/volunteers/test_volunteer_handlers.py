@@ -3,9 +3,9 @@
 The service is built with nameko's `worker_factory`, its `streams` a real
 `EventSourcedStreams` on `InMemoryEventStore` (`EventSourcing.standalone()`); the inbox
 and secrets providers are worker_factory's mocks, the secrets themselves come from the
-test run's environment. Commands go through `services/volunteers/handlers.py` with the
-service's streams, not through the RPC methods: those answer from the views, kept in
-MongoDB, which a unit test has not (nor views: `standalone()` refreshes none).
+test run's environment. Commands go through the service's command table
+(`handlers.COMMANDS`), loaded by their published schemas, not through the RPC methods:
+those answer from the views, kept in MongoDB, which a unit test has not (nor views: `standalone()` refreshes none).
 Registration also keeps the person's data in MongoDB: here `personal.keep` is replaced by
 a record of what it was handed. Events from the activities service go through the
 service's own `_apply_activities_event`, as its inbox calls it.
@@ -17,6 +17,7 @@ from datetime import date
 import pytest
 from nameko.testing.services import worker_factory
 
+from contracts.volunteers import commands
 from contracts.volunteers.streams import build_registry, volunteer_stream
 from services.volunteers import handlers, personal
 from services.volunteers.service import VolunteersService
@@ -49,7 +50,8 @@ def kept(monkeypatch, store):
 
     def keep(db, volunteer_id, person):
         version = store.stream_version(volunteer_stream(volunteer_id))
-        handed.append((volunteer_id, dict(person), version))
+        # the personal data store keeps these fields of what it is handed
+        handed.append((volunteer_id, {name: person[name] for name in personal.FIELDS}, version))
 
     monkeypatch.setattr(personal, "keep", keep)
     return handed
@@ -58,7 +60,16 @@ def kept(monkeypatch, store):
 @pytest.fixture
 def registered(service, kept, registration):
     """王建国, registered: his volunteer id."""
-    return handlers.register(service.streams, registration())
+    return register(service, registration())
+
+
+def handle(service, schema, payload):
+    """A command as the service's entrypoint hands it on: loaded once, then handled."""
+    return handlers.COMMANDS.handle(service.streams, schema, payload)
+
+
+def register(service, payload):
+    return handle(service, commands.RegisterVolunteer, payload)
 
 
 def types(store, volunteer_id, after_version=0):
@@ -66,12 +77,12 @@ def types(store, volunteer_id, after_version=0):
 
 
 def verify(service, volunteer_id, county=TINGHU):
-    return handlers.on_volunteer(service.streams, "verify",
-                                 {"volunteer_id": volunteer_id, "county_code": county})
+    return handle(service, commands.VerifyVolunteer,
+                  {"volunteer_id": volunteer_id, "county_code": county})
 
 
 def record(service, volunteer_id, hours=2.5, entry_id="7d3b1c6e-0b5f-4a43-9d1c-1f2a3b4c5d6e"):
-    return handlers.on_volunteer(service.streams, "record_hours", {
+    return handle(service, commands.RecordHours, {
         "volunteer_id": volunteer_id, "entry_id": entry_id, "hours": hours,
         "served_on": "2023-10-23", "source": "bureau"})
 
@@ -82,7 +93,7 @@ def record(service, volunteer_id, hours=2.5, entry_id="7d3b1c6e-0b5f-4a43-9d1c-1
 def test_registering_starts_the_volunteer_stream_with_one_event_and_no_personal_data(
     service, store, kept, registration
 ):
-    volunteer_id = handlers.register(service.streams, registration())
+    volunteer_id = register(service, registration())
 
     [event] = store.read_stream(volunteer_stream(volunteer_id))
     assert (event.type, event.version, event.actor) == (
@@ -97,7 +108,7 @@ def test_registering_the_same_person_again_is_refused_and_appends_nothing(
     service, store, registered, registration
 ):
     with pytest.raises(AlreadyExists) as refused:
-        handlers.register(service.streams, registration(phone="13900001111"))
+        register(service, registration(phone="13900001111"))
 
     assert refused.value.field == "id_number"
     assert store.head_position() == 1
@@ -107,7 +118,7 @@ def test_an_invalid_registration_is_refused_at_the_boundary_and_appends_nothing(
     service, store, kept, registration
 ):
     with pytest.raises(ValidationFailed) as refused:
-        handlers.register(service.streams, registration(phone="12345"))
+        register(service, registration(phone="12345"))
 
     assert "phone" in refused.value.errors
     assert (store.head_position(), kept) == (0, [])
@@ -151,8 +162,8 @@ def test_verifying_nobody_is_not_found(service, store):
 
 
 def suspend(service, volunteer_id):
-    return handlers.on_volunteer(service.streams, "suspend",
-                                 {"volunteer_id": volunteer_id, "reason": "长期联系不上"})
+    return handle(service, commands.SuspendVolunteer,
+                  {"volunteer_id": volunteer_id, "reason": "长期联系不上"})
 
 
 def test_suspending_records_the_reason(service, store, registered):
