@@ -1,6 +1,7 @@
 """The scoring service's one command: closing a period publishes its frozen ranking."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,14 +10,13 @@ from services.scoring import queries
 from services.scoring.engine.provider import Engine
 from yinfa.errors import AlreadyExists, ConcurrencyError
 from yinfa.events.envelope import NewEvent
-from yinfa.schemas import load_command
+from yinfa.service.commands import CommandTable
 from yinfa.service.dependencies import EventSourcedStreams
 
 
-def close_period(streams: EventSourcedStreams, engine: Engine,
-                 payload: dict[str, Any]) -> dict[str, Any]:
+def close_period(streams: EventSourcedStreams, command: Mapping[str, Any],
+                 engine: Engine) -> dict[str, Any]:
     """Freeze the period's county ranking and publish it as `AssessmentPublished`, once."""
-    command = load_command(assessments.ClosePeriod, payload)
     period = command["period"]
     name, book = engine.rulebooks.for_period(command.get("rulebook"), period)
     counties = queries.county_ranking(engine.state(), book)
@@ -35,3 +35,6 @@ def close_period(streams: EventSourcedStreams, engine: Engine,
         raise AlreadyExists(f"the assessment of {period} is published already",
                             field="period") from None
     return assessments.as_answer(dict(recorded[0].data), recorded[0].position)
+
+
+COMMANDS = CommandTable({assessments.ClosePeriod: close_period})

@@ -120,7 +120,8 @@ class ScoringService(EventSourcedService):
 
     @rpc
     def close_period(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return handlers.close_period(self.streams, self.engine, payload)
+        return handlers.COMMANDS.handle(self.streams, assessments.ClosePeriod, payload,
+                                        engine=self.engine)
 
     @rpc
     def get_assessment(self, period: Any) -> dict[str, Any]:
