@@ -61,6 +61,7 @@ class Settings:
     relay_batch_size: int
     relay_idle_seconds: float
     consumer_lease_seconds: float
+    inbox_heal_seconds: float  # how long a gap stays open before the source is asked
     log_level: str
     db_prefix: str
     rabbit_ctl_uri: str | None  # the management API; None: port 15672 of AMQP_URI's host
@@ -105,6 +106,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         relay_batch_size=_number(env, "YINFA_RELAY_BATCH", 500, least=1),
         relay_idle_seconds=_number(env, "YINFA_RELAY_IDLE_SECONDS", 0.2),
         consumer_lease_seconds=_number(env, "YINFA_CONSUMER_LEASE_SECONDS", 30.0, least=1.0),
+        inbox_heal_seconds=_number(env, "YINFA_INBOX_HEAL_SECONDS", 10.0, least=0.0),
         log_level=_log_level(env, "YINFA_LOG_LEVEL"),
         db_prefix=_text(env, "YINFA_DB_PREFIX", "yinfa"),
         rabbit_ctl_uri=_optional(env, "RABBIT_CTL_URI"),

@@ -48,7 +48,7 @@ class KnowsVolunteers:
     """Mixin for the service: keeps the replica fed from the volunteers service's events
     through its `inbox` (laid out for the replica), and sweeps events parked out of order."""
 
-    inbox: Inbox = InboxProvider(layout=VOLUNTEER_DIRECTORY)
+    inbox: Inbox = InboxProvider(layout=VOLUNTEER_DIRECTORY, source="volunteers")
 
     @every_event_of("volunteers")
     def on_volunteers_event(self, payloads: list[dict[str, Any]]) -> list[str]:

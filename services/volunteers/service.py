@@ -33,7 +33,7 @@ class VolunteersService(EventSourcedService):
     name = "volunteers"
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
-    inbox: Inbox = InboxProvider()
+    inbox: Inbox = InboxProvider(source=ACTIVITIES)
     secrets = RequiredSecrets(ID_SECRET, MASTER_KEY)
 
     # ---- commands ---------------------------------------------------------------

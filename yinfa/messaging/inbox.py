@@ -8,7 +8,9 @@ list of one) and keeps, in its own database:
 - `inbox_streams`: the last version applied per source stream, so a later version is
   never applied before an earlier one;
 - `inbox_parked`: events that arrived ahead of their turn, applied once the gap closes
-  (after the batch that closes it, or by a periodic `sweep`);
+  (after the batch that closes it, or by a periodic `sweep`); a gap that stays open (a
+  message lost on the way) is healed by the sweep, which fetches the missing events from
+  their source (`heal`);
 - `inbox_dead_letters`: the ids of events it dead-lettered after a failed apply. The
   stream moved on without them, so a later delivery of one (`yinfa dlq retry`) is not a
   duplicate: it is applied then, out of its stream's order, once.
@@ -46,6 +48,7 @@ from yinfa.ops import metrics
 log = logging.getLogger(__name__)
 
 Apply = Callable[[RecordedEvent], None]
+Fetch = Callable[[str, int], Sequence[Any]]  # (stream, after version) -> the source's events
 Wanted = Callable[[str], bool]
 
 APPLIED, DUPLICATE, PARKED, DEAD_LETTERED = "applied", "duplicate", "parked", "dead-lettered"
@@ -56,6 +59,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (PyMongoError, OSError, Conc
 
 DRAIN_LIMIT = 1000  # parked events taken at once by a drain
 SWEPT_AT_ONCE = 100  # streams drained together by a sweep
+HEAL_AFTER = 10.0  # seconds a parked event waits for its gap to close before it is fetched
 
 
 class BatchRetry(Exception):
@@ -97,6 +101,7 @@ class Inbox:
         dead_letters: DeadLetters,
         lease_seconds: float = 30.0,
         layout: InboxLayout = PLAIN,
+        heal_after: float = HEAL_AFTER,
     ) -> None:
         self.db = db
         self.consumer = consumer
@@ -108,6 +113,8 @@ class Inbox:
         self.parked = db[layout.parked]
         self.dead_marks = db["inbox_dead_letters"]
         self.counts: Counter[str] = Counter()  # outcomes in this process, for health/metrics
+        self.fetch: Fetch | None = None  # the source's events of a stream, to heal gaps
+        self.heal_after = heal_after
 
     def ensure_indexes(self) -> None:
         self.parked.create_index([("stream_id", 1), ("version", 1)], name="stream_version")
@@ -158,13 +165,42 @@ class Inbox:
 
     def sweep(self, apply: Apply, wanted: Wanted | None = None,
               flush: Callable[[], None] | None = None) -> int:
-        """Drain every stream with parked events, and prune the claims no longer needed
-        (run from a timer)."""
+        """Drain every stream with parked events, heal the gaps that stayed open, and
+        prune the claims no longer needed (run from a timer)."""
         streams = sorted({doc["stream_id"] for doc in self.parked.find({}, {"stream_id": 1})})
         drained = sum(self.drain(streams[at:at + SWEPT_AT_ONCE], apply, wanted, flush)
                       for at in range(0, len(streams), SWEPT_AT_ONCE))
+        if self.fetch is not None:
+            drained += self.heal(self.fetch, apply, wanted, flush, self.heal_after)
         self.prune_claims()
         return drained
+
+    def heal(self, fetch: Fetch, apply: Apply, wanted: Wanted | None = None,
+             flush: Callable[[], None] | None = None, waited: float = HEAL_AFTER) -> int:
+        """A stream whose parked events have waited `waited` seconds lacks an event that
+        no delivery will bring (a message lost on the way): fetch what it lacks from the
+        source and take it through the inbox, then drain the stream. A source that does
+        not answer is asked again at the next sweep. How many parked events left."""
+        lowest: dict[str, int] = {}
+        for doc in self.parked.find({"parked_at": {"$lt": time.time() - waited}},
+                                    {"stream_id": 1, "version": 1}):
+            lowest[doc["stream_id"]] = min(doc["version"], lowest.get(doc["stream_id"], 1 << 62))
+        healed = 0
+        for stream_id, first_parked in sorted(lowest.items())[:SWEPT_AT_ONCE]:
+            try:
+                fetched = fetch(stream_id, self.applied_version(stream_id))
+            except Exception as error:  # the source is down or slow: the next sweep asks
+                log.warning("cannot fetch the gap of %s yet: %r", stream_id, error)
+                continue
+            missing = [p for p in fetched if p.get("version", 0) < first_parked]
+            if missing:
+                log.warning("healing %s: %d events its source sent that never came",
+                            stream_id, len(missing))
+                waiting = self.parked.count_documents({"stream_id": stream_id})
+                self.handle(missing, apply, wanted, flush)  # drains what it un-parks
+                self.drain([stream_id], apply, wanted, flush)
+                healed += waiting - self.parked.count_documents({"stream_id": stream_id})
+        return healed
 
     def parked_count(self) -> int:
         return self.parked.count_documents({})
@@ -187,7 +223,7 @@ class Inbox:
     @staticmethod
     def parked_document(event: RecordedEvent) -> dict[str, Any]:
         return {"_id": event.event_id, "stream_id": event.stream_id, "version": event.version,
-                "payload": event.to_message()}
+                "payload": event.to_message(), "parked_at": time.time()}
 
     def prune_claims(self, limit: int = 1000) -> int:
         """Delete claims that can never be consulted again: their lease is over and their

@@ -29,5 +29,13 @@ class EventSourcedService:
         return [e.to_message() for e in self.streams.store.read_all(int(position), limit)]
 
     @rpc
+    def stream_events(self, stream_id: str, after_version: int = 0, limit: int = 500
+                      ) -> list[dict[str, Any]]:
+        """One stream's events after a version: a consumer whose copy of a message was
+        lost fetches it here (`Inbox.heal`)."""
+        events = self.streams.store.read_stream(str(stream_id), int(after_version))
+        return [e.to_message() for e in events[:max(1, min(int(limit), 5000))]]
+
+    @rpc
     def rebuild_views(self) -> int:
         return self.streams.rebuild_views()

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from nameko.extensions import DependencyProvider
+from nameko.standalone.rpc import ClusterRpcProxy
 from pymongo.database import Database
 
 from yinfa.config import load_settings
@@ -252,8 +253,11 @@ class EventSourcing(DependencyProvider):
 class InboxProvider(DependencyProvider):
     """Idempotent, ordered consumption of other services' events (see yinfa.messaging.inbox)."""
 
-    def __init__(self, layout: InboxLayout = PLAIN) -> None:
+    def __init__(self, layout: InboxLayout = PLAIN, source: str | None = None) -> None:
+        """`source`: the service whose events this inbox takes; its sweep then heals a
+        gap that stays open by asking that service for the missing events."""
         self.layout = layout
+        self.source = source
 
     def setup(self) -> None:
         settings = load_settings()
@@ -264,8 +268,11 @@ class InboxProvider(DependencyProvider):
             self.dead_letters,
             lease_seconds=settings.consumer_lease_seconds,
             layout=self.layout,
+            heal_after=settings.inbox_heal_seconds,
         )
         self.inbox.ensure_indexes()
+        if self.source is not None:
+            self.inbox.fetch = events_of_stream(self.container.config, self.source)
 
     def stop(self) -> None:
         self.dead_letters.close()
@@ -279,3 +286,15 @@ class InboxProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx: Any) -> Inbox:
         return self.inbox
+
+
+def events_of_stream(config: dict[str, Any], source: str, timeout: float = 10.0
+                     ) -> Callable[[str, int], list[dict[str, Any]]]:
+    """A stream's events after a version, asked of the service that wrote them (its
+    `stream_events` RPC): how an inbox fetches an event whose message was lost."""
+
+    def fetch(stream_id: str, after_version: int) -> list[dict[str, Any]]:
+        with ClusterRpcProxy(config, timeout=timeout) as cluster:
+            return list(getattr(cluster, source).stream_events(stream_id, after_version))
+
+    return fetch

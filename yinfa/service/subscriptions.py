@@ -39,6 +39,7 @@ from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 
+from yinfa import failpoints
 from yinfa.messaging.contract import MessageContract
 from yinfa.messaging.dead_letters import DeadLetters, note_delivery
 
@@ -151,6 +152,9 @@ class EveryEventHandler(EventHandler):
             self._loop_thread.wait()
 
     def handle_message(self, body: Any, message: Any) -> None:
+        if failpoints.once("consumer.drop_one"):  # a message lost on the way, on purpose
+            self.queue_consumer.ack_message(message)
+            return
         items = [(payload, message) for payload in self.checked_events(body, message)]
         if not items:
             return

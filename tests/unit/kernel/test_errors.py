@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from nameko.exceptions import deserialize, serialize
 
+import yinfa.service.remote_errors  # noqa: F401  the RPC edge registers the errors
 from yinfa.errors import AlreadyExists, ConcurrencyError, ValidationFailed
 
 
