@@ -1,17 +1,20 @@
-"""Command handlers of the branches service: schema → fold the streams → decide → append.
+"""Command handlers of the branches service: fold the streams → decide → append, on a
+command the entrypoint loaded once by its schema (`COMMANDS` names each schema's handler).
 
 What a command needs from another stream (the parent branch, the merge target, the branch
-a certification belongs to) is folded from the store; which bodies still sit under a
-branch comes from `branch_view`, kept current by this instance right after each append.
+a certification belongs to) is folded from the store; which bodies still sit under a branch
+comes from `branch_view`, kept current by this instance right after each append.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
+
+from marshmallow import ValidationError, fields, post_load, validate
 
 from contracts.branches import commands as contract
 from contracts.branches.catalog import BranchCatalog, load_branch_catalog, load_checklists
@@ -26,40 +29,32 @@ from services.branches.domain.certification import replay as fold_certification
 from services.branches.domain.dates import local_date
 from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.events.envelope import NewEvent, RecordedEvent, derived_event_id
+from yinfa.service.commands import CommandTable
 from yinfa.service.dependencies import EventSourcedStreams
 
 log = logging.getLogger(__name__)
 
 MAX_DEPTH = 10  # far above the four levels: a guard against a corrupt parent chain
 
-Decision = Callable[..., list[NewEvent]]
+Stream = tuple[Callable[[str], str], Callable[..., Any]]  # (stream id of a branch, fold)
+BRANCH: Stream = (branch_stream, fold_branch)
+CERTIFICATION: Stream = (certification_stream, fold_certification)
+BRAND: Stream = (brand_stream, fold_brand)
 
 
 # --- branches ---------------------------------------------------------------------------
 
 
-# the names in commands that are people's: sealed apart, events carry references
-NAMED_IN = {"apply": ("applicant",), "review_item": ("reviewer",)}
-
-
-def establish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = people.referred(streams.views, contract.load_command(
-        contract.EstablishBranch, payload), branch.OFFICERS)
+def establish(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
+    command = people.referred(streams.views, command, branch.OFFICERS)
     parent = _branch(streams, command.get("parent_id"))
     catalog = load_branch_catalog()
-    streams.execute(branch_stream(command["branch_id"]), fold_branch,
-                    lambda state: branch.establish(state, command, parent, catalog))
-    return str(command["branch_id"])
+    return _on_branch(streams, command,
+                      lambda state: branch.establish(state, command, parent, catalog))
 
 
-def rename(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = contract.load_command(contract.RenameBranch, payload)
-    return _on_branch(streams, command, lambda state: branch.rename(state, command))
-
-
-def change_officers(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
+def change_officers(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
     """Only the officers whose name differs from the one held get a new reference."""
-    command = contract.load_command(contract.ChangeOfficers, payload)
     current = _branch(streams, command["branch_id"])
     held = {} if current is None else people.names_of(
         streams.views, [getattr(current, f"{name}_ref") for name in branch.OFFICERS])
@@ -72,47 +67,39 @@ def change_officers(streams: EventSourcedStreams, payload: Mapping[str, Any]) ->
                       lambda state: branch.change_officers(state, referred))
 
 
-def move(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = contract.load_command(contract.MoveBranch, payload)
-    parent_id = command.get("parent_id")
-    parent = _branch(streams, parent_id)
+def move(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
+    parent = _branch(streams, command.get("parent_id"))
     ancestors = _ancestors(streams, parent)
     catalog = load_branch_catalog()
     return _on_branch(streams, command,
                       lambda state: branch.move(state, command, parent, ancestors, catalog))
 
 
-def add_member(streams: EventSourcedStreams, directory: VolunteerDirectory,
-               payload: Mapping[str, Any]) -> str:
+def add_member(streams: EventSourcedStreams, command: Mapping[str, Any],
+               directory: VolunteerDirectory) -> str:
     """Whether the volunteer may join is what the volunteers service's events said."""
-    command = contract.load_command(contract.AddMember, payload)
-    status = directory.status(str(command["volunteer_id"]))
-    county = directory.county_of(str(command["volunteer_id"]))
+    volunteer_id = command["volunteer_id"]
+    status, county = directory.status(volunteer_id), directory.county_of(volunteer_id)
     return _on_branch(streams, command,
                       lambda state: branch.add_member(state, command, status, county))
 
 
-def remove_member(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = contract.load_command(contract.RemoveMember, payload)
-    return _on_branch(streams, command, lambda state: branch.remove_member(state, command))
-
-
-def merge(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
+def merge(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
     """Close the branch into its target, then let the target absorb its members."""
-    command = contract.load_command(contract.MergeBranch, payload)
     target = _branch(streams, command["into_branch_id"])
     children = active_children(streams, command["branch_id"])
     recorded = streams.execute(branch_stream(command["branch_id"]), fold_branch,
                                lambda state: branch.merge(state, command, target, children))
     for event in recorded:
         if event.type == BRANCH_MERGED:
-            _absorb_or_log(streams, event)
+            absorb(streams, event)
     return str(command["branch_id"])
 
 
 def absorb(streams: EventSourcedStreams, merged: RecordedEvent) -> int:
     """The target's side of a merge. The event id derives from `BranchMerged`'s, so a
-    second attempt (a retry, the sweep) appends nothing new."""
+    second attempt (a retry, the sweep) appends nothing new; a target that cannot absorb
+    (closed since the merge?) is logged, not raised: the merge itself stands."""
     command = {"from_branch_id": merged.stream_id.split("-", 1)[1],
                "members": list(merged.data["members"])}
     event_id = derived_event_id("branches.absorb", merged.event_id)
@@ -120,8 +107,13 @@ def absorb(streams: EventSourcedStreams, merged: RecordedEvent) -> int:
     def decide(state: Branch | None) -> list[NewEvent]:
         return [replace(e, event_id=event_id) for e in branch.absorb(state, command)]
 
-    return len(streams.execute(branch_stream(merged.data["into_branch_id"]), fold_branch,
-                               decide))
+    try:
+        return len(streams.execute(branch_stream(merged.data["into_branch_id"]), fold_branch,
+                                   decide))
+    except (DomainRuleViolated, NotFound):
+        log.warning("branch %s cannot absorb %s (closed since the merge?)",
+                    merged.data["into_branch_id"], merged.stream_id, exc_info=True)
+        return 0
 
 
 def complete_merges(streams: EventSourcedStreams) -> int:
@@ -135,12 +127,11 @@ def complete_merges(streams: EventSourcedStreams) -> int:
             continue
         merged = [e for e in streams.store.read_stream(branch_stream(doc["branch_id"]))
                   if e.type == BRANCH_MERGED]
-        completed += sum(_absorb_or_log(streams, event) for event in merged)
+        completed += sum(absorb(streams, event) for event in merged)
     return completed
 
 
-def dissolve(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = contract.load_command(contract.DissolveBranch, payload)
+def dissolve(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
     children = active_children(streams, command["branch_id"])
     return _on_branch(streams, command,
                       lambda state: branch.dissolve(state, command, children))
@@ -159,77 +150,55 @@ def _apply_for(state: Any, command: Mapping[str, Any], subject: Branch | None,
     return certification.apply_for(state, command, subject, load_checklists(), catalog)
 
 
-def _review_item(state: Any, command: Mapping[str, Any], subject: Branch | None,
-                 catalog: BranchCatalog) -> list[NewEvent]:
-    return certification.review_item(state, command)
-
-
-_CERTIFICATION_COMMANDS: dict[str, tuple[type, Decision]] = {
-    "apply": (contract.ApplyForCertification, _apply_for),
-    "review_item": (contract.ReviewItem, _review_item),
-    "grant": (contract.GrantCertification, certification.grant),
-    "refuse": (contract.RefuseCertification, certification.refuse),
-    "pass_review": (contract.PassReview, certification.pass_review),
-    "fail_review": (contract.FailReview, certification.fail_review),
-    "revoke": (contract.RevokeCertification, certification.revoke),
-}
-
-
-def on_certification(streams: EventSourcedStreams, action: str,
-                     payload: Mapping[str, Any]) -> str:
-    schema, decide = _CERTIFICATION_COMMANDS[action]
-    command = people.referred(streams.views, contract.load_command(schema, payload),
-                              NAMED_IN.get(action, ()))
-    branch_id = str(command["branch_id"])
-    subject = None if decide is _review_item else _branch(streams, branch_id)  # unused there
-    catalog = load_branch_catalog()
-    streams.execute(certification_stream(branch_id), fold_certification,
-                    lambda state: decide(state, command, subject, catalog))
-    return branch_id
-
-
-def review_items(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    """A reviewer's decisions on many items of one application, recorded together."""
-    loaded = item_review_commands(payload)
-    reviewer = people.refer(streams.views, loaded[0]["reviewer"])  # one reviewer for all
-    commands = [{**{k: v for k, v in c.items() if k != "reviewer"}, "reviewer_ref": reviewer}
-                for c in loaded]
+def review_items(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
+    """A reviewer's decisions on items of one application, recorded together."""
+    reviews = command["items"]
+    reviewer = people.refer(streams.views, reviews[0]["reviewer"])  # one reviewer for all
 
     def decide(state: Any) -> list[NewEvent]:
         decided: list[NewEvent] = []
-        for command in commands:
-            events = certification.review_item(state, command)
+        for review in reviews:
+            events = certification.review_item(state, {
+                **{k: v for k, v in review.items() if k != "reviewer"}, "reviewer_ref": reviewer})
             state = certification.replay(events, state)
             decided.extend(events)
         return decided
 
-    branch_id = str(commands[0]["branch_id"])
-    streams.execute(certification_stream(branch_id), fold_certification, decide)
-    return branch_id
+    return _on_branch(streams, reviews[0], decide, on=CERTIFICATION)
 
 
 ITEM_DECISION = frozenset({"item", "met", "note"})
+_REVIEW_ITEM = contract.ReviewItem()  # built once: building one costs about a load
 
 
-def item_review_commands(payload: Any) -> list[dict[str, Any]]:
-    """`ReviewItem` commands from one payload: ReviewItem's shared fields (branch_id,
-    application_id, reviewer) and `items`, a list of `{item, met, note}`."""
-    rows = payload.get("items") if isinstance(payload, Mapping) else None
-    if not isinstance(rows, list) or not rows:
-        raise ValidationFailed({"items": ["Give one item decision or more."]})
-    shared = {key: value for key, value in payload.items() if key != "items"}
-    commands, errors = [], {}
-    for index, row in enumerate(rows):
-        if not isinstance(row, Mapping) or not set(row) <= ITEM_DECISION:
-            errors[f"items.{index}"] = ["Give item, met and note only."]
-            continue
-        try:
-            commands.append(contract.load_command(contract.ReviewItem, {**shared, **row}))
-        except ValidationFailed as failed:
-            errors.update({f"items.{index}.{key}": value for key, value in failed.errors.items()})
-    if errors:
-        raise ValidationFailed(errors)
-    return commands
+class ReviewItems(contract.Command):
+    """`review_items`' payload: ReviewItem's fields, but item, met and note come as `items`,
+    a list of {item, met, note}. Loads as {"items": [ReviewItem commands]}, each row by the
+    published ReviewItem, so a batch keeps its rules (contracts publish no batch schema)."""
+
+    branch_id = fields.Raw(required=True)  # the fields shared by the rows: loaded with each
+    application_id = fields.Raw(required=True)
+    reviewer = fields.Raw(required=True)
+    items = fields.List(fields.Raw(), required=True, validate=validate.Length(
+        min=1, error="Give one item decision or more."))
+
+    @post_load
+    def _each_a_review_item(self, data: dict, **kwargs: Any) -> dict:
+        shared = {key: value for key, value in data.items() if key != "items"}
+        reviews: list[dict[str, Any]] = []
+        errors: dict[str, Any] = {}
+        for index, row in enumerate(data["items"]):
+            if not isinstance(row, Mapping) or not set(row) <= ITEM_DECISION:
+                errors[f"items.{index}"] = ["Give item, met and note only."]
+                continue
+            try:
+                reviews.append(contract.load_command(_REVIEW_ITEM, {**shared, **row}))
+            except ValidationFailed as failed:  # a shared field's error is named once
+                errors.update({f"items.{index}.{key}" if key in ITEM_DECISION else key: value
+                               for key, value in failed.errors.items()})
+        if errors:
+            raise ValidationError(errors)
+        return {"items": reviews}
 
 
 def fall_due(streams: EventSourcedStreams, now: datetime) -> int:
@@ -257,28 +226,7 @@ def fall_due(streams: EventSourcedStreams, now: datetime) -> int:
 # --- brands -----------------------------------------------------------------------------
 
 
-def apply_brand(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = contract.load_command(contract.ApplyForBrand, payload)
-    branch_id = str(command["branch_id"])
-    subject = _branch(streams, branch_id)
-    catalog = load_branch_catalog()
-    streams.execute(brand_stream(branch_id), fold_brand,
-                    lambda state: brand.apply_brand(state, command, subject, catalog))
-    return branch_id
-
-
-def review_brand(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = people.referred(streams.views, contract.load_command(contract.ReviewBrand, payload),
-                              ("reviewer",))
-    branch_id = str(command["branch_id"])
-    streams.execute(brand_stream(branch_id), fold_brand,
-                    lambda state: brand.review_brand(state, command))
-    return branch_id
-
-
-def select_top_brands(streams: EventSourcedStreams, payload: Mapping[str, Any]
-                      ) -> brand.Selection:
-    command = contract.load_command(contract.SelectTopBrands, payload)
+def select_top_brands(streams: EventSourcedStreams, command: Mapping[str, Any]) -> brand.Selection:
     year, scores = command["year"], command["scores"]
     folded = {bid: streams.load(brand_stream(bid), fold_brand)[0] for bid in scores}
     selection = brand.select_top_brands(year, folded, scores, load_branch_catalog())
@@ -314,15 +262,53 @@ def _ancestors(streams: EventSourcedStreams, parent: Branch | None) -> list[str]
 
 
 def _on_branch(streams: EventSourcedStreams, command: Mapping[str, Any],
-               decide: Callable[[Branch | None], list[NewEvent]]) -> str:
-    streams.execute(branch_stream(command["branch_id"]), fold_branch, decide)
-    return str(command["branch_id"])
+               decide: Callable[[Any], list[NewEvent]], on: Stream = BRANCH) -> str:
+    """A decision on one of the streams of the command's branch; the branch's id."""
+    branch_id = str(command["branch_id"])
+    streams.execute(on[0](branch_id), on[1], decide)
+    return branch_id
 
 
-def _absorb_or_log(streams: EventSourcedStreams, merged: RecordedEvent) -> int:
-    try:
-        return absorb(streams, merged)
-    except (DomainRuleViolated, NotFound):
-        log.warning("branch %s cannot absorb %s (closed since the merge?)",
-                    merged.data["into_branch_id"], merged.stream_id, exc_info=True)
-        return 0
+def _on_command(decide: Callable[..., list[NewEvent]], streams: EventSourcedStreams,
+                command: Mapping[str, Any], on: Stream = BRANCH, named: Sequence[str] = ()
+                ) -> str:
+    """A decision on the command alone, the people it names sealed apart (people.py)."""
+    command = people.referred(streams.views, command, named)
+    return _on_branch(streams, command, lambda state: decide(state, command), on)
+
+
+def _on_subject(decide: Callable[..., list[NewEvent]], streams: EventSourcedStreams,
+                command: Mapping[str, Any], on: Stream = CERTIFICATION,
+                named: Sequence[str] = ()) -> str:
+    """A decision that needs the branch as it stands, and the catalog (on the branch's
+    certification unless `on` says another stream)."""
+    command = people.referred(streams.views, command, named)
+    subject = _branch(streams, command["branch_id"])
+    catalog = load_branch_catalog()
+    return _on_branch(streams, command,
+                      lambda state: decide(state, command, subject, catalog), on)
+
+
+COMMANDS = CommandTable({
+    contract.EstablishBranch: establish,
+    contract.RenameBranch: partial(_on_command, branch.rename),
+    contract.ChangeOfficers: change_officers,
+    contract.MoveBranch: move,
+    contract.AddMember: add_member,
+    contract.RemoveMember: partial(_on_command, branch.remove_member),
+    contract.MergeBranch: merge,
+    contract.DissolveBranch: dissolve,
+    contract.ApplyForCertification: partial(_on_subject, _apply_for, named=("applicant",)),
+    contract.ReviewItem: partial(_on_command, certification.review_item, on=CERTIFICATION,
+                                 named=("reviewer",)),
+    ReviewItems: review_items,
+    contract.GrantCertification: partial(_on_subject, certification.grant),
+    contract.RefuseCertification: partial(_on_subject, certification.refuse),
+    contract.PassReview: partial(_on_subject, certification.pass_review),
+    contract.FailReview: partial(_on_subject, certification.fail_review),
+    contract.RevokeCertification: partial(_on_subject, certification.revoke),
+    contract.ApplyForBrand: partial(_on_subject, brand.apply_brand, on=BRAND),
+    contract.ReviewBrand: partial(_on_command, brand.review_brand, on=BRAND,
+                                  named=("reviewer",)),
+    contract.SelectTopBrands: select_top_brands,
+})

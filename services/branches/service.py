@@ -3,9 +3,9 @@ certification ladder (达标 → 县级示范 → 市级示范 → 省级示范)
 party-building brands with the annual top ten.
 
 It learns who may join a branch from the volunteers service's events (a local directory).
-RPC methods take one payload dict (validated by the command schemas) and answer plain
-JSON-ready data; errors are the typed errors of yinfa.errors. `health`, `events_after`
-and `rebuild_views` come from `EventSourcedService`.
+RPC methods take one payload dict, loaded once by its command schema (`handlers.COMMANDS`),
+and answer plain JSON-ready data; errors are the typed errors of yinfa.errors. `health`,
+`events_after` and `rebuild_views` come from `EventSourcedService`.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from nameko.timer import Timer, timer
 
+from contracts.branches import commands
 from contracts.branches.streams import build_registry
 from services.branches import handlers, queries
 from services.branches.directory import KnowsVolunteers
@@ -54,71 +55,71 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
 
     @rpc
     def establish_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(handlers.establish(self.streams, payload))
+        return self.get_branch(self._handle(commands.EstablishBranch, payload))
 
     @rpc
     def rename_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(handlers.rename(self.streams, payload))
+        return self.get_branch(self._handle(commands.RenameBranch, payload))
 
     @rpc
     def change_officers(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(handlers.change_officers(self.streams, payload))
+        return self.get_branch(self._handle(commands.ChangeOfficers, payload))
 
     @rpc
     def move_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(handlers.move(self.streams, payload))
+        return self.get_branch(self._handle(commands.MoveBranch, payload))
 
     @rpc
     def add_member(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(handlers.add_member(self.streams, self._directory(), payload))
+        directory = self._directory()
+        return self.get_branch(self._handle(commands.AddMember, payload, directory=directory))
 
     @rpc
     def remove_member(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(handlers.remove_member(self.streams, payload))
+        return self.get_branch(self._handle(commands.RemoveMember, payload))
 
     @rpc
     def merge_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(handlers.merge(self.streams, payload))
+        return self.get_branch(self._handle(commands.MergeBranch, payload))
 
     @rpc
     def dissolve_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(handlers.dissolve(self.streams, payload))
+        return self.get_branch(self._handle(commands.DissolveBranch, payload))
 
     # ---- certification -------------------------------------------------------------------
 
     @rpc
     def apply_for_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_certification("apply", payload)
+        return self._certification_command(commands.ApplyForCertification, payload)
 
     @rpc
     def review_item(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_certification("review_item", payload)
+        return self._certification_command(commands.ReviewItem, payload)
 
     @rpc
     def review_items(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Many item decisions at once: `items` = [{item, met, note}], all or none."""
-        branch_id = handlers.review_items(self.streams, payload)
-        return queries.certification_history(self.streams.views, branch_id)
+        return self._certification_command(handlers.ReviewItems, payload)
 
     @rpc
     def grant_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_certification("grant", payload)
+        return self._certification_command(commands.GrantCertification, payload)
 
     @rpc
     def refuse_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_certification("refuse", payload)
+        return self._certification_command(commands.RefuseCertification, payload)
 
     @rpc
     def pass_review(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_certification("pass_review", payload)
+        return self._certification_command(commands.PassReview, payload)
 
     @rpc
     def fail_review(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_certification("fail_review", payload)
+        return self._certification_command(commands.FailReview, payload)
 
     @rpc
     def revoke_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_certification("revoke", payload)
+        return self._certification_command(commands.RevokeCertification, payload)
 
     @configured_timer("REVIEW_TIMER_SECONDS", 60)
     def record_due_reviews(self) -> int:
@@ -129,15 +130,15 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
 
     @rpc
     def apply_brand(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(handlers.apply_brand(self.streams, payload))["brand"]
+        return self.get_branch(self._handle(commands.ApplyForBrand, payload))["brand"]
 
     @rpc
     def review_brand(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(handlers.review_brand(self.streams, payload))["brand"]
+        return self.get_branch(self._handle(commands.ReviewBrand, payload))["brand"]
 
     @rpc
     def select_top_brands(self, payload: dict[str, Any]) -> dict[str, Any]:
-        selection = handlers.select_top_brands(self.streams, payload)
+        selection = self._handle(commands.SelectTopBrands, payload)
         return {
             "year": payload["year"],
             "selected": [{**self._brand_of(branch_id), "rank": rank}
@@ -181,9 +182,11 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
     def _today(self) -> str:
         return local_date(self.clock.now()).isoformat()
 
-    def _on_certification(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        branch_id = handlers.on_certification(self.streams, action, payload)
-        return queries.certification_history(self.streams.views, branch_id)
+    def _handle(self, schema: type, payload: Any, **context: Any) -> Any:
+        return handlers.COMMANDS.handle(self.streams, schema, payload, **context)
+
+    def _certification_command(self, schema: type, payload: Any) -> dict[str, Any]:
+        return queries.certification_history(self.streams.views, self._handle(schema, payload))
 
     def _brand_of(self, branch_id: str) -> dict[str, Any]:
         branch = self.get_branch(branch_id)
