@@ -1,11 +1,15 @@
-"""Command handlers of the activities service: schema → fold → decide → append."""
+"""Command handlers of the activities service: fold the stream → the domain decides → append.
+
+Plain functions over `EventSourcedStreams` and a command the service's entrypoint has
+loaded once with its published schema; `COMMANDS` names the handler of each schema.
+What a handler needs beyond the command (the volunteer directory) comes as keyword context.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
-
-from pymongo.database import Database
 
 from contracts.activities import commands
 from contracts.activities.catalog import load_activity_catalog
@@ -16,55 +20,48 @@ from services.activities.domain import activity, ids, wish
 from services.activities.domain.activity import replay as fold_activity
 from services.activities.domain.wish import replay as fold_wish
 from yinfa.errors import AlreadyExists, DomainRuleViolated
+from yinfa.service.commands import CommandTable
 from yinfa.service.dependencies import EventSourcedStreams
 
-_ACTIVITY_COMMANDS: dict[str, tuple[type, Callable[..., list]]] = {
-    "cancel_publication": (commands.CancelPublication, activity.cancel_publication),
-    "cancel": (commands.CancelActivity, activity.cancel),
-    "withdraw_sign_up": (commands.WithdrawSignUp, activity.withdraw_sign_up),
-    "issue_check_in_code": (commands.IssueCheckInCode, activity.issue_check_in_code),
-    "check_in": (commands.CheckIn, activity.check_in),
-    "check_out": (commands.CheckOut, activity.check_out),
-    "complete": (commands.CompleteActivity, activity.complete),
-    "correct_completion": (commands.CorrectCompletion, activity.correct_completion),
-}
-
-_WISH_COMMANDS: dict[str, tuple[type, Callable[..., list]]] = {
-    "release_claim": (commands.ReleaseWishClaim, wish.release_claim),
-    "fulfil": (commands.FulfilWish, wish.fulfil),
-    "confirm": (commands.ConfirmWish, wish.confirm),
-}
+Command = Mapping[str, Any]
+Decision = Callable[..., list]
 
 
-def publish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = commands.load_command(commands.PublishActivity, payload)
-    activity_id = ids.activity_id_for(command["client_request_id"])
+def _decide(streams: EventSourcedStreams, stream_id: str, fold: Callable, decide: Decision,
+            command: Command, **facts: Any) -> None:
+    """One decision on one stream; `facts` are what the domain learns from elsewhere."""
     catalog = load_activity_catalog()
-    streams.execute(activity_stream(activity_id), fold_activity,
-                    lambda state: activity.publish(state, command, catalog))
+    streams.execute(stream_id, fold, lambda state: decide(state, command, catalog, **facts))
+
+
+def publish(streams: EventSourcedStreams, command: Command) -> str:
+    activity_id = ids.activity_id_for(command["client_request_id"])
+    _decide(streams, activity_stream(activity_id), fold_activity, activity.publish, command)
     return activity_id
 
 
-def on_activity(streams: EventSourcedStreams, action: str, payload: Mapping[str, Any]) -> str:
-    schema, decide = _ACTIVITY_COMMANDS[action]
-    command = commands.load_command(schema, payload)
-    catalog = load_activity_catalog()
-    if action in ("check_in", "check_out"):
-        return _with_code(streams, command, lambda: streams.execute(
-            activity_stream(command["activity_id"]), fold_activity,
-            lambda state: decide(state, command, catalog)))
-    streams.execute(activity_stream(command["activity_id"]), fold_activity,
-                    lambda state: decide(state, command, catalog))
-    return str(command["activity_id"])
+def _on_activity(decide: Decision, streams: EventSourcedStreams, command: Command,
+                 **facts: Any) -> str:
+    _decide(streams, activity_stream(command["activity_id"]), fold_activity, decide, command,
+            **facts)
+    return command["activity_id"]
 
 
-def _with_code(streams: EventSourcedStreams, command: Mapping[str, Any],
-               record: Callable[[], Any]) -> str:
+def sign_up(streams: EventSourcedStreams, command: Command,
+            directory: VolunteerDirectory) -> str:
+    """Whether the volunteer may serve is what the volunteers service's events said."""
+    volunteer_id = command["volunteer_id"]
+    return _on_activity(activity.sign_up, streams, command,
+                        volunteer_status=directory.status(volunteer_id),
+                        team_ids=directory.teams_of(volunteer_id))
+
+
+def _with_code(decide: Decision, streams: EventSourcedStreams, command: Command) -> str:
     """A check-in or -out, refused after too many wrong codes of this person here."""
-    activity_id, volunteer_id = str(command["activity_id"]), str(command["volunteer_id"])
+    activity_id, volunteer_id = command["activity_id"], command["volunteer_id"]
     code_attempts.refuse_if_locked(streams.views, activity_id, volunteer_id)
     try:
-        record()
+        _on_activity(decide, streams, command)
     except DomainRuleViolated as refused:
         if refused.context.get("reason") == "wrong_code":
             code_attempts.count_wrong(streams.views, activity_id, volunteer_id)
@@ -73,28 +70,10 @@ def _with_code(streams: EventSourcedStreams, command: Mapping[str, Any],
     return activity_id
 
 
-def sign_up(streams: EventSourcedStreams, directory: VolunteerDirectory,
-            payload: Mapping[str, Any]) -> str:
-    """Whether the volunteer may serve is what the volunteers service's events said."""
-    command = commands.load_command(commands.SignUp, payload)
-    volunteer_id = str(command["volunteer_id"])
-    status = directory.status(volunteer_id)
-    teams = directory.teams_of(volunteer_id)
-    catalog = load_activity_catalog()
-    streams.execute(
-        activity_stream(command["activity_id"]), fold_activity,
-        lambda state: activity.sign_up(state, command, catalog,
-                                       volunteer_status=status, team_ids=teams),
-    )
-    return str(command["activity_id"])
-
-
-def post_wish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
-    command = commands.load_command(commands.PostWish, payload)
+def post_wish(streams: EventSourcedStreams, command: Command) -> str:
     wish_id = ids.wish_id_for(command["client_request_id"])
-    catalog = load_activity_catalog()
 
-    def decide(state: wish.Wish | None) -> list:
+    def post(state: wish.Wish | None, command: Command, catalog: Any) -> list:
         decided = wish.post(state, command, catalog)
         if state is not None and wish_texts.description_of(
                 streams.views, wish_id) not in (None, command["description"]):
@@ -103,36 +82,27 @@ def post_wish(streams: EventSourcedStreams, payload: Mapping[str, Any]) -> str:
         wish_texts.keep(streams.views, wish_id, command["description"])  # before the post
         return decided
 
-    streams.execute(wish_stream(wish_id), fold_wish, decide)
+    _decide(streams, wish_stream(wish_id), fold_wish, post, command)
     return wish_id
 
 
-def claim_wish(streams: EventSourcedStreams, directory: VolunteerDirectory,
-               payload: Mapping[str, Any]) -> str:
-    command = commands.load_command(commands.ClaimWish, payload)
+def _on_wish(decide: Decision, streams: EventSourcedStreams, command: Command,
+             **facts: Any) -> str:
+    _decide(streams, wish_stream(command["wish_id"]), fold_wish, decide, command, **facts)
+    return command["wish_id"]
+
+
+def claim_wish(streams: EventSourcedStreams, command: Command,
+               directory: VolunteerDirectory) -> str:
+    """A volunteer's standing is the directory's; a branch's claim is taken as given."""
     claimant = command["claimant"]
-    status = directory.status(str(claimant["id"])) if claimant["kind"] == "volunteer" else None
-    catalog = load_activity_catalog()
-    streams.execute(
-        wish_stream(command["wish_id"]), fold_wish,
-        lambda state: wish.claim(state, command, catalog,
-                                 volunteer_status=status),
-    )
-    return str(command["wish_id"])
+    status = directory.status(claimant["id"]) if claimant["kind"] == "volunteer" else None
+    return _on_wish(wish.claim, streams, command, volunteer_status=status)
 
 
-def on_wish(streams: EventSourcedStreams, action: str, payload: Mapping[str, Any]) -> str:
-    schema, decide = _WISH_COMMANDS[action]
-    command = commands.load_command(schema, payload)
-    catalog = load_activity_catalog()
-    streams.execute(wish_stream(command["wish_id"]), fold_wish,
-                    lambda state: decide(state, command, catalog))
-    return str(command["wish_id"])
-
-
-def expire_wishes(streams: EventSourcedStreams, views: Database, now: datetime) -> int:
+def expire_wishes(streams: EventSourcedStreams, now: datetime) -> int:
     """Close every open or claimed wish whose deadline has passed (run by a timer)."""
-    due = views["wish_view"].find(
+    due = streams.views["wish_view"].find(
         {"status": {"$in": [wish.OPEN, wish.CLAIMED]}, "expires_at": {"$lte": now.isoformat()}},
         {"wish_id": 1},
     )
@@ -142,3 +112,22 @@ def expire_wishes(streams: EventSourcedStreams, views: Database, now: datetime) 
                                    lambda state: wish.expired(state, now))
         expired += bool(recorded)
     return expired
+
+
+COMMANDS = CommandTable({
+    commands.PublishActivity: publish,
+    commands.CancelPublication: partial(_on_activity, activity.cancel_publication),
+    commands.CancelActivity: partial(_on_activity, activity.cancel),
+    commands.SignUp: sign_up,
+    commands.WithdrawSignUp: partial(_on_activity, activity.withdraw_sign_up),
+    commands.IssueCheckInCode: partial(_on_activity, activity.issue_check_in_code),
+    commands.CheckIn: partial(_with_code, activity.check_in),
+    commands.CheckOut: partial(_with_code, activity.check_out),
+    commands.CompleteActivity: partial(_on_activity, activity.complete),
+    commands.CorrectCompletion: partial(_on_activity, activity.correct_completion),
+    commands.PostWish: post_wish,
+    commands.ClaimWish: claim_wish,
+    commands.ReleaseWishClaim: partial(_on_wish, wish.release_claim),
+    commands.FulfilWish: partial(_on_wish, wish.fulfil),
+    commands.ConfirmWish: partial(_on_wish, wish.confirm),
+})

@@ -10,6 +10,7 @@ from typing import Any
 
 from nameko.timer import timer
 
+from contracts.activities import commands
 from contracts.activities.streams import build_registry
 from services.activities import handlers, queries
 from services.activities.directory import KnowsVolunteers
@@ -33,69 +34,69 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
 
     @rpc
     def publish_activity(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(handlers.publish(self.streams, payload))
+        return self._activity(commands.PublishActivity, payload)
 
     @rpc
     def cancel_publication(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_activity("cancel_publication", payload)
+        return self._activity(commands.CancelPublication, payload)
 
     @rpc
     def cancel_activity(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_activity("cancel", payload)
+        return self._activity(commands.CancelActivity, payload)
 
     @rpc
     def sign_up(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(handlers.sign_up(self.streams, self._directory(), payload))
+        return self._activity(commands.SignUp, payload, directory=self._directory())
 
     @rpc
     def withdraw_sign_up(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_activity("withdraw_sign_up", payload)
+        return self._activity(commands.WithdrawSignUp, payload)
 
     @rpc
     def issue_check_in_code(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_activity("issue_check_in_code", payload)
+        return self._activity(commands.IssueCheckInCode, payload)
 
     @rpc
     def check_in(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_activity("check_in", payload)
+        return self._activity(commands.CheckIn, payload)
 
     @rpc
     def check_out(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_activity("check_out", payload)
+        return self._activity(commands.CheckOut, payload)
 
     @rpc
     def complete_activity(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_activity("complete", payload)
+        return self._activity(commands.CompleteActivity, payload)
 
     @rpc
     def correct_completion(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._on_activity("correct_completion", payload)
+        return self._activity(commands.CorrectCompletion, payload)
 
     # ---- micro-wishes --------------------------------------------------------------------
 
     @rpc
     def post_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._wish(handlers.post_wish(self.streams, payload))
+        return self._wish(commands.PostWish, payload)
 
     @rpc
     def claim_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._wish(handlers.claim_wish(self.streams, self._directory(), payload))
+        return self._wish(commands.ClaimWish, payload, directory=self._directory())
 
     @rpc
     def release_wish_claim(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._wish(handlers.on_wish(self.streams, "release_claim", payload))
+        return self._wish(commands.ReleaseWishClaim, payload)
 
     @rpc
     def fulfil_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._wish(handlers.on_wish(self.streams, "fulfil", payload))
+        return self._wish(commands.FulfilWish, payload)
 
     @rpc
     def confirm_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._wish(handlers.on_wish(self.streams, "confirm", payload))
+        return self._wish(commands.ConfirmWish, payload)
 
     @timer(interval=60)
     def expire_wishes(self) -> int:
-        return handlers.expire_wishes(self.streams, self.streams.views, self.clock.now())
+        return handlers.expire_wishes(self.streams, self.clock.now())
 
     @rpc
     def expire_due_wishes(self) -> int:
@@ -130,14 +131,14 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
     def county_summary(self) -> dict[str, dict[str, Any]]:
         return queries.county_summary(self.streams.views)
 
-
     # ---- helpers ------------------------------------------------------------------------
 
-    def _on_activity(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(handlers.on_activity(self.streams, action, payload))
+    def _handle(self, schema: type, payload: Any, **context: Any) -> Any:
+        """Load the payload once by its schema, then run the command's handler."""
+        return handlers.COMMANDS.handle(self.streams, schema, payload, **context)
 
-    def _activity(self, activity_id: str) -> dict[str, Any]:
-        return queries.get_activity(self.streams.views, activity_id)
+    def _activity(self, schema: type, payload: Any, **context: Any) -> dict[str, Any]:
+        return queries.get_activity(self.streams.views, self._handle(schema, payload, **context))
 
-    def _wish(self, wish_id: str) -> dict[str, Any]:
-        return queries.get_wish(self.streams.views, wish_id)
+    def _wish(self, schema: type, payload: Any, **context: Any) -> dict[str, Any]:
+        return queries.get_wish(self.streams.views, self._handle(schema, payload, **context))

@@ -2,9 +2,11 @@
 
 Every command function has the shape `(state, command, catalog, ...) -> list[NewEvent]`:
 `state` is the folded stream (None for a new stream), `command` a dict loaded by the
-boundary schema (times as aware datetimes, hours as Decimals), `catalog` the activity
-reference data. Rules broken by the command raise `DomainRuleViolated`, `AlreadyExists`
-or `NotFound`, with `field` naming the input. Times ("at") are given by the caller.
+boundary schema (times as aware datetimes, hours as Decimals with one decimal), `catalog`
+the activity reference data. What the schema refuses (unknown codes, a publication ending
+before it starts, a blank reason, a short code …) is not checked again here; rules that
+need the activity's state raise `DomainRuleViolated`, `AlreadyExists` or `NotFound`, with
+`field` naming the input. Times ("at") are given by the caller.
 
 Lifecycle: published → completed (then corrected by compensating events), or
 published → publication cancelled (nobody signed up) / cancelled (sign-ups are told).
@@ -17,18 +19,17 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from contracts.activities import events as ev
 from contracts.activities.catalog import ActivityCatalog
-from contracts.activities.commands import MIN_LENGTH
 from yinfa.city_time import local_day
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
-from .check_in_code import code_salt, hash_code, normalise_code, verify_code
+from .check_in_code import code_salt, hash_code, verify_code
 from .ids import served_entry_id
 from .instants import as_hours, instant, iso, ratio
 from .party import VERIFIED_VOLUNTEER_STATUSES, Party
@@ -109,7 +110,6 @@ def publish(state: Activity | None, command: Mapping[str, Any], catalog: Activit
             return []
         raise AlreadyExists("this client request published another activity already",
                             field="client_request_id")
-    _check_publication(_details(data), catalog)
     return [ev.new_event(ev.ACTIVITY_PUBLISHED, data)]
 
 
@@ -131,7 +131,7 @@ def cancel(state: Activity | None, command: Mapping[str, Any], catalog: Activity
         raise DomainRuleViolated("nobody has signed up: cancel the publication instead",
                                  field="activity_id")
     return [ev.new_event(ev.ACTIVITY_CANCELLED, {
-        "reason": _reason(command),
+        "reason": command["reason"],
         "signed_up": list(current.participants),
         "waitlisted": list(current.waitlist),
     })]
@@ -145,8 +145,8 @@ def sign_up(state: Activity | None, command: Mapping[str, Any], catalog: Activit
     """`volunteer_status` and `team_ids` are the volunteer's current status and team
     memberships as the volunteers service knows them (status None: no such volunteer)."""
     current = _open(state, "sign up for")
-    volunteer_id = str(command["volunteer_id"])
-    if instant(command["at"], "at") >= current.details.starts_at:
+    volunteer_id = command["volunteer_id"]
+    if command["at"] >= current.details.starts_at:
         raise DomainRuleViolated("sign-up has closed: the activity has started",
                                  field="activity_id")
     _check_eligible(volunteer_status, "sign up")
@@ -166,7 +166,7 @@ def withdraw_sign_up(state: Activity | None, command: Mapping[str, Any],
                      catalog: ActivityCatalog) -> list[NewEvent]:
     """A participant who leaves frees a place: the first on the waitlist takes it."""
     current = _open(state, "withdraw from")
-    volunteer_id = str(command["volunteer_id"])
+    volunteer_id = command["volunteer_id"]
     if volunteer_id not in current.signed_up:
         raise NotFound("the volunteer has not signed up", field="volunteer_id")
     if volunteer_id in current.attendance:
@@ -190,10 +190,7 @@ def issue_check_in_code(state: Activity | None, command: Mapping[str, Any],
     It works from before the start until after the end, as the rules say. A second code
     replaces the first only when `replace` is asked for."""
     current = _open(state, "issue a code for")
-    at = instant(command["at"], "at")
-    code = normalise_code(str(command["code"]))
-    if len(code) < MIN_LENGTH:
-        raise DomainRuleViolated(f"a code has at least {MIN_LENGTH} characters", field="code")
+    at = command["at"]
     valid_from, valid_until = check_in_window(current.details, catalog)
     if at > valid_until:
         raise DomainRuleViolated("check-in has closed for this activity", field="at")
@@ -201,9 +198,9 @@ def issue_check_in_code(state: Activity | None, command: Mapping[str, Any],
     if replacing and not command.get("replace"):
         raise AlreadyExists("a check-in code is issued already; ask to replace it",
                             field="code")
-    salt = code_salt(str(command["activity_id"]), iso(at))
+    salt = code_salt(command["activity_id"], iso(at))
     return [ev.new_event(ev.CHECK_IN_CODE_ISSUED, {
-        "code_hash": hash_code(code, salt),
+        "code_hash": hash_code(command["code"], salt),
         "valid_from": iso(valid_from),
         "valid_until": iso(valid_until),
         "replaces_previous": replacing,
@@ -263,10 +260,10 @@ def complete(state: Activity | None, command: Mapping[str, Any], catalog: Activi
         raise AlreadyExists("the activity is completed already: correct it instead",
                             field="activity_id")
     _check_open(current, "complete")
-    if instant(command["at"], "at") < current.details.ends_at:
+    if command["at"] < current.details.ends_at:
         raise DomainRuleViolated("the activity has not ended yet", field="at")
     _check_endorsement(current, command, catalog)
-    activity_id, served_on = str(command["activity_id"]), served_date(current.details, catalog)
+    activity_id, served_on = command["activity_id"], served_date(current.details, catalog)
     served, uncredited = [], []
     for volunteer_id, hours in _reported_hours(current, command.get("served", ()), "served"):
         reason = uncredited_reason(current, volunteer_id, catalog)
@@ -284,11 +281,11 @@ def complete(state: Activity | None, command: Mapping[str, Any], catalog: Activi
         "volunteers_credited": len(served),
         "total_hours": str(sum((Decimal(line["hours"]) for line in served), Decimal(0))
                            .quantize(TENTH)),
-        "audience_reached": _count(command, "audience_reached"),
-        "beneficiaries": _count(command, "beneficiaries"),
-        "evidence": [str(link) for link in command.get("evidence", ())],
+        "audience_reached": command.get("audience_reached", 0),
+        "beneficiaries": command.get("beneficiaries", 0),
+        "evidence": list(command.get("evidence", ())),
         "outcome": command.get("outcome"),
-        "endorsed": bool(command.get("endorsed", False)),
+        "endorsed": command.get("endorsed", False),
         "endorsement_note": command.get("endorsement_note"),
     })]
 
@@ -302,9 +299,8 @@ def correct_completion(state: Activity | None, command: Mapping[str, Any],
     if current.status != COMPLETED:
         raise DomainRuleViolated("only a completed activity can be corrected",
                                  field="activity_id", status=current.status)
-    reason = _reason(command)
     _check_endorsement(current, command, catalog)
-    activity_id, served_on = str(command["activity_id"]), served_date(current.details, catalog)
+    activity_id, served_on = command["activity_id"], served_date(current.details, catalog)
     corrections = []
     for volunteer_id, hours in _reported_hours(current, command.get("corrections", ()),
                                                "corrections"):
@@ -321,8 +317,8 @@ def correct_completion(state: Activity | None, command: Mapping[str, Any],
     changes = {name: command.get(name) for name in ("audience_reached", "beneficiaries")
                if command.get(name) is not None and command[name] != getattr(current, name)}
     endorsed = command.get("endorsed")
-    if endorsed is not None and bool(endorsed) != current.endorsed:
-        changes["endorsed"] = bool(endorsed)
+    if endorsed is not None and endorsed != current.endorsed:
+        changes["endorsed"] = endorsed
     if not corrections and not changes:
         raise DomainRuleViolated("the correction changes nothing", field="corrections")
     total = current.total_hours + sum(
@@ -335,7 +331,7 @@ def correct_completion(state: Activity | None, command: Mapping[str, Any],
         "endorsed": changes.get("endorsed"),
         "endorsement_note": command.get("endorsement_note") if "endorsed" in changes else None,
         "total_hours": str(total.quantize(TENTH)),
-        "reason": reason,
+        "reason": command["reason"],
     })]
 
 
@@ -358,7 +354,6 @@ def served_date(details: Details, catalog: ActivityCatalog) -> date:
 
 
 # --- state ------------------------------------------------------------------------------
-
 
 
 def _details(data: Mapping[str, Any]) -> Details:
@@ -463,12 +458,12 @@ evolve, replay = _FOLD.evolve, _FOLD.replay
 
 def _publication(command: Mapping[str, Any]) -> dict[str, Any]:
     organiser = Party.of(command["organiser"])
-    team_only = bool(command.get("team_only", False))
+    team_only = command.get("team_only", False)
     team_id = command.get("team_id")
     if team_only and team_id is None and organiser.kind == "team":
         team_id = organiser.id  # a team's own activity is for its own members
     return {
-        "client_request_id": str(command["client_request_id"]),
+        "client_request_id": command["client_request_id"],
         "theme": command["theme"],
         "kind": command["kind"],
         "title": command["title"],
@@ -476,33 +471,12 @@ def _publication(command: Mapping[str, Any]) -> dict[str, Any]:
         "organiser": organiser.as_data(),
         "county_code": command["county_code"],
         "place": command["place"],
-        "starts_at": iso(instant(command["starts_at"], "starts_at")),
-        "ends_at": iso(instant(command["ends_at"], "ends_at")),
+        "starts_at": iso(command["starts_at"]),
+        "ends_at": iso(command["ends_at"]),
         "capacity": command["capacity"],
         "team_only": team_only,
-        "team_id": None if team_id is None else str(team_id),
+        "team_id": team_id,
     }
-
-
-def _check_publication(details: Details, catalog: ActivityCatalog) -> None:
-    if details.theme not in catalog.themes:
-        raise DomainRuleViolated("unknown theme", field="theme")
-    if details.kind not in catalog.kinds:
-        raise DomainRuleViolated("unknown kind of activity", field="kind")
-    if details.organiser.kind not in ev.ORGANISER_KINDS:
-        raise DomainRuleViolated("an organiser is a branch, a team or a bureau", field="organiser")
-    if details.ends_at <= details.starts_at:
-        raise DomainRuleViolated("the activity must end after it starts", field="ends_at")
-    if details.duration > timedelta(hours=catalog.rules.max_activity_hours):
-        raise DomainRuleViolated(
-            f"an activity lasts at most {catalog.rules.max_activity_hours} hours: split it",
-            field="ends_at")
-    if details.capacity < 1:
-        raise DomainRuleViolated("capacity must be at least 1", field="capacity")
-    if details.team_only and details.team_id is None:
-        raise DomainRuleViolated("a team-only activity names its team", field="team_id")
-    if details.team_id is not None and not details.team_only:
-        raise DomainRuleViolated("only a team-only activity names a team", field="team_id")
 
 
 def _existing(state: Activity | None) -> Activity:
@@ -534,7 +508,7 @@ def _check_eligible(volunteer_status: str | None, action: str) -> None:
 
 
 def _participant(current: Activity, command: Mapping[str, Any]) -> str:
-    volunteer_id = str(command["volunteer_id"])
+    volunteer_id = command["volunteer_id"]
     if volunteer_id in current.waitlist:
         raise DomainRuleViolated("a waitlisted volunteer has no place yet", field="volunteer_id")
     if volunteer_id not in current.participants:
@@ -545,11 +519,11 @@ def _participant(current: Activity, command: Mapping[str, Any]) -> str:
 def _accepted_code(current: Activity, command: Mapping[str, Any]) -> datetime:
     """The time of a check-in or check-out whose code is right and still valid."""
     code = current.check_in_code
-    at = instant(command["at"], "at")
+    at = command["at"]
     if code is None:
         raise DomainRuleViolated("no check-in code has been issued", field="code",
                                  reason="no_code")
-    if not verify_code(str(command["code"]), code.code_hash):
+    if not verify_code(command["code"], code.code_hash):
         raise DomainRuleViolated("wrong check-in code", field="code", reason="wrong_code")
     if at < code.valid_from:
         raise DomainRuleViolated("the check-in code is not valid yet", field="code",
@@ -569,52 +543,22 @@ def _check_endorsement(current: Activity, command: Mapping[str, Any],
 
 def _reported_hours(current: Activity, lines: Iterable[Mapping[str, Any]], name: str
                     ) -> list[tuple[str, Decimal]]:
-    """(volunteer, hours) per line: each a participant, once, within the activity's length."""
-    reported: dict[str, Decimal] = {}
+    """(volunteer, hours) per line (the schema lists each volunteer once): each a
+    participant, for no longer than the activity lasted."""
     limit = as_hours(current.details.duration)
-    for line in lines:
-        volunteer_id = str(line["volunteer_id"])
-        if volunteer_id in reported:
-            raise DomainRuleViolated("a volunteer is listed twice", field=name,
-                                     volunteer_id=volunteer_id)
+    reported = [(line["volunteer_id"], line["hours"]) for line in lines]
+    for volunteer_id, hours in reported:
         if volunteer_id not in current.participants:
             raise DomainRuleViolated("the volunteer had no place in this activity", field=name,
                                      volunteer_id=volunteer_id)
-        reported[volunteer_id] = _hours(line["hours"], limit, name, volunteer_id)
-    return list(reported.items())
-
-
-def _hours(value: Any, limit: Decimal, name: str, volunteer_id: str) -> Decimal:
-    try:
-        hours = Decimal(str(value))
-        exact = hours.is_finite() and hours == hours.quantize(TENTH)
-    except InvalidOperation:
-        exact = False
-    if not exact:
-        raise DomainRuleViolated("hours take at most one decimal", field=name,
-                                 volunteer_id=volunteer_id)
-    if hours < 0 or hours > limit:
-        raise DomainRuleViolated(f"hours must be between 0 and the activity's "
-                                 f"{limit.quantize(Decimal('0.01'))} hours", field=name,
-                                 volunteer_id=volunteer_id, hours=str(hours))
-    return hours.quantize(TENTH)
+        if hours > limit:
+            raise DomainRuleViolated(f"hours must be between 0 and the activity's "
+                                     f"{limit.quantize(Decimal('0.01'))} hours", field=name,
+                                     volunteer_id=volunteer_id, hours=str(hours))
+    return reported
 
 
 def _served_line(activity_id: str, volunteer_id: str, hours: Decimal, served_on: date
                  ) -> dict[str, Any]:
     return {"volunteer_id": volunteer_id, "entry_id": served_entry_id(activity_id, volunteer_id),
             "hours": str(hours), "served_on": served_on.isoformat()}
-
-
-def _count(command: Mapping[str, Any], name: str) -> int:
-    value = command.get(name) or 0
-    if not isinstance(value, int) or value < 0:
-        raise DomainRuleViolated("must be a whole number, 0 or more", field=name)
-    return value
-
-
-def _reason(command: Mapping[str, Any]) -> str:
-    reason = str(command.get("reason") or "").strip()
-    if not reason:
-        raise DomainRuleViolated("say why", field="reason")
-    return reason

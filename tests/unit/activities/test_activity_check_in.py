@@ -60,12 +60,6 @@ def test_no_code_is_issued_once_check_in_has_closed(activity, decide):
     assert refused.value.field == "at"
 
 
-def test_a_code_too_short_to_be_safe_is_refused(activity, decide):
-    with pytest.raises(DomainRuleViolated) as refused:
-        decide(activity(WANG), a.issue_check_in_code, {"code": "1 2", "at": bj(23, 8)})
-    assert refused.value.field == "code"
-
-
 def test_a_participant_checks_in_and_out_with_the_code(activity, decide):
     issued = activity(WANG, code=CODE)
 

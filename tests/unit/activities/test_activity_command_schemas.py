@@ -52,9 +52,12 @@ def test_unknown_fields_are_refused(form):
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"county_code": "110101"}, "county_code"),
     ({"theme": "跳广场舞"}, "theme"),
+    ({"kind": "banquet"}, "kind"),
+    ({"organiser": {"kind": "company", "id": "x"}}, "organiser"),
     ({"capacity": 0}, "capacity"),
     ({"capacity": "20"}, "capacity"),
     ({"ends_at": "2023-10-23T08:00:00+08:00"}, "ends_at"),
+    ({"ends_at": "2023-10-23T09:00:00+08:00"}, "ends_at"),
     ({"ends_at": "2023-10-24T12:00:00+08:00"}, "ends_at"),
     ({"team_only": True}, "team_id"),
     ({"team_id": HEALTH_TEAM}, "team_id"),
@@ -83,7 +86,7 @@ def test_a_time_in_the_future_is_refused():
                                          "code": "CY2023", "at": later})
 
 
-@pytest.mark.parametrize("code", ["abc", "CY202", "CY 2023", "签到码1234"])
+@pytest.mark.parametrize("code", ["abc", "CY202", "CY 2023", "1 2", "签到码1234"])
 def test_a_check_in_code_is_six_to_32_letters_or_digits(code):
     assert "code" in errors_of(s.IssueCheckInCode, {"activity_id": ACTIVITY_ID, "code": code})
 
@@ -99,6 +102,7 @@ def test_a_completion_report_carries_decimal_hours():
 
 @pytest.mark.parametrize(("served", "message"), [
     ([{"volunteer_id": WANG, "hours": "2.25"}], "decimal"),
+    ([{"volunteer_id": WANG, "hours": "-1"}], "greater than or equal to 0"),
     ([{"volunteer_id": WANG, "hours": 2}, {"volunteer_id": WANG, "hours": 1}], "twice"),
 ])
 def test_a_completion_report_refuses_bad_lines(served, message):
@@ -117,6 +121,16 @@ def test_a_correction_changes_something_and_says_why():
                                                         "reason": "核对"})
     assert "reason" in errors_of(s.CorrectCompletion, {"activity_id": ACTIVITY_ID,
                                                        "beneficiaries": 3})
+    assert "reason" in errors_of(s.CorrectCompletion, {"activity_id": ACTIVITY_ID,
+                                                       "beneficiaries": 3, "reason": ""})
+
+
+@pytest.mark.parametrize(("schema", "reason"), [
+    (s.CancelActivity, "  "), (s.ReleaseWishClaim, ""),
+])
+def test_a_cancellation_or_a_released_claim_says_why(schema, reason):
+    ids = {"wish_id": WISH_ID} if schema is s.ReleaseWishClaim else {"activity_id": ACTIVITY_ID}
+    assert "reason" in errors_of(schema, {**ids, "reason": reason})
 
 
 def test_a_wish_is_posted_with_a_category_by_code_or_label():
@@ -129,12 +143,23 @@ def test_a_wish_is_posted_with_a_category_by_code_or_label():
 
 @pytest.mark.parametrize(("field", "text"), [
     ("label", "王秀兰 13812345678"), ("description", "身份证号320902195610011233"),
+    ("description", "联系电话 138-1234-5678"),
 ])
 def test_a_wish_refuses_id_and_phone_numbers(field, text):
-    payload = {"client_request_id": CLINIC_REQUEST, "label": "王奶奶", "county_code": "320902",
-               "category": "other", "description": "想要一台收音机",
-               "posted_by": {"kind": "community", "id": "先锋社区"}, field: text}
-    assert field in errors_of(s.PostWish, payload)
+    assert field in errors_of(s.PostWish, wish_form(**{field: text}))
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("category", "lottery"), ("posted_by", {"kind": "volunteer", "id": WANG}),
+])
+def test_a_wish_has_a_known_category_and_is_posted_on_someones_behalf(field, value):
+    assert field in errors_of(s.PostWish, wish_form(**{field: value}))
+
+
+def wish_form(**overrides):
+    return {"client_request_id": CLINIC_REQUEST, "label": "王奶奶", "county_code": "320902",
+            "category": "other", "description": "想要一台收音机",
+            "posted_by": {"kind": "community", "id": "先锋社区"}, **overrides}
 
 
 def test_a_wish_is_claimed_by_a_volunteer_or_a_branch():

@@ -11,10 +11,14 @@ from yinfa.errors import AlreadyExists, DomainRuleViolated
 WANG_ENTRY = served_entry_id(ACTIVITY_ID, WANG)
 
 
+def lines(*served):
+    """(volunteer, hours) pairs as the command schema loads them: hours in tenths."""
+    return [{"volunteer_id": v, "hours": Decimal(h).quantize(Decimal("0.1"))} for v, h in served]
+
+
 def report(*served, **extra):
     """The organiser's report: served as (volunteer, hours) pairs."""
-    return {"served": [{"volunteer_id": v, "hours": Decimal(h)} for v, h in served],
-            "at": bj(23, 15), **extra}
+    return {"served": lines(*served), "at": bj(23, 15), **extra}
 
 
 @pytest.fixture
@@ -49,10 +53,9 @@ def test_hours_beyond_the_activitys_length_are_refused(clinic, decide):
     assert refused.value.context == {"volunteer_id": WANG, "hours": "2.6"}
 
 
-@pytest.mark.parametrize("hours", ["-1", "1.25", "0"])
-def test_hours_are_positive_with_one_decimal(hours, clinic, decide):
+def test_a_volunteer_who_served_no_hours_is_left_out(clinic, decide):
     with pytest.raises(DomainRuleViolated) as refused:
-        decide(clinic, a.complete, report((WANG, hours)))
+        decide(clinic, a.complete, report((WANG, "0")))
     assert refused.value.field == "served"
 
 
@@ -97,12 +100,6 @@ def test_only_participants_can_be_reported(clinic, decide):
     with pytest.raises(DomainRuleViolated) as refused:
         decide(clinic, a.complete, report((ZHAO, "2")))
     assert refused.value.context == {"volunteer_id": ZHAO}
-
-
-def test_a_volunteer_reported_twice_is_refused(clinic, decide):
-    with pytest.raises(DomainRuleViolated) as refused:
-        decide(clinic, a.complete, report((WANG, "2"), (WANG, "1")))
-    assert refused.value.field == "served"
 
 
 def test_an_activity_is_completed_after_it_ends(clinic, decide):
@@ -158,7 +155,7 @@ def completed(clinic, decide):
 
 def test_a_correction_is_a_compensating_event_on_the_same_entry(completed, decide):
     events, state = decide(completed, a.correct_completion, {
-        "corrections": [{"volunteer_id": WANG, "hours": Decimal("2")}],
+        "corrections": lines((WANG, "2")),
         "reason": "王建国十一点离开"})
 
     assert [(e.type, dict(e.data)) for e in events] == [("CompletionCorrected", {
@@ -172,7 +169,7 @@ def test_a_correction_is_a_compensating_event_on_the_same_entry(completed, decid
 
 def test_a_forgotten_participant_is_added_as_a_new_entry(completed, decide):
     events, state = decide(completed, a.correct_completion, {
-        "corrections": [{"volunteer_id": LI, "hours": "2.5"}], "reason": "漏报李秀英"})
+        "corrections": lines((LI, "2.5")), "reason": "漏报李秀英"})
 
     line = events[0].data["corrections"][0]
     assert (line["previous_hours"], line["new_entry"]) == ("0.0", True)
@@ -181,21 +178,21 @@ def test_a_forgotten_participant_is_added_as_a_new_entry(completed, decide):
 
 def test_a_correction_to_zero_takes_the_hours_back(completed, decide):
     events, state = decide(completed, a.correct_completion, {
-        "corrections": [{"volunteer_id": WANG, "hours": "0"}], "reason": "重复登记"})
+        "corrections": lines((WANG, "0")), "reason": "重复登记"})
     assert events[0].data["total_hours"] == "0.0" and state.credited[WANG] == 0
 
 
 def test_a_correction_cannot_credit_attendance_below_the_share(completed, decide):
     with pytest.raises(DomainRuleViolated) as refused:
         decide(completed, a.correct_completion, {
-            "corrections": [{"volunteer_id": ZHANG, "hours": "0.5"}], "reason": "补记"})
+            "corrections": lines((ZHANG, "0.5")), "reason": "补记"})
     assert refused.value.context == {"volunteer_id": ZHANG}
 
 
 def test_a_correction_keeps_the_hours_within_the_activitys_length(completed, decide):
     with pytest.raises(DomainRuleViolated):
         decide(completed, a.correct_completion, {
-            "corrections": [{"volunteer_id": WANG, "hours": "3"}], "reason": "多记"})
+            "corrections": lines((WANG, "3")), "reason": "多记"})
 
 
 def test_a_correction_may_fix_the_numbers_reached(completed, decide):
@@ -208,15 +205,9 @@ def test_a_correction_may_fix_the_numbers_reached(completed, decide):
 def test_a_correction_that_changes_nothing_is_refused(completed, decide):
     with pytest.raises(DomainRuleViolated) as refused:
         decide(completed, a.correct_completion, {
-            "corrections": [{"volunteer_id": WANG, "hours": "2.5"}], "beneficiaries": 80,
+            "corrections": lines((WANG, "2.5")), "beneficiaries": 80,
             "reason": "核对"})
     assert refused.value.field == "corrections"
-
-
-def test_a_correction_needs_a_reason(completed, decide):
-    with pytest.raises(DomainRuleViolated) as refused:
-        decide(completed, a.correct_completion, {"beneficiaries": 1, "reason": ""})
-    assert refused.value.field == "reason"
 
 
 def test_only_a_completed_activity_is_corrected(clinic, decide):

@@ -22,7 +22,7 @@ def an_activitys_whole_life(publication, decide, whole_morning):
         (a.check_out, {"volunteer_id": LI, "code": "CY2023", "at": whole_morning[1]}),
         (a.complete, {"served": [{"volunteer_id": LI, "hours": Decimal("2.5")}],
                       "endorsed": True, "endorsement_note": "批示", "at": bj(23, 12)}),
-        (a.correct_completion, {"corrections": [{"volunteer_id": LI, "hours": "2"}],
+        (a.correct_completion, {"corrections": [{"volunteer_id": LI, "hours": Decimal("2.0")}],
                                 "reason": "更正"}),
     ]
     for command_fn, command, *args in steps:

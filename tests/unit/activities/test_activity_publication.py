@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from activities_examples import ACTIVITY_ID, CLINIC_REQUEST, HEALTH_TEAM, LI, WANG, bj, known
+from activities_examples import ACTIVITY_ID, CLINIC_REQUEST, HEALTH_TEAM, LI, WANG, known
 
 from services.activities.domain import activity as a
 from services.activities.domain.ids import activity_id_for
@@ -36,23 +36,6 @@ def test_another_activity_under_a_used_request_id_is_refused(publication, activi
     with pytest.raises(AlreadyExists) as refused:
         decide(activity(), a.publish, publication(title="敬老院文艺演出"))
     assert refused.value.field == "client_request_id"
-
-
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"theme": "dancing"}, "theme"),
-    ({"kind": "banquet"}, "kind"),
-    ({"organiser": {"kind": "company", "id": "x"}}, "organiser"),
-    ({"ends_at": bj(23, 9)}, "ends_at"),
-    ({"ends_at": bj(22, 11)}, "ends_at"),
-    ({"ends_at": bj(24, 9, 1)}, "ends_at"),
-    ({"capacity": 0}, "capacity"),
-    ({"team_only": True}, "team_id"),
-    ({"team_id": HEALTH_TEAM}, "team_id"),
-])
-def test_a_publication_that_breaks_a_rule_is_refused(overrides, field, publication, decide):
-    with pytest.raises(DomainRuleViolated) as refused:
-        decide(None, a.publish, publication(**overrides))
-    assert refused.value.field == field
 
 
 def test_an_activity_may_serve_a_theme_its_kind_does_not_usually_serve(publication, decide):
@@ -96,12 +79,6 @@ def test_cancelling_without_sign_ups_asks_for_cancelling_the_publication(activit
     with pytest.raises(DomainRuleViolated) as refused:
         decide(activity(), a.cancel, {"reason": "台风预警"})
     assert "cancel the publication" in refused.value.message
-
-
-def test_cancelling_needs_a_reason(activity, decide):
-    with pytest.raises(DomainRuleViolated) as refused:
-        decide(activity(WANG), a.cancel, {"reason": "  "})
-    assert refused.value.field == "reason"
 
 
 @pytest.mark.parametrize("command_fn", [a.cancel, a.cancel_publication])

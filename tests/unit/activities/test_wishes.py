@@ -27,23 +27,6 @@ def test_a_wish_expires_sixty_days_after_it_is_posted_by_default(wish):
     assert wish().expires_at == datetime(2023, 11, 30, 1, tzinfo=UTC)  # 30 Nov, 09:00 Beijing
 
 
-@pytest.mark.parametrize(("field", "text"), [
-    ("label", "王奶奶13812345678"),
-    ("description", "联系电话 138-1234-5678"),
-    ("description", "身份证320902195610011233"),
-])
-def test_id_and_phone_numbers_are_kept_out_of_a_wish(field, text, posting, on_wish):
-    with pytest.raises(DomainRuleViolated) as refused:
-        on_wish(None, w.post, posting(**{field: text}))
-    assert refused.value.field == field
-
-
-def test_a_wish_needs_a_known_category(posting, on_wish):
-    with pytest.raises(DomainRuleViolated) as refused:
-        on_wish(None, w.post, posting(category="lottery"))
-    assert refused.value.field == "category"
-
-
 def test_posting_the_same_request_again_records_nothing(posting, on_wish, wish):
     assert wish_id_for(WISH_REQUEST) == WISH_ID
     claimed = wish(w.CLAIMED)
@@ -119,13 +102,6 @@ def test_only_the_claimant_fulfils(wish, on_wish):
         on_wish(wish(w.CLAIMED), w.fulfil, {"fulfilled_by": BY_LI, "evidence": [PHOTO],
                                             "at": bj(5, 15)})
     assert refused.value.field == "fulfilled_by"
-
-
-def test_fulfilment_needs_evidence(wish, on_wish):
-    with pytest.raises(DomainRuleViolated) as refused:
-        on_wish(wish(w.CLAIMED), w.fulfil, {"fulfilled_by": BY_WANG, "evidence": [],
-                                            "at": bj(5, 15)})
-    assert refused.value.field == "evidence"
 
 
 def test_the_poster_confirms_and_the_event_says_how_long_it_took(wish, on_wish):
