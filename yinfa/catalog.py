@@ -18,6 +18,7 @@ class Service:
     events: str | None = None  # the catalog of the events it publishes
     migrate: str | None = None  # `yinfa migrate personal-data`: its store's rewrite
     current_message: str | None = None  # the same rewrite of a message in a queue
+    consumers: tuple[str, ...] = ()  # "<service>.<method>" of each subscription to its events
 
 
 def load_catalog(path: Path) -> dict[str, Service]:

@@ -55,6 +55,7 @@ from nameko.events import EventHandler
 from nameko.rpc import Rpc, RpcProxy
 
 from yinfa.catalog import SERVICES, service_class
+from yinfa.messaging.relay import consumer_queues
 from yinfa.secrets import PURPOSES, RETIRED_DEFAULTS, SecretMissing, secret_text
 from yinfa.service.secrets import secrets_of
 
@@ -981,6 +982,11 @@ def broker_needs(process: str) -> BrokerNeeds:
     if relays_events(process):
         needs.configure.add(f"{process}.events")
         needs.write.add(f"{process}.events")
+        # the relay declares and binds its consumers' queues before it publishes
+        needs.configure |= set(consumer_queues(process))
+        needs.write |= set(consumer_queues(process))
+        if consumer_queues(process):
+            needs.read.add(f"{process}.events")
     for attr, entrypoint in entrypoints(process):
         if isinstance(entrypoint, EventHandler):
             source = entrypoint.source_service
@@ -1046,7 +1052,8 @@ def broker_names() -> set[str]:
 @pytest.mark.parametrize("name", RENDERINGS)
 def test_broker_permissions_confine_each_process_to_its_own_names(name):
     """Each process may do what its code does (names from the service classes) and nothing
-    to what belongs to another process: not declare, bind or consume its queues, not
+    to what belongs to another process: not declare, bind or consume its queues (but a
+    source's relay declares and binds its consumers' queues, never consuming them), not
     publish its events, not publish straight to a queue."""
     everything = broker_names()
     for process in PROCESSES:
@@ -1055,14 +1062,17 @@ def test_broker_permissions_confine_each_process_to_its_own_names(name):
         others_own = set().union(*(broker_needs(p).own for p in PROCESSES if p != process))
         own_exchange = {f"{process}.events"} if relays_events(process) else set()
         sources = {f"{source}.events" for source in event_sources(process)}
-        # event exchanges: its own to publish, its sources' to subscribe to, no other
+        its_consumers = set(consumer_queues(process))
+        # event exchanges: its own to publish (and bind its consumers' queues to), its
+        # sources' to subscribe to, no other
         exchanges = {"configure": own_exchange | sources, "write": own_exchange,
-                     "read": sources}
+                     "read": sources | (own_exchange if its_consumers else set())}
         for right in ("configure", "write", "read"):
             wanted = getattr(needs, right)
             granted = {n for n in everything if grants(rights[right], n)}
             assert wanted <= granted, (process, right, wanted - granted)
-            assert not granted & others_own, (process, right, granted & others_own)
+            foreign = others_own - (its_consumers if right != "read" else set())
+            assert not granted & foreign, (process, right, granted & foreign)
             assert not granted & set(BROKER_NAMES), (process, right)
             assert {n for n in granted if n.endswith(".events")} == exchanges[right], (
                 process, right)

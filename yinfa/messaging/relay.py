@@ -16,13 +16,22 @@ waiting for each confirm tops out near 1,100 messages/s.
 
 Several service instances may run a relay on the same database: a lease lets one publish
 at a time, so events leave in position order.
+
+No event is lost for want of a queue: before each batch the relay declares and binds the
+queue of every consumer the catalog names for its events (services.toml `consumers`), so
+an event waits there for a consumer not started yet or whose queue was deleted; and it
+publishes them `mandatory`: a message the broker returns (no queue bound) keeps the
+checkpoint before its batch, and the relay tries again after a growing, jittered pause.
+A source nobody consumes publishes as before and never waits.
 """
 from __future__ import annotations
 
 import json
 import logging
+import random
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import amqp
@@ -31,6 +40,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from yinfa import failpoints
+from yinfa.catalog import SERVICES
 from yinfa.events.envelope import RecordedEvent
 from yinfa.ops import metrics
 from yinfa.store.event_store import EventStore
@@ -41,17 +51,42 @@ CONFIRM_TIMEOUT = 30.0
 EVENTS_PER_MESSAGE = 100
 MAX_BATCH_BYTES = 1024 * 1024  # well under the consumers' limit (contract.MAX_MESSAGE_BYTES)
 BATCH_ROUTING_KEY = "batch"
+UNROUTABLE_PAUSE = (0.5, 30.0)  # seconds: the first and the longest pause before a retry
 
 
 class PublishNotConfirmed(RuntimeError):
     pass
 
 
+class Unroutable(PublishNotConfirmed):
+    """The broker returned messages of the batch: no queue was bound to take them."""
+
+    def __init__(self, count: int, exchange: str) -> None:
+        super().__init__(f"{count} messages returned unroutable by {exchange}")
+        self.count = count
+
+
+def consumer_queues(source: str) -> list[str]:
+    """The queue nameko's EventHandler declares for each consumer's `every_event_of(source)`
+    (routing key `#`), for the consumers the catalog names."""
+    service = SERVICES.get(source)
+    return [f"evt-{source}-#--{consumer}" for consumer in (service.consumers if service else ())]
+
+
+def pause_after(stalls: int) -> float:
+    """Doubling from the first pause up to the longest, jittered so relays spread out."""
+    first, longest = UNROUTABLE_PAUSE
+    return min(longest, first * 2 ** min(stalls - 1, 16)) * random.uniform(0.5, 1.0)
+
+
 class ConfirmingPublisher:
     """A raw AMQP channel in confirm mode that publishes batches and waits for all acks."""
 
-    def __init__(self, amqp_uri: str, exchange: str) -> None:
+    def __init__(self, amqp_uri: str, exchange: str, queues: Sequence[str] = (),
+                 mandatory: bool = False) -> None:
         self.exchange = exchange
+        self.queues = list(queues)  # the consumers' queues, declared before every batch
+        self.mandatory = mandatory  # a message no queue takes comes back (Unroutable)
         self._connection = kombu.Connection(amqp_uri, connect_timeout=10)
         self._connection.connect()
         raw: amqp.Connection = self._connection.connection
@@ -65,10 +100,16 @@ class ConfirmingPublisher:
         self._nacked: set[int] = set()
         self._channel.events["basic_ack"].add(self._on_ack)
         self._channel.events["basic_nack"].add(self._on_nack)
+        self.returned = 0  # the broker returns an unroutable message before acking it
+        self._channel.events["basic_return"].add(self._on_return)
 
     def publish_batch(self, events: list[RecordedEvent]) -> None:
+        for queue in self.queues:  # as nameko declares it; nowait: handled before the publishes
+            self._channel.queue_declare(queue, durable=True, auto_delete=False, nowait=True)
+            self._channel.queue_bind(queue, self.exchange, "#", nowait=True)
         for message, routing_key in messages_for(events):
-            self._channel.basic_publish(message, self.exchange, routing_key)
+            self._channel.basic_publish(message, self.exchange, routing_key,
+                                        mandatory=self.mandatory)
             self._unconfirmed.add(self._next_tag)
             self._next_tag += 1
         deadline = time.monotonic() + CONFIRM_TIMEOUT
@@ -80,6 +121,9 @@ class ConfirmingPublisher:
         if self._nacked:
             count, self._nacked = len(self._nacked), set()
             raise PublishNotConfirmed(f"broker refused {count} messages")
+        if self.returned:
+            count, self.returned = self.returned, 0
+            raise Unroutable(count, self.exchange)
 
     def _settle(self, tag: int, multiple: bool) -> set[int]:
         settled = {t for t in self._unconfirmed if t <= tag} if multiple else {tag}
@@ -91,6 +135,9 @@ class ConfirmingPublisher:
 
     def _on_nack(self, tag: int, multiple: bool) -> None:
         self._nacked |= self._settle(tag, multiple)
+
+    def _on_return(self, *returned: Any) -> None:
+        self.returned += 1
 
     def close(self) -> None:
         try:
@@ -149,6 +196,7 @@ class OutboxRelay:
         service_name: str,
         batch_size: int = 500,
         lease_seconds: float = 15.0,
+        queues: Sequence[str] | None = None,  # the consumers' queues; default: the catalog's
     ) -> None:
         self.store = store
         self.db: Database = store.db
@@ -158,7 +206,11 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.lease_seconds = lease_seconds
         self.owner = str(uuid.uuid4())
+        self.queues = consumer_queues(service_name) if queues is None else list(queues)
+        self.mandatory = bool(self.queues)  # no consumer, no need of a queue: never stalls
         self._publisher: ConfirmingPublisher | None = None
+        self.unroutable = 0  # messages returned since a batch last got through
+        self._stalls, self._retry_at = 0, 0.0  # monotonic
         # While the lease is surely ours (renewed less than a third of its term ago), the
         # relay neither asks the store for it nor re-reads its checkpoint, which it moves
         # by compare-and-set: an event leaving right after a command waits for one store
@@ -232,7 +284,12 @@ class OutboxRelay:
             if not batch:
                 self._position = position
                 break
-            self._publisher_for().publish_batch(batch)
+            try:
+                self._publisher_for().publish_batch(batch)
+            except Unroutable as error:
+                self._stall(error, position)
+                break
+            self.unroutable = self._stalls = 0
             metrics.events_published(self.service_name, len(batch))
             failpoints.hit("relay.after_confirm")
             published += len(batch)
@@ -241,9 +298,19 @@ class OutboxRelay:
             position = self._position = batch[-1].position
         return published
 
+    def _stall(self, error: Unroutable, position: int) -> None:
+        """The checkpoint stays before the batch; publish it again after a pause."""
+        self.unroutable += error.count
+        self._stalls += 1
+        pause = pause_after(self._stalls)
+        self._retry_at = time.monotonic() + pause
+        log.warning("%s: no queue bound, %d messages returned; the relay stays at position %d "
+                    "and tries again in %.1f s", self.exchange, self.unroutable, position, pause)
+
     def _publisher_for(self) -> ConfirmingPublisher:
         if self._publisher is None:
-            self._publisher = ConfirmingPublisher(self.amqp_uri, self.exchange)
+            self._publisher = ConfirmingPublisher(self.amqp_uri, self.exchange, self.queues,
+                                                  self.mandatory)
         return self._publisher
 
     def reset_connection(self) -> None:
@@ -253,7 +320,7 @@ class OutboxRelay:
 
     def run_once(self) -> int:
         """One relay step for a loop: publish if this instance holds the lease."""
-        if not self.hold_lease():
+        if time.monotonic() < self._retry_at or not self.hold_lease():
             return 0
         try:
             return self.publish_pending(max_events=self.batch_size * 20)
@@ -264,4 +331,7 @@ class OutboxRelay:
     def lag(self) -> dict[str, Any]:
         head = self.store.head_position()
         done = self.checkpoint()
-        return {"head": head, "published": done, "pending": head - done}
+        lag = {"head": head, "published": done, "pending": head - done}
+        if self.unroutable:  # stalled: no queue takes this exchange's messages
+            lag["unroutable"] = self.unroutable
+        return lag

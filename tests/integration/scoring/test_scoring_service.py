@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import kombu
 import pytest
 
 from contracts.volunteers.id_number import make_id_number
@@ -21,6 +22,7 @@ from services.branches.service import BranchesService
 from services.scoring.service import ScoringService
 from services.volunteers.service import VolunteersService
 from yinfa.errors import NotFound
+from yinfa.messaging.relay import consumer_queues
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "branches"))
 from branch_service_examples import checklist_items, evidence  # noqa: E402
@@ -144,8 +146,13 @@ def test_a_rebuild_from_the_sources_learns_what_was_published_before_scoring_ran
     volunteers = rpc_proxy("volunteers")
     for seq in (11, 12, 13):
         _hours(volunteers, _volunteer(volunteers, seq, ZONE), "2")
-    # published while no scoring queue existed: gone from the broker for good
     eventually(lambda: volunteers.health()["pending"] == 0)
+    # the relays kept them in scoring's queues; a broker rebuilt empty loses them for good
+    with kombu.Connection(platform_config["AMQP_URI"]) as broker:
+        for source in ("volunteers", "branches", "activities"):
+            for queue in consumer_queues(source):
+                if "--scoring." in queue:
+                    broker.default_channel.queue_delete(queue)
 
     later = runner_factory(platform_config, ScoringService)
     later.start()
