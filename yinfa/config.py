@@ -60,8 +60,11 @@ class Settings:
     data_dir: Path
     relay_batch_size: int
     relay_idle_seconds: float
+    snapshot_every: int  # a long stream's folded state is kept every N events; 0: never
     consumer_lease_seconds: float
     inbox_heal_seconds: float  # how long a gap stays open before the source is asked
+    inbox_retries: int  # tries again of an event whose apply failed, then dead-lettered
+    inbox_retry_seconds: float  # the wait before the first; each next waits 5 times longer
     log_level: str
     db_prefix: str
     rabbit_ctl_uri: str | None  # the management API; None: port 15672 of AMQP_URI's host
@@ -105,8 +108,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=Path(_text(env, "YINFA_DATA_DIR", "var")),
         relay_batch_size=_number(env, "YINFA_RELAY_BATCH", 500, least=1),
         relay_idle_seconds=_number(env, "YINFA_RELAY_IDLE_SECONDS", 0.2),
+        snapshot_every=_number(env, "YINFA_SNAPSHOT_EVERY", 200, least=0),
         consumer_lease_seconds=_number(env, "YINFA_CONSUMER_LEASE_SECONDS", 30.0, least=1.0),
         inbox_heal_seconds=_number(env, "YINFA_INBOX_HEAL_SECONDS", 10.0, least=0.0),
+        inbox_retries=_number(env, "YINFA_INBOX_RETRIES", 3, least=0),
+        inbox_retry_seconds=_number(env, "YINFA_INBOX_RETRY_SECONDS", 1.0, least=0.01),
         log_level=_log_level(env, "YINFA_LOG_LEVEL"),
         db_prefix=_text(env, "YINFA_DB_PREFIX", "yinfa"),
         rabbit_ctl_uri=_optional(env, "RABBIT_CTL_URI"),

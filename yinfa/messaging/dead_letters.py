@@ -7,6 +7,11 @@ original message is acked, so a poison message is set aside, never lost.
 Headers: `x-reason`, `x-consumer`, `x-dead-lettered-at`, and `x-original-queue` when the
 message came from a queue (see `note_delivery`), so `yinfa dlq retry` can send it back
 to exactly the queue it came from.
+
+Before an event is dead-lettered for a failed apply, it is tried again later: `delay`
+puts a copy in a delay queue `retry.<queue>.<attempt>` (through the direct exchange
+`yinfa.retries`) whose messages expire after that attempt's wait and then go back,
+dead-lettered by the broker, to the queue the event came from.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from eventlet.corolocal import local
 from yinfa.ops import metrics
 
 EXCHANGE = kombu.Exchange("yinfa.dead-letters", type="direct", durable=True)
+RETRIES = kombu.Exchange("yinfa.retries", type="direct", durable=True)
 
 
 def dead_letter_queue(consumer: str) -> kombu.Queue:
@@ -33,6 +39,18 @@ _delivery = local()
 def note_delivery(queue: str | None) -> None:
     """Remember the queue the current worker's message came from (None: forget)."""
     _delivery.queue = queue
+
+
+def delivered_from() -> str | None:
+    return getattr(_delivery, "queue", None)
+
+
+def delay_queue(queue: str, attempt: int, seconds: float) -> kombu.Queue:
+    """Where an event waits before its `attempt`-th try: expired, it goes back to `queue`."""
+    name = f"retry.{queue}.{attempt}"
+    return kombu.Queue(name, RETRIES, routing_key=name, durable=True, queue_arguments={
+        "x-message-ttl": int(seconds * 1000), "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": queue})
 
 
 class DeadLetters:
@@ -57,7 +75,7 @@ class DeadLetters:
                 "x-consumer": consumer,
                 "x-dead-lettered-at": datetime.now(UTC).isoformat(),
             }
-            original_queue = getattr(_delivery, "queue", None)
+            original_queue = delivered_from()
             if original_queue:
                 headers["x-original-queue"] = original_queue
             producer.publish(
@@ -72,6 +90,16 @@ class DeadLetters:
             )
             self._declared.add(consumer)
         metrics.event_dead_lettered(consumer)
+
+    def delay(self, payload: Any, queue: str, attempt: int, seconds: float) -> None:
+        """A copy of an event, back on `queue` after `seconds` (confirmed before the
+        delivery it came in is acked)."""
+        waiting = delay_queue(queue, attempt, seconds)
+        with self._lock:
+            producer = kombu.Producer(self._connect().default_channel)
+            producer.publish(payload, exchange=RETRIES, routing_key=waiting.name,
+                             delivery_mode=2, declare=[waiting], retry=True,
+                             serializer="json", headers={"x-attempt": attempt})
 
     def _connect(self) -> kombu.Connection:
         if self._connection is None:

@@ -11,6 +11,8 @@ list of one) and keeps, in its own database:
   (after the batch that closes it, or by a periodic `sweep`); a gap that stays open (a
   message lost on the way) is healed by the sweep, which fetches the missing events from
   their source (`heal`);
+- `inbox_attempts`: how often an event's apply failed; it is tried again after a wait
+  (a delay queue) before it is dead-lettered, and its stream waits for it meanwhile;
 - `inbox_dead_letters`: the ids of events it dead-lettered after a failed apply. The
   stream moved on without them, so a later delivery of one (`yinfa dlq retry`) is not a
   duplicate: it is applied then, out of its stream's order, once.
@@ -42,7 +44,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from yinfa.errors import ConcurrencyError
 from yinfa.events.envelope import RecordedEvent
-from yinfa.messaging.dead_letters import DeadLetters
+from yinfa.messaging.dead_letters import DeadLetters, delivered_from
 from yinfa.ops import metrics
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ Fetch = Callable[[str, int], Sequence[Any]]  # (stream, after version) -> the so
 Wanted = Callable[[str], bool]
 
 APPLIED, DUPLICATE, PARKED, DEAD_LETTERED = "applied", "duplicate", "parked", "dead-lettered"
-SKIPPED, RETRIED = "skipped", "retried"
+SKIPPED, RETRIED, DELAYED = "skipped", "retried", "delayed"
 
 # Failures of the plumbing, not of the message: the message must come back later.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (PyMongoError, OSError, ConcurrencyError)
@@ -60,6 +62,8 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (PyMongoError, OSError, Conc
 DRAIN_LIMIT = 1000  # parked events taken at once by a drain
 SWEPT_AT_ONCE = 100  # streams drained together by a sweep
 HEAL_AFTER = 10.0  # seconds a parked event waits for its gap to close before it is fetched
+RETRIES = 3  # tries again of an event whose apply failed, before it is dead-lettered
+FIRST_WAIT = 1.0  # seconds before the first try again; each later one waits 5 times longer
 
 
 class BatchRetry(Exception):
@@ -102,6 +106,8 @@ class Inbox:
         lease_seconds: float = 30.0,
         layout: InboxLayout = PLAIN,
         heal_after: float = HEAL_AFTER,
+        retries: int = RETRIES,
+        first_wait: float = FIRST_WAIT,
     ) -> None:
         self.db = db
         self.consumer = consumer
@@ -115,6 +121,8 @@ class Inbox:
         self.counts: Counter[str] = Counter()  # outcomes in this process, for health/metrics
         self.fetch: Fetch | None = None  # the source's events of a stream, to heal gaps
         self.heal_after = heal_after
+        self.retries, self.first_wait = retries, first_wait
+        self.attempts = db["inbox_attempts"]
 
     def ensure_indexes(self) -> None:
         self.parked.create_index([("stream_id", 1), ("version", 1)], name="stream_version")
@@ -187,6 +195,8 @@ class Inbox:
             lowest[doc["stream_id"]] = min(doc["version"], lowest.get(doc["stream_id"], 1 << 62))
         healed = 0
         for stream_id, first_parked in sorted(lowest.items())[:SWEPT_AT_ONCE]:
+            if self.waits_for_retry(stream_id):
+                continue
             try:
                 fetched = fetch(stream_id, self.applied_version(stream_id))
             except Exception as error:  # the source is down or slow: the next sweep asks
@@ -265,6 +275,30 @@ class Inbox:
         # any JSON value can arrive, not only objects: set it aside as it came
         original = dict(payload) if isinstance(payload, Mapping) else payload
         self.dead_letters.send(original, f"invalid envelope: {error}", self.consumer)
+
+    def failed(self, event: RecordedEvent, error: Exception) -> str:
+        """An apply failed (not for an infrastructure reason): the event goes to a delay
+        queue to be tried again later, its stream waiting for it (DELAYED), until it has
+        failed `retries` times more; then it is dead-lettered and its stream moves on."""
+        queue = delivered_from()
+        self.attempts.update_one({"_id": event.event_id}, {
+            "$inc": {"failed": 1},
+            "$set": {"stream_id": event.stream_id, "retry_at": time.time()}}, upsert=True)
+        tries = int((self.attempts.find_one({"_id": event.event_id}) or {}).get("failed", 1))
+        if queue is None or tries > self.retries:
+            self.attempts.delete_one({"_id": event.event_id})
+            return self.dead_letter(event, error, again=f" {tries} times" if tries > 1 else "")
+        wait = self.first_wait * 5 ** (tries - 1)
+        log.warning("event %s failed (%r): tried again in %.0f s", event.event_id, error, wait)
+        self.attempts.update_one({"_id": event.event_id},
+                                 {"$set": {"retry_at": time.time() + wait}})
+        self.dead_letters.delay(event.to_message(), queue, tries, wait)
+        return DELAYED
+
+    def waits_for_retry(self, stream_id: str) -> bool:
+        """An event of the stream is in a delay queue: its gap is not a lost message."""
+        return self.attempts.find_one({"stream_id": stream_id,
+                                       "retry_at": {"$gt": time.time() - 60}}) is not None
 
     def dead_letter(self, event: RecordedEvent, error: Exception, again: str = "") -> str:
         log.error("event %s dead-lettered%s", event.event_id, again, exc_info=error)

@@ -34,6 +34,7 @@ from yinfa.messaging.batch_plan import APPLY, PARK, PAST, REPEAT, Delivered, pla
 from yinfa.messaging.inbox import (
     APPLIED,
     DEAD_LETTERED,
+    DELAYED,
     DUPLICATE,
     PARKED,
     SKIPPED,
@@ -124,6 +125,13 @@ class InboxBatch:
                     self.outcomes[index] = self._apply_claimed(event)
                 except Deferred:
                     return  # the rest of this stream goes back to the queue
+                if self.outcomes[index] == DELAYED:  # its stream waits for it, parked
+                    self._finish(index, DELAYED)
+                    rest = run[run.index(index) + 1:]
+                    self._park([self._event(i) for i in rest])
+                    for later in rest:
+                        self._finish(later, PARKED)
+                    return
             acted.append(index)
 
     def _apply_claimed(self, event: RecordedEvent) -> str:
@@ -137,9 +145,11 @@ class InboxBatch:
             self.apply(event)
         except TRANSIENT_ERRORS:
             raise  # its claim is given back with the others not applied
-        except Exception as error:  # a poison event: aside, alone; its stream moves on
-            outcome = self.inbox.dead_letter(event, error)
-            self.claimed.discard(event.event_id)  # kept: the cursor passes it
+        except Exception as error:  # tried again later; at last aside, alone
+            outcome = self.inbox.failed(event, error)
+            if outcome == DELAYED:  # its copy comes back: the claim is given back
+                self.inbox.claims.delete_one({"_id": event.event_id})
+            self.claimed.discard(event.event_id)  # dead-lettered: the cursor passes it
             return outcome
         if self.flush is None:
             self.claimed.discard(event.event_id)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 CONNECTION_LOST = (OSError, amqp.exceptions.AMQPError, kombu.exceptions.OperationalError)
 
+MIN_BACKOFF, MAX_BACKOFF = 0.5, 10.0  # seconds, after batches that stopped
 DEFAULT_PREFETCH = 500  # unacked messages per queue
 DEFAULT_BATCH_EVENTS = 1000  # events handed to one worker
 FLUSH_SECONDS = 0.01
@@ -138,6 +140,7 @@ class EveryEventHandler(EventHandler):
         self._wake = threading.Event()
         self._running = False
         self._loop_thread: Any = None
+        self._backoff = 0.0  # seconds before the next batch, after one that stopped
 
     def start(self) -> None:
         self._running = True
@@ -192,6 +195,8 @@ class EveryEventHandler(EventHandler):
 
     def _loop(self) -> None:
         while self._running or self._waiting:
+            if self._backoff and self._running:  # the last batch stopped: store or broker
+                time.sleep(self._backoff)  # down, so wait before trying again, not spin
             self._wake.wait(FLUSH_SECONDS)
             self._wake.clear()
             batch = self._next_batch()
@@ -233,8 +238,11 @@ class EveryEventHandler(EventHandler):
                 result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
         """Ack what the worker finished; the rest goes back to the queue."""
         finished: Any = range(len(messages))
-        if exc_info is not None and self.requeue_on_error:
+        stopped = exc_info is not None and self.requeue_on_error
+        if stopped:
             finished = getattr(exc_info[1], "finished", ())
+        # doubled after each batch that stopped, up to a limit; gone after one that did not
+        self._backoff = min(max(2 * self._backoff, MIN_BACKOFF), MAX_BACKOFF) if stopped else 0.0
         self.queue_consumer.settle_messages(messages, finished)
         settled.set()
         return result, exc_info

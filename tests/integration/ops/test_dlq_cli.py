@@ -41,7 +41,10 @@ class AuditorService:
 
 
 @pytest.fixture
-def auditor(runner_factory, service_config, mongo_db):
+def auditor(runner_factory, service_config, mongo_db, monkeypatch):
+    # a refused event is tried again three times before it is dead-lettered: quickly here
+    monkeypatch.setenv("YINFA_INBOX_RETRY_SECONDS", "0.1")
+    settings.cache_clear()
     runner = runner_factory(service_config, AuditorService)
     runner.start()
     return mongo_db
