@@ -121,8 +121,6 @@ def _rewrite_waiting_messages(amqp_uri: str) -> int:
 def rotate_master_key() -> None:
     """Re-wrap every person's data key under YINFA_MASTER_KEY (the new key), reading
     the former key from YINFA_OLD_MASTER_KEY (needs MONGO_URI; data is not decrypted)."""
-    import os
-
     from pymongo import MongoClient
 
     from yinfa.config import load_settings
@@ -133,7 +131,7 @@ def rotate_master_key() -> None:
     settings = load_settings()
     if not settings.mongo_uri:
         raise click.UsageError("set MONGO_URI to the store whose keys to rotate")
-    old_text = os.environ.get("YINFA_OLD_MASTER_KEY", "")
+    old_text = settings.secrets.get("YINFA_OLD_MASTER_KEY", "")
     if not old_text:
         raise click.UsageError("set YINFA_OLD_MASTER_KEY to the key being replaced")
     try:
