@@ -910,6 +910,7 @@ def test_each_process_gets_exactly_the_secrets_its_service_declares(name):
 
 RPC_EXCHANGE = "nameko-rpc"
 DEAD_LETTER_EXCHANGE = "yinfa.dead-letters"
+RETRY_EXCHANGE = "yinfa.retries"  # delay queues of events tried again after a failed apply
 REPLY_ID = str(uuid.UUID(int=0x3F1C_0000_4000_8000_0000_0000_0000_0001))
 STANDALONE_REPLIES = f"rpc.reply-standalone_rpc_proxy-{REPLY_ID}"
 # what the broker's own names look like to a permission check
@@ -945,6 +946,20 @@ def uses_standalone_proxy(process: str) -> bool:
                for path in package.rglob("*.py"))
 
 
+def inbox_of(process: str) -> Any:
+    """The process' inbox dependency, if it has one (it retries and heals through it)."""
+    from yinfa.service.dependencies import InboxProvider
+
+    return next((member for _, member in inspect.getmembers(service_class(process))
+                 if isinstance(member, InboxProvider)), None)
+
+
+def heals_from(process: str) -> str | None:
+    """The service an inbox asks for the events of a lost message (`stream_events`)."""
+    inbox = inbox_of(process)
+    return None if inbox is None else inbox.source
+
+
 def relays_events(process: str) -> bool:
     from yinfa.service.dependencies import EventSourcing
 
@@ -977,7 +992,7 @@ def broker_needs(process: str) -> BrokerNeeds:
         needs.queue(f"rpc-{process}", RPC_EXCHANGE)
     if calls_over_rpc(process):
         needs.queue(f"rpc.reply-{process}-{REPLY_ID}", RPC_EXCHANGE)
-    if uses_standalone_proxy(process):
+    if uses_standalone_proxy(process) or heals_from(process):
         needs.queue(STANDALONE_REPLIES, RPC_EXCHANGE, own=False)
     if relays_events(process):
         needs.configure.add(f"{process}.events")
@@ -990,8 +1005,15 @@ def broker_needs(process: str) -> BrokerNeeds:
     for attr, entrypoint in entrypoints(process):
         if isinstance(entrypoint, EventHandler):
             source = entrypoint.source_service
-            needs.queue(f"evt-{source}-{entrypoint.event_type}--{process}.{attr}",
-                        f"{source}.events")
+            queue = f"evt-{source}-{entrypoint.event_type}--{process}.{attr}"
+            needs.queue(queue, f"{source}.events")
+            if inbox_of(process) is not None:  # its delay queues, one per try again:
+                # declared, bound and published to, never consumed (they expire back)
+                delays = {f"retry.{queue}.{attempt}" for attempt in (1, 2, 3)}
+                needs.configure |= delays | {RETRY_EXCHANGE}
+                needs.write |= delays | {RETRY_EXCHANGE}
+                needs.read.add(RETRY_EXCHANGE)
+                needs.own |= delays
     if event_sources(process):
         needs.queue(f"dlq.{process}", DEAD_LETTER_EXCHANGE)
         needs.write.add(DEAD_LETTER_EXCHANGE)
@@ -1079,8 +1101,10 @@ def test_broker_permissions_confine_each_process_to_its_own_names(name):
 
 
 # The RPC calls a service makes itself: scoring's rebuild from its sources reads their
-# events (services/scoring/engine.py). The gateway calls every service; no one else calls.
+# events (services/scoring/engine/); an inbox heals a lost message by asking its source
+# for the stream's events. The gateway calls every service; no one else calls.
 SERVICE_CALLS = {"scoring": {"events_after", "health"}}
+HEALING_CALL = "stream_events"
 
 
 @pytest.mark.parametrize("name", RENDERINGS)
@@ -1094,7 +1118,7 @@ def test_on_nameko_rpc_each_process_binds_its_own_calls_and_sends_what_it_must(n
         rights = rights_of(name, "TopicPermission", broker_user(name, process))
         assert rights["exchange"] == RPC_EXCHANGE
         bindings = ({f"{process}.*"} if rpc_methods(process) else set())
-        if calls_over_rpc(process) or uses_standalone_proxy(process):
+        if calls_over_rpc(process) or uses_standalone_proxy(process) or heals_from(process):
             bindings.add(REPLY_ID)
         foreign = {f"{s}.*" for s in PROCESSES if s != process}
         assert {b for b in bindings | foreign if grants(rights["read"], b)} == bindings, process
@@ -1105,6 +1129,10 @@ def test_on_nameko_rpc_each_process_binds_its_own_calls_and_sends_what_it_must(n
             for source in event_sources(process):
                 assert method in rpc_methods(source), (source, method)
                 sends.add(f"{source}.{method}")
+        source = heals_from(process)
+        if source:
+            assert HEALING_CALL in rpc_methods(source), source
+            sends.add(f"{source}.{HEALING_CALL}")
         candidates = all_calls | {REPLY_ID}
         assert {k for k in candidates if grants(rights["write"], k)} == sends, process
 
