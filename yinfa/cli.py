@@ -1,7 +1,6 @@
 """The `yinfa` command: run services, check the infrastructure, operate the stores."""
 from __future__ import annotations
 
-import inspect
 import sys
 from typing import Any
 
@@ -71,12 +70,7 @@ def migrate_personal_data(skip_queues: bool) -> None:
     for name, service in SERVICES.items():
         if service.migrate is not None:
             rewrite = imported(service.migrate)
-            # one of two arguments also drops the copies kept in other services'
-            # databases: it gets the client and how the databases are named
-            if len(inspect.signature(rewrite).parameters) == 2:
-                counts.update(rewrite(client, settings.database_name))
-            else:
-                counts.update(rewrite(client[settings.database_name(name)]))
+            counts.update(rewrite(client[settings.database_name(name)]))
     if not skip_queues:
         counts["queued"] = _rewrite_waiting_messages(settings.amqp_uri)
     click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))

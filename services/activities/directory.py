@@ -62,6 +62,12 @@ class DirectoryWrites:
             self.db[MEMBERSHIPS].bulk_write(memberships, ordered=True)
 
 
+def unnamed_directory(db: Database) -> int:
+    """`yinfa migrate personal-data`: names an older replica kept are dropped."""
+    return db[COLLECTION].update_many({"name": {"$exists": True}},
+                                      {"$unset": {"name": ""}}).modified_count
+
+
 class VolunteerDirectory:
     def __init__(self, db: Database) -> None:
         self.db = db

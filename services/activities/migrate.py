@@ -10,6 +10,7 @@ from pymongo.database import Database
 
 from contracts.activities.events import CURRENT_VERSIONS, WISH_POSTED, upcast
 from services.activities import wish_texts
+from services.activities.directory import unnamed_directory
 from yinfa.store.rewrite import rewrite_stored_events
 
 VIEW = "wish_view"
@@ -18,7 +19,7 @@ VIEW = "wish_view"
 def migrate(db: Database) -> dict[str, int]:
     rewritten = rewrite_stored_events(db["commits"], partial(_current, db))
     db[VIEW].update_many({"description": {"$exists": True}}, {"$unset": {"description": ""}})
-    return {"wish_commits": rewritten}
+    return {"wish_commits": rewritten, "activities_directory": unnamed_directory(db)}
 
 
 def _current(db: Database, stream_id: str, stored: dict[str, Any]) -> dict[str, Any]:

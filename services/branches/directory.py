@@ -26,6 +26,12 @@ VOLUNTEER_DIRECTORY = InboxLayout(
     carried=CarriedByCursor(is_volunteer_stream, standing_facts))
 
 
+def unnamed_directory(db: Database) -> int:
+    """`yinfa migrate personal-data`: names an older replica kept are dropped."""
+    return db[COLLECTION].update_many({"name": {"$exists": True}},
+                                      {"$unset": {"name": ""}}).modified_count
+
+
 class VolunteerDirectory:
     def __init__(self, db: Database) -> None:
         self.volunteers = db[COLLECTION]

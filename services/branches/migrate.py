@@ -11,6 +11,7 @@ from pymongo.database import Database
 from contracts.branches.events import CURRENT_VERSIONS, NAMED_FIELDS, upcast
 from contracts.branches.streams import build_registry
 from services.branches import people
+from services.branches.directory import unnamed_directory
 from services.branches.views import VIEWS
 from yinfa.projections import Projector
 from yinfa.store.event_store import EventStore
@@ -21,7 +22,7 @@ def migrate(db: Database) -> dict[str, int]:
     rewritten = rewrite_stored_events(db["commits"], lambda _, stored: _current(db, stored))
     if rewritten:
         Projector(EventStore(db, build_registry()), VIEWS, db).rebuild()
-    return {"branch_commits": rewritten}
+    return {"branch_commits": rewritten, "branches_directory": unnamed_directory(db)}
 
 
 def _current(db: Database, stored: dict[str, Any]) -> dict[str, Any]:

@@ -13,12 +13,10 @@ in the volunteers database's `migrations` collection, with counts and no persona
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from pymongo import MongoClient
 from pymongo.database import Database
 
 from contracts.volunteers import events as ev
@@ -29,22 +27,17 @@ log = logging.getLogger(__name__)
 
 MIGRATION = "personal-data-out-of-events"
 OLD_VERSIONS = {ev.VOLUNTEER_REGISTERED: 3, ev.VOLUNTEER_PROFILE_UPDATED: 2}
-DIRECTORY = "volunteer_directory"
 VOLUNTEER_VIEW = "volunteer_view"
 
 
-def migrate(client: MongoClient, database_name: Callable[[str], str]) -> dict[str, int]:
-    volunteers = client[database_name("volunteers")]
-    counts = {"commits": 0, "people": 0, "views": 0, "directory": 0}
+def migrate(volunteers: Database) -> dict[str, int]:
+    counts = {"commits": 0, "people": 0, "views": 0}
     met: dict[str, dict[str, Any]] = {}  # volunteer id -> name and latest phone met
     counts["commits"] = rewrite_stored_events(volunteers["commits"], partial(_current, met))
     counts["people"] = _seal_clear_personal_data(volunteers, met)
     counts["views"] = volunteers[VOLUNTEER_VIEW].update_many(
         {"name": {"$exists": True}},
         {"$unset": {"name": "", "id_number_masked": "", "phone_masked": ""}}).modified_count
-    for service in ("activities", "branches"):
-        counts["directory"] += client[database_name(service)][DIRECTORY].update_many(
-            {"name": {"$exists": True}}, {"$unset": {"name": ""}}).modified_count
     volunteers["migrations"].update_one(
         {"_id": MIGRATION},
         {"$set": {"last_run_at": datetime.now(UTC), "counts": counts},

@@ -99,7 +99,8 @@ def test_the_migration_leaves_personal_data_only_sealed(mongo_client, mongo_uri)
 
     counts = run_migration(mongo_uri, prefix)
 
-    assert counts == {"commits": "2", "people": "1", "views": "1", "directory": "1",
+    assert counts == {"commits": "2", "people": "1", "views": "1",
+                      "activities_directory": "1", "branches_directory": "0",
                       "branch_commits": "1", "wish_commits": "1", "journal": "1"}
     stored = everything(mongo_client, prefix)
     assert not [trace for trace in TRACES if trace.encode() in stored]
