@@ -23,6 +23,7 @@ from marshmallow import (
 )
 
 from contracts.branches.catalog import load_branch_catalog, load_checklists
+from yinfa.errors import ValidationFailed
 from yinfa.schemas import (
     CatalogCode,
     Command,
@@ -158,6 +159,40 @@ class ReviewItem(BranchCommand):
     def _unmet_needs_a_note(self, data: dict, **kwargs: Any) -> None:
         if not data["met"] and not data.get("note"):
             raise ValidationError("Say why the item is not met.", "note")
+
+
+ITEM_DECISION = frozenset({"item", "met", "note"})
+_REVIEW_ITEM = ReviewItem()  # built once: building one costs about a load
+
+
+class ReviewItems(Command):
+    """`review_items`' payload: ReviewItem's fields, but item, met and note come as `items`,
+    a list of {item, met, note}. Loads as {"items": [ReviewItem commands]}, each row by the
+    published ReviewItem, so a batch keeps its rules."""
+
+    branch_id = fields.Raw(required=True)  # the fields shared by the rows: loaded with each
+    application_id = fields.Raw(required=True)
+    reviewer = fields.Raw(required=True)
+    items = fields.List(fields.Raw(), required=True, validate=validate.Length(
+        min=1, error="Give one item decision or more."))
+
+    @post_load
+    def _each_a_review_item(self, data: dict, **kwargs: Any) -> dict:
+        shared = {key: value for key, value in data.items() if key != "items"}
+        reviews: list[dict[str, Any]] = []
+        errors: dict[str, Any] = {}
+        for index, row in enumerate(data["items"]):
+            if not isinstance(row, Mapping) or not set(row) <= ITEM_DECISION:
+                errors[f"items.{index}"] = ["Give item, met and note only."]
+                continue
+            try:
+                reviews.append(load_command(_REVIEW_ITEM, {**shared, **row}))
+            except ValidationFailed as failed:  # a shared field's error is named once
+                errors.update({f"items.{index}.{key}" if key in ITEM_DECISION else key: value
+                               for key, value in failed.errors.items()})
+        if errors:
+            raise ValidationError(errors)
+        return {"items": reviews}
 
 
 class GrantCertification(CountyScoped):

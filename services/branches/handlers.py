@@ -14,8 +14,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from marshmallow import ValidationError, fields, post_load, validate
-
 from contracts.branches import commands as contract
 from contracts.branches.catalog import BranchCatalog, load_branch_catalog, load_checklists
 from contracts.branches.events import BRANCH_MERGED
@@ -27,7 +25,7 @@ from services.branches.domain.branch import Branch, replay as fold_branch
 from services.branches.domain.brand import replay as fold_brand
 from services.branches.domain.certification import replay as fold_certification
 from services.branches.domain.dates import local_date
-from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
+from yinfa.errors import DomainRuleViolated, NotFound
 from yinfa.events.envelope import NewEvent, RecordedEvent, derived_event_id
 from yinfa.service.commands import CommandTable
 from yinfa.service.dependencies import EventSourcedStreams
@@ -167,40 +165,6 @@ def review_items(streams: EventSourcedStreams, command: Mapping[str, Any]) -> st
     return _on_branch(streams, reviews[0], decide, on=CERTIFICATION)
 
 
-ITEM_DECISION = frozenset({"item", "met", "note"})
-_REVIEW_ITEM = contract.ReviewItem()  # built once: building one costs about a load
-
-
-class ReviewItems(contract.Command):
-    """`review_items`' payload: ReviewItem's fields, but item, met and note come as `items`,
-    a list of {item, met, note}. Loads as {"items": [ReviewItem commands]}, each row by the
-    published ReviewItem, so a batch keeps its rules (contracts publish no batch schema)."""
-
-    branch_id = fields.Raw(required=True)  # the fields shared by the rows: loaded with each
-    application_id = fields.Raw(required=True)
-    reviewer = fields.Raw(required=True)
-    items = fields.List(fields.Raw(), required=True, validate=validate.Length(
-        min=1, error="Give one item decision or more."))
-
-    @post_load
-    def _each_a_review_item(self, data: dict, **kwargs: Any) -> dict:
-        shared = {key: value for key, value in data.items() if key != "items"}
-        reviews: list[dict[str, Any]] = []
-        errors: dict[str, Any] = {}
-        for index, row in enumerate(data["items"]):
-            if not isinstance(row, Mapping) or not set(row) <= ITEM_DECISION:
-                errors[f"items.{index}"] = ["Give item, met and note only."]
-                continue
-            try:
-                reviews.append(contract.load_command(_REVIEW_ITEM, {**shared, **row}))
-            except ValidationFailed as failed:  # a shared field's error is named once
-                errors.update({f"items.{index}.{key}" if key in ITEM_DECISION else key: value
-                               for key, value in failed.errors.items()})
-        if errors:
-            raise ValidationError(errors)
-        return {"items": reviews}
-
-
 def fall_due(streams: EventSourcedStreams, now: datetime) -> int:
     """Append what has come due by `now` (re-reviews, expiry) on every certification of an
     active branch; run by a timer. Event ids are deterministic and `due` skips what is
@@ -301,7 +265,7 @@ COMMANDS = CommandTable({
     contract.ApplyForCertification: partial(_on_subject, _apply_for, named=("applicant",)),
     contract.ReviewItem: partial(_on_command, certification.review_item, on=CERTIFICATION,
                                  named=("reviewer",)),
-    ReviewItems: review_items,
+    contract.ReviewItems: review_items,
     contract.GrantCertification: partial(_on_subject, certification.grant),
     contract.RefuseCertification: partial(_on_subject, certification.refuse),
     contract.PassReview: partial(_on_subject, certification.pass_review),

@@ -99,7 +99,7 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
     @rpc
     def review_items(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Many item decisions at once: `items` = [{item, met, note}], all or none."""
-        return self._certification_command(handlers.ReviewItems, payload)
+        return self._certification_command(commands.ReviewItems, payload)
 
     @rpc
     def grant_certification(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ NOT_A_COMMAND = {
 }
 # commands loaded by another command's schema (besides any entrypoint of their own)
 LOADED_BY_ANOTHER = {
-    commands.ReviewItem: (handlers.ReviewItems, "each row of a review_items batch"),
+    commands.ReviewItem: (commands.ReviewItems, "each row of a review_items batch"),
 }
 BRANCH_ID = "5f0c8a52-9a4f-4e0f-8d5e-3f5b1c2d7e91"
 
@@ -143,6 +143,6 @@ def test_a_review_batch_reaches_its_handler_as_review_item_commands(service, han
         service.review_items(batch)
 
     [(schema, command)] = handed
-    assert schema is handlers.ReviewItems
+    assert schema is commands.ReviewItems
     assert [(c["item"], c["met"], c["note"], c["reviewer"]) for c in command["items"]] == [
         ("unified_signage", True, None, "王评审"), ("outreach_talks", False, "缺台账", "王评审")]

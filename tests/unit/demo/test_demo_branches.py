@@ -18,7 +18,6 @@ from demo.branches_data import (
 from demo.branches_loader import coverage_table
 from services.branches.domain import branch, brand, certification
 from services.branches.domain.coverage import certification_coverage
-from services.branches.handlers import ReviewItems
 from yinfa.reference import load_city
 
 TODAY = date.today()  # the boundary refuses decision dates in the future
@@ -47,7 +46,7 @@ def commands(made):
     for step in range(4):
         for b in (b for b in made if len(b.climb) > step):
             yield s.ApplyForCertification, application(b, step)
-            yield ReviewItems, item_reviews(b, step)  # as the service's review_items loads it
+            yield s.ReviewItems, item_reviews(b, step)  # as the service's review_items loads it
             yield s.GrantCertification, grant(b, step)
     branded = [b for b in made if b.brand]
     for b in branded:
@@ -95,7 +94,7 @@ def test_the_whole_demo_keeps_every_domain_rule_and_holds_on_the_day(made, estab
             apply = s.load_command(s.ApplyForCertification, application(b, step))
             state = certification.replay(
                 certification.apply_for(state, apply, subject, checklists, catalog), state)
-            for review in s.load_command(ReviewItems, item_reviews(b, step))["items"]:
+            for review in s.load_command(s.ReviewItems, item_reviews(b, step))["items"]:
                 state = certification.replay(certification.review_item(state, review), state)
             state = certification.replay(certification.grant(
                 state, s.load_command(s.GrantCertification, grant(b, step)), subject, catalog),

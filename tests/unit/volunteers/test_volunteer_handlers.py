@@ -5,7 +5,8 @@ The service is built with nameko's `worker_factory`, its `streams` a real
 and secrets providers are worker_factory's mocks, the secrets themselves come from the
 test run's environment. Commands go through the service's command table
 (`handlers.COMMANDS`), loaded by their published schemas, not through the RPC methods:
-those answer from the views, kept in MongoDB, which a unit test has not (nor views: `standalone()` refreshes none).
+those answer from the views, kept in MongoDB, which a unit test has not (nor views:
+`standalone()` refreshes none).
 Registration also keeps the person's data in MongoDB: here `personal.keep` is replaced by
 a record of what it was handed. Events from the activities service go through the
 service's own `_apply_activities_event`, as its inbox calls it.
