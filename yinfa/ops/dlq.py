@@ -10,8 +10,9 @@ event, by `sha1:<first 12 hex digits of the body's hash>`.
 Reading never loses a message: messages are taken unacknowledged on one channel, and
 every one not explicitly acknowledged goes back to the queue, in its order, when the
 channel closes. `retry` publishes a message to its original queue (through the default
-exchange, persistent, confirmed) before acknowledging it; the consumer's inbox applies an
-event it had dead-lettered when it comes back (see `yinfa.messaging.inbox`).
+exchange, persistent, confirmed) before acknowledging it, a stream's events in their
+versions' order; the consumer's inbox applies an event it had dead-lettered when it comes
+back (see `yinfa.messaging.inbox`).
 """
 from __future__ import annotations
 
@@ -163,9 +164,9 @@ class DeadLetterQueues:
         retried: list[str] = []
         left: list[str] = []
         with self._taken(consumer) as (producer, messages):
-            for message, letter in messages:
-                if wanted is not None and letter.id not in wanted:
-                    continue
+            chosen = in_stream_order([(message, letter) for message, letter in messages
+                                      if wanted is None or letter.id in wanted])
+            for message, letter in chosen:
                 queue = target(letter)
                 if queue is None:
                     left.append(letter.id)
@@ -182,6 +183,24 @@ class DeadLetterQueues:
                 message.ack()
                 retried.append(letter.id)
         return retried, left
+
+
+def in_stream_order(taken: list[tuple[Any, DeadLetter]]) -> list[tuple[Any, DeadLetter]]:
+    """Events of one stream go back in their versions' order, whatever order they were
+    dead-lettered in, so the consumer applies them as their stream had them; the other
+    messages keep their places."""
+    places: dict[str, list[int]] = {}  # stream -> where its events are in `taken`
+    versions: dict[int, int] = {}
+    for k, (_, letter) in enumerate(taken):
+        payload = letter.payload
+        if isinstance(payload, dict) and isinstance(payload.get("version"), int):
+            places.setdefault(str(payload.get("stream_id")), []).append(k)
+            versions[k] = payload["version"]
+    ordered = list(taken)
+    for found in places.values():
+        for place, k in zip(found, sorted(found, key=versions.__getitem__), strict=True):
+            ordered[place] = taken[k]
+    return ordered
 
 
 def retry_target(consumer: str, queue_names: Sequence[str], override: str | None = None
