@@ -5,6 +5,10 @@ import polling
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
+from yinfa.events.envelope import NewEvent
+from yinfa.messaging.relay import OutboxRelay
+from yinfa.store.event_store import EventStore
+
 
 @pytest.fixture
 def service_config(rabbit_config, mongo_uri, mongo_db):
@@ -47,3 +51,30 @@ def rpc_proxy(service_config):
 def eventually():
     """Poll `check` until it returns something true (returned), bounded by `timeout`."""
     return polling.eventually
+
+
+@pytest.fixture
+def thing_source(mongo_client, mongo_db, rabbit_config):
+    """A source service's store and relay, in a database of its own: `thing_source(name,
+    streams)` returns `emit(*numbers)`, which appends a `ThingCounted` {n} per number to
+    stream `thing-<n % streams>`, publishes them and answers their event ids."""
+    relays = []
+
+    def source(name: str, streams: int = 2):
+        store = EventStore(mongo_client[f"{mongo_db.name}_src"])
+        store.ensure_indexes()
+        relay = OutboxRelay(store, rabbit_config["AMQP_URI"], name)
+        relays.append(relay)
+
+        def emit(*numbers: int) -> list[str]:
+            ids = [store.append(f"thing-{n % streams}", [NewEvent("ThingCounted", {"n": n})]
+                                )[0].event_id for n in numbers]
+            relay.publish_pending()
+            return ids
+
+        return emit
+
+    yield source
+    for relay in relays:
+        relay.reset_connection()
+    mongo_client.drop_database(f"{mongo_db.name}_src")

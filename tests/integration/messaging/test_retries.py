@@ -9,12 +9,10 @@ from typing import Any
 import pytest
 
 from yinfa.config import settings
-from yinfa.events.envelope import NewEvent, RecordedEvent
+from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import Inbox
-from yinfa.messaging.relay import OutboxRelay
 from yinfa.service.dependencies import InboxProvider
 from yinfa.service.subscriptions import every_event_of
-from yinfa.store.event_store import EventStore
 
 pytestmark = pytest.mark.integration
 
@@ -50,21 +48,8 @@ def counter(runner_factory, service_config, mongo_db, monkeypatch):
 
 
 @pytest.fixture
-def emit(mongo_client, mongo_db, rabbit_config):
-    """Append events of one stream at the source and publish them."""
-    db = mongo_client[f"{mongo_db.name}_src"]
-    store = EventStore(db)
-    store.ensure_indexes()
-    relay = OutboxRelay(store, rabbit_config["AMQP_URI"], SOURCE)
-
-    def publish(*numbers: int) -> None:
-        for n in numbers:
-            store.append("thing-1", [NewEvent("ThingCounted", {"n": n})])
-        relay.publish_pending()
-
-    yield publish
-    relay.reset_connection()
-    mongo_client.drop_database(db.name)
+def emit(thing_source):
+    return thing_source(SOURCE, streams=1)  # one stream: its order is what is checked
 
 
 def dead_lettered(rabbit_manager, vhost) -> int:

@@ -11,12 +11,10 @@ from click.testing import CliRunner
 
 from yinfa.cli import main
 from yinfa.config import settings
-from yinfa.events.envelope import NewEvent, RecordedEvent
+from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import Inbox
-from yinfa.messaging.relay import OutboxRelay
 from yinfa.service.dependencies import InboxProvider
 from yinfa.service.subscriptions import every_event_of
-from yinfa.store.event_store import EventStore
 
 pytestmark = pytest.mark.integration
 
@@ -51,22 +49,8 @@ def auditor(runner_factory, service_config, mongo_db, monkeypatch):
 
 
 @pytest.fixture
-def source(mongo_client, mongo_db, rabbit_config):
-    """The source's store and relay (in a database of its own)."""
-    db = mongo_client[f"{mongo_db.name}_src"]
-    store = EventStore(db)
-    store.ensure_indexes()
-    relay = OutboxRelay(store, rabbit_config["AMQP_URI"], SOURCE)
-
-    def emit(*numbers: int) -> list[str]:
-        ids = [store.append(f"thing-{n % 2}", [NewEvent("ThingCounted", {"n": n})])[0].event_id
-               for n in numbers]
-        relay.publish_pending()
-        return ids
-
-    yield emit
-    relay.reset_connection()
-    mongo_client.drop_database(db.name)
+def source(thing_source):
+    return thing_source(SOURCE)
 
 
 @pytest.fixture
