@@ -26,7 +26,10 @@ process is the load generator and the referee:
 7. the bare nameko ceiling: an `@http` route that does nothing, with the same clients;
    relayed events through a handler that only counts; and the platform's fan-out with
    nothing in it: the relay publishing live while three consumer processes, each a handler
-   that only counts, take every event.
+   that only counts, take every event;
+8. one write a request, as a team without event sourcing would write it (plain_write.py):
+   the platform's registrations alone, then the plain nameko write, the same clients and
+   window each, back to back.
 
 Bounded: fixed windows, a timeout on every request and on every wait; 127.0.0.1 only.
 See benchmarks/README.md, "The end-to-end benchmark".
@@ -70,6 +73,7 @@ import amqp.exceptions
 import kernel
 import kombu
 import kombu.exceptions
+import plain_write
 from kernel import Broker, CpuLoad, Store, machine_info, rabbitmq_pid, record_results
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -100,11 +104,13 @@ SIZES = {  # setup costs 2 + 3 x SEATS commands per activity: the pool is what l
     "full": {"volunteers": 40, "activities": 160, "clients": 32, "feed_clients": 8,
              "warmup_s": 3.0,
              "window_s": 30.0, "profile_s": 15.0, "fresh_s": 40.0, "ceiling_s": 10.0,
-             "bare_events": 3000, "fanout_events": 6000, "drain_timeout_s": 240.0},
+             "bare_events": 3000, "fanout_events": 6000, "drain_timeout_s": 240.0,
+             "write_s": 15.0},
     "quick": {"volunteers": 6, "activities": 12, "clients": 8, "feed_clients": 4,
               "warmup_s": 1.0,
               "window_s": 4.0, "profile_s": 3.0, "fresh_s": 5.0, "ceiling_s": 2.0,
-              "bare_events": 300, "fanout_events": 600, "drain_timeout_s": 60.0},
+              "bare_events": 300, "fanout_events": 600, "drain_timeout_s": 60.0,
+              "write_s": 6.0},
 }
 TARGETS = {"sustained_events_per_s": 1000, "freshness_p99_ms": 250,
            "rebuild_events_per_s": 20000}
@@ -119,6 +125,7 @@ PROFILE_RATE = 100  # py-spy samples per second
 FANOUT_CONSUMERS = 3  # activities, branches and scoring each take every volunteer event
 FANOUT_POLL = 0.1  # s between two reads of the counting consumers' tallies
 FANOUT_TIMEOUT = 300.0  # s for every consumer to count every event
+WRITE_CLIENTS = 32  # the one-write-a-request comparison, in quick runs too
 
 
 def say(message: str) -> None:
@@ -950,9 +957,21 @@ def http_ceiling(port: int, clients: int, seconds: float) -> dict[str, Any]:
             "requests_per_s": round(counts["ok"] / elapsed, 1)}
 
 
+class BareConsumer:
+    """The kernel's bare consumer, counting each event of a delivery (a delivery is a
+    batch: kernel.BareConsumer counts deliveries, and would wait for ever)."""
+
+    name = kernel.BareConsumer.name
+
+    @every_event_of(kernel.SOURCE)
+    def on_event(self, payloads: list[Any]) -> None:
+        for _ in payloads:
+            kernel.BARE_METER.tick()
+
+
 def event_ceiling(broker: Broker, store: Store, events: int) -> dict[str, Any]:
     """The kernel's bare consumer: relayed events through a handler that only counts."""
-    container = kernel.ServiceContainer(kernel.BareConsumer,
+    container = kernel.ServiceContainer(BareConsumer,
                                         kernel.container_config(broker, store, "unused"))
     container.start()  # declares its queue, which then collects the relay's messages
     container.stop()
@@ -962,8 +981,7 @@ def event_ceiling(broker: Broker, store: Store, events: int) -> dict[str, Any]:
     relay.publish_pending(max_events=events)
     relay.reset_connection()
     relay.release_lease()
-    consumed = kernel.consume(kernel.BareConsumer, kernel.BARE_METER, broker, store, "unused",
-                              events)
+    consumed = kernel.consume(BareConsumer, kernel.BARE_METER, broker, store, "unused", events)
     return {"events": events, "events_per_s": round(consumed["rate"], 1)}
 
 
@@ -1147,6 +1165,75 @@ def fanout_ceiling(broker: Broker, store: Store, events: int, logs: Path,
 # ---- 6: rebuild ------------------------------------------------------------------------------
 
 
+# ---- 8: one write a request, against the plain nameko write ----------------------------------
+
+
+def plain_write_ceiling(broker: Broker, store: Store, logs: Path, pids: dict[str, int | None],
+                        clients: int, warmup: float, seconds: float, drain_timeout: float
+                        ) -> dict[str, Any]:
+    """plain_write.py's five services as processes: registrations through its gateway,
+    `clients` back to back for `seconds`; then until its three consumers hold every one."""
+    prefix = store.db_name("plain")
+    store.dbs.extend(plain_write.database_name(prefix, s) for s in plain_write.SERVICES)
+    port = free_port()
+    logs.mkdir(parents=True, exist_ok=True)
+    children: dict[str, subprocess.Popen] = {}
+    try:
+        for service in plain_write.SERVICES:
+            with open(logs / f"{service}.log", "wb") as log:
+                children[service] = subprocess.Popen(
+                    [sys.executable, __file__, "--serve-plain", service, str(port), broker.uri,
+                     store.uri, prefix], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + READY_TIMEOUT
+        while Http(port).send("GET", "/ping")[0] != 200 or not all(
+                declared(broker, plain_write.consumer_queue(c)) for c in plain_write.CONSUMERS):
+            alive(children)
+            if time.monotonic() > deadline:
+                raise RuntimeError("the plain write's services did not start in time")
+            time.sleep(0.5)
+        closed_loop(port, "", Work(deque(), registrations_only=True), clients, warmup)
+        dbs = {s: store.client[plain_write.database_name(prefix, s)]
+               for s in (plain_write.WRITER, *plain_write.CONSUMERS)}
+        before = {s: db.volunteers.count_documents({}) for s, db in dbs.items()}
+        cpu = Usage({**pids, **{name: child.pid for name, child in children.items()}})
+        with cpu.measure() as load:
+            started = time.monotonic()
+            tally = closed_loop(port, "", Work(deque(), registrations_only=True), clients,
+                                seconds)
+            answered = time.monotonic()
+            while True:  # every consumer holds every document the writer holds
+                counts = {s: db.volunteers.count_documents({}) - before[s]
+                          for s, db in dbs.items()}
+                if all(n >= counts[plain_write.WRITER] for n in counts.values()):
+                    break
+                if time.monotonic() - answered > drain_timeout:
+                    break
+                eventlet.sleep(0.05)
+        drained = time.monotonic()
+    finally:
+        stop_children(children)
+    result = tally.as_dict(answered - started)
+    result.update({"clients": clients, "cpu": load, "documents": counts,
+                   "drain_s": round(drained - answered, 2),
+                   "reflected_events_per_s": round(counts[plain_write.WRITER]
+                                                   / (drained - started), 1)})
+    return result
+
+
+def write_ratios(platform: dict[str, Any], plain: dict[str, Any]) -> dict[str, float | None]:
+    """The platform's one-write-a-request figures over the plain write's: requests/s
+    (≥ 0.8 is the target) and answer times (p50, p99: below 1 is faster)."""
+    def latency(phase: dict[str, Any], key: str) -> float | None:
+        return phase.get("latency", {}).get("registration", {}).get(key)
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 3) if a is not None and b else None
+
+    return {"requests": ratio(platform.get("requests_per_s"), plain.get("requests_per_s")),
+            "p50": ratio(latency(platform, "p50_ms"), latency(plain, "p50_ms")),
+            "p99": ratio(latency(platform, "p99_ms"), latency(plain, "p99_ms"))}
+
+
 def rebuilt_scoring(rpc: Any, from_sources: bool) -> tuple[dict[str, Any], dict[str, float]]:
     """Start a rebuild of scoring and wait for phase done: (progress, phase → first seen s)."""
     phases: dict[str, float] = {}
@@ -1318,6 +1405,19 @@ def run(mode: str) -> dict[str, Any]:
                 f"events/s; ranking unchanged: {r['ranking_unchanged']}")
             return r
 
+        def one_write() -> dict[str, Any]:
+            # registrations alone (one source event each), then the plain write: the
+            # same clients and window, back to back, so that both meet the same machine
+            w = sustained(platform, token, Work(deque(), registrations_only=True),
+                          WRITE_CLIENTS, size["write_s"], size["drain_timeout_s"], cpu)
+            plain = plain_write_ceiling(broker, store, platform.logs, cpu.processes.pids,
+                                        WRITE_CLIENTS, size["warmup_s"], size["write_s"],
+                                        size["drain_timeout_s"])
+            ratios = write_ratios(w, plain)
+            say(f"  platform {w['requests_per_s']} req/s, plain write "
+                f"{plain['requests_per_s']} req/s; ratios {ratios}")
+            return {"platform": w, "plain": plain, "ratios": ratios}
+
         def bare_http() -> dict[str, Any]:
             http_ceiling(platform.bare_port, size["clients"], size["warmup_s"])
             with cpu.measure() as load:
@@ -1340,6 +1440,8 @@ def run(mode: str) -> dict[str, Any]:
         # each phase below is recorded even when a later one fails (the broker is shared
         # and may be restarted under the run): a failed phase records its error
         for name, label, phase in (
+                ("write", f"one write a request, {WRITE_CLIENTS} clients: the platform, "
+                 "then the plain nameko write", one_write),
                 ("profiled", "profiled sustained window", profiled),
                 ("freshness", "freshness at half the sustained rate", fresh),
                 ("rebuild", "rebuilds of scoring: its journal, then the sources", rebuilt),
@@ -1353,7 +1455,7 @@ def run(mode: str) -> dict[str, Any]:
             try:
                 quiet(platform)
                 result[name] = phase()
-            except Exception as error:
+            except (Exception, eventlet.Timeout) as error:  # a Timeout is no Exception
                 say(f"  {name} failed: {error!r}")
                 result[name] = {"error": repr(error)}
         http_rps = result["bare_http"].get("requests_per_s")
@@ -1372,6 +1474,7 @@ def run(mode: str) -> dict[str, Any]:
             "reflected_events_to_bare_fanout_batched":
                 round(fs["reflected_events_per_s"] / batched_rate, 3) if batched_rate else None,
         }
+        result["ratios"]["one_write_to_plain_write"] = result["write"].get("ratios")
         say(f"  bare @http {http_rps} req/s, bare handler {events_rate} events/s, bare "
             f"fan-out {fanout_rate} events/s; ratios {result['ratios']}")
         result["children_alive"] = all(c.poll() is None for c in platform.children.values())
@@ -1419,11 +1522,20 @@ def _failed(phase: dict[str, Any]) -> str | None:
     return f"not measured: `{phase['error']}`" if "error" in phase else None
 
 
+def _write_figures(w: dict[str, Any]) -> str:
+    def one(phase: dict[str, Any]) -> str:
+        r = phase.get("latency", {}).get("registration", {})
+        return (f"{phase['requests_per_s']} req/s, p50 {r.get('p50_ms')} ms, p99 "
+                f"{r.get('p99_ms')} ms (all reflected after {phase['drain_s']} s)")
+    return f"{one(w['platform'])} / {one(w['plain'])}; {w['platform']['clients']} clients"
+
+
 def markdown_section(result: dict[str, Any]) -> str:
     m, s, p, f = result["machine"], result["sustained"], result["profiled"], result["freshness"]
     fs, r, t = result["feed"], result["rebuild"], result["targets"]
     bh, be, ratios = result["bare_http"], result["bare_events"], result["ratios"]
     bf, bb = result["bare_fanout"], result["bare_fanout_batched"]
+    w = result.get("write", {"error": "not in this run"})
 
     def met(name: str) -> str:
         return "yes" if t[name]["met"] else "**no**"
@@ -1485,6 +1597,14 @@ def markdown_section(result: dict[str, Any]) -> str:
         + (_failed(bb) or (
             f"{bb['events_per_s']:,} events/s ({bb['events']:,} events, all counted by all "
             f"in {bb['seconds']} s)")) + f" | – | – | {_cpu(bb)} |",
+        "| one write a request (registrations alone): the platform / the plain nameko "
+        "write (`@http` → RPC → insert + event → three consumers inserting) | " + (
+            _failed(w) or _write_figures(w)) + " | – | – | " + (
+            "" if "error" in w else f"{_cpu(w['platform'])}; {_cpu(w['plain'])}") + " |",
+        "| ratio one write a request / plain write: req/s; p50; p99 answer time | " + (
+            _failed(w) or "**{requests}**; {p50}; {p99}".format(**w["ratios"])) +
+        " | req/s ≥ 0.8 | " + ("" if "error" in w else (
+            "yes" if (w["ratios"]["requests"] or 0) >= 0.8 else "**no**")) + " | |",
         f"| ratio gateway requests / bare `@http` | "
         f"{ratios['gateway_requests_to_bare_http']} | – | – | |",
         f"| ratio reflected events / bare handler: roster feed; one a request | "
@@ -1550,6 +1670,9 @@ def main() -> int:
     ensure_run_secrets()
     if len(sys.argv) == 4 and sys.argv[1] == "--serve-bare":
         serve_bare(int(sys.argv[2]), sys.argv[3])
+        return 0
+    if len(sys.argv) == 7 and sys.argv[1] == "--serve-plain":
+        plain_write.serve(sys.argv[2], int(sys.argv[3]), *sys.argv[4:])
         return 0
     if len(sys.argv) in (5, 6) and sys.argv[1] == "--serve-counter":
         serve_counter(sys.argv[2], sys.argv[3], sys.argv[4], batched=sys.argv[5:] == ["--batched"])
