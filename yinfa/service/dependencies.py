@@ -28,6 +28,7 @@ from yinfa.messaging.relay import OutboxRelay
 from yinfa.projections import Projector, StreamView
 from yinfa.store.clients import client_for
 from yinfa.store.event_store import NO_STREAM, EventStore
+from yinfa.store.snapshots import Snapshots, fold_of
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ Fold = Callable[[list[RecordedEvent]], Any]
 Decide = Callable[[Any], list[NewEvent]]
 
 COMMAND_RETRIES = 30  # conflicts left after the in-process lock: other instances only
+GATHER_SECONDS = 0.005  # a woken relay waits this long: the rest of a burst joins the batch
 
 
 class StreamLocks:
@@ -106,22 +108,36 @@ class EventSourcedStreams:
             causation_id=event.event_id))
 
     def load(self, stream_id: str, fold: Fold) -> tuple[Any, int]:
-        events = self.store.read_stream(stream_id)
-        return fold(events), (events[-1].version if events else 0)
+        state, version, _, _ = self._load(stream_id, fold)
+        return state, version
+
+    def _load(self, stream_id: str, fold: Fold
+              ) -> tuple[Any, int, list[RecordedEvent] | None, int]:
+        """State, version, the events read (None if not the whole stream) and the version
+        of the snapshot it started from (0: none; see yinfa.store.snapshots)."""
+        aggregate, snapshots = fold_of(fold), self._provider.snapshots
+        snapshot = snapshots.read(stream_id, aggregate) if aggregate and snapshots else None
+        if aggregate is None or snapshot is None:
+            events = self.store.read_stream(stream_id)
+            return fold(events), (events[-1].version if events else 0), events, 0
+        state, since = snapshot
+        events = self.store.read_stream(stream_id, after_version=since)
+        return (aggregate.replay(events, state), events[-1].version if events else since,
+                None, since)
 
     def execute(self, stream_id: str, fold: Fold, decide: Decide) -> list[RecordedEvent]:
         """Fold the stream, decide, append at the version seen; on a conflict, again."""
         with self._provider.locks.holding(stream_id):
-            recorded = self._decide_and_append(stream_id, fold, decide)
+            recorded, history = self._decide_and_append(stream_id, fold, decide)
         if recorded:
-            self._provider.after_append(stream_id)
+            self._provider.after_append(stream_id, history)
         return recorded
 
     def start(self, stream_id: str, new_events: list[NewEvent]) -> list[RecordedEvent]:
         """Begin a stream that must not exist yet (`ConcurrencyError` if it does)."""
         with correlated(self.metadata.correlation_id):
             recorded = self.store.append(stream_id, new_events, NO_STREAM, self.metadata)
-        self._provider.after_append(stream_id)
+        self._provider.after_append(stream_id, _whole([], recorded))
         return recorded
 
     def relay_lag(self) -> dict[str, Any]:
@@ -148,20 +164,36 @@ class EventSourcedStreams:
         return recorded
 
     def _decide_and_append(self, stream_id: str, fold: Fold, decide: Decide
-                           ) -> list[RecordedEvent]:
+                           ) -> tuple[list[RecordedEvent], list[RecordedEvent] | None]:
+        """The recorded events, and the whole stream after them if it was read whole."""
         for attempt in range(COMMAND_RETRIES):
-            state, version = self.load(stream_id, fold)
+            state, version, history, since = self._load(stream_id, fold)
             new_events = decide(state)
             if not new_events:
-                return []
+                return [], None
             try:
                 with correlated(self.metadata.correlation_id):
-                    return self.store.append(stream_id, new_events, version, self.metadata)
+                    recorded = self.store.append(stream_id, new_events, version, self.metadata)
             except ConcurrencyError:
                 if attempt == COMMAND_RETRIES - 1:
                     raise
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # spread the retries
-        return []
+                continue
+            aggregate, snapshots = fold_of(fold), self._provider.snapshots
+            if aggregate and snapshots and recorded:
+                snapshots.written(stream_id, aggregate, state, recorded, since)
+            return recorded, _whole(history, recorded)
+        return [], None
+
+
+def _whole(history: list[RecordedEvent] | None, recorded: list[RecordedEvent]
+           ) -> list[RecordedEvent] | None:
+    """The stream's every event up to the append, if all are at hand (None if not)."""
+    if history is None:
+        return None
+    events = history + [event for event in recorded if event.version > len(history)]
+    whole = all(event.version == index for index, event in enumerate(events, start=1))
+    return events if whole else None
 
 
 class EventSourcing(DependencyProvider):
@@ -191,6 +223,8 @@ class EventSourcing(DependencyProvider):
             batch_size=settings.relay_batch_size,
         )
         self.idle_seconds = settings.relay_idle_seconds
+        self.snapshots: Snapshots | None = Snapshots(self.db["snapshots"],
+                                                     settings.snapshot_every)
         self._wake = threading.Event()
         self._running = False
         self.locks = StreamLocks()
@@ -202,7 +236,7 @@ class EventSourcing(DependencyProvider):
         self.db = None  # type: ignore[assignment]
         self.store = self.store_factory(None, self.registry, service="standalone")
         self.projector = Projector(self.store, [])
-        self.locks, self._wake = StreamLocks(), threading.Event()
+        self.locks, self._wake, self.snapshots = StreamLocks(), threading.Event(), None
         return self
 
     def start(self) -> None:
@@ -216,10 +250,15 @@ class EventSourcing(DependencyProvider):
     def kill(self) -> None:
         self.stop()
 
-    def after_append(self, stream_id: str) -> None:
+    def after_append(self, stream_id: str, history: list[RecordedEvent] | None = None
+                     ) -> None:
         """Read-your-writes for the caller: refresh the views of the stream just written
-        (version-guarded, so no lock is needed); the background loop moves the checkpoint."""
-        self.projector.refresh_stream(stream_id)
+        (version-guarded, so no lock is needed); the background loop moves the checkpoint.
+        `history`: the whole stream, when the command had it (no second read)."""
+        if history is None:
+            self.projector.refresh_stream(stream_id)
+        else:
+            self.projector.refresh_streams([stream_id], known={stream_id: history})
         self._wake.set()
 
     def after_start(self, started: dict[str, list[RecordedEvent]]) -> None:
@@ -241,10 +280,14 @@ class EventSourcing(DependencyProvider):
                 published = 0
                 self._wake.wait(1.0)
             if not published:
-                self._wake.wait(self.idle_seconds)
+                if self._wake.wait(self.idle_seconds) and self._running:
+                    self._pause(GATHER_SECONDS)  # a burst's later appends wake no one
                 self._wake.clear()
         self.relay.reset_connection()
         self.relay.release_lease()
+
+    def _pause(self, seconds: float) -> None:
+        time.sleep(seconds)
 
     def get_dependency(self, worker_ctx: Any) -> EventSourcedStreams:
         return EventSourcedStreams(self, metadata_from(worker_ctx))

@@ -256,7 +256,9 @@ class EventStore(CommitStore):
         return 0 if last is None else int(last["last_version"])
 
     def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
-        cursor = self.commits.find({"stream_id": stream_id}).sort("version", pymongo.ASCENDING)
+        later = {"last_version": {"$gt": after_version}} if after_version else {}
+        cursor = self.commits.find({"stream_id": stream_id, **later}).sort(
+            "version", pymongo.ASCENDING)
         events = [
             event
             for commit in cursor
