@@ -2,6 +2,7 @@
 
 Membership lives on the team's stream. Whether a volunteer may join depends on the
 volunteer's own stream, so `join_team` receives that volunteer's status from the caller.
+Commands come loaded by the boundary schema, which knows the team categories.
 """
 from __future__ import annotations
 
@@ -32,13 +33,11 @@ def create_team(state: Team | None, command: Mapping[str, Any], catalog: Volunte
                 ) -> list[NewEvent]:
     if state is not None:
         raise AlreadyExists("this team already exists", field="team_id")
-    if command["category"] not in catalog.team_categories:
-        raise DomainRuleViolated("unknown team category", field="category")
     return [ev.new_event(ev.TEAM_CREATED, {
         "name": command["name"],
         "category": command["category"],
         "county_code": command["county_code"],
-        "leader_id": _optional_text(command.get("leader_id")),
+        "leader_id": command.get("leader_id"),
         "description": command.get("description"),
     })]
 
@@ -48,7 +47,7 @@ def join_team(state: Team | None, command: Mapping[str, Any], volunteer_status: 
     """`volunteer_status` is the joining volunteer's current status, None if unknown;
     `volunteer_county` their county: a team takes members of its own county only."""
     team = _existing(state)
-    volunteer_id = str(command["volunteer_id"])
+    volunteer_id = command["volunteer_id"]
     if volunteer_status is None:
         raise NotFound("no such volunteer", field="volunteer_id")
     if volunteer_county is not None and volunteer_county != team.county_code:
@@ -64,7 +63,7 @@ def join_team(state: Team | None, command: Mapping[str, Any], volunteer_status: 
 
 def leave_team(state: Team | None, command: Mapping[str, Any]) -> list[NewEvent]:
     team = _existing(state)
-    volunteer_id = str(command["volunteer_id"])
+    volunteer_id = command["volunteer_id"]
     if volunteer_id not in team.members:
         raise NotFound("the volunteer is not a member", field="volunteer_id")
     return [ev.new_event(ev.VOLUNTEER_LEFT_TEAM, {
@@ -88,7 +87,3 @@ def _existing(state: Team | None) -> Team:
     if state is None:
         raise NotFound("no such team", field="team_id")
     return state
-
-
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else str(value)

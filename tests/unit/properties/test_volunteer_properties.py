@@ -182,8 +182,9 @@ def test_team_membership_is_the_joins_minus_the_leaves(created, commands):
     stream = Stream(f"team-{known('亭湖区银发义诊队')}", ev.CATALOG)
     state = None
     if created:
-        made = team.create_team(None, {"name": "银发义诊队", "category": "rural_revitalisation",
-                                       "county_code": TINGHU}, CATALOG)
+        made = team.create_team(None, contract.load_command(contract.CreateTeam, {
+            "name": "银发义诊队", "category": "rural_revitalisation", "county_code": TINGHU}),
+            CATALOG)
         stream.append(made)
         state = team.replay(made)
     expected: set[str] = set()

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from contracts.volunteers.catalog import StarLevel, load_volunteer_catalog
+from contracts.volunteers.commands import LedgerEntry, load_command
 from contracts.volunteers.id_number import make_id_number
 from services.volunteers.domain import volunteer as v
 
@@ -65,9 +66,11 @@ def registration():
 
 @pytest.fixture
 def hours():
+    """A ledger entry as the boundary schema hands it on (hours in tenths, a `date`)."""
+
     def make(amount, name="重阳节义诊", served_on=date(2023, 10, 23), source="bureau"):
-        return {"entry_id": _entry(name), "hours": amount, "served_on": served_on,
-                "source": source, "activity_id": None}
+        return load_command(LedgerEntry, {"entry_id": _entry(name), "hours": amount,
+                                          "served_on": served_on.isoformat(), "source": source})
 
     return make
 

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 
 from services.volunteers.domain import volunteer as v
@@ -52,7 +54,8 @@ def test_a_correction_can_take_a_star_away(volunteer, decide, entry, small_stars
     assert one_star.star_level == 1
 
     events, state = decide(one_star, v.correct_hours,
-                           {"entry_id": entry("服务1"), "hours": 2, "reason": "重复签到"},
+                           {"entry_id": entry("服务1"), "hours": Decimal("2.0"),
+                            "reason": "重复签到"},
                            small_stars)
 
     assert events[-1].type == "StarLevelChanged"

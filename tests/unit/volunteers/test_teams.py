@@ -36,13 +36,6 @@ def test_creating_a_team_that_exists_is_refused(team, catalog):
     assert refused.value.field == "team_id"
 
 
-def test_a_team_needs_a_category_from_the_catalog(catalog):
-    with pytest.raises(DomainRuleViolated) as refused:
-        t.create_team(None, {"name": "广场舞队", "category": "dancing", "county_code": "320902"},
-                      catalog)
-    assert refused.value.field == "category"
-
-
 def test_a_volunteer_joins_a_team(team):
     events = t.join_team(team(), {"volunteer_id": WANG}, "verified")
 

@@ -126,9 +126,15 @@ def test_recorded_hours_are_loaded_as_a_decimal_with_a_date():
     assert command["entry_id"] == ENTRY_ID
 
 
-@pytest.mark.parametrize("amount", [0, -1, "24.5", "2.55", True, "二", "1e40", "NaN"])
+@pytest.mark.parametrize("amount", [0, "0.0", -1, "24.5", "2.55", True, "二", "1e40", "NaN"])
 def test_recorded_hours_must_be_positive_with_one_decimal_and_at_most_24(amount):
     assert "hours" in errors_of(s.RecordHours, hours(hours=amount))
+
+
+def test_a_day_of_service_is_the_most_one_entry_holds():
+    assert s.load_command(s.RecordHours, hours(hours=24))["hours"] == Decimal("24.0")
+    assert errors_of(s.RecordHours, hours(hours="24.1")) == {
+        "hours": ["At most 24 hours per entry."]}
 
 
 def test_hours_cannot_be_served_in_the_future():
@@ -155,12 +161,19 @@ def test_a_correction_may_go_to_zero_but_needs_a_reason():
     assert "reason" in errors_of(s.CorrectHours, {**correction, "reason": "  "})
 
 
+@pytest.mark.parametrize("amount", [-1, 25, "2.25", "NaN"])
+def test_a_correction_stays_between_zero_and_a_day_with_one_decimal(amount):
+    assert "hours" in errors_of(s.CorrectHours, {
+        "volunteer_id": VOLUNTEER_ID, "entry_id": ENTRY_ID, "hours": amount, "reason": "更正"})
+
+
 def test_withdrawal_takes_a_reason_code_from_the_catalog():
     command = s.load_command(s.WithdrawVolunteer,
                              {"volunteer_id": VOLUNTEER_ID, "reason_code": "deceased"})
     assert command["reason_code"] == "deceased"
-    assert "reason_code" in errors_of(s.WithdrawVolunteer,
-                                      {"volunteer_id": VOLUNTEER_ID, "reason_code": "去世"})
+    for unknown in ("去世", "bored"):
+        assert "reason_code" in errors_of(s.WithdrawVolunteer,
+                                          {"volunteer_id": VOLUNTEER_ID, "reason_code": unknown})
 
 
 def test_withdrawal_for_an_other_reason_needs_a_note():
@@ -180,6 +193,12 @@ def test_a_profile_update_must_change_at_least_one_field():
         "_schema": ["Give at least one field to update."]}
     assert s.load_command(s.UpdateProfile, {"volunteer_id": VOLUNTEER_ID, "insurance": True}
                           ) == {"volunteer_id": VOLUNTEER_ID, "insurance": True}
+
+
+def test_a_profile_update_takes_skills_from_the_catalog_only():
+    assert errors_of(s.UpdateProfile, {"volunteer_id": VOLUNTEER_ID,
+                                       "skills": ["law", "juggling"]}) == {
+        "skills": ["Unknown skills: juggling."]}
 
 
 def test_a_new_team_gets_an_id_when_none_is_given():

@@ -1,4 +1,6 @@
 import json
+from datetime import date
+from decimal import Decimal
 from functools import partial
 
 from contracts.volunteers import events as ev
@@ -20,11 +22,11 @@ def a_volunteers_whole_life(registration, decide, hours, entry, small_stars):
         (partial(v.update_profile, personal_changed=["phone"]), {"phone": "13951500000"}),
         (v.record_hours, hours(24, name="义诊")),
         (v.verify, {"county_code": "320902", "note": "已核实"}),
-        (v.correct_hours, {"entry_id": entry("义诊"), "hours": "8.5", "reason": "更正"}),
+        (v.correct_hours, {"entry_id": entry("义诊"), "hours": Decimal("8.5"), "reason": "更正"}),
         (v.suspend, {"reason": "外出就医"}),
         (v.reinstate, {"note": None}),
         (v.withdraw, {"reason_code": "moved_away", "note": "随子女迁居南京"}),
-        (v.erase, {"erased_on": "2026-12-01", "basis": "person_request"}),
+        (v.erase, {"erased_on": date(2026, 12, 1), "basis": "person_request"}),
     ]
     events, state = decide(None, v.register, registration(), small_stars)
     produced += events
@@ -37,8 +39,9 @@ def a_volunteers_whole_life(registration, decide, hours, entry, small_stars):
 def team_events(catalog):
     created = t.create_team(None, {"name": "盐都区银发义诊队", "category": "health_care",
                                    "county_code": "320903"}, catalog)
-    joined = t.join_team(t.replay(created), {"volunteer_id": "w"}, "active")
-    left = t.leave_team(t.replay(joined, t.replay(created)), {"volunteer_id": "w"})
+    member = {"volunteer_id": "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"}
+    joined = t.join_team(t.replay(created), member, "active")
+    left = t.leave_team(t.replay(joined, t.replay(created)), member)
     return created + joined + left
 
 
