@@ -30,11 +30,12 @@ def test_unknown_fields_are_refused():
     assert "colour" in refused.value.errors
 
 
-def test_an_unknown_type_a_county_of_another_city_and_a_bad_parent_id_are_named():
+def test_an_unknown_type_and_level_a_county_of_another_city_and_a_bad_parent_id_are_named():
     with pytest.raises(ValidationFailed) as refused:
-        s.load_command(s.EstablishBranch, _establishing(branch_type="临时", county_code="320602",
+        s.load_command(s.EstablishBranch, _establishing(branch_type="临时", level="党委",
+                                                        county_code="320602",
                                                         parent_id="not-a-uuid"))
-    assert set(refused.value.errors) == {"branch_type", "county_code", "parent_id"}
+    assert set(refused.value.errors) == {"branch_type", "level", "county_code", "parent_id"}
 
 
 def test_a_future_establishment_date_is_refused():
@@ -67,6 +68,15 @@ def test_an_application_takes_a_level_and_checklist_by_label_and_evidence_links(
 
     assert (command["level"], command["checklist"]) == ("standard", "liuyou_yitisheng")
     assert command["evidence"][0]["links"] == ["https://example.org/photo/1.jpg"]
+
+
+def test_an_application_names_a_level_and_a_checklist_of_the_catalog():
+    with pytest.raises(ValidationFailed) as refused:
+        s.load_command(s.ApplyForCertification, {
+            "branch_id": BRANCH_ID, "level": "国家级示范", "checklist": "七有",
+            "applicant": "李秀英", "evidence": [{"item": "activity_room", "text": "照片"}],
+        })
+    assert set(refused.value.errors) == {"level", "checklist"}
 
 
 def test_evidence_links_must_be_web_addresses():
@@ -112,6 +122,14 @@ def test_scores_come_out_by_branch_with_one_score_each():
     with pytest.raises(ValidationFailed) as refused:
         s.load_command(s.SelectTopBrands, {"year": 2023, "scores": [
             {"branch_id": BRANCH_ID, "score": 90}, {"branch_id": BRANCH_ID, "score": 80}]})
+    assert "scores" in refused.value.errors
+
+
+@pytest.mark.parametrize("score", [-1, "九十", "NaN", 1000.5])
+def test_a_score_is_a_number_from_0_to_1000(score):
+    with pytest.raises(ValidationFailed) as refused:
+        s.load_command(s.SelectTopBrands, {"year": 2023, "scores": [
+            {"branch_id": BRANCH_ID, "score": score}]})
     assert "scores" in refused.value.errors
 
 

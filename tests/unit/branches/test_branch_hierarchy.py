@@ -118,15 +118,6 @@ def test_a_type_takes_only_its_own_levels(establishing, catalog):
     assert refused.value.field == "level"
 
 
-def test_unknown_types_and_levels_are_refused(establishing, catalog):
-    with pytest.raises(DomainRuleViolated) as refused:
-        b.establish(None, establishing(branch_type="临时"), None, catalog)
-    assert refused.value.field == "branch_type"
-    with pytest.raises(DomainRuleViolated) as refused:
-        b.establish(None, establishing(level="党委"), None, catalog)
-    assert refused.value.field == "level"
-
-
 def test_a_formal_branch_names_its_former_employer_or_community(establishing, catalog):
     with pytest.raises(DomainRuleViolated) as refused:
         b.establish(None, establishing(former_employer=None), None, catalog)

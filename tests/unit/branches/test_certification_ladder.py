@@ -102,13 +102,6 @@ def test_a_later_decision_on_an_item_replaces_the_earlier_one(applied, ids):
     assert c.review_item(state, {**unmet, "met": True, "note": "已补齐"}) == []
 
 
-def test_an_item_not_met_needs_a_note(applied, ids):
-    with pytest.raises(DomainRuleViolated) as refused:
-        c.review_item(applied(), {"application_id": ids("达标申请"), "item": "work_funds",
-                                  "met": False, "note": None, "reviewer": "王评审"})
-    assert refused.value.field == "note"
-
-
 def test_reviewing_an_item_outside_the_checklist_is_not_found(applied, ids):
     with pytest.raises(NotFound) as refused:
         c.review_item(applied(), {"application_id": ids("达标申请"), "item": "excellent_setup",

@@ -96,14 +96,6 @@ def test_failing_a_re_review_ends_the_certification(standard, catalog, branch):
     assert c.reviews_due(state, date(2024, 4, 1), catalog) == []
 
 
-def test_failing_a_re_review_needs_a_note(standard, catalog, branch):
-    state = c.replay(c.reviews_due(standard, date(2023, 4, 1), catalog), standard)
-
-    with pytest.raises(DomainRuleViolated) as refused:
-        c.fail_review(state, _passing(date(2023, 4, 1)), branch(), catalog)
-    assert refused.value.field == "note"
-
-
 def test_the_certification_lapses_the_day_after_valid_until(standard):
     assert c.current_level(standard, date(2025, 3, 31)) == "standard"
     assert c.current_level(standard, date(2025, 4, 1)) is None
