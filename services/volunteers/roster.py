@@ -17,7 +17,7 @@ from contracts.volunteers.streams import volunteer_stream
 from services.volunteers import personal
 from services.volunteers.domain import volunteer
 from yinfa import failpoints
-from yinfa.errors import DomainRuleViolated, ValidationFailed
+from yinfa.errors import ValidationFailed
 from yinfa.events.envelope import NewEvent
 from yinfa.service.dependencies import EventSourcedStreams
 
@@ -44,11 +44,7 @@ def register_many(streams: EventSourcedStreams, payloads: Sequence[Any]
         if volunteer_stream(item.volunteer_id) in existing:
             results[item.index] = _result(item.index, EXISTS, item.volunteer_id)
             continue
-        try:
-            item.events = volunteer.register(None, item.command, catalog)
-        except DomainRuleViolated as error:
-            results[item.index] = _invalid(item.index, {error.field or "_schema": [str(error)]})
-            continue
+        item.events = volunteer.register(None, item.command, catalog)  # a new stream
         decided.append(item)
     # personal data first (kept only where none is): a kill before the commits leaves
     # data that the rerun finds, never a registered person without it

@@ -30,8 +30,6 @@ from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
-from .dates import as_date
-
 ACTIVE, MERGED, DISSOLVED = "active", "merged", "dissolved"
 OFFICERS = ("secretary", "liaison")
 # Volunteer statuses (volunteers service) that may join a branch. A suspended volunteer is
@@ -176,8 +174,7 @@ def merge(state: Branch | None, command: Mapping[str, Any], target: Branch | Non
         "into_branch_id": into,
         "reason": command["reason"],
         "members": sorted(current.members),
-        # a date, or the ISO string of a merge built by hand (tests/integration/branches)
-        "merged_on": as_date(command["merged_on"]).isoformat(),
+        "merged_on": command["merged_on"].isoformat(),
     })]
 
 

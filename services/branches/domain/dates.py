@@ -20,7 +20,3 @@ def local_date(now: date | datetime) -> date:
     if isinstance(now, datetime):
         return local_day(now, load_city().zone) if now.tzinfo else now.date()
     return now
-
-
-def as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -1,6 +1,8 @@
 """The branches service over real RabbitMQ and the real store."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from branch_service_examples import (
     FINANCE,
@@ -77,7 +79,7 @@ def test_a_merge_cut_short_before_the_absorb_is_completed_once(
     finance, version = b.replay(stored.stream(branch_stream(ids(FINANCE)))), 2
     target = b.replay(stored.stream(branch_stream(ids(EDUCATION))))
     events = b.merge(finance, {"branch_id": ids(FINANCE), "into_branch_id": ids(EDUCATION),
-                               "reason": "机构改革", "merged_on": "2024-01-02"}, target)
+                               "reason": "机构改革", "merged_on": date(2024, 1, 2)}, target)
     stored.store.append(branch_stream(ids(FINANCE)), events, version)
     eventually(lambda: branches.get_branch(ids(FINANCE))["status"] == "merged")
 
