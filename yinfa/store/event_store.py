@@ -240,7 +240,8 @@ class EventStore(CommitStore):
             self._heads.move_to_end(stream_id)
             if len(self._heads) > _HEAD_CACHE_SIZE:
                 self._heads.popitem(last=False)
-            if self._next_position is None or next_position > self._next_position:
+            if next_position and (self._next_position is None
+                                  or next_position > self._next_position):
                 self._next_position = next_position
 
     def _forget_head(self, stream_id: str) -> None:
@@ -267,6 +268,8 @@ class EventStore(CommitStore):
         ]
         if events:
             self._remember(stream_id, events[-1].version, events[-1].position + 1)
+        else:  # at least there (stale-low, hence safe): the append need not ask again
+            self._remember(stream_id, after_version, 0)
         return events
 
     def read_streams(self, stream_ids: Iterable[str]) -> dict[str, list[RecordedEvent]]:

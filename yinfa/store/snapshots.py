@@ -19,8 +19,6 @@ import inspect
 import json
 import logging
 import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
@@ -39,15 +37,13 @@ _KNOWN_LONG = 10_000  # streams remembered as long, per process
 class Snapshots:
     def __init__(self, collection: Any, every: int) -> None:
         self.collection, self.every = collection, every
-        self._lock = threading.Lock()
-        self._long: OrderedDict[str, None] = OrderedDict()
+        self._long: set[str] = set()  # the streams this process has taken snapshots of
 
     def read(self, stream_id: str, fold: Fold) -> tuple[Any, int] | None:
         """(state, version) of the stream's snapshot, if it is known to be long and has a
         usable one."""
-        with self._lock:
-            if stream_id not in self._long:
-                return None
+        if stream_id not in self._long:
+            return None
         doc = self.collection.find_one({"_id": stream_id})
         if doc is None or doc.get("fold") != fold_key(fold):
             return None
@@ -65,11 +61,9 @@ class Snapshots:
         version = recorded[-1].version
         if not self.every or version - since < self.every:
             return
-        with self._lock:
-            self._long[stream_id] = None
-            self._long.move_to_end(stream_id)
-            if len(self._long) > _KNOWN_LONG:
-                self._long.popitem(last=False)
+        if len(self._long) >= _KNOWN_LONG:
+            self._long.clear()  # each is read whole once more, then known again
+        self._long.add(stream_id)
         try:
             text = json.dumps(encode(fold.replay(recorded, state)), ensure_ascii=False)
             self.collection.update_one({"_id": stream_id}, {"$set": {

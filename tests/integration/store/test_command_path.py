@@ -101,14 +101,14 @@ def log(hours: str, day: str = "2026-11-30"):
     return lambda state: [NewEvent("HoursLogged", {"hours": hours, "day": day})]
 
 
-def test_a_command_reads_its_stream_once_and_leaves_its_view_current(streams, reads):
+def test_each_command_reads_its_stream_once_and_leaves_its_view_current(streams, reads):
     streams.execute(WANG, HOURS.replay,
                     lambda state: [NewEvent("VolunteerRegistered", {"name": "王建国"})])
-    before = len(reads.of(WANG))
+    assert len(reads.of(WANG)) == 1  # a new stream: its empty read is its head
 
     streams.execute(WANG, HOURS.replay, log("2.5"))
 
-    assert len(reads.of(WANG)) - before == 1
+    assert len(reads.of(WANG)) == 2
     view = streams.views["ledger_view"].find_one({"_id": WANG})
     assert (view["version"], view["hours"]) == (2, "2.5")
 
