@@ -8,6 +8,7 @@ first one replica scores them (the reference ranking), then three.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import uuid
@@ -56,12 +57,20 @@ def history(runner_factory, platform_config, rpc_proxy, rabbit_config, mongo_cli
                                      "hours": str(2 + seq % 5), "served_on": "2026-03-01",
                                      "source": "bureau"})
     head = EventStore(mongo_client[f"{mongo_db.name}_volunteers"]).head_position()
-    wait_for(lambda: capture.queue_declare(passive=True).message_count == head,
-             what="every event published")
     messages = []
-    while (message := capture.get(no_ack=True)) is not None:
-        messages.append((message.delivery_info["routing_key"], message.body,
-                         message.properties, message.headers))
+
+    def every_event_published() -> bool:
+        # one message per event, so that the test can cut the history anywhere: a batch
+        # message the relay sent is taken apart into its events
+        while (message := capture.get(no_ack=True)) is not None:
+            key, headers = message.delivery_info["routing_key"], dict(message.headers or {})
+            headers.pop("yinfa.events", None)
+            bodies = ([(e["type"], json.dumps(e)) for e in json.loads(message.body)]
+                      if key == "batch" else [(key, message.body)])
+            messages.extend((k, body, message.properties, headers) for k, body in bodies)
+        return len(messages) == head
+
+    wait_for(every_event_published, what="every event published")
     runner.stop()
     connection.release()
     assert len(messages) == head > VOLUNTEERS
