@@ -114,7 +114,7 @@ def expire_wishes(streams: EventSourcedStreams, now: datetime) -> int:
     return expired
 
 
-COMMANDS = CommandTable({
+COMMANDS = CommandTable(commands, {
     commands.PublishActivity: publish,
     commands.CancelPublication: partial(_on_activity, activity.cancel_publication),
     commands.CancelActivity: partial(_on_activity, activity.cancel),

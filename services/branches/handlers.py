@@ -253,7 +253,7 @@ def _on_subject(decide: Callable[..., list[NewEvent]], streams: EventSourcedStre
                       lambda state: decide(state, command, subject, catalog), on)
 
 
-COMMANDS = CommandTable({
+COMMANDS = CommandTable(contract, {
     contract.EstablishBranch: establish,
     contract.RenameBranch: partial(_on_command, branch.rename),
     contract.ChangeOfficers: change_officers,

@@ -1,12 +1,12 @@
 """The scoring service's one command: closing a period publishes its frozen ranking."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from contracts.scoring import assessments
 from services.scoring import queries
+from services.scoring.domain.commands import ClosePeriod
 from services.scoring.engine.provider import Engine
 from yinfa.errors import AlreadyExists, ConcurrencyError
 from yinfa.events.envelope import NewEvent
@@ -14,11 +14,11 @@ from yinfa.service.commands import CommandTable
 from yinfa.service.dependencies import EventSourcedStreams
 
 
-def close_period(streams: EventSourcedStreams, command: Mapping[str, Any],
+def close_period(streams: EventSourcedStreams, command: ClosePeriod,
                  engine: Engine) -> dict[str, Any]:
     """Freeze the period's county ranking and publish it as `AssessmentPublished`, once."""
-    period = command["period"]
-    name, book = engine.rulebooks.for_period(command.get("rulebook"), period)
+    period = command.period
+    name, book = engine.rulebooks.for_period(command.rulebook, period)
     counties = queries.county_ranking(engine.state(), book)
     for county in counties:
         county.pop("rulebook", None)
@@ -37,4 +37,4 @@ def close_period(streams: EventSourcedStreams, command: Mapping[str, Any],
     return assessments.as_answer(dict(recorded[0].data), recorded[0].position)
 
 
-COMMANDS = CommandTable({assessments.ClosePeriod: close_period})
+COMMANDS = CommandTable(assessments, {ClosePeriod: close_period})

@@ -15,6 +15,7 @@ from typing import Any
 
 from contracts.scoring import assessments
 from services.scoring import handlers, queries
+from services.scoring.domain.commands import ClosePeriod
 from services.scoring.engine.provider import Engine, ScoringEngine
 from services.scoring.engine.rulebooks import Rulebooks
 from yinfa.errors import NotFound
@@ -120,7 +121,7 @@ class ScoringService(EventSourcedService):
 
     @rpc
     def close_period(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return handlers.COMMANDS.handle(self.streams, assessments.ClosePeriod, payload,
+        return handlers.COMMANDS.handle(self.streams, ClosePeriod, payload,
                                         engine=self.engine)
 
     @rpc

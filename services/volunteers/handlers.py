@@ -142,7 +142,7 @@ def _on_team(streams: EventSourcedStreams, command: Mapping[str, Any], decide: C
     return len(streams.execute(team_stream(command["team_id"]), fold_team, decision))
 
 
-COMMANDS = CommandTable({
+COMMANDS = CommandTable(commands, {
     commands.RegisterVolunteer: register,
     commands.RegisterVolunteers: roster.register_roster,
     commands.VerifyVolunteer: partial(_on_volunteer, volunteer.verify),

@@ -1,10 +1,17 @@
-"""The one way a command enters a service: loaded once by its published schema (a
-`ValidationFailed` naming the fields otherwise), then handed to the handler that the
-service's table names for that schema."""
+"""The one way a command enters a service: its published marshmallow schema validates the
+payload once (a `ValidationFailed` naming the fields otherwise) and the result becomes the
+command object, a frozen dataclass of the service's domain; the service's table then
+hands the object to the handler of its type.
+
+A command type is loaded by the schema of the same name in the service's published
+commands module; a type `T` may build itself from the loaded dict with `T.loaded(data)`
+(nested items, optional fields), else it is built as `T(**data)`.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from types import ModuleType
+from typing import Any, TypeVar
 
 from marshmallow import Schema
 
@@ -12,15 +19,37 @@ from yinfa.schemas import load_command
 from yinfa.service.dependencies import EventSourcedStreams
 
 Handler = Callable[..., Any]  # (streams, command, **context) -> answer
+C = TypeVar("C")
 
 
 class CommandTable:
-    def __init__(self, handlers: Mapping[type[Schema], Handler]) -> None:
+    def __init__(self, published: ModuleType, handlers: Mapping[type, Handler]) -> None:
         self.handlers = dict(handlers)
-        # a schema instance is built once: building one costs about as much as a load
-        self.schemas = {schema: schema() for schema in self.handlers}
+        self.published = published
+        self._schemas: dict[type, Schema] = {}
+        for command_type in self.handlers:
+            self.schema_of(command_type)  # a type without a published schema fails here
 
-    def handle(self, streams: EventSourcedStreams, schema: type[Schema], payload: Any,
+    def schema_of(self, command_type: type) -> Schema:
+        # a schema instance is built once: building one costs about as much as a load
+        if command_type not in self._schemas:
+            schema = getattr(self.published, command_type.__name__, None)
+            if issubclass(command_type, Schema):  # TRANSITION: tables still keyed by schema
+                schema = command_type
+            if not (isinstance(schema, type) and issubclass(schema, Schema)):
+                raise LookupError(f"{self.published.__name__} publishes no schema "
+                                  f"{command_type.__name__}")
+            self._schemas[command_type] = schema()
+        return self._schemas[command_type]
+
+    def load(self, command_type: type[C], payload: Any) -> C:
+        data = load_command(self.schema_of(command_type), payload)
+        if issubclass(command_type, Schema):  # TRANSITION: handlers given the dict
+            return data  # type: ignore[return-value]
+        build = getattr(command_type, "loaded", None)
+        return build(data) if build is not None else command_type(**data)
+
+    def handle(self, streams: EventSourcedStreams, command_type: type, payload: Any,
                **context: Any) -> Any:
-        command = load_command(self.schemas[schema], payload)
-        return self.handlers[schema](streams, command, **context)
+        return self.handlers[command_type](streams, self.load(command_type, payload),
+                                           **context)
