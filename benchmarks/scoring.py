@@ -47,9 +47,9 @@ from nameko.containers import ServiceContainer
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.scoring import queries
+from services.scoring.dependencies import Engine
 from services.scoring.domain.state import SourceEvent
 from services.scoring.engine.journal import Journal
-from services.scoring.engine.provider import Engine
 from services.scoring.engine.rulebooks import Rulebooks
 from services.scoring.service import ScoringService
 from yinfa.reference import load_city

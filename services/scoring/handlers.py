@@ -6,8 +6,8 @@ from typing import Any
 
 from contracts.scoring import assessments
 from services.scoring import queries
+from services.scoring.dependencies import Engine
 from services.scoring.domain.commands import ClosePeriod
-from services.scoring.engine.provider import Engine
 from yinfa.errors import AlreadyExists, ConcurrencyError
 from yinfa.events.envelope import NewEvent
 from yinfa.service.commands import CommandTable

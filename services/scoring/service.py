@@ -4,7 +4,7 @@ behind it; answers as of any past instant and under another rulebook; publishes 
 closed period's ranking as `AssessmentPublished`.
 
 Every event of volunteers, branches and activities is checked and kept in scoring's
-journal (engine/); each replica folds the journal into memory (engine/live.py) in
+journal (engine/); each replica folds the journal into memory (views.py) in
 an order-independent way (domain/state.py), so replicas sharing one queue agree, and a
 rebuild is a re-fold that swaps in when complete. Its own event stream holds only the
 published assessments.
@@ -15,8 +15,8 @@ from typing import Any
 
 from contracts.scoring import assessments
 from services.scoring import handlers, queries
+from services.scoring.dependencies import Engine, ScoringEngine
 from services.scoring.domain.commands import ClosePeriod
-from services.scoring.engine.provider import Engine, ScoringEngine
 from services.scoring.engine.rulebooks import Rulebooks
 from yinfa.errors import NotFound
 from yinfa.service.base import EventSourcedService

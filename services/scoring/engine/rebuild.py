@@ -25,7 +25,7 @@ from typing import Any
 from services.scoring.domain.state import SourceEvent
 from services.scoring.engine import intake
 from services.scoring.engine.journal import Journal
-from services.scoring.engine.live import LiveScoring
+from services.scoring.views import LiveScoring
 
 log = logging.getLogger(__name__)
 

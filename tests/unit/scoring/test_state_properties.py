@@ -23,7 +23,7 @@ from services.scoring.domain.ranking import score, score_entities
 from services.scoring.domain.rulebook import default_rulebook_path, load_rulebook
 from services.scoring.domain.state import ScoringState, SourceEvent
 from services.scoring.engine.journal import Journal
-from services.scoring.engine.live import LiveScoring
+from services.scoring.views import LiveScoring
 from yinfa.reference import load_city
 
 COUNTIES = ("320902", "320971", "320972")

@@ -1,5 +1,5 @@
-"""nameko wiring of scoring's engine: intake into the journal, the in-memory fold that
-follows it, and the rulebooks.
+"""The scoring service's dependency: its engine (intake into the journal, the in-memory
+fold that follows it, and the rulebooks).
 
 Events from other services come in batches (`every_event_of`); each is checked
 (intake.py) and the accepted ones kept in one journal entry, then acked; poison goes to
@@ -22,8 +22,8 @@ from nameko.extensions import DependencyProvider
 from services.scoring.domain.state import ScoringState
 from services.scoring.engine import intake, rebuild
 from services.scoring.engine.journal import Journal
-from services.scoring.engine.live import LiveScoring
 from services.scoring.engine.rulebooks import Rulebooks
+from services.scoring.views import LiveScoring
 from yinfa.errors import ValidationFailed
 from yinfa.messaging.dead_letters import DeadLetters
 from yinfa.ops import metrics
