@@ -203,7 +203,7 @@ class WishPostedV1(Schema):
 
 
 class WishPostedV2(Schema):
-    """The description, the words of the person in need, is sealed apart (wish_texts.py)."""
+    """The description, the words of the person in need, is sealed apart (dependencies.py)."""
 
     client_request_id = Id(required=True)
     label = fields.String(required=True, validate=validate.Length(min=1, max=20))

@@ -1,6 +1,6 @@
 """Personal data out of the activities service's log (part of `yinfa migrate
 personal-data`): the description of a wish posted at version 1 is sealed apart
-(`wish_texts.py`) and the event rewritten at version 2 without it."""
+(`dependencies.py`) and the event rewritten at version 2 without it."""
 from __future__ import annotations
 
 from functools import partial
@@ -9,7 +9,7 @@ from typing import Any
 from pymongo.database import Database
 
 from contracts.activities.events import CURRENT_VERSIONS, WISH_POSTED, upcast
-from services.activities import wish_texts
+from services.activities.dependencies import keep_wish_text
 from services.activities.directory import unnamed_directory
 from yinfa.store.rewrite import rewrite_stored_events
 
@@ -28,7 +28,7 @@ def _current(db: Database, stream_id: str, stored: dict[str, Any]) -> dict[str, 
         return stored
     description = stored["data"].get("description")
     if description:
-        wish_texts.keep(db, stream_id.split("-", 1)[1], description)
+        keep_wish_text(db, stream_id.split("-", 1)[1], description)
     return {**stored, "schema_version": CURRENT_VERSIONS[WISH_POSTED],
             "data": upcast(WISH_POSTED, stored["schema_version"], stored["data"])}
 

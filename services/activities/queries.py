@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from services.activities import wish_texts
+from services.activities.dependencies import with_descriptions
 from yinfa.errors import NotFound
 
 MAX_PAGE = 500
@@ -25,7 +25,7 @@ def get_wish(db: Database, wish_id: str) -> dict[str, Any]:
     doc = db["wish_view"].find_one({"_id": f"wish-{wish_id}"}, _HIDDEN)
     if doc is None:
         raise NotFound("no such wish", field="wish_id")
-    return wish_texts.with_descriptions(db, [doc])[0]
+    return with_descriptions(db, [doc])[0]
 
 
 def _page(db: Database, collection: str, query: dict, order: str, limit: int, offset: int):
@@ -45,7 +45,7 @@ def list_wishes(db: Database, county_code=None, status=None,
                 limit: int = 100, offset: int = 0) -> dict[str, Any]:
     query = {k: v for k, v in {"county_code": county_code, "status": status}.items() if v}
     page = _page(db, "wish_view", query, "posted_at", limit, offset)
-    page["items"] = wish_texts.with_descriptions(db, page["items"])
+    page["items"] = with_descriptions(db, page["items"])
     return page
 
 

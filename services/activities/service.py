@@ -10,10 +10,10 @@ from typing import Any
 
 from nameko.timer import timer
 
-from contracts.activities import commands
 from contracts.activities.streams import build_registry
 from services.activities import handlers, queries
 from services.activities.directory import KnowsVolunteers
+from services.activities.domain import commands
 from services.activities.views import VIEWS
 from yinfa.secrets import MASTER_KEY
 from yinfa.service.base import EventSourcedService
@@ -28,7 +28,7 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
     clock: Clock = ClockProvider()
-    secrets = RequiredSecrets(MASTER_KEY)  # wishes' descriptions are sealed (wish_texts.py)
+    secrets = RequiredSecrets(MASTER_KEY)  # wishes' descriptions are sealed (dependencies.py)
 
     # ---- activities -------------------------------------------------------------------
 
@@ -133,12 +133,14 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
 
     # ---- helpers ------------------------------------------------------------------------
 
-    def _handle(self, schema: type, payload: Any, **context: Any) -> Any:
-        """Load the payload once by its schema, then run the command's handler."""
-        return handlers.COMMANDS.handle(self.streams, schema, payload, **context)
+    def _handle(self, command_type: type, payload: Any, **context: Any) -> Any:
+        """Load the payload once as a command of its type, then run the type's handler."""
+        return handlers.COMMANDS.handle(self.streams, command_type, payload, **context)
 
-    def _activity(self, schema: type, payload: Any, **context: Any) -> dict[str, Any]:
-        return queries.get_activity(self.streams.views, self._handle(schema, payload, **context))
+    def _activity(self, command_type: type, payload: Any, **context: Any) -> dict[str, Any]:
+        return queries.get_activity(self.streams.views,
+                                    self._handle(command_type, payload, **context))
 
-    def _wish(self, schema: type, payload: Any, **context: Any) -> dict[str, Any]:
-        return queries.get_wish(self.streams.views, self._handle(schema, payload, **context))
+    def _wish(self, command_type: type, payload: Any, **context: Any) -> dict[str, Any]:
+        return queries.get_wish(self.streams.views,
+                                self._handle(command_type, payload, **context))

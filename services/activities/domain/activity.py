@@ -1,8 +1,8 @@
 """The Activity aggregate: publication, sign-ups with a waitlist, check-in, completion.
 
 Every command function has the shape `(state, command, catalog, ...) -> list[NewEvent]`:
-`state` is the folded stream (None for a new stream), `command` a dict loaded by the
-boundary schema (times as aware datetimes, hours as Decimals with one decimal), `catalog`
+`state` is the folded stream (None for a new stream), `command` the command object the
+boundary schema loaded (`commands.py`: times aware, hours Decimals in tenths), `catalog`
 the activity reference data. What the schema refuses (unknown codes, a publication ending
 before it starts, a blank reason, a short code …) is not checked again here; rules that
 need the activity's state raise `DomainRuleViolated`, `AlreadyExists` or `NotFound`, with
@@ -17,7 +17,7 @@ when check-in → check-out covered the configured share of the scheduled time.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,19 @@ from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
 from .check_in_code import code_salt, hash_code, verify_code
+from .commands import (
+    CancelActivity,
+    CancelPublication,
+    CheckIn,
+    CheckOut,
+    CompleteActivity,
+    CorrectCompletion,
+    IssueCheckInCode,
+    PublishActivity,
+    ServedLine,
+    SignUp,
+    WithdrawSignUp,
+)
 from .ids import served_entry_id
 from .instants import as_hours, instant, iso, ratio
 from .party import VERIFIED_VOLUNTEER_STATUSES, Party
@@ -100,7 +113,7 @@ class Activity:
 # --- publication ------------------------------------------------------------------------
 
 
-def publish(state: Activity | None, command: Mapping[str, Any], catalog: ActivityCatalog
+def publish(state: Activity | None, command: PublishActivity, catalog: ActivityCatalog
             ) -> list[NewEvent]:
     """The stream id derives from `client_request_id`: a retry of the same request finds
     its activity and records nothing; another activity under the same request id is refused."""
@@ -113,17 +126,17 @@ def publish(state: Activity | None, command: Mapping[str, Any], catalog: Activit
     return [ev.new_event(ev.ACTIVITY_PUBLISHED, data)]
 
 
-def cancel_publication(state: Activity | None, command: Mapping[str, Any],
+def cancel_publication(state: Activity | None, command: CancelPublication,
                        catalog: ActivityCatalog) -> list[NewEvent]:
     """Withdraw an activity nobody has signed up for."""
     current = _open(state, "cancel")
     if current.signed_up:
         raise DomainRuleViolated("volunteers have signed up: cancel the activity so they are told",
                                  field="activity_id", signed_up=len(current.signed_up))
-    return [ev.new_event(ev.ACTIVITY_PUBLICATION_CANCELLED, {"reason": command.get("reason")})]
+    return [ev.new_event(ev.ACTIVITY_PUBLICATION_CANCELLED, {"reason": command.reason})]
 
 
-def cancel(state: Activity | None, command: Mapping[str, Any], catalog: ActivityCatalog
+def cancel(state: Activity | None, command: CancelActivity, catalog: ActivityCatalog
            ) -> list[NewEvent]:
     """Call off an activity with sign-ups; the event names everyone to notify."""
     current = _open(state, "cancel")
@@ -131,7 +144,7 @@ def cancel(state: Activity | None, command: Mapping[str, Any], catalog: Activity
         raise DomainRuleViolated("nobody has signed up: cancel the publication instead",
                                  field="activity_id")
     return [ev.new_event(ev.ACTIVITY_CANCELLED, {
-        "reason": command["reason"],
+        "reason": command.reason,
         "signed_up": list(current.participants),
         "waitlisted": list(current.waitlist),
     })]
@@ -140,13 +153,13 @@ def cancel(state: Activity | None, command: Mapping[str, Any], catalog: Activity
 # --- sign-ups ---------------------------------------------------------------------------
 
 
-def sign_up(state: Activity | None, command: Mapping[str, Any], catalog: ActivityCatalog,
+def sign_up(state: Activity | None, command: SignUp, catalog: ActivityCatalog,
             volunteer_status: str | None, team_ids: Collection[str] = ()) -> list[NewEvent]:
     """`volunteer_status` and `team_ids` are the volunteer's current status and team
     memberships as the volunteers service knows them (status None: no such volunteer)."""
     current = _open(state, "sign up for")
-    volunteer_id = command["volunteer_id"]
-    if command["at"] >= current.details.starts_at:
+    volunteer_id = command.volunteer_id
+    if command.at >= current.details.starts_at:
         raise DomainRuleViolated("sign-up has closed: the activity has started",
                                  field="activity_id")
     _check_eligible(volunteer_status, "sign up")
@@ -162,11 +175,11 @@ def sign_up(state: Activity | None, command: Mapping[str, Any], catalog: Activit
     })]
 
 
-def withdraw_sign_up(state: Activity | None, command: Mapping[str, Any],
+def withdraw_sign_up(state: Activity | None, command: WithdrawSignUp,
                      catalog: ActivityCatalog) -> list[NewEvent]:
     """A participant who leaves frees a place: the first on the waitlist takes it."""
     current = _open(state, "withdraw from")
-    volunteer_id = command["volunteer_id"]
+    volunteer_id = command.volunteer_id
     if volunteer_id not in current.signed_up:
         raise NotFound("the volunteer has not signed up", field="volunteer_id")
     if volunteer_id in current.attendance:
@@ -174,7 +187,7 @@ def withdraw_sign_up(state: Activity | None, command: Mapping[str, Any],
     waitlisted = volunteer_id in current.waitlist
     withdrawn = ev.new_event(ev.SIGN_UP_WITHDRAWN, {
         "volunteer_id": volunteer_id, "was_waitlisted": waitlisted,
-        "reason": command.get("reason"),
+        "reason": command.reason,
     })
     if waitlisted or not current.waitlist:
         return [withdrawn]
@@ -184,23 +197,23 @@ def withdraw_sign_up(state: Activity | None, command: Mapping[str, Any],
 # --- check-in ---------------------------------------------------------------------------
 
 
-def issue_check_in_code(state: Activity | None, command: Mapping[str, Any],
+def issue_check_in_code(state: Activity | None, command: IssueCheckInCode,
                         catalog: ActivityCatalog) -> list[NewEvent]:
     """The caller supplies the code (and shows it on site); only its hash is recorded.
     It works from before the start until after the end, as the rules say. A second code
     replaces the first only when `replace` is asked for."""
     current = _open(state, "issue a code for")
-    at = command["at"]
+    at = command.at
     valid_from, valid_until = check_in_window(current.details, catalog)
     if at > valid_until:
         raise DomainRuleViolated("check-in has closed for this activity", field="at")
     replacing = current.check_in_code is not None
-    if replacing and not command.get("replace"):
+    if replacing and not command.replace:
         raise AlreadyExists("a check-in code is issued already; ask to replace it",
                             field="code")
-    salt = code_salt(command["activity_id"], iso(at))
+    salt = code_salt(command.activity_id, iso(at))
     return [ev.new_event(ev.CHECK_IN_CODE_ISSUED, {
-        "code_hash": hash_code(command["code"], salt),
+        "code_hash": hash_code(command.code, salt),
         "valid_from": iso(valid_from),
         "valid_until": iso(valid_until),
         "replaces_previous": replacing,
@@ -213,7 +226,7 @@ def check_in_window(details: Details, catalog: ActivityCatalog) -> tuple[datetim
             details.ends_at + timedelta(minutes=rules.check_in_closes_minutes_after_end))
 
 
-def check_in(state: Activity | None, command: Mapping[str, Any], catalog: ActivityCatalog
+def check_in(state: Activity | None, command: CheckIn, catalog: ActivityCatalog
              ) -> list[NewEvent]:
     current = _open(state, "check in to")
     volunteer_id = _participant(current, command)
@@ -223,7 +236,7 @@ def check_in(state: Activity | None, command: Mapping[str, Any], catalog: Activi
     return [ev.new_event(ev.VOLUNTEER_CHECKED_IN, {"volunteer_id": volunteer_id, "at": iso(at)})]
 
 
-def check_out(state: Activity | None, command: Mapping[str, Any], catalog: ActivityCatalog
+def check_out(state: Activity | None, command: CheckOut, catalog: ActivityCatalog
               ) -> list[NewEvent]:
     current = _open(state, "check out of")
     volunteer_id = _participant(current, command)
@@ -250,7 +263,7 @@ def attendance_share(details: Details, attended: Attendance | None) -> Decimal:
 # --- completion -------------------------------------------------------------------------
 
 
-def complete(state: Activity | None, command: Mapping[str, Any], catalog: ActivityCatalog
+def complete(state: Activity | None, command: CompleteActivity, catalog: ActivityCatalog
              ) -> list[NewEvent]:
     """The organiser's report. `served` lists {volunteer_id, hours}; hours reach the
     volunteers' ledgers only for participants whose attendance met the rules' share, the
@@ -260,12 +273,12 @@ def complete(state: Activity | None, command: Mapping[str, Any], catalog: Activi
         raise AlreadyExists("the activity is completed already: correct it instead",
                             field="activity_id")
     _check_open(current, "complete")
-    if command["at"] < current.details.ends_at:
+    if command.at < current.details.ends_at:
         raise DomainRuleViolated("the activity has not ended yet", field="at")
     _check_endorsement(current, command, catalog)
-    activity_id, served_on = command["activity_id"], served_date(current.details, catalog)
+    activity_id, served_on = command.activity_id, served_date(current.details, catalog)
     served, uncredited = [], []
-    for volunteer_id, hours in _reported_hours(current, command.get("served", ()), "served"):
+    for volunteer_id, hours in _reported_hours(current, command.served, "served"):
         reason = uncredited_reason(current, volunteer_id, catalog)
         if hours == 0:
             raise DomainRuleViolated("leave out a volunteer who served no hours",
@@ -281,16 +294,16 @@ def complete(state: Activity | None, command: Mapping[str, Any], catalog: Activi
         "volunteers_credited": len(served),
         "total_hours": str(sum((Decimal(line["hours"]) for line in served), Decimal(0))
                            .quantize(TENTH)),
-        "audience_reached": command.get("audience_reached", 0),
-        "beneficiaries": command.get("beneficiaries", 0),
-        "evidence": list(command.get("evidence", ())),
-        "outcome": command.get("outcome"),
-        "endorsed": command.get("endorsed", False),
-        "endorsement_note": command.get("endorsement_note"),
+        "audience_reached": command.audience_reached,
+        "beneficiaries": command.beneficiaries,
+        "evidence": list(command.evidence),
+        "outcome": command.outcome,
+        "endorsed": command.endorsed,
+        "endorsement_note": command.endorsement_note,
     })]
 
 
-def correct_completion(state: Activity | None, command: Mapping[str, Any],
+def correct_completion(state: Activity | None, command: CorrectCompletion,
                        catalog: ActivityCatalog) -> list[NewEvent]:
     """A compensating event: new hours per volunteer (0 takes the hours back), and
     optionally new audience, beneficiaries or endorsement. The same rules as completion
@@ -300,9 +313,9 @@ def correct_completion(state: Activity | None, command: Mapping[str, Any],
         raise DomainRuleViolated("only a completed activity can be corrected",
                                  field="activity_id", status=current.status)
     _check_endorsement(current, command, catalog)
-    activity_id, served_on = command["activity_id"], served_date(current.details, catalog)
+    activity_id, served_on = command.activity_id, served_date(current.details, catalog)
     corrections = []
-    for volunteer_id, hours in _reported_hours(current, command.get("corrections", ()),
+    for volunteer_id, hours in _reported_hours(current, command.corrections,
                                                "corrections"):
         previous = current.credited.get(volunteer_id, Decimal("0.0"))
         if hours > 0 and uncredited_reason(current, volunteer_id, catalog):
@@ -314,11 +327,10 @@ def correct_completion(state: Activity | None, command: Mapping[str, Any],
                 "previous_hours": str(previous),
                 "new_entry": volunteer_id not in current.credited,
             })
-    changes = {name: command.get(name) for name in ("audience_reached", "beneficiaries")
-               if command.get(name) is not None and command[name] != getattr(current, name)}
-    endorsed = command.get("endorsed")
-    if endorsed is not None and endorsed != current.endorsed:
-        changes["endorsed"] = endorsed
+    given = {name: getattr(command, name) for name in ("audience_reached", "beneficiaries",
+                                                        "endorsed")}
+    changes = {name: value for name, value in given.items()
+               if value is not None and value != getattr(current, name)}
     if not corrections and not changes:
         raise DomainRuleViolated("the correction changes nothing", field="corrections")
     total = current.total_hours + sum(
@@ -329,9 +341,9 @@ def correct_completion(state: Activity | None, command: Mapping[str, Any],
         "audience_reached": changes.get("audience_reached"),
         "beneficiaries": changes.get("beneficiaries"),
         "endorsed": changes.get("endorsed"),
-        "endorsement_note": command.get("endorsement_note") if "endorsed" in changes else None,
+        "endorsement_note": command.endorsement_note if "endorsed" in changes else None,
         "total_hours": str(total.quantize(TENTH)),
-        "reason": command["reason"],
+        "reason": command.reason,
     })]
 
 
@@ -456,27 +468,13 @@ evolve, replay = _FOLD.evolve, _FOLD.replay
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _publication(command: Mapping[str, Any]) -> dict[str, Any]:
-    organiser = Party.of(command["organiser"])
-    team_only = command.get("team_only", False)
-    team_id = command.get("team_id")
-    if team_only and team_id is None and organiser.kind == "team":
+def _publication(command: PublishActivity) -> dict[str, Any]:
+    """The event's data: the command's fields (the organiser as data), times in UTC."""
+    team_id, organiser = command.team_id, command.organiser
+    if command.team_only and team_id is None and organiser.kind == "team":
         team_id = organiser.id  # a team's own activity is for its own members
-    return {
-        "client_request_id": command["client_request_id"],
-        "theme": command["theme"],
-        "kind": command["kind"],
-        "title": command["title"],
-        "description": command.get("description"),
-        "organiser": organiser.as_data(),
-        "county_code": command["county_code"],
-        "place": command["place"],
-        "starts_at": iso(command["starts_at"]),
-        "ends_at": iso(command["ends_at"]),
-        "capacity": command["capacity"],
-        "team_only": team_only,
-        "team_id": team_id,
-    }
+    return {**asdict(command), "starts_at": iso(command.starts_at),
+            "ends_at": iso(command.ends_at), "team_id": team_id}
 
 
 def _existing(state: Activity | None) -> Activity:
@@ -507,8 +505,8 @@ def _check_eligible(volunteer_status: str | None, action: str) -> None:
                                  status=volunteer_status)
 
 
-def _participant(current: Activity, command: Mapping[str, Any]) -> str:
-    volunteer_id = command["volunteer_id"]
+def _participant(current: Activity, command: CheckIn) -> str:
+    volunteer_id = command.volunteer_id
     if volunteer_id in current.waitlist:
         raise DomainRuleViolated("a waitlisted volunteer has no place yet", field="volunteer_id")
     if volunteer_id not in current.participants:
@@ -516,14 +514,14 @@ def _participant(current: Activity, command: Mapping[str, Any]) -> str:
     return volunteer_id
 
 
-def _accepted_code(current: Activity, command: Mapping[str, Any]) -> datetime:
+def _accepted_code(current: Activity, command: CheckIn) -> datetime:
     """The time of a check-in or check-out whose code is right and still valid."""
     code = current.check_in_code
-    at = command["at"]
+    at = command.at
     if code is None:
         raise DomainRuleViolated("no check-in code has been issued", field="code",
                                  reason="no_code")
-    if not verify_code(command["code"], code.code_hash):
+    if not verify_code(command.code, code.code_hash):
         raise DomainRuleViolated("wrong check-in code", field="code", reason="wrong_code")
     if at < code.valid_from:
         raise DomainRuleViolated("the check-in code is not valid yet", field="code",
@@ -534,19 +532,19 @@ def _accepted_code(current: Activity, command: Mapping[str, Any]) -> datetime:
     return at
 
 
-def _check_endorsement(current: Activity, command: Mapping[str, Any],
+def _check_endorsement(current: Activity, command: CompleteActivity | CorrectCompletion,
                        catalog: ActivityCatalog) -> None:
-    if command.get("endorsed") and not catalog.kinds[current.details.kind].endorsable:
+    if command.endorsed and not catalog.kinds[current.details.kind].endorsable:
         raise DomainRuleViolated("only a policy suggestion can carry an endorsement (批示)",
                                  field="endorsed", kind=current.details.kind)
 
 
-def _reported_hours(current: Activity, lines: Iterable[Mapping[str, Any]], name: str
+def _reported_hours(current: Activity, lines: Iterable[ServedLine], name: str
                     ) -> list[tuple[str, Decimal]]:
     """(volunteer, hours) per line (the schema lists each volunteer once): each a
     participant, for no longer than the activity lasted."""
     limit = as_hours(current.details.duration)
-    reported = [(line["volunteer_id"], line["hours"]) for line in lines]
+    reported = [(line.volunteer_id, line.hours) for line in lines]
     for volunteer_id, hours in reported:
         if volunteer_id not in current.participants:
             raise DomainRuleViolated("the volunteer had no place in this activity", field=name,

@@ -24,6 +24,7 @@ from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
+from .commands import ClaimWish, ConfirmWish, FulfilWish, PostWish, ReleaseWishClaim
 from .instants import instant, iso
 from .party import VERIFIED_VOLUNTEER_STATUSES, Party
 
@@ -52,7 +53,7 @@ class Wish:
 # --- commands ---------------------------------------------------------------------------
 
 
-def post(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalog
+def post(state: Wish | None, command: PostWish, catalog: ActivityCatalog
          ) -> list[NewEvent]:
     """Like publishing an activity: the stream id derives from `client_request_id`, a retry
     records nothing and another wish under the same request id is refused."""
@@ -65,7 +66,7 @@ def post(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalo
     return [ev.new_event(ev.WISH_POSTED, data)]
 
 
-def claim(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalog,
+def claim(state: Wish | None, command: ClaimWish, catalog: ActivityCatalog,
           volunteer_status: str | None = None) -> list[NewEvent]:
     """`volunteer_status`: when a volunteer claims, their status in the volunteers service
     (None: no such volunteer). A branch's claim is taken as given."""
@@ -75,40 +76,40 @@ def claim(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatal
         raise AlreadyExists("the wish is claimed already", field="wish_id",
                             claimant_kind=wish.claimant.kind if wish.claimant else None)
     _check_status(wish, OPEN, "claim")
-    claimant = Party.of(command["claimant"])
+    claimant = command.claimant
     if claimant.kind == "volunteer":
         _check_volunteer(volunteer_status)
     return [ev.new_event(ev.WISH_CLAIMED, {"claimant": claimant.as_data(), "claimed_at": iso(at)})]
 
 
-def release_claim(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalog
+def release_claim(state: Wish | None, command: ReleaseWishClaim, catalog: ActivityCatalog
                   ) -> list[NewEvent]:
     wish = _existing(state)
     _check_status(wish, CLAIMED, "release")
     assert wish.claimant is not None
     return [ev.new_event(ev.WISH_CLAIM_RELEASED, {
-        "claimant": wish.claimant.as_data(), "reason": command["reason"],
+        "claimant": wish.claimant.as_data(), "reason": command.reason,
     })]
 
 
-def fulfil(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalog
+def fulfil(state: Wish | None, command: FulfilWish, catalog: ActivityCatalog
            ) -> list[NewEvent]:
     """Only the claimant fulfils, with evidence (photo or document links)."""
     wish = _existing(state)
     at = _before_expiry(wish, command)
     _check_status(wish, CLAIMED, "fulfil")
     assert wish.claimant is not None and wish.claimed_at is not None
-    if Party.of(command["fulfilled_by"]) != wish.claimant:
+    if command.fulfilled_by != wish.claimant:
         raise DomainRuleViolated("only the claimant can fulfil the wish", field="fulfilled_by")
     if at < wish.claimed_at:
         raise DomainRuleViolated("a wish is fulfilled after it is claimed", field="at")
     return [ev.new_event(ev.WISH_FULFILLED, {
-        "claimant": wish.claimant.as_data(), "evidence": list(command["evidence"]),
-        "note": command.get("note"), "fulfilled_at": iso(at),
+        "claimant": wish.claimant.as_data(), "evidence": list(command.evidence),
+        "note": command.note, "fulfilled_at": iso(at),
     })]
 
 
-def confirm(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCatalog
+def confirm(state: Wish | None, command: ConfirmWish, catalog: ActivityCatalog
             ) -> list[NewEvent]:
     """Whoever posted the wish confirms it came true; the event says how long it took."""
     wish = _existing(state)
@@ -116,11 +117,11 @@ def confirm(state: Wish | None, command: Mapping[str, Any], catalog: ActivityCat
         raise AlreadyExists("the wish is confirmed already", field="wish_id")
     _check_status(wish, FULFILLED, "confirm")
     assert wish.claimant is not None and wish.fulfilled_at is not None
-    confirmer = Party.of(command["confirmed_by"])
+    confirmer = command.confirmed_by
     if confirmer != wish.posted_by:
         raise DomainRuleViolated("only whoever posted the wish can confirm it",
                                  field="confirmed_by")
-    at = command["at"]
+    at = command.at
     if at < wish.fulfilled_at:
         raise DomainRuleViolated("a wish is confirmed after it is fulfilled", field="at")
     return [ev.new_event(ev.WISH_CONFIRMED, {
@@ -190,15 +191,15 @@ _REQUEST_FIELDS = ("client_request_id", "label", "county_code", "category", "pos
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _posting(command: Mapping[str, Any], catalog: ActivityCatalog) -> dict[str, Any]:
-    posted_at = command["at"]
+def _posting(command: PostWish, catalog: ActivityCatalog) -> dict[str, Any]:
+    posted_at = command.at
     expires_at = posted_at + timedelta(days=catalog.rules.wish_expiry_days)
     return {
-        "client_request_id": command["client_request_id"],
-        "label": command["label"],
-        "county_code": command["county_code"],
-        "category": command["category"],
-        "posted_by": Party.of(command["posted_by"]).as_data(),
+        "client_request_id": command.client_request_id,
+        "label": command.label,
+        "county_code": command.county_code,
+        "category": command.category,
+        "posted_by": command.posted_by.as_data(),
         "posted_at": iso(posted_at),
         "expires_at": iso(expires_at),
     }
@@ -216,8 +217,8 @@ def _check_status(wish: Wish, expected: str, action: str) -> None:
                                  field="wish_id", status=wish.status)
 
 
-def _before_expiry(wish: Wish, command: Mapping[str, Any]) -> datetime:
-    at = command["at"]
+def _before_expiry(wish: Wish, command: ClaimWish | FulfilWish) -> datetime:
+    at = command.at
     if wish.status == EXPIRED or (wish.status in (OPEN, CLAIMED) and at >= wish.expires_at):
         raise DomainRuleViolated("the wish has expired", field="wish_id",
                                  expires_at=iso(wish.expires_at))

@@ -14,7 +14,7 @@ import kombu
 from contracts.activities.streams import build_registry as activities_registry
 from contracts.branches.streams import build_registry as branches_registry
 from contracts.volunteers.streams import build_registry
-from services.activities import wish_texts
+from services.activities.dependencies import wish_description
 from services.branches import people
 from services.volunteers import personal
 from services.volunteers.domain.volunteer import replay as fold_volunteer
@@ -111,7 +111,7 @@ def test_the_migration_leaves_personal_data_only_sealed(mongo_client, mongo_uri)
     assert people.names_of(mongo_client[f"{prefix}_branches"],
                            [branch["secretary_ref"], branch["liaison_ref"]]) == {
         branch["secretary_ref"]: "司马建国", branch["liaison_ref"]: "诸葛桂英"}
-    assert wish_texts.description_of(mongo_client[f"{prefix}_activities"], "w1") == (
+    assert wish_description(mongo_client[f"{prefix}_activities"], "w1") == (
         "想请人陪着去菜市场")
     again = run_migration(mongo_uri, prefix)
     assert again == dict.fromkeys(counts, "0")

@@ -17,7 +17,21 @@ from activities_examples import (
 )
 
 from contracts.activities.catalog import load_activity_catalog
-from services.activities.domain import activity as a, wish as w
+from services.activities.domain import activity as a, commands as c, wish as w
+
+# the command each decision takes, built from the fields a test gives
+COMMAND_OF = {
+    a.publish: c.PublishActivity, a.cancel_publication: c.CancelPublication,
+    a.cancel: c.CancelActivity, a.sign_up: c.SignUp, a.withdraw_sign_up: c.WithdrawSignUp,
+    a.issue_check_in_code: c.IssueCheckInCode, a.check_in: c.CheckIn, a.check_out: c.CheckOut,
+    a.complete: c.CompleteActivity, a.correct_completion: c.CorrectCompletion,
+    w.post: c.PostWish, w.claim: c.ClaimWish, w.release_claim: c.ReleaseWishClaim,
+    w.fulfil: c.FulfilWish, w.confirm: c.ConfirmWish,
+}
+
+
+def command_for(command_fn, fields):
+    return COMMAND_OF[command_fn].loaded(fields)
 
 
 @pytest.fixture
@@ -50,11 +64,12 @@ def publication():
 
 @pytest.fixture
 def decide(catalog):
-    """Run a command on an activity and return (events, state after them)."""
+    """Run a command (given by its fields) on an activity; return (events, state after)."""
 
-    def run(state, command_fn, command, *args, using=None):
-        events = command_fn(state, {"activity_id": ACTIVITY_ID, **command}, using or catalog,
-                            *args)
+    def run(state, command_fn, fields, *args, using=None):
+        if command_fn is not a.publish:
+            fields = {"activity_id": ACTIVITY_ID, **fields}
+        events = command_fn(state, command_for(command_fn, fields), using or catalog, *args)
         return events, a.replay(events, state)
 
     return run
@@ -109,10 +124,12 @@ def posting():
 
 @pytest.fixture
 def on_wish(catalog):
-    """Run a command on a wish and return (events, state after them)."""
+    """Run a command (given by its fields) on a wish; return (events, state after them)."""
 
-    def run(state, command_fn, command, *args):
-        events = command_fn(state, {"wish_id": WISH_ID, **command}, catalog, *args)
+    def run(state, command_fn, fields, *args):
+        if command_fn is not w.post:
+            fields = {"wish_id": WISH_ID, **fields}
+        events = command_fn(state, command_for(command_fn, fields), catalog, *args)
         return events, w.replay(events, state)
 
     return run

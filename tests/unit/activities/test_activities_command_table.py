@@ -1,22 +1,27 @@
 """The activities service's command table, without a broker or a database.
 
 Every command an RPC entrypoint takes enters through `handlers.COMMANDS`: loaded once by
-its published schema, then handled. The entrypoints are called on a `worker_factory`
-service whose table is replaced by a recorder (the views they answer from are MongoDB's,
-which a unit test has not); commands themselves run on the in-memory event store.
+its published schema into a command object (`domain/commands.py`), then handled. The
+entrypoints are called on a `worker_factory` service whose table is replaced by a recorder
+(the views they answer from are MongoDB's, which a unit test has not); commands
+themselves run on the in-memory event store.
 """
 from __future__ import annotations
 
 import inspect
+from dataclasses import fields
+from decimal import Decimal
 
 import pytest
-from activities_examples import CLINIC_REQUEST, TINGHU
+from activities_examples import ACTIVITY_ID, CLINIC_REQUEST, TINGHU, WANG, WISH_ID
 from marshmallow import Schema
 from nameko.testing.services import worker_factory
 
 from contracts.activities import commands
 from contracts.activities.streams import build_registry
 from services.activities import handlers
+from services.activities.domain import commands as c
+from services.activities.domain.party import Party
 from services.activities.service import ActivitiesService
 from yinfa.errors import ValidationFailed
 from yinfa.events.envelope import Metadata
@@ -53,12 +58,12 @@ def command_entrypoints() -> list[str]:
             and "payload" in inspect.signature(method).parameters]
 
 
-def schemas_taken_by_entrypoints(monkeypatch, streams) -> dict[str, type[Schema]]:
-    taken: dict[str, type[Schema]] = {}
+def types_taken_by_entrypoints(monkeypatch, streams) -> dict[str, type]:
+    taken: dict[str, type] = {}
     service = worker_factory(ActivitiesService, streams=streams)
     for name in command_entrypoints():
-        def record(streams, schema, payload, name=name, **context):
-            taken[name] = schema
+        def record(streams, command_type, payload, name=name, **context):
+            taken[name] = command_type
             raise Recorded
 
         monkeypatch.setattr(handlers.COMMANDS, "handle", record)
@@ -74,28 +79,56 @@ def contract_schemas() -> set[type[Schema]]:
 
 
 def test_every_command_an_entrypoint_takes_has_its_handler(monkeypatch, streams):
-    taken = schemas_taken_by_entrypoints(monkeypatch, streams)
+    taken = types_taken_by_entrypoints(monkeypatch, streams)
 
     assert len(taken) == 15, sorted(taken)  # ten on activities, five on wishes
     assert set(taken.values()) == set(handlers.COMMANDS.handlers)  # no handler goes unused
 
 
+def handled_schemas() -> set[type[Schema]]:
+    return {type(handlers.COMMANDS.schema_of(t)) for t in handlers.COMMANDS.handlers}
+
+
 def test_every_schema_of_the_contract_is_handled_or_loaded_by_another():
-    assert contract_schemas() == set(handlers.COMMANDS.handlers) | set(LOADED_BY_ANOTHER)
-    assert not set(handlers.COMMANDS.handlers) & set(LOADED_BY_ANOTHER)
+    assert contract_schemas() == handled_schemas() | set(LOADED_BY_ANOTHER)
+    assert not handled_schemas() & set(LOADED_BY_ANOTHER)
 
 
-@pytest.mark.parametrize("schema", list(handlers.COMMANDS.handlers), ids=lambda s: s.__name__)
-def test_an_unknown_field_is_refused_before_any_handler_runs(schema, monkeypatch, streams):
+@pytest.mark.parametrize("command_type", list(handlers.COMMANDS.handlers),
+                         ids=lambda t: t.__name__)
+def test_a_command_has_the_fields_of_its_published_schema(command_type):
+    schema = handlers.COMMANDS.schema_of(command_type)
+    assert type(schema).__name__ == command_type.__name__
+    assert {f.name for f in fields(command_type)} == set(schema.fields)
+
+
+@pytest.mark.parametrize("command_type", list(handlers.COMMANDS.handlers),
+                         ids=lambda t: t.__name__)
+def test_a_bad_payload_is_refused_before_any_handler_runs(command_type, monkeypatch, streams):
     ran = []
     for known in handlers.COMMANDS.handlers:
         monkeypatch.setitem(handlers.COMMANDS.handlers, known, lambda *a, **k: ran.append(a))
 
     with pytest.raises(ValidationFailed) as refused:
-        handlers.COMMANDS.handle(streams, schema, {"organiser_phone": "13812345678"})
+        handlers.COMMANDS.handle(streams, command_type, {"organiser_phone": "13812345678"})
 
     assert refused.value.errors["organiser_phone"] == ["Unknown field."]
+    assert {"activity_id", "wish_id", "client_request_id"} & set(refused.value.errors)
     assert ran == []
+
+
+def test_nested_items_are_loaded_as_the_domain_reads_them():
+    completion = handlers.COMMANDS.load(c.CompleteActivity, {
+        "activity_id": ACTIVITY_ID, "served": [{"volunteer_id": WANG, "hours": "2.5"}],
+        "evidence": ["https://tinghu.example.cn/1.jpg"]})
+    claim = handlers.COMMANDS.load(c.ClaimWish, {
+        "wish_id": WISH_ID, "claimant": {"kind": "volunteer", "id": WANG.upper()}})
+
+    assert completion.served == (c.ServedLine(WANG, Decimal("2.5")),)
+    assert completion.evidence == ("https://tinghu.example.cn/1.jpg",)
+    assert (completion.audience_reached, completion.endorsed, completion.outcome) == (
+        0, False, None)
+    assert claim.claimant == Party("volunteer", WANG)
 
 
 def publication(**extra):
@@ -109,9 +142,9 @@ def publication(**extra):
 
 def test_a_publication_with_an_unknown_field_records_nothing(streams):
     with pytest.raises(ValidationFailed):
-        handlers.COMMANDS.handle(streams, commands.PublishActivity,
+        handlers.COMMANDS.handle(streams, c.PublishActivity,
                                  publication(organiser_phone="13812345678"))
     assert streams.store.head_position() == 0
 
-    handlers.COMMANDS.handle(streams, commands.PublishActivity, publication())
+    handlers.COMMANDS.handle(streams, c.PublishActivity, publication())
     assert streams.store.head_position() == 1

@@ -13,16 +13,17 @@ from property_support import (
     PROPERTY_SETTINGS,
     Outcome,
     Stream,
-    attempt,
+    attempt as attempt_loaded,
     describe,
     known,
     maybe,
 )
 
-from contracts.activities import commands as contract, events as ev
+from contracts.activities import events as ev
 from contracts.activities.catalog import load_activity_catalog
-from services.activities.domain import activity as a, wish as w
+from services.activities.domain import activity as a, commands as cmd, wish as w
 from services.activities.domain.ids import activity_id_for, wish_id_for
+from services.activities.handlers import COMMANDS
 
 CATALOG = load_activity_catalog()
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -34,6 +35,11 @@ CODE = "CY2023"
 VOLUNTEERS = [known(name) for name in ("王建国", "李秀英", "张志强", "赵桂兰", "陈志远")]
 STATUSES = ["active"] * 4 + ["verified", "registered", "suspended", None]
 
+
+def attempt(command_type: type, payload: dict, decide) -> Outcome:
+    """The payload loaded as the service loads it (its command table), then decided."""
+    return attempt_loaded(None, payload, lambda fields: decide(COMMANDS.load(command_type,
+                                                                             fields)))
 
 
 def moments(*offsets: timedelta) -> st.SearchStrategy[str]:
@@ -114,14 +120,14 @@ CANCELLATION = st.tuples(st.sampled_from(["cancel", "cancel_publication"]),
                          on_activity(reason=maybe(st.just("台风"))), st.none())
 
 DECISIONS = {
-    "withdraw_sign_up": (contract.WithdrawSignUp, a.withdraw_sign_up),
-    "issue_check_in_code": (contract.IssueCheckInCode, a.issue_check_in_code),
-    "check_in": (contract.CheckIn, a.check_in),
-    "check_out": (contract.CheckOut, a.check_out),
-    "complete": (contract.CompleteActivity, a.complete),
-    "correct_completion": (contract.CorrectCompletion, a.correct_completion),
-    "cancel": (contract.CancelActivity, a.cancel),
-    "cancel_publication": (contract.CancelPublication, a.cancel_publication),
+    "withdraw_sign_up": (cmd.WithdrawSignUp, a.withdraw_sign_up),
+    "issue_check_in_code": (cmd.IssueCheckInCode, a.issue_check_in_code),
+    "check_in": (cmd.CheckIn, a.check_in),
+    "check_out": (cmd.CheckOut, a.check_out),
+    "complete": (cmd.CompleteActivity, a.complete),
+    "correct_completion": (cmd.CorrectCompletion, a.correct_completion),
+    "cancel": (cmd.CancelActivity, a.cancel),
+    "cancel_publication": (cmd.CancelPublication, a.cancel_publication),
 }
 
 
@@ -138,7 +144,7 @@ def publication(capacity: int) -> dict:
 def decide(state: a.Activity | None, action: str, payload: dict, status: str | None
            ) -> Outcome:
     if action == "sign_up":
-        return attempt(contract.SignUp, payload,
+        return attempt(cmd.SignUp, payload,
                        lambda c: a.sign_up(state, c, CATALOG, volunteer_status=status))
     schema, decision = DECISIONS[action]
     return attempt(schema, payload, lambda c: decision(state, c, CATALOG))
@@ -190,7 +196,7 @@ def test_every_activity_command_is_refused_by_a_typed_error_or_folds_consistentl
     if cancelled is not None:
         commands = [*commands[:cancelled[0]], cancelled[1], *commands[cancelled[0]:]]
     stream = Stream(f"activity-{ACTIVITY}", ev.CATALOG)
-    published = attempt(contract.PublishActivity, publication(capacity),
+    published = attempt(cmd.PublishActivity, publication(capacity),
                         lambda c: a.publish(None, c, CATALOG))
     stream.append(published.events)
     state = a.replay(published.events)
@@ -207,7 +213,7 @@ def test_every_activity_command_is_refused_by_a_typed_error_or_folds_consistentl
         check_places(before, outcome, state)
         check_hours(before, outcome, state)
     assert a.replay(stream.recorded) == state
-    republished = attempt(contract.PublishActivity, publication(capacity),
+    republished = attempt(cmd.PublishActivity, publication(capacity),
                           lambda c: a.publish(state, c, CATALOG))
     assert republished.events == [] and republished.refused is None, "a retry records nothing"
 
@@ -242,9 +248,9 @@ WISH_COMMANDS = st.one_of(
     st.tuples(st.just("expire"), st.sampled_from([3, 30, 30, 30, 61]).map(
         lambda days: {"now": (POSTED + timedelta(days=days)).isoformat()}), st.none()),
 )
-WISH_DECISIONS = {"release_claim": (contract.ReleaseWishClaim, w.release_claim),
-                  "fulfil": (contract.FulfilWish, w.fulfil),
-                  "confirm": (contract.ConfirmWish, w.confirm)}
+WISH_DECISIONS = {"release_claim": (cmd.ReleaseWishClaim, w.release_claim),
+                  "fulfil": (cmd.FulfilWish, w.fulfil),
+                  "confirm": (cmd.ConfirmWish, w.confirm)}
 NEXT = {w.OPEN: {w.OPEN, w.CLAIMED, w.EXPIRED}, w.CLAIMED: {w.CLAIMED, w.OPEN, w.FULFILLED,
         w.EXPIRED}, w.FULFILLED: {w.FULFILLED, w.CONFIRMED}, w.CONFIRMED: {w.CONFIRMED},
         w.EXPIRED: {w.EXPIRED}}
@@ -253,7 +259,7 @@ NEXT = {w.OPEN: {w.OPEN, w.CLAIMED, w.EXPIRED}, w.CLAIMED: {w.CLAIMED, w.OPEN, w
 def decide_wish(state: w.Wish | None, action: str, payload: dict, status: str | None
                 ) -> Outcome:
     if action == "claim":
-        return attempt(contract.ClaimWish, payload,
+        return attempt(cmd.ClaimWish, payload,
                        lambda c: w.claim(state, c, CATALOG, volunteer_status=status))
     if action == "expire":
         return Outcome(events=w.expired(state, datetime.fromisoformat(payload["now"])))
@@ -265,7 +271,7 @@ def decide_wish(state: w.Wish | None, action: str, payload: dict, status: str | 
 @given(commands=st.lists(WISH_COMMANDS, min_size=4, max_size=16))
 def test_a_wish_moves_only_along_its_lifecycle_and_folds_consistently(commands):
     stream = Stream(f"wish-{WISH}", ev.CATALOG)
-    posted = w.post(None, contract.load_command(contract.PostWish, {
+    posted = w.post(None, COMMANDS.load(cmd.PostWish, {
         "client_request_id": WISH_REQUEST, "label": "王奶奶", "county_code": "320902",
         "category": "medical_help", "description": "独居老党员，想配一副助听器",
         "posted_by": COMMUNITY, "at": POSTED.isoformat()}), CATALOG)
