@@ -88,7 +88,7 @@ class BranchEstablishedV1(BranchBase):
 
 
 class BranchEstablishedV2(BranchBase):
-    """Officers by reference to their sealed names (`people.py`), never by name."""
+    """Officers by reference to their names, sealed by the service: never by name."""
 
     secretary_ref = Id(allow_none=True, load_default=None)
     liaison_ref = Id(allow_none=True, load_default=None)

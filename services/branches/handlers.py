@@ -1,5 +1,6 @@
 """Command handlers of the branches service: fold the streams → decide → append, on a
-command the entrypoint loaded once by its schema (`COMMANDS` names each schema's handler).
+command object (`domain/commands.py`) the entrypoint loaded once by the published schema of
+its name (`COMMANDS` names each command type's handler).
 
 What a command needs from another stream (the parent branch, the merge target, the branch
 a certification belongs to) is folded from the store; which bodies still sit under a branch
@@ -8,7 +9,7 @@ comes from `branch_view`, kept current by this instance right after each append.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -18,9 +19,9 @@ from contracts.branches import commands as contract
 from contracts.branches.catalog import BranchCatalog, load_branch_catalog, load_checklists
 from contracts.branches.events import BRANCH_MERGED
 from contracts.branches.streams import branch_stream, brand_stream, certification_stream
-from services.branches import people
+from services.branches import dependencies as people
 from services.branches.directory import VolunteerDirectory
-from services.branches.domain import branch, brand, certification
+from services.branches.domain import branch, brand, certification, commands as cmd
 from services.branches.domain.branch import Branch, replay as fold_branch
 from services.branches.domain.brand import replay as fold_brand
 from services.branches.domain.certification import replay as fold_certification
@@ -43,67 +44,65 @@ BRAND: Stream = (brand_stream, fold_brand)
 # --- branches ---------------------------------------------------------------------------
 
 
-def establish(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
+def establish(streams: EventSourcedStreams, command: cmd.EstablishBranch) -> str:
     command = people.referred(streams.views, command, branch.OFFICERS)
-    parent = _branch(streams, command.get("parent_id"))
+    parent = _branch(streams, command.parent_id)
     catalog = load_branch_catalog()
     return _on_branch(streams, command,
                       lambda state: branch.establish(state, command, parent, catalog))
 
 
-def change_officers(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
+def change_officers(streams: EventSourcedStreams, command: cmd.ChangeOfficers) -> str:
     """Only the officers whose name differs from the one held get a new reference."""
-    current = _branch(streams, command["branch_id"])
+    current = _branch(streams, command.branch_id)
     held = {} if current is None else people.names_of(
-        streams.views, [getattr(current, f"{name}_ref") for name in branch.OFFICERS])
-    changed = [name for name in branch.OFFICERS if name in command and (
-        current is None or command[name] != held.get(getattr(current, f"{name}_ref")))]
-    referred = people.referred(streams.views, {k: v for k, v in command.items()
-                                               if k not in branch.OFFICERS or k in changed},
-                               changed)
+        streams.views, [getattr(current, f"{post}_ref") for post in command.officers])
+    refs = {post: people.refer(streams.views, name) for post, name in command.officers.items()
+            if current is None or name != held.get(getattr(current, f"{post}_ref"))}
+    referred = replace(command, officers={}, officer_refs=refs)
     return _on_branch(streams, referred,
                       lambda state: branch.change_officers(state, referred))
 
 
-def move(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
-    parent = _branch(streams, command.get("parent_id"))
+def move(streams: EventSourcedStreams, command: cmd.MoveBranch) -> str:
+    parent = _branch(streams, command.parent_id)
     ancestors = _ancestors(streams, parent)
     catalog = load_branch_catalog()
     return _on_branch(streams, command,
                       lambda state: branch.move(state, command, parent, ancestors, catalog))
 
 
-def add_member(streams: EventSourcedStreams, command: Mapping[str, Any],
+def add_member(streams: EventSourcedStreams, command: cmd.AddMember,
                directory: VolunteerDirectory) -> str:
     """Whether the volunteer may join is what the volunteers service's events said."""
-    volunteer_id = command["volunteer_id"]
+    volunteer_id = command.volunteer_id
     status, county = directory.status(volunteer_id), directory.county_of(volunteer_id)
     return _on_branch(streams, command,
                       lambda state: branch.add_member(state, command, status, county))
 
 
-def merge(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
+def merge(streams: EventSourcedStreams, command: cmd.MergeBranch) -> str:
     """Close the branch into its target, then let the target absorb its members."""
-    target = _branch(streams, command["into_branch_id"])
-    children = active_children(streams, command["branch_id"])
-    recorded = streams.execute(branch_stream(command["branch_id"]), fold_branch,
+    target = _branch(streams, command.into_branch_id)
+    children = active_children(streams, command.branch_id)
+    recorded = streams.execute(branch_stream(command.branch_id), fold_branch,
                                lambda state: branch.merge(state, command, target, children))
     for event in recorded:
         if event.type == BRANCH_MERGED:
             absorb(streams, event)
-    return str(command["branch_id"])
+    return command.branch_id
 
 
 def absorb(streams: EventSourcedStreams, merged: RecordedEvent) -> int:
     """The target's side of a merge. The event id derives from `BranchMerged`'s, so a
     second attempt (a retry, the sweep) appends nothing new; a target that cannot absorb
     (closed since the merge?) is logged, not raised: the merge itself stands."""
-    command = {"from_branch_id": merged.stream_id.split("-", 1)[1],
-               "members": list(merged.data["members"])}
+    source = merged.stream_id.split("-", 1)[1]
     event_id = derived_event_id("branches.absorb", merged.event_id)
 
     def decide(state: Branch | None) -> list[NewEvent]:
-        return [replace(e, event_id=event_id) for e in branch.absorb(state, command)]
+        return [replace(e, event_id=event_id)
+                for e in branch.absorb(state, source, merged.data["members"])]
 
     try:
         return len(streams.execute(branch_stream(merged.data["into_branch_id"]), fold_branch,
@@ -129,8 +128,8 @@ def complete_merges(streams: EventSourcedStreams) -> int:
     return completed
 
 
-def dissolve(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
-    children = active_children(streams, command["branch_id"])
+def dissolve(streams: EventSourcedStreams, command: cmd.DissolveBranch) -> str:
+    children = active_children(streams, command.branch_id)
     return _on_branch(streams, command,
                       lambda state: branch.dissolve(state, command, children))
 
@@ -143,21 +142,21 @@ def active_children(streams: EventSourcedStreams, branch_id: str) -> list[str]:
 # --- certification ----------------------------------------------------------------------
 
 
-def _apply_for(state: Any, command: Mapping[str, Any], subject: Branch | None,
+def _apply_for(state: Any, command: cmd.ApplyForCertification, subject: Branch | None,
                catalog: BranchCatalog) -> list[NewEvent]:
     return certification.apply_for(state, command, subject, load_checklists(), catalog)
 
 
-def review_items(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
+def review_items(streams: EventSourcedStreams, command: cmd.ReviewItems) -> str:
     """A reviewer's decisions on items of one application, recorded together."""
-    reviews = command["items"]
-    reviewer = people.refer(streams.views, reviews[0]["reviewer"])  # one reviewer for all
+    reviews = command.items
+    reviewer = people.refer(streams.views, reviews[0].reviewer)  # one reviewer for all
 
     def decide(state: Any) -> list[NewEvent]:
         decided: list[NewEvent] = []
         for review in reviews:
-            events = certification.review_item(state, {
-                **{k: v for k, v in review.items() if k != "reviewer"}, "reviewer_ref": reviewer})
+            events = certification.review_item(
+                state, replace(review, reviewer=None, reviewer_ref=reviewer))
             state = certification.replay(events, state)
             decided.extend(events)
         return decided
@@ -190,8 +189,9 @@ def fall_due(streams: EventSourcedStreams, now: datetime) -> int:
 # --- brands -----------------------------------------------------------------------------
 
 
-def select_top_brands(streams: EventSourcedStreams, command: Mapping[str, Any]) -> brand.Selection:
-    year, scores = command["year"], command["scores"]
+def select_top_brands(streams: EventSourcedStreams, command: cmd.SelectTopBrands
+                      ) -> brand.Selection:
+    year, scores = command.year, command.scores
     folded = {bid: streams.load(brand_stream(bid), fold_brand)[0] for bid in scores}
     selection = brand.select_top_brands(year, folded, scores, load_branch_catalog())
     for branch_id, events in selection.events.items():
@@ -225,54 +225,52 @@ def _ancestors(streams: EventSourcedStreams, parent: Branch | None) -> list[str]
     return ids
 
 
-def _on_branch(streams: EventSourcedStreams, command: Mapping[str, Any],
+def _on_branch(streams: EventSourcedStreams, command: Any,
                decide: Callable[[Any], list[NewEvent]], on: Stream = BRANCH) -> str:
     """A decision on one of the streams of the command's branch; the branch's id."""
-    branch_id = str(command["branch_id"])
+    branch_id: str = command.branch_id
     streams.execute(on[0](branch_id), on[1], decide)
     return branch_id
 
 
 def _on_command(decide: Callable[..., list[NewEvent]], streams: EventSourcedStreams,
-                command: Mapping[str, Any], on: Stream = BRANCH, named: Sequence[str] = ()
-                ) -> str:
-    """A decision on the command alone, the people it names sealed apart (people.py)."""
+                command: Any, on: Stream = BRANCH, named: Sequence[str] = ()) -> str:
+    """A decision on the command alone, the people it names sealed apart
+    (dependencies.py)."""
     command = people.referred(streams.views, command, named)
     return _on_branch(streams, command, lambda state: decide(state, command), on)
 
 
 def _on_subject(decide: Callable[..., list[NewEvent]], streams: EventSourcedStreams,
-                command: Mapping[str, Any], on: Stream = CERTIFICATION,
-                named: Sequence[str] = ()) -> str:
+                command: Any, on: Stream = CERTIFICATION, named: Sequence[str] = ()) -> str:
     """A decision that needs the branch as it stands, and the catalog (on the branch's
     certification unless `on` says another stream)."""
     command = people.referred(streams.views, command, named)
-    subject = _branch(streams, command["branch_id"])
+    subject = _branch(streams, command.branch_id)
     catalog = load_branch_catalog()
     return _on_branch(streams, command,
                       lambda state: decide(state, command, subject, catalog), on)
 
 
 COMMANDS = CommandTable(contract, {
-    contract.EstablishBranch: establish,
-    contract.RenameBranch: partial(_on_command, branch.rename),
-    contract.ChangeOfficers: change_officers,
-    contract.MoveBranch: move,
-    contract.AddMember: add_member,
-    contract.RemoveMember: partial(_on_command, branch.remove_member),
-    contract.MergeBranch: merge,
-    contract.DissolveBranch: dissolve,
-    contract.ApplyForCertification: partial(_on_subject, _apply_for, named=("applicant",)),
-    contract.ReviewItem: partial(_on_command, certification.review_item, on=CERTIFICATION,
-                                 named=("reviewer",)),
-    contract.ReviewItems: review_items,
-    contract.GrantCertification: partial(_on_subject, certification.grant),
-    contract.RefuseCertification: partial(_on_subject, certification.refuse),
-    contract.PassReview: partial(_on_subject, certification.pass_review),
-    contract.FailReview: partial(_on_subject, certification.fail_review),
-    contract.RevokeCertification: partial(_on_subject, certification.revoke),
-    contract.ApplyForBrand: partial(_on_subject, brand.apply_brand, on=BRAND),
-    contract.ReviewBrand: partial(_on_command, brand.review_brand, on=BRAND,
-                                  named=("reviewer",)),
-    contract.SelectTopBrands: select_top_brands,
+    cmd.EstablishBranch: establish,
+    cmd.RenameBranch: partial(_on_command, branch.rename),
+    cmd.ChangeOfficers: change_officers,
+    cmd.MoveBranch: move,
+    cmd.AddMember: add_member,
+    cmd.RemoveMember: partial(_on_command, branch.remove_member),
+    cmd.MergeBranch: merge,
+    cmd.DissolveBranch: dissolve,
+    cmd.ApplyForCertification: partial(_on_subject, _apply_for, named=("applicant",)),
+    cmd.ReviewItem: partial(_on_command, certification.review_item, on=CERTIFICATION,
+                        named=("reviewer",)),
+    cmd.ReviewItems: review_items,
+    cmd.GrantCertification: partial(_on_subject, certification.grant),
+    cmd.RefuseCertification: partial(_on_subject, certification.refuse),
+    cmd.PassReview: partial(_on_subject, certification.pass_review),
+    cmd.FailReview: partial(_on_subject, certification.fail_review),
+    cmd.RevokeCertification: partial(_on_subject, certification.revoke),
+    cmd.ApplyForBrand: partial(_on_subject, brand.apply_brand, on=BRAND),
+    cmd.ReviewBrand: partial(_on_command, brand.review_brand, on=BRAND, named=("reviewer",)),
+    cmd.SelectTopBrands: select_top_brands,
 })

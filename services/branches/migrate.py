@@ -1,6 +1,6 @@
 """Personal data out of the branches service's log (part of `yinfa migrate personal-data`):
 names of officers, applicants and reviewers in events of version 1 are sealed
-(`people.py`) and the events rewritten at version 2 with references; the views are
+(`dependencies.py`) and the events rewritten at version 2 with references; the views are
 folded again from the rewritten events."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pymongo.database import Database
 
 from contracts.branches.events import CURRENT_VERSIONS, NAMED_FIELDS, upcast
 from contracts.branches.streams import build_registry
-from services.branches import people
+from services.branches import dependencies as people
 from services.branches.directory import unnamed_directory
 from services.branches.views import VIEWS
 from yinfa.projections import Projector

@@ -12,7 +12,7 @@ from typing import Any
 from pymongo.database import Database
 
 from contracts.branches.catalog import BranchCatalog, load_branch_catalog
-from services.branches import people
+from services.branches import dependencies as people
 from services.branches.domain.branch import OFFICERS
 from services.branches.domain.coverage import CountyCoverage
 from yinfa.errors import NotFound

@@ -3,20 +3,21 @@ certification ladder (达标 → 县级示范 → 市级示范 → 省级示范)
 party-building brands with the annual top ten.
 
 It learns who may join a branch from the volunteers service's events (a local directory).
-RPC methods take one payload dict, loaded once by its command schema (`handlers.COMMANDS`),
-and answer plain JSON-ready data; errors are the typed errors of yinfa.errors. `health`,
+RPC methods take one payload dict, loaded once into its command (`handlers.COMMANDS`), and
+answer plain JSON-ready data; errors are the typed errors of yinfa.errors. `health`,
 `events_after` and `rebuild_views` come from `EventSourcedService`.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from nameko.timer import Timer, timer
+from nameko.timer import timer
 
-from contracts.branches import commands
 from contracts.branches.streams import build_registry
 from services.branches import handlers, queries
+from services.branches.dependencies import configured_timer
 from services.branches.directory import KnowsVolunteers
+from services.branches.domain import commands
 from services.branches.domain.dates import local_date
 from services.branches.views import VIEWS
 from yinfa.secrets import MASTER_KEY
@@ -27,29 +28,12 @@ from yinfa.service.rpc import rpc
 from yinfa.service.secrets import RequiredSecrets
 
 
-class ConfiguredTimer(Timer):
-    """A timer whose interval the container config may set (`config_key`, in seconds)."""
-
-    interval: float
-
-    def __init__(self, config_key: str, default: float, **kwargs: Any) -> None:
-        self.config_key = config_key
-        self.default = default
-        super().__init__(interval=default, **kwargs)
-
-    def setup(self) -> None:
-        self.interval = float(self.container.config.get(self.config_key, self.default))
-
-
-configured_timer = ConfiguredTimer.decorator
-
-
 class BranchesService(KnowsVolunteers, EventSourcedService):
     name = "branches"
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
     clock: Clock = ClockProvider()
-    secrets = RequiredSecrets(MASTER_KEY)  # people's names are sealed (people.py)
+    secrets = RequiredSecrets(MASTER_KEY)  # people's names are sealed (dependencies.py)
 
     # ---- branches ----------------------------------------------------------------------
 
@@ -182,11 +166,12 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
     def _today(self) -> str:
         return local_date(self.clock.now()).isoformat()
 
-    def _handle(self, schema: type, payload: Any, **context: Any) -> Any:
-        return handlers.COMMANDS.handle(self.streams, schema, payload, **context)
+    def _handle(self, command_type: type, payload: Any, **context: Any) -> Any:
+        return handlers.COMMANDS.handle(self.streams, command_type, payload, **context)
 
-    def _certification_command(self, schema: type, payload: Any) -> dict[str, Any]:
-        return queries.certification_history(self.streams.views, self._handle(schema, payload))
+    def _certification_command(self, command_type: type, payload: Any) -> dict[str, Any]:
+        return queries.certification_history(self.streams.views,
+                                             self._handle(command_type, payload))
 
     def _brand_of(self, branch_id: str) -> dict[str, Any]:
         branch = self.get_branch(branch_id)

@@ -53,7 +53,7 @@ def branch_document(branch_id: str, state: branches.Branch,
         "parent_id": state.parent_id,
         "former_employer": state.former_employer,
         "community": state.community,
-        "secretary_ref": state.secretary_ref,  # names are put back when read (people.py)
+        "secretary_ref": state.secretary_ref,  # names are put back when read (dependencies.py)
         "liaison_ref": state.liaison_ref,
         "status": state.status,
         "established_on": _iso(state.established_on),

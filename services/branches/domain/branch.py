@@ -3,8 +3,9 @@ and its members, as pure functions.
 
 Command functions have the shape `(state, command, …) -> list[NewEvent]`; whatever lives
 on another stream (the parent branch, the volunteer's status, the children of a branch)
-is folded by the caller and passed in. Commands come loaded by the boundary schema (ids
-as canonical strings, catalog codes known, dates as `date`), which is not repeated here.
+is folded by the caller and passed in. Commands (`commands.py`) come loaded by the
+boundary schema (ids as canonical strings, catalog codes known, dates as `date`), which is
+not repeated here.
 Broken rules raise `DomainRuleViolated`, `AlreadyExists` or `NotFound` with `field`
 naming the input to blame.
 
@@ -19,7 +20,7 @@ bodies still sit under it.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -29,6 +30,8 @@ from contracts.branches.catalog import BranchCatalog
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
+
+from . import commands as cmd
 
 ACTIVE, MERGED, DISSOLVED = "active", "merged", "dissolved"
 OFFICERS = ("secretary", "liaison")
@@ -64,53 +67,52 @@ class Branch:
 # --- commands ---------------------------------------------------------------------------
 
 
-def establish(state: Branch | None, command: Mapping[str, Any], parent: Branch | None,
+def establish(state: Branch | None, command: cmd.EstablishBranch, parent: Branch | None,
               catalog: BranchCatalog) -> list[NewEvent]:
-    """`parent` is the folded state of `command["parent_id"]`, None if unknown or not given."""
+    """`parent` is the folded state of `command.parent_id`, None if unknown or not given."""
     if state is not None:
         raise AlreadyExists("this branch already exists", field="branch_id")
-    _check_level_of_type(command["branch_type"], command["level"], catalog)
+    _check_level_of_type(command.branch_type, command.level, catalog)
     _check_base(command, catalog)
-    _check_parent(command["branch_id"], command["level"], command["county_code"],
-                  command.get("parent_id"), parent, catalog)
+    _check_parent(command.branch_id, command.level, command.county_code, command.parent_id,
+                  parent, catalog)
     return [ev.new_event(ev.BRANCH_ESTABLISHED, {
-        "name": command["name"],
-        "branch_type": command["branch_type"],
-        "level": command["level"],
-        "county_code": command["county_code"],
-        "parent_id": command.get("parent_id"),
-        "former_employer": command.get("former_employer"),
-        "community": command.get("community"),
-        "secretary_ref": command.get("secretary_ref"),
-        "liaison_ref": command.get("liaison_ref"),
-        "established_on": command["established_on"].isoformat(),
+        "name": command.name,
+        "branch_type": command.branch_type,
+        "level": command.level,
+        "county_code": command.county_code,
+        "parent_id": command.parent_id,
+        "former_employer": command.former_employer,
+        "community": command.community,
+        "secretary_ref": command.secretary_ref,
+        "liaison_ref": command.liaison_ref,
+        "established_on": command.established_on.isoformat(),
     })]
 
 
-def rename(state: Branch | None, command: Mapping[str, Any]) -> list[NewEvent]:
+def rename(state: Branch | None, command: cmd.RenameBranch) -> list[NewEvent]:
     current = _active(state, "rename")
-    if command["name"] == current.name:
+    if command.name == current.name:
         return []
     return [ev.new_event(ev.BRANCH_RENAMED, {
-        "name": command["name"], "previous_name": current.name,
+        "name": command.name, "previous_name": current.name,
     })]
 
 
-def change_officers(state: Branch | None, command: Mapping[str, Any]) -> list[NewEvent]:
-    """Records the officers the command names (`secretary_ref`, `liaison_ref`: the
-    service passes only those whose name changed); None leaves a post vacant."""
+def change_officers(state: Branch | None, command: cmd.ChangeOfficers) -> list[NewEvent]:
+    """Records the posts in `command.officer_refs` (the service seals only the names that
+    changed) whose reference differs from the one held; None leaves a post vacant."""
     current = _active(state, "change the officers of")
-    changes = {f"{name}_ref": command[f"{name}_ref"] for name in OFFICERS
-               if f"{name}_ref" in command
-               and command[f"{name}_ref"] != getattr(current, f"{name}_ref")}
+    changes = {f"{post}_ref": ref for post, ref in command.officer_refs.items()
+               if ref != getattr(current, f"{post}_ref")}
     return [ev.new_event(ev.BRANCH_OFFICERS_CHANGED, changes)] if changes else []
 
 
-def move(state: Branch | None, command: Mapping[str, Any], parent: Branch | None,
+def move(state: Branch | None, command: cmd.MoveBranch, parent: Branch | None,
          parent_ancestors: Sequence[str], catalog: BranchCatalog) -> list[NewEvent]:
     """Re-parent a branch. `parent_ancestors`: ids above the new parent, nearest first."""
     current = _active(state, "move")
-    branch_id, parent_id = command["branch_id"], command.get("parent_id")
+    branch_id, parent_id = command.branch_id, command.parent_id
     if parent_id == current.parent_id:
         return []
     if branch_id in parent_ancestors:
@@ -122,12 +124,12 @@ def move(state: Branch | None, command: Mapping[str, Any], parent: Branch | None
     })]
 
 
-def add_member(state: Branch | None, command: Mapping[str, Any], volunteer_status: str | None,
+def add_member(state: Branch | None, command: cmd.AddMember, volunteer_status: str | None,
                volunteer_county: str | None = None) -> list[NewEvent]:
     """`volunteer_status` is the volunteer's current status, None if no such volunteer;
     `volunteer_county` their county: a branch takes members of its own county only."""
     current = _active(state, "add members to")
-    volunteer_id = command["volunteer_id"]
+    volunteer_id = command.volunteer_id
     if volunteer_status is None:
         raise NotFound("no such volunteer", field="volunteer_id")
     if volunteer_county is not None and volunteer_county != current.county_code:
@@ -141,25 +143,25 @@ def add_member(state: Branch | None, command: Mapping[str, Any], volunteer_statu
     return [ev.new_event(ev.MEMBER_ADDED, {"volunteer_id": volunteer_id})]
 
 
-def remove_member(state: Branch | None, command: Mapping[str, Any]) -> list[NewEvent]:
+def remove_member(state: Branch | None, command: cmd.RemoveMember) -> list[NewEvent]:
     current = _active(state, "remove members from")
-    volunteer_id = command["volunteer_id"]
+    volunteer_id = command.volunteer_id
     if volunteer_id not in current.members:
         raise NotFound("the volunteer is not a member", field="volunteer_id")
     return [ev.new_event(ev.MEMBER_REMOVED, {
-        "volunteer_id": volunteer_id, "reason": command.get("reason"),
+        "volunteer_id": volunteer_id, "reason": command.reason,
     })]
 
 
-def merge(state: Branch | None, command: Mapping[str, Any], target: Branch | None,
+def merge(state: Branch | None, command: cmd.MergeBranch, target: Branch | None,
           active_children: Collection[str] = ()) -> list[NewEvent]:
     """Merge this branch into `target` (the folded state of `into_branch_id`).
 
     The target then records `BranchAbsorbed` through `absorb`, fed from `BranchMerged`.
     """
     current = _closable(state, "merge", active_children)
-    into = command["into_branch_id"]
-    if into == command["branch_id"]:
+    into = command.into_branch_id
+    if into == command.branch_id:
         raise DomainRuleViolated("a branch cannot merge into itself", field="into_branch_id")
     if target is None:
         raise NotFound("no such branch to merge into", field="into_branch_id")
@@ -172,29 +174,28 @@ def merge(state: Branch | None, command: Mapping[str, Any], target: Branch | Non
                                  target_level=target.level)
     return [ev.new_event(ev.BRANCH_MERGED, {
         "into_branch_id": into,
-        "reason": command["reason"],
+        "reason": command.reason,
         "members": sorted(current.members),
-        "merged_on": command["merged_on"].isoformat(),
+        "merged_on": command.merged_on.isoformat(),
     })]
 
 
-def absorb(state: Branch | None, command: Mapping[str, Any]) -> list[NewEvent]:
-    """The target's side of a merge: `command` is `{from_branch_id, members}` taken from the
-    `BranchMerged` event. Absorbing the same branch twice records nothing."""
+def absorb(state: Branch | None, source: str, members: Iterable[str]) -> list[NewEvent]:
+    """The target's side of a merge: the merged branch `source` and its `members`, as its
+    `BranchMerged` event says. Absorbing the same branch twice records nothing."""
     current = _active(state, "absorb into")
-    source = command["from_branch_id"]
     if source in current.absorbed_from:
         return []
-    newcomers = sorted(set(command["members"]) - current.members)
+    newcomers = sorted(set(members) - current.members)
     return [ev.new_event(ev.BRANCH_ABSORBED, {"from_branch_id": source, "members": newcomers})]
 
 
-def dissolve(state: Branch | None, command: Mapping[str, Any],
+def dissolve(state: Branch | None, command: cmd.DissolveBranch,
              active_children: Collection[str] = ()) -> list[NewEvent]:
     _closable(state, "dissolve", active_children)
     return [ev.new_event(ev.BRANCH_DISSOLVED, {
-        "reason": command["reason"],
-        "dissolved_on": command["dissolved_on"].isoformat(),
+        "reason": command.reason,
+        "dissolved_on": command.dissolved_on.isoformat(),
     })]
 
 
@@ -279,11 +280,11 @@ def _check_level_of_type(branch_type: str, level: str, catalog: BranchCatalog) -
         )
 
 
-def _check_base(command: Mapping[str, Any], catalog: BranchCatalog) -> None:
+def _check_base(command: cmd.EstablishBranch, catalog: BranchCatalog) -> None:
     """A formal (建制性) 支部 is set up by a former employer or a community: it names one."""
-    formal = catalog.branch_types[command["branch_type"]].formal
-    certifiable = catalog.structure_levels[command["level"]].certifiable
-    if formal and certifiable and not (command.get("former_employer") or command.get("community")):
+    formal = catalog.branch_types[command.branch_type].formal
+    certifiable = catalog.structure_levels[command.level].certifiable
+    if formal and certifiable and not (command.former_employer or command.community):
         raise DomainRuleViolated("a formal branch names its former employer or its community",
                                  field="former_employer")
 

@@ -26,6 +26,7 @@ from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent, derived_event_id
 
+from . import commands as cmd
 from .branch import Branch
 
 CULTIVATING, ESTABLISHED, FAILED, DELISTED = "cultivating", "established", "failed", "delisted"
@@ -62,14 +63,14 @@ class Selection:
 # --- commands ---------------------------------------------------------------------------
 
 
-def apply_brand(state: Brand | None, command: Mapping[str, Any], branch: Branch | None,
+def apply_brand(state: Brand | None, command: cmd.ApplyForBrand, branch: Branch | None,
                 catalog: BranchCatalog) -> list[NewEvent]:
     if branch is None:
         raise NotFound("no such branch", field="branch_id")
     if not branch.is_active:
         raise DomainRuleViolated(f"a {branch.status} branch cannot apply for a brand",
                                  field="branch_id")
-    year = command["year"]
+    year = command.year
     if state is not None:
         if state.status in LIVE:
             raise AlreadyExists("the branch already has a brand (一支部一品牌)",
@@ -78,25 +79,25 @@ def apply_brand(state: Brand | None, command: Mapping[str, Any], branch: Branch 
             raise DomainRuleViolated("a new cultivation starts after the last review",
                                      field="year", earliest=state.next_review_year)
     return [ev.new_event(ev.BRAND_APPLIED, {
-        "name": command["name"],
-        "description": command["description"],
+        "name": command.name,
+        "description": command.description,
         "first_year": year,
         "cultivation_years": catalog.brand_cultivation_years,
     })]
 
 
-def review_brand(state: Brand | None, command: Mapping[str, Any]) -> list[NewEvent]:
+def review_brand(state: Brand | None, command: cmd.ReviewBrand) -> list[NewEvent]:
     if state is None:
         raise NotFound("the branch has no brand", field="branch_id")
     if state.status not in LIVE:
         raise DomainRuleViolated(f"the brand has {state.status}; apply again first",
                                  field="branch_id")
-    if command["year"] != state.next_review_year:
+    if command.year != state.next_review_year:
         raise DomainRuleViolated("brands are reviewed once a year, in order",
                                  field="year", expected=state.next_review_year)
     return [ev.new_event(ev.BRAND_REVIEWED, {
-        "year": command["year"], "passed": command["passed"], "note": command.get("note"),
-        "reviewer_ref": command.get("reviewer_ref"),
+        "year": command.year, "passed": command.passed, "note": command.note,
+        "reviewer_ref": command.reviewer_ref,
     })]
 
 

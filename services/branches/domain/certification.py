@@ -31,6 +31,7 @@ from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent, derived_event_id
 
+from . import commands as cmd
 from .branch import Branch
 from .dates import add_months, local_date
 
@@ -119,40 +120,41 @@ def next_levels(state: Certification | None, on: date, catalog: BranchCatalog) -
 # --- commands ---------------------------------------------------------------------------
 
 
-def apply_for(state: Certification | None, command: Mapping[str, Any], branch: Branch | None,
-              checklists: Mapping[str, Checklist], catalog: BranchCatalog) -> list[NewEvent]:
+def apply_for(state: Certification | None, command: cmd.ApplyForCertification,
+              branch: Branch | None, checklists: Mapping[str, Checklist],
+              catalog: BranchCatalog) -> list[NewEvent]:
     current = state or Certification()
     _certifiable(branch, "apply for certification", catalog)
-    application_id = command["application_id"]
+    application_id = command.application_id
     if application_id in current.applications:
         raise AlreadyExists("this application already exists", field="application_id")
     if current.open_application is not None:
         raise DomainRuleViolated("the branch already has an open application",
                                  field="application_id",
                                  open_application=current.open_application.application_id)
-    applied_on = command["applied_on"]
-    _check_ladder(current, command["level"], applied_on, catalog)
-    checklist = checklists[command["checklist"]]
-    evidence = _evidence(command["evidence"], checklist)
+    applied_on = command.applied_on
+    _check_ladder(current, command.level, applied_on, catalog)
+    checklist = checklists[command.checklist]
+    evidence = _evidence(command.evidence, checklist)
     return [ev.new_event(ev.CERTIFICATION_APPLIED, {
         "application_id": application_id,
-        "level": command["level"],
+        "level": command.level,
         "checklist": checklist.code,
         "checklist_version": checklist.version,
         "items": [{"code": item.code, "mandatory": item.mandatory} for item in checklist.items],
         "evidence": evidence,
-        "applicant_ref": command.get("applicant_ref"),
+        "applicant_ref": command.applicant_ref,
         "applied_on": applied_on.isoformat(),
     })]
 
 
-def review_item(state: Certification | None, command: Mapping[str, Any]) -> list[NewEvent]:
+def review_item(state: Certification | None, command: cmd.ReviewItem) -> list[NewEvent]:
     """A reviewer's decision on one item; a later decision on the same item replaces it."""
-    application = _open_application(state, command["application_id"])
-    item = command["item"]
+    application = _open_application(state, command.application_id)
+    item = command.item
     if item not in application.items:
         raise NotFound("the checklist has no such item", field="item")
-    decision = ItemDecision(command["met"], command.get("note"), command.get("reviewer_ref"))
+    decision = ItemDecision(command.met, command.note, command.reviewer_ref)
     if decision.same_as(application.decisions.get(item)):
         return []
     return [ev.new_event(ev.ITEM_REVIEWED, {
@@ -164,25 +166,25 @@ def review_item(state: Certification | None, command: Mapping[str, Any]) -> list
     })]
 
 
-def grant(state: Certification | None, command: Mapping[str, Any], branch: Branch | None,
+def grant(state: Certification | None, command: cmd.GrantCertification, branch: Branch | None,
           catalog: BranchCatalog) -> list[NewEvent]:
     """Grant the level applied for: every mandatory item met, the next rung of the ladder,
     by a role allowed to grant that level (of the branch's own county if county-scoped)."""
     certified = _certifiable(branch, "be certified", catalog)
-    application = _open_application(state, command["application_id"])
+    application = _open_application(state, command.application_id)
     assert state is not None  # an open application was found on it
     level = catalog.certification_level(application.level)
-    role = command["granted_by"]
-    _check_authority(role, level.code, command.get("granter_county"), certified, catalog,
+    role = command.granted_by
+    _check_authority(role, level.code, command.granter_county, certified, catalog,
                      field_name="granted_by")
-    granted_on = command["granted_on"]
+    granted_on = command.granted_on
     if granted_on < application.applied_on:
         raise DomainRuleViolated("a grant cannot precede its application", field="granted_on")
     _check_ladder(state, level.code, granted_on, catalog)
     if application.unmet_mandatory:
         raise DomainRuleViolated("mandatory items are not met", field="items",
                                  unmet=list(application.unmet_mandatory))
-    reference = command.get("external_reference")
+    reference = command.external_reference
     if level.external and not reference:
         raise DomainRuleViolated(f"{level.label} is decided outside the city: give the "
                                  "reference of that decision", field="external_reference")
@@ -191,7 +193,7 @@ def grant(state: Certification | None, command: Mapping[str, Any], branch: Branc
         "level": level.code,
         "previous_level": current_level(state, granted_on),
         "granted_by": role,
-        "granter_county": command.get("granter_county"),
+        "granter_county": command.granter_county,
         "granted_on": granted_on.isoformat(),
         "valid_until": valid_until(granted_on, level.valid_months).isoformat(),
         "external_reference": reference,
@@ -204,17 +206,17 @@ def valid_until(granted_on: date, months: int) -> date:
     return add_months(granted_on - timedelta(days=1), months)
 
 
-def refuse(state: Certification | None, command: Mapping[str, Any], branch: Branch | None,
+def refuse(state: Certification | None, command: cmd.RefuseCertification, branch: Branch | None,
            catalog: BranchCatalog) -> list[NewEvent]:
-    application = _open_application(state, command["application_id"])
-    role = command["refused_by"]
-    _check_authority(role, application.level, command.get("granter_county"), branch, catalog,
+    application = _open_application(state, command.application_id)
+    role = command.refused_by
+    _check_authority(role, application.level, command.granter_county, branch, catalog,
                      field_name="refused_by")
     return [ev.new_event(ev.CERTIFICATION_REFUSED, {
         "application_id": application.application_id,
         "level": application.level,
         "refused_by": role,
-        "reason": command["reason"],
+        "reason": command.reason,
         "unmet_items": list(application.unmet_mandatory),
     })]
 
@@ -271,39 +273,38 @@ def review_dates(holding: Holding, catalog: BranchCatalog) -> tuple[date, ...]:
     return tuple(dates)
 
 
-def pass_review(state: Certification | None, command: Mapping[str, Any], branch: Branch | None,
+def pass_review(state: Certification | None, command: cmd.PassReview, branch: Branch | None,
                 catalog: BranchCatalog) -> list[NewEvent]:
     _, due_on = _pending_review(state, command, branch, catalog)
     return [ev.new_event(ev.REVIEW_PASSED, {
-        "due_on": due_on.isoformat(), "reviewer": command["reviewer"],
-        "note": command.get("note"),
+        "due_on": due_on.isoformat(), "reviewer": command.reviewer, "note": command.note,
     })]
 
 
-def fail_review(state: Certification | None, command: Mapping[str, Any], branch: Branch | None,
+def fail_review(state: Certification | None, command: cmd.FailReview, branch: Branch | None,
                 catalog: BranchCatalog) -> list[NewEvent]:
     """A failed re-review ends the certification (取消称号); the branch climbs again."""
     _, due_on = _pending_review(state, command, branch, catalog)
     return [ev.new_event(ev.REVIEW_FAILED, {
-        "due_on": due_on.isoformat(), "reviewer": command["reviewer"], "note": command["note"],
+        "due_on": due_on.isoformat(), "reviewer": command.reviewer, "note": command.note,
     })]
 
 
-def revoke(state: Certification | None, command: Mapping[str, Any], branch: Branch | None,
+def revoke(state: Certification | None, command: cmd.RevokeCertification, branch: Branch | None,
            catalog: BranchCatalog) -> list[NewEvent]:
     """Withdraw a valid certification, by a role that may grant its level (of the branch's
     county if county-scoped) or by any city-scoped role."""
-    revoked_on = command["revoked_on"]
+    revoked_on = command.revoked_on
     holding = state.holding if state else None
     if holding is None or not holding.valid_on(revoked_on):
         raise DomainRuleViolated("the branch holds no valid certification to revoke",
                                  field="branch_id")
-    role = command["revoked_by"]
+    role = command.revoked_by
     if catalog.granter_roles[role].scope != "city":
-        _check_authority(role, holding.level, command.get("granter_county"), branch, catalog,
+        _check_authority(role, holding.level, command.granter_county, branch, catalog,
                          field_name="revoked_by")
     return [ev.new_event(ev.CERTIFICATION_REVOKED, {
-        "level": holding.level, "revoked_by": role, "reason": command["reason"],
+        "level": holding.level, "revoked_by": role, "reason": command.reason,
         "revoked_on": revoked_on.isoformat(),
     })]
 
@@ -469,19 +470,19 @@ def _open_application(state: Certification | None, application_id: str) -> Appli
     return application
 
 
-def _pending_review(state: Certification | None, command: Mapping[str, Any],
+def _pending_review(state: Certification | None, command: cmd.PassReview | cmd.FailReview,
                     branch: Branch | None, catalog: BranchCatalog) -> tuple[Holding, date]:
     holding = state.holding if state else None
-    due_on = command["due_on"]
+    due_on = command.due_on
     if holding is None or due_on not in holding.pending_reviews:
         raise NotFound("no re-review has fallen due on that date", field="due_on")
-    _check_authority(command["reviewer"], holding.level, command.get("granter_county"),
+    _check_authority(command.reviewer, holding.level, command.granter_county,
                      branch, catalog, field_name="reviewer")
     return holding, due_on
 
 
-def _evidence(rows: Sequence[Mapping[str, Any]], checklist: Checklist) -> list[dict[str, Any]]:
-    items = [row["item"] for row in rows]
+def _evidence(rows: Sequence[cmd.Evidence], checklist: Checklist) -> list[dict[str, Any]]:
+    items = [row.item for row in rows]
     unknown = sorted(set(items) - {item.code for item in checklist.items})
     if unknown:
         raise DomainRuleViolated(f"not items of {checklist.name}: {', '.join(unknown)}",
@@ -492,5 +493,4 @@ def _evidence(rows: Sequence[Mapping[str, Any]], checklist: Checklist) -> list[d
     if missing:
         raise DomainRuleViolated("every mandatory item needs evidence", field="evidence",
                                  missing=missing)
-    return [{"item": row["item"], "text": row["text"], "links": list(row["links"])}
-            for row in rows]
+    return [{"item": row.item, "text": row.text, "links": list(row.links)} for row in rows]

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from contracts.branches.catalog import load_branch_catalog, load_checklists
-from services.branches.domain import branch as b, certification as c
+from services.branches.domain import branch as b, certification as c, commands as cmd
 
 TINGHU, YANDU = "320902", "320903"  # 亭湖区, 盐都区
 FINANCE = "财政局离退休干部党支部"
@@ -40,7 +40,7 @@ def establishing():
     """The command that establishes a branch; override any field."""
 
     def make(name=FINANCE, **overrides):
-        return {
+        return cmd.EstablishBranch(**{
             "branch_id": id_of(name),
             "name": name,
             "branch_type": "formal",
@@ -53,7 +53,7 @@ def establishing():
             "liaison_ref": "person:chen-zhiyuan",
             "established_on": date(2021, 3, 1),
             **overrides,
-        }
+        })
 
     return make
 
@@ -67,11 +67,11 @@ def branch(establishing, catalog):
         command = establishing(name, parent_id=parent_id, **overrides)
         state = b.replay(b.establish(None, command, parent, catalog))
         for volunteer_id in members:
-            state = b.replay(b.add_member(state, {"volunteer_id": volunteer_id}, "active"),
-                             state)
+            state = b.replay(b.add_member(state, cmd.AddMember(command.branch_id, volunteer_id),
+                                          "active"), state)
         if status == b.DISSOLVED:
-            state = b.replay(b.dissolve(state, {"reason": "党员全部转出",
-                                                "dissolved_on": date(2023, 6, 30)}), state)
+            state = b.replay(b.dissolve(state, cmd.DissolveBranch(
+                command.branch_id, "党员全部转出", date(2023, 6, 30))), state)
         return state
 
     return make
@@ -89,15 +89,11 @@ def application(checklists):
     def make(level="standard", name="达标申请", checklist="liuyou_yitisheng",
              applied_on=date(2022, 3, 1), evidence=None):
         items = checklists[checklist].mandatory_items
-        return {
-            "application_id": id_of(name),
-            "level": level,
-            "checklist": checklist,
-            "applicant": "李秀英",
-            "evidence": evidence if evidence is not None else [
-                {"item": item, "text": f"{item}：台账齐全", "links": []} for item in items],
-            "applied_on": applied_on,
-        }
+        return cmd.ApplyForCertification(
+            branch_id=id_of(FINANCE), application_id=id_of(name), level=level,
+            checklist=checklist, applicant="李秀英", applied_on=applied_on,
+            evidence=tuple(evidence if evidence is not None else (
+                cmd.Evidence(item, f"{item}：台账齐全") for item in items)))
 
     return make
 
@@ -119,9 +115,8 @@ def all_met(checklists):
 
     def review(state, application_id, checklist="liuyou_yitisheng"):
         for item in checklists[checklist].items:
-            state = c.replay(c.review_item(state, {
-                "application_id": application_id, "item": item.code, "met": True,
-                "note": None, "reviewer": "王评审"}), state)
+            state = c.replay(c.review_item(state, cmd.ReviewItem(
+                id_of(FINANCE), application_id, item.code, met=True, reviewer="王评审")), state)
         return state
 
     return review
@@ -154,10 +149,10 @@ def certified(branch, application, all_met, catalog, checklists):
         state = c.replay(c.apply_for(state, command, subject, checklists, catalog), state)
         state = all_met(state, id_of(name))
         role, county = ROLE_OF_LEVEL[code]
-        return c.replay(c.grant(state, {
-            "application_id": id_of(name), "granted_by": role, "granter_county": county,
-            "granted_on": granted_on, "external_reference": "苏老干〔2024〕12号",
-        }, subject, catalog), state)
+        return c.replay(c.grant(state, cmd.GrantCertification(
+            id_of(FINANCE), id_of(name), granted_by=role, granter_county=county,
+            granted_on=granted_on, external_reference="苏老干〔2024〕12号",
+        ), subject, catalog), state)
 
     climb.grant_level = grant_level
     return climb

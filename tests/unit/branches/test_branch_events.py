@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from contracts.branches import events as ev
-from services.branches.domain import branch as b, brand as br, certification as c
+from services.branches.domain import branch as b, brand as br, certification as c, commands as cmd
 from yinfa.events.registry import SchemaRegistry
 
 FINANCE = "财政局离退休干部党支部"
@@ -20,20 +20,20 @@ def branch_events(branch, working_committee, catalog, ids):
     finance = branch(members=[ids("王建国")])
     education = branch(EDUCATION, former_employer="盐城市教育局")
     return [
-        *b.establish(None, {"branch_id": ids("新支部"), "name": "文峰社区夕阳红党支部",
-                            "branch_type": "formal", "level": "branch", "county_code": "320902",
-                            "community": "文峰社区", "established_on": date(2024, 1, 1)},
-                     None, catalog),
-        *b.rename(finance, {"name": "财政局退休干部党支部"}),
-        *b.change_officers(finance, {"secretary_ref": None}),
-        *b.move(finance, {"branch_id": ids(FINANCE), "parent_id": ids(working_committee.name)},
+        *b.establish(None, cmd.EstablishBranch(
+            ids("新支部"), "文峰社区夕阳红党支部", "formal", "branch", "320902", date(2024, 1, 1),
+            community="文峰社区"), None, catalog),
+        *b.rename(finance, cmd.RenameBranch(ids(FINANCE), "财政局退休干部党支部")),
+        *b.change_officers(finance, cmd.ChangeOfficers(ids(FINANCE), {},
+                                                       officer_refs={"secretary": None})),
+        *b.move(finance, cmd.MoveBranch(ids(FINANCE), ids(working_committee.name)),
                 working_committee, [], catalog),
-        *b.add_member(finance, {"volunteer_id": ids("李秀英")}, "verified"),
-        *b.remove_member(finance, {"volunteer_id": ids("王建国")}),
-        *b.merge(finance, {"branch_id": ids(FINANCE), "into_branch_id": ids(EDUCATION),
-                           "reason": "合并", "merged_on": date(2024, 1, 1)}, education),
-        *b.absorb(education, {"from_branch_id": ids(FINANCE), "members": [ids("王建国")]}),
-        *b.dissolve(education, {"reason": "撤销", "dissolved_on": date(2024, 1, 1)}),
+        *b.add_member(finance, cmd.AddMember(ids(FINANCE), ids("李秀英")), "verified"),
+        *b.remove_member(finance, cmd.RemoveMember(ids(FINANCE), ids("王建国"))),
+        *b.merge(finance, cmd.MergeBranch(ids(FINANCE), ids(EDUCATION), "合并",
+                                          date(2024, 1, 1)), education),
+        *b.absorb(education, ids(FINANCE), [ids("王建国")]),
+        *b.dissolve(education, cmd.DissolveBranch(ids(EDUCATION), "撤销", date(2024, 1, 1))),
     ]
 
 
@@ -41,34 +41,36 @@ def branch_events(branch, working_committee, catalog, ids):
 def certification_events(application, all_met, branch, certified, checklists, catalog, ids):
     applied = c.apply_for(None, application(), branch(), checklists, catalog)
     open_state = c.replay(applied)
-    decision = {"application_id": ids("达标申请"), "granted_by": "county_bureau",
-                "refused_by": "county_bureau", "granter_county": "320902",
-                "granted_on": date(2022, 4, 1), "reason": "台账不全"}
+    finance, application_id, county = ids(FINANCE), ids("达标申请"), "320902"
     held = certified("standard")
     due = c.reviews_due(held, date(2023, 4, 1), catalog)
-    review = {"due_on": date(2023, 4, 1), "reviewer": "county_bureau",
-              "granter_county": "320902", "note": "复核不合格"}
+    reviewed = (finance, date(2023, 4, 1), "county_bureau")
     return [
         *applied,
-        *c.review_item(open_state, {"application_id": ids("达标申请"), "item": "work_funds",
-                                    "met": False, "note": "经费未落实", "reviewer": "王评审"}),
-        *c.grant(all_met(open_state, ids("达标申请")), decision, branch(), catalog),
-        *c.refuse(open_state, decision, branch(), catalog),
+        *c.review_item(open_state, cmd.ReviewItem(finance, application_id, "work_funds", False,
+                                                  reviewer="王评审", note="经费未落实")),
+        *c.grant(all_met(open_state, application_id), cmd.GrantCertification(
+            finance, application_id, "county_bureau", date(2022, 4, 1), county), branch(),
+            catalog),
+        *c.refuse(open_state, cmd.RefuseCertification(
+            finance, application_id, "county_bureau", "台账不全", county), branch(), catalog),
         *due,
-        *c.pass_review(c.replay(due, held), review, branch(), catalog),
-        *c.fail_review(c.replay(due, held), review, branch(), catalog),
-        *c.revoke(held, {**review, "revoked_by": "county_bureau", "reason": "违纪",
-                         "revoked_on": date(2023, 5, 1)}, branch(), catalog),
+        *c.pass_review(c.replay(due, held), cmd.PassReview(*reviewed, county, "复核不合格"),
+                       branch(), catalog),
+        *c.fail_review(c.replay(due, held), cmd.FailReview(*reviewed, "复核不合格", county),
+                       branch(), catalog),
+        *c.revoke(held, cmd.RevokeCertification(finance, "county_bureau", "违纪",
+                                                date(2023, 5, 1), county), branch(), catalog),
         *c.expiry_due(held, date(2026, 1, 1)),
     ]
 
 
 @pytest.fixture
 def brand_events(branch, catalog, ids):
-    applied = br.apply_brand(None, {"name": "江海银发先锋", "description": "老党员结对帮扶",
-                                    "year": 2021}, branch(), catalog)
-    reviewed = br.review_brand(br.replay(applied), {"year": 2021, "passed": True,
-                                                    "reviewer": "市局评审组"})
+    applied = br.apply_brand(None, cmd.ApplyForBrand(ids(FINANCE), "江海银发先锋", "老党员结对帮扶",
+                                                     2021), branch(), catalog)
+    reviewed = br.review_brand(br.replay(applied), cmd.ReviewBrand(ids(FINANCE), 2021, True,
+                                                                   reviewer="市局评审组"))
     brand = br.replay([*applied, *reviewed])
     selection = br.select_top_brands(2021, {ids(FINANCE): brand}, {ids(FINANCE): 95}, catalog)
     return [*applied, *reviewed, *selection.events[ids(FINANCE)]]

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from services.branches.domain import branch as b
+from services.branches.domain import branch as b, commands as cmd
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 
 FINANCE = "财政局离退休干部党支部"
@@ -139,7 +139,7 @@ def test_moving_a_branch_under_a_new_general_branch_records_both_parents(
     finance = branch()
     general = branch("文峰街道离退休干部党总支", level="general_branch",
                      former_employer=None, parent=working_committee)
-    command = {"branch_id": ids(FINANCE), "parent_id": ids(general.name)}
+    command = cmd.MoveBranch(ids(FINANCE), ids(general.name))
 
     events = b.move(finance, command, general, [ids(working_committee.name)], catalog)
 
@@ -149,7 +149,7 @@ def test_moving_a_branch_under_a_new_general_branch_records_both_parents(
 
 def test_moving_to_the_same_parent_records_nothing(branch, working_committee, catalog, ids):
     finance = branch(parent=working_committee)
-    command = {"branch_id": ids(FINANCE), "parent_id": ids(working_committee.name)}
+    command = cmd.MoveBranch(ids(FINANCE), ids(working_committee.name))
 
     assert b.move(finance, command, working_committee, [], catalog) == []
 
@@ -160,7 +160,7 @@ def test_moving_a_branch_under_its_own_descendant_is_a_cycle(
     general = branch("文峰街道离退休干部党总支", level="general_branch",
                      former_employer=None, parent=working_committee)
     finance = branch(parent=general)
-    command = {"branch_id": ids(general.name), "parent_id": ids(FINANCE)}
+    command = cmd.MoveBranch(ids(general.name), ids(FINANCE))
 
     with pytest.raises(DomainRuleViolated, match="cycle") as refused:
         b.move(general, command, finance, [ids(general.name), ids(working_committee.name)],
@@ -170,7 +170,7 @@ def test_moving_a_branch_under_its_own_descendant_is_a_cycle(
 
 def test_moving_a_branch_under_itself_is_refused(branch, catalog, ids):
     finance = branch()
-    command = {"branch_id": ids(FINANCE), "parent_id": ids(FINANCE)}
+    command = cmd.MoveBranch(ids(FINANCE), ids(FINANCE))
 
     with pytest.raises(DomainRuleViolated, match="own parent"):
         b.move(finance, command, finance, [], catalog)
@@ -181,7 +181,7 @@ def test_moving_a_party_group_out_from_under_its_branch_is_refused(branch, catal
                    level="group")
 
     with pytest.raises(DomainRuleViolated, match="must sit under"):
-        b.move(group, {"branch_id": ids(group.name), "parent_id": None}, None, [], catalog)
+        b.move(group, cmd.MoveBranch(ids(group.name), None), None, [], catalog)
 
 
 def test_events_other_than_establishment_cannot_start_a_branch_stream(ids):

@@ -1,5 +1,6 @@
 """The branches service's command table: every command its RPC entrypoints take has a
-handler, and a command is loaded by its schema before any handler sees it.
+handler, and a command is loaded by the published schema of its name into its typed object
+before any handler sees it.
 
 No broker, no database: the service is built with nameko's `worker_factory`, its
 `streams` on the in-memory event store (`EventSourcing.standalone()`), and the table's
@@ -8,6 +9,7 @@ handlers are replaced by stand-ins that record what they are handed.
 from __future__ import annotations
 
 import inspect
+from decimal import Decimal
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -15,6 +17,7 @@ from nameko.testing.services import worker_factory
 from contracts.branches import commands
 from contracts.branches.streams import build_registry
 from services.branches import handlers
+from services.branches.domain import commands as cmd
 from services.branches.service import BranchesService
 from yinfa.errors import ValidationFailed
 from yinfa.events.envelope import Metadata
@@ -46,17 +49,17 @@ def service():
 
 @pytest.fixture
 def handed(monkeypatch):
-    """Each table handler replaced: what it was handed, as (schema, command)."""
-    calls: list[tuple[type, dict]] = []
+    """Each table handler replaced: what it was handed, as (command type, command)."""
+    calls: list[tuple[type, object]] = []
 
-    def stand_in(schema):
+    def stand_in(command_type):
         def handle(streams, command, **context):
-            calls.append((schema, dict(command)))
+            calls.append((command_type, command))
             raise LookupError("stand-in: the test stops here")
         return handle
 
     monkeypatch.setattr(handlers.COMMANDS, "handlers",
-                        {schema: stand_in(schema) for schema in handlers.COMMANDS.handlers})
+                        {known: stand_in(known) for known in handlers.COMMANDS.handlers})
     return calls
 
 
@@ -73,14 +76,15 @@ def command_entrypoints() -> list[str]:
 
 
 def test_every_published_command_has_a_handler_or_a_reason():
-    table = set(handlers.COMMANDS.handlers)
+    table = {command_type.__name__ for command_type in handlers.COMMANDS.handlers}
+    published = {schema.__name__ for schema in published_schemas()}
+    not_commands = {schema.__name__ for schema in NOT_A_COMMAND}
 
-    unhandled = published_schemas() - table - set(NOT_A_COMMAND)
-
-    assert unhandled == set()
-    assert table & set(NOT_A_COMMAND) == set()
+    assert published - table - not_commands == set()
+    assert table - published == set()  # each command type is loaded by its published schema
+    assert table & not_commands == set()
     for schema, (loader, _why) in LOADED_BY_ANOTHER.items():
-        assert loader in table and schema in published_schemas()
+        assert loader.__name__ in table and schema in published_schemas()
 
 
 def test_each_command_entrypoint_hands_the_table_a_schema_it_has_a_handler_for(
@@ -114,8 +118,7 @@ def test_a_handler_is_handed_the_command_as_its_schema_loaded_it(service, handed
     with pytest.raises(LookupError):
         service.rename_branch({"branch_id": BRANCH_ID.upper(), "name": "  财政局离退休干部党支部 "})
 
-    assert handed == [(commands.RenameBranch,
-                       {"branch_id": BRANCH_ID, "name": "财政局离退休干部党支部"})]
+    assert handed == [(cmd.RenameBranch, cmd.RenameBranch(BRANCH_ID, "财政局离退休干部党支部"))]
 
 
 def test_a_review_batch_names_each_bad_decision_and_a_bad_shared_field_once(service, handed):
@@ -142,7 +145,29 @@ def test_a_review_batch_reaches_its_handler_as_review_item_commands(service, han
     with pytest.raises(LookupError):
         service.review_items(batch)
 
-    [(schema, command)] = handed
-    assert schema is commands.ReviewItems
-    assert [(c["item"], c["met"], c["note"], c["reviewer"]) for c in command["items"]] == [
+    [(command_type, command)] = handed
+    assert command_type is cmd.ReviewItems
+    assert [(c.item, c.met, c.note, c.reviewer) for c in command.items] == [
         ("unified_signage", True, None, "王评审"), ("outreach_talks", False, "缺台账", "王评审")]
+    assert {type(c) for c in command.items} == {cmd.ReviewItem}
+
+
+def test_officers_not_given_stay_apart_from_a_post_left_vacant():
+    vacant = handlers.COMMANDS.load(cmd.ChangeOfficers, {"branch_id": BRANCH_ID, "liaison": None})
+    both = handlers.COMMANDS.load(cmd.ChangeOfficers, {"branch_id": BRANCH_ID,
+                                                       "secretary": " 赵德明 ", "liaison": None})
+
+    assert vacant.officers == {"liaison": None}
+    assert both.officers == {"secretary": "赵德明", "liaison": None}
+
+
+def test_evidence_and_scores_are_loaded_as_the_domain_reads_them():
+    applied = handlers.COMMANDS.load(cmd.ApplyForCertification, {
+        "branch_id": BRANCH_ID, "level": "达标", "checklist": "六有一提升", "applicant": "李秀英",
+        "evidence": [{"item": "work_funds", "text": "经费到位", "links": ["https://a.cn/1"]}]})
+    selection = handlers.COMMANDS.load(cmd.SelectTopBrands, {
+        "year": 2021, "scores": [{"branch_id": BRANCH_ID, "score": "90.5"}]})
+
+    assert applied.evidence == (cmd.Evidence("work_funds", "经费到位", ("https://a.cn/1",)),)
+    assert (applied.level, applied.checklist) == ("standard", "liuyou_yitisheng")
+    assert selection.scores == {BRANCH_ID: Decimal("90.50")}

@@ -1,13 +1,19 @@
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
-from contracts.branches.commands import SelectTopBrands, load_command
-from services.branches.domain import branch as b, brand as br
+from services.branches.domain import branch as b, brand as br, commands as cmd
+from services.branches.handlers import COMMANDS
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 
-SILVER_PIONEERS = {"name": "江海银发先锋", "description": "老党员结对帮扶青年创业者",
-                   "year": 2021}
+FINANCE_ID = "1b5ad7ba-4a6c-5a4f-8a39-7b2d2c7d2f10"  # the brands' commands do not read it
+SILVER_PIONEERS = cmd.ApplyForBrand(FINANCE_ID, "江海银发先锋", "老党员结对帮扶青年创业者", 2021)
+
+
+def reviewing(year, passed=True):
+    return cmd.ReviewBrand(FINANCE_ID, year, passed, reviewer="市局评审组",
+                           note=None if passed else "活动流于形式")
 
 
 @pytest.fixture
@@ -15,12 +21,11 @@ def brand(branch, catalog):
     """A brand state after applying in 2021 and the given yearly review outcomes."""
 
     def make(*outcomes, of=None, first_year=2021, selected=()):
-        command = {**SILVER_PIONEERS, "year": first_year}
+        command = replace(SILVER_PIONEERS, year=first_year)
         state = br.replay(br.apply_brand(None, command, of or branch(), catalog))
         for passed in outcomes:
-            state = br.replay(br.review_brand(state, {
-                "year": state.next_review_year, "passed": passed,
-                "note": None if passed else "活动流于形式", "reviewer": "市局评审组"}), state)
+            state = br.replay(br.review_brand(state, reviewing(state.next_review_year, passed)),
+                              state)
         for year, rank in selected:
             state = br.evolve(state, "BrandSelected", {"year": year, "rank": rank,
                                                        "score": "90", "top_n": 10})
@@ -58,7 +63,7 @@ def test_a_failed_cultivation_year_ends_the_cultivation(brand):
 
     assert state.status == "failed"
     with pytest.raises(DomainRuleViolated, match="has failed"):
-        br.review_brand(state, {"year": 2023, "passed": True, "reviewer": "市局评审组"})
+        br.review_brand(state, reviewing(2023))
 
 
 def test_an_established_brand_is_still_reviewed_every_year_and_delisted_on_failure(brand):
@@ -68,19 +73,19 @@ def test_an_established_brand_is_still_reviewed_every_year_and_delisted_on_failu
 
 def test_brands_are_reviewed_once_a_year_in_order(brand):
     with pytest.raises(DomainRuleViolated, match="in order") as refused:
-        br.review_brand(brand(True), {"year": 2023, "passed": True, "reviewer": "市局评审组"})
+        br.review_brand(brand(True), reviewing(2023))
     assert refused.value.context == {"expected": 2022}
     with pytest.raises(DomainRuleViolated, match="in order"):
-        br.review_brand(brand(True), {"year": 2021, "passed": True, "reviewer": "市局评审组"})
+        br.review_brand(brand(True), reviewing(2021))
 
 
 def test_after_a_failure_the_branch_may_start_a_new_cultivation(brand, branch, catalog):
     failed = brand(True, False, selected=[(2021, 3)])
 
     with pytest.raises(DomainRuleViolated, match="after the last review"):
-        br.apply_brand(failed, {**SILVER_PIONEERS, "year": 2022}, branch(), catalog)
-    state = br.replay(br.apply_brand(failed, {**SILVER_PIONEERS, "name": "银发先锋2.0",
-                                              "year": 2024}, branch(), catalog), failed)
+        br.apply_brand(failed, replace(SILVER_PIONEERS, year=2022), branch(), catalog)
+    state = br.replay(br.apply_brand(failed, replace(SILVER_PIONEERS, name="银发先锋2.0",
+                                                     year=2024), branch(), catalog), failed)
     assert (state.status, state.first_year, state.reviews) == ("cultivating", 2024, {})
     assert state.selected == {2021: 3}
 
@@ -101,9 +106,9 @@ def field_of(brand, branch, ids):
 
 def loaded(scores):
     """The panel's scores as the boundary schema hands them on: Decimals to two places."""
-    return load_command(SelectTopBrands, {"year": 2021, "scores": [
+    return COMMANDS.load(cmd.SelectTopBrands, {"year": 2021, "scores": [
         {"branch_id": branch_id, "score": score} for branch_id, score in scores.items()]}
-                        )["scores"]
+                         ).scores
 
 
 def _ranks(selection):

@@ -1,11 +1,17 @@
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from services.branches.domain import branch as b, certification as c
+from services.branches.domain import branch as b, certification as c, commands as cmd
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 
 APRIL_2022 = date(2022, 4, 1)
+FINANCE = "财政局离退休干部党支部"
+
+
+def reviewing(ids, item, met=True, note=None):
+    return cmd.ReviewItem(ids(FINANCE), ids("达标申请"), item, met, reviewer="王评审", note=note)
 
 
 @pytest.fixture
@@ -22,8 +28,9 @@ def applied(branch, application, checklists, catalog):
 @pytest.fixture
 def granting(ids):
     def make(name="达标申请", role="county_bureau", county="320902", on=APRIL_2022, ref=None):
-        return {"application_id": ids(name), "granted_by": role, "granter_county": county,
-                "granted_on": on, "external_reference": ref}
+        return cmd.GrantCertification(ids(FINANCE), ids(name), granted_by=role,
+                                      granter_county=county, granted_on=on,
+                                      external_reference=ref)
 
     return make
 
@@ -63,9 +70,8 @@ def test_granting_with_an_unmet_mandatory_item_is_refused(
     applied, all_met, granting, branch, catalog, ids
 ):
     state = all_met(applied(), ids("达标申请"))
-    state = c.replay(c.review_item(state, {
-        "application_id": ids("达标申请"), "item": "work_funds", "met": False,
-        "note": "原单位未落实工作经费", "reviewer": "王评审"}), state)
+    state = c.replay(c.review_item(state, reviewing(ids, "work_funds", False,
+                                                    "原单位未落实工作经费")), state)
 
     with pytest.raises(DomainRuleViolated, match="mandatory items are not met") as refused:
         c.grant(state, granting(), branch(), catalog)
@@ -84,28 +90,25 @@ def test_an_unmet_optional_item_does_not_block_the_grant(
     applied, all_met, granting, branch, catalog, ids
 ):
     state = all_met(applied(), ids("达标申请"))
-    state = c.replay(c.review_item(state, {
-        "application_id": ids("达标申请"), "item": "online_venue", "met": False,
-        "note": "尚未建立网络党支部", "reviewer": "王评审"}), state)
+    state = c.replay(c.review_item(state, reviewing(ids, "online_venue", False,
+                                                    "尚未建立网络党支部")), state)
 
     assert c.grant(state, granting(), branch(), catalog)
 
 
 def test_a_later_decision_on_an_item_replaces_the_earlier_one(applied, ids):
     state = applied()
-    unmet = {"application_id": ids("达标申请"), "item": "work_funds", "met": False,
-             "note": "经费未到位", "reviewer": "王评审"}
+    unmet = reviewing(ids, "work_funds", False, "经费未到位")
     state = c.replay(c.review_item(state, unmet), state)
-    state = c.replay(c.review_item(state, {**unmet, "met": True, "note": "已补齐"}), state)
+    state = c.replay(c.review_item(state, replace(unmet, met=True, note="已补齐")), state)
 
     assert state.open_application.decisions["work_funds"].met
-    assert c.review_item(state, {**unmet, "met": True, "note": "已补齐"}) == []
+    assert c.review_item(state, replace(unmet, met=True, note="已补齐")) == []
 
 
 def test_reviewing_an_item_outside_the_checklist_is_not_found(applied, ids):
     with pytest.raises(NotFound) as refused:
-        c.review_item(applied(), {"application_id": ids("达标申请"), "item": "excellent_setup",
-                                  "met": True, "note": None, "reviewer": "王评审"})
+        c.review_item(applied(), reviewing(ids, "excellent_setup"))
     assert refused.value.field == "item"
 
 
@@ -142,8 +145,8 @@ def applied_for_city_demo(certified, application, all_met, branch, checklists, c
 def test_a_county_bureau_cannot_grant_a_city_demonstration(
     applied_for_city_demo, branch, catalog, ids
 ):
-    command = {"application_id": ids("市级示范申请"), "granted_by": "county_bureau",
-               "granter_county": "320902", "granted_on": date(2024, 4, 1)}
+    command = cmd.GrantCertification(ids(FINANCE), ids("市级示范申请"), "county_bureau",
+                                     date(2024, 4, 1), granter_county="320902")
 
     with pytest.raises(DomainRuleViolated, match="no authority over 市级示范") as refused:
         c.grant(applied_for_city_demo, command, branch(), catalog)
@@ -154,8 +157,8 @@ def test_a_county_bureau_cannot_grant_a_city_demonstration(
 def test_a_county_caller_naming_the_city_bureau_is_refused_by_the_domain_too(
     applied_for_city_demo, branch, catalog, ids
 ):
-    command = {"application_id": ids("市级示范申请"), "granted_by": "city_bureau",
-               "granter_county": "320902", "granted_on": date(2024, 4, 1)}
+    command = cmd.GrantCertification(ids(FINANCE), ids("市级示范申请"), "city_bureau",
+                                     date(2024, 4, 1), granter_county="320902")
 
     with pytest.raises(DomainRuleViolated, match="decides as its own bureau") as refused:
         c.grant(applied_for_city_demo, command, branch(), catalog)
@@ -189,14 +192,14 @@ def test_the_provincial_level_is_recorded_by_the_city_with_the_external_referenc
                                                     applied_on=date(2025, 3, 1)),
                                  branch(), checklists, catalog), state)
     state = all_met(state, ids("省级示范申请"))
-    command = {"application_id": ids("省级示范申请"), "granted_by": "city_bureau",
-               "granted_on": date(2025, 4, 1)}
+    command = cmd.GrantCertification(ids(FINANCE), ids("省级示范申请"), "city_bureau",
+                                     date(2025, 4, 1))
 
     with pytest.raises(DomainRuleViolated) as refused:
         c.grant(state, command, branch(), catalog)
     assert refused.value.field == "external_reference"
 
-    events = c.grant(state, {**command, "external_reference": "苏老干〔2025〕7号"}, branch(),
+    events = c.grant(state, replace(command, external_reference="苏老干〔2025〕7号"), branch(),
                      catalog)
     assert events[0].data["external_reference"] == "苏老干〔2025〕7号"
     assert events[0].data["previous_level"] == "city_demo"
@@ -250,7 +253,7 @@ def test_only_one_application_is_open_at_a_time(applied, application, branch, ch
 
 
 def test_every_mandatory_item_needs_evidence(application, branch, checklists, catalog):
-    evidence = [{"item": "committee_elected_on_time", "text": "换届选举记录", "links": []}]
+    evidence = [cmd.Evidence("committee_elected_on_time", "换届选举记录")]
 
     with pytest.raises(DomainRuleViolated, match="needs evidence") as refused:
         c.apply_for(None, application(evidence=evidence), branch(), checklists, catalog)
@@ -261,7 +264,8 @@ def test_every_mandatory_item_needs_evidence(application, branch, checklists, ca
 def test_evidence_for_an_item_of_another_checklist_is_refused(application, branch, checklists,
                                                               catalog):
     command = application()
-    command["evidence"].append({"item": "excellent_setup", "text": "组织设置优", "links": []})
+    command = replace(command, evidence=(*command.evidence,
+                                         cmd.Evidence("excellent_setup", "组织设置优")))
 
     with pytest.raises(DomainRuleViolated, match="not items of 六有一提升"):
         c.apply_for(None, command, branch(), checklists, catalog)
@@ -278,17 +282,17 @@ def test_an_application_may_use_another_standard(application, branch, checklists
 def test_refusing_closes_the_application_and_names_the_unmet_items(
     applied, branch, catalog, ids, checklists
 ):
-    events = c.refuse(applied(), {"application_id": ids("达标申请"), "refused_by":
-                                  "county_bureau", "granter_county": "320902",
-                                  "reason": "台账不全"}, branch(), catalog)
+    events = c.refuse(applied(), cmd.RefuseCertification(
+        ids(FINANCE), ids("达标申请"), "county_bureau", "台账不全", granter_county="320902"),
+        branch(), catalog)
     state = c.replay(events, applied())
 
     assert events[0].data["unmet_items"] == list(
         checklists["liuyou_yitisheng"].mandatory_items)
     assert state.open_application is None
     with pytest.raises(DomainRuleViolated, match="already refused"):
-        c.grant(state, {"application_id": ids("达标申请"), "granted_by": "county_bureau",
-                        "granter_county": "320902", "granted_on": APRIL_2022},
+        c.grant(state, cmd.GrantCertification(ids(FINANCE), ids("达标申请"), "county_bureau",
+                                              APRIL_2022, granter_county="320902"),
                 branch(), catalog)
 
 

@@ -2,12 +2,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.branches.domain import certification as c
+from services.branches.domain import certification as c, commands as cmd
 from yinfa.errors import DomainRuleViolated, NotFound
 
 # Our branch is granted 达标 on 1 April 2022: valid through 31 March 2025, re-reviewed
 # (复核) on 1 April 2023 and 1 April 2024.
 GRANTED = date(2022, 4, 1)
+FINANCE_ID = "1b5ad7ba-4a6c-5a4f-8a39-7b2d2c7d2f10"  # the decisions below do not read it
 
 
 @pytest.fixture
@@ -16,7 +17,11 @@ def standard(certified):
 
 
 def _passing(due_on, reviewer="county_bureau", county="320902", note=None):
-    return {"due_on": due_on, "reviewer": reviewer, "granter_county": county, "note": note}
+    return cmd.PassReview(FINANCE_ID, due_on, reviewer, granter_county=county, note=note)
+
+
+def _revoking(role, reason, on, county=None):
+    return cmd.RevokeCertification(FINANCE_ID, role, reason, on, granter_county=county)
 
 
 def test_re_reviews_fall_due_each_year_while_the_certification_is_valid(standard, catalog):
@@ -88,7 +93,8 @@ def test_only_a_granter_of_the_level_held_re_reviews_it(standard, catalog, branc
 
 def test_failing_a_re_review_ends_the_certification(standard, catalog, branch):
     state = c.replay(c.reviews_due(standard, date(2023, 4, 1), catalog), standard)
-    command = _passing(date(2023, 4, 1), note="“三会一课”记录缺失半年")
+    command = cmd.FailReview(FINANCE_ID, date(2023, 4, 1), "county_bureau",
+                             note="“三会一课”记录缺失半年", granter_county="320902")
     state = c.replay(c.fail_review(state, command, branch(), catalog), state)
 
     assert c.current_level(state, date(2023, 5, 1)) is None
@@ -136,8 +142,7 @@ def test_after_expiry_the_branch_climbs_again_from_the_first_level(
 
 
 def test_revoking_ends_the_certification_with_its_reason(standard, catalog, branch):
-    command = {"revoked_by": "county_bureau", "granter_county": "320902",
-               "reason": "支部书记严重违纪", "revoked_on": date(2023, 9, 1)}
+    command = _revoking("county_bureau", "支部书记严重违纪", date(2023, 9, 1), "320902")
     events = c.revoke(standard, command, branch(), catalog)
     state = c.replay(events, standard)
 
@@ -150,15 +155,13 @@ def test_revoking_ends_the_certification_with_its_reason(standard, catalog, bran
 
 
 def test_the_city_bureau_may_revoke_any_level(standard, catalog, branch):
-    command = {"revoked_by": "city_bureau", "reason": "核查发现材料造假",
-               "revoked_on": date(2023, 9, 1)}
+    command = _revoking("city_bureau", "核查发现材料造假", date(2023, 9, 1))
     assert c.revoke(standard, command, branch(), catalog)
 
 
 def test_a_county_bureau_cannot_revoke_a_city_demonstration(certified, catalog, branch):
     state = certified("city_demo", first_grant=GRANTED)
-    command = {"revoked_by": "county_bureau", "granter_county": "320902", "reason": "违纪",
-               "revoked_on": date(2024, 9, 1)}
+    command = _revoking("county_bureau", "违纪", date(2024, 9, 1), "320902")
 
     with pytest.raises(DomainRuleViolated, match="no authority") as refused:
         c.revoke(state, command, branch(), catalog)
@@ -166,7 +169,7 @@ def test_a_county_bureau_cannot_revoke_a_city_demonstration(certified, catalog, 
 
 
 def test_nothing_valid_means_nothing_to_revoke(standard, catalog, branch):
-    command = {"revoked_by": "city_bureau", "reason": "违纪", "revoked_on": date(2025, 4, 2)}
+    command = _revoking("city_bureau", "违纪", date(2025, 4, 2))
 
     with pytest.raises(DomainRuleViolated, match="no valid certification"):
         c.revoke(standard, command, branch(), catalog)
@@ -178,8 +181,8 @@ def test_after_revocation_the_branch_climbs_again_from_the_first_level(
     certified, catalog, branch
 ):
     state = certified("county_demo", first_grant=GRANTED)
-    state = c.replay(c.revoke(state, {"revoked_by": "city_bureau", "reason": "违纪",
-                                      "revoked_on": date(2023, 9, 1)}, branch(), catalog), state)
+    state = c.replay(c.revoke(state, _revoking("city_bureau", "违纪", date(2023, 9, 1)),
+                              branch(), catalog), state)
 
     assert c.next_levels(state, date(2023, 9, 2), catalog) == ("standard",)
     state = certified.grant_level(state, branch(), "standard", date(2024, 1, 15))

@@ -16,8 +16,9 @@ from demo.branches_data import (
     top_brand_scores,
 )
 from demo.branches_loader import coverage_table
-from services.branches.domain import branch, brand, certification
+from services.branches.domain import branch, brand, certification, commands as cmd
 from services.branches.domain.coverage import certification_coverage
+from services.branches.handlers import COMMANDS
 from yinfa.reference import load_city
 
 TODAY = date.today()  # the boundary refuses decision dates in the future
@@ -33,8 +34,8 @@ def established(made):
     """Each branch's state after its establishment, through the pure domain."""
     catalog, states = load_branch_catalog(), {}
     for b in made:
-        command = s.load_command(s.EstablishBranch, b.establish)
-        parent = states.get(command["parent_id"])
+        command = COMMANDS.load(cmd.EstablishBranch, b.establish)
+        parent = states.get(command.parent_id)
         states[b.branch_id] = branch.replay(branch.establish(None, command, parent, catalog))
     return states
 
@@ -91,13 +92,13 @@ def test_the_whole_demo_keeps_every_domain_rule_and_holds_on_the_day(made, estab
     for b in (b for b in made if b.climb):
         state, subject = None, established[b.branch_id]
         for step in range(len(b.climb)):
-            apply = s.load_command(s.ApplyForCertification, application(b, step))
+            apply = COMMANDS.load(cmd.ApplyForCertification, application(b, step))
             state = certification.replay(
                 certification.apply_for(state, apply, subject, checklists, catalog), state)
-            for review in s.load_command(s.ReviewItems, item_reviews(b, step))["items"]:
+            for review in COMMANDS.load(cmd.ReviewItems, item_reviews(b, step)).items:
                 state = certification.replay(certification.review_item(state, review), state)
             state = certification.replay(certification.grant(
-                state, s.load_command(s.GrantCertification, grant(b, step)), subject, catalog),
+                state, COMMANDS.load(cmd.GrantCertification, grant(b, step)), subject, catalog),
                 state)
         assert certification.current_level(state, TODAY) == b.climb[-1][0]
         certifications[b.branch_id] = state
@@ -111,16 +112,16 @@ def test_the_brands_pass_their_cultivation_and_the_best_are_ranked(made, establi
     catalog, brands = load_branch_catalog(), {}
     branded = [b for b in made if b.brand]
     for b in branded:
-        applied = s.load_command(s.ApplyForBrand, b.brand)
+        applied = COMMANDS.load(cmd.ApplyForBrand, b.brand)
         state = brand.replay(brand.apply_brand(None, applied, established[b.branch_id], catalog))
         for year in range(TODAY.year - 3, TODAY.year):
-            review = s.load_command(s.ReviewBrand, brand_reviews(b, year))
+            review = COMMANDS.load(cmd.ReviewBrand, brand_reviews(b, year))
             state = brand.replay(brand.review_brand(state, review), state)
         assert state.status == brand.ESTABLISHED
         brands[b.branch_id] = state
-    scores = s.load_command(s.SelectTopBrands, top_brand_scores(branded, 7, TODAY.year - 1))
+    scores = COMMANDS.load(cmd.SelectTopBrands, top_brand_scores(branded, 7, TODAY.year - 1))
 
-    chosen = brand.select_top_brands(TODAY.year - 1, brands, scores["scores"], catalog)
+    chosen = brand.select_top_brands(TODAY.year - 1, brands, scores.scores, catalog)
 
     assert len(branded) >= 3
     assert [rank for _, rank in chosen.ranked][:1] == [1]

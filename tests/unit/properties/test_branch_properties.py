@@ -4,6 +4,7 @@ commands saw. A level is reached only by the ladder, a closed branch stays close
 re-review timer is idempotent, and brand reviews run year after year without gaps."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from hypothesis import event, given, settings, strategies as st
@@ -11,16 +12,21 @@ from property_support import (
     PROPERTY_SETTINGS,
     Outcome,
     Stream,
-    attempt,
+    attempt as attempt_loaded,
     describe,
     known,
     maybe,
 )
 
-from contracts.branches import commands as contract, events as ev
+from contracts.branches import events as ev
 from contracts.branches.catalog import load_branch_catalog, load_checklists
-from services.branches.domain import branch as b, brand as br, certification as c
-from yinfa.schemas import load_command
+from services.branches.domain import (
+    branch as b,
+    brand as br,
+    certification as c,
+    commands as contract,
+)
+from services.branches.handlers import COMMANDS as TABLE
 
 CATALOG = load_branch_catalog()
 CHECKLISTS = load_checklists()
@@ -37,6 +43,12 @@ day = maybe(st.sampled_from(DAYS).map(date.isoformat))
 application_id = maybe(st.sampled_from(APPLICATIONS))
 role = maybe(st.sampled_from(["county_bureau"] * 3 + ["city_bureau"] * 2 + ["agency_office"]))
 county = st.sampled_from([TINGHU, TINGHU, YANDU, None])
+
+
+def attempt(command_type: type, payload: dict, decide) -> Outcome:
+    """The payload loaded as the service loads it (its command table), then decided."""
+    return attempt_loaded(None, payload,
+                          lambda fields: decide(TABLE.load(command_type, fields)))
 
 
 def on_branch(**fields):
@@ -75,7 +87,7 @@ ENDED = {c.SUPERSEDED, c.REVOKED, c.FAILED, c.EXPIRED}
 
 
 def the_branch() -> b.Branch:
-    command = contract.load_command(contract.EstablishBranch, {
+    command = TABLE.load(contract.EstablishBranch, {
         "branch_id": BRANCH, "name": "财政局离退休干部党支部", "branch_type": "formal",
         "level": "branch", "county_code": TINGHU, "former_employer": "盐城市财政局",
         "established_on": "2021-03-01"})
@@ -93,13 +105,13 @@ def decide(state: c.Certification | None, action: str, payload: dict, branch: b.
         def review(cmd: dict) -> list:
             decided, current = [], state
             for item in ITEMS:  # each through the boundary, as review_items does
-                made = c.review_item(current, load_command(contract.ReviewItem, {
+                made = c.review_item(current, TABLE.load(contract.ReviewItem, {
                     **cmd, "item": item, "reviewer": "王评审",
                     "note": None if cmd["met"] else "缺台账"}))
                 decided.extend(made)
                 current = c.replay(made, current)
             return decided
-        return attempt(None, payload, review)
+        return attempt_loaded(None, payload, review)
     if action == "timer":
         return Outcome(events=c.due(state, payload["now"], CATALOG, branch))
     schema, decision = {
@@ -268,7 +280,8 @@ def test_brand_reviews_run_year_by_year_and_only_a_full_cultivation_establishes(
     assert br.replay(stream.recorded) == state
 
 
-def as_referred(command: dict) -> dict:
+def as_referred(command: contract.ChangeOfficers) -> contract.ChangeOfficers:
     """What the service hands the domain: the name sealed, a reference in its place."""
-    return {"secretary_ref": f"person:{command['secretary']}"
-            if command.get("secretary") else None}
+    name = command.officers["secretary"]
+    return replace(command, officers={},
+                   officer_refs={"secretary": f"person:{name}" if name else None})

@@ -1,16 +1,22 @@
-"""Names of the people the branches service records — a branch's secretary and liaison,
-an applicant, a reviewer — each sealed on its own (`yinfa.sealed`). Events and views
+"""The branches service's own I/O beside its event store, and the timer it declares.
+
+Names of the people it records — a branch's secretary and liaison, an applicant, a
+reviewer — are each sealed on their own (`yinfa.sealed`) in its database. Events and views
 carry only a reference (`person:<uuid>`); reads put the names back, and a name erased
 reads 已注销."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any, TypeVar
 
+from nameko.timer import Timer
 from pymongo.database import Database
 
 from yinfa.sealed import destroy, master_key, open_many, seal
+
+C = TypeVar("C")
 
 COLLECTION = "people_named"
 PREFIX = "person:"
@@ -26,14 +32,11 @@ def refer(db: Database, name: str | None) -> str | None:
     return reference
 
 
-def referred(db: Database, command: Mapping[str, Any], fields: Sequence[str]
-             ) -> dict[str, Any]:
-    """The command with each of `fields` it holds replaced by `<field>_ref`."""
-    changed = {key: value for key, value in command.items() if key not in fields}
-    for name in fields:
-        if name in command:
-            changed[f"{name}_ref"] = refer(db, command[name])
-    return changed
+def referred(db: Database, command: C, fields: Sequence[str]) -> C:
+    """The command with the name in each of `fields` sealed: None there, the reference
+    in `<field>_ref`."""
+    refs = {f"{name}_ref": refer(db, getattr(command, name)) for name in fields}
+    return replace(command, **dict.fromkeys(fields), **refs)  # type: ignore[type-var]
 
 
 def names_of(db: Database, references: Iterable[str | None]) -> dict[str, str]:
@@ -69,3 +72,20 @@ def _parts(documents: Iterable[Any]) -> Iterable[dict[str, Any]]:
 
 def erase(db: Database, reference: str) -> bool:
     return destroy(db[COLLECTION], reference)
+
+
+class ConfiguredTimer(Timer):
+    """A timer whose interval the container config may set (`config_key`, in seconds)."""
+
+    interval: float
+
+    def __init__(self, config_key: str, default: float, **kwargs: Any) -> None:
+        self.config_key = config_key
+        self.default = default
+        super().__init__(interval=default, **kwargs)
+
+    def setup(self) -> None:
+        self.interval = float(self.container.config.get(self.config_key, self.default))
+
+
+configured_timer = ConfiguredTimer.decorator
