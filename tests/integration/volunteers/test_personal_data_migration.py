@@ -15,7 +15,7 @@ from contracts.activities.streams import build_registry as activities_registry
 from contracts.branches.streams import build_registry as branches_registry
 from contracts.volunteers.streams import build_registry
 from services.activities.dependencies import wish_description
-from services.branches import people
+from services.branches import dependencies as people
 from services.volunteers import personal
 from services.volunteers.domain.volunteer import replay as fold_volunteer
 from yinfa.events.envelope import Metadata, NewEvent
