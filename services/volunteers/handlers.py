@@ -1,24 +1,29 @@
 """Command handlers: fold the stream → the domain decides → append.
 
-Plain functions over `EventSourcedStreams` and a command the service's entrypoint has
-loaded once with its published schema; `COMMANDS` names the handler of each schema.
+Plain functions over `EventSourcedStreams` and a command object the service's entrypoint
+has loaded once with its published schema; `COMMANDS` names the handler of each command
+type. Also here: the ledger entries the activities service's completion events announce,
+and a roster registered in a few store round trips.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from contracts.volunteers import commands
+from contracts.volunteers import commands as published
 from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.streams import team_stream, volunteer_stream
-from services.volunteers import personal, roster
-from services.volunteers.domain import team, volunteer
+from services.volunteers import dependencies as personal
+from services.volunteers.domain import commands, team, volunteer
 from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
+from yinfa import failpoints
 from yinfa.city_time import local_day
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound, ValidationFailed
+from yinfa.events.envelope import NewEvent, RecordedEvent
 from yinfa.reference import load_city
 from yinfa.service.commands import CommandTable
 from yinfa.service.dependencies import EventSourcedStreams
@@ -26,9 +31,9 @@ from yinfa.service.dependencies import EventSourcedStreams
 VolunteerDecision = Callable[..., list]
 
 
-def register(streams: EventSourcedStreams, command: Mapping[str, Any],
+def register(streams: EventSourcedStreams, command: commands.RegisterVolunteer,
              within_county: str | None = None) -> str:
-    volunteer_id = volunteer.volunteer_id_for(command["id_number"], personal.id_secret())
+    volunteer_id = volunteer.volunteer_id_for(command.id_number, personal.id_secret())
     catalog = load_volunteer_catalog()
 
     def decide(state: volunteer.Volunteer | None) -> list:
@@ -37,7 +42,7 @@ def register(streams: EventSourcedStreams, command: Mapping[str, Any],
         decided = volunteer.register(state, command, catalog)
         # personal data before the registration: a crash between the two leaves data
         # that a retry finds, never a registered person whose data is gone
-        personal.keep(streams.views, volunteer_id, command)
+        personal.keep(streams.views, volunteer_id, asdict(command))
         return decided
 
     streams.execute(volunteer_stream(volunteer_id), fold_volunteer, decide)
@@ -45,38 +50,37 @@ def register(streams: EventSourcedStreams, command: Mapping[str, Any],
 
 
 def _on_volunteer(decide: VolunteerDecision, streams: EventSourcedStreams,
-                  command: Mapping[str, Any]) -> int:
+                  command: Any) -> int:
     """A decision on one volunteer's stream; how many events it recorded."""
     catalog = load_volunteer_catalog()
-    recorded = streams.execute(volunteer_stream(command["volunteer_id"]), fold_volunteer,
+    recorded = streams.execute(volunteer_stream(command.volunteer_id), fold_volunteer,
                                lambda state: decide(state, command, catalog))
     return len(recorded)
 
 
-def erase(streams: EventSourcedStreams, command: Mapping[str, Any]) -> int:
+def erase(streams: EventSourcedStreams, command: commands.EraseVolunteer) -> int:
     """Destroy the person's data key and data, then record the erasure: a crash between
     the two leaves a person without data and not yet marked erased, which a retry (or
     the reconciliation) finishes; never data kept after the erasure was recorded."""
-    command = dict(command)
-    command["erased_on"] = command["erased_on"] or local_day(datetime.now(UTC),
-                                                             load_city().zone)
+    command = replace(command, erased_on=command.erased_on or local_day(
+        datetime.now(UTC), load_city().zone))
     catalog = load_volunteer_catalog()
 
     def decide(state: volunteer.Volunteer | None) -> list:
         decided = volunteer.erase(state, command, catalog)
-        personal.erase(streams.views, command["volunteer_id"])
+        personal.erase(streams.views, command.volunteer_id)
         return decided
 
-    return len(streams.execute(volunteer_stream(command["volunteer_id"]), fold_volunteer,
+    return len(streams.execute(volunteer_stream(command.volunteer_id), fold_volunteer,
                                decide))
 
 
-def update_profile(streams: EventSourcedStreams, command: Mapping[str, Any]) -> int:
+def update_profile(streams: EventSourcedStreams, command: commands.UpdateProfile) -> int:
     catalog = load_volunteer_catalog()
-    volunteer_id = command["volunteer_id"]
+    volunteer_id = command.volunteer_id
     kept = personal.reveal(streams.views, volunteer_id) or {}
-    changed = {name: command[name] for name in volunteer.PERSONAL_FIELDS
-               if name in command and command[name] != kept.get(name)}
+    changed = {name: value for name, value in command.changes.items()
+               if name in volunteer.PERSONAL_FIELDS and value != kept.get(name)}
     recorded = streams.execute(
         volunteer_stream(volunteer_id), fold_volunteer,
         lambda state: volunteer.update_profile(state, command, catalog, changed))
@@ -85,66 +89,200 @@ def update_profile(streams: EventSourcedStreams, command: Mapping[str, Any]) -> 
     return len(recorded)
 
 
-def record_hours_batch(streams: EventSourcedStreams, command: Mapping[str, Any]) -> int:
+def record_hours_batch(streams: EventSourcedStreams, command: commands.RecordHoursBatch
+                       ) -> int:
     catalog = load_volunteer_catalog()
     recorded = streams.execute(
-        volunteer_stream(command["volunteer_id"]),
+        volunteer_stream(command.volunteer_id),
         fold_volunteer,
-        lambda state: volunteer.record_hours_batch(state, command["entries"], catalog),
+        lambda state: volunteer.record_hours_batch(state, command.entries, catalog),
     )
     return len(recorded)
 
 
-def apply_ledger_command(streams: EventSourcedStreams, schema: type,
-                         payload: Mapping[str, Any]) -> int:
-    """A ledger change announced by another service; a repeat of one already made is a
-    no-op (the entry exists, or already has these hours)."""
-    try:
-        return COMMANDS.handle(streams, schema, payload)
-    except AlreadyExists as error:
-        if error.field == "entry_id":
-            return 0
-        raise
-    except DomainRuleViolated as error:
-        if schema is commands.CorrectHours and error.field == "hours":
-            return 0
-        raise
-
-
-def create_team(streams: EventSourcedStreams, command: Mapping[str, Any]) -> str:
+def create_team(streams: EventSourcedStreams, command: commands.CreateTeam) -> str:
     catalog = load_volunteer_catalog()
     streams.execute(
-        team_stream(command["team_id"]),
+        team_stream(command.team_id),
         fold_team,
         lambda state: team.create_team(state, command, catalog),
     )
-    return command["team_id"]
+    return command.team_id
 
 
-def join_team(streams: EventSourcedStreams, command: Mapping[str, Any]) -> int:
-    member, _ = streams.load(volunteer_stream(command["volunteer_id"]), fold_volunteer)
+def join_team(streams: EventSourcedStreams, command: commands.JoinTeam) -> int:
+    member, _ = streams.load(volunteer_stream(command.volunteer_id), fold_volunteer)
     status = None if member is None else member.status
     county = None if member is None else member.county_code
     return _on_team(streams, command, partial(team.join_team, volunteer_status=status,
                                               volunteer_county=county))
 
 
-def leave_team(streams: EventSourcedStreams, command: Mapping[str, Any]) -> int:
+def leave_team(streams: EventSourcedStreams, command: commands.LeaveTeam) -> int:
     return _on_team(streams, command, team.leave_team)
 
 
-def _on_team(streams: EventSourcedStreams, command: Mapping[str, Any], decide: Callable) -> int:
+def _on_team(streams: EventSourcedStreams, command: commands.JoinTeam | commands.LeaveTeam,
+             decide: Callable) -> int:
     def decision(state: team.Team | None) -> list:
         if state is None:
             raise NotFound("no such team", field="team_id")
         return decide(state, command)
 
-    return len(streams.execute(team_stream(command["team_id"]), fold_team, decision))
+    return len(streams.execute(team_stream(command.team_id), fold_team, decision))
 
 
-COMMANDS = CommandTable(commands, {
+# ---- ledger entries from the activities service ------------------------------------------
+# `ActivityCompleted` lists who served and how long, each line with the entry id of that
+# volunteer's ledger entry for the activity; `CompletionCorrected` corrects those entries
+# (or adds one). Recording an entry that is on the ledger already, or correcting an entry
+# to the hours it already has, is a repeat and changes nothing: a redelivered or replayed
+# event never counts twice.
+
+COMPLETED, CORRECTED = "ActivityCompleted", "CompletionCorrected"
+
+
+def record_served(streams: EventSourcedStreams, event: RecordedEvent) -> None:
+    """Every line is tried; lines refused by a rule (e.g. a withdrawn volunteer) make
+    the event a dead letter naming them, after the others are recorded."""
+    refused = []
+    for command_type, payload in ledger_commands(event):
+        try:
+            COMMANDS.handle(streams, command_type, payload)
+        except AlreadyExists as error:
+            if error.field != "entry_id":  # else a repeat: the entry is on the ledger
+                raise
+        except (DomainRuleViolated, NotFound, ValidationFailed) as error:
+            repeat = (command_type is commands.CorrectHours and error.field == "hours"
+                      and isinstance(error, DomainRuleViolated))  # these hours already
+            if not repeat:
+                refused.append(f"{payload['volunteer_id']}: {error}")
+    if refused:
+        raise DomainRuleViolated("ledger refused: " + "; ".join(refused))
+
+
+def ledger_commands(event: RecordedEvent) -> Iterator[tuple[type, dict[str, Any]]]:
+    """(command type, payload) pairs, loaded one by one so that a bad line refuses only
+    itself."""
+    activity_id = event.stream_id.split("-", 1)[1]
+    if event.type == COMPLETED:
+        for line in event.data.get("served", []):
+            yield commands.RecordHours, _entry(line, activity_id)
+    elif event.type == CORRECTED:
+        for line in event.data.get("corrections", []):
+            if line.get("new_entry"):
+                yield commands.RecordHours, _entry(line, activity_id)
+            else:
+                yield commands.CorrectHours, {
+                    "volunteer_id": line["volunteer_id"], "entry_id": line["entry_id"],
+                    "hours": line["hours"], "reason": event.data["reason"]}
+
+
+def _entry(line: dict[str, Any], activity_id: str) -> dict[str, Any]:
+    return {"volunteer_id": line["volunteer_id"], "entry_id": line["entry_id"],
+            "hours": line["hours"], "served_on": line["served_on"], "source": "activity",
+            "activity_id": activity_id}
+
+
+# ---- a roster: many registrations at once (from a partner or county bureau) ---------------
+# Each item is judged on its own, exactly as `register` judges one: the command schema,
+# then the domain's `volunteer.register`. What costs store round trips is done for the
+# whole roster at once: one query for the streams that exist, one insert of the new
+# streams' commits, one insert of the personal data, one refresh of their views.
+
+CREATED, EXISTS, INVALID, REFUSED = "created", "exists", "invalid", "refused"
+
+
+@dataclass
+class Item:
+    index: int
+    command: commands.RegisterVolunteer
+    volunteer_id: str
+    events: list[NewEvent]
+
+
+def register_roster(streams: EventSourcedStreams, command: commands.RegisterVolunteers,
+                    within_county: str | None = None) -> dict[str, Any]:
+    """Each item registered or answered on its own, in order. With `within_county`, a
+    person registered in another county is answered refused."""
+    results = register_many(streams, command.items)
+    if within_county is not None:
+        results = refuse_other_counties(streams.views, results, within_county)
+    return {"results": results, "created": sum(r["status"] == CREATED for r in results)}
+
+
+def register_many(streams: EventSourcedStreams, payloads: Sequence[Any]
+                  ) -> list[dict[str, Any]]:
+    """One result per payload, in order: {index, status, volunteer_id?, errors?}."""
+    results: dict[int, dict[str, Any]] = {}
+    candidates = _valid_items(payloads, results)
+    existing = streams.store.existing_streams(volunteer_stream(i.volunteer_id)
+                                              for i in candidates)
+    decided, catalog = [], load_volunteer_catalog()
+    for item in candidates:
+        if volunteer_stream(item.volunteer_id) in existing:
+            results[item.index] = _result(item.index, EXISTS, item.volunteer_id)
+            continue
+        item.events = volunteer.register(None, item.command, catalog)  # a new stream
+        decided.append(item)
+    # personal data first (kept only where none is): a kill before the commits leaves
+    # data that the rerun finds, never a registered person without it
+    personal.keep_many(streams.views, [
+        (i.volunteer_id, asdict(i.command)) for i in decided])
+    failpoints.hit("roster.after_personal_data")
+    recorded = streams.start_streams(
+        [(volunteer_stream(i.volunteer_id), i.events) for i in decided])
+    failpoints.hit("roster.after_commits")
+    for item, events in zip(decided, recorded, strict=True):
+        status = CREATED if events else EXISTS  # None: registered meanwhile by another
+        results[item.index] = _result(item.index, status, item.volunteer_id)
+    return [results[index] for index in range(len(payloads))]
+
+
+def refuse_other_counties(db: Any, results: list[dict[str, Any]], county: str
+                          ) -> list[dict[str, Any]]:
+    """"exists" for a person of another county would tell a county bureau that someone
+    it may not see is registered: such items are answered "refused", like any item that
+    names another county."""
+    existing = [r["volunteer_id"] for r in results if r["status"] == EXISTS]
+    elsewhere = {doc["volunteer_id"] for doc in db["volunteer_view"].find(
+        {"volunteer_id": {"$in": existing}, "county_code": {"$ne": county}},
+        {"volunteer_id": 1})} if existing else set()
+    return [{"index": r["index"], "status": REFUSED,
+             "errors": {"county_code": ["Not a county in your scope."]}}
+            if r.get("volunteer_id") in elsewhere and r["status"] == EXISTS else r
+            for r in results]
+
+
+def _valid_items(payloads: Sequence[Any], results: dict[int, dict[str, Any]]) -> list[Item]:
+    """Items that pass the command schema, each person once (a repeat is "exists")."""
+    secret = personal.id_secret()
+    items: dict[str, Item] = {}
+    for index, payload in enumerate(payloads):
+        try:
+            command = COMMANDS.load(commands.RegisterVolunteer, payload)
+        except ValidationFailed as error:
+            results[index] = _invalid(index, error.errors)
+            continue
+        volunteer_id = volunteer.volunteer_id_for(command.id_number, secret)
+        if volunteer_id in items:
+            results[index] = _result(index, EXISTS, volunteer_id)
+            continue
+        items[volunteer_id] = Item(index, command, volunteer_id, [])
+    return list(items.values())
+
+
+def _result(index: int, status: str, volunteer_id: str) -> dict[str, Any]:
+    return {"index": index, "status": status, "volunteer_id": volunteer_id}
+
+
+def _invalid(index: int, errors: Mapping[str, Any]) -> dict[str, Any]:
+    return {"index": index, "status": INVALID, "errors": dict(errors)}
+
+
+COMMANDS = CommandTable(published, {
     commands.RegisterVolunteer: register,
-    commands.RegisterVolunteers: roster.register_roster,
+    commands.RegisterVolunteers: register_roster,
     commands.VerifyVolunteer: partial(_on_volunteer, volunteer.verify),
     commands.SuspendVolunteer: partial(_on_volunteer, volunteer.suspend),
     commands.ReinstateVolunteer: partial(_on_volunteer, volunteer.reinstate),

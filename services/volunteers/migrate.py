@@ -20,7 +20,7 @@ from typing import Any
 from pymongo.database import Database
 
 from contracts.volunteers import events as ev
-from services.volunteers import personal
+from services.volunteers import dependencies as personal
 from yinfa.store.rewrite import rewrite_stored_events
 
 log = logging.getLogger(__name__)

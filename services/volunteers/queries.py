@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.database import Database
 
 from contracts.volunteers.id_number import mask_id_number, mask_phone
-from services.volunteers import personal
+from services.volunteers import dependencies as personal
 from yinfa.errors import NotFound
 from yinfa.reference import load_city
 

@@ -9,12 +9,11 @@ from typing import Any
 
 from nameko.timer import timer
 
-from contracts.volunteers import commands
 from contracts.volunteers.streams import build_registry
 from services.volunteers import handlers, queries
-from services.volunteers.served import COMPLETED, CORRECTED, ledger_commands
+from services.volunteers.domain import commands
+from services.volunteers.handlers import COMPLETED, CORRECTED
 from services.volunteers.views import VIEWS
-from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import Inbox
 from yinfa.secrets import ID_SECRET, MASTER_KEY
@@ -146,25 +145,17 @@ class VolunteersService(EventSourcedService):
         self.inbox.sweep(self._apply_activities_event, LEDGER_EVENTS)
 
     def _apply_activities_event(self, event: RecordedEvent) -> None:
-        """Every line is tried; lines refused by a rule (e.g. a withdrawn volunteer) make
-        the event a dead letter naming them, after the others are recorded."""
-        refused = []
-        streams = self.streams.caused_by(event)  # one worker may serve a batch of events
-        for schema, payload in ledger_commands(event):
-            try:
-                handlers.apply_ledger_command(streams, schema, payload)
-            except (DomainRuleViolated, NotFound, ValidationFailed) as error:
-                refused.append(f"{payload['volunteer_id']}: {error}")
-        if refused:
-            raise DomainRuleViolated("ledger refused: " + "; ".join(refused))
+        # caused by this event: one worker may serve a batch of events
+        handlers.record_served(self.streams.caused_by(event), event)
 
     # ---- helpers -----------------------------------------------------------------------
 
-    def _handle(self, schema: type, payload: Any, **context: Any) -> Any:
-        return handlers.COMMANDS.handle(self.streams, schema, payload, **context)
+    def _handle(self, command_type: type, payload: Any, **context: Any) -> Any:
+        return handlers.COMMANDS.handle(self.streams, command_type, payload, **context)
 
-    def _volunteer_command(self, schema: type, payload: dict[str, Any]) -> dict[str, Any]:
-        self._handle(schema, payload)
+    def _volunteer_command(self, command_type: type, payload: dict[str, Any]
+                           ) -> dict[str, Any]:
+        self._handle(command_type, payload)
         return queries.get_volunteer(self.streams.views, str(payload["volunteer_id"]))
 
     def _team(self, team_id: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Read models of the volunteers service: one document per volunteer and per team.
 
 Documents hold no personal data: names, phones and ID numbers are kept encrypted
-(`personal.py`) and joined in by the queries when a list or a record is read, so an
+(`dependencies.py`) and joined in by the queries when a list or a record is read, so an
 erased person's documents keep only the anonymous facts.
 """
 from __future__ import annotations

@@ -46,7 +46,7 @@ from services.scoring.domain.state import ScoringState
 from services.scoring.engine import intake
 from services.scoring.engine.journal import Journal
 from services.scoring.queries import county_ranking
-from services.volunteers.served import COMPLETED, CORRECTED
+from services.volunteers.handlers import COMPLETED, CORRECTED
 from yinfa.infra.broker import ensure_broker, ensure_management
 from yinfa.infra.embedded_store import EmbeddedStore, free_port
 from yinfa.infra.processes import Supervisor

@@ -6,9 +6,7 @@ Commands come loaded by the boundary schema, which knows the team categories.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from contracts.volunteers import events as ev
 from contracts.volunteers.catalog import VolunteerCatalog
@@ -16,6 +14,7 @@ from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
+from .commands import CreateTeam, JoinTeam, LeaveTeam
 from .volunteer import SUSPENDED, WITHDRAWN
 
 
@@ -29,25 +28,25 @@ class Team:
     members: frozenset[str] = field(default_factory=frozenset)
 
 
-def create_team(state: Team | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+def create_team(state: Team | None, command: CreateTeam, catalog: VolunteerCatalog
                 ) -> list[NewEvent]:
     if state is not None:
         raise AlreadyExists("this team already exists", field="team_id")
     return [ev.new_event(ev.TEAM_CREATED, {
-        "name": command["name"],
-        "category": command["category"],
-        "county_code": command["county_code"],
-        "leader_id": command.get("leader_id"),
-        "description": command.get("description"),
+        "name": command.name,
+        "category": command.category,
+        "county_code": command.county_code,
+        "leader_id": command.leader_id,
+        "description": command.description,
     })]
 
 
-def join_team(state: Team | None, command: Mapping[str, Any], volunteer_status: str | None,
+def join_team(state: Team | None, command: JoinTeam, volunteer_status: str | None,
               volunteer_county: str | None = None) -> list[NewEvent]:
     """`volunteer_status` is the joining volunteer's current status, None if unknown;
     `volunteer_county` their county: a team takes members of its own county only."""
     team = _existing(state)
-    volunteer_id = command["volunteer_id"]
+    volunteer_id = command.volunteer_id
     if volunteer_status is None:
         raise NotFound("no such volunteer", field="volunteer_id")
     if volunteer_county is not None and volunteer_county != team.county_code:
@@ -61,13 +60,12 @@ def join_team(state: Team | None, command: Mapping[str, Any], volunteer_status: 
     return [ev.new_event(ev.VOLUNTEER_JOINED_TEAM, {"volunteer_id": volunteer_id})]
 
 
-def leave_team(state: Team | None, command: Mapping[str, Any]) -> list[NewEvent]:
+def leave_team(state: Team | None, command: LeaveTeam) -> list[NewEvent]:
     team = _existing(state)
-    volunteer_id = command["volunteer_id"]
-    if volunteer_id not in team.members:
+    if command.volunteer_id not in team.members:
         raise NotFound("the volunteer is not a member", field="volunteer_id")
     return [ev.new_event(ev.VOLUNTEER_LEFT_TEAM, {
-        "volunteer_id": volunteer_id, "reason": command.get("reason"),
+        "volunteer_id": command.volunteer_id, "reason": command.reason,
     })]
 
 

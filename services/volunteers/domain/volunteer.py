@@ -1,9 +1,10 @@
 """The Volunteer aggregate: a retired cadre's lifecycle and hours ledger, as pure functions.
 
 Every command function has the shape `(state, command, catalog) -> list[NewEvent]`:
-`state` is the folded stream (None for a new stream), `command` a dict already loaded by
-the boundary schema (ids as canonical strings, hours as Decimals with one decimal within
-the catalog's limit, dates as `date`), `catalog` the volunteer reference data. What the
+`state` is the folded stream (None for a new stream), `command` a command object of
+`commands.py`, loaded by the boundary schema (ids as canonical strings, hours as Decimals
+with one decimal within the catalog's limit, dates as `date`), `catalog` the volunteer
+reference data. What the
 schema refuses (unknown skills or reasons, blank reasons, hours out of range …) is not
 checked again here; rules that need the volunteer's state raise `DomainRuleViolated`,
 `AlreadyExists` or `NotFound`, with `field` naming the input.
@@ -32,6 +33,7 @@ from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
+from . import commands as c
 from .stars import star_level
 
 REGISTERED, VERIFIED, ACTIVE = "registered", "verified", "active"
@@ -83,79 +85,81 @@ def volunteer_id_for(id_number: str, secret: str) -> str:
 # --- commands ---------------------------------------------------------------------------
 
 
-def register(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+def register(state: Volunteer | None, command: c.RegisterVolunteer, catalog: VolunteerCatalog
              ) -> list[NewEvent]:
     if state is not None:
         raise AlreadyExists("this person is already registered", field="id_number")
     return [ev.new_event(ev.VOLUNTEER_REGISTERED, {
-        "gender": command["gender"],
-        "birth_year": command["birth_year"],
-        "county_code": command["county_code"],
-        "former_employer": command.get("former_employer"),
-        "retirement_status": command["retirement_status"],
-        "party_member": command.get("party_member", False),
-        "branch_id": command.get("branch_id"),
-        "skills": list(command.get("skills", ())),
-        "insurance": command.get("insurance", False),
+        "gender": command.gender,
+        "birth_year": command.birth_year,
+        "county_code": command.county_code,
+        "former_employer": command.former_employer,
+        "retirement_status": command.retirement_status,
+        "party_member": command.party_member,
+        "branch_id": command.branch_id,
+        "skills": list(command.skills),
+        "insurance": command.insurance,
     })]
 
 
-def verify(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+def verify(state: Volunteer | None, command: c.VerifyVolunteer, catalog: VolunteerCatalog
            ) -> list[NewEvent]:
     current = _existing(state, "verify")
     if current.status == SUSPENDED:
         raise DomainRuleViolated("reinstate the volunteer before verifying", field="volunteer_id")
     if current.verified:
         raise DomainRuleViolated("the volunteer is already verified", field="volunteer_id")
-    if command["county_code"] != current.county_code:
+    if command.county_code != current.county_code:
         raise DomainRuleViolated(
             "only the volunteer's own county bureau can verify", field="county_code",
-            volunteer_county=current.county_code, verifier_county=command["county_code"],
+            volunteer_county=current.county_code, verifier_county=command.county_code,
         )
     verified = ev.new_event(ev.VOLUNTEER_VERIFIED, {
-        "county_code": command["county_code"], "note": command.get("note"),
+        "county_code": command.county_code, "note": command.note,
     })
     return _with_star_change(current, [verified], catalog)
 
 
-def suspend(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+def suspend(state: Volunteer | None, command: c.SuspendVolunteer, catalog: VolunteerCatalog
             ) -> list[NewEvent]:
     current = _existing(state, "suspend")
     if current.status == SUSPENDED:
         raise DomainRuleViolated("the volunteer is already suspended", field="volunteer_id")
-    return [ev.new_event(ev.VOLUNTEER_SUSPENDED, {"reason": command["reason"]})]
+    return [ev.new_event(ev.VOLUNTEER_SUSPENDED, {"reason": command.reason})]
 
 
-def reinstate(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
-              ) -> list[NewEvent]:
+def reinstate(state: Volunteer | None, command: c.ReinstateVolunteer,
+              catalog: VolunteerCatalog) -> list[NewEvent]:
     current = _existing(state, "reinstate")
     if current.status != SUSPENDED:
         raise DomainRuleViolated("only a suspended volunteer can be reinstated",
                                  field="volunteer_id", status=current.status)
-    return [ev.new_event(ev.VOLUNTEER_REINSTATED, {"note": command.get("note")})]
+    return [ev.new_event(ev.VOLUNTEER_REINSTATED, {"note": command.note})]
 
 
-def withdraw(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+def withdraw(state: Volunteer | None, command: c.WithdrawVolunteer, catalog: VolunteerCatalog
              ) -> list[NewEvent]:
     _existing(state, "withdraw")
     return [ev.new_event(ev.VOLUNTEER_WITHDRAWN, {
-        "reason_code": command["reason_code"], "note": command.get("note"),
+        "reason_code": command.reason_code, "note": command.note,
     })]
 
 
-def erase(state: Volunteer | None, command: Mapping[str, Any], catalog: VolunteerCatalog
+def erase(state: Volunteer | None, command: c.EraseVolunteer, catalog: VolunteerCatalog
           ) -> list[NewEvent]:
-    """The person's personal data goes; what they did stays, anonymous. Final."""
+    """The person's personal data goes; what they did stays, anonymous. Final. The
+    handler has dated an undated erasure."""
     if state is None:
         raise NotFound("no such volunteer", field="volunteer_id")
     if state.status == ERASED:
         raise DomainRuleViolated("the volunteer's personal data is already erased",
                                  field="volunteer_id")
+    assert command.erased_on is not None
     return [ev.new_event(ev.VOLUNTEER_ERASED, {
-        "erased_on": command["erased_on"].isoformat(), "basis": command["basis"]})]
+        "erased_on": command.erased_on.isoformat(), "basis": command.basis})]
 
 
-def update_profile(state: Volunteer | None, command: Mapping[str, Any],
+def update_profile(state: Volunteer | None, command: c.UpdateProfile,
                    catalog: VolunteerCatalog, personal_changed: Iterable[str] = ()
                    ) -> list[NewEvent]:
     """Records only what differs, so repeating an update changes nothing. Personal fields
@@ -163,9 +167,9 @@ def update_profile(state: Volunteer | None, command: Mapping[str, Any],
     recorded by name only."""
     current = _existing(state, "update")
     changes = {
-        name: list(command[name]) if name == "skills" else command[name]
-        for name in PROFILE_FIELDS
-        if name in command and _as_stored(name, command[name]) != getattr(current, name)
+        name: list(value) if name == "skills" else value
+        for name, value in command.changes.items()
+        if name in PROFILE_FIELDS and value != getattr(current, name)
     }
     decided = [ev.new_event(ev.VOLUNTEER_PROFILE_UPDATED, changes)] if changes else []
     personal = [name for name in PERSONAL_FIELDS if name in set(personal_changed)]
@@ -174,39 +178,38 @@ def update_profile(state: Volunteer | None, command: Mapping[str, Any],
     return decided
 
 
-def record_hours(state: Volunteer | None, command: Mapping[str, Any],
+def record_hours(state: Volunteer | None, command: c.LedgerEntry,
                  catalog: VolunteerCatalog) -> list[NewEvent]:
     current = _existing(state, "record hours for")
     if current.status == SUSPENDED:
         raise DomainRuleViolated("a suspended volunteer cannot log service", field="volunteer_id")
-    entry_id = command["entry_id"]
-    if entry_id in current.ledger:
+    if command.entry_id in current.ledger:
         raise AlreadyExists("this ledger entry is already recorded", field="entry_id")
     recorded = ev.new_event(ev.HOURS_RECORDED, {
-        "entry_id": entry_id,
-        "hours": str(command["hours"]),
-        "served_on": command["served_on"].isoformat(),
-        "source": command["source"],
-        "activity_id": command.get("activity_id"),
+        "entry_id": command.entry_id,
+        "hours": str(command.hours),
+        "served_on": command.served_on.isoformat(),
+        "source": command.source,
+        "activity_id": command.activity_id,
     })
     return _with_star_change(current, [recorded], catalog)
 
 
-def record_hours_batch(state: Volunteer | None, commands: Iterable[Mapping[str, Any]],
+def record_hours_batch(state: Volunteer | None, entries: Iterable[c.LedgerEntry],
                        catalog: VolunteerCatalog) -> list[NewEvent]:
     """Several ledger entries in one command (a bureau's monthly sheet): all or none."""
     decided: list[NewEvent] = []
-    for command in commands:
-        new = record_hours(state, command, catalog)
+    for entry in entries:
+        new = record_hours(state, entry, catalog)
         state = replay(new, state)
         decided.extend(new)
     return decided
 
 
-def correct_hours(state: Volunteer | None, command: Mapping[str, Any],
+def correct_hours(state: Volunteer | None, command: c.CorrectHours,
                   catalog: VolunteerCatalog) -> list[NewEvent]:
     current = _existing(state, "correct hours of")
-    entry_id, hours = command["entry_id"], command["hours"]
+    entry_id, hours = command.entry_id, command.hours
     if entry_id not in current.ledger:
         raise NotFound("no such ledger entry", field="entry_id")
     previous = current.ledger[entry_id]
@@ -216,7 +219,7 @@ def correct_hours(state: Volunteer | None, command: Mapping[str, Any],
         "entry_id": entry_id,
         "hours": str(hours),
         "previous_hours": str(previous),
-        "reason": command["reason"],
+        "reason": command.reason,
     })
     return _with_star_change(current, [corrected], catalog)
 

@@ -9,7 +9,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap
 
-from services.volunteers import personal
+from services.volunteers import dependencies as personal
 from yinfa.errors import DomainRuleViolated
 
 WANG = {"name": "王建国", "phone": "13812345678", "id_number": "320902195603080038"}

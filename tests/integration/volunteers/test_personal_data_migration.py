@@ -16,7 +16,7 @@ from contracts.branches.streams import build_registry as branches_registry
 from contracts.volunteers.streams import build_registry
 from services.activities.dependencies import wish_description
 from services.branches import dependencies as people
-from services.volunteers import personal
+from services.volunteers import dependencies as personal
 from services.volunteers.domain.volunteer import replay as fold_volunteer
 from yinfa.events.envelope import Metadata, NewEvent
 from yinfa.store.event_store import NO_STREAM, EventStore

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.activities.directory import KnowsVolunteers, VolunteerDirectory
-from services.volunteers import personal
+from services.volunteers import dependencies as personal
 from services.volunteers.service import VolunteersService
 from yinfa.errors import ValidationFailed
 

@@ -11,18 +11,19 @@ from property_support import (
     PROPERTY_SETTINGS,
     Outcome,
     Stream,
-    attempt,
+    attempt as attempt_loaded,
     describe,
     known,
     maybe,
     with_noise,
 )
 
-from contracts.volunteers import commands as contract, events as ev
+from contracts.volunteers import events as ev
 from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.id_number import make_id_number
-from services.volunteers.domain import team, volunteer
+from services.volunteers.domain import commands as contract, team, volunteer
 from services.volunteers.domain.stars import star_level
+from services.volunteers.handlers import COMMANDS as TABLE
 
 CATALOG = load_volunteer_catalog()
 VOLUNTEER = known("王建国")
@@ -30,6 +31,12 @@ TINGHU, YANDU = "320902", "320903"
 ENTRIES = [known(f"ledger entry {n}") for n in range(3)]
 STATUSES = {volunteer.REGISTERED, volunteer.VERIFIED, volunteer.ACTIVE, volunteer.SUSPENDED,
             volunteer.WITHDRAWN}
+
+
+def attempt(command_type: type, payload: dict, decide) -> Outcome:
+    """The payload loaded as the service loads it (its command table), then decided."""
+    return attempt_loaded(None, payload,
+                          lambda fields: decide(TABLE.load(command_type, fields)))
 
 # valid values several times over, so that most commands get past the boundary
 hours = maybe(st.one_of(
@@ -112,7 +119,7 @@ REGISTRATIONS = st.integers(1, 4).flatmap(lambda n: st.just(registration()) if n
 def decide(state: volunteer.Volunteer | None, action: str, payload: dict) -> Outcome:
     if action == "record_hours_batch":
         return attempt(contract.RecordHoursBatch, payload,
-                       lambda c: volunteer.record_hours_batch(state, c["entries"], CATALOG))
+                       lambda c: volunteer.record_hours_batch(state, c.entries, CATALOG))
     schema, decision = DECISIONS[action]
     return attempt(schema, payload, lambda c: decision(state, c, CATALOG))
 
@@ -182,7 +189,7 @@ def test_team_membership_is_the_joins_minus_the_leaves(created, commands):
     stream = Stream(f"team-{known('亭湖区银发义诊队')}", ev.CATALOG)
     state = None
     if created:
-        made = team.create_team(None, contract.load_command(contract.CreateTeam, {
+        made = team.create_team(None, TABLE.load(contract.CreateTeam, {
             "name": "银发义诊队", "category": "rural_revitalisation", "county_code": TINGHU}),
             CATALOG)
         stream.append(made)

@@ -8,13 +8,14 @@ from datetime import date
 
 import pytest
 
+from contracts.volunteers import commands as published
 from contracts.volunteers.catalog import StarLevel, load_volunteer_catalog
-from contracts.volunteers.commands import LedgerEntry, load_command
 from contracts.volunteers.id_number import make_id_number
-from services.volunteers.domain import volunteer as v
+from services.volunteers.domain import commands as c, volunteer as v
 
 TINGHU = "320902"  # 亭湖区
 WANG_ID = make_id_number(TINGHU, date(1956, 10, 1), 123)
+WANG = "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"  # his volunteer id
 
 
 def _entry(name: str) -> str:
@@ -65,12 +66,19 @@ def registration():
 
 
 @pytest.fixture
+def registering(registration):
+    """The registration as the domain receives it: a `RegisterVolunteer` command."""
+    return lambda **overrides: c.RegisterVolunteer.loaded(registration(**overrides))
+
+
+@pytest.fixture
 def hours():
     """A ledger entry as the boundary schema hands it on (hours in tenths, a `date`)."""
 
     def make(amount, name="重阳节义诊", served_on=date(2023, 10, 23), source="bureau"):
-        return load_command(LedgerEntry, {"entry_id": _entry(name), "hours": amount,
-                                          "served_on": served_on.isoformat(), "source": source})
+        return c.LedgerEntry(**published.load_command(published.LedgerEntry, {
+            "entry_id": _entry(name), "hours": amount, "served_on": served_on.isoformat(),
+            "source": source}))
 
     return make
 
@@ -87,21 +95,22 @@ def decide(catalog):
 
 
 @pytest.fixture
-def volunteer(registration, hours, decide):
+def volunteer(registering, hours, decide):
     """A volunteer state in a given status, with hours already on the ledger."""
 
     def make(status="verified", logged=(), using=None, **profile):
         if status == v.ACTIVE and not logged:
             logged = (2,)
-        _, state = decide(None, v.register, registration(**profile), using)
+        _, state = decide(None, v.register, registering(**profile), using)
         if status != v.REGISTERED:
-            _, state = decide(state, v.verify, {"county_code": state.county_code}, using)
+            _, state = decide(state, v.verify, c.VerifyVolunteer(WANG, state.county_code),
+                              using)
         for i, amount in enumerate(logged):
             _, state = decide(state, v.record_hours, hours(amount, name=f"服务{i}"), using)
         if status == v.SUSPENDED:
-            _, state = decide(state, v.suspend, {"reason": "长期联系不上"}, using)
+            _, state = decide(state, v.suspend, c.SuspendVolunteer(WANG, "长期联系不上"), using)
         if status == v.WITHDRAWN:
-            _, state = decide(state, v.withdraw, {"reason_code": "health"}, using)
+            _, state = decide(state, v.withdraw, c.WithdrawVolunteer(WANG, "health"), using)
         return state
 
     return make

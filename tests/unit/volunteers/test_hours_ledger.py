@@ -2,13 +2,15 @@ from decimal import Decimal
 
 import pytest
 
-from services.volunteers.domain import volunteer as v
+from services.volunteers.domain import commands as c, volunteer as v
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+
+WANG = "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"
 
 
 def correction(entry_id, hours, reason="签到表核对后更正"):
     """A correction as the boundary schema hands it on: hours a Decimal in tenths."""
-    return {"entry_id": entry_id, "hours": Decimal(hours), "reason": reason}
+    return c.CorrectHours(WANG, entry_id, Decimal(hours), reason)
 
 
 def test_recorded_hours_land_on_the_ledger(volunteer, decide, hours, entry):
@@ -31,7 +33,7 @@ def test_hours_of_an_unverified_volunteer_are_pending_until_verification(volunte
     pending = volunteer("registered", logged=[4, 4])
     assert pending.total_hours == 8 and pending.verified_hours == 0
 
-    _, verified = decide(pending, v.verify, {"county_code": "320902"})
+    _, verified = decide(pending, v.verify, c.VerifyVolunteer(WANG, "320902"))
     assert verified.verified_hours == 8
     assert verified.status == "active"
 

@@ -2,10 +2,11 @@ from decimal import Decimal
 
 import pytest
 
-from services.volunteers.domain import volunteer as v
+from services.volunteers.domain import commands as c, volunteer as v
 from services.volunteers.domain.stars import star_level
 
 NATIONAL = (100, 300, 600, 1000, 1500)
+WANG = "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"
 
 
 @pytest.mark.parametrize(
@@ -54,8 +55,7 @@ def test_a_correction_can_take_a_star_away(volunteer, decide, entry, small_stars
     assert one_star.star_level == 1
 
     events, state = decide(one_star, v.correct_hours,
-                           {"entry_id": entry("服务1"), "hours": Decimal("2.0"),
-                            "reason": "重复签到"},
+                           c.CorrectHours(WANG, entry("服务1"), Decimal("2.0"), "重复签到"),
                            small_stars)
 
     assert events[-1].type == "StarLevelChanged"
@@ -67,7 +67,7 @@ def test_pending_hours_earn_no_star_until_verification(volunteer, decide, small_
     pending = volunteer("registered", logged=[20, 15], using=small_stars)
     assert pending.star_level == 0
 
-    events, state = decide(pending, v.verify, {"county_code": "320902"}, small_stars)
+    events, state = decide(pending, v.verify, c.VerifyVolunteer(WANG, "320902"), small_stars)
 
     assert [e.type for e in events] == ["VolunteerVerified", "StarLevelChanged"]
     assert events[1].data == {"from_level": 0, "to_level": 2, "total_hours": "35.0"}

@@ -4,7 +4,7 @@ from decimal import Decimal
 from functools import partial
 
 from contracts.volunteers import events as ev
-from services.volunteers.domain import team as t, volunteer as v
+from services.volunteers.domain import commands as c, team as t, volunteer as v
 
 V1_REGISTRATION = {
     "name": "李秀英", "gender": "female", "birth_year": 1950,
@@ -14,21 +14,25 @@ V1_REGISTRATION = {
 }
 
 
-def a_volunteers_whole_life(registration, decide, hours, entry, small_stars):
+WANG = "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"
+
+
+def a_volunteers_whole_life(registering, decide, hours, entry, small_stars):
     """Every volunteer event type, produced by the domain itself."""
     produced = []
     steps = [
-        (v.update_profile, {"insurance": False}),
-        (partial(v.update_profile, personal_changed=["phone"]), {"phone": "13951500000"}),
+        (v.update_profile, c.UpdateProfile(WANG, {"insurance": False})),
+        (partial(v.update_profile, personal_changed=["phone"]),
+         c.UpdateProfile(WANG, {"phone": "13951500000"})),
         (v.record_hours, hours(24, name="义诊")),
-        (v.verify, {"county_code": "320902", "note": "已核实"}),
-        (v.correct_hours, {"entry_id": entry("义诊"), "hours": Decimal("8.5"), "reason": "更正"}),
-        (v.suspend, {"reason": "外出就医"}),
-        (v.reinstate, {"note": None}),
-        (v.withdraw, {"reason_code": "moved_away", "note": "随子女迁居南京"}),
-        (v.erase, {"erased_on": date(2026, 12, 1), "basis": "person_request"}),
+        (v.verify, c.VerifyVolunteer(WANG, "320902", "已核实")),
+        (v.correct_hours, c.CorrectHours(WANG, entry("义诊"), Decimal("8.5"), "更正")),
+        (v.suspend, c.SuspendVolunteer(WANG, "外出就医")),
+        (v.reinstate, c.ReinstateVolunteer(WANG, None)),
+        (v.withdraw, c.WithdrawVolunteer(WANG, "moved_away", "随子女迁居南京")),
+        (v.erase, c.EraseVolunteer(WANG, "person_request", date(2026, 12, 1))),
     ]
-    events, state = decide(None, v.register, registration(), small_stars)
+    events, state = decide(None, v.register, registering(), small_stars)
     produced += events
     for command_fn, command in steps:
         events, state = decide(state, command_fn, command, small_stars)
@@ -37,18 +41,18 @@ def a_volunteers_whole_life(registration, decide, hours, entry, small_stars):
 
 
 def team_events(catalog):
-    created = t.create_team(None, {"name": "盐都区银发义诊队", "category": "health_care",
-                                   "county_code": "320903"}, catalog)
-    member = {"volunteer_id": "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"}
-    joined = t.join_team(t.replay(created), member, "active")
-    left = t.leave_team(t.replay(joined, t.replay(created)), member)
+    team_id = "5b2e9d40-1c3a-4f6e-8d7b-2a9c0e1f3d45"
+    created = t.create_team(None, c.CreateTeam(team_id, "盐都区银发义诊队", "health_care",
+                                               "320903"), catalog)
+    joined = t.join_team(t.replay(created), c.JoinTeam(team_id, WANG), "active")
+    left = t.leave_team(t.replay(joined, t.replay(created)), c.LeaveTeam(team_id, WANG))
     return created + joined + left
 
 
 def test_every_emitted_event_matches_its_current_schema_and_is_json(
-    registration, decide, hours, entry, small_stars, catalog
+    registering, decide, hours, entry, small_stars, catalog
 ):
-    produced = a_volunteers_whole_life(registration, decide, hours, entry, small_stars)
+    produced = a_volunteers_whole_life(registering, decide, hours, entry, small_stars)
     produced += team_events(catalog)
 
     assert {e.type for e in produced} == set(ev.CURRENT_VERSIONS)

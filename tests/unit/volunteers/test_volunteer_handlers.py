@@ -4,9 +4,9 @@ The service is built with nameko's `worker_factory`, its `streams` a real
 `EventSourcedStreams` on `InMemoryEventStore` (`EventSourcing.standalone()`); the inbox
 and secrets providers are worker_factory's mocks, the secrets themselves come from the
 test run's environment. Commands go through the service's command table
-(`handlers.COMMANDS`), loaded by their published schemas, not through the RPC methods:
-those answer from the views, kept in MongoDB, which a unit test has not (nor views:
-`standalone()` refreshes none).
+(`handlers.COMMANDS`), loaded by their published schemas into command objects, not
+through the RPC methods: those answer from the views, kept in MongoDB, which a unit test
+has not (nor views: `standalone()` refreshes none).
 Registration also keeps the person's data in MongoDB: here `personal.keep` is replaced by
 a record of what it was handed. Events from the activities service go through the
 service's own `_apply_activities_event`, as its inbox calls it.
@@ -18,9 +18,9 @@ from datetime import date
 import pytest
 from nameko.testing.services import worker_factory
 
-from contracts.volunteers import commands
 from contracts.volunteers.streams import build_registry, volunteer_stream
-from services.volunteers import handlers, personal
+from services.volunteers import dependencies as personal, handlers
+from services.volunteers.domain import commands
 from services.volunteers.service import VolunteersService
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.events.envelope import Metadata, NewEvent
@@ -64,9 +64,9 @@ def registered(service, kept, registration):
     return register(service, registration())
 
 
-def handle(service, schema, payload):
+def handle(service, command_type, payload):
     """A command as the service's entrypoint hands it on: loaded once, then handled."""
-    return handlers.COMMANDS.handle(service.streams, schema, payload)
+    return handlers.COMMANDS.handle(service.streams, command_type, payload)
 
 
 def register(service, payload):

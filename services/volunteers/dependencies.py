@@ -1,6 +1,8 @@
-"""A volunteer's personal data: name, phone and full ID number, in one sealed document
-per person keyed by volunteer id (`yinfa.sealed`). Events and views never hold these
-fields; erasing a person is deleting this one document, and with it their data key."""
+"""The volunteers service's own I/O beyond its event store: a volunteer's personal data
+(name, phone and full ID number) in one sealed document per person keyed by volunteer id
+(`yinfa.sealed`), and the secret that names their stream. Events and views never hold
+these fields; erasing a person is deleting this one document, and with it their data key.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
