@@ -16,7 +16,7 @@ from branch_service_examples import (
 from nameko.testing.services import entrypoint_hook
 
 from contracts.branches.streams import branch_stream, build_registry
-from services.branches.domain import branch as b
+from services.branches.domain import branch as b, commands as cmd
 from services.branches.views import VIEWS
 from yinfa.errors import DomainRuleViolated, ValidationFailed
 from yinfa.projections import Projector
@@ -78,8 +78,8 @@ def test_a_merge_cut_short_before_the_absorb_is_completed_once(
     branches.add_member({"branch_id": ids(FINANCE), "volunteer_id": known_volunteer("王建国")})
     finance, version = b.replay(stored.stream(branch_stream(ids(FINANCE)))), 2
     target = b.replay(stored.stream(branch_stream(ids(EDUCATION))))
-    events = b.merge(finance, {"branch_id": ids(FINANCE), "into_branch_id": ids(EDUCATION),
-                               "reason": "机构改革", "merged_on": date(2024, 1, 2)}, target)
+    events = b.merge(finance, cmd.MergeBranch(ids(FINANCE), ids(EDUCATION), "机构改革",
+                                              date(2024, 1, 2)), target)
     stored.store.append(branch_stream(ids(FINANCE)), events, version)
     eventually(lambda: branches.get_branch(ids(FINANCE))["status"] == "merged")
 
