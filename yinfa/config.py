@@ -60,6 +60,7 @@ class Settings:
     data_dir: Path
     relay_batch_size: int
     relay_idle_seconds: float
+    relay_gather_seconds: float
     snapshot_every: int  # a long stream's folded state is kept every N events; 0: never
     consumer_lease_seconds: float
     inbox_heal_seconds: float  # how long a gap stays open before the source is asked
@@ -108,6 +109,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=Path(_text(env, "YINFA_DATA_DIR", "var")),
         relay_batch_size=_number(env, "YINFA_RELAY_BATCH", 500, least=1),
         relay_idle_seconds=_number(env, "YINFA_RELAY_IDLE_SECONDS", 0.2),
+        relay_gather_seconds=_number(env, "YINFA_RELAY_GATHER_SECONDS", 0.02),
         snapshot_every=_number(env, "YINFA_SNAPSHOT_EVERY", 200, least=0),
         consumer_lease_seconds=_number(env, "YINFA_CONSUMER_LEASE_SECONDS", 30.0, least=1.0),
         inbox_heal_seconds=_number(env, "YINFA_INBOX_HEAL_SECONDS", 10.0, least=0.0),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection as Collection_, Iterable, Mapping, Sequence
 from typing import Any
 
 from pymongo import ReplaceOne
@@ -50,8 +50,10 @@ class StreamView:
         return type(self).refresh is not StreamView.refresh
 
     def refresh_many(self, db: Database, store: EventStore,
-                     streams: Mapping[str, Sequence[RecordedEvent]]) -> None:
-        """Refresh the documents of these streams, given each stream's whole history."""
+                     streams: Mapping[str, Sequence[RecordedEvent]],
+                     started: Collection_[str] = frozenset()) -> None:
+        """Refresh the documents of these streams, given each stream's whole history;
+        `started`: those of them that probably have no document yet."""
         handled = [stream_id for stream_id in streams if self.handles(stream_id)]
         if self.reads_its_own_streams:
             for stream_id in handled:
@@ -63,7 +65,7 @@ class StreamView:
             doc = self.document(events) if events else None
             if doc is not None:
                 documents[stream_id] = (doc, events[-1].version)
-        write_all_if_newer(db[self.collection], documents)
+        write_all_if_newer(db[self.collection], documents, started)
 
 
 WRITE_ATTEMPTS = 20
@@ -93,17 +95,21 @@ def write_if_newer(views: Collection, view_id: str, doc: dict[str, Any], version
     raise ConcurrencyError(f"could not store view {view_id} at version {version}")
 
 
-def write_all_if_newer(views: Collection, documents: Mapping[str, tuple[dict[str, Any], int]]
-                       ) -> None:
+def write_all_if_newer(views: Collection, documents: Mapping[str, tuple[dict[str, Any], int]],
+                       started: Collection_[str] = frozenset()) -> None:
     """`write_if_newer` for many documents ({view id: (document, version)}): one read of
-    the stored versions, one insert of the documents not stored yet, one bulk of replaces
-    conditional on the version read. Where a concurrent writer got in between (an insert
-    refused, a replace that matched nothing), `write_if_newer` settles that document, so
-    an older version still never overwrites a newer one."""
+    the stored versions (none for the `started` streams), one insert of the documents not
+    stored yet, one bulk of replaces conditional on the version read. Where a concurrent
+    writer got in between (an insert refused, a replace that matched nothing),
+    `write_if_newer` settles that document, so an older version never overwrites a newer
+    one."""
     if not documents:
         return
-    stored = {doc["_id"]: doc["version"]
-              for doc in views.find({"_id": {"$in": list(documents)}}, {"version": 1})}
+    # a stream just started is inserted without asking: should its document be there
+    # already, the insert is refused and `write_if_newer` settles it as any contest
+    asked = [view_id for view_id in documents if view_id not in started]
+    stored = {doc["_id"]: doc["version"] for doc in views.find(
+        {"_id": {"$in": asked}}, {"version": 1})} if asked else {}
     inserts, replaced, replaces = [], [], []
     for view_id, (doc, version) in documents.items():
         current = stored.get(view_id)
@@ -144,9 +150,11 @@ class Projector:
                 view.refresh(self.db, self.store, stream_id)
 
     def refresh_streams(self, stream_ids: Iterable[str],
-                        known: Mapping[str, Sequence[RecordedEvent]] | None = None) -> None:
+                        known: Mapping[str, Sequence[RecordedEvent]] | None = None,
+                        started: Collection_[str] = frozenset()) -> None:
         """Refresh the views of many streams at once. `known` holds streams whose whole
-        history the caller already has (e.g. streams it just started); the others are
+        history the caller already has (e.g. streams it just started: `started`, whose
+        documents are written without first asking for their versions); the others are
         read with one query."""
         known = known or {}
         wanted = [s for s in dict.fromkeys(stream_ids) if any(v.handles(s) for v in self.views)]
@@ -155,7 +163,7 @@ class Projector:
         streams = {s: list(known.get(s, ())) for s in wanted}
         streams.update(self.store.read_streams(to_read))
         for view in self.views:
-            view.refresh_many(self.db, self.store, streams)
+            view.refresh_many(self.db, self.store, streams, started)
 
     def catch_up(self, batch: int = 1000, max_batches: int | None = None) -> int:
         """Bring every view up to the store's head (or `max_batches` batches nearer, so a
@@ -168,8 +176,9 @@ class Projector:
                 events = self.store.read_all(position, batch)
                 if not events:
                     return seen
+                begun = _started_within(events)
                 self.refresh_streams(dict.fromkeys(e.stream_id for e in events),
-                                     known=_started_within(events))
+                                     known=begun, started=begun)
                 position = events[-1].position
                 self._checkpoints.update_one(
                     {"_id": "views"}, {"$set": {"position": position}}, upsert=True

@@ -197,6 +197,7 @@ class OutboxRelay:
         batch_size: int = 500,
         lease_seconds: float = 15.0,
         queues: Sequence[str] | None = None,  # the consumers' queues; default: the catalog's
+        gather_seconds: float = 0.0,
     ) -> None:
         self.store = store
         self.db: Database = store.db
@@ -204,6 +205,10 @@ class OutboxRelay:
         self.service_name = service_name
         self.exchange = f"{service_name}.events"
         self.batch_size = batch_size
+        # While commands keep coming, the relay pauses this long after a batch that was
+        # not full: more events share the next read, message, confirm and checkpoint,
+        # and every consumer gets them in one delivery.
+        self.gather_seconds = gather_seconds
         self.lease_seconds = lease_seconds
         self.owner = str(uuid.uuid4())
         self.queues = consumer_queues(service_name) if queues is None else list(queues)
@@ -296,6 +301,8 @@ class OutboxRelay:
             if not self._move_checkpoint(position, batch[-1].position):
                 break  # moved under us: the next run starts from where it is now
             position = self._position = batch[-1].position
+            if len(batch) < self.batch_size and self.gather_seconds:
+                time.sleep(self.gather_seconds)
         return published
 
     def _stall(self, error: Unroutable, position: int) -> None:

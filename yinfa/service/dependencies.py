@@ -130,14 +130,14 @@ class EventSourcedStreams:
         with self._provider.locks.holding(stream_id):
             recorded, history = self._decide_and_append(stream_id, fold, decide)
         if recorded:
-            self._provider.after_append(stream_id, history)
+            self._provider.after_append(stream_id, history, started=recorded[0].version == 1)
         return recorded
 
     def start(self, stream_id: str, new_events: list[NewEvent]) -> list[RecordedEvent]:
         """Begin a stream that must not exist yet (`ConcurrencyError` if it does)."""
         with correlated(self.metadata.correlation_id):
             recorded = self.store.append(stream_id, new_events, NO_STREAM, self.metadata)
-        self._provider.after_append(stream_id, _whole([], recorded))
+        self._provider.after_append(stream_id, _whole([], recorded), started=True)
         return recorded
 
     def relay_lag(self) -> dict[str, Any]:
@@ -221,6 +221,7 @@ class EventSourcing(DependencyProvider):
             self.container.config["AMQP_URI"],
             self.container.service_name,
             batch_size=settings.relay_batch_size,
+            gather_seconds=settings.relay_gather_seconds,
         )
         self.idle_seconds = settings.relay_idle_seconds
         self.snapshots: Snapshots | None = Snapshots(self.db["snapshots"],
@@ -250,21 +251,22 @@ class EventSourcing(DependencyProvider):
     def kill(self) -> None:
         self.stop()
 
-    def after_append(self, stream_id: str, history: list[RecordedEvent] | None = None
-                     ) -> None:
+    def after_append(self, stream_id: str, history: list[RecordedEvent] | None = None,
+                     started: bool = False) -> None:
         """Read-your-writes for the caller: refresh the views of the stream just written
         (version-guarded, so no lock is needed); the background loop moves the checkpoint.
         `history`: the whole stream, when the command had it (no second read)."""
         if history is None:
             self.projector.refresh_stream(stream_id)
         else:
-            self.projector.refresh_streams([stream_id], known={stream_id: history})
+            self.projector.refresh_streams([stream_id], known={stream_id: history},
+                                           started={stream_id} if started else ())
         self._wake.set()
 
     def after_start(self, started: dict[str, list[RecordedEvent]]) -> None:
         """`after_append` for streams just started: their whole history is at hand, so the
         views are written without reading the streams again; the relay is woken once."""
-        self.projector.refresh_streams(started, known=started)
+        self.projector.refresh_streams(started, known=started, started=started)
         self._wake.set()
 
     def _background(self) -> None:

@@ -277,3 +277,28 @@ def test_events_appended_while_the_relay_runs_are_all_published(
     assert sorted(e.data["n"] for e in events) == sorted(
         n for offset in (0, 100, 200) for n in range(offset, offset + 60)
     )
+
+
+def test_events_of_a_busy_spell_join_one_message_while_the_relay_gathers(
+    event_store, make_event_store, amqp_uri, events_queue
+):
+    """After a batch that was not full, the relay pauses before its next read: events
+    appended meanwhile leave together, in order, as one batch message."""
+    relay = OutboxRelay(make_event_store(), amqp_uri, SERVICE, gather_seconds=0.3)
+    record(event_store, 1)
+
+    def late_writer() -> None:
+        time.sleep(0.1)  # within the relay's pause after its first batch
+        record(event_store, 6, start=1)
+
+    writer = threading.Thread(target=late_writer)
+    writer.start()
+    try:
+        assert relay.publish_pending(max_events=7) == 7
+    finally:
+        writer.join(WAIT)
+        relay.reset_connection()
+
+    messages = received(events_queue, 7)
+    assert [len(payloads(m)) for m in messages] == [1, 6]
+    assert [e.position for e in loaded(messages)] == list(range(1, 8))

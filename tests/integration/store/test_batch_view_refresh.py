@@ -91,6 +91,19 @@ def test_mixed_stored_versions_end_at_the_newest_of_each(mongo_db):
         "older": (2, "new"), "newer": (9, "kept"), "same": (4, "kept"), "missing": (1, "new")}
 
 
+def test_a_stream_taken_for_started_keeps_a_newer_document_already_there(mongo_db):
+    """Started streams are written without a read of their versions; one that another
+    instance has already written further keeps that newer document."""
+    views = mongo_db["started_view"]
+    views.insert_one({"_id": "written", "version": 2, "v": "kept"})
+
+    write_all_if_newer(views, {"written": ({"v": "first"}, 1), "fresh": ({"v": "first"}, 1),
+                               "asked": ({"v": "new"}, 3)}, started={"written", "fresh"})
+
+    assert {d["_id"]: (d["version"], d["v"]) for d in views.find()} == {
+        "written": (2, "kept"), "fresh": (1, "first"), "asked": (3, "new")}
+
+
 def test_racing_batch_writers_leave_every_document_at_its_highest_version(mongo_db):
     views = mongo_db["raced_view"]
     ids = [f"volunteer-{n}" for n in range(30)]
