@@ -29,20 +29,8 @@ from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
+from . import commands as cmd
 from .check_in_code import code_salt, hash_code, verify_code
-from .commands import (
-    CancelActivity,
-    CancelPublication,
-    CheckIn,
-    CheckOut,
-    CompleteActivity,
-    CorrectCompletion,
-    IssueCheckInCode,
-    PublishActivity,
-    ServedLine,
-    SignUp,
-    WithdrawSignUp,
-)
 from .ids import served_entry_id
 from .instants import as_hours, instant, iso, ratio
 from .party import VERIFIED_VOLUNTEER_STATUSES, Party
@@ -113,7 +101,7 @@ class Activity:
 # --- publication ------------------------------------------------------------------------
 
 
-def publish(state: Activity | None, command: PublishActivity, catalog: ActivityCatalog
+def publish(state: Activity | None, command: cmd.PublishActivity, catalog: ActivityCatalog
             ) -> list[NewEvent]:
     """The stream id derives from `client_request_id`: a retry of the same request finds
     its activity and records nothing; another activity under the same request id is refused."""
@@ -126,7 +114,7 @@ def publish(state: Activity | None, command: PublishActivity, catalog: ActivityC
     return [ev.new_event(ev.ACTIVITY_PUBLISHED, data)]
 
 
-def cancel_publication(state: Activity | None, command: CancelPublication,
+def cancel_publication(state: Activity | None, command: cmd.CancelPublication,
                        catalog: ActivityCatalog) -> list[NewEvent]:
     """Withdraw an activity nobody has signed up for."""
     current = _open(state, "cancel")
@@ -136,7 +124,7 @@ def cancel_publication(state: Activity | None, command: CancelPublication,
     return [ev.new_event(ev.ACTIVITY_PUBLICATION_CANCELLED, {"reason": command.reason})]
 
 
-def cancel(state: Activity | None, command: CancelActivity, catalog: ActivityCatalog
+def cancel(state: Activity | None, command: cmd.CancelActivity, catalog: ActivityCatalog
            ) -> list[NewEvent]:
     """Call off an activity with sign-ups; the event names everyone to notify."""
     current = _open(state, "cancel")
@@ -153,7 +141,7 @@ def cancel(state: Activity | None, command: CancelActivity, catalog: ActivityCat
 # --- sign-ups ---------------------------------------------------------------------------
 
 
-def sign_up(state: Activity | None, command: SignUp, catalog: ActivityCatalog,
+def sign_up(state: Activity | None, command: cmd.SignUp, catalog: ActivityCatalog,
             volunteer_status: str | None, team_ids: Collection[str] = ()) -> list[NewEvent]:
     """`volunteer_status` and `team_ids` are the volunteer's current status and team
     memberships as the volunteers service knows them (status None: no such volunteer)."""
@@ -175,7 +163,7 @@ def sign_up(state: Activity | None, command: SignUp, catalog: ActivityCatalog,
     })]
 
 
-def withdraw_sign_up(state: Activity | None, command: WithdrawSignUp,
+def withdraw_sign_up(state: Activity | None, command: cmd.WithdrawSignUp,
                      catalog: ActivityCatalog) -> list[NewEvent]:
     """A participant who leaves frees a place: the first on the waitlist takes it."""
     current = _open(state, "withdraw from")
@@ -197,7 +185,7 @@ def withdraw_sign_up(state: Activity | None, command: WithdrawSignUp,
 # --- check-in ---------------------------------------------------------------------------
 
 
-def issue_check_in_code(state: Activity | None, command: IssueCheckInCode,
+def issue_check_in_code(state: Activity | None, command: cmd.IssueCheckInCode,
                         catalog: ActivityCatalog) -> list[NewEvent]:
     """The caller supplies the code (and shows it on site); only its hash is recorded.
     It works from before the start until after the end, as the rules say. A second code
@@ -226,7 +214,7 @@ def check_in_window(details: Details, catalog: ActivityCatalog) -> tuple[datetim
             details.ends_at + timedelta(minutes=rules.check_in_closes_minutes_after_end))
 
 
-def check_in(state: Activity | None, command: CheckIn, catalog: ActivityCatalog
+def check_in(state: Activity | None, command: cmd.CheckIn, catalog: ActivityCatalog
              ) -> list[NewEvent]:
     current = _open(state, "check in to")
     volunteer_id = _participant(current, command)
@@ -236,7 +224,7 @@ def check_in(state: Activity | None, command: CheckIn, catalog: ActivityCatalog
     return [ev.new_event(ev.VOLUNTEER_CHECKED_IN, {"volunteer_id": volunteer_id, "at": iso(at)})]
 
 
-def check_out(state: Activity | None, command: CheckOut, catalog: ActivityCatalog
+def check_out(state: Activity | None, command: cmd.CheckOut, catalog: ActivityCatalog
               ) -> list[NewEvent]:
     current = _open(state, "check out of")
     volunteer_id = _participant(current, command)
@@ -263,7 +251,7 @@ def attendance_share(details: Details, attended: Attendance | None) -> Decimal:
 # --- completion -------------------------------------------------------------------------
 
 
-def complete(state: Activity | None, command: CompleteActivity, catalog: ActivityCatalog
+def complete(state: Activity | None, command: cmd.CompleteActivity, catalog: ActivityCatalog
              ) -> list[NewEvent]:
     """The organiser's report. `served` lists {volunteer_id, hours}; hours reach the
     volunteers' ledgers only for participants whose attendance met the rules' share, the
@@ -303,7 +291,7 @@ def complete(state: Activity | None, command: CompleteActivity, catalog: Activit
     })]
 
 
-def correct_completion(state: Activity | None, command: CorrectCompletion,
+def correct_completion(state: Activity | None, command: cmd.CorrectCompletion,
                        catalog: ActivityCatalog) -> list[NewEvent]:
     """A compensating event: new hours per volunteer (0 takes the hours back), and
     optionally new audience, beneficiaries or endorsement. The same rules as completion
@@ -468,7 +456,7 @@ evolve, replay = _FOLD.evolve, _FOLD.replay
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _publication(command: PublishActivity) -> dict[str, Any]:
+def _publication(command: cmd.PublishActivity) -> dict[str, Any]:
     """The event's data: the command's fields (the organiser as data), times in UTC."""
     team_id, organiser = command.team_id, command.organiser
     if command.team_only and team_id is None and organiser.kind == "team":
@@ -505,7 +493,7 @@ def _check_eligible(volunteer_status: str | None, action: str) -> None:
                                  status=volunteer_status)
 
 
-def _participant(current: Activity, command: CheckIn) -> str:
+def _participant(current: Activity, command: cmd.CheckIn) -> str:
     volunteer_id = command.volunteer_id
     if volunteer_id in current.waitlist:
         raise DomainRuleViolated("a waitlisted volunteer has no place yet", field="volunteer_id")
@@ -514,7 +502,7 @@ def _participant(current: Activity, command: CheckIn) -> str:
     return volunteer_id
 
 
-def _accepted_code(current: Activity, command: CheckIn) -> datetime:
+def _accepted_code(current: Activity, command: cmd.CheckIn) -> datetime:
     """The time of a check-in or check-out whose code is right and still valid."""
     code = current.check_in_code
     at = command.at
@@ -532,14 +520,14 @@ def _accepted_code(current: Activity, command: CheckIn) -> datetime:
     return at
 
 
-def _check_endorsement(current: Activity, command: CompleteActivity | CorrectCompletion,
+def _check_endorsement(current: Activity, command: cmd.CompleteActivity | cmd.CorrectCompletion,
                        catalog: ActivityCatalog) -> None:
     if command.endorsed and not catalog.kinds[current.details.kind].endorsable:
         raise DomainRuleViolated("only a policy suggestion can carry an endorsement (批示)",
                                  field="endorsed", kind=current.details.kind)
 
 
-def _reported_hours(current: Activity, lines: Iterable[ServedLine], name: str
+def _reported_hours(current: Activity, lines: Iterable[cmd.ServedLine], name: str
                     ) -> list[tuple[str, Decimal]]:
     """(volunteer, hours) per line (the schema lists each volunteer once): each a
     participant, for no longer than the activity lasted."""
