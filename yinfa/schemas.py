@@ -1,4 +1,5 @@
-"""Pieces every service's boundary schemas share: strict commands, ids, trimmed text.
+"""Pieces every service's boundary schemas share: strict commands, ids, trimmed text, and
+the numbers and labels of answers.
 
 `load_command(Schema, payload)` is the one way input enters a service: a clean dict, or
 `ValidationFailed` with marshmallow's messages per field. Unknown fields are refused.
@@ -88,6 +89,16 @@ class CatalogCode(fields.String):
 def trimmed(max_length: int, **kwargs: Any) -> fields.String:
     """Required-looking text of 1..max_length characters after trimming."""
     return Trimmed(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def decimal_text(**kwargs: Any) -> fields.String:
+    """A number answered as text ("2.5"), so that no reader rounds it."""
+    return fields.String(validate=validate.Regexp(r"^-?\d+(\.\d+)?$"), **kwargs)
+
+
+def label(**kwargs: Any) -> fields.String:
+    """The zh-CN label of a code, answered next to it for display (支部, 达标)."""
+    return fields.String(metadata={"description": "zh-CN label"}, **kwargs)
 
 
 def city_today() -> date:

@@ -1,0 +1,74 @@
+"""What the volunteers service answers over RPC: a volunteer, their hours, a team, a roster
+import's outcome. Every field is always there (null only where it allows none) unless it
+says `required=False`; the contract test holds the service to it, field for field."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from yinfa.schemas import IdString, decimal_text
+
+STATUSES = ("registered", "verified", "active", "suspended", "withdrawn", "erased")
+ROSTER_STATUSES = ("created", "exists", "invalid", "refused")
+
+
+class VolunteerHours(Schema):
+    volunteer_id = IdString(required=True)
+    total_hours = decimal_text(required=True)
+    verified_hours = decimal_text(required=True)
+    activity_hours = decimal_text(required=True)
+    star_level = fields.Integer(required=True)
+
+
+class Volunteer(VolunteerHours):
+    """Personal data masked (已注销 for an erased person); in full only when revealed."""
+
+    name = fields.String(required=True)
+    id_number_masked = fields.String(required=True, allow_none=True)
+    phone_masked = fields.String(required=True, allow_none=True)
+    id_number = fields.String(required=False)
+    phone = fields.String(required=False)
+    gender = fields.String(required=True, validate=validate.OneOf(["male", "female"]))
+    birth_year = fields.Integer(required=True)
+    county_code = fields.String(required=True)
+    former_employer = fields.String(required=True, allow_none=True)
+    retirement_status = fields.String(required=True)
+    party_member = fields.Boolean(required=True)
+    branch_id = fields.String(required=True, allow_none=True)
+    skills = fields.List(fields.String(), required=True)
+    insurance = fields.Boolean(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    verified = fields.Boolean(required=True)
+    registered_at = fields.DateTime(required=True)
+    teams = fields.List(IdString(), required=False)  # one volunteer's answer, not a list's
+    version = fields.Integer(required=True)  # of the volunteer's view: grows with each change
+
+
+class VolunteerList(Schema):
+    total = fields.Integer(required=True)
+    items = fields.List(fields.Nested(Volunteer), required=True)
+
+
+class Team(Schema):
+    team_id = IdString(required=True)
+    name = fields.String(required=True)
+    category = fields.String(required=True)
+    county_code = fields.String(required=True)
+    leader_id = IdString(required=True, allow_none=True)
+    description = fields.String(required=True, allow_none=True)
+    members = fields.List(IdString(), required=True)
+    member_count = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+
+
+class RosterItemOutcome(Schema):
+    index = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ROSTER_STATUSES))
+    volunteer_id = IdString(required=False)  # not for an invalid or refused item
+    errors = fields.Dict(required=False)  # only for one
+
+
+class RosterOutcome(Schema):
+    """One outcome per item, in the order sent; `created` counts the new ones."""
+
+    results = fields.List(fields.Nested(RosterItemOutcome), required=True)
+    created = fields.Integer(required=True)
