@@ -28,8 +28,6 @@ from yinfa.reference import load_city
 from yinfa.service.commands import CommandTable
 from yinfa.service.dependencies import EventSourcedStreams
 
-VolunteerDecision = Callable[..., list]
-
 
 def register(streams: EventSourcedStreams, command: commands.RegisterVolunteer,
              within_county: str | None = None) -> str:
@@ -49,7 +47,7 @@ def register(streams: EventSourcedStreams, command: commands.RegisterVolunteer,
     return volunteer_id
 
 
-def _on_volunteer(decide: VolunteerDecision, streams: EventSourcedStreams,
+def _on_volunteer(decide: Callable[..., list], streams: EventSourcedStreams,
                   command: Any) -> int:
     """A decision on one volunteer's stream; how many events it recorded."""
     catalog = load_volunteer_catalog()
@@ -89,24 +87,10 @@ def update_profile(streams: EventSourcedStreams, command: commands.UpdateProfile
     return len(recorded)
 
 
-def record_hours_batch(streams: EventSourcedStreams, command: commands.RecordHoursBatch
-                       ) -> int:
-    catalog = load_volunteer_catalog()
-    recorded = streams.execute(
-        volunteer_stream(command.volunteer_id),
-        fold_volunteer,
-        lambda state: volunteer.record_hours_batch(state, command.entries, catalog),
-    )
-    return len(recorded)
-
-
 def create_team(streams: EventSourcedStreams, command: commands.CreateTeam) -> str:
     catalog = load_volunteer_catalog()
-    streams.execute(
-        team_stream(command.team_id),
-        fold_team,
-        lambda state: team.create_team(state, command, catalog),
-    )
+    streams.execute(team_stream(command.team_id), fold_team,
+                    lambda state: team.create_team(state, command, catalog))
     return command.team_id
 
 
@@ -289,7 +273,7 @@ COMMANDS = CommandTable(published, {
     commands.WithdrawVolunteer: partial(_on_volunteer, volunteer.withdraw),
     commands.UpdateProfile: update_profile,
     commands.RecordHours: partial(_on_volunteer, volunteer.record_hours),
-    commands.RecordHoursBatch: record_hours_batch,
+    commands.RecordHoursBatch: partial(_on_volunteer, volunteer.record_hours_batch),
     commands.CorrectHours: partial(_on_volunteer, volunteer.correct_hours),
     commands.EraseVolunteer: erase,
     commands.CreateTeam: create_team,

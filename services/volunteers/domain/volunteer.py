@@ -195,11 +195,11 @@ def record_hours(state: Volunteer | None, command: c.LedgerEntry,
     return _with_star_change(current, [recorded], catalog)
 
 
-def record_hours_batch(state: Volunteer | None, entries: Iterable[c.LedgerEntry],
+def record_hours_batch(state: Volunteer | None, command: c.RecordHoursBatch,
                        catalog: VolunteerCatalog) -> list[NewEvent]:
     """Several ledger entries in one command (a bureau's monthly sheet): all or none."""
     decided: list[NewEvent] = []
-    for entry in entries:
+    for entry in command.entries:
         new = record_hours(state, entry, catalog)
         state = replay(new, state)
         decided.extend(new)

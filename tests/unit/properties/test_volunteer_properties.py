@@ -119,7 +119,7 @@ REGISTRATIONS = st.integers(1, 4).flatmap(lambda n: st.just(registration()) if n
 def decide(state: volunteer.Volunteer | None, action: str, payload: dict) -> Outcome:
     if action == "record_hours_batch":
         return attempt(contract.RecordHoursBatch, payload,
-                       lambda c: volunteer.record_hours_batch(state, c.entries, CATALOG))
+                       lambda c: volunteer.record_hours_batch(state, c, CATALOG))
     schema, decision = DECISIONS[action]
     return attempt(schema, payload, lambda c: decision(state, c, CATALOG))
 
