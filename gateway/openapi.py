@@ -1,6 +1,7 @@
 """The OpenAPI 3 document, generated with apispec from the routes and marshmallow schemas."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -36,7 +37,7 @@ def _schema_name(schema: Any) -> str:
         kind = getattr(cls, "_declared_fields")["kind"]  # noqa: B009 - untyped on the class
         choices = next(v.choices for v in kind.validators if hasattr(v, "choices"))
         return "Party_" + "_".join(sorted(choices))
-    return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
+    return re.sub(r"(?<=.)(Schema|V\d+)$", "", name)  # a reply may nest an event's OrganiserV1
 
 
 def _operation(route: Route, spec: APISpec) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The gateway's own marshmallow schemas: query strings, auth and account bodies, and
-the shapes of answers (documented in OpenAPI; open to extra fields where a service's
-document may grow).
+the answers it shapes itself (pages, tokens, accounts); a service's answer is documented
+by its published reply schema (contracts/<service>/replies.py).
 
 Request bodies of the services' commands reuse the services' own command schemas,
 without the ids the path already carries (`body_of`).
@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from contracts.activities.catalog import load_activity_catalog
+from contracts.activities.replies import ACTIVITY_STATUSES, WISH_STATUSES, Activity
 from contracts.branches.catalog import load_branch_catalog
+from contracts.branches.replies import STATUSES as BRANCH_STATUSES, Coverage
+from contracts.scoring.replies import CountyScore
+from contracts.volunteers.replies import STATUSES as VOLUNTEER_STATUSES
 from gateway.city_clock import city_zone
 from gateway.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from gateway.roles import NEEDS_BRANCH, NEEDS_COUNTY, NEEDS_VOLUNTEER, ROLES
@@ -87,12 +92,6 @@ def catalog_code(codes: Callable[[], Iterable[str]]) -> fields.String:
             raise ValidationError(f"Must be one of: {', '.join(allowed)}.")
 
     return fields.String(load_default=None, validate=known)
-
-
-VOLUNTEER_STATUSES = ("registered", "verified", "active", "suspended", "withdrawn", "erased")
-BRANCH_STATUSES = ("active", "merged", "dissolved")
-ACTIVITY_STATUSES = ("published", "publication_cancelled", "cancelled", "completed")
-WISH_STATUSES = ("open", "claimed", "fulfilled", "confirmed", "expired")
 
 
 class VolunteerQuery(PageQuery):
@@ -269,22 +268,7 @@ class ProblemSchema(Open):
 
 
 class Document(Open):
-    """A resource as its service answers it (fields may be added over time)."""
-
-
-class BatchItemResult(Strict):
-    index = fields.Integer(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(
-        ["created", "exists", "invalid", "refused"]))
-    volunteer_id = fields.String()
-    errors = fields.Dict()
-
-
-class BatchResults(Strict):
-    """One result per item, in the order sent; `created` counts the new ones."""
-
-    results = fields.List(fields.Nested(BatchItemResult), required=True)
-    created = fields.Integer(required=True)
+    """An answer no published reply describes (fields may be added over time)."""
 
 
 class PageSchema(Strict):
@@ -292,6 +276,13 @@ class PageSchema(Strict):
     total = fields.Integer(required=True)
     next = fields.String(required=True, allow_none=True)
     limit = fields.Integer(required=True)
+
+
+@cache  # one class a name: apispec tells schemas apart by class
+def page_of(item: type[Schema]) -> type[Schema]:
+    """A page of a service's replies, named after them in OpenAPI (VolunteerPage)."""
+    items = fields.List(fields.Nested(item), required=True)
+    return type(f"{item.__name__}Page", (PageSchema,), {"items": items})
 
 
 class TokenSchema(Strict):
@@ -333,18 +324,6 @@ class MeSchema(Strict):
     volunteer_id = fields.String(required=True, allow_none=True)
 
 
-class RankingRow(Open):
-    code = fields.String()
-    points = fields.Raw()
-
-
-class CountyScore(Open):
-    rank = fields.Integer(required=True)
-    county_code = fields.String(required=True)
-    total = fields.Raw(required=True)
-    rows = fields.List(fields.Nested(RankingRow), required=True)
-
-
 class CountyRanking(Strict):
     items = fields.List(fields.Nested(CountyScore), required=True)
 
@@ -354,8 +333,21 @@ class EvidencePage(Strict):
     next = fields.String(required=True, allow_none=True)
 
 
-class ListSchema(Strict):
-    items = fields.List(fields.Dict(), required=True)
+class CoverageList(Strict):
+    items = fields.List(fields.Nested(Coverage), required=True)
+
+
+class SignUpOutcome(Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(
+        ["signed_up", "waitlisted", "not_signed_up"]))
+    volunteer_id = fields.String(required=True)
+    position = fields.Integer()  # in the waiting list, from 1
+
+
+class SignedUp(Activity):
+    """The activity, and what the sign-up did for the volunteer."""
+
+    sign_up = fields.Nested(SignUpOutcome, required=True)
 
 
 class ItemDecision(Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.activities import commands as cmd
+from contracts.activities.replies import Activity
 from gateway.context import Ctx, Reply
 from gateway.problem import invalid
 from gateway.resources.common import (
@@ -18,7 +19,7 @@ from gateway.resources.common import (
 from gateway.resources.volunteers import scoped_volunteer
 from gateway.roles import FEED_CLIENT, VOLUNTEER
 from gateway.routing import route
-from gateway.schemas import ActivityQuery, Document, PageSchema, body_of
+from gateway.schemas import ActivityQuery, SignedUp, body_of, page_of
 
 A = "activities"
 READERS = (*PEOPLE, FEED_CLIENT)
@@ -60,15 +61,15 @@ def _on_activity(ctx: Ctx, method: str, **ids: Any) -> Any:
     return ctx.call(A, method, ctx.payload(activity_id=activity_id, **ids))
 
 
-@route("GET", "/activities", roles=READERS, query=ActivityQuery, response=PageSchema,
-       paged=True, tag="activities", summary="List activities")
+@route("GET", "/activities", roles=READERS, query=ActivityQuery,
+       response=page_of(Activity), paged=True, tag="activities", summary="List activities")
 def list_activities(ctx: Ctx) -> dict[str, Any]:
     return service_page(ctx, A, "list_activities",
                         filters_of(ctx, ("county_code", "theme", "status")))
 
 
 @route("POST", "/activities", roles=ADMINS,
-       body=body_of(cmd.PublishActivity, "client_request_id"), response=Document, status=201,
+       body=body_of(cmd.PublishActivity, "client_request_id"), response=Activity, status=201,
        tag="activities", summary="Publish an activity")
 def publish_activity(ctx: Ctx) -> Reply:
     in_scope(ctx, {"county_code": ctx.data["county_code"]})
@@ -77,7 +78,7 @@ def publish_activity(ctx: Ctx) -> Reply:
     return created(activity, f"/activities/{activity['activity_id']}")
 
 
-@route("GET", "/activities/<activity_id>", roles=READERS, response=Document,
+@route("GET", "/activities/<activity_id>", roles=READERS, response=Activity,
        tag="activities", summary="One activity")
 def get_activity(ctx: Ctx) -> dict[str, Any]:
     return scoped_activity(ctx, ctx.params["activity_id"])
@@ -111,12 +112,12 @@ for _path, _method, _schema, _roles, _status, _tag, _summary in (
         return activity
 
     route("POST", f"/activities/<activity_id>/{_path}", roles=_roles,
-          body=body_of(_schema, "activity_id"), response=Document, status=_status, tag=_tag,
-          summary=_summary)(_activity_command)
+          body=body_of(_schema, "activity_id"), status=_status, tag=_tag, summary=_summary,
+          response=SignedUp if _method == "sign_up" else Activity)(_activity_command)
 
 
 @route("POST", "/activities/<activity_id>/sign-ups/<volunteer_id>/withdraw",
        roles=VOLUNTEER_ROLES, body=body_of(cmd.WithdrawSignUp, "activity_id", "volunteer_id"),
-       response=Document, tag="sign-ups", summary="Withdraw a sign-up")
+       response=Activity, tag="sign-ups", summary="Withdraw a sign-up")
 def withdraw_sign_up(ctx: Ctx) -> Any:
     return _on_activity(ctx, "withdraw_sign_up", volunteer_id=ctx.params["volunteer_id"])

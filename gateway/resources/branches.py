@@ -4,6 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.branches import commands as cmd
+from contracts.branches.replies import (
+    Branch,
+    Brand,
+    CertificationHistory,
+    Demonstration,
+    TopBrands,
+)
 from gateway.context import Ctx, Reply
 from gateway.problem import forbidden
 from gateway.resources.common import (
@@ -18,14 +25,7 @@ from gateway.resources.common import (
 from gateway.resources.volunteers import scoped_volunteer
 from gateway.roles import BRANCH_SECRETARY, COUNTY_ADMIN, check_branch
 from gateway.routing import route
-from gateway.schemas import (
-    BranchQuery,
-    Document,
-    ListSchema,
-    PageSchema,
-    ReviewItemsBody,
-    body_of,
-)
+from gateway.schemas import BranchQuery, CoverageList, ReviewItemsBody, body_of, page_of
 
 B = "branches"
 BRANCH_ROLES = (*ADMINS, BRANCH_SECRETARY)
@@ -55,8 +55,8 @@ def _as_granter(ctx: Ctx, role_field: str) -> dict[str, Any]:
 # ---- branches --------------------------------------------------------------------------
 
 
-@route("GET", "/branches", roles=ADMINS, query=BranchQuery, response=PageSchema, paged=True,
-       tag="branches", summary="List branches")
+@route("GET", "/branches", roles=ADMINS, query=BranchQuery, response=page_of(Branch),
+       paged=True, tag="branches", summary="List branches")
 def list_branches(ctx: Ctx) -> dict[str, Any]:
     names = ("county_code", "level", "branch_type", "status", "certification_level",
              "parent_id")
@@ -64,7 +64,7 @@ def list_branches(ctx: Ctx) -> dict[str, Any]:
 
 
 @route("POST", "/branches", roles=ADMINS, body=body_of(cmd.EstablishBranch),
-       response=Document, status=201, tag="branches", summary="Establish a branch")
+       response=Branch, status=201, tag="branches", summary="Establish a branch")
 def establish_branch(ctx: Ctx) -> Reply:
     in_scope(ctx, {"county_code": ctx.data["county_code"]})
     branch_id = ctx.body.get("branch_id") or retry_safe_id(ctx)
@@ -72,7 +72,7 @@ def establish_branch(ctx: Ctx) -> Reply:
     return created(branch, f"/branches/{branch['branch_id']}")
 
 
-@route("GET", "/branches/<branch_id>", roles=BRANCH_ROLES, response=Document,
+@route("GET", "/branches/<branch_id>", roles=BRANCH_ROLES, response=Branch,
        tag="branches", summary="One branch")
 def get_branch(ctx: Ctx) -> dict[str, Any]:
     return scoped_branch(ctx, ctx.params["branch_id"])
@@ -90,12 +90,12 @@ for _path, _method, _schema, _roles, _summary in (
         return _on_branch(ctx, method)
 
     route("POST", f"/branches/<branch_id>/{_path}", roles=_roles,
-          body=body_of(_schema, "branch_id"), response=Document, tag="branches",
+          body=body_of(_schema, "branch_id"), response=Branch, tag="branches",
           summary=_summary)(_branch_command)
 
 
 @route("POST", "/branches/<branch_id>/members", roles=BRANCH_ROLES,
-       body=body_of(cmd.AddMember, "branch_id"), response=Document, status=201,
+       body=body_of(cmd.AddMember, "branch_id"), response=Branch, status=201,
        tag="branches", summary="Add a volunteer as a member")
 def add_member(ctx: Ctx) -> Reply:
     scoped_volunteer(ctx, ctx.data["volunteer_id"])  # another county's: 404, as if none
@@ -104,7 +104,7 @@ def add_member(ctx: Ctx) -> Reply:
 
 
 @route("POST", "/branches/<branch_id>/members/<volunteer_id>/remove", roles=BRANCH_ROLES,
-       body=body_of(cmd.RemoveMember, "branch_id", "volunteer_id"), response=Document,
+       body=body_of(cmd.RemoveMember, "branch_id", "volunteer_id"), response=Branch,
        tag="branches", summary="Remove a member")
 def remove_member(ctx: Ctx) -> Any:
     return _on_branch(ctx, "remove_member", volunteer_id=ctx.params["volunteer_id"])
@@ -113,8 +113,9 @@ def remove_member(ctx: Ctx) -> Any:
 # ---- certifications --------------------------------------------------------------------
 
 
-@route("GET", "/branches/<branch_id>/certifications", roles=BRANCH_ROLES, response=Document,
-       tag="certifications", summary="A branch's certification history")
+@route("GET", "/branches/<branch_id>/certifications", roles=BRANCH_ROLES,
+       response=CertificationHistory, tag="certifications",
+       summary="A branch's certification history")
 def certification_history(ctx: Ctx) -> Any:
     branch_id = ctx.params["branch_id"]
     scoped_branch(ctx, branch_id)
@@ -122,7 +123,8 @@ def certification_history(ctx: Ctx) -> Any:
 
 
 @route("POST", "/branches/<branch_id>/certifications", roles=BRANCH_ROLES,
-       body=body_of(cmd.ApplyForCertification, "branch_id"), response=Document, status=201,
+       body=body_of(cmd.ApplyForCertification, "branch_id"), response=CertificationHistory,
+       status=201,
        tag="certifications", summary="Apply for a certification level")
 def apply_for_certification(ctx: Ctx) -> Reply:
     history = _on_branch(ctx, "apply_for_certification",
@@ -131,7 +133,7 @@ def apply_for_certification(ctx: Ctx) -> Reply:
 
 
 @route("POST", "/branches/<branch_id>/certifications/reviews", roles=ADMINS,
-       body=ReviewItemsBody, response=Document, tag="certifications",
+       body=ReviewItemsBody, response=CertificationHistory, tag="certifications",
        summary="Review checklist items of an application (all or none)")
 def review_items(ctx: Ctx) -> Any:
     return _on_branch(ctx, "review_items")
@@ -151,11 +153,11 @@ for _dpath, _dmethod, _dschema, _role_field, _dsummary in (
         return _on_branch(ctx, method, **_as_granter(ctx, role_field))
 
     route("POST", f"/branches/<branch_id>/certifications/{_dpath}", roles=ADMINS,
-          body=body_of(_dschema, "branch_id", "granter_county"), response=Document,
+          body=body_of(_dschema, "branch_id", "granter_county"), response=CertificationHistory,
           tag="certifications", summary=_dsummary)(_decision)
 
 
-@route("GET", "/certifications/coverage", roles=ADMINS, response=ListSchema,
+@route("GET", "/certifications/coverage", roles=ADMINS, response=CoverageList,
        tag="certifications", summary="Certification coverage per county")
 def coverage(ctx: Ctx) -> dict[str, Any]:
     rows = ctx.call(B, "coverage")
@@ -163,7 +165,7 @@ def coverage(ctx: Ctx) -> dict[str, Any]:
     return {"items": [r for r in rows if county is None or r.get("county_code") == county]}
 
 
-@route("GET", "/certifications/demonstration", roles=CITY, response=Document,
+@route("GET", "/certifications/demonstration", roles=CITY, response=Demonstration,
        tag="certifications", summary="Demonstration branches of the city")
 def demonstration(ctx: Ctx) -> Any:
     return ctx.call(B, "demonstration_branches")
@@ -173,7 +175,7 @@ def demonstration(ctx: Ctx) -> Any:
 
 
 @route("POST", "/branches/<branch_id>/brand", roles=BRANCH_ROLES,
-       body=body_of(cmd.ApplyForBrand, "branch_id"), response=Document, status=201,
+       body=body_of(cmd.ApplyForBrand, "branch_id"), response=Brand, status=201,
        tag="brands", summary="Apply for a party-building brand")
 def apply_brand(ctx: Ctx) -> Reply:
     brand = _on_branch(ctx, "apply_brand")
@@ -181,14 +183,14 @@ def apply_brand(ctx: Ctx) -> Reply:
 
 
 @route("POST", "/branches/<branch_id>/brand/review", roles=ADMINS,
-       body=body_of(cmd.ReviewBrand, "branch_id"), response=Document, tag="brands",
+       body=body_of(cmd.ReviewBrand, "branch_id"), response=Brand, tag="brands",
        summary="Review a brand application")
 def review_brand(ctx: Ctx) -> Any:
     return _on_branch(ctx, "review_brand")
 
 
 @route("POST", "/brands/top-ten", roles=CITY, body=body_of(cmd.SelectTopBrands),
-       response=Document, status=201, tag="brands", summary="Select the year's top brands")
+       response=TopBrands, status=201, tag="brands", summary="Select the year's top brands")
 def select_top_brands(ctx: Ctx) -> Reply:
     selection = ctx.call(B, "select_top_brands", ctx.payload())
     return created(selection, "/certifications/demonstration")

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.scoring.replies import (
+    BranchScore,
+    Comparison,
+    CountyScore,
+    RankedBranch,
+    RankedVolunteer,
+    VolunteerScore,
+)
 from gateway.context import Ctx
 from gateway.pagination import decode_cursor, page
 from gateway.problem import not_found
@@ -19,9 +27,9 @@ from gateway.schemas import (
     EvidencePage,
     EvidenceQuery,
     PagedRankingQuery,
-    PageSchema,
     RankingQuery,
     WhatIfQuery,
+    page_of,
 )
 from yinfa.reference import load_city
 
@@ -55,7 +63,7 @@ def county_ranking(ctx: Ctx) -> dict[str, Any]:
 
 
 @route("GET", "/rankings/counties/<county_code>", roles=READERS, query=RankingQuery,
-       response=Document, etag=True, tag="rankings",
+       response=CountyScore, etag=True, tag="rankings",
        summary="One county's score explained: indicator → raw → normalised → points")
 def explain_county(ctx: Ctx) -> dict[str, Any]:
     county_code = scoped_county(ctx, ctx.params["county_code"])
@@ -74,15 +82,15 @@ def _paged_ranking(ctx: Ctx, method: str) -> dict[str, Any]:
 
 
 @route("GET", "/rankings/counties/<county_code>/branches", roles=(*ADMINS, BRANCH_SECRETARY),
-       query=PagedRankingQuery, response=PageSchema, etag=True, paged=True, tag="rankings",
-       summary="Branches of a county, ranked")
+       query=PagedRankingQuery, response=page_of(RankedBranch), etag=True, paged=True,
+       tag="rankings", summary="Branches of a county, ranked")
 def branch_ranking(ctx: Ctx) -> dict[str, Any]:
     return _paged_ranking(ctx, "branch_ranking")
 
 
 @route("GET", "/rankings/counties/<county_code>/volunteers", roles=ADMINS,
-       query=PagedRankingQuery, response=PageSchema, etag=True, paged=True, tag="rankings",
-       summary="Volunteers of a county, ranked")
+       query=PagedRankingQuery, response=page_of(RankedVolunteer), etag=True, paged=True,
+       tag="rankings", summary="Volunteers of a county, ranked")
 def volunteer_ranking(ctx: Ctx) -> dict[str, Any]:
     return with_names(ctx, _paged_ranking(ctx, "volunteer_ranking"))
 
@@ -98,7 +106,7 @@ def with_names(ctx: Ctx, answer: dict[str, Any]) -> dict[str, Any]:
 
 
 @route("GET", "/rankings/branches/<branch_id>", roles=(*ADMINS, BRANCH_SECRETARY),
-       query=RankingQuery, response=Document, etag=True, tag="rankings",
+       query=RankingQuery, response=BranchScore, etag=True, tag="rankings",
        summary="One branch's score explained")
 def explain_branch(ctx: Ctx) -> dict[str, Any]:
     branch_id = ctx.params["branch_id"]
@@ -107,7 +115,7 @@ def explain_branch(ctx: Ctx) -> dict[str, Any]:
 
 
 @route("GET", "/rankings/volunteers/<volunteer_id>", roles=(*ADMINS, "volunteer"),
-       query=RankingQuery, response=Document, etag=True, tag="rankings",
+       query=RankingQuery, response=VolunteerScore, etag=True, tag="rankings",
        summary="One volunteer's score explained")
 def explain_volunteer(ctx: Ctx) -> dict[str, Any]:
     volunteer_id = ctx.params["volunteer_id"]
@@ -147,7 +155,7 @@ def what_if(ctx: Ctx) -> dict[str, Any]:
 
 
 @route("GET", "/rankings/compare", roles=("city_admin",), query=CompareQuery,
-       response=Document, etag=True, tag="rankings",
+       response=Comparison, etag=True, tag="rankings",
        summary="The same events under two rulebooks, side by side, with rank and point deltas")
 def compare_rulebooks(ctx: Ctx) -> dict[str, Any]:
     q = ctx.query

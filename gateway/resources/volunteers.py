@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.volunteers import commands as cmd
+from contracts.volunteers.replies import RosterOutcome, Team, Volunteer, VolunteerHours
 from gateway.context import Ctx, Reply
 from gateway.problem import forbidden, not_found
 from gateway.resources.common import (
@@ -20,14 +21,12 @@ from gateway.resources.common import (
 from gateway.roles import FEED_CLIENT, VOLUNTEER, check_volunteer, may_reveal
 from gateway.routing import route
 from gateway.schemas import (
-    BatchResults,
     CountyQuery,
-    Document,
-    PageSchema,
     RevealQuery,
     VolunteerQuery,
     batch_of,
     body_of,
+    page_of,
 )
 
 V = "volunteers"
@@ -51,14 +50,14 @@ def _command(ctx: Ctx, method: str) -> dict[str, Any]:
 # ---- volunteers ------------------------------------------------------------------------
 
 
-@route("GET", "/volunteers", roles=ADMINS, query=VolunteerQuery, response=PageSchema,
+@route("GET", "/volunteers", roles=ADMINS, query=VolunteerQuery, response=page_of(Volunteer),
        paged=True, tag="volunteers", summary="List volunteers (personal data masked)")
 def list_volunteers(ctx: Ctx) -> dict[str, Any]:
     return service_page(ctx, V, "list_volunteers", filters_of(ctx, ("county_code", "status")))
 
 
 @route("POST", "/volunteers", roles=ADMINS, body=REGISTRATION,
-       response=Document, status=201, tag="volunteers", summary="Register a volunteer")
+       response=Volunteer, status=201, tag="volunteers", summary="Register a volunteer")
 def register_volunteer(ctx: Ctx) -> Reply:
     in_scope(ctx, {"county_code": ctx.data["county_code"]})
     scope = ctx.principal.county_code if ctx.principal.county_bound else None
@@ -67,7 +66,7 @@ def register_volunteer(ctx: Ctx) -> Reply:
 
 
 @route("POST", "/volunteers/batch", roles=(*ADMINS, FEED_CLIENT), body=ROSTER,
-       response=BatchResults, batch=True, tag="volunteers",
+       response=RosterOutcome, batch=True, tag="volunteers",
        summary="Register many volunteers at once (a roster import); each item is answered "
                "on its own, in order: created, exists, invalid or refused")
 def register_volunteers(ctx: Ctx) -> dict[str, Any]:
@@ -98,7 +97,7 @@ def _outside_scope(ctx: Ctx, item: Any) -> bool:
 
 
 @route("GET", "/volunteers/<volunteer_id>", roles=VOLUNTEER_ROLES, query=RevealQuery,
-       response=Document, tag="volunteers",
+       response=Volunteer, tag="volunteers",
        summary="One volunteer; reveal=true shows the ID number and phone to roles that may")
 def get_volunteer(ctx: Ctx) -> dict[str, Any]:
     volunteer_id = ctx.params["volunteer_id"]
@@ -111,7 +110,7 @@ def get_volunteer(ctx: Ctx) -> dict[str, Any]:
 
 
 @route("PATCH", "/volunteers/<volunteer_id>", roles=VOLUNTEER_ROLES,
-       body=body_of(cmd.UpdateProfile, "volunteer_id"), response=Document, tag="volunteers",
+       body=body_of(cmd.UpdateProfile, "volunteer_id"), response=Volunteer, tag="volunteers",
        summary="Update a volunteer's profile")
 def update_profile(ctx: Ctx) -> dict[str, Any]:
     return _command(ctx, "update_profile")
@@ -127,12 +126,12 @@ for _action, _schema, _summary in (
         return _command(ctx, method)
 
     route("POST", f"/volunteers/<volunteer_id>/{_action}", roles=ADMINS,
-          body=body_of(_schema, "volunteer_id"), response=Document, tag="volunteers",
+          body=body_of(_schema, "volunteer_id"), response=Volunteer, tag="volunteers",
           summary=_summary)(_handler)
 
 
 @route("POST", "/volunteers/<volunteer_id>/erasure", roles=CITY,
-       body=body_of(cmd.EraseVolunteer, "volunteer_id"), response=Document, status=201,
+       body=body_of(cmd.EraseVolunteer, "volunteer_id"), response=Volunteer, status=201,
        tag="volunteers",
        summary="Erase a person's personal data (PIPL art. 47); hours and stars stay, anonymous")
 def erase_volunteer(ctx: Ctx) -> Reply:
@@ -143,8 +142,8 @@ def erase_volunteer(ctx: Ctx) -> Reply:
 # ---- hours -----------------------------------------------------------------------------
 
 
-@route("GET", "/volunteers/<volunteer_id>/hours", roles=VOLUNTEER_ROLES, response=Document,
-       tag="hours", summary="A volunteer's hours and star level")
+@route("GET", "/volunteers/<volunteer_id>/hours", roles=VOLUNTEER_ROLES,
+       response=VolunteerHours, tag="hours", summary="A volunteer's hours and star level")
 def get_hours(ctx: Ctx) -> dict[str, Any]:
     volunteer = scoped_volunteer(ctx, ctx.params["volunteer_id"])
     return {k: volunteer.get(k) for k in ("volunteer_id", "total_hours", "verified_hours",
@@ -152,7 +151,7 @@ def get_hours(ctx: Ctx) -> dict[str, Any]:
 
 
 @route("POST", "/volunteers/<volunteer_id>/hours", roles=ADMINS,
-       body=body_of(cmd.RecordHours, "volunteer_id"), response=Document, status=201,
+       body=body_of(cmd.RecordHours, "volunteer_id"), response=Volunteer, status=201,
        tag="hours", summary="Record service hours (one ledger entry)")
 def record_hours(ctx: Ctx) -> Reply:
     volunteer_id = ctx.params["volunteer_id"]
@@ -160,7 +159,7 @@ def record_hours(ctx: Ctx) -> Reply:
 
 
 @route("POST", "/volunteers/<volunteer_id>/hours/batch", roles=ADMINS,
-       body=body_of(cmd.RecordHoursBatch, "volunteer_id"), response=Document, status=201,
+       body=body_of(cmd.RecordHoursBatch, "volunteer_id"), response=Volunteer, status=201,
        tag="hours", summary="Record many ledger entries at once (all or none)")
 def record_hours_batch(ctx: Ctx) -> Reply:
     volunteer_id = ctx.params["volunteer_id"]
@@ -168,7 +167,7 @@ def record_hours_batch(ctx: Ctx) -> Reply:
 
 
 @route("POST", "/volunteers/<volunteer_id>/hours/corrections", roles=ADMINS,
-       body=body_of(cmd.CorrectHours, "volunteer_id"), response=Document, status=201,
+       body=body_of(cmd.CorrectHours, "volunteer_id"), response=Volunteer, status=201,
        tag="hours", summary="Correct a ledger entry")
 def correct_hours(ctx: Ctx) -> Reply:
     volunteer_id = ctx.params["volunteer_id"]
@@ -186,14 +185,14 @@ def scoped_team(ctx: Ctx, team_id: str) -> dict[str, Any]:
     raise not_found("No such team.")
 
 
-@route("GET", "/teams", roles=PEOPLE, query=CountyQuery, response=PageSchema, paged=True,
+@route("GET", "/teams", roles=PEOPLE, query=CountyQuery, response=page_of(Team), paged=True,
        tag="teams", summary="List teams")
 def list_teams(ctx: Ctx) -> dict[str, Any]:
     filters = filters_of(ctx, ("county_code",))
     return whole_page(ctx, ctx.call(V, "list_teams", filters["county_code"]), filters)
 
 
-@route("POST", "/teams", roles=ADMINS, body=body_of(cmd.CreateTeam), response=Document,
+@route("POST", "/teams", roles=ADMINS, body=body_of(cmd.CreateTeam), response=Team,
        status=201, tag="teams", summary="Create a team")
 def create_team(ctx: Ctx) -> Reply:
     in_scope(ctx, {"county_code": ctx.data["county_code"]})
@@ -202,14 +201,14 @@ def create_team(ctx: Ctx) -> Reply:
     return created(team, f"/teams/{team['team_id']}")
 
 
-@route("GET", "/teams/<team_id>", roles=PEOPLE, response=Document, tag="teams",
+@route("GET", "/teams/<team_id>", roles=PEOPLE, response=Team, tag="teams",
        summary="One team")
 def get_team(ctx: Ctx) -> dict[str, Any]:
     return scoped_team(ctx, ctx.params["team_id"])
 
 
 @route("POST", "/teams/<team_id>/members", roles=VOLUNTEER_ROLES,
-       body=body_of(cmd.JoinTeam, "team_id"), response=Document, status=201, tag="teams",
+       body=body_of(cmd.JoinTeam, "team_id"), response=Team, status=201, tag="teams",
        summary="Add a volunteer to a team (a volunteer may add themself)")
 def join_team(ctx: Ctx) -> Reply:
     team_id = ctx.params["team_id"]
@@ -220,7 +219,7 @@ def join_team(ctx: Ctx) -> Reply:
 
 
 @route("POST", "/teams/<team_id>/members/<volunteer_id>/leave", roles=VOLUNTEER_ROLES,
-       body=body_of(cmd.LeaveTeam, "team_id", "volunteer_id"), response=Document,
+       body=body_of(cmd.LeaveTeam, "team_id", "volunteer_id"), response=Team,
        tag="teams", summary="A volunteer leaves a team")
 def leave_team(ctx: Ctx) -> dict[str, Any]:
     team_id, volunteer_id = ctx.params["team_id"], ctx.params["volunteer_id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.activities import commands as cmd
+from contracts.activities.replies import Wish
 from gateway.context import Ctx, Reply
 from gateway.problem import forbidden
 from gateway.resources.activities import READERS, VOLUNTEER_ROLES, client_request_id
@@ -12,7 +13,7 @@ from gateway.resources.common import ADMINS, created, filters_of, in_scope, serv
 from gateway.resources.volunteers import scoped_volunteer
 from gateway.roles import VOLUNTEER
 from gateway.routing import route
-from gateway.schemas import Document, PageSchema, WishQuery, body_of
+from gateway.schemas import WishQuery, body_of, page_of
 
 A = "activities"
 
@@ -39,21 +40,21 @@ def _party_in_scope(ctx: Ctx, party: dict[str, Any]) -> None:
         scoped_branch(ctx, str(party.get("id")))
 
 
-@route("GET", "/wishes", roles=READERS, query=WishQuery, response=PageSchema, paged=True,
-       tag="micro-wishes", summary="List micro-wishes")
+@route("GET", "/wishes", roles=READERS, query=WishQuery, response=page_of(Wish),
+       paged=True, tag="micro-wishes", summary="List micro-wishes")
 def list_wishes(ctx: Ctx) -> dict[str, Any]:
     return service_page(ctx, A, "list_wishes", filters_of(ctx, ("county_code", "status")))
 
 
 @route("POST", "/wishes", roles=ADMINS, body=body_of(cmd.PostWish, "client_request_id"),
-       response=Document, status=201, tag="micro-wishes", summary="Post a micro-wish")
+       response=Wish, status=201, tag="micro-wishes", summary="Post a micro-wish")
 def post_wish(ctx: Ctx) -> Reply:
     in_scope(ctx, {"county_code": ctx.data["county_code"]})
     wish = ctx.call(A, "post_wish", ctx.payload(client_request_id=client_request_id(ctx)))
     return created(wish, f"/wishes/{wish['wish_id']}")
 
 
-@route("GET", "/wishes/<wish_id>", roles=READERS, response=Document, tag="micro-wishes",
+@route("GET", "/wishes/<wish_id>", roles=READERS, response=Wish, tag="micro-wishes",
        summary="One micro-wish")
 def get_wish(ctx: Ctx) -> dict[str, Any]:
     return scoped_wish(ctx, ctx.params["wish_id"])
@@ -77,5 +78,5 @@ for _path, _method, _schema, _roles, _party, _summary in (
         return ctx.call(A, method, ctx.payload(wish_id=wish_id))
 
     route("POST", f"/wishes/<wish_id>/{_path}", roles=_roles,
-          body=body_of(_schema, "wish_id"), response=Document, tag="micro-wishes",
+          body=body_of(_schema, "wish_id"), response=Wish, tag="micro-wishes",
           summary=_summary)(_wish_command)
