@@ -34,8 +34,6 @@ class CommandTable:
         # a schema instance is built once: building one costs about as much as a load
         if command_type not in self._schemas:
             schema = getattr(self.published, command_type.__name__, None)
-            if issubclass(command_type, Schema):  # TRANSITION: tables still keyed by schema
-                schema = command_type
             if not (isinstance(schema, type) and issubclass(schema, Schema)):
                 raise LookupError(f"{self.published.__name__} publishes no schema "
                                   f"{command_type.__name__}")
@@ -44,8 +42,6 @@ class CommandTable:
 
     def load(self, command_type: type[C], payload: Any) -> C:
         data = load_command(self.schema_of(command_type), payload)
-        if issubclass(command_type, Schema):  # TRANSITION: handlers given the dict
-            return data  # type: ignore[return-value]
         build = getattr(command_type, "loaded", None)
         return build(data) if build is not None else command_type(**data)
 
