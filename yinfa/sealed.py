@@ -82,12 +82,14 @@ def master_from_text(secret: str) -> bytes:
 # ---- a collection of sealed documents ----------------------------------------------------
 
 
-def keep_once(collection: Collection, document_id: str, fields: Mapping[str, Any]) -> None:
-    """Seal and insert, unless a document with this id is kept already (a retry)."""
+def keep_once(collection: Collection, document_id: str, fields: Mapping[str, Any]) -> bool:
+    """Seal and insert, unless a document with this id is kept already (a retry): whether
+    these fields are the ones kept."""
     try:
         collection.insert_one(seal(document_id, fields, master_key()))
     except DuplicateKeyError:
-        pass
+        return False
+    return True
 
 
 def open_one(collection: Collection, document_id: str) -> dict[str, Any] | None:

@@ -41,10 +41,11 @@ def _fields(person: Mapping[str, Any]) -> dict[str, Any]:
     return {name: person.get(name) for name in FIELDS}
 
 
-def keep(db: Database, volunteer_id: str, person: Mapping[str, Any]) -> None:
+def keep(db: Database, volunteer_id: str, person: Mapping[str, Any]) -> bool:
     """Keep a person's data unless it is kept already: a registration writes it first, so
-    a retry after a crash finds it there and a second registration changes nothing."""
-    keep_once(db[COLLECTION], volunteer_id, _fields(person))
+    a retry after a crash finds it there and a second registration changes nothing.
+    Whether the data given is what is kept."""
+    return keep_once(db[COLLECTION], volunteer_id, _fields(person))
 
 
 def keep_many(db: Database, people: Iterable[tuple[str, Mapping[str, Any]]]) -> None:

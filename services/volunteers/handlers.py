@@ -29,10 +29,19 @@ from yinfa.service.commands import CommandTable
 from yinfa.service.dependencies import EventSourcedStreams
 
 
+@dataclass(frozen=True)
+class Registration:
+    volunteer_id: str
+    events: list[RecordedEvent]  # the new stream's every event
+    person: Mapping[str, Any] | None  # the personal data kept, if it is the data given
+
+
 def register(streams: EventSourcedStreams, command: commands.RegisterVolunteer,
-             within_county: str | None = None) -> str:
+             within_county: str | None = None) -> Registration:
     volunteer_id = volunteer.volunteer_id_for(command.id_number, personal.id_secret())
     catalog = load_volunteer_catalog()
+    given = asdict(command)
+    kept = []
 
     def decide(state: volunteer.Volunteer | None) -> list:
         if state is not None and within_county and state.county_code != within_county:
@@ -40,11 +49,11 @@ def register(streams: EventSourcedStreams, command: commands.RegisterVolunteer,
         decided = volunteer.register(state, command, catalog)
         # personal data before the registration: a crash between the two leaves data
         # that a retry finds, never a registered person whose data is gone
-        personal.keep(streams.views, volunteer_id, asdict(command))
+        kept.append(personal.keep(streams.views, volunteer_id, given))
         return decided
 
-    streams.execute(volunteer_stream(volunteer_id), fold_volunteer, decide)
-    return volunteer_id
+    recorded = streams.execute(volunteer_stream(volunteer_id), fold_volunteer, decide)
+    return Registration(volunteer_id, recorded, given if all(kept) else None)
 
 
 def _on_volunteer(decide: Callable[..., list], streams: EventSourcedStreams,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -9,7 +10,9 @@ from pymongo.database import Database
 
 from contracts.volunteers.id_number import mask_id_number, mask_phone
 from services.volunteers import dependencies as personal
+from services.volunteers.views import VolunteerView
 from yinfa.errors import NotFound
+from yinfa.events.envelope import RecordedEvent
 from yinfa.reference import load_city
 
 MAX_PAGE = 500
@@ -24,17 +27,27 @@ def with_personal_data(db: Database, documents: list[dict[str, Any]], reveal: bo
     """The documents with each person's name and masked ID number and phone (in full only
     with `reveal`, for callers whose role may see them: decided by the gateway)."""
     people = personal.people(db, (doc["volunteer_id"] for doc in documents))
-    for doc in documents:
-        person = people.get(doc["volunteer_id"])
-        if person is None:
-            doc.update({"name": ERASED, "id_number_masked": None, "phone_masked": None})
-            continue
-        doc.update({"name": person["name"],
-                    "id_number_masked": mask_id_number(person["id_number"]),
-                    "phone_masked": mask_phone(person["phone"])})
-        if reveal:
-            doc.update({"id_number": person["id_number"], "phone": person["phone"]})
-    return documents
+    return [_with_person(doc, people.get(doc["volunteer_id"]), reveal) for doc in documents]
+
+
+def _with_person(doc: dict[str, Any], person: Mapping[str, Any] | None, reveal: bool
+                 ) -> dict[str, Any]:
+    if person is None:
+        doc.update({"name": ERASED, "id_number_masked": None, "phone_masked": None})
+        return doc
+    doc.update({"name": person["name"], "id_number_masked": mask_id_number(person["id_number"]),
+                "phone_masked": mask_phone(person["phone"])})
+    if reveal:
+        doc.update({"id_number": person["id_number"], "phone": person["phone"]})
+    return doc
+
+
+def registered(events: Sequence[RecordedEvent], person: Mapping[str, Any]) -> dict[str, Any]:
+    """A new volunteer as `get_volunteer` would read them back, from the whole stream just
+    recorded and the personal data just kept: a registration's answer costs no read."""
+    doc = VolunteerView().document(events)
+    assert doc is not None  # a registration's events fold into a volunteer
+    return _with_person({**doc, "version": events[-1].version, "teams": []}, person, False)
 
 
 def get_volunteer(db: Database, volunteer_id: str, reveal: bool = False) -> dict[str, Any]:

@@ -42,9 +42,10 @@ class VolunteersService(EventSourcedService):
                            ) -> dict[str, Any]:
         """With `within_county`, a person registered in another county is refused as out
         of scope, not answered "already registered" (which would tell that they are)."""
-        volunteer_id = self._handle(commands.RegisterVolunteer, payload,
-                                    within_county=within_county)
-        return queries.get_volunteer(self.streams.views, volunteer_id)
+        done = self._handle(commands.RegisterVolunteer, payload, within_county=within_county)
+        if done.person is not None and done.events and done.events[0].version == 1:
+            return queries.registered(done.events, done.person)  # as read back, unread
+        return queries.get_volunteer(self.streams.views, done.volunteer_id)
 
     @rpc
     def register_volunteers(self, payloads: list[Any], within_county: str | None = None

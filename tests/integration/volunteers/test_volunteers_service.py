@@ -19,6 +19,28 @@ def test_a_registered_volunteer_is_shown_with_masked_personal_data(volunteers, r
     assert "id_number" not in shown and "phone" not in shown
 
 
+def test_a_registrations_answer_is_the_volunteer_as_read_back(volunteers, registration):
+    """The answer is built from what the registration recorded, not read back: it must be
+    exactly what a read gives, skills, hours and personal data masked alike."""
+    shown = volunteers.register_volunteer(registration(skills=["medicine", "law"]))
+
+    assert shown == volunteers.get_volunteer(shown["volunteer_id"])
+
+
+def test_a_retried_registration_answers_the_personal_data_kept_first(
+        volunteers, mongo_db, registration):
+    """A registration that crashed after keeping the personal data and is retried with
+    other data answers the data kept (the first), as a read does."""
+    first = registration()
+    vid = volunteers.register_volunteer(first)["volunteer_id"]
+    mongo_db["commits"].delete_many({})  # as if the first had stopped before its events
+    mongo_db["volunteer_view"].delete_many({})
+
+    shown = volunteers.register_volunteer({**first, "name": "李四"})
+
+    assert shown["name"] == first["name"] == volunteers.get_volunteer(vid)["name"]
+
+
 def test_revealing_personal_data_gives_the_full_id_number(volunteers, registration):
     payload = registration()
     shown = volunteers.register_volunteer(payload)

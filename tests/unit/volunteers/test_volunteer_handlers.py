@@ -70,7 +70,7 @@ def handle(service, command_type, payload):
 
 
 def register(service, payload):
-    return handle(service, commands.RegisterVolunteer, payload)
+    return handle(service, commands.RegisterVolunteer, payload).volunteer_id
 
 
 def types(store, volunteer_id, after_version=0):
