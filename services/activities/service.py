@@ -23,6 +23,20 @@ from yinfa.service.rpc import rpc
 from yinfa.service.secrets import RequiredSecrets
 
 
+def activity_command(command_type: type, **context: Any) -> Any:
+    """The RPC method of a command on an activity: it answers the activity."""
+    return handlers.COMMANDS.entrypoint(command_type, lambda service, activity_id:
+                                        queries.get_activity(service.streams.views,
+                                                             activity_id), **context)
+
+
+def wish_command(command_type: type, **context: Any) -> Any:
+    """The RPC method of a command on a wish: it answers the wish."""
+    return handlers.COMMANDS.entrypoint(command_type, lambda service, wish_id:
+                                        queries.get_wish(service.streams.views, wish_id),
+                                        **context)
+
+
 class ActivitiesService(KnowsVolunteers, EventSourcedService):
     name = "activities"
 
@@ -32,67 +46,24 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
 
     # ---- activities -------------------------------------------------------------------
 
-    @rpc
-    def publish_activity(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(commands.PublishActivity, payload)
-
-    @rpc
-    def cancel_publication(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(commands.CancelPublication, payload)
-
-    @rpc
-    def cancel_activity(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(commands.CancelActivity, payload)
-
-    @rpc
-    def sign_up(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(commands.SignUp, payload, directory=self._directory())
-
-    @rpc
-    def withdraw_sign_up(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(commands.WithdrawSignUp, payload)
-
-    @rpc
-    def issue_check_in_code(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(commands.IssueCheckInCode, payload)
-
-    @rpc
-    def check_in(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(commands.CheckIn, payload)
-
-    @rpc
-    def check_out(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(commands.CheckOut, payload)
-
-    @rpc
-    def complete_activity(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(commands.CompleteActivity, payload)
-
-    @rpc
-    def correct_completion(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._activity(commands.CorrectCompletion, payload)
+    publish_activity = activity_command(commands.PublishActivity)
+    cancel_publication = activity_command(commands.CancelPublication)
+    cancel_activity = activity_command(commands.CancelActivity)
+    sign_up = activity_command(commands.SignUp, directory=KnowsVolunteers._directory)
+    withdraw_sign_up = activity_command(commands.WithdrawSignUp)
+    issue_check_in_code = activity_command(commands.IssueCheckInCode)
+    check_in = activity_command(commands.CheckIn)
+    check_out = activity_command(commands.CheckOut)
+    complete_activity = activity_command(commands.CompleteActivity)
+    correct_completion = activity_command(commands.CorrectCompletion)
 
     # ---- micro-wishes --------------------------------------------------------------------
 
-    @rpc
-    def post_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._wish(commands.PostWish, payload)
-
-    @rpc
-    def claim_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._wish(commands.ClaimWish, payload, directory=self._directory())
-
-    @rpc
-    def release_wish_claim(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._wish(commands.ReleaseWishClaim, payload)
-
-    @rpc
-    def fulfil_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._wish(commands.FulfilWish, payload)
-
-    @rpc
-    def confirm_wish(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._wish(commands.ConfirmWish, payload)
+    post_wish = wish_command(commands.PostWish)
+    claim_wish = wish_command(commands.ClaimWish, directory=KnowsVolunteers._directory)
+    release_wish_claim = wish_command(commands.ReleaseWishClaim)
+    fulfil_wish = wish_command(commands.FulfilWish)
+    confirm_wish = wish_command(commands.ConfirmWish)
 
     @timer(interval=60)
     def expire_wishes(self) -> int:
@@ -131,16 +102,3 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
     def county_summary(self) -> dict[str, dict[str, Any]]:
         return queries.county_summary(self.streams.views)
 
-    # ---- helpers ------------------------------------------------------------------------
-
-    def _handle(self, command_type: type, payload: Any, **context: Any) -> Any:
-        """Load the payload once as a command of its type, then run the type's handler."""
-        return handlers.COMMANDS.handle(self.streams, command_type, payload, **context)
-
-    def _activity(self, command_type: type, payload: Any, **context: Any) -> dict[str, Any]:
-        return queries.get_activity(self.streams.views,
-                                    self._handle(command_type, payload, **context))
-
-    def _wish(self, command_type: type, payload: Any, **context: Any) -> dict[str, Any]:
-        return queries.get_wish(self.streams.views,
-                                self._handle(command_type, payload, **context))

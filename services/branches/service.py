@@ -28,6 +28,27 @@ from yinfa.service.rpc import rpc
 from yinfa.service.secrets import RequiredSecrets
 
 
+def branch_command(command_type: type, **context: Any) -> Any:
+    """The RPC method of a command on a branch: it answers the branch."""
+    return handlers.COMMANDS.entrypoint(command_type, _branch_of, **context)
+
+
+def certification_command(command_type: type) -> Any:
+    """The RPC method of a command on a certification: it answers the branch's history."""
+    return handlers.COMMANDS.entrypoint(
+        command_type, lambda service, branch_id: queries.certification_history(
+            service.streams.views, branch_id))
+
+
+def brand_command(command_type: type) -> Any:
+    return handlers.COMMANDS.entrypoint(
+        command_type, lambda service, branch_id: _branch_of(service, branch_id)["brand"])
+
+
+def _branch_of(service: BranchesService, branch_id: str) -> dict[str, Any]:
+    return service.get_branch(branch_id)
+
+
 class BranchesService(KnowsVolunteers, EventSourcedService):
     name = "branches"
 
@@ -37,73 +58,25 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
 
     # ---- branches ----------------------------------------------------------------------
 
-    @rpc
-    def establish_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(self._handle(commands.EstablishBranch, payload))
-
-    @rpc
-    def rename_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(self._handle(commands.RenameBranch, payload))
-
-    @rpc
-    def change_officers(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(self._handle(commands.ChangeOfficers, payload))
-
-    @rpc
-    def move_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(self._handle(commands.MoveBranch, payload))
-
-    @rpc
-    def add_member(self, payload: dict[str, Any]) -> dict[str, Any]:
-        directory = self._directory()
-        return self.get_branch(self._handle(commands.AddMember, payload, directory=directory))
-
-    @rpc
-    def remove_member(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(self._handle(commands.RemoveMember, payload))
-
-    @rpc
-    def merge_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(self._handle(commands.MergeBranch, payload))
-
-    @rpc
-    def dissolve_branch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(self._handle(commands.DissolveBranch, payload))
+    establish_branch = branch_command(commands.EstablishBranch)
+    rename_branch = branch_command(commands.RenameBranch)
+    change_officers = branch_command(commands.ChangeOfficers)
+    move_branch = branch_command(commands.MoveBranch)
+    add_member = branch_command(commands.AddMember, directory=KnowsVolunteers._directory)
+    remove_member = branch_command(commands.RemoveMember)
+    merge_branch = branch_command(commands.MergeBranch)
+    dissolve_branch = branch_command(commands.DissolveBranch)
 
     # ---- certification -------------------------------------------------------------------
 
-    @rpc
-    def apply_for_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._certification_command(commands.ApplyForCertification, payload)
-
-    @rpc
-    def review_item(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._certification_command(commands.ReviewItem, payload)
-
-    @rpc
-    def review_items(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Many item decisions at once: `items` = [{item, met, note}], all or none."""
-        return self._certification_command(commands.ReviewItems, payload)
-
-    @rpc
-    def grant_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._certification_command(commands.GrantCertification, payload)
-
-    @rpc
-    def refuse_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._certification_command(commands.RefuseCertification, payload)
-
-    @rpc
-    def pass_review(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._certification_command(commands.PassReview, payload)
-
-    @rpc
-    def fail_review(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._certification_command(commands.FailReview, payload)
-
-    @rpc
-    def revoke_certification(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._certification_command(commands.RevokeCertification, payload)
+    apply_for_certification = certification_command(commands.ApplyForCertification)
+    review_item = certification_command(commands.ReviewItem)
+    review_items = certification_command(commands.ReviewItems)  # all or none
+    grant_certification = certification_command(commands.GrantCertification)
+    refuse_certification = certification_command(commands.RefuseCertification)
+    pass_review = certification_command(commands.PassReview)
+    fail_review = certification_command(commands.FailReview)
+    revoke_certification = certification_command(commands.RevokeCertification)
 
     @configured_timer("REVIEW_TIMER_SECONDS", 60)
     def record_due_reviews(self) -> int:
@@ -112,17 +85,12 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
 
     # ---- brands --------------------------------------------------------------------------
 
-    @rpc
-    def apply_brand(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(self._handle(commands.ApplyForBrand, payload))["brand"]
-
-    @rpc
-    def review_brand(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.get_branch(self._handle(commands.ReviewBrand, payload))["brand"]
+    apply_brand = brand_command(commands.ApplyForBrand)
+    review_brand = brand_command(commands.ReviewBrand)
 
     @rpc
     def select_top_brands(self, payload: dict[str, Any]) -> dict[str, Any]:
-        selection = self._handle(commands.SelectTopBrands, payload)
+        selection = handlers.COMMANDS.handle(self.streams, commands.SelectTopBrands, payload)
         return {
             "year": payload["year"],
             "selected": [{**self._brand_of(branch_id), "rank": rank}
@@ -165,13 +133,6 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
 
     def _today(self) -> str:
         return local_date(self.clock.now()).isoformat()
-
-    def _handle(self, command_type: type, payload: Any, **context: Any) -> Any:
-        return handlers.COMMANDS.handle(self.streams, command_type, payload, **context)
-
-    def _certification_command(self, command_type: type, payload: Any) -> dict[str, Any]:
-        return queries.certification_history(self.streams.views,
-                                             self._handle(command_type, payload))
 
     def _brand_of(self, branch_id: str) -> dict[str, Any]:
         branch = self.get_branch(branch_id)

@@ -17,8 +17,10 @@ from marshmallow import Schema
 
 from yinfa.schemas import load_command
 from yinfa.service.dependencies import EventSourcedStreams
+from yinfa.service.rpc import rpc
 
 Handler = Callable[..., Any]  # (streams, command, **context) -> answer
+Answer = Callable[[Any, Any], Any]  # (service, what the handler returned) -> the reply
 C = TypeVar("C")
 
 
@@ -49,3 +51,13 @@ class CommandTable:
                **context: Any) -> Any:
         return self.handlers[command_type](streams, self.load(command_type, payload),
                                            **context)
+
+    def entrypoint(self, command_type: type, answer: Answer = lambda _, result: result,
+                   **context: Callable[[Any], Any]) -> Callable[..., Any]:
+        """The service's @rpc method of `command_type`: its payload handled here, with
+        `context` (each a function of the service), answered by `answer`."""
+        def method(service: Any, payload: dict[str, Any]) -> Any:
+            extra = {name: of(service) for name, of in context.items()}
+            return answer(service, self.handle(service.streams, command_type, payload, **extra))
+
+        return rpc(method)
