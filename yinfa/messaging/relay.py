@@ -107,7 +107,7 @@ class ConfirmingPublisher:
         for queue in self.queues:  # as nameko declares it; nowait: handled before the publishes
             self._channel.queue_declare(queue, durable=True, auto_delete=False, nowait=True)
             self._channel.queue_bind(queue, self.exchange, "#", nowait=True)
-        for message, routing_key in messages_for(events):
+        for message, routing_key in self.messages(events):
             self._channel.basic_publish(message, self.exchange, routing_key,
                                         mandatory=self.mandatory)
             self._unconfirmed.add(self._next_tag)
@@ -124,6 +124,11 @@ class ConfirmingPublisher:
         if self.returned:
             count, self.returned = self.returned, 0
             raise Unroutable(count, self.exchange)
+
+    def messages(self, events: list[RecordedEvent]) -> list[tuple[amqp.Message, str]]:
+        """The messages carrying `events`, with their routing keys (another exchange may
+        shape its messages otherwise: the partners' feed)."""
+        return messages_for(events)
 
     def _settle(self, tag: int, multiple: bool) -> set[int]:
         settled = {t for t in self._unconfirmed if t <= tag} if multiple else {tag}
