@@ -150,28 +150,19 @@ def get_hours(ctx: Ctx) -> dict[str, Any]:
                                           "activity_hours", "star_level")}
 
 
-@route("POST", "/volunteers/<volunteer_id>/hours", roles=ADMINS,
-       body=body_of(cmd.RecordHours, "volunteer_id"), response=Volunteer, status=201,
-       tag="hours", summary="Record service hours (one ledger entry)")
-def record_hours(ctx: Ctx) -> Reply:
-    volunteer_id = ctx.params["volunteer_id"]
-    return created(_command(ctx, "record_hours"), f"/volunteers/{volunteer_id}/hours")
+for _path, _method, _schema, _summary in (
+    ("hours", "record_hours", cmd.RecordHours, "Record service hours (one ledger entry)"),
+    ("hours/batch", "record_hours_batch", cmd.RecordHoursBatch,
+     "Record many ledger entries at once (all or none)"),
+    ("hours/corrections", "correct_hours", cmd.CorrectHours, "Correct a ledger entry"),
+):
+    def _hours_command(ctx: Ctx, method: str = _method) -> Reply:
+        return created(_command(ctx, method), f"/volunteers/{ctx.params['volunteer_id']}/hours")
 
-
-@route("POST", "/volunteers/<volunteer_id>/hours/batch", roles=ADMINS,
-       body=body_of(cmd.RecordHoursBatch, "volunteer_id"), response=Volunteer, status=201,
-       tag="hours", summary="Record many ledger entries at once (all or none)")
-def record_hours_batch(ctx: Ctx) -> Reply:
-    volunteer_id = ctx.params["volunteer_id"]
-    return created(_command(ctx, "record_hours_batch"), f"/volunteers/{volunteer_id}/hours")
-
-
-@route("POST", "/volunteers/<volunteer_id>/hours/corrections", roles=ADMINS,
-       body=body_of(cmd.CorrectHours, "volunteer_id"), response=Volunteer, status=201,
-       tag="hours", summary="Correct a ledger entry")
-def correct_hours(ctx: Ctx) -> Reply:
-    volunteer_id = ctx.params["volunteer_id"]
-    return created(_command(ctx, "correct_hours"), f"/volunteers/{volunteer_id}/hours")
+    _hours_command.__name__ = _method  # the OpenAPI operation's name
+    route("POST", f"/volunteers/<volunteer_id>/{_path}", roles=ADMINS,
+          body=body_of(_schema, "volunteer_id"), response=Volunteer, status=201,
+          tag="hours", summary=_summary)(_hours_command)
 
 
 # ---- teams -----------------------------------------------------------------------------
