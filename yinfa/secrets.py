@@ -73,11 +73,6 @@ def secret_text(name: str, env: Mapping[str, str] | None = None) -> str:
     return value
 
 
-def secret_bytes(name: str, env: Mapping[str, str] | None = None) -> bytes:
-    """The secret's key material (base64 or hex text decoded)."""
-    return key_material(secret_text(name, env))
-
-
 def require(names: Iterable[str], env: Mapping[str, str] | None = None) -> None:
     """Raise `SecretMissing` for the first of `names` that is not usable."""
     for name in names:

@@ -6,7 +6,7 @@ measures (sums, shares, medians) are derived from those facts for a period when 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable
 from datetime import tzinfo
 
 from services.scoring.domain.county import (  # noqa: F401 - re-exported
@@ -19,8 +19,6 @@ from services.scoring.domain.county import (  # noqa: F401 - re-exported
     Period,
 )
 from services.scoring.domain.state import ScoringState, SourceEvent
-
-FactsByCounty = MutableMapping[str, CountyFacts]
 
 
 def county_facts(state: ScoringState) -> dict[str, CountyFacts]:
