@@ -127,6 +127,9 @@ def write_all_if_newer(views: Collection, documents: Mapping[str, tuple[dict[str
         write_if_newer(views, view_id, doc, version)
 
 
+WRITTEN_KEPT = 50_000  # streams remembered as written here, at most
+
+
 class Projector:
     def __init__(
         self, store: EventStore, views: Sequence[StreamView], db: Database | None = None
@@ -135,6 +138,9 @@ class Projector:
         self.views = list(views)
         self.db = db if db is not None else store.db
         self._lock = threading.Lock()
+        # The version up to which this process has written each stream's documents: the
+        # catch-up, which follows every instance's writes, passes over this one's own.
+        self._written: dict[str, int] = {}
 
     @property
     def _checkpoints(self):
@@ -164,6 +170,11 @@ class Projector:
         streams.update(self.store.read_streams(to_read))
         for view in self.views:
             view.refresh_many(self.db, self.store, streams, started)
+        if len(self._written) > WRITTEN_KEPT:
+            self._written.clear()  # only a shortcut: the catch-up writes them again
+        for stream_id, events in streams.items():
+            if events and self._written.get(stream_id, 0) < events[-1].version:
+                self._written[stream_id] = events[-1].version
 
     def catch_up(self, batch: int = 1000, max_batches: int | None = None) -> int:
         """Bring every view up to the store's head (or `max_batches` batches nearer, so a
@@ -176,9 +187,13 @@ class Projector:
                 events = self.store.read_all(position, batch)
                 if not events:
                     return seen
+                last = {event.stream_id: event.version for event in events}
+                behind = [s for s, version in last.items() if self._written.get(s, 0) < version]
                 begun = _started_within(events)
-                self.refresh_streams(dict.fromkeys(e.stream_id for e in events),
-                                     known=begun, started=begun)
+                self.refresh_streams(behind, known=begun, started=begun)
+                for stream_id, version in last.items():
+                    if self._written.get(stream_id) == version:
+                        del self._written[stream_id]  # passed: nothing newer written here
                 position = events[-1].position
                 self._checkpoints.update_one(
                     {"_id": "views"}, {"$set": {"position": position}}, upsert=True
@@ -192,6 +207,7 @@ class Projector:
             for view in self.views:
                 self.db[view.collection].drop()
             self._checkpoints.delete_one({"_id": "views"})
+            self._written.clear()
         return self.catch_up()
 
 

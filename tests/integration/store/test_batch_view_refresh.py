@@ -140,3 +140,47 @@ def test_catching_up_in_batches_equals_a_rebuild(event_store, projector, mongo_d
 
     assert sorted(mongo_db["hours_view"].find(), key=lambda d: d["_id"]) == live
     assert {d["_id"]: d["hours"] for d in live}["volunteer-27"] == 27
+
+
+def test_the_catch_up_passes_over_streams_this_process_has_written_and_not_others(
+    event_store, make_event_store, mongo_db
+):
+    """Documents a command wrote at the version it recorded are not folded and written
+    again by the catch-up, which does so for other instances' appends; a rebuild folds
+    them all."""
+    view = NotingView()
+    here = Projector(event_store, [view], db=mongo_db)
+    mine = event_store.append("volunteer-mine", [registered("王建国")], NO_STREAM)
+    here.refresh_streams(["volunteer-mine"], known={"volunteer-mine": mine},
+                         started={"volunteer-mine"})
+    make_event_store().append("volunteer-theirs", [registered("李秀英")], NO_STREAM)
+    view.folded.clear()
+
+    assert here.catch_up() == 2
+
+    assert view.folded == ["volunteer-theirs"]
+    assert mongo_db["hours_view"].count_documents({}) == 2
+    here.rebuild()
+    assert sorted(view.folded) == ["volunteer-mine", "volunteer-theirs", "volunteer-theirs"]
+
+
+class NotingView(HoursView):
+    def __init__(self) -> None:
+        self.folded: list[str] = []
+
+    def document(self, events):
+        self.folded.append(events[0].stream_id)
+        return super().document(events)
+
+
+def test_a_stream_written_here_and_appended_elsewhere_since_is_caught_up(
+    event_store, make_event_store, mongo_db
+):
+    here = Projector(event_store, [HoursView()], db=mongo_db)
+    mine = event_store.append("volunteer-wang", [registered("王建国")], NO_STREAM)
+    here.refresh_streams(["volunteer-wang"], known={"volunteer-wang": mine})
+    make_event_store().append("volunteer-wang", [hours(4)])
+
+    here.catch_up()
+
+    assert mongo_db["hours_view"].find_one({"_id": "volunteer-wang"})["hours"] == 4
