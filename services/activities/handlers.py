@@ -1,7 +1,4 @@
 """Command handlers of the activities service: fold the stream → the domain decides → append.
-
-Plain functions over `EventSourcedStreams` and a command object (`domain/commands.py`)
-that `COMMANDS` loaded once with its published schema, then handed to its type's handler.
 What a handler needs beyond the command (the volunteer directory) comes as keyword context.
 """
 from __future__ import annotations

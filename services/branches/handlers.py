@@ -1,6 +1,4 @@
-"""Command handlers of the branches service: fold the streams → decide → append, on a
-command object (`domain/commands.py`) the entrypoint loaded once by the published schema of
-its name (`COMMANDS` names each command type's handler).
+"""Command handlers of the branches service: fold the streams → decide → append.
 
 What a command needs from another stream (the parent branch, the merge target, the branch
 a certification belongs to) is folded from the store; which bodies still sit under a branch

@@ -1,12 +1,5 @@
 """The Activity aggregate: publication, sign-ups with a waitlist, check-in, completion.
-
-Every command function has the shape `(state, command, catalog, ...) -> list[NewEvent]`:
-`state` is the folded stream (None for a new stream), `command` the command object the
-boundary schema loaded (`commands.py`: times aware, hours Decimals in tenths), `catalog`
-the activity reference data. What the schema refuses (unknown codes, a publication ending
-before it starts, a blank reason, a short code …) is not checked again here; rules that
-need the activity's state raise `DomainRuleViolated`, `AlreadyExists` or `NotFound`, with
-`field` naming the input. Times ("at") are given by the caller.
+Times ("at") are given by the caller.
 
 Lifecycle: published → completed (then corrected by compensating events), or
 published → publication cancelled (nobody signed up) / cancelled (sign-ups are told).

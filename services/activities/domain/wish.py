@@ -9,7 +9,7 @@ claim and confirm.
 
 Lifecycle: open → claimed → fulfilled → confirmed; a claim can be released (back to open);
 an open or claimed wish expires at its deadline (`expired(state, now)`), a fulfilled one
-waits for its confirmation. Command functions have the shape of the activity's.
+waits for its confirmation.
 """
 from __future__ import annotations
 

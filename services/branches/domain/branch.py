@@ -1,13 +1,6 @@
 """The Branch aggregate (离退休干部党组织): one body of the four-level structure, its officers
-and its members, as pure functions.
-
-Command functions have the shape `(state, command, …) -> list[NewEvent]`; whatever lives
-on another stream (the parent branch, the volunteer's status, the children of a branch)
-is folded by the caller and passed in. Commands (`commands.py`) come loaded by the
-boundary schema (ids as canonical strings, catalog codes known, dates as `date`), which is
-not repeated here.
-Broken rules raise `DomainRuleViolated`, `AlreadyExists` or `NotFound` with `field`
-naming the input to blame.
+and its members, as pure functions. Whatever lives on another stream (the parent branch,
+the volunteer's status, the children of a branch) is folded by the caller and passed in.
 
 Hierarchy (from the catalog): 党小组 sits under a 支部; a 支部 under a 党总支 or a 党工委,
 or directly under the county bureau (no parent); a 党总支 under a 党工委 or none; parent

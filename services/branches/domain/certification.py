@@ -14,9 +14,7 @@ climbs again from the first level. It is valid from `granted_on` through `valid_
 it is valid.
 
 Time enters only through the dates on commands and through `now` given to `reviews_due`
-and `expiry_due`, which a daily timer calls; both are idempotent. Commands come loaded by
-the boundary schema: dates as `date`, levels, checklists and roles known to the catalog,
-a note wherever an unmet item or a failed re-review needs one.
+and `expiry_due`, which a daily timer calls; both are idempotent.
 """
 from __future__ import annotations
 

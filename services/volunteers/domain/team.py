@@ -2,7 +2,6 @@
 
 Membership lives on the team's stream. Whether a volunteer may join depends on the
 volunteer's own stream, so `join_team` receives that volunteer's status from the caller.
-Commands come loaded by the boundary schema, which knows the team categories.
 """
 from __future__ import annotations
 

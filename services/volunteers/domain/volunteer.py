@@ -1,14 +1,5 @@
 """The Volunteer aggregate: a retired cadre's lifecycle and hours ledger, as pure functions.
 
-Every command function has the shape `(state, command, catalog) -> list[NewEvent]`:
-`state` is the folded stream (None for a new stream), `command` a command object of
-`commands.py`, loaded by the boundary schema (ids as canonical strings, hours as Decimals
-with one decimal within the catalog's limit, dates as `date`), `catalog` the volunteer
-reference data. What the
-schema refuses (unknown skills or reasons, blank reasons, hours out of range …) is not
-checked again here; rules that need the volunteer's state raise `DomainRuleViolated`,
-`AlreadyExists` or `NotFound`, with `field` naming the input.
-
 Lifecycle: registered → verified (by the volunteer's own county bureau) → active (once
 hours are on the ledger); suspended ⇄ back where it was; withdrawn is final.
 
