@@ -15,11 +15,16 @@ from typing import Any
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from contracts.activities.catalog import load_activity_catalog
-from contracts.activities.replies import ACTIVITY_STATUSES, WISH_STATUSES, Activity
+from contracts.activities.replies import (
+    ACTIVITY_STATUSES,
+    WISH_STATUSES,
+    Activity,
+    CountyActivities,
+)
 from contracts.branches.catalog import load_branch_catalog
 from contracts.branches.replies import STATUSES as BRANCH_STATUSES, Coverage
 from contracts.scoring.replies import CountyScore
-from contracts.volunteers.replies import STATUSES as VOLUNTEER_STATUSES
+from contracts.volunteers.replies import STATUSES as VOLUNTEER_STATUSES, CountyVolunteers
 from gateway.city_clock import city_zone
 from gateway.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from gateway.roles import NEEDS_BRANCH, NEEDS_COUNTY, NEEDS_VOLUNTEER, ROLES
@@ -407,3 +412,22 @@ class VerificationSchema(Strict):
 
 class IssueCertificateBody(Strict):
     pass
+
+
+# ---- county summaries (the dashboard's) -------------------------------------------------
+
+
+class CountySummary(Strict):
+    """One county at a glance: its volunteers against its baseline, its activities and
+    wishes, its certification coverage and demonstration branches by level."""
+
+    county_code = fields.String(required=True)
+    county_name = fields.String(required=True)
+    volunteers = fields.Nested(CountyVolunteers, required=True)
+    activities = fields.Nested(CountyActivities, required=True)
+    coverage = fields.Nested(Coverage, required=True)
+    demonstration = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class CountySummaryList(Strict):
+    items = fields.List(fields.Nested(CountySummary), required=True)

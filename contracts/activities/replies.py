@@ -66,3 +66,44 @@ class Wish(Schema):
 class WishList(Schema):
     total = fields.Integer(required=True)
     items = fields.List(fields.Nested(Wish), required=True)
+
+
+class CountyActivities(Schema):
+    """One county's activities by status, completed ones by theme, hours credited by all
+    activities, audience reached, wishes by status."""
+
+    activities = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    themes = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    hours = decimal_text(required=True)
+    audience = fields.Integer(required=True)
+    wishes = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class MonthOfActivities(Schema):
+    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-\d{2}$"))
+    activities = fields.Integer(required=True)  # completed, started in that month (city time)
+    by_theme = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    hours = decimal_text(required=True)
+    audience = fields.Integer(required=True)
+
+
+class CountyTrends(Schema):
+    county_code = fields.String(required=True)
+    themes = fields.Dict(keys=fields.String(), values=fields.String(), required=True)  # labels
+    months = fields.List(fields.Nested(MonthOfActivities), required=True)  # oldest first
+
+
+class FunnelStep(Schema):
+    step = fields.String(required=True, validate=validate.OneOf(
+        ["posted", "claimed", "fulfilled", "confirmed"]))
+    count = fields.Integer(required=True)  # wishes that reached this step
+
+
+class WishFunnel(Schema):
+    """Posted → claimed → fulfilled → confirmed; hours from posting to confirmation."""
+
+    county_code = fields.String(required=True)
+    steps = fields.List(fields.Nested(FunnelStep), required=True)
+    expired = fields.Integer(required=True)
+    median_hours_to_fulfil = decimal_text(required=True, allow_none=True)
+    mean_hours_to_fulfil = decimal_text(required=True, allow_none=True)

@@ -117,3 +117,22 @@ class AssessmentSummary(Schema):
     rulebook_version = fields.String(required=True)
     taken_at = fields.DateTime(required=True)
     event_position = fields.Integer(required=True)
+
+
+class RulebookSummary(Schema):
+    name = fields.String(required=True)  # what `rulebook=` takes
+    version = fields.String(required=True)
+    title = fields.String(required=True)
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)  # exclusive
+
+
+class Timeline(Schema):
+    """The rulebooks one may rank by, and when the earliest and the latest event scoring
+    has folded were recorded (null before the first): as-of instants outside them ask
+    about a time the rankings know nothing of."""
+
+    default_rulebook = fields.String(required=True)
+    rulebooks = fields.List(fields.Nested(RulebookSummary), required=True)
+    first_event_at = fields.DateTime(required=True, allow_none=True)
+    last_event_at = fields.DateTime(required=True, allow_none=True)

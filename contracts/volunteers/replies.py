@@ -72,3 +72,19 @@ class RosterOutcome(Schema):
 
     results = fields.List(fields.Nested(RosterItemOutcome), required=True)
     created = fields.Integer(required=True)
+
+
+class CountyVolunteers(Schema):
+    """One county's volunteers against its baseline of retired cadres: by status, by star
+    level ("1".."5"), teams, hours (all and credited by activities)."""
+
+    county_code = fields.String(required=True)
+    county_name = fields.String(required=True)
+    retired_cadres = fields.Integer(required=True)
+    volunteers = fields.Integer(required=True)
+    per_100_retired = fields.Float(required=True, allow_none=True)
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_star_level = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    teams = fields.Integer(required=True)
+    hours = decimal_text(required=True)
+    activity_hours = decimal_text(required=True)

@@ -9,6 +9,7 @@ from gateway.resources import (  # noqa: F401
     exports,
     ops,
     rankings,
+    summaries,
     volunteers,
     wishes,
 )

@@ -2,6 +2,7 @@
 the evidence behind an indicator (the scoring service). Rankings carry an ETag."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from contracts.scoring.replies import (
@@ -10,11 +11,13 @@ from contracts.scoring.replies import (
     CountyScore,
     RankedBranch,
     RankedVolunteer,
+    Timeline,
     VolunteerScore,
 )
+from gateway.city_clock import city_zone
 from gateway.context import Ctx
 from gateway.pagination import decode_cursor, page
-from gateway.problem import not_found
+from gateway.problem import Problem, not_found
 from gateway.resources.branches import scoped_branch
 from gateway.resources.common import ADMINS, PEOPLE
 from gateway.resources.volunteers import scoped_volunteer
@@ -31,6 +34,7 @@ from gateway.schemas import (
     WhatIfQuery,
     page_of,
 )
+from yinfa.city_time import local_day
 from yinfa.reference import load_city
 
 S = "scoring"
@@ -40,7 +44,25 @@ READERS = (*PEOPLE, FEED_CLIENT)
 def ranking_options(ctx: Ctx) -> dict[str, Any]:
     """Only the options given: a service that does not know one yet still answers."""
     options = {k: ctx.query.get(k) for k in ("period", "rulebook", "as_of")}
+    check_as_of(ctx, options["as_of"])
     return {k: v for k, v in options.items() if v is not None}
+
+
+def check_as_of(ctx: Ctx, as_of: str | None) -> None:
+    """An as-of in the future, or before the first event scoring knows, would show a
+    ranking of nothing as if it were one: it is refused with what can be asked for."""
+    if as_of is None:
+        return
+    instant = datetime.fromisoformat(as_of)
+    if local_day(instant, city_zone()) > local_day(datetime.now(UTC), city_zone()):
+        raise Problem(422, "as_of_in_future", "The as-of date is in the future.",
+                      errors={"as_of": ["Cannot be in the future."]})
+    first = cached_call(ctx, "timeline")["first_event_at"]
+    if first is None or instant < datetime.fromisoformat(first):
+        raise Problem(422, "as_of_before_first_event",
+                      "The as-of date is before the first recorded event"
+                      + (f" ({first})." if first else " (none yet)."),
+                      errors={"as_of": [f"Not before {first or 'the first event'}."]})
 
 
 def scoped_county(ctx: Ctx, county_code: str) -> str:
@@ -54,6 +76,12 @@ def cached_call(ctx: Ctx, method: str, *args: Any, **options: Any) -> Any:
     """Rankings are read far more than they change: see gateway/cache.py."""
     key = (method, args, tuple(sorted(options.items())))
     return ctx.gateway.ranking_cache.get(key, lambda: ctx.call(S, method, *args, **options))
+
+
+@route("GET", "/rankings/timeline", roles=ROLES, response=Timeline, tag="rankings",
+       summary="The rulebooks to rank by, and the span of recorded events an as-of may ask")
+def timeline(ctx: Ctx) -> dict[str, Any]:
+    return cached_call(ctx, "timeline")
 
 
 @route("GET", "/rankings/counties", roles=ROLES, query=RankingQuery, response=CountyRanking,
@@ -135,6 +163,7 @@ def evidence(ctx: Ctx) -> dict[str, Any]:
         scoped_branch(ctx, subject_id)
     else:
         scoped_volunteer(ctx, subject_id)
+    check_as_of(ctx, q.get("as_of"))
     options = {k: v for k, v in (("period", q.get("period")), ("after", q.get("cursor")),
                                  ("as_of", q.get("as_of")))
                if v is not None}
@@ -159,6 +188,7 @@ def what_if(ctx: Ctx) -> dict[str, Any]:
        summary="The same events under two rulebooks, side by side, with rank and point deltas")
 def compare_rulebooks(ctx: Ctx) -> dict[str, Any]:
     q = ctx.query
+    check_as_of(ctx, q.get("as_of"))
     options = {k: v for k, v in (("period", q.get("period")),
                                  ("as_of", q.get("as_of")))
                if v is not None}

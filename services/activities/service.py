@@ -11,7 +11,7 @@ from typing import Any
 from nameko.timer import timer
 
 from contracts.activities.streams import build_registry
-from services.activities import handlers, queries
+from services.activities import handlers, queries, trends
 from services.activities.directory import KnowsVolunteers
 from services.activities.domain import commands
 from services.activities.views import VIEWS
@@ -102,3 +102,10 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
     def county_summary(self) -> dict[str, dict[str, Any]]:
         return queries.county_summary(self.streams.views)
 
+    @rpc
+    def county_trends(self, county_code: str) -> dict[str, Any]:
+        return trends.county_trends(self.streams.views, str(county_code))
+
+    @rpc
+    def wish_funnel(self, county_code: str) -> dict[str, Any]:
+        return trends.wish_funnel(self.streams.views, str(county_code))

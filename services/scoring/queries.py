@@ -215,3 +215,13 @@ def side_by_side(state: ScoringState, left: Rulebook, right: Rulebook) -> dict[s
             "indicator_deltas": {k: str(v) for k, v in deltas.get(code, {}).items()},
         })
     return {"left": left.version, "right": right.version, "counties": counties}
+
+
+def timeline(rulebooks: list[tuple[str, Rulebook]], default: str,
+             span: dict[str, str | None]) -> dict[str, Any]:
+    return {"default_rulebook": default,
+            "rulebooks": [{"name": name, "version": book.version, "title": book.title,
+                           "period_start": book.period.start.isoformat(),
+                           "period_end": book.period.end.isoformat()}
+                          for name, book in rulebooks],
+            **span}

@@ -17,7 +17,7 @@ from contracts.scoring import assessments
 from services.scoring import handlers, queries
 from services.scoring.dependencies import Engine, ScoringEngine
 from services.scoring.domain.commands import ClosePeriod
-from services.scoring.engine.rulebooks import Rulebooks
+from services.scoring.engine.rulebooks import DEFAULT_RULEBOOK, Rulebooks
 from yinfa.errors import NotFound
 from yinfa.service.base import EventSourcedService
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
@@ -63,6 +63,13 @@ class ScoringService(EventSourcedService):
         """One county's score: indicator → raw → normalised → points; rows sum to total."""
         _, book = self._rulebooks.for_period(rulebook, period)
         return queries.explain(self.engine.state(as_of), county_code, book)
+
+    @rpc
+    def timeline(self) -> dict[str, Any]:
+        """The rulebooks one may rank by, and when the earliest and latest events scoring
+        has folded were recorded (an as-of outside them knows nothing of that time)."""
+        return queries.timeline(self._rulebooks.available(), DEFAULT_RULEBOOK,
+                                self.engine.live.span.as_dict())
 
     # ---- branches and volunteers within a county ----------------------------------------
 

@@ -21,11 +21,31 @@ PAGE = 200  # journal entries per read: one live event each, or a backfill page
 CACHE_SIZE = 64
 
 
+class EventSpan:
+    """When the earliest and the latest folded event were recorded: an as-of instant
+    outside them asks about a time the ranking knows nothing of. Instants are compared
+    as ISO text, which orders them as long as they share one offset (all are UTC)."""
+
+    def __init__(self) -> None:
+        self.first: str | None = None
+        self.last: str | None = None
+
+    def saw(self, recorded_at: str) -> None:
+        if self.first is None or recorded_at < self.first:
+            self.first = recorded_at
+        if self.last is None or recorded_at > self.last:
+            self.last = recorded_at
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"first_event_at": self.first, "last_event_at": self.last}
+
+
 class LiveScoring:
     def __init__(self, journal: Journal, zone: tzinfo) -> None:
         self.journal = journal
         self.zone = zone  # the city's clock: facts fall into periods by its days
         self.state = ScoringState(zone)
+        self.span = EventSpan()
         self.position = 0
         self._fold_lock = threading.Lock()
         self._cache: dict[Hashable, Any] = {}
@@ -36,7 +56,7 @@ class LiveScoring:
     def catch_up(self) -> int:
         """Fold what the journal holds after our position; returns how many were folded."""
         with self._fold_lock:
-            return self._fold_into(self.state, self._set_position)
+            return self._fold_into(self.state, self.span, self._set_position)
 
     def fold_kept(self, entry: RecordedEvent) -> bool:
         """An entry this process has just journaled, folded from memory if it is the
@@ -45,15 +65,16 @@ class LiveScoring:
         with self._fold_lock:
             if entry.position != self.position + 1:
                 return False
-            for event_id, event_type, stream_id, version, _, data in unpacked(entry):
+            for event_id, event_type, stream_id, version, at, data in unpacked(entry):
                 self.state.apply_raw(event_id, event_type, stream_id, version, data)
+                self.span.saw(at or entry.occurred_at.isoformat())
             self.position = entry.position
             return True
 
     def _set_position(self, position: int) -> None:
         self.position = position
 
-    def _fold_into(self, state: ScoringState, moved: Callable[[int], None],
+    def _fold_into(self, state: ScoringState, span: EventSpan, moved: Callable[[int], None],
                    start: int | None = None, counted: Callable[[int], None] | None = None
                    ) -> int:
         position = self.position if start is None else start
@@ -63,8 +84,9 @@ class LiveScoring:
             if not entries:
                 return folded
             for entry in entries:
-                for event_id, event_type, stream_id, version, _, data in unpacked(entry):
+                for event_id, event_type, stream_id, version, at, data in unpacked(entry):
                     state.apply_raw(event_id, event_type, stream_id, version, data)
+                    span.saw(at or entry.occurred_at.isoformat())
                     folded += 1
             position = entries[-1].position
             moved(position)
@@ -74,7 +96,7 @@ class LiveScoring:
     def rebuild(self, counted: Callable[[int], None] | None = None) -> int:
         """Fold the journal from scratch into a new state, then swap it in; returns how
         many events were folded."""
-        fresh = ScoringState(self.zone)
+        fresh, fresh_span = ScoringState(self.zone), EventSpan()
         reached = [0]
         total = [0]
 
@@ -90,10 +112,11 @@ class LiveScoring:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            total[0] = self._fold_into(fresh, moved, start=0, counted=count)
+            total[0] = self._fold_into(fresh, fresh_span, moved, start=0, counted=count)
             with self._fold_lock:  # the last few events, then the swap, followers held
-                total[0] += self._fold_into(fresh, moved, start=reached[0], counted=count)
-                self.state, self.position = fresh, reached[0]
+                total[0] += self._fold_into(fresh, fresh_span, moved, start=reached[0],
+                                            counted=count)
+                self.state, self.span, self.position = fresh, fresh_span, reached[0]
                 self._cache.clear()
         finally:
             if collecting:

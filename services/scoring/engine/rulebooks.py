@@ -65,6 +65,17 @@ class Rulebooks:
             self.rejected.pop(name, None)
             return rulebook
 
+    def available(self) -> list[tuple[str, Rulebook]]:
+        """Every rulebook that loads, by name (one that never parsed is left out)."""
+        directory = self.directory or reference_dir() / "rulebooks"
+        found = []
+        for path in sorted(directory.glob("*.yaml")):
+            try:
+                found.append((path.stem, self.named(path.stem)))
+            except (NotFound, ValidationFailed):
+                continue
+        return found
+
     def for_period(self, name: str | None, period: Any) -> tuple[str, Rulebook]:
         """(name, rulebook), its period replaced by `period` (a calendar year) if given."""
         name = str(name or DEFAULT_RULEBOOK)

@@ -94,6 +94,7 @@ def test_the_volunteers_service_answers_as_published(runner_factory, platform_co
           volunteers.withdraw_volunteer({"volunteer_id": other, "reason_code": "health"}),
           volunteers.erase_volunteer({"volunteer_id": other}))
     check(volunteer_replies.VolunteerList, volunteers.list_volunteers(limit=10))
+    check(volunteer_replies.CountyVolunteers, *volunteers.county_summary())
 
     elsewhere = person(3, YANDU)
     volunteers.register_volunteer(elsewhere)
@@ -169,6 +170,15 @@ def test_the_activities_service_answers_as_published(runner_factory, platform_co
           activities.release_wish_claim({"wish_id": released, "reason": "临时有事"}),
           activities.get_wish(wid))
     check(activity_replies.WishList, activities.list_wishes(limit=10))
+    check(activity_replies.CountyActivities, *activities.county_summary().values())
+    trends = activities.county_trends(TINGHU)
+    check(activity_replies.CountyTrends, trends, activities.county_trends(YANDU))
+    assert [m["by_theme"] for m in trends["months"]] == [{"party_story": 1}]
+    funnel = activities.wish_funnel(TINGHU)
+    check(activity_replies.WishFunnel, funnel, activities.wish_funnel(YANDU))
+    steps = {s["step"]: s["count"] for s in funnel["steps"]}
+    assert steps["posted"] == 2 and steps["confirmed"] == 1
+    assert funnel["median_hours_to_fulfil"] is not None
 
 
 # ---- branches --------------------------------------------------------------------------
@@ -292,3 +302,7 @@ def test_the_scoring_service_answers_as_published(runner_factory, platform_confi
     check(scoring_replies.Assessment, scoring.close_period({"period": "2026"}),
           scoring.get_assessment("2026"))
     check(scoring_replies.AssessmentSummary, *scoring.list_assessments())
+    timeline = scoring.timeline()
+    check(scoring_replies.Timeline, timeline)
+    assert timeline["first_event_at"] <= timeline["last_event_at"]
+    assert [book["version"] for book in timeline["rulebooks"]] == ["2026.1"]
