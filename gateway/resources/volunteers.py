@@ -150,7 +150,7 @@ def get_hours(ctx: Ctx) -> dict[str, Any]:
                                           "activity_hours", "star_level")}
 
 
-for _path, _method, _schema, _summary in (
+for _path, _method, _hours_schema, _summary in (
     ("hours", "record_hours", cmd.RecordHours, "Record service hours (one ledger entry)"),
     ("hours/batch", "record_hours_batch", cmd.RecordHoursBatch,
      "Record many ledger entries at once (all or none)"),
@@ -161,7 +161,7 @@ for _path, _method, _schema, _summary in (
 
     _hours_command.__name__ = _method  # the OpenAPI operation's name
     route("POST", f"/volunteers/<volunteer_id>/{_path}", roles=ADMINS,
-          body=body_of(_schema, "volunteer_id"), response=Volunteer, status=201,
+          body=body_of(_hours_schema, "volunteer_id"), response=Volunteer, status=201,
           tag="hours", summary=_summary)(_hours_command)
 
 
