@@ -4,11 +4,14 @@ command object, a frozen dataclass of the service's domain; the service's table 
 hands the object to the handler of its type.
 
 A command type is loaded by the schema of the same name in the service's published
-commands module; a type `T` may build itself from the loaded dict with `T.loaded(data)`
-(nested items, optional fields), else it is built as `T(**data)`.
+commands module; a type `T` may build itself from the loaded dict with `T.loaded(data)`,
+else it is built by `build` from its fields' types.
 """
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any, TypeVar
@@ -21,6 +24,7 @@ from yinfa.service.rpc import rpc
 
 Handler = Callable[..., Any]  # (streams, command, **context) -> answer
 Answer = Callable[[Any, Any], Any]  # (service, what the handler returned) -> the reply
+_HINTS: dict[type, dict[str, Any]] = {}  # each command type's fields' types, read once
 C = TypeVar("C")
 
 
@@ -44,8 +48,8 @@ class CommandTable:
 
     def load(self, command_type: type[C], payload: Any) -> C:
         data = load_command(self.schema_of(command_type), payload)
-        build = getattr(command_type, "loaded", None)
-        return build(data) if build is not None else command_type(**data)
+        loaded = getattr(command_type, "loaded", None)
+        return loaded(data) if loaded is not None else build(command_type, data)
 
     def handle(self, streams: EventSourcedStreams, command_type: type, payload: Any,
                **context: Any) -> Any:
@@ -61,3 +65,22 @@ class CommandTable:
             return answer(service, self.handle(service.streams, command_type, payload, **extra))
 
         return rpc(method)
+
+
+def build(command_type: type[C], data: Mapping[str, Any]) -> C:
+    """A command object of the schema's loaded dict: a list becomes a tuple, and a dict (or
+    a list's dicts) the dataclass its field names, e.g. `tuple[Evidence, ...]`."""
+    hints = _HINTS.get(command_type) or _HINTS.setdefault(
+        command_type, typing.get_type_hints(command_type))
+    return command_type(**{name: _typed(hints.get(name), value) for name, value in data.items()})
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    if isinstance(hint, types.UnionType):  # `Party | None`: the type a value has
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    if isinstance(value, list):
+        inner = typing.get_args(hint)
+        return tuple(_typed(inner[0] if inner else None, item) for item in value)
+    if isinstance(value, Mapping) and dataclasses.is_dataclass(hint):
+        return build(hint, value)  # type: ignore[arg-type]
+    return value

@@ -3,31 +3,11 @@ published schema of the same name (`contracts.activities.commands`), which has c
 every field (times aware and in UTC, hours Decimals in tenths, parties of known kinds)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Self
 
 from .party import Party
-
-
-def _nested(value: Any) -> Any:
-    """A party the schema loaded becomes a `Party`, a list a tuple (of `ServedLine`s for
-    reported hours), anything else stays as loaded."""
-    if isinstance(value, Mapping):
-        return Party.of(value)
-    if isinstance(value, list):
-        return tuple(ServedLine(**item) if isinstance(item, Mapping) else item
-                     for item in value)
-    return value
-
-
-@dataclass(frozen=True, kw_only=True)
-class Loaded:
-    @classmethod
-    def loaded(cls, data: Mapping[str, Any]) -> Self:
-        return cls(**{name: _nested(value) for name, value in data.items()})
 
 
 @dataclass(frozen=True)
@@ -40,12 +20,12 @@ class ServedLine:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ActivityCommand(Loaded):
+class ActivityCommand:
     activity_id: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class PublishActivity(Loaded):
+class PublishActivity:
     client_request_id: str
     theme: str
     kind: str
@@ -130,12 +110,12 @@ class CorrectCompletion(ActivityCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
-class WishCommand(Loaded):
+class WishCommand:
     wish_id: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class PostWish(Loaded):
+class PostWish:
     client_request_id: str
     label: str
     county_code: str

@@ -108,12 +108,6 @@ class ApplyForCertification:
     applied_on: date
     applicant_ref: str | None = None
 
-    @classmethod
-    def loaded(cls, data: Mapping[str, Any]) -> ApplyForCertification:
-        evidence = tuple(Evidence(row["item"], row["text"], tuple(row["links"]))
-                         for row in data["evidence"])
-        return cls(**{**data, "evidence": evidence})
-
 
 @dataclass(frozen=True)
 class ReviewItem:
@@ -131,10 +125,6 @@ class ReviewItems:
     """One reviewer's decisions on items of one application, each row a ReviewItem."""
 
     items: tuple[ReviewItem, ...]
-
-    @classmethod
-    def loaded(cls, data: Mapping[str, Any]) -> ReviewItems:
-        return cls(tuple(ReviewItem(**row) for row in data["items"]))
 
 
 @dataclass(frozen=True)

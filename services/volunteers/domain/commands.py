@@ -26,18 +26,10 @@ class RegisterVolunteer:
     skills: tuple[str, ...] = ()
     insurance: bool = False
 
-    @classmethod
-    def loaded(cls, data: Mapping[str, Any]) -> RegisterVolunteer:
-        return cls(**{**data, "skills": tuple(data["skills"])})
-
 
 @dataclass(frozen=True)
 class RegisterVolunteers:
     items: tuple[Any, ...]  # raw payloads: each is loaded as a RegisterVolunteer on its own
-
-    @classmethod
-    def loaded(cls, data: Mapping[str, Any]) -> RegisterVolunteers:
-        return cls(items=tuple(data["items"]))
 
 
 @dataclass(frozen=True)
@@ -106,11 +98,6 @@ class RecordHours(LedgerEntry):
 class RecordHoursBatch:
     volunteer_id: str
     entries: tuple[LedgerEntry, ...]
-
-    @classmethod
-    def loaded(cls, data: Mapping[str, Any]) -> RecordHoursBatch:
-        return cls(volunteer_id=data["volunteer_id"],
-                   entries=tuple(LedgerEntry(**entry) for entry in data["entries"]))
 
 
 @dataclass(frozen=True)

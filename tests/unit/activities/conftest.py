@@ -18,6 +18,7 @@ from activities_examples import (
 
 from contracts.activities.catalog import load_activity_catalog
 from services.activities.domain import activity as a, commands as c, wish as w
+from yinfa.service.commands import build
 
 # the command each decision takes, built from the fields a test gives
 COMMAND_OF = {
@@ -31,7 +32,7 @@ COMMAND_OF = {
 
 
 def command_for(command_fn, fields):
-    return COMMAND_OF[command_fn].loaded(fields)
+    return build(COMMAND_OF[command_fn], fields)
 
 
 @pytest.fixture

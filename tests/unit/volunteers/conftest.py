@@ -12,6 +12,7 @@ from contracts.volunteers import commands as published
 from contracts.volunteers.catalog import StarLevel, load_volunteer_catalog
 from contracts.volunteers.id_number import make_id_number
 from services.volunteers.domain import commands as c, volunteer as v
+from yinfa.service.commands import build
 
 TINGHU = "320902"  # 亭湖区
 WANG_ID = make_id_number(TINGHU, date(1956, 10, 1), 123)
@@ -68,7 +69,7 @@ def registration():
 @pytest.fixture
 def registering(registration):
     """The registration as the domain receives it: a `RegisterVolunteer` command."""
-    return lambda **overrides: c.RegisterVolunteer.loaded(registration(**overrides))
+    return lambda **overrides: build(c.RegisterVolunteer, registration(**overrides))
 
 
 @pytest.fixture
