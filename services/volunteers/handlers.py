@@ -22,7 +22,13 @@ from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
 from yinfa import failpoints
 from yinfa.city_time import local_day
-from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound, ValidationFailed
+from yinfa.errors import (
+    AlreadyExists,
+    ConcurrencyError,
+    DomainRuleViolated,
+    NotFound,
+    ValidationFailed,
+)
 from yinfa.events.envelope import NewEvent, RecordedEvent
 from yinfa.reference import load_city
 from yinfa.service.commands import CommandTable
@@ -41,6 +47,16 @@ def register(streams: EventSourcedStreams, command: commands.RegisterVolunteer,
     volunteer_id = volunteer.volunteer_id_for(command.id_number, personal.id_secret())
     catalog = load_volunteer_catalog()
     given = asdict(command)
+    # Nobody kept data under this id, so almost surely a new person: their stream is
+    # begun without reading it first. Else (or if it exists after all: an erased person,
+    # whose data must not come back) the stream decides, as for any command.
+    first = volunteer.register(None, command, catalog)
+    if personal.keep(streams.views, volunteer_id, given):
+        try:
+            return Registration(volunteer_id,
+                                streams.start(volunteer_stream(volunteer_id), first), given)
+        except ConcurrencyError:
+            personal.erase(streams.views, volunteer_id)
     kept = []
 
     def decide(state: volunteer.Volunteer | None) -> list:

@@ -10,7 +10,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap
 
 from services.volunteers import dependencies as personal
-from yinfa.errors import DomainRuleViolated
+from yinfa.errors import AlreadyExists, DomainRuleViolated
 
 WANG = {"name": "王建国", "phone": "13812345678", "id_number": "320902195603080038"}
 LI = {"name": "李秀英", "phone": "13912345678", "id_number": "320902195603080054"}
@@ -114,6 +114,20 @@ def test_an_erased_volunteer_keeps_hours_and_shows_as_erased(volunteers, registr
         volunteers.update_profile({"volunteer_id": volunteer_id, "phone": "13600002222"})
     stored = raw_bytes(mongo_db)
     assert not any(trace in stored for trace in traces(person))
+
+
+def test_registering_an_erased_person_again_is_refused_and_keeps_no_data(
+        volunteers, registration, mongo_db):
+    person = registration(seq=45, name="欧阳·春")
+    volunteer_id = volunteers.register_volunteer(person)["volunteer_id"]
+    volunteers.erase_volunteer({"volunteer_id": volunteer_id})
+
+    with pytest.raises(AlreadyExists):
+        volunteers.register_volunteer(person)
+
+    assert mongo_db[personal.COLLECTION].count_documents({"_id": volunteer_id}) == 0
+    assert volunteers.get_volunteer(volunteer_id)["name"] == "已注销"
+    assert not any(trace in raw_bytes(mongo_db) for trace in traces(person))
 
 
 def test_a_person_whose_personal_data_is_missing_is_reported(volunteers, registration,

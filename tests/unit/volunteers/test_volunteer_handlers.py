@@ -51,8 +51,10 @@ def kept(monkeypatch, store):
 
     def keep(db, volunteer_id, person):
         version = store.stream_version(volunteer_stream(volunteer_id))
+        first = volunteer_id not in {vid for vid, _, _ in handed}  # kept once, as the store
         # the personal data store keeps these fields of what it is handed
         handed.append((volunteer_id, {name: person[name] for name in personal.FIELDS}, version))
+        return first
 
     monkeypatch.setattr(personal, "keep", keep)
     return handed
