@@ -7,6 +7,7 @@ from gateway.resources import (  # noqa: F401
     branches,
     docs,
     exports,
+    feeds,
     ops,
     rankings,
     summaries,

@@ -954,10 +954,12 @@ def inbox_of(process: str) -> Any:
                  if isinstance(member, InboxProvider)), None)
 
 
-def heals_from(process: str) -> str | None:
-    """The service an inbox asks for the events of a lost message (`stream_events`)."""
-    inbox = inbox_of(process)
-    return None if inbox is None else inbox.source
+def heals_from(process: str) -> set[str]:
+    """The services its inboxes ask for the events of a lost message (`stream_events`)."""
+    from yinfa.service.dependencies import InboxProvider
+
+    return {member.source for _, member in inspect.getmembers(service_class(process))
+            if isinstance(member, InboxProvider) and member.source}
 
 
 def relays_events(process: str) -> bool:
@@ -1105,6 +1107,8 @@ def test_broker_permissions_confine_each_process_to_its_own_names(name):
 # for the stream's events. The gateway calls every service; no one else calls.
 SERVICE_CALLS = {"scoring": {"events_after", "health"}}
 HEALING_CALL = "stream_events"
+# calls of one named service: the feeds service asks the volunteers for names
+CALLS_OF_ONE = {"feeds": {"volunteers.names_of"}}
 
 
 @pytest.mark.parametrize("name", RENDERINGS)
@@ -1129,10 +1133,13 @@ def test_on_nameko_rpc_each_process_binds_its_own_calls_and_sends_what_it_must(n
             for source in event_sources(process):
                 assert method in rpc_methods(source), (source, method)
                 sends.add(f"{source}.{method}")
-        source = heals_from(process)
-        if source:
+        for source in heals_from(process):
             assert HEALING_CALL in rpc_methods(source), source
             sends.add(f"{source}.{HEALING_CALL}")
+        for call in CALLS_OF_ONE.get(process, ()):
+            service, method = call.split(".")
+            assert method in rpc_methods(service), call
+            sends.add(call)
         candidates = all_calls | {REPLY_ID}
         assert {k for k in candidates if grants(rights["write"], k)} == sends, process
 

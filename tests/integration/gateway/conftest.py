@@ -15,11 +15,12 @@ from nameko.runners import ServiceRunner
 from gateway.service import GatewayService
 from services.activities.service import ActivitiesService
 from services.branches.service import BranchesService
+from services.feeds.service import FeedsService
 from services.scoring.service import ScoringService
 from services.volunteers.service import VolunteersService
 
 ALL_SERVICES = (VolunteersService, BranchesService, ActivitiesService, ScoringService,
-                GatewayService)
+                FeedsService, GatewayService)
 
 
 @pytest.fixture(scope="module")

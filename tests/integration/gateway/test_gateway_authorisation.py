@@ -43,7 +43,8 @@ def world(platform, city):
         "activity_id": city.post("/activities", activity_body()).json()["activity_id"],
         "wish_id": city.post("/wishes", wish_body()).json()["wish_id"],
         "county_code": TINGHU, "username": "vol-th", "key_id": "0" * 16, "period": "2026",
-        "service": "volunteers", "name": "swagger-ui.css",
+        "service": "volunteers", "name": "swagger-ui.css", "profile": "full",
+        "partner": "feed",
     }
     other_branch = city.post("/branches", branch_body()).json()["branch_id"]
     ids["code"] = city.post(f"/volunteers/{volunteer}/certificates", {}).json()["code"]

@@ -1,0 +1,1 @@
+"""The partners' feeds: the public form of events, profiles, feed pages and imports."""

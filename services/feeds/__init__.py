@@ -1,0 +1,1 @@
+"""The feeds service: the public log partners follow, and imports of their files."""

@@ -1,0 +1,136 @@
+"""The feeds service: one public log of the platform's events, for partner agencies.
+
+It takes every event of volunteers, branches and activities through the kernel's one
+consumption path (`every_event_of` + an inbox per source: each event once, in order per
+stream, gaps healed from the source) and appends the public ones, in their public form
+(contracts/feeds/public.py), to its own log: the store's gapless global position is the
+entry's place, so a partner resumes from any position. Partners read it by HTTP through
+the gateway (`read_feed`, redacted by their profile, long-polling when nothing is new) or
+bind a queue to the partners' exchange (partners_exchange.py). Every read is written to
+the audit log.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import eventlet
+from marshmallow import Schema, ValidationError
+from nameko.timer import timer
+
+from contracts.feeds.profiles import PartnerBody, ProfileBody
+from contracts.feeds.public import build_registry
+from services.feeds import dependencies as documents, queries
+from services.feeds.handlers import PublicLogWrites, wanted
+from services.feeds.partners_exchange import PartnersExchange
+from services.feeds.views import VIEWS
+from yinfa.errors import ValidationFailed
+from yinfa.messaging.inbox import Inbox, InboxLayout
+from yinfa.service.base import EventSourcedService
+from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
+from yinfa.service.rpc import rpc
+from yinfa.service.subscriptions import every_event_of
+
+MAX_LIMIT = 1000
+MAX_WAIT_SECONDS = 4.0  # one call's long poll; the gateway calls again for a longer one
+POLL_SECONDS = 0.05
+
+
+def _inbox_of(source: str) -> InboxProvider:
+    """Cursors are per stream (no two sources share a stream name); parked events are kept
+    per source, so a sweep heals each gap from the service that wrote it."""
+    return InboxProvider(layout=InboxLayout(parked=f"inbox_parked_{source}"), source=source)
+
+
+def _loaded(schema: type[Schema], body: Any) -> dict[str, Any]:
+    try:
+        return schema().load(body)
+    except ValidationError as error:
+        raise ValidationFailed(error.messages, "invalid body") from None  # type: ignore[arg-type]
+
+
+class FeedsService(EventSourcedService):
+    name = "feeds"
+
+    streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS, relay=False)
+    partners_exchange = PartnersExchange(names=documents.names_from_volunteers)
+    volunteers_inbox: Inbox = _inbox_of("volunteers")
+    branches_inbox: Inbox = _inbox_of("branches")
+    activities_inbox: Inbox = _inbox_of("activities")
+    names: documents.Names = documents.VolunteerNames()
+
+    # ---- consuming: the public events of each source into the one log -----------------
+
+    @every_event_of("volunteers")
+    def on_volunteers_event(self, payloads: list[Any]) -> list[str]:
+        return self._take(self.volunteers_inbox, payloads)
+
+    @every_event_of("branches")
+    def on_branches_event(self, payloads: list[Any]) -> list[str]:
+        return self._take(self.branches_inbox, payloads)
+
+    @every_event_of("activities")
+    def on_activities_event(self, payloads: list[Any]) -> list[str]:
+        return self._take(self.activities_inbox, payloads)
+
+    @timer(interval=5)
+    def sweep_parked_events(self) -> None:
+        for inbox in (self.volunteers_inbox, self.branches_inbox, self.activities_inbox):
+            writes = PublicLogWrites(self.streams)
+            inbox.sweep(writes.add, wanted, writes.flush)
+
+    def _take(self, inbox: Inbox, payloads: list[Any]) -> list[str]:
+        writes = PublicLogWrites(self.streams)
+        return inbox.handle(payloads, writes.add, wanted, writes.flush)
+
+    # ---- reading -------------------------------------------------------------------------
+
+    @rpc
+    def read_feed(self, partner: str, profile: str, after: int = 0, limit: int = 100,
+                  wait: float = 0.0) -> dict[str, Any]:
+        """Entries after `after` that the partner's profile admits; with `wait`, up to that
+        many seconds (at most MAX_WAIT_SECONDS) for one to come. NotFound unless the
+        partner is bound to the profile. Logged in the audit log."""
+        db = self.streams.views
+        shown = documents.profile_of_partner(db, str(partner), str(profile))
+        after, limit = max(0, int(after)), max(1, min(int(limit), MAX_LIMIT))
+        deadline = time.monotonic() + max(0.0, min(float(wait), MAX_WAIT_SECONDS))
+        position, scanned = after, 0
+        while True:
+            answer = queries.read_feed(self.streams.store, shown, position, limit, self.names)
+            scanned += answer["scanned"]
+            if answer["events"] or answer["head"] < after or time.monotonic() >= deadline:
+                break
+            position = answer["last"]  # entries of other types: looked at, passed
+            eventlet.sleep(POLL_SECONDS)
+        documents.log_read(db, partner, profile, after, answer["last"], len(answer["events"]),
+                           scanned)
+        return {**answer, "scanned": scanned}
+
+    @rpc
+    def head(self) -> int:
+        return self.streams.store.head_position()
+
+    # ---- profiles, partners, the audit log (ops) -----------------------------------------
+
+    @rpc
+    def put_profile(self, profile: str, body: dict[str, Any]) -> dict[str, Any]:
+        return documents.put_profile(self.streams.views, str(profile), _loaded(ProfileBody, body))
+
+    @rpc
+    def list_profiles(self) -> list[dict[str, Any]]:
+        return documents.profiles(self.streams.views)
+
+    @rpc
+    def put_partner(self, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+        return documents.put_partner(self.streams.views, str(partner), _loaded(PartnerBody, body))
+
+    @rpc
+    def list_partners(self) -> list[dict[str, Any]]:
+        return documents.partners(self.streams.views)
+
+    @rpc
+    def feed_reads(self, partner: str | None = None, limit: int = 50, offset: int = 0
+                   ) -> dict[str, Any]:
+        return documents.reads(self.streams.views, partner, max(1, min(int(limit), 200)),
+                               max(0, int(offset)))
