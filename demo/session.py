@@ -75,6 +75,7 @@ DB_PREFIX = "yinfa_demo"
 RESTART_DELAYS = (1, 2, 5, 10, 30)  # seconds before restarting a crashed service, growing
 STEADY_SECONDS = 60.0  # a service that ran this long starts its delays afresh
 DEMO_USER = "demo"
+DEMO_COUNTY_USER = "demo-tinghu"  # a county bureau: sees 亭湖区 only
 
 
 def run_demo(volunteer_count: int, once: bool, seed: int, resume: bool = False) -> int:
@@ -173,18 +174,23 @@ def _ready_to_use(mongo_uri: str) -> None:
     db = client_for(mongo_uri)[f"{DB_PREFIX}_gateway"]
     book = AccountBook(db, DirectStreams(db, actor="demo"))
     password = secrets.token_urlsafe(9)
-    if book.find(DEMO_USER) is None:
-        book.open({"username": DEMO_USER, "password": password, "role": "city_admin",
-                   "display_name": "演示管理员"})
-    else:
-        book.set_password(DEMO_USER, password)
+    for username, role, scope in ((DEMO_USER, "city_admin", {}),
+                                  (DEMO_COUNTY_USER, "county_admin", {"county_code": "320902"})):
+        if book.find(username) is None:
+            book.open({"username": username, "password": password, "role": role, **scope,
+                       "display_name": "演示管理员"})
+        else:
+            book.set_password(username, password)
     api = listen_address({}).replace("0.0.0.0", "127.0.0.1")
     click.echo(click.style("ready to use", bold=True))
     click.echo(f"  API      http://{api}/")
     click.echo(f"  Swagger  http://{api}/docs")
-    click.echo(f"  login    {DEMO_USER} / {password}   (POST /auth/login; new at every start)")
     click.echo(f"  another administrator: MONGO_URI='{mongo_uri}' YINFA_DB_PREFIX={DB_PREFIX} "
                ".venv/bin/yinfa-create-admin --username NAME")
+    click.echo(f"  Dashboard http://{api}/dashboard/   (county bureau of 亭湖区: "
+               f"{DEMO_COUNTY_USER}, same password)")
+    click.echo(f"  login    {DEMO_USER} / {password}   (the dashboard, or POST /auth/login; "
+               "new at every start)")
     click.echo()
 
 

@@ -10,6 +10,17 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 # Swagger UI: its own scripts and styles (served from here), inline styles it sets itself
 DOCS_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                "script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+# the dashboard: its built scripts and styles, the inline styles its components set, the
+# exports it saves through blob: links, and no other origin at all
+DASHBOARD_POLICY = ("default-src 'self'; img-src 'self' data: blob:; "
+                    "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
+                    "frame-ancestors 'none'")
+
+
+def policy_of(path: str) -> str:
+    if path.startswith("/docs"):
+        return DOCS_POLICY
+    return DASHBOARD_POLICY if path.startswith("/dashboard") else API_POLICY
 
 
 def carries_personal_data(route: Route | None) -> bool:
@@ -24,7 +35,7 @@ def secure(response: Response, route: Route | None, path: str) -> Response:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "no-referrer"
-    headers["Content-Security-Policy"] = DOCS_POLICY if path.startswith("/docs") else API_POLICY
+    headers["Content-Security-Policy"] = policy_of(path)
     if carries_personal_data(route) or "Cache-Control" not in headers:
         headers["Cache-Control"] = "no-store"
     return response

@@ -65,5 +65,6 @@ if [ ! -f /usr/share/fonts/truetype/hanazono/HanaMinB.ttf ] && [ "$(id -u)" = 0 
              && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-hanazono >/dev/null 2>&1; } \
         || say "fonts-hanazono could not be installed: certificate PDFs will be refused"
 fi
+bash scripts/dashboard.sh     # the dashboard's static files, rebuilt when its sources change
 bash scripts/compose-env.sh   # .env for docker-compose: random secrets, made once
 .venv/bin/python -m yinfa.infra.check

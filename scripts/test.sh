@@ -20,6 +20,15 @@ if ! command -v pdffonts >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get 
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils >/dev/null 2>&1 \
         || echo "test.sh: poppler-utils could not be installed; its checks are skipped" >&2
 fi
+# The browser tests drive Debian's chromium with Playwright (no browser download); without
+# it they are skipped with the reason.
+if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing chromium for the dashboard's browser tests" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null 2>&1 \
+             && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } \
+        || echo "test.sh: chromium could not be installed; the browser tests are skipped" >&2
+fi
 # Assign first so a failing check stops us (`eval "$(cmd)"` would hide its status).
 exports=$(.venv/bin/python -m yinfa.infra.check --export)
 eval "$exports"

@@ -5,6 +5,7 @@ from gateway.resources import (  # noqa: F401
     assessments,
     auth,
     branches,
+    dashboard,
     docs,
     exports,
     feeds,
