@@ -81,6 +81,7 @@ class Settings:
     inbox_batch_events: int = 1000  # events a consumer takes in one batch
     inbox_prefetch: int = 500  # messages in flight per subscription
     services_file: Path = REPOSITORY / "services.toml"  # the services (yinfa/catalog.py)
+    import_max_bytes: int = 50 * 1024 * 1024  # the largest partner file an import takes
 
     def database_name(self, service: str) -> str:
         """Each service owns one database; a prefix lets several deployments share a server."""
@@ -132,6 +133,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         inbox_batch_events=_number(env, "YINFA_INBOX_BATCH_EVENTS", 1000, least=1),
         inbox_prefetch=int(env.get("YINFA_INBOX_PREFETCH", "500")),
         services_file=Path(_text(env, "YINFA_SERVICES_FILE", str(REPOSITORY / "services.toml"))),
+        import_max_bytes=_number(env, "YINFA_IMPORT_MAX_BYTES", 50 * 1024 * 1024, least=1024),
     )
 
 
