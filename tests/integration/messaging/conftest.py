@@ -8,6 +8,7 @@ import time
 
 import kombu
 import pytest
+from inbox_things import ThingsService, reset
 
 from yinfa.events.envelope import NewEvent, RecordedEvent
 from yinfa.messaging.dead_letters import DeadLetters, dead_letter_queue
@@ -112,3 +113,21 @@ def history(source_store):
 
     return append
 
+
+@pytest.fixture(autouse=True)
+def healthy_store():
+    """The things store's failures switched off around every test."""
+    reset()
+    yield
+    reset()
+
+
+@pytest.fixture
+def consumer(container_factory, service_config):
+    """Starts the things consumer service (with extra config, if any)."""
+    def start(**config):
+        container = container_factory(ThingsService, {**service_config, **config})
+        container.start()
+        return container
+
+    return start

@@ -3,7 +3,6 @@ refuses poison, and fails like a store outage when a test arms one."""
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -72,10 +71,3 @@ def ids_applied(db) -> list[str]:
     return [d["event_id"] for d in applied(db)]
 
 
-def eventually(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True

@@ -18,16 +18,14 @@ from inbox_things import (
     NOISE,
     SEQUENCE,
     THING,
-    ThingsService,
     applied,
     apply_into,
-    eventually,
     ids_applied,
     inbox_of,
-    reset,
     versions_applied,
     wanted,
 )
+from polling import eventually, throughout
 from pymongo import MongoClient, monitoring
 from pymongo.errors import AutoReconnect
 
@@ -42,20 +40,6 @@ from yinfa.messaging.inbox import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def healthy_store():
-    reset()
-    yield
-    reset()
-
-
-@pytest.fixture
-def consumer(container_factory, service_config):
-    container = container_factory(ThingsService, service_config)
-    container.start()
-    return container
 
 
 # ---- the inbox on its own -----------------------------------------------------------------
@@ -242,6 +226,7 @@ def test_gathered_writes_that_fail_move_no_cursor_and_are_made_once_on_redeliver
 def test_events_published_by_the_relay_are_applied_in_batches_once_each_in_order(
     consumer, source_store, emit, mongo_db
 ):
+    consumer = consumer()
     streams = [f"thing-{n}" for n in range(20)]
     for stream_id in streams:
         source_store.append(stream_id, [NewEvent(THING, {}) for _ in range(9)]
@@ -253,12 +238,11 @@ def test_events_published_by_the_relay_are_applied_in_batches_once_each_in_order
     assert max(BATCH_SIZES) > 1
     assert eventually(lambda: inbox_of(consumer).counts[SKIPPED] == 20)
     assert inbox_of(consumer).counts[APPLIED] == 181
-    time.sleep(0.3)
-    assert len(applied(mongo_db)) == 181
+    throughout(lambda: len(applied(mongo_db)) == 181, 0.3)
 
 
 def test_a_subscription_listens_on_one_queue_for_every_event_of_its_source(consumer):
-    [entrypoint] = [e for e in consumer.entrypoints if e.method_name == "on_things"]
+    [entrypoint] = [e for e in consumer().entrypoints if e.method_name == "on_things"]
     assert entrypoint.queue.name == "evt-source-#--things.on_things"
     assert entrypoint.queue.routing_key == "#"
     assert entrypoint.queue_consumer.prefetch_count == 500

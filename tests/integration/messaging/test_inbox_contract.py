@@ -30,16 +30,14 @@ from inbox_things import (
     CONSUMER,
     FAULTS,
     NOISE,
-    ThingsService,
     applied,
     apply_into,
-    eventually,
     ids_applied,
     inbox_of,
-    reset,
     versions_applied,
     wanted,
 )
+from polling import eventually, throughout
 
 from yinfa.events.envelope import RecordedEvent
 from yinfa.messaging.inbox import (
@@ -54,23 +52,6 @@ from yinfa.messaging.inbox import (
 from yinfa.messaging.relay import OutboxRelay
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def healthy_store():
-    reset()
-    yield
-    reset()
-
-
-@pytest.fixture
-def consumer(container_factory, service_config):
-    def start(**config):
-        container = container_factory(ThingsService, {**service_config, **config})
-        container.start()
-        return container
-
-    return start
 
 
 # ---- claims ------------------------------------------------------------------------------
@@ -324,8 +305,8 @@ def test_a_store_outage_requeues_the_unfinished_events_and_each_applies_once(
     assert FAULTS["reconnects_left"] == 0
     assert versions_applied(mongo_db, "a") == [1, 2, 3]
     assert versions_applied(mongo_db, "b") == [1, 2, 3]
-    time.sleep(0.3)
-    assert len(set(ids_applied(mongo_db))) == len(ids_applied(mongo_db)) == 6
+    throughout(lambda: len(set(ids_applied(mongo_db))) == len(ids_applied(mongo_db)) == 6,
+               0.3)
     assert dead_lettered(0, timeout=0.2) == []
 
 

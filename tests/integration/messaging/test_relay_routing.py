@@ -10,7 +10,8 @@ import time
 
 import amqp.exceptions
 import pytest
-from inbox_things import CONSUMER, ThingsService, eventually, ids_applied, reset
+from inbox_things import CONSUMER, ThingsService, ids_applied, reset
+from polling import eventually
 
 from yinfa.messaging.relay import UNROUTABLE_PAUSE, OutboxRelay
 
