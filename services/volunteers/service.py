@@ -5,6 +5,7 @@ JSON-ready data; errors are the typed errors of yinfa.errors.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from nameko.timer import timer
@@ -26,6 +27,21 @@ from yinfa.service.subscriptions import every_event_of
 # The activities service announces who served how long; the ledger records it.
 ACTIVITIES = "activities"
 LEDGER_EVENTS = {COMPLETED, CORRECTED}.__contains__  # the ledger's; others move cursors
+
+
+def answering(field: str, query: Callable[[Any, str], dict[str, Any]]
+              ) -> Callable[[type], Any]:
+    """RPC methods of commands that answer `query` of the id in the payload's `field`."""
+    def entrypoint(command_type: type) -> Any:
+        def method(service: VolunteersService, payload: dict[str, Any]) -> dict[str, Any]:
+            service._handle(command_type, payload)
+            return query(service.streams.views, str(payload[field]))
+        return rpc(method)
+    return entrypoint
+
+
+volunteer_command = answering("volunteer_id", queries.get_volunteer)
+team_command = answering("team_id", queries.get_team)
 
 
 class VolunteersService(EventSourcedService):
@@ -56,61 +72,25 @@ class VolunteersService(EventSourcedService):
         return self._handle(commands.RegisterVolunteers, {"items": payloads},
                             within_county=within_county)
 
-    @rpc
-    def verify_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command(commands.VerifyVolunteer, payload)
-
-    @rpc
-    def suspend_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command(commands.SuspendVolunteer, payload)
-
-    @rpc
-    def reinstate_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command(commands.ReinstateVolunteer, payload)
-
-    @rpc
-    def withdraw_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command(commands.WithdrawVolunteer, payload)
-
-    @rpc
-    def erase_volunteer(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command(commands.EraseVolunteer, payload)
+    verify_volunteer = volunteer_command(commands.VerifyVolunteer)
+    suspend_volunteer = volunteer_command(commands.SuspendVolunteer)
+    reinstate_volunteer = volunteer_command(commands.ReinstateVolunteer)
+    withdraw_volunteer = volunteer_command(commands.WithdrawVolunteer)
+    erase_volunteer = volunteer_command(commands.EraseVolunteer)
+    update_profile = volunteer_command(commands.UpdateProfile)
+    record_hours = volunteer_command(commands.RecordHours)
+    record_hours_batch = volunteer_command(commands.RecordHoursBatch)  # all or none
+    correct_hours = volunteer_command(commands.CorrectHours)
+    # a new team's id may be the schema's choice: the handler answers it
+    create_team = handlers.COMMANDS.entrypoint(commands.CreateTeam, lambda service, team_id:
+                                               queries.get_team(service.streams.views, team_id))
+    join_team = team_command(commands.JoinTeam)
+    leave_team = team_command(commands.LeaveTeam)
 
     @rpc
     def volunteers_without_personal_data(self) -> list[str]:
         """Registered people whose personal data is missing (reconciliation)."""
         return queries.without_personal_data(self.streams.views)
-
-    @rpc
-    def update_profile(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command(commands.UpdateProfile, payload)
-
-    @rpc
-    def record_hours(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command(commands.RecordHours, payload)
-
-    @rpc
-    def record_hours_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Many ledger entries for one volunteer in one command: all are recorded or none."""
-        return self._volunteer_command(commands.RecordHoursBatch, payload)
-
-    @rpc
-    def correct_hours(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._volunteer_command(commands.CorrectHours, payload)
-
-    @rpc
-    def create_team(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._team(self._handle(commands.CreateTeam, payload))
-
-    @rpc
-    def join_team(self, payload: dict[str, Any]) -> dict[str, Any]:
-        self._handle(commands.JoinTeam, payload)
-        return self._team(str(payload["team_id"]))
-
-    @rpc
-    def leave_team(self, payload: dict[str, Any]) -> dict[str, Any]:
-        self._handle(commands.LeaveTeam, payload)
-        return self._team(str(payload["team_id"]))
 
     # ---- queries ------------------------------------------------------------------
 
@@ -134,7 +114,6 @@ class VolunteersService(EventSourcedService):
     def county_summary(self) -> list[dict[str, Any]]:
         return queries.county_summary(self.streams.views)
 
-
     # ---- events from other services --------------------------------------------------
 
     @every_event_of(ACTIVITIES)
@@ -153,11 +132,3 @@ class VolunteersService(EventSourcedService):
 
     def _handle(self, command_type: type, payload: Any, **context: Any) -> Any:
         return handlers.COMMANDS.handle(self.streams, command_type, payload, **context)
-
-    def _volunteer_command(self, command_type: type, payload: dict[str, Any]
-                           ) -> dict[str, Any]:
-        self._handle(command_type, payload)
-        return queries.get_volunteer(self.streams.views, str(payload["volunteer_id"]))
-
-    def _team(self, team_id: str) -> dict[str, Any]:
-        return queries.get_team(self.streams.views, team_id)
