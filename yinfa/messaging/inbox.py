@@ -1,34 +1,18 @@
 """Idempotent, ordered consumption of other services' events.
 
-A consumer hands its inbox the events of a delivery as a list (`handle`; one event is a
-list of one) and keeps, in its own database:
-- `inbox_claims`: one document per event id it is applying, so a redelivered event, or
-  one another worker holds, is recognised (a claim left by a crashed worker runs out
-  after its lease and is taken over);
-- `inbox_streams`: the last version applied per source stream, so a later version is
-  never applied before an earlier one;
-- `inbox_parked`: events that arrived ahead of their turn, applied once the gap closes
-  (after the batch that closes it, or by a periodic `sweep`); a gap that stays open (a
-  message lost on the way) is healed by the sweep, which fetches the missing events from
-  their source (`heal`);
-- `inbox_attempts`: how often an event's apply failed; it is tried again after a wait
-  (a delay queue) before it is dead-lettered, and its stream waits for it meanwhile;
-- `inbox_dead_letters`: the ids of events it dead-lettered after a failed apply. The
-  stream moved on without them, so a later delivery of one (`yinfa dlq retry`) is not a
-  duplicate: it is applied then, out of its stream's order, once.
+A consumer hands its inbox a delivery's events (`handle`) and keeps, in its own database,
+`inbox_claims` (one per event being applied; a crashed worker's runs out after a lease),
+`inbox_streams` (the last version applied per source stream), `inbox_parked` (events
+ahead of their turn, applied once the gap closes; `sweep` heals a gap that stays open
+from the source), `inbox_attempts` (failed applies, retried after a wait before the event
+is dead-lettered) and `inbox_dead_letters` (so an event sent back is applied once, out of
+order, not skipped). A stream whose state is one document may keep it as its cursor
+(`CarriedByCursor`): one forward-only write is apply, claim and cursor at once.
 
-A consumer whose whole state of a source stream is one document (a replica of facts
-`$set` by the stream's events) can keep that document as the stream's cursor
-(`CarriedByCursor`): the facts of an event travel in the cursor's conditional write,
-which moves only forward. That one write is apply, claim and cursor at once, so such
-streams take no claim and no write of their own (the layout's `cursors` collection holds
-those documents).
-
-A message is acked only after the consumer's own write. A poison event (bad envelope, or
-an apply that fails for a reason other than infrastructure) goes to the dead-letter
-queue with the reason, alone, and its stream moves on; an infrastructure failure stops
-the batch with `BatchRetry`, naming the deliveries that are done, and the others are
-requeued (yinfa.messaging.inbox_batch does the work).
+A message is acked only after the consumer's own write. A poison event goes to the
+dead-letter queue with the reason and its stream moves on; an infrastructure failure
+stops the batch with `BatchRetry` (yinfa.messaging.inbox_batch does the work). Why it
+is built so: benchmarks/README.md, "Consuming: the inbox".
 """
 from __future__ import annotations
 

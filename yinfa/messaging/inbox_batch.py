@@ -1,22 +1,11 @@
 """One delivered batch through an inbox, in a handful of store round trips.
 
-Per event, the guarantees of the inbox (yinfa.messaging.inbox); the writes are gathered:
-one read of the streams' cursors, one insert of the claims, one of the parked events,
-the applies (in each stream's version order, decided by `plan_batch`), one insert of the
-cursors of streams that had none and one bulk write of the others, one read of the
-dead-letter marks of past versions and one of the parked events of the batch's streams
-(those whose turn has come go through once more, as a batch of their own). A claim
-another worker holds is taken over once its lease has run out; while it has not, the
-rest of that stream waits for a later delivery and the other streams go on.
-
-Streams whose state rides on their cursor (`CarriedByCursor`) take no claim: their
-events' facts are merged in version order and written with the cursor, one write per
-stream (an insert for a stream new to the consumer).
-
-A transient failure stops the batch: the cursors are moved past what was done, the
-claims of what was not are given back, and `BatchRetry` says which deliveries are
-finished, so only the others go back to the queue. Should that last write fail too,
-the claims run out after their lease and the redelivered events are applied then.
+Per event, the guarantees of the inbox (yinfa.messaging.inbox); the writes are gathered
+per batch: one read of the cursors, one insert of the claims and one of the parked
+events, the applies in each stream's version order (`plan_batch`), then the cursors in
+one insert and one bulk write. A transient failure moves the cursors past what was done,
+gives back the other claims and raises `BatchRetry` naming the finished deliveries.
+Write by write: benchmarks/README.md, "In batches".
 """
 from __future__ import annotations
 

@@ -1,28 +1,17 @@
 """The outbox relay: publishes a service's stored events to RabbitMQ.
 
 The event store is the outbox. The relay reads events after its checkpoint, publishes
-them as persistent messages to the service's nameko event exchange (`<service>.events`),
-waits for the broker's confirms of the whole batch, and only then moves the checkpoint.
-A crash anywhere repeats at most the unconfirmed batch; consumers dedupe by event_id.
+them persistent to `<service>.events`, one event a message (routing key = its type) or,
+when more are pending, up to EVENTS_PER_MESSAGE and MAX_BATCH_BYTES of them as one batch
+message (a JSON array, routing key `batch`, header `yinfa.events`); it waits for the
+broker's pipelined confirms of the whole batch, and only then moves the checkpoint. A
+crash repeats at most the unconfirmed batch; consumers dedupe by event_id. A lease lets
+one relay per database publish, in position order.
 
-A message carries one event (routing key = its type) or, when more are pending, up to
-EVENTS_PER_MESSAGE of them in position order as a JSON array of envelopes (routing key
-`batch`, header `yinfa.events` = how many): the broker's work and every consumer's
-per-message work are then paid once for many events. Consumers take an array apart and
-check, apply or dead-letter each event on its own (yinfa.service.subscriptions).
-
-Confirms are pipelined (many messages in flight, acks collected afterwards), because
-waiting for each confirm tops out near 1,100 messages/s.
-
-Several service instances may run a relay on the same database: a lease lets one publish
-at a time, so events leave in position order.
-
-No event is lost for want of a queue: before each batch the relay declares and binds the
-queue of every consumer the catalog names for its events (services.toml `consumers`), so
-an event waits there for a consumer not started yet or whose queue was deleted; and it
-publishes them `mandatory`: a message the broker returns (no queue bound) keeps the
-checkpoint before its batch, and the relay tries again after a growing, jittered pause.
-A source nobody consumes publishes as before and never waits.
+Before each batch it declares every consumer's queue (services.toml `consumers`) and
+publishes `mandatory`: a message returned unroutable keeps the checkpoint back and the
+relay tries again after a growing, jittered pause. Details and measurements:
+benchmarks/README.md, "Publishing: the outbox relay".
 """
 from __future__ import annotations
 

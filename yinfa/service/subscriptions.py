@@ -1,29 +1,16 @@
 """Subscribing to another service's events: `@every_event_of(source)`.
 
-A consumer takes *every* event of a source service through one queue (routing key `#`)
-and ignores the types it does not need. Binding per type would leave holes in each
-stream's versions (the types not subscribed), and the inbox, which applies a stream's
-versions strictly in order, would wait for them forever. One queue also keeps the
-source's publish order across types.
+One queue per consumer and source takes *every* event (routing key `#`): binding per
+type would leave holes in each stream's versions, which the inbox waits for forever.
+A message must be readable and keep the source's contract (yinfa.messaging.contract), or
+it is dead-lettered with the reason, byte for byte (nameko's own would ack it, lost).
 
-Before a worker sees a message, it must be readable and keep the source's contract
-(yinfa.messaging.contract); one that is not is dead-lettered with the reason, byte for
-byte as it came. nameko's own consumer would log a body it cannot decode (not JSON, or
-another content type) and ack it: the message would be gone without a trace.
-
-The method is handed a list of event payloads: the checked events of the messages
-delivered in the last few milliseconds, at most `INBOX_BATCH_EVENTS` (default 1,000)
-events (whole messages: one beyond the cap waits for the next batch; a message holding
-more is a batch alone) out of at most `INBOX_PREFETCH` (default 500) messages in flight,
-in one worker. One batch at a time per queue and process, so a stream's events meet in
-one batch rather than racing in several. A message is acked once every one of its
-events is done; if the worker raises, its messages are requeued whole, except those the
-exception names as finished (`BatchRetry.finished`); what was applied comes back as
-duplicates, which consumers skip.
-
-A message may carry many events (the relay's batch messages: a JSON array of envelopes).
-Each is checked against the contract on its own; one that fails is dead-lettered alone,
-as a message of its own, and the others go on.
+The method is handed a list of payloads: the checked events of the messages delivered in
+the last few milliseconds (whole messages; a batch message taken apart, a bad event
+dead-lettered alone), at most `INBOX_BATCH_EVENTS`, one batch at a time per queue and
+process. A message is acked once all its events are done; if the worker raises, its
+messages are requeued except those `BatchRetry.finished` names. Details:
+benchmarks/README.md, "In batches".
 """
 from __future__ import annotations
 

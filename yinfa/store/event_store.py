@@ -1,28 +1,16 @@
 """An event store on pymongo.
 
-One command's events are kept in one *commit* document, because MongoDB writes a
-single document atomically but not a batch. A commit is:
+One command's events are one *commit* document (MongoDB writes one document atomically):
 
     {_id: "<stream_id>@<version>", position: first global position, last_position,
      stream_id, version (first stream version), last_version, event_ids: [...],
      events: [...], recorded_at, correlation_id, causation_id, actor}
 
-The `_id` names the stream and first version, so "which of these streams exist?" is one
-`_id $in` query, the only multi-key lookup nx-27017 answers from an index.
-
-Three unique indexes do the work:
-- (stream_id, version): two writers that both saw head N both try to start at N+1;
-  the loser gets `ConcurrencyError`.
-- position (global): a commit always starts right after the commit holding the
-  highest position its writer has seen. A writer can only take position N+1 once the
-  commit ending at N is committed, so positions are gapless and commit order equals
-  position order: a reader of "everything after P" never skips an event.
-- first_event_id: appending the same events again (a retry) is recognised and
-  answered with what was stored the first time. (A scalar key, not a multikey index
-  on event_ids, because nx-27017 indexes an array as one value.)
-
-Many new streams (a roster import) start in one round trip: `append_new_streams` puts
-their commits in one ordered insert at consecutive positions, as if appended one by one.
+Unique indexes on (stream_id, version), position and first_event_id give optimistic
+concurrency, gapless positions in commit order and retry safety; the `_id` makes "which
+of these streams exist?" one indexed `_id $in` query. `append_new_streams` starts many
+streams in one ordered insert. Why, index by index: benchmarks/README.md, "Events and
+the store".
 """
 from __future__ import annotations
 
