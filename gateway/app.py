@@ -197,7 +197,7 @@ class GatewayApp:
             raise invalid({k: ["Unknown field."] for k in request.args})
         limit = (self.settings.max_batch_body_bytes if route.batch
                  else self.settings.max_body_bytes)
-        body = read_json(request, limit)
+        body = None if route.uploads else read_json(request, limit)  # a file: the handler's
         if route.body is not None:
             if not isinstance(body, dict):
                 raise invalid({"_schema": ["Send a JSON object."]})

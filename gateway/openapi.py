@@ -87,6 +87,10 @@ def _operation(route: Route, spec: APISpec) -> dict[str, Any]:
     if route.body is not None:
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": route.body}}}
+    if route.uploads:
+        operation["requestBody"] = {"required": True, "content": {
+            media: {"schema": {"type": "string", "format": "binary"}}
+            for media in route.uploads}}
     return operation
 
 

@@ -35,6 +35,7 @@ class Route:
     etag: bool = False
     paged: bool = False
     batch: bool = False  # takes many items: the larger body limit (max_batch_body_bytes)
+    uploads: tuple[str, ...] = ()  # media types of a file the body is (read by the handler)
     produces: tuple[str, ...] = ("application/json",)
     errors: tuple[int, ...] = field(default=())
     documented: bool = True  # in /openapi.json (the docs' static files are not)

@@ -9,6 +9,7 @@ from gateway.resources import (  # noqa: F401
     docs,
     exports,
     feeds,
+    imports,
     ops,
     rankings,
     summaries,

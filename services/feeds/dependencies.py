@@ -2,8 +2,10 @@
 partners, the audit log of reads, and the names of volunteers asked of their service."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -111,15 +113,36 @@ def names_from_volunteers(config: Mapping[str, Any], timeout: float = 10.0) -> N
 
 
 class VolunteerNames(DependencyProvider):
-    """A worker's way to the volunteers' names (`names_of`); sets up the audit log's
-    indexes once."""
+    """A worker's way to the volunteers' names (`names_of`); sets up the indexes of the
+    audit log and of the imports once."""
 
     def setup(self) -> None:
-        ensure_indexes(service_database(self.container))
+        from services.feeds.imports import jobs
+
+        db = service_database(self.container)
+        ensure_indexes(db)
+        jobs.ensure_indexes(db)
         self.names = names_from_volunteers(self.container.config)
 
     def get_dependency(self, worker_ctx: Any) -> Names:
         return self.names
+
+
+class ServiceCalls(DependencyProvider):
+    """`calls()` opens RPC to the other services for a while (an import run):
+    `with calls() as call: call("volunteers", "register_volunteers", rows)`."""
+
+    def get_dependency(self, worker_ctx: Any) -> Callable[[], Any]:
+        return partial(cluster_calls, self.container.config)
+
+
+@contextmanager
+def cluster_calls(config: Mapping[str, Any], timeout: float = 120.0
+                  ) -> Iterator[Callable[..., Any]]:
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    with ClusterRpcProxy(dict(config), timeout=timeout) as cluster:
+        yield lambda service, method, *args: getattr(getattr(cluster, service), method)(*args)
 
 
 def known_names(names: Mapping[str, str], volunteer_ids: Iterable[str]) -> dict[str, str]:

@@ -12,6 +12,7 @@ the audit log.
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import eventlet
@@ -22,8 +23,11 @@ from contracts.feeds.profiles import PartnerBody, ProfileBody
 from contracts.feeds.public import build_registry
 from services.feeds import dependencies as documents, queries
 from services.feeds.handlers import PublicLogWrites, wanted
+from services.feeds.imports import jobs
+from services.feeds.imports.engine import ImportBook
 from services.feeds.partners_exchange import PartnersExchange
 from services.feeds.views import VIEWS
+from yinfa.config import load_settings
 from yinfa.errors import ValidationFailed
 from yinfa.messaging.inbox import Inbox, InboxLayout
 from yinfa.service.base import EventSourcedService
@@ -58,6 +62,7 @@ class FeedsService(EventSourcedService):
     branches_inbox: Inbox = _inbox_of("branches")
     activities_inbox: Inbox = _inbox_of("activities")
     names: documents.Names = documents.VolunteerNames()
+    calls = documents.ServiceCalls()
 
     # ---- consuming: the public events of each source into the one log -----------------
 
@@ -134,3 +139,45 @@ class FeedsService(EventSourcedService):
                    ) -> dict[str, Any]:
         return documents.reads(self.streams.views, partner, max(1, min(int(limit), 200)),
                                max(0, int(offset)))
+
+    # ---- imports of partners' files (imports/) ---------------------------------------------
+
+    @rpc
+    def create_import(self, partner: str, source: str, kind: str, file_name: str
+                      ) -> dict[str, Any]:
+        return jobs.create(self.streams.views, str(uuid.uuid4()), str(partner), str(source),
+                           str(kind), str(file_name))
+
+    @rpc
+    def import_chunk(self, job_id: str, seq: int, data: str) -> int:
+        """One piece of the file (base64), in order; the bytes received so far."""
+        return jobs.add_chunk(self.streams.views, str(job_id), int(seq), str(data),
+                              load_settings().import_max_bytes)
+
+    @rpc
+    def start_import(self, job_id: str) -> dict[str, Any]:
+        return jobs.queue(self.streams.views, str(job_id))
+
+    @rpc
+    def get_import(self, job_id: str, partner: str | None = None) -> dict[str, Any]:
+        return jobs.of_partner(self.streams.views, str(job_id), partner)
+
+    @rpc
+    def list_imports(self, partner: str | None = None, limit: int = 50, offset: int = 0
+                     ) -> dict[str, Any]:
+        return ImportBook(self.streams.views).listed(partner, max(1, min(int(limit), 200)),
+                                                   max(0, int(offset)))
+
+    @rpc
+    def import_report(self, job_id: str, after_line: int = 0, limit: int = 1000,
+                      partner: str | None = None) -> list[dict[str, Any]]:
+        jobs.of_partner(self.streams.views, str(job_id), partner)
+        return ImportBook(self.streams.views).report_lines(
+            str(job_id), int(after_line), max(1, min(int(limit), 5000)))
+
+    @timer(interval=1)
+    def run_imports(self) -> None:
+        """Run the queued jobs, one after another (and one a killed process left)."""
+        while jobs.run_next(self.streams.views, self.calls,
+                            load_settings().import_max_bytes) is not None:
+            pass

@@ -8,6 +8,7 @@ route is called by each role with the world's ids: a role the route does not nam
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from gateway_support import (
@@ -44,7 +45,7 @@ def world(platform, city):
         "wish_id": city.post("/wishes", wish_body()).json()["wish_id"],
         "county_code": TINGHU, "username": "vol-th", "key_id": "0" * 16, "period": "2026",
         "service": "volunteers", "name": "swagger-ui.css", "profile": "full",
-        "partner": "feed",
+        "partner": "feed", "job_id": str(uuid.uuid4()),
     }
     other_branch = city.post("/branches", branch_body()).json()["branch_id"]
     ids["code"] = city.post(f"/volunteers/{volunteer}/certificates", {}).json()["code"]

@@ -1,0 +1,250 @@
+"""An import run: a file's rows, a batch of 500 at a time, into the services, with the
+ledger and the report kept in the feeds service's database.
+
+- `import_ledger`: one document per (source, kind, external id) the services accepted. A
+  row found there is not sent again ("already imported"): the same file twice, or a run
+  cut short and started again, creates nothing twice. A row accepted by a service whose
+  ledger write was lost (a kill between the two) is sent again, and the service answers
+  that it has it already (the same person; the same ledger entry or activity id, derived
+  from the row): accepted once all the same.
+- `import_report`: one document per line of the job, accepted or rejected with the reason.
+- `import_jobs`: the job, its status and counts.
+
+Memory stays flat: the file is read as a stream, a batch at a time; only the external
+ids seen so far are kept (to reject one repeated in the file).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo.database import Database
+
+from contracts.feeds.imports import ACCEPTED, DONE, QUEUED, RECEIVING, REFUSED, REJECTED, RUNNING
+from services.feeds.domain.rows import FirstSeen, Rejected, Row, row_of
+from services.feeds.imports.files import FileRefused, Read, open_rows
+from yinfa.errors import AlreadyExists, NotFound, YinfaError
+
+JOBS, LEDGER, REPORT = "import_jobs", "import_ledger", "import_report"
+BATCH = 500  # rows sent at once: the volunteers' roster takes up to 500
+
+Calls = Callable[..., Any]  # (service, method, *args) -> the answer
+Outcome = tuple[int, str | None, str, str]  # line, external id, accepted/rejected, reason
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ImportBook:
+    """Jobs, ledger and report in the feeds service's database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.jobs, self.ledger, self.report = db[JOBS], db[LEDGER], db[REPORT]
+
+    def ensure_indexes(self) -> None:
+        self.report.create_index([("job_id", ASCENDING), ("line", ASCENDING)], name="job_line")
+        self.report.create_index("job_id", name="job_id")
+        self.jobs.create_index([("created_at", DESCENDING)], name="created_at")
+
+    # ---- jobs ------------------------------------------------------------------------
+
+    def create(self, job_id: str, partner: str, source: str, kind: str, file_name: str,
+               status: str = RECEIVING) -> dict[str, Any]:
+        job = {"_id": job_id, "job_id": job_id, "partner": partner, "source": source,
+               "kind": kind, "file_name": file_name, "status": status, "rows": 0,
+               "accepted": 0, "rejected": 0, "refused": None, "bytes": 0,
+               "created_at": now(), "finished_at": None}
+        self.jobs.insert_one(job)
+        return shown(job)
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        found = self.jobs.find_one({"_id": job_id})
+        if found is None:
+            raise NotFound("no such import", field="job_id")
+        return shown(found)
+
+    def listed(self, partner: str | None, limit: int, offset: int) -> dict[str, Any]:
+        query = {"partner": partner} if partner else {}
+        found = self.jobs.find(query).sort("created_at", DESCENDING).skip(offset).limit(limit)
+        return {"total": self.jobs.count_documents(query), "items": [shown(j) for j in found]}
+
+    def claim(self, lease_seconds: float) -> dict[str, Any] | None:
+        """A queued job, or a running one whose runner stopped renewing its lease."""
+        moment = now()
+        return self.jobs.find_one_and_update(
+            {"$or": [{"status": QUEUED},
+                     {"status": RUNNING, "lease_until": {"$lt": moment.timestamp()}}]},
+            {"$set": {"status": RUNNING, "lease_until": moment.timestamp() + lease_seconds}},
+            sort=[("created_at", ASCENDING)])
+
+    def progress(self, job_id: str, rows: int, lease_seconds: float) -> None:
+        self.jobs.update_one({"_id": job_id}, {"$set": {
+            "rows": rows, "lease_until": now().timestamp() + lease_seconds}})
+
+    def finish(self, job_id: str, refused: str | None = None) -> dict[str, Any]:
+        counts = {outcome: self.report.count_documents({"job_id": job_id, "outcome": outcome})
+                  for outcome in (ACCEPTED, REJECTED)}
+        self.jobs.update_one({"_id": job_id}, {"$set": {
+            "status": REFUSED if refused else DONE, "refused": refused,
+            "rows": counts[ACCEPTED] + counts[REJECTED], **counts, "finished_at": now()}})
+        return self.job(job_id)
+
+    # ---- ledger and report -----------------------------------------------------------
+
+    def imported(self, source: str, kind: str, external_ids: Iterable[str]) -> set[str]:
+        keys = [_key(source, kind, e) for e in external_ids]
+        if not keys:
+            return set()
+        return {doc["external_id"] for doc in self.ledger.find({"_id": {"$in": keys}},
+                                                                {"external_id": 1})}
+
+    def record(self, job: dict[str, Any], outcomes: list[Outcome]) -> None:
+        job_id, source, kind = job["job_id"], job["source"], job["kind"]
+        if outcomes:
+            self.report.bulk_write([UpdateOne(
+                {"_id": f"{job_id}:{line}"},
+                {"$set": {"job_id": job_id, "line": line, "external_id": external_id,
+                          "outcome": outcome, "reason": reason}}, upsert=True)
+                for line, external_id, outcome, reason in outcomes], ordered=False)
+        accepted = [UpdateOne({"_id": _key(source, kind, external_id)}, {"$setOnInsert": {
+            "source": source, "kind": kind, "external_id": external_id, "job_id": job_id,
+            "line": line, "at": now()}}, upsert=True)
+            for line, external_id, outcome, _ in outcomes if outcome == ACCEPTED and external_id]
+        if accepted:
+            self.ledger.bulk_write(accepted, ordered=False)
+
+    def report_lines(self, job_id: str, after_line: int, limit: int) -> list[dict[str, Any]]:
+        return list(self.report.find({"job_id": job_id, "line": {"$gt": after_line}},
+                                     {"_id": 0, "job_id": 0}).sort("line", ASCENDING)
+                    .limit(limit))
+
+
+def _key(source: str, kind: str, external_id: str) -> str:
+    return f"{source}|{kind}|{external_id}"
+
+
+def shown(job: dict[str, Any]) -> dict[str, Any]:
+    visible = {k: v for k, v in job.items() if k not in ("_id", "lease_until", "bytes")}
+    for moment in ("created_at", "finished_at"):
+        if isinstance(visible.get(moment), datetime):
+            value = visible[moment]
+            visible[moment] = (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return visible
+
+
+# ---- the run ---------------------------------------------------------------------------
+
+
+def run_import(book: ImportBook, job: dict[str, Any], path: Path, max_bytes: int,
+               calls: Calls, progress: Callable[[int], None] | None = None,
+               lease_seconds: float = 60.0) -> dict[str, Any]:
+    """Import the file of `job` (its kind, source and file name); the job as it ends."""
+    try:
+        reads = open_rows(path, job["file_name"], job["kind"], max_bytes)
+    except FileRefused as refused:
+        return book.finish(job["job_id"], refused=str(refused))
+    seen, done = FirstSeen(), 0
+    for batch in _batches(reads):
+        outcomes, rows = _shaped(job, batch, seen)
+        already = book.imported(job["source"], job["kind"], [r.external_id for r in rows])
+        outcomes += [(r.line, r.external_id, ACCEPTED, "already imported")
+                     for r in rows if r.external_id in already]
+        outcomes += SINKS[job["kind"]](calls, [r for r in rows if r.external_id not in already])
+        book.record(job, outcomes)
+        done += len(batch)
+        book.progress(job["job_id"], done, lease_seconds)
+        if progress is not None:
+            progress(len(batch))
+    return book.finish(job["job_id"])
+
+
+def _batches(reads: Iterator[Read]) -> Iterator[list[Read]]:
+    while batch := list(itertools.islice(reads, BATCH)):
+        yield batch
+
+
+def _shaped(job: dict[str, Any], batch: list[Read], seen: FirstSeen
+            ) -> tuple[list[Outcome], list[Row]]:
+    outcomes: list[Outcome] = []
+    rows: list[Row] = []
+    for read in batch:
+        shaped = read if isinstance(read, Rejected) else row_of(job["kind"], *read,
+                                                                source=job["source"])
+        if isinstance(shaped, Row):
+            shaped = seen.duplicate(shaped) or shaped
+        if isinstance(shaped, Rejected):
+            outcomes.append((shaped.line, shaped.external_id, REJECTED, shaped.reason))
+        else:
+            rows.append(shaped)
+    return outcomes, rows
+
+
+# ---- the services ----------------------------------------------------------------------
+
+
+def reason_of(error: YinfaError) -> str:
+    errors = getattr(error, "errors", None) or error.context.get("errors")
+    detail = f": {json.dumps(errors, ensure_ascii=False)}" if errors else ""
+    return f"{error.message}{detail}"
+
+
+def _registrations(calls: Calls, rows: list[Row]) -> list[Outcome]:
+    """The volunteers' roster registration, up to 500 at once, each answered alone."""
+    if not rows:
+        return []
+    answer = calls("volunteers", "register_volunteers", [row.payload for row in rows])
+    outcomes: list[Outcome] = []
+    for row, result in zip(rows, answer["results"], strict=True):
+        if result["status"] in ("created", "exists"):
+            note = "" if result["status"] == "created" else "already registered"
+            outcomes.append((row.line, row.external_id, ACCEPTED, note))
+        else:
+            errors = result.get("errors")
+            reason = json.dumps(errors, ensure_ascii=False) if errors else result["status"]
+            outcomes.append((row.line, row.external_id, REJECTED, reason))
+    return outcomes
+
+
+def _hours(calls: Calls, rows: list[Row]) -> list[Outcome]:
+    """The ledger's batch per volunteer; a batch it refuses is tried row by row, to say
+    which row is wrong (an entry it has already counts as accepted)."""
+    outcomes: list[Outcome] = []
+    by_volunteer: dict[str, list[Row]] = {}
+    for row in rows:
+        by_volunteer.setdefault(str(row.payload["volunteer_id"]), []).append(row)
+    for volunteer_id, group in by_volunteer.items():
+        entries = [{k: v for k, v in row.payload.items() if k != "volunteer_id"}
+                   for row in group]
+        try:
+            calls("volunteers", "record_hours_batch",
+                  {"volunteer_id": volunteer_id, "entries": entries})
+        except YinfaError:
+            outcomes += [_one(calls, "volunteers", "record_hours", row) for row in group]
+            continue
+        outcomes += [(row.line, row.external_id, ACCEPTED, "") for row in group]
+    return outcomes
+
+
+def _activities(calls: Calls, rows: list[Row]) -> list[Outcome]:
+    return [_one(calls, "activities", "publish_activity", row) for row in rows]
+
+
+def _one(calls: Calls, service: str, method: str, row: Row) -> Outcome:
+    try:
+        calls(service, method, row.payload)
+    except AlreadyExists:
+        return row.line, row.external_id, ACCEPTED, "already there"
+    except YinfaError as refused:
+        return row.line, row.external_id, REJECTED, reason_of(refused)
+    return row.line, row.external_id, ACCEPTED, ""
+
+
+SINKS: dict[str, Callable[[Calls, list[Row]], list[Outcome]]] = {
+    "volunteers": _registrations, "hours": _hours, "activities": _activities}
