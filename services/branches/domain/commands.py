@@ -12,12 +12,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+
+@dataclass(frozen=True)
+class OnBranch:  # a command on one branch: its branch, certification or brand stream
+    branch_id: str
+
+
 # --- branches ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class EstablishBranch:
-    branch_id: str
+class EstablishBranch(OnBranch):
     name: str
     branch_type: str
     level: str
@@ -33,18 +38,16 @@ class EstablishBranch:
 
 
 @dataclass(frozen=True)
-class RenameBranch:
-    branch_id: str
+class RenameBranch(OnBranch):
     name: str
 
 
 @dataclass(frozen=True)
-class ChangeOfficers:
+class ChangeOfficers(OnBranch):
     """Only the posts given change (None leaves a post vacant): `officers` maps each given
     post (secretary, liaison) to its name, `officer_refs` each post the service sealed anew
     to its reference."""
 
-    branch_id: str
     officers: Mapping[str, str | None]
     officer_refs: Mapping[str, str | None] = field(default_factory=dict)
 
@@ -54,35 +57,30 @@ class ChangeOfficers:
 
 
 @dataclass(frozen=True)
-class MoveBranch:
-    branch_id: str
+class MoveBranch(OnBranch):
     parent_id: str | None  # None: directly under the county bureau
 
 
 @dataclass(frozen=True)
-class AddMember:
-    branch_id: str
+class AddMember(OnBranch):
     volunteer_id: str
 
 
 @dataclass(frozen=True)
-class RemoveMember:
-    branch_id: str
+class RemoveMember(OnBranch):
     volunteer_id: str
     reason: str | None = None
 
 
 @dataclass(frozen=True)
-class MergeBranch:
-    branch_id: str
+class MergeBranch(OnBranch):
     into_branch_id: str
     reason: str
     merged_on: date
 
 
 @dataclass(frozen=True)
-class DissolveBranch:
-    branch_id: str
+class DissolveBranch(OnBranch):
     reason: str
     dissolved_on: date
 
@@ -98,8 +96,7 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class ApplyForCertification:
-    branch_id: str
+class ApplyForCertification(OnBranch):
     application_id: str
     level: str
     checklist: str
@@ -110,8 +107,7 @@ class ApplyForCertification:
 
 
 @dataclass(frozen=True)
-class ReviewItem:
-    branch_id: str
+class ReviewItem(OnBranch):
     application_id: str
     item: str
     met: bool
@@ -128,8 +124,7 @@ class ReviewItems:
 
 
 @dataclass(frozen=True)
-class GrantCertification:
-    branch_id: str
+class GrantCertification(OnBranch):
     application_id: str
     granted_by: str  # a granter role
     granted_on: date
@@ -138,8 +133,7 @@ class GrantCertification:
 
 
 @dataclass(frozen=True)
-class RefuseCertification:
-    branch_id: str
+class RefuseCertification(OnBranch):
     application_id: str
     refused_by: str
     reason: str
@@ -147,8 +141,7 @@ class RefuseCertification:
 
 
 @dataclass(frozen=True)
-class PassReview:
-    branch_id: str
+class PassReview(OnBranch):
     due_on: date
     reviewer: str  # a granter role
     granter_county: str | None = None
@@ -156,8 +149,7 @@ class PassReview:
 
 
 @dataclass(frozen=True)
-class FailReview:
-    branch_id: str
+class FailReview(OnBranch):
     due_on: date
     reviewer: str
     note: str
@@ -165,8 +157,7 @@ class FailReview:
 
 
 @dataclass(frozen=True)
-class RevokeCertification:
-    branch_id: str
+class RevokeCertification(OnBranch):
     revoked_by: str
     reason: str
     revoked_on: date
@@ -177,16 +168,14 @@ class RevokeCertification:
 
 
 @dataclass(frozen=True)
-class ApplyForBrand:
-    branch_id: str
+class ApplyForBrand(OnBranch):
     name: str
     description: str
     year: int
 
 
 @dataclass(frozen=True)
-class ReviewBrand:
-    branch_id: str
+class ReviewBrand(OnBranch):
     year: int
     passed: bool
     reviewer: str | None
