@@ -1,0 +1,96 @@
+"""The dashboard in headless Chromium (Debian's, driven by Playwright) against the demo:
+what a city or county bureau sees, and what it must not. Screenshots and exported files
+are left in tests/browser/artifacts/."""
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
+                       reason="Debian's chromium is not installed (/usr/bin/chromium); "
+                              "bash scripts/test.sh installs it when run as root"),
+]
+
+TINGHU, YANDU = "320902", "320903"
+CITY = ZoneInfo("Asia/Shanghai")
+
+
+def shown(number: str) -> Decimal:
+    return Decimal(number.replace(",", ""))
+
+
+def test_the_city_bureau_logs_in_and_reads_the_top_county(demo, browse):
+    seen = browse("top_county")
+    ranking = demo.api().get(f"{demo.base}/rankings/counties", timeout=10).json()["items"]
+    assert len(seen["rows"]) == 11
+    top = seen["rows"][0]
+    assert (top["rank"], top["county"]) == ("1", ranking[0]["county_name"])
+    assert shown(top["total"]) == Decimal(ranking[0]["total"])
+    assert seen["rulebook"] == "2026.1"
+    assert "全市排名" in seen["title"]
+
+
+def test_a_county_explained_adds_up_to_its_score_with_the_events_behind_it(demo, browse):
+    ranking = demo.api().get(f"{demo.base}/rankings/counties", timeout=10).json()["items"]
+    county = ranking[1]
+    seen = browse("explanation", county=county["county_name"])
+    assert f"/counties/{county['county_code']}/explain" in seen["url"]
+    assert sum(Decimal(p) for p in seen["points"]) == Decimal(seen["total"])
+    assert Decimal(seen["total"]) == Decimal(county["total"])
+    assert shown(seen["county_page_total"]) == Decimal(county["total"])
+    assert len(seen["points"]) == len(county["rows"])
+    assert seen["events"] and all(len(e.strip()) == 36 for e in seen["events"])
+
+
+def test_an_earlier_as_of_shows_another_ranking_and_bounds_are_explained(demo, browse):
+    timeline = demo.api().get(f"{demo.base}/rankings/timeline", timeout=10).json()
+    first = datetime.fromisoformat(timeline["first_event_at"])
+    last = datetime.fromisoformat(timeline["last_event_at"])
+    middle = (first + (last - first) / 2).astimezone(CITY)
+    seen = browse("as_of", as_of=middle.strftime("%Y-%m-%d %H:%M:%S"))
+    assert "as_of=" in seen["address"]
+    assert len(seen["then"]) == 11
+    assert [(r["county"], r["total"]) for r in seen["then"]] \
+        != [(r["county"], r["total"]) for r in seen["live"]]
+    assert "早于首条记录" in seen["early"]
+    assert "在未来" in seen["future"]
+
+
+def test_the_ranking_exports_open_as_csv_and_as_a_workbook(demo, browse):
+    seen = browse("export")
+    names = {c["county_name"] for c in
+             demo.api().get(f"{demo.base}/rankings/counties", timeout=10).json()["items"]}
+    assert seen["csv"]["name"].endswith(".csv") and seen["xlsx"]["name"].endswith(".xlsx")
+    text = Path(seen["csv"]["path"]).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(text.splitlines()))
+    assert names <= {cell for row in rows for cell in row}
+    book = openpyxl.load_workbook(seen["xlsx"]["path"], read_only=True)
+    cells = {cell for row in book.active.iter_rows(values_only=True) for cell in row}
+    assert names <= cells
+
+
+def test_a_county_bureau_cannot_reach_another_county(demo, browse):
+    seen = browse("county_admin", username=demo.county_user, own=TINGHU, own_name="亭湖区",
+                  other_county=YANDU)
+    assert f"/counties/{TINGHU}" in seen["landing"]
+    assert "无权访问" in seen["denied_text"] and "盐都区" not in seen["denied_text"]
+    assert seen["other_county_answers"] == []  # the page asked the gateway for nothing
+    assert seen["probe"]["status"] == 404 and "盐都区" not in seen["probe"]["body"]
+    assert "/login" in seen["after_expiry"] and "登录已过期" in seen["login_text"]
+
+
+def test_the_pages_fit_a_phone(demo, browse):
+    seen = browse("phone")
+    widths = seen["widths"]
+    assert len(seen["rows"]) == 11
+    assert widths["page"] <= widths["viewport"]  # no sideways scrolling of the page
+    assert widths["table"] <= widths["viewport"] and widths["chart"] <= widths["viewport"]
+    assert seen["county_page_width"] <= widths["viewport"]
