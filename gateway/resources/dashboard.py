@@ -4,7 +4,9 @@ the page at /dashboard/, its hashed assets at /dashboard/assets/<name>. They hol
 build the page says how to make one."""
 from __future__ import annotations
 
+import gzip
 import mimetypes
+from functools import lru_cache
 from pathlib import Path
 
 from gateway.context import Ctx, Reply
@@ -45,5 +47,16 @@ def dashboard_asset(ctx: Ctx) -> Reply:
         raise not_found()
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     # names carry a hash of their content: a new build has new names
-    return Reply(content=path.read_bytes(), content_type=content_type,
-                 headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    headers = {"Cache-Control": "public, max-age=31536000, immutable",
+               "Vary": "Accept-Encoding"}
+    if "gzip" in ctx.request.headers.get("Accept-Encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Reply(content=gzipped(path, path.stat().st_mtime), content_type=content_type,
+                     headers=headers)
+    return Reply(content=path.read_bytes(), content_type=content_type, headers=headers)
+
+
+@lru_cache(maxsize=64)
+def gzipped(path: Path, mtime: float) -> bytes:
+    """Compressed once per file version: the scripts are most of a first visit's bytes."""
+    return gzip.compress(path.read_bytes(), compresslevel=9)

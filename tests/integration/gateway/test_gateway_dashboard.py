@@ -29,6 +29,11 @@ def test_the_page_and_its_assets_are_served_from_the_gateway_alone(platform, bui
     asset = platform.anonymous.get("/dashboard/assets/index-4f2a.js")
     assert asset.status_code == 200 and "javascript" in asset.headers["Content-Type"]
     assert "immutable" in asset.headers["Cache-Control"]
+    assert asset.headers["Content-Encoding"] == "gzip"  # requests asks for it, and unpacks
+    assert asset.content == "console.log('看板')".encode()
+    plain = platform.anonymous.get("/dashboard/assets/index-4f2a.js",
+                                   headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and plain.content == asset.content
 
 
 def test_an_asset_that_is_not_there_is_not_found(platform, built):
