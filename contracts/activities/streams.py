@@ -16,9 +16,5 @@ def wish_stream(wish_id: str) -> str:
     return f"{WISH_PREFIX}{wish_id}"
 
 
-def id_of(stream_id: str) -> str:
-    return stream_id.split("-", 1)[1]
-
-
 def build_registry() -> SchemaRegistry:
     return SchemaRegistry().register_module(SCHEMAS, UPCASTERS)

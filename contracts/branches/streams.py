@@ -24,9 +24,5 @@ def brand_stream(branch_id: str) -> str:
     return f"{BRAND_PREFIX}{branch_id}"
 
 
-def id_of(stream_id: str) -> str:
-    return stream_id.split("-", 1)[1]
-
-
 def build_registry() -> SchemaRegistry:
     return SchemaRegistry().register_module(SCHEMAS, UPCASTERS)

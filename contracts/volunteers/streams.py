@@ -16,9 +16,5 @@ def team_stream(team_id: str) -> str:
     return f"{TEAM_PREFIX}{team_id}"
 
 
-def id_of(stream_id: str) -> str:
-    return stream_id.split("-", 1)[1]
-
-
 def build_registry() -> SchemaRegistry:
     return SchemaRegistry().register_module(SCHEMAS, UPCASTERS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from contracts.activities.streams import ACTIVITY_PREFIX, WISH_PREFIX, id_of
+from contracts.activities.streams import ACTIVITY_PREFIX, WISH_PREFIX
 from services.activities.domain.activity import replay as fold_activity
 from services.activities.domain.wish import replay as fold_wish
 from yinfa.events.envelope import RecordedEvent
@@ -25,7 +25,7 @@ class ActivityView(StreamView):
             return None
         details = state.details
         return {
-            "activity_id": id_of(events[0].stream_id),
+            "activity_id": events[0].aggregate_id,
             "title": details.title,
             "theme": details.theme,
             "kind": details.kind,
@@ -58,7 +58,7 @@ class WishView(StreamView):
         if state is None:
             return None
         return {
-            "wish_id": id_of(events[0].stream_id),
+            "wish_id": events[0].aggregate_id,
             "label": state.label,
             "county_code": state.county_code,
             "category": state.category,

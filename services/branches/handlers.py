@@ -95,7 +95,7 @@ def absorb(streams: EventSourcedStreams, merged: RecordedEvent) -> int:
     """The target's side of a merge. The event id derives from `BranchMerged`'s, so a
     second attempt (a retry, the sweep) appends nothing new; a target that cannot absorb
     (closed since the merge?) is logged, not raised: the merge itself stands."""
-    source = merged.stream_id.split("-", 1)[1]
+    source = merged.aggregate_id
     event_id = derived_event_id("branches.absorb", merged.event_id)
 
     def decide(state: Branch | None) -> list[NewEvent]:

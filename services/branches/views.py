@@ -25,7 +25,6 @@ from contracts.branches.streams import (
     CERTIFICATION_PREFIX,
     branch_stream,
     certification_stream,
-    id_of,
 )
 from services.branches.domain import branch as branches, brand as brands, certification as cert
 from services.branches.domain.branch import replay as fold_branch
@@ -76,7 +75,7 @@ class BranchView(StreamView):
         return stream_id.startswith((BRANCH_PREFIX, CERTIFICATION_PREFIX))
 
     def refresh(self, db: Database, store: EventStore, stream_id: str) -> None:
-        branch_id = id_of(stream_id)
+        branch_id = stream_id.split("-", 1)[1]
         branch_events = store.read_stream(branch_stream(branch_id))
         state = fold_branch(branch_events)
         if state is None:
@@ -150,7 +149,7 @@ class CertificationView(StreamView):
         applications = sorted(state.applications.values(),
                               key=lambda a: (a.applied_on, a.application_id))
         return {
-            "branch_id": id_of(events[0].stream_id),
+            "branch_id": events[0].aggregate_id,
             "holding": None if state.holding is None else holding_document(state.holding),
             "past": [holding_document(h) for h in state.past],
             "applications": [application_document(a) for a in applications],
@@ -169,7 +168,7 @@ class BrandView(StreamView):
         if state is None:
             return None
         return {
-            "branch_id": id_of(events[0].stream_id),
+            "branch_id": events[0].aggregate_id,
             "name": state.name,
             "description": state.description,
             "first_year": state.first_year,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from contracts.volunteers.streams import TEAM_PREFIX, VOLUNTEER_PREFIX, id_of
+from contracts.volunteers.streams import TEAM_PREFIX, VOLUNTEER_PREFIX
 from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
 from yinfa.events.envelope import RecordedEvent
@@ -26,7 +26,7 @@ class VolunteerView(StreamView):
         if state is None:
             return None
         return {
-            "volunteer_id": id_of(events[0].stream_id),
+            "volunteer_id": events[0].aggregate_id,
             "gender": state.gender,
             "birth_year": state.birth_year,
             "county_code": state.county_code,
@@ -64,7 +64,7 @@ class TeamView(StreamView):
         if state is None:
             return None
         return {
-            "team_id": id_of(events[0].stream_id),
+            "team_id": events[0].aggregate_id,
             "name": state.name,
             "category": state.category,
             "county_code": state.county_code,

@@ -64,6 +64,11 @@ class RecordedEvent:
     actor: str
     data: Mapping[str, Any]
 
+    @property
+    def aggregate_id(self) -> str:
+        """The id its stream is named by: `volunteer-<id>` → `<id>`."""
+        return self.stream_id.split("-", 1)[1]
+
     def to_message(self) -> dict[str, Any]:
         """The JSON-ready wire form; built by hand because the relay calls it per event
         and a marshmallow dump costs ~100 µs (EnvelopeSchema checks it in the tests)."""
