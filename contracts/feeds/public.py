@@ -56,7 +56,7 @@ PUBLIC: dict[str, tuple[str, int, tuple[str, ...]]] = {
     "VolunteerCheckedIn": ("activities", 1, ("volunteer_id",)),
     "ActivityCompleted": ("activities", 1, ("volunteers_credited", "total_hours",
                                             "audience_reached", "beneficiaries", "endorsed")),
-    "WishPosted": ("activities", 1, ("label", "county_code", "category")),
+    "WishPosted": ("activities", 1, ("county_code", "category")),  # the label names a person
     "WishFulfilled": ("activities", 1, ()),
     "WishConfirmed": ("activities", 1, ()),
     "WishExpired": ("activities", 1, ()),

@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from contracts.feeds.public import PUBLIC
+
+PUBLIC_FORMS = "; ".join(f"{event_type} v{version}: {', '.join(names) or '(none)'}"
+                         for event_type, (_, version, names) in PUBLIC.items())
+
 
 class FeedEntry(Schema):
     position = fields.Integer(required=True, metadata={
@@ -18,8 +23,9 @@ class FeedEntry(Schema):
         "description": "The source stream's version: order per stream."})
     occurred_at = fields.String(required=True)
     data = fields.Dict(required=True, metadata={
-        "description": "The public fields the profile keeps (and volunteer_name where it "
-                       "admits names)."})
+        "description": "The public fields of the type that the profile keeps (and "
+                       "volunteer_name where it admits names). Public forms by type and "
+                       f"schema version: {PUBLIC_FORMS}."})
 
 
 class FeedPage(Schema):
