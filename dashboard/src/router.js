@@ -1,10 +1,11 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
 import { countyBound, mayOpenCounty, session, signedIn } from './session.js'
+import CityOverview from './views/CityOverview.vue' // the first page: no extra round trip
 
 const routes = [
   { path: '/login', name: 'login', component: () => import('./views/LoginPage.vue'),
     meta: { public: true, title: '登录' } },
-  { path: '/', name: 'city', component: () => import('./views/CityOverview.vue'),
+  { path: '/', name: 'city', component: CityOverview,
     meta: { title: '全市排名' } },
   { path: '/counties/:code', name: 'county', component: () => import('./views/CountyPage.vue'),
     meta: { title: '县（市、区）详情' } },
