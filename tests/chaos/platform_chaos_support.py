@@ -56,7 +56,7 @@ from yinfa.reference import load_city
 from yinfa.store.event_store import EventStore
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("volunteers", "branches", "activities", "scoring")
+SERVICES = ("volunteers", "branches", "activities", "scoring", "feeds")
 PROCESSES = (*SERVICES, "gateway")
 SOURCES = ("volunteers", "branches", "activities")  # the services scoring folds
 # consumer -> (source service, event types it applies; the others only move the cursor)
@@ -867,6 +867,7 @@ class Plan:
     kills: tuple[str, ...] = PROCESSES
     broker: bool = True
     store: bool = True
+    store_down: float = 1.0  # seconds the killed store stays down
     poison: int = 3
     repeat: bool = False  # cycle through the faults until the workload ends
     broker_limit: int = 2  # restarts of the machine's one broker, at most, per run
@@ -907,7 +908,7 @@ def run(platform: Platform, plan: Plan) -> dict[str, Any]:
             if sum(f.target == "rabbitmq" for f in platform.faults) < plan.broker_limit:
                 platform.bounce_broker()
         elif kind == "store":
-            platform.kill_store()
+            platform.kill_store(plan.store_down)
         else:
             poisoned += platform.poison(int(target))
         done += 1

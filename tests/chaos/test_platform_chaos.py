@@ -52,7 +52,7 @@ def test_every_accepted_request_survives_one_of_each_fault_exactly_once(platform
     print(json.dumps(result["requests"], indent=1, ensure_ascii=False))
 
     kills = {f["target"] for f in result["faults"] if f["kind"] == "kill -9"}
-    assert kills == {"volunteers", "branches", "activities", "scoring", "gateway",
+    assert kills == {"volunteers", "branches", "activities", "scoring", "feeds", "gateway",
                      "nx-27017"}
     requests = result["requests"]
     assert requests["ok_2xx"] >= 30, "the workload hardly ran"
@@ -78,3 +78,31 @@ def test_every_accepted_request_survives_one_of_each_fault_exactly_once(platform
     assert result["logs"]["hits"] == 0, result["logs"]["hits_by_file"]
     assert result["logs"]["store_files"] >= 1  # the store's own files were searched too
     assert result["dead_letters"]["personal_data_found"] == 0
+
+
+def test_a_store_outage_of_30_s_stalls_nothing_and_loses_nothing(platform):
+    """The store gone for 30 s while requests keep coming: commands answer 503 meanwhile,
+    consumers back off instead of spinning or dead-lettering, and afterwards every
+    accepted request is there once and every consumer has caught up."""
+    plan = Plan(seconds=40, threads=3, fault_gap=2.5, kills=(), broker=False, poison=0,
+                store_down=30.0, retry_budget=40.0, settle_timeout=90.0, branch_ids=True)
+
+    result = run(platform, plan)
+
+    [outage] = result["faults"]
+    assert outage["target"] == "nx-27017" and outage["down_seconds"] >= 30
+    requests = result["requests"]
+    assert requests["ok_2xx"] >= 10, "the workload hardly ran"
+    assert not result["unexpected_exits"], result["unexpected_exits"]
+    assert result["verdict"]["settled"], result["not_settled"]
+    assert requests["lost"] == requests["duplicated"] == 0, requests["examples"]
+    for consumer, found in result["consumers"].items():
+        if consumer == "ledger":
+            assert found["missing"] == found["doubled"] == 0, found
+        else:
+            assert found["streams_behind"] == found["parked"] == found["claims_ahead"] == 0, (
+                consumer, found)
+    assert result["scoring"]["missing_from_journal"] == 0
+    assert result["scoring"]["live_equals_fold"]
+    assert result["dead_letters"]["poisoned"] == 0 and result["dead_letters"]["only_poisoned"]
+

@@ -141,6 +141,8 @@ class EventSourcedStreams:
         return recorded
 
     def relay_lag(self) -> dict[str, Any]:
+        if not self._provider.relay_enabled:  # nothing of this log leaves by a relay
+            return {"head": self.store.head_position(), "pending": 0, "relay": "off"}
         return self._provider.relay.lag()
 
     def views_position(self) -> int:
