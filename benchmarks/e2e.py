@@ -89,7 +89,7 @@ from yinfa.secrets import ID_SECRET, secret_text
 from yinfa.service.subscriptions import every_event_of
 
 HOST = "127.0.0.1"
-SERVICES = ("volunteers", "branches", "activities", "scoring", "gateway")
+SERVICES = ("volunteers", "branches", "activities", "scoring", "feeds", "gateway")
 SOURCES = ("volunteers", "branches", "activities")
 WORK_COUNTY = "320902"  # the activities and their volunteers
 PROBE_COUNTY = "320981"  # only the freshness probes register here: its count is theirs

@@ -53,7 +53,7 @@ RATE = 500  # requests per second, open loop
 CONCURRENCY = 16  # closed-loop clients
 TARGET_P99_MS = 50.0
 REQUEST_TIMEOUT = 10.0
-SERVICES = ("volunteers", "branches", "activities", "scoring", "gateway")
+SERVICES = ("volunteers", "branches", "activities", "scoring", "feeds", "gateway")
 
 
 # ---- the bare @http service (run in a child: `gateway_load.py --serve-bare PORT`) --------------
