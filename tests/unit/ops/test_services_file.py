@@ -9,7 +9,8 @@ from yinfa.config import load_settings
 
 
 def test_every_entry_point_of_the_shipped_file_imports():
-    assert list(SERVICES) == ["volunteers", "branches", "activities", "scoring", "gateway"]
+    assert list(SERVICES) == ["volunteers", "branches", "activities", "scoring", "feeds",
+                             "gateway"]
     for name, entry in SERVICES.items():
         assert service_class(name).name == name
         if entry.events:
