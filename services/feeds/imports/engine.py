@@ -22,13 +22,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
 from contracts.feeds.imports import ACCEPTED, DONE, QUEUED, RECEIVING, REFUSED, REJECTED, RUNNING
 from services.feeds.domain.rows import FirstSeen, Rejected, Row, row_of
 from services.feeds.imports.files import FileRefused, Read, open_rows
 from yinfa.errors import AlreadyExists, NotFound, YinfaError
+from yinfa.store.new_documents import insert_new
 
 JOBS, LEDGER, REPORT = "import_jobs", "import_ledger", "import_report"
 BATCH = 500  # rows sent at once: the volunteers' roster takes up to 500
@@ -106,19 +107,18 @@ class ImportBook:
                                                                 {"external_id": 1})}
 
     def record(self, job: dict[str, Any], outcomes: list[Outcome]) -> None:
+        """A batch's report lines and its accepted rows in the ledger, as plain inserts
+        (cheaper for the store than upserts); a line or row there already (a run taken
+        over after its runner died) keeps what it says."""
         job_id, source, kind = job["job_id"], job["source"], job["kind"]
-        if outcomes:
-            self.report.bulk_write([UpdateOne(
-                {"_id": f"{job_id}:{line}"},
-                {"$set": {"job_id": job_id, "line": line, "external_id": external_id,
-                          "outcome": outcome, "reason": reason}}, upsert=True)
-                for line, external_id, outcome, reason in outcomes], ordered=False)
-        accepted = [UpdateOne({"_id": _key(source, kind, external_id)}, {"$setOnInsert": {
-            "source": source, "kind": kind, "external_id": external_id, "job_id": job_id,
-            "line": line, "at": now()}}, upsert=True)
-            for line, external_id, outcome, _ in outcomes if outcome == ACCEPTED and external_id]
-        if accepted:
-            self.ledger.bulk_write(accepted, ordered=False)
+        insert_new(self.report, [
+            {"_id": f"{job_id}:{line}", "job_id": job_id, "line": line,
+             "external_id": external_id, "outcome": outcome, "reason": reason}
+            for line, external_id, outcome, reason in outcomes])
+        insert_new(self.ledger, [
+            {"_id": _key(source, kind, external_id), "source": source, "kind": kind,
+             "external_id": external_id, "job_id": job_id, "line": line, "at": now()}
+            for line, external_id, outcome, _ in outcomes if outcome == ACCEPTED and external_id])
 
     def report_lines(self, job_id: str, after_line: int, limit: int) -> list[dict[str, Any]]:
         return list(self.report.find({"job_id": job_id, "line": {"$gt": after_line}},
