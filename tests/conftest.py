@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlparse
 
 import pytest
 from pymongo import MongoClient, monitoring
@@ -30,6 +31,14 @@ def fresh_settings():
 def amqp_uri(rabbit_config):
     """The test's own vhost on the broker (nameko's `rabbit_config`)."""
     return rabbit_config["AMQP_URI"]
+
+
+@pytest.fixture(scope="module")
+def module_amqp(request, vhost_pipeline):
+    """A vhost for a whole test module (a platform started once for its tests)."""
+    uri = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
+    with vhost_pipeline.get() as vhost:
+        yield f"{uri.scheme}://{uri.netloc}/{vhost}"
 
 
 @pytest.fixture(scope="session")

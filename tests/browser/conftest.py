@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 import requests
@@ -44,19 +43,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def demo_amqp(request, vhost_pipeline):
-    """A vhost of the module's own: the demo runs in it and it is dropped after."""
-    uri = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
-    with vhost_pipeline.get() as vhost:
-        yield f"{uri.scheme}://{uri.netloc}/{vhost}"
-
-
-@pytest.fixture(scope="module")
-def demo(demo_amqp, tmp_path_factory) -> Any:
+def demo(module_amqp, tmp_path_factory) -> Any:
     assert BUILT.is_file(), "the dashboard is not built: run bash scripts/dashboard.sh"
     address = f"127.0.0.1:{free_port()}"
     env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
-    env.update({"AMQP_URI": demo_amqp, "PYTHONUNBUFFERED": "1",
+    env.update({"AMQP_URI": module_amqp, "PYTHONUNBUFFERED": "1",
                 "YINFA_DATA_DIR": str(tmp_path_factory.mktemp("demo")),
                 "YINFA_GATEWAY_ADDRESS": address})
     process = subprocess.Popen([sys.executable, "-m", "demo", "--volunteers", "30",

@@ -6,7 +6,6 @@ takes seconds, and the gateway's tests only read or add data, each under fresh i
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlparse
 
 import pytest
 from gateway_support import Api, Platform, gateway_config, listening_on
@@ -21,13 +20,6 @@ from services.volunteers.service import VolunteersService
 
 ALL_SERVICES = (VolunteersService, BranchesService, ActivitiesService, ScoringService,
                 FeedsService, GatewayService)
-
-
-@pytest.fixture(scope="module")
-def module_amqp(request, vhost_pipeline):
-    uri = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
-    with vhost_pipeline.get() as vhost:
-        yield f"{uri.scheme}://{uri.netloc}/{vhost}"
 
 
 @pytest.fixture(scope="module")
