@@ -137,12 +137,13 @@ class ServiceCalls(DependencyProvider):
 
 
 @contextmanager
-def cluster_calls(config: Mapping[str, Any], timeout: float = 120.0
-                  ) -> Iterator[Callable[..., Any]]:
+def cluster_calls(config: Mapping[str, Any], timeout: float = 120.0) -> Iterator[Any]:
     from nameko.standalone.rpc import ClusterRpcProxy
 
+    from services.feeds.imports.engine import Calls
+
     with ClusterRpcProxy(dict(config), timeout=timeout) as cluster:
-        yield lambda service, method, *args: getattr(getattr(cluster, service), method)(*args)
+        yield Calls(cluster)
 
 
 def known_names(names: Mapping[str, str], volunteer_ids: Iterable[str]) -> dict[str, str]:

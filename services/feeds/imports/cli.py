@@ -12,13 +12,12 @@ import csv
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
 
 import click
 from tqdm import tqdm
 
 from contracts.feeds.imports import KINDS, RUNNING
-from services.feeds.imports.engine import ImportBook, run_import
+from services.feeds.imports.engine import Calls, ImportBook, run_import
 from yinfa.config import load_settings
 from yinfa.store.clients import client_for
 
@@ -41,10 +40,8 @@ def import_file(path: Path, kind: str, source: str, report: Path | None) -> int:
     with ClusterRpcProxy(settings.nameko_config(), timeout=RPC_TIMEOUT) as cluster, tqdm(
             desc=f"{path.name} → {kind}", unit=" rows", file=sys.stderr) as bar:
 
-        def calls(service: str, method: str, *args: Any) -> Any:
-            return getattr(getattr(cluster, service), method)(*args)
-
-        ended = run_import(book, job, path, settings.import_max_bytes, calls, bar.update)
+        ended = run_import(book, job, path, settings.import_max_bytes, Calls(cluster),
+                           bar.update)
     if ended["refused"]:
         click.echo(f"refused: {ended['refused']}", err=True)
         return 2

@@ -34,8 +34,23 @@ from yinfa.store.new_documents import insert_new
 JOBS, LEDGER, REPORT = "import_jobs", "import_ledger", "import_report"
 BATCH = 500  # rows sent at once: the volunteers' roster takes up to 500
 
-Calls = Callable[..., Any]  # (service, method, *args) -> the answer
 Outcome = tuple[int, str | None, str, str]  # line, external id, accepted/rejected, reason
+Finish = Callable[[], list[Outcome]]  # waits for a batch's answers
+
+
+class Calls:
+    """RPC to the services over one standalone proxy: `calls(service, method, *args)`
+    answers; `calls.start(...)` sends and answers later (`.result()`), so the next batch
+    is with the service while this one's report is written."""
+
+    def __init__(self, cluster: Any) -> None:
+        self.cluster = cluster
+
+    def __call__(self, service: str, method: str, *args: Any) -> Any:
+        return getattr(getattr(self.cluster, service), method)(*args)
+
+    def start(self, service: str, method: str, *args: Any) -> Any:
+        return getattr(getattr(self.cluster, service), method).call_async(*args)
 
 
 def now() -> datetime:
@@ -151,18 +166,30 @@ def run_import(book: ImportBook, job: dict[str, Any], path: Path, max_bytes: int
     except FileRefused as refused:
         return book.finish(job["job_id"], refused=str(refused))
     seen, done = FirstSeen(), 0
+    waiting: tuple[list[Outcome], Finish, int] | None = None  # the batch with the services
     for batch in _batches(reads):
         outcomes, rows = _shaped(job, batch, seen)
         already = book.imported(job["source"], job["kind"], [r.external_id for r in rows])
         outcomes += [(r.line, r.external_id, ACCEPTED, "already imported")
                      for r in rows if r.external_id in already]
-        outcomes += SINKS[job["kind"]](calls, [r for r in rows if r.external_id not in already])
-        book.record(job, outcomes)
-        done += len(batch)
-        book.progress(job["job_id"], done, lease_seconds)
-        if progress is not None:
-            progress(len(batch))
+        finish = SINKS[job["kind"]](calls, [r for r in rows if r.external_id not in already])
+        if waiting is not None:  # the previous batch: answered meanwhile, most likely
+            done += _settle(book, job, *waiting, progress, lease_seconds, done)
+        waiting = (outcomes, finish, len(batch))
+    if waiting is not None:
+        _settle(book, job, *waiting, progress, lease_seconds, done)
     return book.finish(job["job_id"])
+
+
+def _settle(book: ImportBook, job: dict[str, Any], outcomes: list[Outcome], finish: Finish,
+            rows: int, progress: Callable[[int], None] | None, lease_seconds: float,
+            done: int) -> int:
+    """Record a batch once the services have answered; its row count."""
+    book.record(job, outcomes + finish())
+    book.progress(job["job_id"], done + rows, lease_seconds)
+    if progress is not None:
+        progress(rows)
+    return rows
 
 
 def _batches(reads: Iterator[Read]) -> Iterator[list[Read]]:
@@ -195,24 +222,29 @@ def reason_of(error: YinfaError) -> str:
     return f"{error.message}{detail}"
 
 
-def _registrations(calls: Calls, rows: list[Row]) -> list[Outcome]:
-    """The volunteers' roster registration, up to 500 at once, each answered alone."""
+def _registrations(calls: Calls, rows: list[Row]) -> Finish:
+    """The volunteers' roster registration, up to 500 at once, each answered alone; sent
+    now, answered when `finish` is called."""
     if not rows:
-        return []
-    answer = calls("volunteers", "register_volunteers", [row.payload for row in rows])
-    outcomes: list[Outcome] = []
-    for row, result in zip(rows, answer["results"], strict=True):
-        if result["status"] in ("created", "exists"):
-            note = "" if result["status"] == "created" else "already registered"
-            outcomes.append((row.line, row.external_id, ACCEPTED, note))
-        else:
-            errors = result.get("errors")
-            reason = json.dumps(errors, ensure_ascii=False) if errors else result["status"]
-            outcomes.append((row.line, row.external_id, REJECTED, reason))
-    return outcomes
+        return list
+    reply = calls.start("volunteers", "register_volunteers", [row.payload for row in rows])
+
+    def finish() -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for row, result in zip(rows, reply.result()["results"], strict=True):
+            if result["status"] in ("created", "exists"):
+                note = "" if result["status"] == "created" else "already registered"
+                outcomes.append((row.line, row.external_id, ACCEPTED, note))
+            else:
+                errors = result.get("errors")
+                reason = json.dumps(errors, ensure_ascii=False) if errors else result["status"]
+                outcomes.append((row.line, row.external_id, REJECTED, reason))
+        return outcomes
+
+    return finish
 
 
-def _hours(calls: Calls, rows: list[Row]) -> list[Outcome]:
+def _hours(calls: Calls, rows: list[Row]) -> Finish:
     """The ledger's batch per volunteer; a batch it refuses is tried row by row, to say
     which row is wrong (an entry it has already counts as accepted)."""
     outcomes: list[Outcome] = []
@@ -229,11 +261,12 @@ def _hours(calls: Calls, rows: list[Row]) -> list[Outcome]:
             outcomes += [_one(calls, "volunteers", "record_hours", row) for row in group]
             continue
         outcomes += [(row.line, row.external_id, ACCEPTED, "") for row in group]
-    return outcomes
+    return lambda: outcomes
 
 
-def _activities(calls: Calls, rows: list[Row]) -> list[Outcome]:
-    return [_one(calls, "activities", "publish_activity", row) for row in rows]
+def _activities(calls: Calls, rows: list[Row]) -> Finish:
+    outcomes = [_one(calls, "activities", "publish_activity", row) for row in rows]
+    return lambda: outcomes
 
 
 def _one(calls: Calls, service: str, method: str, row: Row) -> Outcome:
@@ -246,5 +279,5 @@ def _one(calls: Calls, service: str, method: str, row: Row) -> Outcome:
     return row.line, row.external_id, ACCEPTED, ""
 
 
-SINKS: dict[str, Callable[[Calls, list[Row]], list[Outcome]]] = {
+SINKS: dict[str, Callable[[Calls, list[Row]], Finish]] = {
     "volunteers": _registrations, "hours": _hours, "activities": _activities}
