@@ -97,6 +97,9 @@ class PartnersExchange(DependencyProvider):
         """Every provider is set up by now: the log's store exists."""
         names = self.names_for(self.container.config) if self.names_for else (lambda ids: {})
         self.relay = PartnerRelay(self.log_provider, self.container.config["AMQP_URI"], names)
+        # the log's own relay (to feeds.events) is off: its health and lag metrics are
+        # this one's, the partners' exchange's
+        self.log_provider.relay = self.relay
         self._running = True
         self.container.spawn_managed_thread(self._loop, identifier="partners-relay")
 

@@ -20,7 +20,7 @@ from marshmallow import Schema, ValidationError
 from nameko.timer import timer
 
 from contracts.feeds.profiles import PartnerBody, ProfileBody
-from contracts.feeds.public import build_registry
+from contracts.feeds.public import SOURCES, build_registry
 from services.feeds import dependencies as documents, queries
 from services.feeds.handlers import PublicLogWrites, wanted
 from services.feeds.imports import jobs
@@ -30,6 +30,7 @@ from services.feeds.views import VIEWS
 from yinfa.config import load_settings
 from yinfa.errors import ValidationFailed
 from yinfa.messaging.inbox import Inbox, InboxLayout
+from yinfa.messaging.relay import OutboxRelay
 from yinfa.service.base import EventSourcedService
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
 from yinfa.service.rpc import rpc
@@ -57,7 +58,7 @@ class FeedsService(EventSourcedService):
     name = "feeds"
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS, relay=False)
-    partners_exchange = PartnersExchange(names=documents.names_from_volunteers)
+    partners_exchange: OutboxRelay = PartnersExchange(names=documents.names_from_volunteers)
     volunteers_inbox: Inbox = _inbox_of("volunteers")
     branches_inbox: Inbox = _inbox_of("branches")
     activities_inbox: Inbox = _inbox_of("activities")
@@ -111,6 +112,15 @@ class FeedsService(EventSourcedService):
         documents.log_read(db, partner, profile, after, answer["last"], len(answer["events"]),
                            scanned)
         return {**answer, "scanned": scanned}
+
+    @rpc
+    def health(self) -> dict[str, Any]:
+        """The kernel's, with the partners' exchange relay's lag and each inbox's counts."""
+        health = super().health()
+        health["partners_exchange"] = self.partners_exchange.lag()
+        health["inbox"] = {source: dict(getattr(self, f"{source}_inbox").counts)
+                           for source in SOURCES}
+        return health
 
     @rpc
     def head(self) -> int:

@@ -203,3 +203,14 @@ def test_every_read_is_in_the_audit_log_for_ops(feeds_platform, partners):
     assert latest["after"] == 0 and latest["events"] == len(answer.json()["events"])
     assert reads["total"] >= 1 and time.monotonic() - started < 10
     assert keys["mca"].get("/feed-reads").status_code == 403
+
+
+def test_health_reports_the_partners_exchange_relay(feeds_platform, partners):
+    with ClusterRpcProxy(feeds_platform.config, timeout=30) as cluster:
+        cluster.volunteers.register_volunteer(registration())
+        eventually(lambda: cluster.feeds.head() > 0, timeout=30)
+        health = eventually(lambda: (h := cluster.feeds.health())["partners_exchange"][
+            "pending"] == 0 and h, timeout=30)
+        relay = health["partners_exchange"]
+        assert relay["published"] == relay["head"] >= 1, health
+        assert health["inbox"]["volunteers"]["applied"] >= 1
