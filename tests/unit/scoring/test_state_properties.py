@@ -291,6 +291,32 @@ def test_a_rebuild_swapped_in_mid_stream_changes_nothing(history, chance, cut) -
 
 
 @PROPERTY
+@given(history=histories(), chance=st.randoms(use_true_random=False),
+       cut=st.floats(0, 1))
+def test_the_first_and_last_recorded_instants_hold_across_a_rebuild(history, chance,
+                                                                     cut) -> None:
+    messages = delivered(history, chance)
+    journal = ListJournal()
+    live = live_over(journal)
+    k = int(cut * len(messages))
+    for message in messages[:k]:
+        journal.keep(message)
+    try:
+        live.rebuild()  # the first k are folded by the rebuild alone
+    finally:
+        gc.unfreeze()
+    for message in messages[k:]:
+        journal.keep(message)
+        live.fold_kept(cast(Any, journal.entries[-1])) or live.catch_up()
+
+    instants = [e.recorded_at for e in history if e.recorded_at is not None]
+    expected = (min(instants), max(instants)) if instants else (None, None)
+    span = live.span.as_dict()
+    assert tuple(None if v is None else datetime.fromisoformat(v)
+                 for v in (span["first_event_at"], span["last_event_at"])) == expected
+
+
+@PROPERTY
 @given(history=histories(), chance=st.randoms(use_true_random=False))
 def test_entries_folded_as_this_replica_keeps_them_end_as_the_rebuild(history, chance) -> None:
     """The intake folds its own entry at once when it is the next; entries of other
