@@ -29,6 +29,7 @@ PUBLIC: dict[str, tuple[str, int, tuple[str, ...]]] = {
     "VolunteerSuspended": ("volunteers", 1, ()),
     "VolunteerReinstated": ("volunteers", 1, ()),
     "VolunteerWithdrawn": ("volunteers", 1, ("reason_code",)),
+    "VolunteerReturned": ("volunteers", 1, ()),  # the reason is free text
     "VolunteerErased": ("volunteers", 1, ("erased_on",)),
     "HoursRecorded": ("volunteers", 1, ("entry_id", "hours", "served_on", "source",
                                         "activity_id")),

@@ -175,6 +175,12 @@ class WithdrawVolunteer(VolunteerCommand):
             raise ValidationError("Say why when the reason is 'other'.", "note")
 
 
+class ReturnVolunteer(VolunteerCommand):
+    """A withdrawn volunteer comes back (not a deceased one): why, in the bureau's words."""
+
+    reason = _trimmed(200, required=True)
+
+
 class UpdateProfile(VolunteerCommand):
     """What a volunteer or their bureau may change. Branch membership is not here: it
     changes through the branch (`POST /branches/{id}/members`), which must exist."""

@@ -18,6 +18,7 @@ VOLUNTEER_VERIFIED = "VolunteerVerified"
 VOLUNTEER_SUSPENDED = "VolunteerSuspended"
 VOLUNTEER_REINSTATED = "VolunteerReinstated"
 VOLUNTEER_WITHDRAWN = "VolunteerWithdrawn"
+VOLUNTEER_RETURNED = "VolunteerReturned"
 VOLUNTEER_PROFILE_UPDATED = "VolunteerProfileUpdated"
 PERSONAL_DATA_CHANGED = "VolunteerPersonalDataChanged"
 VOLUNTEER_ERASED = "VolunteerErased"
@@ -85,6 +86,13 @@ class VolunteerReinstatedV1(Schema):
 class VolunteerWithdrawnV1(Schema):
     reason_code = Id(required=True)
     note = Text(200, allow_none=True, load_default=None)
+
+
+class VolunteerReturnedV1(Schema):
+    """A withdrawn volunteer (not a deceased one) is back where they stood when they
+    withdrew, with their ledger and stars: the county bureau records why."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class VolunteerProfileUpdatedV2(Schema):
@@ -161,6 +169,7 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (VOLUNTEER_SUSPENDED, 1): VolunteerSuspendedV1,
     (VOLUNTEER_REINSTATED, 1): VolunteerReinstatedV1,
     (VOLUNTEER_WITHDRAWN, 1): VolunteerWithdrawnV1,
+    (VOLUNTEER_RETURNED, 1): VolunteerReturnedV1,
     (VOLUNTEER_PROFILE_UPDATED, 1): VolunteerProfileUpdatedV1,
     (VOLUNTEER_PROFILE_UPDATED, 2): VolunteerProfileUpdatedV2,
     (PERSONAL_DATA_CHANGED, 1): VolunteerPersonalDataChangedV1,

@@ -13,7 +13,7 @@ from yinfa.events.envelope import RecordedEvent
 
 STANDING_EVENTS = frozenset({
     "VolunteerRegistered", "VolunteerVerified", "VolunteerSuspended", "VolunteerReinstated",
-    "VolunteerWithdrawn", "VolunteerErased",
+    "VolunteerWithdrawn", "VolunteerReturned", "VolunteerErased",
 })
 TEAM_EVENTS = frozenset({"VolunteerJoinedTeam", "VolunteerLeftTeam"})
 
@@ -31,6 +31,8 @@ def standing_facts(event: RecordedEvent) -> Mapping[str, Any]:
         "VolunteerSuspended": {"suspended": True},
         "VolunteerReinstated": {"suspended": False},
         "VolunteerWithdrawn": {"withdrawn": True},
+        # back as they stood: verified and suspended are as the withdrawal left them
+        "VolunteerReturned": {"withdrawn": False},
         # a replica holds no personal data; an erased person serves no more
         "VolunteerErased": {"withdrawn": True, "erased": True},
     }.get(event.type, {})

@@ -121,6 +121,8 @@ for _action, _schema, _summary in (
     ("suspend", cmd.SuspendVolunteer, "Suspend a volunteer"),
     ("reinstate", cmd.ReinstateVolunteer, "Reinstate a suspended volunteer"),
     ("withdraw", cmd.WithdrawVolunteer, "Record a volunteer's withdrawal"),
+    ("return", cmd.ReturnVolunteer, "A withdrawn volunteer returns (not after a death): "
+     "the same record, hours, stars and history; the reason is required"),
 ):
     def _handler(ctx: Ctx, method: str = f"{_action}_volunteer") -> dict[str, Any]:
         return _command(ctx, method)

@@ -296,6 +296,7 @@ COMMANDS = CommandTable(published, {
     commands.SuspendVolunteer: partial(_on_volunteer, volunteer.suspend),
     commands.ReinstateVolunteer: partial(_on_volunteer, volunteer.reinstate),
     commands.WithdrawVolunteer: partial(_on_volunteer, volunteer.withdraw),
+    commands.ReturnVolunteer: partial(_on_volunteer, volunteer.return_after_withdrawal),
     commands.UpdateProfile: update_profile,
     commands.RecordHours: partial(_on_volunteer, volunteer.record_hours),
     commands.RecordHoursBatch: partial(_on_volunteer, volunteer.record_hours_batch),

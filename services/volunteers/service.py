@@ -76,6 +76,7 @@ class VolunteersService(EventSourcedService):
     suspend_volunteer = volunteer_command(commands.SuspendVolunteer)
     reinstate_volunteer = volunteer_command(commands.ReinstateVolunteer)
     withdraw_volunteer = volunteer_command(commands.WithdrawVolunteer)
+    return_volunteer = volunteer_command(commands.ReturnVolunteer)  # after a withdrawal
     erase_volunteer = volunteer_command(commands.EraseVolunteer)
     update_profile = volunteer_command(commands.UpdateProfile)
     record_hours = volunteer_command(commands.RecordHours)

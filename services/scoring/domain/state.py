@@ -84,6 +84,11 @@ def _volunteer_withdrawn(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes
     return [(("volunteer", vid), {"registered": False})]
 
 
+def _volunteer_returned(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
+    # counted again in the county they registered in; their ledger never left
+    return [(("volunteer", vid), {"registered": True})]
+
+
 def _hours_recorded(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("hours", d["entry_id"]), {"volunteer": vid, "hours": str(d["hours"]),
                                         "day": d["served_on"],
@@ -175,6 +180,7 @@ def _wish_confirmed(wid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
 TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any], tzinfo], Writes]] = {
     "VolunteerRegistered": _volunteer_registered,
     "VolunteerWithdrawn": _volunteer_withdrawn,
+    "VolunteerReturned": _volunteer_returned,
     "HoursRecorded": _hours_recorded,
     "HoursCorrected": _hours_corrected,
     "BranchEstablished": _branch_established,

@@ -59,6 +59,12 @@ class WithdrawVolunteer:
 
 
 @dataclass(frozen=True)
+class ReturnVolunteer:
+    volunteer_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class EraseVolunteer:
     volunteer_id: str
     basis: str = "person_request"

@@ -1,7 +1,8 @@
 """The Volunteer aggregate: a retired cadre's lifecycle and hours ledger, as pure functions.
 
 Lifecycle: registered → verified (by the volunteer's own county bureau) → active (once
-hours are on the ledger); suspended ⇄ back where it was; withdrawn is final.
+hours are on the ledger); suspended ⇄ back where it was; withdrawn ⇄ back where it was
+(returned by the county bureau with a reason), except after a death; erased is final.
 
 Hours: every entry stays on the ledger, but hours count as *verified hours* (and earn
 stars) only once the county bureau has verified the volunteer. Hours recorded while still
@@ -48,6 +49,7 @@ class Volunteer:
     verified: bool = False
     suspended_from: str | None = None
     withdrawal_reason: str | None = None
+    withdrawn_from: str | None = None  # the status a return restores
     ledger: Mapping[str, Decimal] = field(default_factory=dict)  # entry_id -> current hours
     star_level: int = 0
 
@@ -78,6 +80,10 @@ def volunteer_id_for(id_number: str, secret: str) -> str:
 
 def register(state: Volunteer | None, command: c.RegisterVolunteer, catalog: VolunteerCatalog
              ) -> list[NewEvent]:
+    if state is not None and state.status == WITHDRAWN:
+        raise AlreadyExists("this person is registered and withdrawn: their county bureau "
+                            "can return them, with their history", field="id_number",
+                            withdrawal_reason=state.withdrawal_reason)
     if state is not None:
         raise AlreadyExists("this person is already registered", field="id_number")
     return [ev.new_event(ev.VOLUNTEER_REGISTERED, {
@@ -134,6 +140,24 @@ def withdraw(state: Volunteer | None, command: c.WithdrawVolunteer, catalog: Vol
     return [ev.new_event(ev.VOLUNTEER_WITHDRAWN, {
         "reason_code": command.reason_code, "note": command.note,
     })]
+
+
+DECEASED = "deceased"  # the one withdrawal reason no return undoes
+
+
+def return_after_withdrawal(state: Volunteer | None, command: c.ReturnVolunteer,
+                            catalog: VolunteerCatalog) -> list[NewEvent]:
+    """A withdrawn volunteer comes back where they stood when they withdrew: the same
+    record, ledger, stars, teams and history; nothing restarts from zero."""
+    if state is None:
+        raise NotFound("no such volunteer", field="volunteer_id")
+    if state.status != WITHDRAWN:
+        raise DomainRuleViolated("only a withdrawn volunteer can return",
+                                 field="volunteer_id", status=state.status)
+    if state.withdrawal_reason == DECEASED:
+        raise DomainRuleViolated("a volunteer withdrawn at their death cannot return",
+                                 field="volunteer_id", withdrawal_reason=DECEASED)
+    return [ev.new_event(ev.VOLUNTEER_RETURNED, {"reason": command.reason})]
 
 
 def erase(state: Volunteer | None, command: c.EraseVolunteer, catalog: VolunteerCatalog
@@ -246,7 +270,13 @@ def _reinstated(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
 
 
 def _withdrawn(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
-    return replace(state, status=WITHDRAWN, withdrawal_reason=data["reason_code"])
+    return replace(state, status=WITHDRAWN, withdrawal_reason=data["reason_code"],
+                   withdrawn_from=state.status)
+
+
+def _returned(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    return replace(state, status=state.withdrawn_from or REGISTERED, withdrawn_from=None,
+                   withdrawal_reason=None)
 
 
 def _profile_updated(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
@@ -273,6 +303,7 @@ _APPLIERS = {
     ev.VOLUNTEER_SUSPENDED: _suspended,
     ev.VOLUNTEER_REINSTATED: _reinstated,
     ev.VOLUNTEER_WITHDRAWN: _withdrawn,
+    ev.VOLUNTEER_RETURNED: _returned,
     ev.VOLUNTEER_PROFILE_UPDATED: _profile_updated,
     ev.PERSONAL_DATA_CHANGED: lambda state, data: state,
     ev.VOLUNTEER_ERASED: lambda state, data: replace(state, status=ERASED),

@@ -92,6 +92,7 @@ def test_the_volunteers_service_answers_as_published(runner_factory, platform_co
           volunteers.suspend_volunteer({"volunteer_id": other, "reason": "长期未参加活动"}),
           volunteers.reinstate_volunteer({"volunteer_id": other}),
           volunteers.withdraw_volunteer({"volunteer_id": other, "reason_code": "health"}),
+          volunteers.return_volunteer({"volunteer_id": other, "reason": "身体康复"}),
           volunteers.erase_volunteer({"volunteer_id": other}))
     check(volunteer_replies.VolunteerList, volunteers.list_volunteers(limit=10))
     check(volunteer_replies.CountyVolunteers, *volunteers.county_summary())

@@ -30,6 +30,7 @@ def a_volunteers_whole_life(registering, decide, hours, entry, small_stars):
         (v.suspend, c.SuspendVolunteer(WANG, "外出就医")),
         (v.reinstate, c.ReinstateVolunteer(WANG, None)),
         (v.withdraw, c.WithdrawVolunteer(WANG, "moved_away", "随子女迁居南京")),
+        (v.return_after_withdrawal, c.ReturnVolunteer(WANG, "回盐城定居，本人申请")),
         (v.erase, c.EraseVolunteer(WANG, "person_request", date(2026, 12, 1))),
     ]
     events, state = decide(None, v.register, registering(), small_stars)

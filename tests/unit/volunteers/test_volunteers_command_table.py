@@ -48,6 +48,7 @@ VALID = {  # one well-formed payload of each command type
     commands.SuspendVolunteer: {"volunteer_id": WANG, "reason": "长期联系不上"},
     commands.ReinstateVolunteer: {"volunteer_id": WANG},
     commands.WithdrawVolunteer: {"volunteer_id": WANG, "reason_code": "health"},
+    commands.ReturnVolunteer: {"volunteer_id": WANG, "reason": "本人申请回归"},
     commands.UpdateProfile: {"volunteer_id": WANG, "former_employer": None},
     commands.RecordHours: {"volunteer_id": WANG, **ENTRY},
     commands.RecordHoursBatch: {"volunteer_id": WANG, "entries": [ENTRY]},
@@ -100,7 +101,7 @@ def test_every_command_an_entrypoint_takes_has_its_handler(monkeypatch, streams)
         with pytest.raises(Recorded):
             getattr(service, name)({})
 
-    assert len(taken) == 14, sorted(taken)  # eleven on volunteers, three on teams
+    assert len(taken) == 15, sorted(taken)  # twelve on volunteers, three on teams
     assert set(taken.values()) == set(handlers.COMMANDS.handlers)  # no handler goes unused
 
 

@@ -1,0 +1,79 @@
+"""Records that follow real life, over HTTP: a withdrawn volunteer's return (issue 18).
+Roles and problem+json as the rest of the API: a county admin of the volunteer's county
+(or the city) returns them with a reason; bad input changes nothing."""
+from __future__ import annotations
+
+import pytest
+from gateway_support import DAFENG, TINGHU, registration
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def county(platform):
+    return platform.open_account("records-th", "county_admin", county_code=TINGHU)
+
+
+@pytest.fixture(scope="module")
+def other_county(platform):
+    return platform.open_account("records-df", "county_admin", county_code=DAFENG)
+
+
+def problem(answer, status: int) -> dict:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"].startswith(PROBLEM)
+    return answer.json()
+
+
+def withdrawn(county, reason_code: str = "moved_away") -> str:
+    volunteer_id = county.post("/volunteers", registration()).json()["volunteer_id"]
+    county.post(f"/volunteers/{volunteer_id}/verify", {"county_code": TINGHU})
+    answer = county.post(f"/volunteers/{volunteer_id}/withdraw", {"reason_code": reason_code})
+    assert answer.json()["status"] == "withdrawn", answer.text
+    return volunteer_id
+
+
+def test_a_county_admin_returns_a_withdrawn_volunteer_with_their_record(county):
+    volunteer_id = withdrawn(county)
+
+    answer = county.post(f"/volunteers/{volunteer_id}/return", {"reason": "回盐城定居"})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "verified" and answer.json()["verified"] is True
+    again = county.post(f"/volunteers/{volunteer_id}/return", {"reason": "再次"})
+    assert problem(again, 409)["code"] == "rule_violated"
+
+
+@pytest.mark.parametrize("body, field", [({}, "reason"), ({"reason": "  "}, "reason"),
+                                         ({"reason": "x", "extra": 1}, "extra")])
+def test_a_return_without_a_reason_is_422_and_changes_nothing(county, body, field):
+    volunteer_id = withdrawn(county)
+    before = county.get(f"/volunteers/{volunteer_id}").json()
+
+    refused = problem(county.post(f"/volunteers/{volunteer_id}/return", body), 422)
+
+    assert field in refused["errors"]
+    assert county.get(f"/volunteers/{volunteer_id}").json() == before
+
+
+def test_a_deceased_volunteer_cannot_return(county):
+    volunteer_id = withdrawn(county, "deceased")
+    refused = problem(county.post(f"/volunteers/{volunteer_id}/return", {"reason": "误录"}),
+                      409)
+    assert "death" in refused["detail"]
+    assert county.get(f"/volunteers/{volunteer_id}").json()["status"] == "withdrawn"
+
+
+def test_another_countys_admin_finds_no_such_volunteer(county, other_county):
+    volunteer_id = withdrawn(county)
+    problem(other_county.post(f"/volunteers/{volunteer_id}/return", {"reason": "试探"}), 404)
+    assert county.get(f"/volunteers/{volunteer_id}").json()["status"] == "withdrawn"
+
+
+def test_registering_a_withdrawn_person_again_is_409_pointing_to_the_return(county):
+    body = registration()
+    volunteer_id = county.post("/volunteers", body).json()["volunteer_id"]
+    county.post(f"/volunteers/{volunteer_id}/withdraw", {"reason_code": "own_request"})
+
+    refused = problem(county.post("/volunteers", body), 409)
+    assert "return" in refused["detail"]

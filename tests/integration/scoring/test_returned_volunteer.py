@@ -1,0 +1,54 @@
+"""A withdrawn volunteer's return followed by the consumers over the real broker and
+store: scoring counts them again in their county (their hours never left it), and
+the feeds service's public log carries the return without its reason."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+
+from contracts.volunteers.id_number import make_id_number
+from services.feeds.service import FeedsService
+from services.scoring.service import ScoringService
+from services.volunteers.service import VolunteersService
+
+ZONE = "320972"
+
+
+@pytest.fixture
+def platform(runner_factory, platform_config, rpc_proxy):
+    runner_factory(platform_config, VolunteersService, ScoringService, FeedsService).start()
+    return rpc_proxy("volunteers"), rpc_proxy("scoring"), rpc_proxy("feeds")
+
+
+def participation_and_hours(scoring) -> tuple[str, str]:
+    zone = next(c for c in scoring.county_ranking() if c["county_code"] == ZONE)
+    rows = {r["code"]: r["raw"] for r in zone["rows"]}
+    return rows["volunteer_participation"], rows["service_hours"]
+
+
+def test_scoring_and_the_public_log_follow_a_return(platform, eventually):
+    volunteers, scoring, feeds = platform
+    vid = volunteers.register_volunteer({
+        "name": "陈志远", "gender": "男", "birth_year": 1956,
+        "id_number": make_id_number(ZONE, date(1956, 3, 1), 181),
+        "phone": "13912345678", "county_code": ZONE, "retirement_status": "退休",
+    })["volunteer_id"]
+    volunteers.verify_volunteer({"volunteer_id": vid, "county_code": ZONE})
+    volunteers.record_hours({"volunteer_id": vid, "entry_id": str(uuid.uuid4()),
+                             "hours": "10", "served_on": "2026-03-01", "source": "bureau"})
+    volunteers.withdraw_volunteer({"volunteer_id": vid, "reason_code": "moved_away"})
+    # hours served stay served: only the head count drops
+    assert eventually(lambda: participation_and_hours(scoring) == ("0.0000", "10.0000"))
+
+    volunteers.return_volunteer({"volunteer_id": vid, "reason": "回盐城定居"})
+
+    assert eventually(lambda: participation_and_hours(scoring) == ("1.0000", "10.0000"))
+    assert "dead-lettered" not in scoring.health()["intake"]
+
+    def returned_in_the_public_log():
+        return [e for e in feeds.events_after(0, 100) if e["type"] == "VolunteerReturned"]
+
+    public = eventually(returned_in_the_public_log)
+    assert public[0]["stream_id"].startswith(f"volunteer-{vid}") and public[0]["data"] == {}
