@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 
 from contracts.feeds.imports import ACCEPTED, DONE, QUEUED, RECEIVING, REFUSED, REJECTED, RUNNING
@@ -97,8 +97,9 @@ class ImportBook:
         return self.jobs.find_one_and_update(
             {"$or": [{"status": QUEUED},
                      {"status": RUNNING, "lease_until": {"$lt": moment.timestamp()}}]},
-            {"$set": {"status": RUNNING, "lease_until": moment.timestamp() + lease_seconds}},
-            sort=[("created_at", ASCENDING)])
+            {"$set": {"status": RUNNING, "lease_until": moment.timestamp() + lease_seconds},
+             "$inc": {"attempts": 1}},
+            sort=[("created_at", ASCENDING)], return_document=ReturnDocument.AFTER)
 
     def progress(self, job_id: str, rows: int, lease_seconds: float) -> None:
         self.jobs.update_one({"_id": job_id}, {"$set": {
@@ -146,7 +147,8 @@ def _key(source: str, kind: str, external_id: str) -> str:
 
 
 def shown(job: dict[str, Any]) -> dict[str, Any]:
-    visible = {k: v for k, v in job.items() if k not in ("_id", "lease_until", "bytes")}
+    visible = {k: v for k, v in job.items()
+               if k not in ("_id", "lease_until", "bytes", "attempts")}
     for moment in ("created_at", "finished_at"):
         if isinstance(visible.get(moment), datetime):
             value = visible[moment]

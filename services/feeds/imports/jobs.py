@@ -5,6 +5,7 @@ process) and runs them from the first row again, which the ledger makes safe."""
 from __future__ import annotations
 
 import base64
+import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,9 @@ from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
 
 CHUNKS = "import_chunks"
 LEASE_SECONDS = 60.0
+ATTEMPTS = 3  # runs of a job that stop on an error before it is given up
+
+log = logging.getLogger(__name__)
 
 
 def create(db: Database, job_id: str, partner: str, source: str, kind: str,
@@ -76,8 +80,15 @@ def run_next(db: Database, calls: Callable[[], Any], max_bytes: int) -> dict[str
     job = book.claim(LEASE_SECONDS)
     if job is None:
         return None
-    with spooled(db, job) as path, calls() as call:
-        ended = run_import(book, job, path, max_bytes, call, lease_seconds=LEASE_SECONDS)
+    try:
+        with spooled(db, job) as path, calls() as call:
+            ended = run_import(book, job, path, max_bytes, call, lease_seconds=LEASE_SECONDS)
+    except Exception as error:  # a service or the store away: tried again once its
+        if job.get("attempts", 1) < ATTEMPTS:  # lease has lapsed (LEASE_SECONDS)
+            log.warning("import %s stopped (%r): it is tried again", job["_id"], error)
+            raise
+        log.exception("import %s stopped %d times: given up", job["_id"], ATTEMPTS)
+        ended = book.finish(job["_id"], refused=f"stopped {ATTEMPTS} times: {error!r}")
     db[CHUNKS].delete_many({"job_id": job["_id"]})
     return ended
 

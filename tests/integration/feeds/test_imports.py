@@ -3,6 +3,7 @@
 XLSX, JSON lines), each accepted row exactly once, each rejected one reported."""
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from gateway_support import Api
@@ -20,6 +22,7 @@ from openpyxl import Workbook
 from polling import eventually
 
 from contracts.volunteers.id_number import normalise
+from services.feeds.imports import jobs
 
 pytestmark = pytest.mark.integration
 
@@ -155,3 +158,28 @@ def test_hours_imported_twice_are_in_the_ledger_once(feeds_platform, partner):
         hours = cluster.volunteers.get_volunteer(volunteer["volunteer_id"])["total_hours"]
     assert hours in ("6.0", "6")
     assert COUNTY == "320902"
+
+
+def test_a_job_that_keeps_stopping_is_tried_again_then_given_up(feeds_platform):
+    db = feeds_platform.db.client[f"t_jobs_{uuid.uuid4().hex[:8]}"]  # no runner sees it
+    job_id = str(uuid.uuid4())
+    jobs.create(db, job_id, "mzj", "mzj", "volunteers", "名单.csv")
+    jobs.add_chunk(db, job_id, 0, base64.b64encode(b"external_id\n").decode(), 10 ** 6)
+    jobs.queue(db, job_id)
+
+    @contextmanager
+    def away():
+        raise OSError("the broker is away")
+        yield
+
+    try:
+        for _ in range(jobs.ATTEMPTS - 1):
+            with pytest.raises(OSError):
+                jobs.run_next(db, away, 10 ** 6)
+            assert jobs.run_next(db, away, 10 ** 6) is None  # its lease holds it
+            db["import_jobs"].update_one({"_id": job_id}, {"$set": {"lease_until": 0}})
+        ended = jobs.run_next(db, away, 10 ** 6)
+        assert ended["status"] == "refused" and "stopped 3 times" in ended["refused"]
+        assert db["import_chunks"].count_documents({}) == 0
+    finally:
+        db.client.drop_database(db.name)
