@@ -42,6 +42,25 @@ def top_county(page: Page, job: dict[str, Any]) -> dict[str, Any]:
             "title": page.title()}
 
 
+def live_update(page: Page, job: dict[str, Any]) -> dict[str, Any]:
+    """Hours recorded while the page is open (through the API, as a county bureau's
+    clerk would) move the county's total on the open page, without a reload."""
+    log_in(page, job["base"], job["username"], job["password"])
+    before = {r["county"]: r["total"] for r in ranking_rows(page)}[job["county"]]
+    token = page.evaluate("() => JSON.parse(sessionStorage.getItem('yinfa.session')).access")
+    recorded = page.request.post(
+        f"{job['base']}/volunteers/{job['volunteer_id']}/hours",
+        headers={"Authorization": f"Bearer {token}"}, data=job["entry"])
+    after = before
+    for _ in range(60):  # the page polls every 5 s; scoring folds the hours meanwhile
+        page.wait_for_timeout(500)
+        after = {r["county"]: r["total"] for r in ranking_rows(page)}[job["county"]]
+        if after != before:
+            break
+    return {"recorded": recorded.status, "answer": recorded.text(), "before": before,
+            "after": after, "meta": page.get_by_test_id("ranking-meta").inner_text()}
+
+
 def explanation(page: Page, job: dict[str, Any]) -> dict[str, Any]:
     log_in(page, job["base"], job["username"], job["password"])
     ranking_rows(page)
@@ -149,5 +168,5 @@ def shot(job: dict[str, Any], name: str) -> str:
     return str(Path(job["artifacts"]) / f"{job.get('prefix', '')}{name}.png")
 
 
-SCENARIOS = {f.__name__: f for f in (top_county, explanation, as_of, export, county_admin,
-                                     phone)}
+SCENARIOS = {f.__name__: f for f in (top_county, live_update, explanation, as_of, export,
+                                     county_admin, phone)}

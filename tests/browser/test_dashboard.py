@@ -4,6 +4,7 @@ are left in tests/browser/artifacts/."""
 from __future__ import annotations
 
 import csv
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -36,6 +37,33 @@ def test_the_city_bureau_logs_in_and_reads_the_top_county(demo, browse):
     assert shown(top["total"]) == Decimal(ranking[0]["total"])
     assert seen["rulebook"] == "2026.1"
     assert "全市排名" in seen["title"]
+
+
+def test_the_open_ranking_follows_hours_recorded_meanwhile(demo, browse):
+    api = demo.api()
+    ranking = api.get(f"{demo.base}/rankings/counties", timeout=10).json()["items"]
+    def active(county: dict) -> list:
+        return api.get(f"{demo.base}/volunteers", timeout=10, params={
+            "county_code": county["county_code"], "status": "active"}).json()["items"]
+
+    def hours_row(county: dict) -> dict:
+        return next(row for row in county["rows"] if row["code"] == "service_hours")
+
+    # below full points for service hours, and the fewest retired cadres: a day's hours
+    # move its total the most
+    county = min((c for c in ranking if hours_row(c)["points"] != hours_row(c)["weight"]
+                  and active(c)), key=lambda c: Decimal(hours_row(c)["denominator"]))
+    volunteer = api.get(f"{demo.base}/volunteers", timeout=10, params={
+        "county_code": county["county_code"], "status": "active"}).json()["items"][0]
+    entry = {"entry_id": str(uuid.uuid4()), "hours": "24", "source": "bureau",
+             "served_on": datetime.now(CITY).date().isoformat()}
+    seen = browse("live_update", county=county["county_name"],
+                  volunteer_id=volunteer["volunteer_id"], entry=entry)
+    assert seen["recorded"] == 201, seen["answer"]
+    now = next(c for c in api.get(f"{demo.base}/rankings/counties", timeout=10).json()["items"]
+               if c["county_code"] == county["county_code"])
+    assert shown(seen["after"]) == Decimal(now["total"]) > shown(seen["before"])
+    assert "实时排名" in seen["meta"]
 
 
 def test_a_county_explained_adds_up_to_its_score_with_the_events_behind_it(demo, browse):
