@@ -214,3 +214,23 @@ def test_health_reports_the_partners_exchange_relay(feeds_platform, partners):
         relay = health["partners_exchange"]
         assert relay["published"] == relay["head"] >= 1, health
         assert health["inbox"]["volunteers"]["applied"] >= 1
+
+
+def test_a_queue_bound_to_one_type_gets_that_type_redacted_by_its_profile(
+        feeds_platform, partners):
+    connection, channel, _ = amqp_queue(feeds_platform.config, "unused")
+    channel.queue_declare("mca-hours", durable=True, auto_delete=False)
+    channel.queue_bind("mca-hours", "partners.feed", "mca.HoursRecorded")
+    with ClusterRpcProxy(feeds_platform.config, timeout=30) as cluster:
+        volunteer = cluster.volunteers.register_volunteer(registration(name="诸葛·明"))
+        cluster.volunteers.record_hours({
+            "volunteer_id": volunteer["volunteer_id"], "entry_id": str(uuid.uuid4()),
+            "hours": "3.0", "served_on": "2026-10-02", "source": "bureau"})
+    got: list[dict] = []
+    eventually(lambda: got.extend(drain(channel, "mca-hours")) or any(
+        e["stream"].endswith(volunteer["volunteer_id"]) for e in got), timeout=30)
+    connection.close()
+    assert {e["type"] for e in got} == {"HoursRecorded"}
+    mine = [e for e in got if e["stream"].endswith(volunteer["volunteer_id"])]
+    assert [e["data"] for e in mine] == [
+        {"hours": "3.0", "served_on": "2026-10-02", NAME_FIELD: "诸葛·明"}]
