@@ -30,6 +30,8 @@ PUBLIC: dict[str, tuple[str, int, tuple[str, ...]]] = {
     "VolunteerReinstated": ("volunteers", 1, ()),
     "VolunteerWithdrawn": ("volunteers", 1, ("reason_code",)),
     "VolunteerReturned": ("volunteers", 1, ()),  # the reason is free text
+    # which fields, on what authority; the values are personal data, never in an event
+    "VolunteerRecordCorrected": ("volunteers", 1, ("fields_corrected", "authority")),
     "VolunteerErased": ("volunteers", 1, ("erased_on",)),
     "HoursRecorded": ("volunteers", 1, ("entry_id", "hours", "served_on", "source",
                                         "activity_id")),

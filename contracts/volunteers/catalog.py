@@ -1,5 +1,6 @@
 """The volunteer catalog (`reference/volunteers.yaml`): team categories, skills, star levels,
-withdrawal reasons and the hours one entry may record. Published with the contract because
+withdrawal reasons, the authorities a record is corrected on, and the hours one entry may
+record. Published with the contract because
 the gateway shows its zh-CN labels; validated once and cached per path."""
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class VolunteerCatalog:
     star_levels: tuple[StarLevel, ...]
     withdrawal_reasons: Mapping[str, str]
     max_hours_per_entry: Decimal
+    correction_authorities: Mapping[str, str]
 
     @property
     def star_thresholds(self) -> tuple[int, ...]:
@@ -58,11 +60,13 @@ class CatalogFileSchema(Schema):
     skills = entries(LabelSchema)
     star_levels = entries(StarLevelSchema)
     withdrawal_reasons = entries(LabelSchema)
+    correction_authorities = entries(LabelSchema)
     limits = fields.Nested(LimitsSchema, required=True)
 
     @validates_schema
     def _consistent(self, data: dict, **kwargs: Any) -> None:
-        for name in ("team_categories", "skills", "withdrawal_reasons"):
+        for name in ("team_categories", "skills", "withdrawal_reasons",
+                     "correction_authorities"):
             require_unique([item["code"] for item in data[name]], name)
         levels = data["star_levels"]
         if [level["stars"] for level in levels] != list(range(1, len(levels) + 1)):
@@ -81,4 +85,5 @@ def _load_catalog(path: Path) -> VolunteerCatalog:
         star_levels=tuple(StarLevel(**level) for level in raw["star_levels"]),
         withdrawal_reasons=by_code(raw["withdrawal_reasons"]),
         max_hours_per_entry=raw["limits"]["max_hours_per_entry"],
+        correction_authorities=by_code(raw["correction_authorities"]),
     )

@@ -23,6 +23,7 @@ from marshmallow import (
 
 from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.id_number import (
+    birth_date_of,
     birth_year_of,
     check_id_number,
     gender_of,
@@ -76,6 +77,17 @@ def _known_skills(skills: list[str]) -> None:
         raise ValidationError(f"Unknown skills: {', '.join(unknown)}.")
 
 
+def _valid_id_number(value: str) -> None:
+    reasons = check_id_number(value)
+    if reasons:
+        raise ValidationError(reasons)
+
+
+def id_number_field(**kwargs: Any) -> fields.String:
+    """A resident ID number (GB 11643): shape, region, birth date and check digit."""
+    return fields.String(validate=_valid_id_number, **kwargs)
+
+
 class VolunteerCommand(Command):
     volunteer_id = IdString(required=True)
 
@@ -87,7 +99,7 @@ class RegisterVolunteer(Command):
     name = _trimmed(50, required=True)
     gender = Coded(GENDERS, required=True)
     birth_year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2100))
-    id_number = fields.String(required=True)
+    id_number = id_number_field(required=True)
     phone = fields.String(required=True, validate=validate.Regexp(MOBILE_PHONE,
                           error="Not a mainland mobile number."))
     county_code = fields.String(required=True, validate=_county_in_city)
@@ -103,12 +115,6 @@ class RegisterVolunteer(Command):
         latest = date.today().year - MIN_AGE
         if not MIN_BIRTH_YEAR <= value <= latest:
             raise ValidationError(f"Must be between {MIN_BIRTH_YEAR} and {latest}.")
-
-    @validates("id_number")
-    def _valid_id_number(self, value: str, **kwargs: Any) -> None:
-        reasons = check_id_number(value)
-        if reasons:
-            raise ValidationError(reasons)
 
     @validates_schema(skip_on_field_errors=True)
     def _id_number_matches_person(self, data: dict, **kwargs: Any) -> None:
@@ -179,6 +185,47 @@ class ReturnVolunteer(VolunteerCommand):
     """A withdrawn volunteer comes back (not a deceased one): why, in the bureau's words."""
 
     reason = _trimmed(200, required=True)
+
+
+class CorrectRecord(VolunteerCommand):
+    """A county bureau corrects who the record says the person is, on an authority and
+    with a reason. The ID number carries the birth date and gender: given together, they
+    must agree (the service checks a lone birth date or gender against the number kept)."""
+
+    name = _trimmed(50)
+    gender = Coded(GENDERS)
+    birth_date = fields.Date(validate=_not_in_future)
+    id_number = id_number_field()
+    reason = _trimmed(200, required=True)
+    authority = fields.String(required=True)
+
+    @validates("authority")
+    def _known_authority(self, value: str, **kwargs: Any) -> None:
+        authorities = load_volunteer_catalog().correction_authorities
+        if value not in authorities:
+            raise ValidationError(f"Must be one of: {', '.join(authorities)}.")
+
+    @validates_schema(skip_on_field_errors=True)
+    def _corrects_something(self, data: dict, **kwargs: Any) -> None:
+        if not {"name", "gender", "birth_date", "id_number"} & set(data):
+            raise ValidationError("Give at least one of name, gender, birth_date, id_number.")
+        number = data.get("id_number")
+        born = data.get("birth_date") or (birth_date_of(number) if number else None)
+        latest = date.today().year - MIN_AGE
+        if born and not MIN_BIRTH_YEAR <= born.year <= latest:
+            raise ValidationError(f"The birth year must be between {MIN_BIRTH_YEAR} and "
+                                  f"{latest}.", "birth_date" if "birth_date" in data
+                                  else "id_number")
+        if number and data.get("birth_date") and birth_date_of(number) != data["birth_date"]:
+            raise ValidationError("The ID number carries another birth date.", "birth_date")
+        if number and data.get("gender") and gender_of(number) != data["gender"]:
+            raise ValidationError("The ID number's gender digit differs.", "gender")
+
+    @post_load
+    def _tidy(self, data: dict, **kwargs: Any) -> dict:
+        if "id_number" in data:
+            data["id_number"] = normalise(data["id_number"])
+        return data
 
 
 class UpdateProfile(VolunteerCommand):

@@ -21,6 +21,7 @@ VOLUNTEER_WITHDRAWN = "VolunteerWithdrawn"
 VOLUNTEER_RETURNED = "VolunteerReturned"
 VOLUNTEER_PROFILE_UPDATED = "VolunteerProfileUpdated"
 PERSONAL_DATA_CHANGED = "VolunteerPersonalDataChanged"
+RECORD_CORRECTED = "VolunteerRecordCorrected"
 VOLUNTEER_ERASED = "VolunteerErased"
 HOURS_RECORDED = "HoursRecorded"
 HOURS_CORRECTED = "HoursCorrected"
@@ -114,6 +115,23 @@ class VolunteerPersonalDataChangedV1(Schema):
                                  required=True, validate=validate.Length(min=1))
 
 
+CORRECTABLE = ("name", "gender", "birth_date", "id_number")
+
+
+class VolunteerRecordCorrectedV1(Schema):
+    """A county bureau corrected who the record says the person is, on an authority
+    (a code of the catalog's `correction_authorities`). The name, the ID number and the
+    birth date are in the encrypted store only: here by field name; gender and birth year
+    are the registration's facts, so their new values are here as they were there."""
+
+    fields_corrected = fields.List(fields.String(validate=validate.OneOf(CORRECTABLE)),
+                                   required=True, validate=validate.Length(min=1))
+    gender = fields.String(validate=validate.OneOf(["male", "female"]))
+    birth_year = fields.Integer(strict=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    authority = Id(required=True)
+
+
 class VolunteerErasedV1(Schema):
     """The person's data key and personal data were destroyed (PIPL art. 47): every
     replica and view drops what it holds of them; anonymous facts (hours, stars) stay."""
@@ -173,6 +191,7 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (VOLUNTEER_PROFILE_UPDATED, 1): VolunteerProfileUpdatedV1,
     (VOLUNTEER_PROFILE_UPDATED, 2): VolunteerProfileUpdatedV2,
     (PERSONAL_DATA_CHANGED, 1): VolunteerPersonalDataChangedV1,
+    (RECORD_CORRECTED, 1): VolunteerRecordCorrectedV1,
     (VOLUNTEER_ERASED, 1): VolunteerErasedV1,
     (HOURS_RECORDED, 1): HoursRecordedV1,
     (HOURS_CORRECTED, 1): HoursCorrectedV1,

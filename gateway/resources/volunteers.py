@@ -23,6 +23,7 @@ from gateway.routing import route
 from gateway.schemas import (
     CountyQuery,
     RevealQuery,
+    Strict,
     VolunteerQuery,
     batch_of,
     body_of,
@@ -94,6 +95,27 @@ def _outside_scope(ctx: Ctx, item: Any) -> bool:
     county it goes on, and the service answers it invalid.)"""
     return (ctx.principal.county_bound and isinstance(item, dict) and "county_code" in item
             and item["county_code"] != ctx.principal.county_code)
+
+
+class IdNumberLookup(Strict):
+    id_number = cmd.id_number_field(required=True)
+
+
+@route("POST", "/volunteers/lookup", roles=ADMINS, body=IdNumberLookup, response=Volunteer,
+       tag="volunteers",
+       summary="Find a volunteer by ID number (also one their record was corrected to); "
+               "in the body, so that the number stays out of URLs and logs")
+def find_volunteer(ctx: Ctx) -> dict[str, Any]:
+    return in_scope(ctx, ctx.call(V, "find_volunteer", ctx.data["id_number"]))
+
+
+@route("POST", "/volunteers/<volunteer_id>/record-corrections", roles=ADMINS,
+       body=body_of(cmd.CorrectRecord, "volunteer_id"), response=Volunteer, tag="volunteers",
+       summary="Correct a record's name, gender, birth date or ID number, with a reason and "
+               "the authority; the volunteer id stays. An ID number that is another "
+               "record's is refused (409): the two records are to be merged")
+def correct_record(ctx: Ctx) -> dict[str, Any]:
+    return _command(ctx, "correct_record")
 
 
 @route("GET", "/volunteers/<volunteer_id>", roles=VOLUNTEER_ROLES, query=RevealQuery,

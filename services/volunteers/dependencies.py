@@ -1,7 +1,14 @@
 """The volunteers service's own I/O beyond its event store: a volunteer's personal data
 (name, phone and full ID number) in one sealed document per person keyed by volunteer id
-(`yinfa.sealed`), and the secret that names their stream. Events and views never hold
-these fields; erasing a person is deleting this one document, and with it their data key.
+(`yinfa.sealed`), the secret that names their stream, and the numbers corrected since.
+Events and views never hold these fields; erasing a person is deleting this one document,
+and with it their data key.
+
+A volunteer's id is derived from the ID number they registered with, and stays when the
+number is corrected (every event, replica and ledger line names it). The corrected
+number's own derived id is then an alias of the record (`ALIASES`: derived id → volunteer
+id, neither of which reveals the number), so that a registration or a lookup by the new
+number finds the record.
 """
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from yinfa.sealed import (
     data_key_of,
@@ -24,6 +32,7 @@ from yinfa.secrets import ID_SECRET, secret_text
 from yinfa.store.new_documents import insert_new
 
 COLLECTION = "personal_data"
+ALIASES = "id_number_aliases"
 FIELDS = ("name", "phone", "id_number")
 
 
@@ -85,3 +94,28 @@ def without_personal_data(db: Database, volunteer_ids: Iterable[str]) -> list[st
     ids = list(volunteer_ids)
     kept = {doc["_id"] for doc in db[COLLECTION].find({"_id": {"$in": ids}}, {"_id": 1})}
     return [vid for vid in ids if vid not in kept]
+
+
+def record_of(db: Database, derived_id: str) -> str:
+    """The volunteer id of the record an ID number's derived id names: its own, unless
+    a record's number was corrected to that number."""
+    alias = db[ALIASES].find_one({"_id": derived_id}, {"volunteer_id": 1})
+    return derived_id if alias is None else alias["volunteer_id"]
+
+
+def records_of(db: Database, derived_ids: Iterable[str]) -> dict[str, str]:
+    """`record_of` for many, in one read: derived id -> volunteer id."""
+    ids = list(dict.fromkeys(derived_ids))
+    found = {doc["_id"]: doc["volunteer_id"]
+             for doc in db[ALIASES].find({"_id": {"$in": ids}})} if ids else {}
+    return {derived: found.get(derived, derived) for derived in ids}
+
+
+def claim_number(db: Database, derived_id: str, volunteer_id: str) -> str:
+    """Make a corrected number's derived id an alias of the record; the volunteer id it
+    names afterwards (another's if another record claimed it first)."""
+    try:
+        db[ALIASES].insert_one({"_id": derived_id, "volunteer_id": volunteer_id})
+    except DuplicateKeyError:
+        return record_of(db, derived_id)
+    return volunteer_id

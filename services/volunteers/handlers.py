@@ -44,7 +44,8 @@ class Registration:
 
 def register(streams: EventSourcedStreams, command: commands.RegisterVolunteer,
              within_county: str | None = None) -> Registration:
-    volunteer_id = volunteer.volunteer_id_for(command.id_number, personal.id_secret())
+    volunteer_id = personal.record_of(
+        streams.views, volunteer.volunteer_id_for(command.id_number, personal.id_secret()))
     catalog = load_volunteer_catalog()
     given = asdict(command)
     # Nobody kept data under this id, so almost surely a new person: their stream is
@@ -110,6 +111,45 @@ def update_profile(streams: EventSourcedStreams, command: commands.UpdateProfile
     if changed:
         personal.update(streams.views, volunteer_id, changed)
     return len(recorded)
+
+
+def correct_record(streams: EventSourcedStreams, command: commands.CorrectRecord) -> int:
+    """Correct a record's name, gender, birth date or ID number; the volunteer id stays.
+    A corrected number that is another record's is refused: the two are one person's,
+    for the merge flow. The event first, then the encrypted values: a retry after a crash
+    between the two records the correction again (a repeated audit line), never values
+    changed without one."""
+    catalog = load_volunteer_catalog()
+    volunteer_id = command.volunteer_id
+    kept = personal.reveal(streams.views, volunteer_id)
+
+    def decide(state: volunteer.Volunteer | None) -> list:
+        decided = volunteer.correct_record(state, command, catalog, kept)
+        if command.id_number and "id_number" in decided[0].data["fields_corrected"]:
+            _claim_number(streams, command.id_number, volunteer_id)
+        return decided
+
+    recorded = streams.execute(volunteer_stream(volunteer_id), fold_volunteer, decide)
+    corrected = recorded[0].data["fields_corrected"] if recorded else []
+    changes = {name: getattr(command, name) for name in ("name", "id_number")
+               if name in corrected}
+    if changes:
+        personal.update(streams.views, volunteer_id, changes)
+    return len(recorded)
+
+
+def _claim_number(streams: EventSourcedStreams, id_number: str, volunteer_id: str) -> None:
+    derived = volunteer.volunteer_id_for(id_number, personal.id_secret())
+    if derived == volunteer_id:  # back to the number the record was registered with
+        return
+    registered = streams.store.existing_streams([volunteer_stream(derived)])
+    owner = derived if registered else personal.claim_number(streams.views, derived,
+                                                             volunteer_id)
+    if owner != volunteer_id:
+        raise AlreadyExists(
+            f"the corrected ID number is the number of another record (volunteer {owner}): "
+            "the two records are one person's, to be merged (the merge flow), not corrected",
+            field="id_number", merge_with=owner)
 
 
 def create_team(streams: EventSourcedStreams, command: commands.CreateTeam) -> str:
@@ -224,7 +264,7 @@ def register_many(streams: EventSourcedStreams, payloads: Sequence[Any]
                   ) -> list[dict[str, Any]]:
     """One result per payload, in order: {index, status, volunteer_id?, errors?}."""
     results: dict[int, dict[str, Any]] = {}
-    candidates = _valid_items(payloads, results)
+    candidates = _valid_items(streams.views, payloads, results)
     existing = streams.store.existing_streams(volunteer_stream(i.volunteer_id)
                                               for i in candidates)
     decided, catalog = [], load_volunteer_catalog()
@@ -263,17 +303,23 @@ def refuse_other_counties(db: Any, results: list[dict[str, Any]], county: str
             for r in results]
 
 
-def _valid_items(payloads: Sequence[Any], results: dict[int, dict[str, Any]]) -> list[Item]:
-    """Items that pass the command schema, each person once (a repeat is "exists")."""
+def _valid_items(db: Any, payloads: Sequence[Any], results: dict[int, dict[str, Any]]
+                 ) -> list[Item]:
+    """Items that pass the command schema, each person once (a repeat is "exists"), under
+    their record's id (a corrected number names the record corrected to it)."""
     secret = personal.id_secret()
-    items: dict[str, Item] = {}
+    loaded: list[tuple[int, commands.RegisterVolunteer, str]] = []
     for index, payload in enumerate(payloads):
         try:
             command = COMMANDS.load(commands.RegisterVolunteer, payload)
         except ValidationFailed as error:
             results[index] = _invalid(index, error.errors)
             continue
-        volunteer_id = volunteer.volunteer_id_for(command.id_number, secret)
+        loaded.append((index, command, volunteer.volunteer_id_for(command.id_number, secret)))
+    record_of = personal.records_of(db, [derived for _, _, derived in loaded])
+    items: dict[str, Item] = {}
+    for index, command, derived in loaded:
+        volunteer_id = record_of[derived]
         if volunteer_id in items:
             results[index] = _result(index, EXISTS, volunteer_id)
             continue
@@ -298,6 +344,7 @@ COMMANDS = CommandTable(published, {
     commands.WithdrawVolunteer: partial(_on_volunteer, volunteer.withdraw),
     commands.ReturnVolunteer: partial(_on_volunteer, volunteer.return_after_withdrawal),
     commands.UpdateProfile: update_profile,
+    commands.CorrectRecord: correct_record,
     commands.RecordHours: partial(_on_volunteer, volunteer.record_hours),
     commands.RecordHoursBatch: partial(_on_volunteer, volunteer.record_hours_batch),
     commands.CorrectHours: partial(_on_volunteer, volunteer.correct_hours),

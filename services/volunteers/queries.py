@@ -8,10 +8,11 @@ from typing import Any
 
 from pymongo.database import Database
 
-from contracts.volunteers.id_number import mask_id_number, mask_phone
+from contracts.volunteers.id_number import check_id_number, mask_id_number, mask_phone
 from services.volunteers import dependencies as personal
+from services.volunteers.domain.volunteer import volunteer_id_for
 from services.volunteers.views import VolunteerView
-from yinfa.errors import NotFound
+from yinfa.errors import NotFound, ValidationFailed
 from yinfa.events.envelope import RecordedEvent
 from yinfa.reference import load_city
 
@@ -59,6 +60,17 @@ def get_volunteer(db: Database, volunteer_id: str, reveal: bool = False) -> dict
         t["team_id"] for t in db["team_view"].find({"members": volunteer_id}, {"team_id": 1})
     ]
     return with_personal_data(db, [doc], reveal)[0]
+
+
+def find_by_id_number(db: Database, id_number: str, reveal: bool = False
+                      ) -> dict[str, Any]:
+    """The record of the person with this ID number: registered with it, or corrected
+    to it (or from it) since."""
+    reasons = check_id_number(id_number)
+    if reasons:
+        raise ValidationFailed({"id_number": reasons})
+    derived = volunteer_id_for(id_number, personal.id_secret())
+    return get_volunteer(db, personal.record_of(db, derived), reveal)
 
 
 def without_personal_data(db: Database) -> list[str]:

@@ -79,6 +79,7 @@ class VolunteersService(EventSourcedService):
     return_volunteer = volunteer_command(commands.ReturnVolunteer)  # after a withdrawal
     erase_volunteer = volunteer_command(commands.EraseVolunteer)
     update_profile = volunteer_command(commands.UpdateProfile)
+    correct_record = volunteer_command(commands.CorrectRecord)  # name, gender, birth, ID
     record_hours = volunteer_command(commands.RecordHours)
     record_hours_batch = volunteer_command(commands.RecordHoursBatch)  # all or none
     correct_hours = volunteer_command(commands.CorrectHours)
@@ -98,6 +99,11 @@ class VolunteersService(EventSourcedService):
     @rpc
     def get_volunteer(self, volunteer_id: str, reveal: bool = False) -> dict[str, Any]:
         return queries.get_volunteer(self.streams.views, volunteer_id, reveal=reveal)
+
+    @rpc
+    def find_volunteer(self, id_number: str, reveal: bool = False) -> dict[str, Any]:
+        """By ID number, also one a record was corrected to."""
+        return queries.find_by_id_number(self.streams.views, str(id_number), reveal=reveal)
 
     @rpc
     def list_volunteers(self, county_code=None, status=None, limit=100, offset=0) -> dict:

@@ -65,6 +65,17 @@ class ReturnVolunteer:
 
 
 @dataclass(frozen=True)
+class CorrectRecord:
+    volunteer_id: str
+    reason: str
+    authority: str
+    name: str | None = None
+    gender: str | None = None
+    birth_date: date | None = None
+    id_number: str | None = None
+
+
+@dataclass(frozen=True)
 class EraseVolunteer:
     volunteer_id: str
     basis: str = "person_request"

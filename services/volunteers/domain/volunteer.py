@@ -20,8 +20,8 @@ from typing import Any
 
 from contracts.volunteers import events as ev
 from contracts.volunteers.catalog import VolunteerCatalog
-from contracts.volunteers.id_number import normalise
-from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
+from contracts.volunteers.id_number import birth_date_of, gender_of, normalise
+from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound, ValidationFailed
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
@@ -193,6 +193,54 @@ def update_profile(state: Volunteer | None, command: c.UpdateProfile,
     return decided
 
 
+def correct_record(state: Volunteer | None, command: c.CorrectRecord,
+                   catalog: VolunteerCatalog, kept: Mapping[str, Any] | None
+                   ) -> list[NewEvent]:
+    """Correct who the record says the person is. `kept` is the personal data the service
+    keeps encrypted (name, ID number). The ID number carries the birth date and gender,
+    so the record after the correction must agree with its number, and every fact that
+    changes must be named: a new number of another birth date needs `birth_date` too."""
+    if state is None:
+        raise NotFound("no such volunteer", field="volunteer_id")
+    if state.status == ERASED or kept is None:
+        raise DomainRuleViolated("the record keeps no personal data to correct",
+                                 field="volunteer_id", status=state.status)
+    number = command.id_number or kept["id_number"]
+    born_before, born = birth_date_of(kept["id_number"]), birth_date_of(number)
+    gender = gender_of(number)
+    unnamed = {}
+    if gender != state.gender and command.gender is None:
+        unnamed["gender"] = ["The ID number's gender differs from the record's: "
+                             "name the gender corrected too."]
+    if born != born_before and command.birth_date is None:
+        unnamed["birth_date"] = ["The ID number carries another birth date: name the "
+                                 "birth date corrected too."]
+    if command.gender not in (None, gender):
+        unnamed["gender"] = ["The ID number kept carries another gender: correct the "
+                             "ID number too."]
+    if command.birth_date not in (None, born):
+        unnamed["birth_date"] = ["The ID number kept carries another birth date: correct "
+                                 "the ID number too."]
+    if unnamed:
+        raise ValidationFailed(unnamed)
+    changed = {
+        "name": command.name is not None and command.name != kept["name"],
+        "gender": gender != state.gender,
+        "birth_date": born != born_before or born.year != state.birth_year,
+        "id_number": number != kept["id_number"],
+    }
+    corrected = [name for name in ev.CORRECTABLE if changed[name]]
+    if not corrected:
+        raise DomainRuleViolated("the correction changes nothing", field="volunteer_id")
+    data: dict[str, Any] = {"fields_corrected": corrected, "reason": command.reason,
+                            "authority": command.authority}
+    if changed["gender"]:
+        data["gender"] = gender
+    if born.year != state.birth_year:
+        data["birth_year"] = born.year
+    return [ev.new_event(ev.RECORD_CORRECTED, data)]
+
+
 def record_hours(state: Volunteer | None, command: c.LedgerEntry,
                  catalog: VolunteerCatalog) -> list[NewEvent]:
     current = _existing(state, "record hours for")
@@ -283,6 +331,11 @@ def _profile_updated(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
     return replace(state, **{name: _as_stored(name, value) for name, value in data.items()})
 
 
+def _record_corrected(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    return replace(state, gender=data.get("gender", state.gender),
+                   birth_year=data.get("birth_year", state.birth_year))
+
+
 def _hours_recorded(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
     ledger = {**state.ledger, data["entry_id"]: Decimal(data["hours"])}
     status = ACTIVE if state.status == VERIFIED else state.status
@@ -306,6 +359,7 @@ _APPLIERS = {
     ev.VOLUNTEER_RETURNED: _returned,
     ev.VOLUNTEER_PROFILE_UPDATED: _profile_updated,
     ev.PERSONAL_DATA_CHANGED: lambda state, data: state,
+    ev.RECORD_CORRECTED: _record_corrected,
     ev.VOLUNTEER_ERASED: lambda state, data: replace(state, status=ERASED),
     ev.HOURS_RECORDED: _hours_recorded,
     ev.HOURS_CORRECTED: _hours_corrected,

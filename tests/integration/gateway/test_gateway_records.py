@@ -77,3 +77,57 @@ def test_registering_a_withdrawn_person_again_is_409_pointing_to_the_return(coun
 
     refused = problem(county.post("/volunteers", body), 409)
     assert "return" in refused["detail"]
+
+
+# ---- corrections ---------------------------------------------------------------------
+
+ON = {"reason": "户籍信息更正", "authority": "public_security"}
+
+
+def test_a_county_admin_corrects_an_id_number_and_the_lookup_finds_the_record(
+        county, other_county):
+    volunteer_id = county.post("/volunteers", registration()).json()["volunteer_id"]
+    number = registration()["id_number"]  # a fresh, valid number of the same birth year
+
+    answer = county.post(f"/volunteers/{volunteer_id}/record-corrections",
+                         {"id_number": number, **ON})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["volunteer_id"] == volunteer_id
+    found = county.post("/volunteers/lookup", {"id_number": number})
+    assert found.status_code == 200 and found.json()["volunteer_id"] == volunteer_id
+    problem(other_county.post("/volunteers/lookup", {"id_number": number}), 404)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": "王建华", "authority": "public_security"}, "reason"),
+    ({"name": "王建华", "reason": "更正"}, "authority"),
+    ({"name": "王建华", **ON, "authority": "neighbour"}, "authority"),
+    (ON, "_schema"),
+    ({"id_number": "320902195603080010", **ON}, "id_number"),
+])
+def test_bad_corrections_are_422_naming_the_field_and_change_nothing(county, body, field):
+    volunteer_id = county.post("/volunteers", registration()).json()["volunteer_id"]
+    before = county.get(f"/volunteers/{volunteer_id}").json()
+
+    refused = problem(county.post(f"/volunteers/{volunteer_id}/record-corrections", body),
+                      422)
+
+    assert field in refused["errors"]
+    assert county.get(f"/volunteers/{volunteer_id}").json() == before
+
+
+def test_another_records_number_is_409_pointing_to_the_merge(county):
+    volunteer_id = county.post("/volunteers", registration()).json()["volunteer_id"]
+    other = registration()
+    county.post("/volunteers", other)
+
+    refused = problem(county.post(f"/volunteers/{volunteer_id}/record-corrections",
+                                  {"id_number": other["id_number"], **ON}), 409)
+
+    assert "merge" in refused["detail"] and "id_number" in refused["errors"]
+
+
+def test_a_lookup_with_a_bad_number_is_422(county):
+    assert "id_number" in problem(county.post("/volunteers/lookup", {"id_number": "123"}),
+                                  422)["errors"]

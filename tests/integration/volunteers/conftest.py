@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from contracts.volunteers.id_number import make_id_number
+from services.activities.directory import KnowsVolunteers, VolunteerDirectory
 from services.volunteers.service import VolunteersService
 
 TINGHU = "320902"
@@ -38,3 +39,17 @@ def volunteers(container_factory, service_config, rpc_proxy):
     """A running volunteers service and an RPC proxy to it, acting as 亭湖区's bureau."""
     container_factory(VolunteersService, service_config).start()
     return rpc_proxy("volunteers", context_data={"actor": "county:320902"})
+
+
+class DirectoryKeeper(KnowsVolunteers):
+    """A stand-in consumer service holding the replica, as branches and activities do."""
+
+    name = "directory_keeper"
+
+
+@pytest.fixture
+def directory(container_factory, service_config, mongo_db):
+    """The volunteer directory replica of a running consumer, in a database of its own."""
+    keeper = dict(service_config, DB_NAME=mongo_db.name + "_keeper")
+    container_factory(DirectoryKeeper, keeper).start()
+    return VolunteerDirectory(mongo_db.client[keeper["DB_NAME"]])

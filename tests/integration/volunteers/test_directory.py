@@ -13,7 +13,6 @@ from services.activities.directory import (
     VOLUNTEER_DIRECTORY,
     WANTED,
     DirectoryWrites,
-    KnowsVolunteers,
     VolunteerDirectory,
 )
 from yinfa.events.envelope import RecordedEvent
@@ -22,19 +21,6 @@ from yinfa.messaging.inbox import Inbox
 from yinfa.store.new_documents import SEPARATE_INSERT_FROM
 
 TINGHU = "320902"
-
-
-class DirectoryKeeper(KnowsVolunteers):
-    """A stand-in consumer service holding the replica, as branches and activities do."""
-
-    name = "directory_keeper"
-
-
-@pytest.fixture
-def directory(container_factory, service_config, mongo_db):
-    keeper = dict(service_config, DB_NAME=mongo_db.name + "_keeper")
-    container_factory(DirectoryKeeper, keeper).start()
-    return VolunteerDirectory(mongo_db.client[keeper["DB_NAME"]])
 
 
 def test_the_replica_follows_a_volunteer_through_verification_and_withdrawal(
@@ -115,7 +101,8 @@ def directory_inbox(amqp_uri):
 
     def make(db) -> Inbox:
         opened.append(DeadLetters(amqp_uri))
-        return Inbox(db, DirectoryKeeper.name, opened[-1], layout=VOLUNTEER_DIRECTORY)
+        # as the directory keeper of conftest.py consumes
+        return Inbox(db, "directory_keeper", opened[-1], layout=VOLUNTEER_DIRECTORY)
 
     yield make
     for dead_letters in opened:

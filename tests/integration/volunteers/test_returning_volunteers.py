@@ -6,23 +6,9 @@ from __future__ import annotations
 import eventlet
 import pytest
 
-from services.activities.directory import KnowsVolunteers, VolunteerDirectory
 from yinfa.errors import AlreadyExists, DomainRuleViolated, ValidationFailed
 
 TINGHU = "320902"
-
-
-class DirectoryKeeper(KnowsVolunteers):
-    """A consumer holding the volunteer directory replica, as activities does."""
-
-    name = "directory_keeper"
-
-
-@pytest.fixture
-def directory(container_factory, service_config, mongo_db):
-    keeper = dict(service_config, DB_NAME=mongo_db.name + "_keeper")
-    container_factory(DirectoryKeeper, keeper).start()
-    return VolunteerDirectory(mongo_db.client[keeper["DB_NAME"]])
 
 
 def active_volunteer(volunteers, registration) -> str:

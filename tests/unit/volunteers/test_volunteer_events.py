@@ -4,7 +4,10 @@ from decimal import Decimal
 from functools import partial
 
 from contracts.volunteers import events as ev
+from contracts.volunteers.id_number import make_id_number
 from services.volunteers.domain import commands as c, team as t, volunteer as v
+
+WANG_ID = make_id_number("320902", date(1956, 10, 1), 123)
 
 V1_REGISTRATION = {
     "name": "李秀英", "gender": "female", "birth_year": 1950,
@@ -25,6 +28,8 @@ def a_volunteers_whole_life(registering, decide, hours, entry, small_stars):
         (partial(v.update_profile, personal_changed=["phone"]),
          c.UpdateProfile(WANG, {"phone": "13951500000"})),
         (v.record_hours, hours(24, name="义诊")),
+        (partial(v.correct_record, kept={"name": "王建国", "id_number": WANG_ID}),
+         c.CorrectRecord(WANG, "户籍信息更正", "public_security", name="王建华")),
         (v.verify, c.VerifyVolunteer(WANG, "320902", "已核实")),
         (v.correct_hours, c.CorrectHours(WANG, entry("义诊"), Decimal("8.5"), "更正")),
         (v.suspend, c.SuspendVolunteer(WANG, "外出就医")),

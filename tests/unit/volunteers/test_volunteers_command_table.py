@@ -50,6 +50,8 @@ VALID = {  # one well-formed payload of each command type
     commands.WithdrawVolunteer: {"volunteer_id": WANG, "reason_code": "health"},
     commands.ReturnVolunteer: {"volunteer_id": WANG, "reason": "本人申请回归"},
     commands.UpdateProfile: {"volunteer_id": WANG, "former_employer": None},
+    commands.CorrectRecord: {"volunteer_id": WANG, "name": "王建华", "reason": "户籍更正",
+                             "authority": "household_register"},
     commands.RecordHours: {"volunteer_id": WANG, **ENTRY},
     commands.RecordHoursBatch: {"volunteer_id": WANG, "entries": [ENTRY]},
     commands.CorrectHours: {"volunteer_id": WANG, "entry_id": ENTRY["entry_id"],
@@ -101,7 +103,7 @@ def test_every_command_an_entrypoint_takes_has_its_handler(monkeypatch, streams)
         with pytest.raises(Recorded):
             getattr(service, name)({})
 
-    assert len(taken) == 15, sorted(taken)  # twelve on volunteers, three on teams
+    assert len(taken) == 16, sorted(taken)  # thirteen on volunteers, three on teams
     assert set(taken.values()) == set(handlers.COMMANDS.handlers)  # no handler goes unused
 
 
