@@ -181,25 +181,28 @@ class Projector:
         caller that has other work, like the relay, gets its turn while commands keep
         coming); return how many events were read."""
         with self._lock:
-            seen = 0
-            position = self.checkpoint()
-            for _ in itertools.count() if max_batches is None else range(max_batches):
-                events = self.store.read_all(position, batch)
-                if not events:
-                    return seen
-                last = {event.stream_id: event.version for event in events}
-                behind = [s for s, version in last.items() if self._written.get(s, 0) < version]
-                begun = _started_within(events)
-                self.refresh_streams(behind, known=begun, started=begun)
-                for stream_id, version in last.items():
-                    if self._written.get(stream_id) == version:
-                        del self._written[stream_id]  # passed: nothing newer written here
-                position = events[-1].position
-                self._checkpoints.update_one(
-                    {"_id": "views"}, {"$set": {"position": position}}, upsert=True
-                )
-                seen += len(events)
-            return seen
+            return self._catch_up(batch, max_batches)
+
+    def _catch_up(self, batch: int = 1000, max_batches: int | None = None) -> int:
+        seen = 0
+        position = self.checkpoint()
+        for _ in itertools.count() if max_batches is None else range(max_batches):
+            events = self.store.read_all(position, batch)
+            if not events:
+                return seen
+            last = {event.stream_id: event.version for event in events}
+            behind = [s for s, version in last.items() if self._written.get(s, 0) < version]
+            begun = _started_within(events)
+            self.refresh_streams(behind, known=begun, started=begun)
+            for stream_id, version in last.items():
+                if self._written.get(stream_id) == version:
+                    del self._written[stream_id]  # passed: nothing newer written here
+            position = events[-1].position
+            self._checkpoints.update_one(
+                {"_id": "views"}, {"$set": {"position": position}}, upsert=True
+            )
+            seen += len(events)
+        return seen
 
     def rebuild(self) -> int:
         """Drop every view and fold all streams again from the first event."""
@@ -208,7 +211,9 @@ class Projector:
                 self.db[view.collection].drop()
             self._checkpoints.delete_one({"_id": "views"})
             self._written.clear()
-        return self.catch_up()
+            # under the same hold: a background catch-up waiting for the lock would
+            # otherwise fold everything first and leave this one nothing to count
+            return self._catch_up()
 
 
 def _started_within(events: Sequence[RecordedEvent]) -> dict[str, list[RecordedEvent]]:
