@@ -33,6 +33,7 @@ from gateway.schemas import (
 F = "feeds"
 OPS_ONLY = (OPS,)
 MAX_WAIT_SECONDS = 20
+CALL_WAIT_SECONDS = 4.0  # the longest a call to the feeds service waits (its MAX_WAIT_SECONDS)
 
 
 class FeedQuery(Strict):
@@ -67,9 +68,10 @@ def read_feed(ctx: Ctx) -> dict[str, Any]:
     deadline = time.monotonic() + ctx.query["wait"]
     position = after
     while True:  # a long wait is several calls, each shorter than the RPC timeout
-        wait = max(0.0, min(deadline - time.monotonic(), ctx.settings.rpc_timeout - 1.0))
+        left = max(0.0, deadline - time.monotonic())
+        wait = min(left, CALL_WAIT_SECONDS, ctx.settings.rpc_timeout - 1.0)
         answer = ctx.call(F, "read_feed", ctx.principal.account, profile, position,
-                          ctx.query["limit"], wait)
+                          ctx.query["limit"], wait, after, wait >= left)
         if answer["head"] < after:
             raise bad_request("The cursor is beyond the end of the feed.",
                               {"after": ["Invalid cursor."]})

@@ -93,10 +93,13 @@ class FeedsService(EventSourcedService):
 
     @rpc
     def read_feed(self, partner: str, profile: str, after: int = 0, limit: int = 100,
-                  wait: float = 0.0) -> dict[str, Any]:
+                  wait: float = 0.0, asked_after: int | None = None, last_call: bool = True
+                  ) -> dict[str, Any]:
         """Entries after `after` that the partner's profile admits; with `wait`, up to that
         many seconds (at most MAX_WAIT_SECONDS) for one to come. NotFound unless the
-        partner is bound to the profile. Logged in the audit log."""
+        partner is bound to the profile. A long poll of several calls is one read in the
+        audit log, from `asked_after`: written by the call that hands out entries or by
+        the `last_call`."""
         db = self.streams.views
         shown = documents.profile_of_partner(db, str(partner), str(profile))
         after, limit = max(0, int(after)), max(1, min(int(limit), MAX_LIMIT))
@@ -109,8 +112,10 @@ class FeedsService(EventSourcedService):
                 break
             position = answer["last"]  # entries of other types: looked at, passed
             eventlet.sleep(POLL_SECONDS)
-        documents.log_read(db, partner, profile, after, answer["last"], len(answer["events"]),
-                           scanned)
+        if answer["events"] or last_call:
+            documents.log_read(db, partner, profile, after if asked_after is None else
+                               int(asked_after), answer["last"], len(answer["events"]),
+                               scanned)
         return {**answer, "scanned": scanned}
 
     @rpc

@@ -204,6 +204,16 @@ def test_every_read_is_in_the_audit_log_for_ops(feeds_platform, partners):
     assert reads["total"] >= 1 and time.monotonic() - started < 10
     assert keys["mca"].get("/feed-reads").status_code == 403
 
+    end = answer.json()["next"]
+    while (page := keys["mca"].get("/feeds/mca/events", params={
+            "after": end, "limit": 1000}).json())["events"]:
+        end = page["next"]
+    before = ops.get("/feed-reads", params={"partner": "p-mca"}).json()["total"]
+    started = time.monotonic()
+    waited = keys["mca"].get("/feeds/mca/events", params={"after": end, "wait": 5})
+    assert waited.json()["events"] == [] and time.monotonic() - started >= 5
+    assert ops.get("/feed-reads", params={"partner": "p-mca"}).json()["total"] == before + 1
+
 
 def test_health_reports_the_partners_exchange_relay(feeds_platform, partners):
     with ClusterRpcProxy(feeds_platform.config, timeout=30) as cluster:
