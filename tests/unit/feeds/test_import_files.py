@@ -37,12 +37,15 @@ def volunteer_csv(name: str = NAME) -> str:
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
 def test_csv_in_utf8_with_or_without_bom_and_gb18030_round_trips_a_middle_dot(
         tmp_path, encoding):
-    text = volunteer_csv()
-    if encoding == "gbk":
-        text = text.replace("·", "")  # GBK has no middle dot of its own: GB18030 does
-    (line, cells), = read(tmp_path, text.encode(encoding), kind="volunteers")
-    assert line == 2 and cells["name"] == (NAME if encoding != "gbk" else "欧阳娜娜")
+    (line, cells), = read(tmp_path, volunteer_csv().encode(encoding), kind="volunteers")
+    assert line == 2 and cells["name"] == NAME  # the middle dot is A1A4 in GBK and GB18030
     assert cells["external_id"] == "x1"  # the BOM is not part of the first column's name
+
+
+def test_a_gb18030_only_character_is_read_too(tmp_path):
+    name = "𠀾·王"  # Extension B: four bytes in GB18030, not in GBK
+    (_, cells), = read(tmp_path, volunteer_csv(name).encode("gb18030"), kind="volunteers")
+    assert cells["name"] == name
 
 
 @pytest.mark.parametrize("content, reason", [
