@@ -147,6 +147,8 @@ class Projector:
         return self.db["projection_checkpoints"]
 
     def checkpoint(self) -> int:
+        if not self.views:  # no view lags behind
+            return self.store.head_position()
         doc = self._checkpoints.find_one({"_id": "views"})
         return 0 if doc is None else int(doc["position"])
 
@@ -184,6 +186,8 @@ class Projector:
             return self._catch_up(batch, max_batches)
 
     def _catch_up(self, batch: int = 1000, max_batches: int | None = None) -> int:
+        if not self.views:
+            return 0  # nothing to keep: the log is read by position only
         seen = 0
         position = self.checkpoint()
         for _ in itertools.count() if max_batches is None else range(max_batches):
