@@ -82,6 +82,8 @@ class Settings:
     inbox_prefetch: int = 500  # messages in flight per subscription
     services_file: Path = REPOSITORY / "services.toml"  # the services (yinfa/catalog.py)
     import_max_bytes: int = 50 * 1024 * 1024  # the largest partner file an import takes
+    # the dashboard's build (index.html, assets/), which the gateway serves at /dashboard/
+    dashboard_dir: Path = REPOSITORY / "dashboard" / "dist"
 
     def database_name(self, service: str) -> str:
         """Each service owns one database; a prefix lets several deployments share a server."""
@@ -134,6 +136,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         inbox_prefetch=int(env.get("YINFA_INBOX_PREFETCH", "500")),
         services_file=Path(_text(env, "YINFA_SERVICES_FILE", str(REPOSITORY / "services.toml"))),
         import_max_bytes=_number(env, "YINFA_IMPORT_MAX_BYTES", 50 * 1024 * 1024, least=1024),
+        dashboard_dir=Path(_text(env, "YINFA_DASHBOARD_DIR",
+                                 str(REPOSITORY / "dashboard" / "dist"))),
     )
 
 

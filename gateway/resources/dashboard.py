@@ -1,5 +1,6 @@
-"""The dashboard's built files (dashboard/dist, made by the set-up's `npm run build`):
-the page at /dashboard/, its hashed assets at /dashboard/assets/<name>. They hold no data
+"""The dashboard's built files (`YINFA_DASHBOARD_DIR`: dashboard/dist, made by the set-up's
+`npm run build`; the image's own build stage puts them in /app/dashboard): the page at
+/dashboard/, its hashed assets at /dashboard/assets/<name>. They hold no data
 (every figure comes from the API with the caller's token), so they are public. Without a
 build the page says how to make one."""
 from __future__ import annotations
@@ -12,8 +13,8 @@ from pathlib import Path
 from gateway.context import Ctx, Reply
 from gateway.problem import not_found
 from gateway.routing import route
+from yinfa.config import settings
 
-BUILT = Path(__file__).resolve().parents[2] / "dashboard" / "dist"
 HTML = "text/html; charset=utf-8"
 
 NOT_BUILT = """<!DOCTYPE html>
@@ -30,7 +31,7 @@ API 不受影响：<a href="/docs">/docs</a>。</p>
 @route("GET", "/dashboard", public=True, tag="dashboard", summary="The dashboard",
        documented=False)
 def dashboard_page(ctx: Ctx) -> Reply:
-    page = BUILT / "index.html"
+    page = built() / "index.html"
     if not page.is_file():
         return Reply(content=NOT_BUILT.encode(), status=503, content_type=HTML,
                      headers={"Retry-After": "60"})
@@ -42,7 +43,7 @@ def dashboard_page(ctx: Ctx) -> Reply:
        summary="The dashboard's scripts and styles", documented=False)
 def dashboard_asset(ctx: Ctx) -> Reply:
     name = ctx.params["name"]
-    path = BUILT / "assets" / name
+    path = built() / "assets" / name
     if "/" in name or name.startswith(".") or not path.is_file():
         raise not_found()
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -54,6 +55,10 @@ def dashboard_asset(ctx: Ctx) -> Reply:
         return Reply(content=gzipped(path, path.stat().st_mtime), content_type=content_type,
                      headers=headers)
     return Reply(content=path.read_bytes(), content_type=content_type, headers=headers)
+
+
+def built() -> Path:
+    return settings().dashboard_dir
 
 
 @lru_cache(maxsize=64)

@@ -258,11 +258,73 @@ def test_dockerfile_passes_hadolint():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@dataclass
+class Stage:
+    image: str
+    name: str
+    lines: list[str]  # its instructions, continuation lines joined
+
+
+def dockerfile_stages() -> list[Stage]:
+    text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    stages: list[Stage] = []
+    for line in (line.strip() for line in text.splitlines()):
+        if line.startswith("FROM "):
+            words = line.split()
+            stages.append(Stage(words[1], words[3] if len(words) > 3 else "", []))
+        elif stages and line and not line.startswith("#"):
+            stages[-1].lines.append(line)
+    return stages
+
+
+def copies_from(stage: Stage, source: str) -> list[list[str]]:
+    """The COPY instructions of `stage` that take files from stage `source` (their
+    words after the flags), and any RUN that mounts it."""
+    taken = []
+    for line in stage.lines:
+        words = line.split()
+        if words[0] == "COPY" and f"--from={source}" in words:
+            taken.append([w for w in words[1:] if not w.startswith("--")])
+        if words[0] == "RUN" and f"from={source}," in line:
+            taken.append(["RUN --mount"])
+    return taken
+
+
+def test_image_is_python_slim_but_for_a_node_stage_whose_build_alone_is_copied():
+    """Python 3.11 slim everywhere, except one Debian-based node stage that builds the
+    dashboard; the runtime takes only its output, where the gateway looks for it."""
+    stages = dockerfile_stages()
+    python = [s for s in stages if s.image == "python:3.11-slim"]
+    others = [s for s in stages if s not in python]
+    assert len(python) >= 2 and stages[-1] in python
+    assert len(others) == 1, [s.image for s in others]
+    (node,) = others
+    assert re.fullmatch(r"node:\d+-(bookworm|bullseye|trixie)-slim", node.image), node.image
+    assert node.name and node is not stages[-1]
+    workdir = next(line.split()[1] for line in node.lines if line.startswith("WORKDIR "))
+    assert any(line.startswith("RUN npm ci") for line in node.lines)  # the lockfile's
+    assert any(line.startswith("RUN npm run build") for line in node.lines)
+    runtime = stages[-1]
+    assert [copies_from(s, node.name) for s in python[:-1]] == [[] for _ in python[:-1]]
+    (copied,) = copies_from(runtime, node.name)
+    assert copied[:-1] == [f"{workdir}/dist"]  # the build, not its packages or sources
+    target = copied[-1]
+    runtime_dir = [line.split()[1] for line in runtime.lines if line.startswith("WORKDIR ")]
+    served = Path(runtime_dir[-1]) / target if not target.startswith("/") else Path(target)
+    assert f"YINFA_DASHBOARD_DIR={served.as_posix().rstrip('/')}" in " ".join(runtime.lines)
+
+
+def test_build_context_lets_in_the_dashboard_sources_but_not_their_build():
+    rules = [line.strip() for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert "!dashboard/" in rules
+    later = rules[rules.index("!dashboard/") + 1:]
+    assert {"dashboard/node_modules", "dashboard/dist"} <= set(later)
+
+
 def test_image_runs_as_non_root_exposes_api_and_ops_ports_and_checks_liveness():
     text = DOCKERFILE.read_text(encoding="utf-8")
     lines = [line.strip() for line in text.splitlines()]
-    stages = [line for line in lines if line.startswith("FROM ")]
-    assert len(stages) >= 2 and all("python:3.11-slim" in s for s in stages)
     users = [line for line in lines if line.startswith("USER ")]
     assert users and users[-1].split()[1].split(":")[0] not in {"root", "0"}
     assert 'ENTRYPOINT ["yinfa", "run"]' in lines

@@ -15,7 +15,7 @@ def built(tmp_path, monkeypatch):
         '<!DOCTYPE html><html lang="zh-CN"><script type="module" '
         'src="/dashboard/assets/index-4f2a.js"></script></html>', encoding="utf-8")
     (tmp_path / "assets" / "index-4f2a.js").write_text("console.log('看板')", encoding="utf-8")
-    monkeypatch.setattr(dashboard, "BUILT", tmp_path)
+    monkeypatch.setattr(dashboard, "built", lambda: tmp_path)
     return tmp_path
 
 
@@ -42,7 +42,7 @@ def test_an_asset_that_is_not_there_is_not_found(platform, built):
 
 
 def test_without_a_build_the_page_says_how_to_make_one(platform, tmp_path, monkeypatch):
-    monkeypatch.setattr(dashboard, "BUILT", tmp_path / "never-built")
+    monkeypatch.setattr(dashboard, "built", lambda: tmp_path / "never-built")
     page = platform.anonymous.get("/dashboard/")
     assert page.status_code == 503 and "scripts/bootstrap.sh" in page.text
     assert "看板尚未构建" in page.text

@@ -62,6 +62,7 @@ def test_without_environment_every_setting_has_its_default():
     assert chosen.gateway.address == "0.0.0.0:8000"
     assert (chosen.gateway.access_seconds, chosen.gateway.rate_burst) == (900, 100)
     assert chosen.secrets["YINFA_MASTER_KEY"] == ""
+    assert chosen.dashboard_dir == ROOT / "dashboard" / "dist"
 
 
 def test_values_are_parsed_into_their_types():
@@ -69,7 +70,8 @@ def test_values_are_parsed_into_their_types():
         "YINFA_DB_PREFIX": "city2", "YINFA_OPS_PORT": "0", "YINFA_LOG_LEVEL": "debug",
         "YINFA_FAILPOINTS": "relay.after_confirm, roster.after_commits",
         "YINFA_TRUSTED_PROXIES": "10.0.0.1,,10.0.0.2 ", "YINFA_GATEWAY_RATE": "2.5",
-        "YINFA_REFERENCE_CITY": "/srv/city.yaml", "MONGO_URI": "mongodb://db:27017/"})
+        "YINFA_REFERENCE_CITY": "/srv/city.yaml", "MONGO_URI": "mongodb://db:27017/",
+        "YINFA_DASHBOARD_DIR": "/app/dashboard"})
     assert chosen.database_name("scoring") == "city2_scoring"
     assert (chosen.ops_port, chosen.log_level) == (0, "DEBUG")  # 0: any free port
     assert chosen.failpoints == {"relay.after_confirm", "roster.after_commits"}
@@ -77,6 +79,7 @@ def test_values_are_parsed_into_their_types():
     assert chosen.gateway.rate_per_second == 2.5
     assert chosen.reference_city == Path("/srv/city.yaml")
     assert chosen.mongo_uri == "mongodb://db:27017/"
+    assert chosen.dashboard_dir == Path("/app/dashboard")
 
 
 @pytest.mark.parametrize("value", ["off", "OFF", "none", "disabled"])
