@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from contracts.volunteers.catalog import load_volunteer_catalog
 from demo.people import DemoVolunteer
 
 WINDOW = 32  # calls in flight: enough to keep every service worker busy
@@ -51,9 +52,15 @@ def load(rpc: Any, people: list[DemoVolunteer], teams: list[dict],
     progress(f"{len(joins)} volunteers joined teams")
 
     sheets = list(_hour_sheets(chosen))
-    pipelined(service.record_hours_batch, sheets)
+    answers = pipelined(service.record_hours_batch, sheets)
     entries = sum(len(s["entries"]) for s in sheets)
     progress(f"recorded {entries} ledger entries of service hours ({len(sheets)} sheets)")
+    reached: dict[str, int] = {}  # the highest level an answer saw: the last sheet's
+    for answer in answers:
+        vid = answer["volunteer_id"]
+        reached[vid] = max(reached.get(vid, 0), answer["star_level_reached"])
+    approved = approve_star_levels(service, reached)
+    progress(f"county and city bureaus approved {approved} star levels; a few wait")
 
     leaving = [(v, p) for v, p in zip(ids, people, strict=True) if p.withdraw]
     pipelined(service.withdraw_volunteer, (
@@ -67,6 +74,21 @@ def load(rpc: Any, people: list[DemoVolunteer], teams: list[dict],
         if not (person.withdraw or person.suspend):
             serving.setdefault(person.registration["county_code"], []).append(volunteer_id)
     return serving
+
+
+def approve_star_levels(service: Any, reached: dict[str, int]) -> int:
+    """Each level approved in turn by its authority, as bureaus would; every fourth
+    volunteer's highest level is left pending, so that the bureaus' lists have work."""
+    authority = load_volunteer_catalog().star_authority
+    approved = 0
+    for level in range(1, len(load_volunteer_catalog().star_levels) + 1):
+        due = [vid for n, (vid, top) in enumerate(sorted(reached.items()))
+               if level <= top - (n % 4 == 0)]
+        pipelined(service.approve_star_level, ({
+            "volunteer_id": vid, "level": level, "approver": authority(level),
+            "note": "演示数据"} for vid in due))
+        approved += len(due)
+    return approved
 
 
 def _hour_sheets(chosen: list[tuple[str, DemoVolunteer]]) -> Iterable[dict]:

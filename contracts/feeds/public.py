@@ -37,6 +37,8 @@ PUBLIC: dict[str, tuple[str, int, tuple[str, ...]]] = {
                                         "activity_id")),
     "HoursCorrected": ("volunteers", 1, ("entry_id", "hours", "previous_hours")),
     "StarLevelChanged": ("volunteers", 1, ("from_level", "to_level", "total_hours")),
+    "StarLevelApproved": ("volunteers", 1, ("level", "authority")),
+    "StarLevelReturned": ("volunteers", 1, ("level", "authority")),  # not the reason
     "TeamCreated": ("volunteers", 1, ("name", "category", "county_code")),
     "VolunteerJoinedTeam": ("volunteers", 1, ("volunteer_id",)),
     "VolunteerLeftTeam": ("volunteers", 1, ("volunteer_id",)),

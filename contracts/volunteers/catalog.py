@@ -18,11 +18,23 @@ from yinfa.reference import LabelSchema, by_code, entries, reference_dir, requir
 VOLUNTEER_CATALOG_FILE = "volunteers.yaml"
 
 
+COUNTY, CITY = "county", "city"
+AUTHORITIES = (COUNTY, CITY)  # who approves a star level, from the lower to the higher
+COUNTY_APPROVES_UP_TO = 3  # stars, unless the catalog names the authority of a level
+
+
 @dataclass(frozen=True)
 class StarLevel:
     stars: int
     hours: int
     label: str
+    approved_by: str | None = None  # None: the default authority (see `authority`)
+
+    @property
+    def authority(self) -> str:
+        """Who approves (认定) this level: the county bureau for 1–3 stars and the city
+        for 4–5 by default."""
+        return self.approved_by or (COUNTY if self.stars <= COUNTY_APPROVES_UP_TO else CITY)
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,12 @@ class VolunteerCatalog:
     def star_thresholds(self) -> tuple[int, ...]:
         return tuple(level.hours for level in self.star_levels)
 
+    def star_authority(self, stars: int) -> str:
+        return self.star_levels[stars - 1].authority
+
+    def levels_approved_by(self, authority: str) -> list[int]:
+        return [level.stars for level in self.star_levels if level.authority == authority]
+
 
 def load_volunteer_catalog(path: str | Path | None = None) -> VolunteerCatalog:
     return _load_catalog(Path(path or reference_dir() / VOLUNTEER_CATALOG_FILE).resolve())
@@ -47,6 +65,7 @@ class StarLevelSchema(Schema):
     stars = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     hours = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     label = fields.String(required=True, validate=validate.Length(min=1))
+    approved_by = fields.String(validate=validate.OneOf(AUTHORITIES))
 
 
 class LimitsSchema(Schema):

@@ -21,7 +21,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from contracts.volunteers.catalog import load_volunteer_catalog
+from contracts.volunteers.catalog import AUTHORITIES, load_volunteer_catalog
 from contracts.volunteers.id_number import (
     birth_date_of,
     birth_year_of,
@@ -273,6 +273,28 @@ class RecordHoursBatch(VolunteerCommand):
 class CorrectHours(VolunteerCommand):
     entry_id = IdString(required=True)
     hours = Hours(required=True, validate=[validate.Range(min=0), _within_max_hours])
+    reason = _trimmed(200, required=True)
+
+
+def _a_star_level(level: int) -> None:
+    levels = len(load_volunteer_catalog().star_levels)
+    if not 1 <= level <= levels:
+        raise ValidationError(f"A star level from 1 to {levels}.")
+
+
+class StarLevelDecision(VolunteerCommand):
+    """An authority's decision on a pending star level; `approver` is the authority the
+    caller speaks for (the gateway sets it from the caller's role, never from the body)."""
+
+    level = fields.Integer(required=True, strict=True, validate=_a_star_level)
+    approver = fields.String(required=True, validate=validate.OneOf(AUTHORITIES))
+
+
+class ApproveStarLevel(StarLevelDecision):
+    note = _trimmed(200, load_default=None, allow_none=True)
+
+
+class ReturnStarLevel(StarLevelDecision):
     reason = _trimmed(200, required=True)
 
 

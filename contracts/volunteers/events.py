@@ -26,6 +26,8 @@ VOLUNTEER_ERASED = "VolunteerErased"
 HOURS_RECORDED = "HoursRecorded"
 HOURS_CORRECTED = "HoursCorrected"
 STAR_LEVEL_CHANGED = "StarLevelChanged"
+STAR_LEVEL_APPROVED = "StarLevelApproved"
+STAR_LEVEL_RETURNED = "StarLevelReturned"
 TEAM_CREATED = "TeamCreated"
 VOLUNTEER_JOINED_TEAM = "VolunteerJoinedTeam"
 VOLUNTEER_LEFT_TEAM = "VolunteerLeftTeam"
@@ -157,9 +159,39 @@ class HoursCorrectedV1(Schema):
 
 
 class StarLevelChangedV1(Schema):
+    """v1: the star level, which changed by itself as the verified hours crossed a
+    threshold."""
+
     from_level = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     to_level = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     total_hours = Hours(required=True)
+
+
+class StarLevelChangedV2(StarLevelChangedV1):
+    """v2: the level the verified hours *reach*. A level above the approved one is
+    pending until its authority approves it (StarLevelApproved); a level the hours no
+    longer reach is not held. `approved_by_rule` marks a v1 event, whose level counted
+    without an approval (read as approved)."""
+
+    approved_by_rule = fields.Boolean()
+
+
+class StarLevelDecisionV1(Schema):
+    level = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    authority = fields.String(required=True, validate=validate.OneOf(["county", "city"]))
+
+
+class StarLevelApprovedV1(StarLevelDecisionV1):
+    """The level's authority approved (认定) it: from now on it counts."""
+
+    note = Text(200, allow_none=True, load_default=None)
+
+
+class StarLevelReturnedV1(StarLevelDecisionV1):
+    """The level's authority sent it back with a reason; it is pending again once the
+    ledger changes."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class TeamCreatedV1(Schema):
@@ -196,6 +228,9 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (HOURS_RECORDED, 1): HoursRecordedV1,
     (HOURS_CORRECTED, 1): HoursCorrectedV1,
     (STAR_LEVEL_CHANGED, 1): StarLevelChangedV1,
+    (STAR_LEVEL_CHANGED, 2): StarLevelChangedV2,
+    (STAR_LEVEL_APPROVED, 1): StarLevelApprovedV1,
+    (STAR_LEVEL_RETURNED, 1): StarLevelReturnedV1,
     (TEAM_CREATED, 1): TeamCreatedV1,
     (VOLUNTEER_JOINED_TEAM, 1): VolunteerJoinedTeamV1,
     (VOLUNTEER_LEFT_TEAM, 1): VolunteerLeftTeamV1,
@@ -221,10 +256,16 @@ def profile_updated_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in data.items() if name != "phone"}
 
 
+def star_level_changed_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Before approvals, a level counted as soon as it was reached."""
+    return {**data, "approved_by_rule": True}
+
+
 UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     (VOLUNTEER_REGISTERED, 1): registered_v1_to_v2,
     (VOLUNTEER_REGISTERED, 2): registered_v2_to_v3,
     (VOLUNTEER_PROFILE_UPDATED, 1): profile_updated_v1_to_v2,
+    (STAR_LEVEL_CHANGED, 1): star_level_changed_v1_to_v2,
 }
 
 

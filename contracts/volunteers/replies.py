@@ -16,7 +16,9 @@ class VolunteerHours(Schema):
     total_hours = decimal_text(required=True)
     verified_hours = decimal_text(required=True)
     activity_hours = decimal_text(required=True)
-    star_level = fields.Integer(required=True)
+    star_level = fields.Integer(required=True)  # approved (认定): the one that counts
+    star_level_reached = fields.Integer(required=True)  # by the verified hours
+    star_level_pending = fields.Integer(required=True, allow_none=True)  # awaiting approval
 
 
 class Volunteer(VolunteerHours):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.volunteers import commands as cmd
+from contracts.volunteers import catalog as volunteer_catalog, commands as cmd
 from contracts.volunteers.replies import RosterOutcome, Team, Volunteer, VolunteerHours
 from gateway.context import Ctx, Reply
 from gateway.problem import forbidden, not_found
@@ -18,7 +18,14 @@ from gateway.resources.common import (
     service_page,
     whole_page,
 )
-from gateway.roles import FEED_CLIENT, VOLUNTEER, check_volunteer, may_reveal
+from gateway.roles import (
+    CITY_ADMIN,
+    COUNTY_ADMIN,
+    FEED_CLIENT,
+    VOLUNTEER,
+    check_volunteer,
+    may_reveal,
+)
 from gateway.routing import route
 from gateway.schemas import (
     CountyQuery,
@@ -171,7 +178,8 @@ def erase_volunteer(ctx: Ctx) -> Reply:
 def get_hours(ctx: Ctx) -> dict[str, Any]:
     volunteer = scoped_volunteer(ctx, ctx.params["volunteer_id"])
     return {k: volunteer.get(k) for k in ("volunteer_id", "total_hours", "verified_hours",
-                                          "activity_hours", "star_level")}
+                                          "activity_hours", "star_level",
+                                          "star_level_reached", "star_level_pending")}
 
 
 for _path, _method, _hours_schema, _summary in (
@@ -187,6 +195,52 @@ for _path, _method, _hours_schema, _summary in (
     route("POST", f"/volunteers/<volunteer_id>/{_path}", roles=ADMINS,
           body=body_of(_hours_schema, "volunteer_id"), response=Volunteer, status=201,
           tag="hours", summary=_summary)(_hours_command)
+
+
+# ---- star levels: reached, pending, approved (认定) by the level's authority ------------
+
+AUTHORITY_OF_ROLE = {CITY_ADMIN: volunteer_catalog.CITY, COUNTY_ADMIN: volunteer_catalog.COUNTY}
+
+
+def _speaks_for(ctx: Ctx, level: int) -> str:
+    """The authority the caller speaks for, if it may decide this level (else 403)."""
+    authority = AUTHORITY_OF_ROLE[ctx.principal.role]
+    required = volunteer_catalog.load_volunteer_catalog().star_authority(level)
+    ranks = volunteer_catalog.AUTHORITIES  # from the lower to the higher
+    if ranks.index(authority) < ranks.index(required):
+        raise forbidden(f"Star level {level} is approved by the {required}.")
+    return authority
+
+
+@route("GET", "/star-levels/pending", roles=ADMINS, query=CountyQuery,
+       response=page_of(Volunteer), paged=True, tag="hours",
+       summary="The caller's work: volunteers whose next star level waits for approval by "
+               "the caller's authority (a county bureau: levels 1–3 of its county by "
+               "default; the city: levels 4–5)")
+def pending_star_levels(ctx: Ctx) -> dict[str, Any]:
+    levels = volunteer_catalog.load_volunteer_catalog().levels_approved_by(
+        AUTHORITY_OF_ROLE[ctx.principal.role])
+    return service_page(ctx, V, "pending_star_levels",
+                        {**filters_of(ctx, ("county_code",)), "levels": levels})
+
+
+for _path, _method, _star_schema, _summary in (
+    ("star-levels/approvals", "approve_star_level", cmd.ApproveStarLevel,
+     "Approve (认定) a volunteer's pending star level: from then on it counts"),
+    ("star-levels/returns", "return_star_level", cmd.ReturnStarLevel,
+     "Return a pending star level with a reason (pending again once the ledger changes)"),
+):
+    def _star_decision(ctx: Ctx, method: str = _method) -> Reply:
+        approver = _speaks_for(ctx, ctx.data["level"])
+        volunteer_id = ctx.params["volunteer_id"]
+        scoped_volunteer(ctx, volunteer_id)
+        decided = ctx.call(V, method, ctx.payload(volunteer_id=volunteer_id, approver=approver))
+        return created(decided, f"/volunteers/{volunteer_id}")
+
+    _star_decision.__name__ = _method  # the OpenAPI operation's name
+    route("POST", f"/volunteers/<volunteer_id>/{_path}", roles=ADMINS,
+          body=body_of(_star_schema, "volunteer_id", "approver"), response=Volunteer,
+          status=201, tag="hours", summary=_summary)(_star_decision)
 
 
 # ---- teams -----------------------------------------------------------------------------

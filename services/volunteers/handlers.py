@@ -348,6 +348,8 @@ COMMANDS = CommandTable(published, {
     commands.RecordHours: partial(_on_volunteer, volunteer.record_hours),
     commands.RecordHoursBatch: partial(_on_volunteer, volunteer.record_hours_batch),
     commands.CorrectHours: partial(_on_volunteer, volunteer.correct_hours),
+    commands.ApproveStarLevel: partial(_on_volunteer, volunteer.approve_star_level),
+    commands.ReturnStarLevel: partial(_on_volunteer, volunteer.return_star_level),
     commands.EraseVolunteer: erase,
     commands.CreateTeam: create_team,
     commands.JoinTeam: join_team,

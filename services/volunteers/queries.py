@@ -99,6 +99,10 @@ def list_volunteers(
         query["county_code"] = county_code
     if status:
         query["status"] = status
+    return _page(db, query, limit, offset)
+
+
+def _page(db: Database, query: dict[str, Any], limit: int, offset: int) -> dict[str, Any]:
     limit = max(1, min(int(limit), MAX_PAGE))
     cursor = (
         db["volunteer_view"].find(query, _HIDDEN).sort("volunteer_id", 1).skip(int(offset))
@@ -106,6 +110,16 @@ def list_volunteers(
     )
     return {"total": db["volunteer_view"].count_documents(query),
             "items": with_personal_data(db, list(cursor))}
+
+
+def pending_star_levels(db: Database, levels: list[int], county_code: str | None = None,
+                        limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """Volunteers (not withdrawn or erased) whose pending star level is one of these."""
+    query: dict[str, Any] = {"star_level_pending": {"$in": levels},
+                             "status": {"$nin": ["withdrawn", "erased"]}}
+    if county_code:
+        query["county_code"] = county_code
+    return _page(db, query, limit, offset)
 
 
 def list_teams(db: Database, county_code: str | None = None) -> list[dict[str, Any]]:

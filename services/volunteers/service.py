@@ -83,6 +83,8 @@ class VolunteersService(EventSourcedService):
     record_hours = volunteer_command(commands.RecordHours)
     record_hours_batch = volunteer_command(commands.RecordHoursBatch)  # all or none
     correct_hours = volunteer_command(commands.CorrectHours)
+    approve_star_level = volunteer_command(commands.ApproveStarLevel)  # 认定
+    return_star_level = volunteer_command(commands.ReturnStarLevel)
     # a new team's id may be the schema's choice: the handler answers it
     create_team = handlers.COMMANDS.entrypoint(commands.CreateTeam, lambda service, team_id:
                                                queries.get_team(service.streams.views, team_id))
@@ -108,6 +110,13 @@ class VolunteersService(EventSourcedService):
     @rpc
     def list_volunteers(self, county_code=None, status=None, limit=100, offset=0) -> dict:
         return queries.list_volunteers(self.streams.views, county_code, status, limit, offset)
+
+    @rpc
+    def pending_star_levels(self, levels: list[int], county_code: str | None = None,
+                            limit: int = 100, offset: int = 0) -> dict[str, Any]:
+        """Volunteers whose next star level, one of `levels`, waits for approval."""
+        return queries.pending_star_levels(self.streams.views, [int(n) for n in levels],
+                                           county_code, limit, offset)
 
     @rpc
     def names_of(self, volunteer_ids: list[str]) -> dict[str, str]:

@@ -41,6 +41,8 @@ class VolunteerView(StreamView):
             "total_hours": str(state.total_hours),
             "verified_hours": str(state.verified_hours),
             "star_level": state.star_level,
+            "star_level_reached": state.star_level_reached,
+            "star_level_pending": state.star_level_pending,
             "activity_hours": str(_activity_hours(events, state.ledger)),
             "registered_at": events[0].occurred_at.isoformat(),
         }

@@ -126,6 +126,22 @@ class CorrectHours:
 
 
 @dataclass(frozen=True)
+class ApproveStarLevel:
+    volunteer_id: str
+    level: int
+    approver: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ReturnStarLevel:
+    volunteer_id: str
+    level: int
+    approver: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class CreateTeam:
     team_id: str
     name: str

@@ -7,6 +7,12 @@ hours are on the ledger); suspended ⇄ back where it was; withdrawn ⇄ back wh
 Hours: every entry stays on the ledger, but hours count as *verified hours* (and earn
 stars) only once the county bureau has verified the volunteer. Hours recorded while still
 registered are pending and start counting at verification; suspension keeps past hours.
+
+Stars: the verified hours *reach* a level; the level above the approved one that they
+reach is *pending* until the level's authority (the catalog's, county or city) approves
+it, or returns it with a reason (pending again once the ledger changes). Only approved
+levels count (`star_level`). Levels are approved one at a time, in order; a level the
+hours no longer reach is not held.
 """
 from __future__ import annotations
 
@@ -51,7 +57,17 @@ class Volunteer:
     withdrawal_reason: str | None = None
     withdrawn_from: str | None = None  # the status a return restores
     ledger: Mapping[str, Decimal] = field(default_factory=dict)  # entry_id -> current hours
-    star_level: int = 0
+    star_level: int = 0  # approved: what counts
+    star_level_reached: int = 0  # by the verified hours
+    star_level_returned: int | None = None  # sent back, until the ledger changes
+
+    @property
+    def star_level_pending(self) -> int | None:
+        """The next level, if the hours reach it and it is not sent back."""
+        following = self.star_level + 1
+        if following <= self.star_level_reached and following != self.star_level_returned:
+            return following
+        return None
 
     @property
     def total_hours(self) -> Decimal:
@@ -241,6 +257,37 @@ def correct_record(state: Volunteer | None, command: c.CorrectRecord,
     return [ev.new_event(ev.RECORD_CORRECTED, data)]
 
 
+AUTHORITY_RANK = {"county": 1, "city": 2}  # the city may decide what a county may
+
+
+def approve_star_level(state: Volunteer | None, command: c.ApproveStarLevel,
+                       catalog: VolunteerCatalog) -> list[NewEvent]:
+    _pending(state, command, catalog, "approve")
+    return [ev.new_event(ev.STAR_LEVEL_APPROVED, {
+        "level": command.level, "authority": command.approver, "note": command.note})]
+
+
+def return_star_level(state: Volunteer | None, command: c.ReturnStarLevel,
+                      catalog: VolunteerCatalog) -> list[NewEvent]:
+    _pending(state, command, catalog, "return")
+    return [ev.new_event(ev.STAR_LEVEL_RETURNED, {
+        "level": command.level, "authority": command.approver, "reason": command.reason})]
+
+
+def _pending(state: Volunteer | None, command: c.ApproveStarLevel | c.ReturnStarLevel,
+             catalog: VolunteerCatalog, action: str) -> None:
+    current = _existing(state, f"{action} a star level of")
+    required = catalog.star_authority(command.level)
+    if AUTHORITY_RANK[command.approver] < AUTHORITY_RANK[required]:
+        raise DomainRuleViolated(f"star level {command.level} is decided by the {required}",
+                                 field="level", authority=required)
+    if current.star_level_pending != command.level:
+        raise DomainRuleViolated(
+            f"star level {command.level} is not pending (approved: {current.star_level}, "
+            f"pending: {current.star_level_pending or 'none'})", field="level",
+            pending=current.star_level_pending)
+
+
 def record_hours(state: Volunteer | None, command: c.LedgerEntry,
                  catalog: VolunteerCatalog) -> list[NewEvent]:
     current = _existing(state, "record hours for")
@@ -339,15 +386,26 @@ def _record_corrected(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
 def _hours_recorded(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
     ledger = {**state.ledger, data["entry_id"]: Decimal(data["hours"])}
     status = ACTIVE if state.status == VERIFIED else state.status
-    return replace(state, ledger=ledger, status=status)
+    return replace(state, ledger=ledger, status=status, star_level_returned=None)
 
 
 def _hours_corrected(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
-    return replace(state, ledger={**state.ledger, data["entry_id"]: Decimal(data["hours"])})
+    return replace(state, ledger={**state.ledger, data["entry_id"]: Decimal(data["hours"])},
+                   star_level_returned=None)
 
 
 def _star_level_changed(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
-    return replace(state, star_level=data["to_level"])
+    reached = data["to_level"]
+    approved = reached if data.get("approved_by_rule") else min(state.star_level, reached)
+    return replace(state, star_level=approved, star_level_reached=reached)
+
+
+def _star_level_approved(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    return replace(state, star_level=data["level"])
+
+
+def _star_level_returned(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
+    return replace(state, star_level_returned=data["level"])
 
 
 _APPLIERS = {
@@ -364,6 +422,8 @@ _APPLIERS = {
     ev.HOURS_RECORDED: _hours_recorded,
     ev.HOURS_CORRECTED: _hours_corrected,
     ev.STAR_LEVEL_CHANGED: _star_level_changed,
+    ev.STAR_LEVEL_APPROVED: _star_level_approved,
+    ev.STAR_LEVEL_RETURNED: _star_level_returned,
 }
 _FOLD = fold.Fold("volunteer", ev.VOLUNTEER_REGISTERED, _APPLIERS)
 evolve, replay = _FOLD.evolve, _FOLD.replay
@@ -383,14 +443,16 @@ def _existing(state: Volunteer | None, action: str) -> Volunteer:
 
 def _with_star_change(state: Volunteer, decided: list[NewEvent], catalog: VolunteerCatalog
                       ) -> list[NewEvent]:
-    """Append StarLevelChanged when the decided events move the volunteer across a threshold."""
+    """Append StarLevelChanged when the decided events move the verified hours across a
+    threshold (the level reached; approval is a decision of its own)."""
     after = replay(decided, state)
     assert after is not None
     level = star_level(after.verified_hours, catalog.star_thresholds)
-    if level == after.star_level:
+    if level == after.star_level_reached:
         return decided
     return [*decided, ev.new_event(ev.STAR_LEVEL_CHANGED, {
-        "from_level": after.star_level, "to_level": level, "total_hours": str(after.verified_hours),
+        "from_level": after.star_level_reached, "to_level": level,
+        "total_hours": str(after.verified_hours),
     })]
 
 

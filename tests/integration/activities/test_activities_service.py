@@ -27,7 +27,7 @@ def test_completion_feeds_the_ledger_and_the_star_level_once(
         {"entry_id": f"2222222{n}-2222-4222-8222-222222222222", "hours": hours,
          "served_on": f"2026-02-1{n}", "source": "bureau"}
         for n, hours in enumerate([24, 24, 24, 24, 2])]})
-    assert volunteers.get_volunteer(vid)["star_level"] == 0  # 98 h: two short of 1★
+    assert volunteers.get_volunteer(vid)["star_level_reached"] == 0  # 98 h: 2 short of 1★
 
     aid = activities.publish_activity(past_activity())["activity_id"]
     activities.issue_check_in_code({"activity_id": aid, "code": "HONGSE2026",
@@ -36,13 +36,13 @@ def test_completion_feeds_the_ledger_and_the_star_level_once(
     done = activities.complete_activity({"activity_id": aid, "audience_reached": 120,
                                          "served": [{"volunteer_id": vid, "hours": 2}]})
     assert done["status"] == "completed"
-    eventually(lambda: volunteers.get_volunteer(vid)["star_level"] == 1)
+    eventually(lambda: volunteers.get_volunteer(vid)["star_level_reached"] == 1)
     assert volunteers.get_volunteer(vid)["total_hours"] == "100.0"
 
     activities.correct_completion({"activity_id": aid, "reason": "签到表核对后更正",
                                    "corrections": [{"volunteer_id": vid, "hours": 1.5}]})
     eventually(lambda: volunteers.get_volunteer(vid)["total_hours"] == "99.5")
-    assert volunteers.get_volunteer(vid)["star_level"] == 0
+    assert volunteers.get_volunteer(vid)["star_level_reached"] == 0
 
     # as if the relay had crashed before marking anything: every event goes out again
     published = activities.health()["published"]
@@ -53,7 +53,7 @@ def test_completion_feeds_the_ledger_and_the_star_level_once(
                >= duplicates_before + published)
 
     shown = volunteers.get_volunteer(vid)
-    assert (shown["total_hours"], shown["star_level"]) == ("99.5", 0)
+    assert (shown["total_hours"], shown["star_level_reached"]) == ("99.5", 0)
 
 
 def test_signing_up_past_capacity_waitlists_and_a_withdrawal_promotes(

@@ -97,7 +97,17 @@ def test_the_volunteers_service_answers_as_published(runner_factory, platform_co
           volunteers.withdraw_volunteer({"volunteer_id": other, "reason_code": "health"}),
           volunteers.return_volunteer({"volunteer_id": other, "reason": "身体康复"}),
           volunteers.erase_volunteer({"volunteer_id": other}))
-    check(volunteer_replies.VolunteerList, volunteers.list_volunteers(limit=10))
+    volunteers.record_hours_batch({"volunteer_id": vid, "entries": [
+        entry("24", days) for days in range(30, 36)]})
+    pending = volunteers.pending_star_levels([1, 2, 3], TINGHU)
+    check(volunteer_replies.Volunteer,
+          volunteers.return_star_level({"volunteer_id": vid, "level": 1, "approver": "county",
+                                        "reason": "待核实"}),
+          volunteers.record_hours({"volunteer_id": vid, **entry("1")}),
+          volunteers.approve_star_level({"volunteer_id": vid, "level": 1,
+                                         "approver": "county"}))
+    check(volunteer_replies.VolunteerList, volunteers.list_volunteers(limit=10), pending)
+    assert pending["total"] == 1
     check(volunteer_replies.CountyVolunteers, *volunteers.county_summary())
 
     elsewhere = person(3, YANDU)

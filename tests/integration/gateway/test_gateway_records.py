@@ -131,3 +131,67 @@ def test_another_records_number_is_409_pointing_to_the_merge(county):
 def test_a_lookup_with_a_bad_number_is_422(county):
     assert "id_number" in problem(county.post("/volunteers/lookup", {"id_number": "123"}),
                                   422)["errors"]
+
+
+# ---- star levels approved by level -------------------------------------------------------
+
+def with_hours(county, hours: int) -> str:
+    volunteer_id = county.post("/volunteers", registration()).json()["volunteer_id"]
+    county.post(f"/volunteers/{volunteer_id}/verify", {"county_code": TINGHU})
+    answer = county.post(f"/volunteers/{volunteer_id}/hours/batch", {"entries": [
+        {"entry_id": f"00000000-0000-4000-8000-{n:012d}", "hours": 20,
+         "served_on": f"2026-0{1 + n % 9}-{1 + n // 9:02d}", "source": "bureau"}
+        for n in range(hours // 20)]})
+    assert answer.status_code == 201, answer.text
+    return volunteer_id
+
+
+def pending_ids(admin) -> list[str]:
+    answer = admin.get("/star-levels/pending", params={"limit": 200})
+    assert answer.status_code == 200, answer.text
+    return [v["volunteer_id"] for v in answer.json()["items"]]
+
+
+def test_each_admin_lists_and_approves_the_levels_of_their_authority(county, city):
+    volunteer_id = with_hours(county, 1000)  # four stars reached
+    assert volunteer_id in pending_ids(county) and volunteer_id not in pending_ids(city)
+    for level in (1, 2, 3):
+        answer = county.post(f"/volunteers/{volunteer_id}/star-levels/approvals",
+                             {"level": level, "note": "已认定"})
+        assert answer.status_code == 201 and answer.json()["star_level"] == level
+    assert volunteer_id not in pending_ids(county) and volunteer_id in pending_ids(city)
+
+    refused = problem(county.post(f"/volunteers/{volunteer_id}/star-levels/approvals",
+                                  {"level": 4}), 403)
+    assert "city" in refused["detail"]
+    approved = city.post(f"/volunteers/{volunteer_id}/star-levels/approvals", {"level": 4})
+    assert approved.status_code == 201 and approved.json()["star_level"] == 4
+    certificate = county.post(f"/volunteers/{volunteer_id}/certificates", {}).json()
+    assert city.get(f"/certificates/{certificate['code']}").json()["star_level"] == 4
+
+
+def test_a_level_not_pending_is_409_and_a_return_needs_a_reason(county):
+    volunteer_id = with_hours(county, 100)
+    before = county.get(f"/volunteers/{volunteer_id}").json()
+    assert (before["star_level"], before["star_level_pending"]) == (0, 1)
+
+    assert problem(county.post(f"/volunteers/{volunteer_id}/star-levels/approvals",
+                               {"level": 2}), 409)["code"] == "rule_violated"
+    assert "reason" in problem(county.post(f"/volunteers/{volunteer_id}/star-levels/returns",
+                                           {"level": 1}), 422)["errors"]
+    assert "approver" in problem(county.post(f"/volunteers/{volunteer_id}/star-levels/"
+                                             "approvals", {"level": 1, "approver": "city"}),
+                                 422)["errors"]  # the role says who approves, not the body
+    assert county.get(f"/volunteers/{volunteer_id}").json() == before
+
+    returned = county.post(f"/volunteers/{volunteer_id}/star-levels/returns",
+                           {"level": 1, "reason": "签到表待核实"})
+    assert returned.status_code == 201 and returned.json()["star_level_pending"] is None
+    assert volunteer_id not in pending_ids(county)
+
+
+def test_another_countys_admin_neither_lists_nor_approves(county, other_county):
+    volunteer_id = with_hours(county, 100)
+    assert volunteer_id not in pending_ids(other_county)
+    problem(other_county.post(f"/volunteers/{volunteer_id}/star-levels/approvals",
+                              {"level": 1}), 404)

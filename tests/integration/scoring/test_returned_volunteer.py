@@ -1,6 +1,7 @@
-"""A withdrawn volunteer's return followed by the consumers over the real broker and
-store: scoring counts them again in their county (their hours never left it), and
-the feeds service's public log carries the return without its reason."""
+"""Records that follow real life, followed by the consumers over the real broker and
+store: scoring counts a returned volunteer again in their county (their hours never left
+it) and takes star decisions without refusing them, and the feeds service's public log
+carries the return, the corrections and the star decisions without reasons or values."""
 from __future__ import annotations
 
 import uuid
@@ -52,3 +53,41 @@ def test_scoring_and_the_public_log_follow_a_return(platform, eventually):
 
     public = eventually(returned_in_the_public_log)
     assert public[0]["stream_id"].startswith(f"volunteer-{vid}") and public[0]["data"] == {}
+
+
+def test_corrections_and_star_decisions_reach_the_public_log_without_free_text(
+        platform, eventually):
+    volunteers, scoring, feeds = platform
+    vid = volunteers.register_volunteer({
+        "name": "陈志远", "gender": "男", "birth_year": 1956,
+        "id_number": make_id_number(ZONE, date(1956, 3, 1), 183),
+        "phone": "13912345678", "county_code": ZONE, "retirement_status": "退休",
+    })["volunteer_id"]
+    volunteers.verify_volunteer({"volunteer_id": vid, "county_code": ZONE})
+    volunteers.record_hours({"volunteer_id": vid, "entry_id": str(uuid.uuid4()),
+                             "hours": "24", "served_on": "2026-03-01", "source": "bureau"})
+    volunteers.correct_record({"volunteer_id": vid, "name": "陈致远", "reason": "录入错字",
+                               "authority": "id_card"})
+    volunteers.record_hours_batch({"volunteer_id": vid, "entries": [
+        {"entry_id": str(uuid.uuid4()), "hours": "24", "served_on": f"2026-04-0{n + 1}",
+         "source": "bureau"} for n in range(4)]})
+    volunteers.return_star_level({"volunteer_id": vid, "level": 1, "approver": "county",
+                                  "reason": "待核实"})
+    volunteers.record_hours({"volunteer_id": vid, "entry_id": str(uuid.uuid4()),
+                             "hours": "1", "served_on": "2026-05-01", "source": "bureau"})
+    volunteers.approve_star_level({"volunteer_id": vid, "level": 1, "approver": "county",
+                                   "note": "已认定"})
+    wanted = ("VolunteerRecordCorrected", "StarLevelReturned", "StarLevelApproved")
+
+    def public_entries():
+        entries = {e["type"]: e["data"] for e in feeds.events_after(0, 500)
+                   if e["type"] in wanted and e["stream_id"].startswith(f"volunteer-{vid}")}
+        return entries if len(entries) == len(wanted) else None
+
+    assert eventually(public_entries) == {
+        "VolunteerRecordCorrected": {"fields_corrected": ["name"], "authority": "id_card"},
+        "StarLevelReturned": {"level": 1, "authority": "county"},
+        "StarLevelApproved": {"level": 1, "authority": "county"}}
+    published = len(volunteers.events_after(0, 500))  # every one taken, none refused
+    assert eventually(lambda: sum(scoring.health()["intake"].values()) >= published)
+    assert set(scoring.health()["intake"]) <= {"applied", "skipped"}

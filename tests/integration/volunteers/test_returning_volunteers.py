@@ -30,10 +30,11 @@ def test_a_returned_volunteer_keeps_their_record_and_the_replica_follows(
 
     back = volunteers.return_volunteer({"volunteer_id": vid, "reason": "回盐城定居，本人申请"})
 
-    unchanged = ("status", "verified", "total_hours", "verified_hours", "star_level", "name",
-                 "registered_at", "county_code")
+    unchanged = ("status", "verified", "total_hours", "verified_hours", "star_level",
+                 "star_level_reached", "star_level_pending", "name", "registered_at",
+                 "county_code")
     assert {k: back[k] for k in unchanged} == {k: before[k] for k in unchanged}
-    assert back["status"] == "active" and back["star_level"] == 1
+    assert back["status"] == "active" and back["star_level_reached"] == 1
     assert back["version"] == before["version"] + 2
     assert eventually(lambda: directory.status(vid) == "verified")
 

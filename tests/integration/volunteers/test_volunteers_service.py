@@ -83,7 +83,7 @@ def test_verifying_a_withdrawn_volunteer_is_refused(volunteers, registration):
         volunteers.verify_volunteer({"volunteer_id": vid, "county_code": TINGHU})
 
 
-def test_hours_earn_a_star_once_verified(volunteers, registration):
+def test_hours_reach_a_star_once_verified(volunteers, registration):
     vid = volunteers.register_volunteer(registration())["volunteer_id"]
     volunteers.verify_volunteer({"volunteer_id": vid, "county_code": TINGHU})
     for n in range(5):
@@ -94,7 +94,8 @@ def test_hours_earn_a_star_once_verified(volunteers, registration):
 
     shown = volunteers.get_volunteer(vid)
 
-    assert shown["star_level"] == 1
+    assert (shown["star_level_reached"], shown["star_level_pending"]) == (1, 1)
+    assert shown["star_level"] == 0  # until the county bureau approves it
     assert shown["verified_hours"] == "100.0" or float(shown["verified_hours"]) == 100
 
 

@@ -80,6 +80,12 @@ COMMANDS = st.one_of(
     st.tuples(st.just("correct_hours"), about_the_volunteer(
         entry_id=entry_id, hours=hours,
         reason=maybe(st.sampled_from(["签到表核对"] * 3 + ["  "])))),
+    st.tuples(st.just("return"), about_the_volunteer(reason=maybe(st.just("本人申请回归")))),
+    st.tuples(st.just("approve_star_level"), about_the_volunteer(
+        level=maybe(st.integers(0, 6)), approver=maybe(st.sampled_from(["county", "city"])))),
+    st.tuples(st.just("return_star_level"), about_the_volunteer(
+        level=maybe(st.integers(1, 5)), approver=maybe(st.sampled_from(["county", "city"])),
+        reason=maybe(st.just("待核实")))),
 )
 
 # a start that gets somewhere (entries on the ledger to correct), then anything
@@ -99,6 +105,9 @@ DECISIONS = {
     "update_profile": (contract.UpdateProfile, volunteer.update_profile),
     "record_hours": (contract.RecordHours, volunteer.record_hours),
     "correct_hours": (contract.CorrectHours, volunteer.correct_hours),
+    "return": (contract.ReturnVolunteer, volunteer.return_after_withdrawal),
+    "approve_star_level": (contract.ApproveStarLevel, volunteer.approve_star_level),
+    "return_star_level": (contract.ReturnStarLevel, volunteer.return_star_level),
 }
 
 
@@ -126,8 +135,9 @@ def decide(state: volunteer.Volunteer | None, action: str, payload: dict) -> Out
 
 def check_step(before: volunteer.Volunteer | None, outcome: Outcome,
                after: volunteer.Volunteer | None) -> None:
-    if before is not None and before.status == volunteer.WITHDRAWN:
-        assert outcome.refused is not None, "withdrawal is final"
+    if before is not None and before.status == volunteer.WITHDRAWN:  # until a return
+        assert outcome.refused is not None or [e.type for e in outcome.events] == [
+            ev.VOLUNTEER_RETURNED]
     if after is None:
         return
     assert after.status in STATUSES
@@ -138,8 +148,10 @@ def check_step(before: volunteer.Volunteer | None, outcome: Outcome,
     for value in after.ledger.values():
         assert Decimal(0) <= value <= CATALOG.max_hours_per_entry
         assert value == value.quantize(Decimal("0.1"))
-    assert after.star_level == star_level(after.verified_hours, CATALOG.star_thresholds)
-    level = before.star_level if before else 0
+    assert after.star_level_reached == star_level(after.verified_hours,
+                                                  CATALOG.star_thresholds)
+    assert 0 <= after.star_level <= after.star_level_reached  # approved: reached ones only
+    level = before.star_level_reached if before else 0
     for decided in outcome.events:
         data = decided.data
         if decided.type == ev.HOURS_CORRECTED:

@@ -28,13 +28,14 @@ def test_the_default_catalog_uses_the_national_thresholds(catalog):
 
 def test_reaching_100_hours_earns_the_first_star(volunteer, decide, hours, catalog):
     almost = volunteer(logged=[24, 24, 24, 24, 3])
-    assert almost.verified_hours == 99 and almost.star_level == 0
+    assert almost.verified_hours == 99 and almost.star_level_reached == 0
 
     events, state = decide(almost, v.record_hours, hours(1))
 
     assert [e.type for e in events] == ["HoursRecorded", "StarLevelChanged"]
     assert events[1].data == {"from_level": 0, "to_level": 1, "total_hours": "100.0"}
-    assert state.star_level == 1
+    assert state.star_level_reached == 1 and state.star_level_pending == 1
+    assert state.star_level == 0  # it counts once approved
 
 
 def test_hours_that_stay_below_the_next_threshold_change_no_star(volunteer, decide, hours,
@@ -52,7 +53,7 @@ def test_a_single_entry_can_jump_several_stars(volunteer, decide, hours, small_s
 
 def test_a_correction_can_take_a_star_away(volunteer, decide, entry, small_stars):
     one_star = volunteer(logged=[6, 6], using=small_stars)
-    assert one_star.star_level == 1
+    assert one_star.star_level_reached == 1
 
     events, state = decide(one_star, v.correct_hours,
                            c.CorrectHours(WANG, entry("服务1"), Decimal("2.0"), "重复签到"),
@@ -60,15 +61,15 @@ def test_a_correction_can_take_a_star_away(volunteer, decide, entry, small_stars
 
     assert events[-1].type == "StarLevelChanged"
     assert events[-1].data == {"from_level": 1, "to_level": 0, "total_hours": "8.0"}
-    assert state.star_level == 0
+    assert state.star_level_reached == 0 and state.star_level_pending is None
 
 
 def test_pending_hours_earn_no_star_until_verification(volunteer, decide, small_stars):
     pending = volunteer("registered", logged=[20, 15], using=small_stars)
-    assert pending.star_level == 0
+    assert pending.star_level_reached == 0
 
     events, state = decide(pending, v.verify, c.VerifyVolunteer(WANG, "320902"), small_stars)
 
     assert [e.type for e in events] == ["VolunteerVerified", "StarLevelChanged"]
     assert events[1].data == {"from_level": 0, "to_level": 2, "total_hours": "35.0"}
-    assert state.star_level == 2
+    assert state.star_level_reached == 2 and state.star_level_pending == 1

@@ -32,6 +32,7 @@ from yinfa.store.memory import InMemoryEventStore
 LOADED_BY_ANOTHER = {
     "VolunteerCommand": "the base of the commands on one volunteer",
     "LedgerEntry": "a line of RecordHoursBatch's entries",
+    "StarLevelDecision": "the base of approving and returning a star level",
 }
 WANG = "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"
 TEAM = "5b2e9d40-1c3a-4f6e-8d7b-2a9c0e1f3d45"
@@ -54,6 +55,9 @@ VALID = {  # one well-formed payload of each command type
                              "authority": "household_register"},
     commands.RecordHours: {"volunteer_id": WANG, **ENTRY},
     commands.RecordHoursBatch: {"volunteer_id": WANG, "entries": [ENTRY]},
+    commands.ApproveStarLevel: {"volunteer_id": WANG, "level": 1, "approver": "county"},
+    commands.ReturnStarLevel: {"volunteer_id": WANG, "level": 4, "approver": "city",
+                               "reason": "时长记录待核实"},
     commands.CorrectHours: {"volunteer_id": WANG, "entry_id": ENTRY["entry_id"],
                             "hours": "1", "reason": "签到表核对"},
     commands.EraseVolunteer: {"volunteer_id": WANG},
@@ -103,7 +107,7 @@ def test_every_command_an_entrypoint_takes_has_its_handler(monkeypatch, streams)
         with pytest.raises(Recorded):
             getattr(service, name)({})
 
-    assert len(taken) == 16, sorted(taken)  # thirteen on volunteers, three on teams
+    assert len(taken) == 18, sorted(taken)  # fifteen on volunteers, three on teams
     assert set(taken.values()) == set(handlers.COMMANDS.handlers)  # no handler goes unused
 
 
