@@ -181,6 +181,10 @@ class PagedRankingQuery(RankingQuery, PageQuery):
     pass
 
 
+class AsOfQuery(Strict):
+    as_of = as_of_field()
+
+
 class EvidenceQuery(PageQuery):
     subject = fields.String(required=True, validate=validate.OneOf(
         ["county", "branch", "volunteer"]))

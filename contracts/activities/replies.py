@@ -89,6 +89,7 @@ class MonthOfActivities(Schema):
 
 class CountyTrends(Schema):
     county_code = fields.String(required=True)
+    as_of = fields.String(required=True, allow_none=True)  # the instant asked for; null: live
     themes = fields.Dict(keys=fields.String(), values=fields.String(), required=True)  # labels
     months = fields.List(fields.Nested(MonthOfActivities), required=True)  # oldest first
 
@@ -103,6 +104,7 @@ class WishFunnel(Schema):
     """Posted → claimed → fulfilled → confirmed; hours from posting to confirmation."""
 
     county_code = fields.String(required=True)
+    as_of = fields.String(required=True, allow_none=True)  # the instant asked for; null: live
     steps = fields.List(fields.Nested(FunnelStep), required=True)
     expired = fields.Integer(required=True)
     median_hours_to_fulfil = decimal_text(required=True, allow_none=True)

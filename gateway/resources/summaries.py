@@ -1,7 +1,8 @@
 """County summaries for the dashboard: volunteers against the baseline, activities and
 wishes, certification coverage and demonstration branches (one answer per county, put
 together from three services); a county's activities by month and theme; its micro-wish
-funnel. A county-bound caller sees its own county only; another county answers 404."""
+funnel, both live or as of an instant (`?as_of=`, bounded like the rankings'). A
+county-bound caller sees its own county only; another county answers 404."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,9 +10,9 @@ from typing import Any
 from contracts.activities.replies import CountyTrends, WishFunnel
 from gateway.context import Ctx
 from gateway.resources.common import ADMINS
-from gateway.resources.rankings import scoped_county
+from gateway.resources.rankings import check_as_of, scoped_county
 from gateway.routing import route
-from gateway.schemas import CountySummary, CountySummaryList
+from gateway.schemas import AsOfQuery, CountySummary, CountySummaryList
 
 NO_ACTIVITIES = {"activities": {}, "themes": {}, "hours": "0", "audience": 0, "wishes": {}}
 
@@ -42,15 +43,25 @@ def county_summary(ctx: Ctx) -> dict[str, Any]:
     return summaries(ctx, scoped_county(ctx, ctx.params["county_code"]))[0]
 
 
-@route("GET", "/summaries/counties/<county_code>/trends", roles=ADMINS,
+@route("GET", "/summaries/counties/<county_code>/trends", roles=ADMINS, query=AsOfQuery,
        response=CountyTrends, tag="summaries",
        summary="Completed activities by month (city time) and theme; hours and audience")
 def county_trends(ctx: Ctx) -> Any:
-    return ctx.call("activities", "county_trends", scoped_county(ctx, ctx.params["county_code"]))
+    county = scoped_county(ctx, ctx.params["county_code"])
+    return ctx.call("activities", "county_trends", county, **as_of_option(ctx))
 
 
-@route("GET", "/summaries/counties/<county_code>/wishes", roles=ADMINS, response=WishFunnel,
-       tag="summaries",
+@route("GET", "/summaries/counties/<county_code>/wishes", roles=ADMINS, query=AsOfQuery,
+       response=WishFunnel, tag="summaries",
        summary="Micro-wishes: posted → claimed → fulfilled → confirmed, and time to fulfil")
 def wish_funnel(ctx: Ctx) -> Any:
-    return ctx.call("activities", "wish_funnel", scoped_county(ctx, ctx.params["county_code"]))
+    county = scoped_county(ctx, ctx.params["county_code"])
+    return ctx.call("activities", "wish_funnel", county, **as_of_option(ctx))
+
+
+def as_of_option(ctx: Ctx) -> dict[str, str]:
+    """The as-of asked for, refused like the rankings' when it names the future or a time
+    before the first event; nothing when live."""
+    as_of = ctx.query.get("as_of")
+    check_as_of(ctx, as_of)
+    return {} if as_of is None else {"as_of": as_of}

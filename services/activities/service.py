@@ -103,9 +103,12 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
         return queries.county_summary(self.streams.views)
 
     @rpc
-    def county_trends(self, county_code: str) -> dict[str, Any]:
-        return trends.county_trends(self.streams.views, str(county_code))
+    def county_trends(self, county_code: str, as_of: Any = None) -> dict[str, Any]:
+        """Live, or as of an instant: the events recorded by then."""
+        return trends.county_trends(self.streams.views, self.streams.store, str(county_code),
+                                    trends.parse_as_of(as_of))
 
     @rpc
-    def wish_funnel(self, county_code: str) -> dict[str, Any]:
-        return trends.wish_funnel(self.streams.views, str(county_code))
+    def wish_funnel(self, county_code: str, as_of: Any = None) -> dict[str, Any]:
+        return trends.wish_funnel(self.streams.views, self.streams.store, str(county_code),
+                                  trends.parse_as_of(as_of))

@@ -186,10 +186,13 @@ def test_the_activities_service_answers_as_published(runner_factory, platform_co
     check(activity_replies.WishList, activities.list_wishes(limit=10))
     check(activity_replies.CountyActivities, *activities.county_summary().values())
     trends = activities.county_trends(TINGHU)
-    check(activity_replies.CountyTrends, trends, activities.county_trends(YANDU))
+    now = datetime.now(UTC).isoformat()
+    check(activity_replies.CountyTrends, trends, activities.county_trends(YANDU),
+          activities.county_trends(TINGHU, as_of=now))
     assert [m["by_theme"] for m in trends["months"]] == [{"party_story": 1}]
     funnel = activities.wish_funnel(TINGHU)
-    check(activity_replies.WishFunnel, funnel, activities.wish_funnel(YANDU))
+    check(activity_replies.WishFunnel, funnel, activities.wish_funnel(YANDU),
+          activities.wish_funnel(TINGHU, as_of=now))
     steps = {s["step"]: s["count"] for s in funnel["steps"]}
     assert steps["posted"] == 2 and steps["confirmed"] == 1
     assert funnel["median_hours_to_fulfil"] is not None

@@ -1,8 +1,10 @@
 """County summaries, trends and the wish funnel through the gateway, scoped like every
-resource; the as-of bounds of rankings (the dashboard's pickers)."""
+resource; trends and the funnel as of an instant; the as-of bounds (the dashboard's
+pickers)."""
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import polling
 import pytest
@@ -82,3 +84,29 @@ def test_an_as_of_in_the_future_is_refused_with_a_reason(city, tinghu):
 def test_an_as_of_of_today_is_answered(city, tinghu):
     answer = city.get("/rankings/counties", params={"as_of": city_today().isoformat()})
     assert answer.status_code == 200, answer.text
+
+
+def test_the_funnel_as_of_an_earlier_instant_leaves_out_a_wish_posted_since(city, tinghu):
+    time.sleep(0.05)
+    then = datetime.now(UTC)
+    time.sleep(0.05)
+    assert city.post("/wishes", wish_body()).status_code == 201
+    path = f"/summaries/counties/{TINGHU}/wishes"
+    live, earlier = city.get(path).json(), city.get(path, params={"as_of": then.isoformat()})
+    assert earlier.status_code == 200, earlier.text
+    assert datetime.fromisoformat(earlier.json()["as_of"]) == then and live["as_of"] is None
+    assert earlier.json()["steps"][0]["count"] == live["steps"][0]["count"] - 1 >= 1
+    trends = city.get(f"/summaries/counties/{TINGHU}/trends",
+                      params={"as_of": then.isoformat()})
+    assert trends.status_code == 200 and datetime.fromisoformat(trends.json()["as_of"]) == then
+
+
+@pytest.mark.parametrize("path", ["/trends", "/wishes"])
+def test_trends_and_the_funnel_refuse_an_as_of_out_of_bounds_with_a_reason(city, tinghu, path):
+    tomorrow = (city_today() + timedelta(days=1)).isoformat()
+    for as_of, code in (("2000-01-01", "as_of_before_first_event"),
+                        (tomorrow, "as_of_in_future")):
+        answer = city.get(f"/summaries/counties/{TINGHU}{path}", params={"as_of": as_of})
+        assert answer.status_code == 422 and answer.json()["code"] == code
+    assert city.get(f"/summaries/counties/{TINGHU}{path}",
+                    params={"as_of": "not a date"}).status_code == 422
