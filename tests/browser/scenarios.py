@@ -91,12 +91,19 @@ def as_of(page: Page, job: dict[str, Any]) -> dict[str, Any]:
     page.wait_for_timeout(500)  # the answer for the new instant replaces the rows
     then = ranking_rows(page)
     page.screenshot(path=shot(job, "as-of"), full_page=True)
+    # the county page keeps the instant: its trends and funnel answer for it too
+    page.locator(".county-link", has_text=job["county"]).click()
+    page.get_by_test_id("funnel-counts").wait_for()
+    county = {"note": page.get_by_test_id("as-of-note").inner_text(),
+              "funnel": page.get_by_test_id("funnel-counts").inner_text(),
+              "headings": page.locator("h2").all_inner_texts(), "address": page.url}
+    page.screenshot(path=shot(job, "as-of-county"), full_page=True)
     page.goto(f"{job['base']}/dashboard/#/?as_of=2000-01-01")
     early = page.get_by_test_id("ranking-problem").inner_text()
     page.goto(f"{job['base']}/dashboard/#/?as_of=2999-01-01")
     future = page.get_by_test_id("ranking-problem").inner_text()
     return {"live": live, "then": then, "address": page.url, "early": early,
-            "future": future}
+            "future": future, "county": county}
 
 
 def export(page: Page, job: dict[str, Any]) -> dict[str, Any]:

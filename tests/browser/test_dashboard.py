@@ -4,6 +4,7 @@ are left in tests/browser/artifacts/."""
 from __future__ import annotations
 
 import csv
+import re
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -79,17 +80,40 @@ def test_a_county_explained_adds_up_to_its_score_with_the_events_behind_it(demo,
 
 
 def test_an_earlier_as_of_shows_another_ranking_and_bounds_are_explained(demo, browse):
-    timeline = demo.api().get(f"{demo.base}/rankings/timeline", timeout=10).json()
+    api = demo.api()
+    timeline = api.get(f"{demo.base}/rankings/timeline", timeout=10).json()
     first = datetime.fromisoformat(timeline["first_event_at"])
     last = datetime.fromisoformat(timeline["last_event_at"])
-    middle = (first + (last - first) / 2).astimezone(CITY)
-    seen = browse("as_of", as_of=middle.strftime("%Y-%m-%d %H:%M:%S"))
+    middle = (first + (last - first) / 2).astimezone(CITY).replace(microsecond=0)
+    county, funnel = county_whose_wishes_moved_since(demo, api, middle)
+    seen = browse("as_of", as_of=middle.strftime("%Y-%m-%d %H:%M:%S"),
+                  county=county["county_name"])
     assert "as_of=" in seen["address"]
     assert len(seen["then"]) == 11
     assert [(r["county"], r["total"]) for r in seen["then"]] \
         != [(r["county"], r["total"]) for r in seen["live"]]
     assert "早于首条记录" in seen["early"]
     assert "在未来" in seen["future"]
+    # the county page at that instant: its funnel is the one of then, and it says so
+    on_page = seen["county"]
+    assert f"/counties/{county['county_code']}" in on_page["address"]
+    assert [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) 个", on_page["funnel"])] \
+        == [step["count"] for step in funnel["steps"]]
+    assert "实时数据" in on_page["note"] and "截至" in on_page["note"]
+    stamped = [h for h in on_page["headings"] if "截至" in h]
+    assert any(h.startswith("微心愿") for h in stamped)
+    assert any(h.startswith("各月完成活动") for h in stamped)
+
+
+def county_whose_wishes_moved_since(demo, api, instant: datetime) -> tuple[dict, dict]:
+    """A county whose wish funnel then differs from now (else the page could show either),
+    and its funnel then, as the API answers it."""
+    for county in api.get(f"{demo.base}/rankings/counties", timeout=10).json()["items"]:
+        path = f"{demo.base}/summaries/counties/{county['county_code']}/wishes"
+        then = api.get(path, params={"as_of": instant.isoformat()}, timeout=10).json()
+        if then["steps"] != api.get(path, timeout=10).json()["steps"]:
+            return county, then
+    raise AssertionError("no county's wishes changed since the middle of the demo's events")
 
 
 def test_the_ranking_exports_open_as_csv_and_as_a_workbook(demo, browse):
