@@ -24,12 +24,16 @@ from contracts.activities.replies import (
 from contracts.branches.catalog import load_branch_catalog
 from contracts.branches.replies import STATUSES as BRANCH_STATUSES, Coverage
 from contracts.scoring.replies import CountyScore
-from contracts.volunteers.replies import STATUSES as VOLUNTEER_STATUSES, CountyVolunteers
+from contracts.volunteers.replies import (
+    STATUSES as VOLUNTEER_STATUSES,
+    Certificate,
+    CountyVolunteers,
+)
 from gateway.city_clock import city_zone
 from gateway.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from gateway.roles import NEEDS_BRANCH, NEEDS_COUNTY, NEEDS_VOLUNTEER, ROLES
 from yinfa.city_time import day_ends_at
-from yinfa.schemas import IdString, county_in_city
+from yinfa.schemas import IdString, county_in_city, label, trimmed
 
 USERNAME = r"^[a-z0-9_-]{3,40}$"
 
@@ -390,32 +394,32 @@ class BranchExportQuery(ExportQuery):
     county_code = county_field()
 
 
-class CertificateSchema(Strict):
-    code = fields.String(required=True)
-    volunteer_id = fields.String(required=True)
+class CertificateSchema(Certificate):
+    """The volunteers service's certificate, with the holder's name as it has it now
+    and the county's name."""
+
     name = fields.String(required=True)
-    county_code = fields.String(required=True, allow_none=True)
     county_name = fields.String(required=True)
-    total_hours = fields.String(required=True, allow_none=True)
-    verified_hours = fields.String(required=True, allow_none=True)
-    star_level = fields.Integer(required=True, allow_none=True)
-    issued_on = fields.String(required=True)
-    issued_at = fields.String(required=True)
-    issued_by = fields.String(required=True)
 
 
 class VerificationSchema(Strict):
-    valid = fields.Boolean(required=True)
+    valid = fields.Boolean(required=True)  # false once revoked
+    status = label(required=True)  # 有效 or 已撤销
     code = fields.String(required=True)
     name = fields.String(required=True)
     county_name = fields.String(required=True)
     total_hours = fields.String(required=True, allow_none=True)
     star_level = fields.Integer(required=True, allow_none=True)
     issued_on = fields.String(required=True)
+    revoked_on = fields.String(required=True, allow_none=True)
 
 
 class IssueCertificateBody(Strict):
     pass
+
+
+class RevokeCertificateBody(Strict):
+    reason = trimmed(200, required=True)
 
 
 # ---- county summaries (the dashboard's) -------------------------------------------------

@@ -6,6 +6,7 @@ Ids come out as strings, `hours` as a Decimal with one decimal, dates as `date`.
 """
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import date
@@ -295,6 +296,41 @@ class ApproveStarLevel(StarLevelDecision):
 
 
 class ReturnStarLevel(StarLevelDecision):
+    reason = _trimmed(200, required=True)
+
+
+# --- certificates -------------------------------------------------------------------------
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed
+CERTIFICATE_CODE = r"^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$"
+ISSUERS = ("city_admin", "county_admin", "volunteer")
+
+
+def new_certificate_code() -> str:
+    """A random verification code (not derived from the person): XXXX-XXXX-XXXX."""
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return "-".join(chars[i:i + 4] for i in range(0, 12, 4))
+
+
+class CertificateCode(fields.String):
+    """A verification code as printed; typed in lower case it is the same code."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip().upper()
+
+
+def certificate_code(**kwargs: Any) -> CertificateCode:
+    return CertificateCode(validate=validate.Regexp(
+        CERTIFICATE_CODE, error="A code such as ABCD-EFGH-JKLM."), **kwargs)
+
+
+class IssueCertificate(VolunteerCommand):
+    code = certificate_code(load_default=new_certificate_code)
+    issued_by = fields.String(required=True, validate=validate.OneOf(ISSUERS))
+
+
+class RevokeCertificate(Command):
+    code = certificate_code(required=True)
     reason = _trimmed(200, required=True)
 
 

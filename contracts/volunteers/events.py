@@ -29,6 +29,8 @@ STAR_LEVEL_CHANGED = "StarLevelChanged"
 STAR_LEVEL_APPROVED = "StarLevelApproved"
 STAR_LEVEL_RETURNED = "StarLevelReturned"
 TEAM_CREATED = "TeamCreated"
+CERTIFICATE_ISSUED = "VolunteerCertificateIssued"
+CERTIFICATE_REVOKED = "VolunteerCertificateRevoked"
 VOLUNTEER_JOINED_TEAM = "VolunteerJoinedTeam"
 VOLUNTEER_LEFT_TEAM = "VolunteerLeftTeam"
 
@@ -194,6 +196,28 @@ class StarLevelReturnedV1(StarLevelDecisionV1):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+class VolunteerCertificateIssuedV1(Schema):
+    """A service-record certificate (服务证明), on a stream of its own named by its
+    verification code: what it says of the holder when issued. No name: the holder's
+    name is personal data, read from the volunteers service when it is shown."""
+
+    volunteer_id = Id(required=True)
+    county_code = Id(required=True)
+    total_hours = Hours(required=True)
+    verified_hours = Hours(required=True)
+    star_level = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    issued_on = IsoDate(required=True)
+    issued_by = fields.String(required=True, validate=validate.OneOf(
+        ["city_admin", "county_admin", "volunteer"]))  # the role, not the account
+
+
+class VolunteerCertificateRevokedV1(Schema):
+    """The certificate no longer holds: its verification answers 已撤销."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    revoked_on = IsoDate(required=True)
+
+
 class TeamCreatedV1(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
     category = Id(required=True)
@@ -232,6 +256,8 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (STAR_LEVEL_APPROVED, 1): StarLevelApprovedV1,
     (STAR_LEVEL_RETURNED, 1): StarLevelReturnedV1,
     (TEAM_CREATED, 1): TeamCreatedV1,
+    (CERTIFICATE_ISSUED, 1): VolunteerCertificateIssuedV1,
+    (CERTIFICATE_REVOKED, 1): VolunteerCertificateRevokedV1,
     (VOLUNTEER_JOINED_TEAM, 1): VolunteerJoinedTeamV1,
     (VOLUNTEER_LEFT_TEAM, 1): VolunteerLeftTeamV1,
 }

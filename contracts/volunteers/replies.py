@@ -62,6 +62,26 @@ class Team(Schema):
     version = fields.Integer(required=True)
 
 
+CERTIFICATE_STATUSES = ("issued", "revoked")
+
+
+class Certificate(Schema):
+    """A service-record certificate as issued (the holder's name is not kept with it)."""
+
+    code = fields.String(required=True)
+    volunteer_id = IdString(required=True)
+    county_code = fields.String(required=True)
+    total_hours = decimal_text(required=True)
+    verified_hours = decimal_text(required=True)
+    star_level = fields.Integer(required=True)  # approved
+    issued_on = fields.Date(required=True)
+    issued_at = fields.DateTime(required=True)
+    issued_by = fields.String(required=True)  # a role
+    status = fields.String(required=True, validate=validate.OneOf(CERTIFICATE_STATUSES))
+    revoked_on = fields.Date(required=True, allow_none=True)
+    version = fields.Integer(required=True)  # of the certificate's view
+
+
 class RosterItemOutcome(Schema):
     index = fields.Integer(required=True)
     status = fields.String(required=True, validate=validate.OneOf(ROSTER_STATUSES))

@@ -26,6 +26,7 @@ from gateway.schemas import (
     ExportQuery,
     IssueCertificateBody,
     RankingExportQuery,
+    RevokeCertificateBody,
     VerificationSchema,
 )
 from yinfa.city_time import local_year
@@ -88,24 +89,43 @@ def export_branch_certifications(ctx: Ctx) -> Reply:
 
 
 # ---- certificates -----------------------------------------------------------------------
+# Issued, verified and revoked through the volunteers service's log (a stream per
+# certificate, named by its code). Codes issued before are still verified from the
+# gateway's former collection (`gateway/exports/registry.py`), read only.
+
+CERTIFICATE_STATUS = {"issued": "有效", "revoked": "已撤销"}
 
 
 @route("POST", "/volunteers/<volunteer_id>/certificates", roles=VOLUNTEER_ROLES,
        body=IssueCertificateBody, response=CertificateSchema, status=201, tag="exports",
        summary="Issue a service-record certificate (its PDF is at Location)")
 def issue_certificate(ctx: Ctx) -> Reply:
-    volunteer = scoped_volunteer(ctx, ctx.params["volunteer_id"])
-    record = Certificates(ctx.gateway.db).issue(
-        volunteer, tables.county_name(volunteer.get("county_code")),
-        issued_by=f"{ctx.principal.role}:{ctx.principal.account}")
-    return created(named(ctx, record), f"/certificates/{record['code']}/pdf")
+    volunteer_id = ctx.params["volunteer_id"]
+    scoped_volunteer(ctx, volunteer_id)
+    record = ctx.call("volunteers", "issue_certificate", {
+        "volunteer_id": volunteer_id, "issued_by": ctx.principal.role})
+    return created(shown(ctx, record), f"/certificates/{record['code']}/pdf")
 
 
-def named(ctx: Ctx, record: dict[str, Any]) -> dict[str, Any]:
-    """The certificate with the holder's name as the volunteers service has it now
-    (已注销 once their personal data is erased)."""
+def shown(ctx: Ctx, record: dict[str, Any]) -> dict[str, Any]:
+    """The certificate with its county's name and the holder's name as the volunteers
+    service has it now (已注销 once their personal data is erased)."""
     names = ctx.call("volunteers", "names_of", [record["volunteer_id"]])
-    return {**record, "name": names.get(record["volunteer_id"], "已注销")}
+    return {**record, "name": names.get(record["volunteer_id"], "已注销"),
+            "county_name": record.get("county_name")
+            or tables.county_name(record.get("county_code"))}
+
+
+def certificate_of(ctx: Ctx, code: str) -> dict[str, Any]:
+    try:
+        return ctx.call("volunteers", "get_certificate", code)
+    except Problem as missing:
+        if missing.status != 404:
+            raise
+    former = Certificates(ctx.gateway.db).find(code)
+    if former is None:
+        raise not_found("No certificate has this code.")
+    return {**former, "status": "issued", "revoked_on": None}
 
 
 def verification_url(ctx: Ctx, code: str) -> str:
@@ -113,16 +133,23 @@ def verification_url(ctx: Ctx, code: str) -> str:
     return f"{base.rstrip('/')}/certificates/{code}"
 
 
-@route("GET", "/certificates/<code>/pdf", roles=VOLUNTEER_ROLES, produces=(PDF,),
-       tag="exports", summary="The certificate as PDF")
-def certificate_pdf(ctx: Ctx) -> Reply:
-    record = Certificates(ctx.gateway.db).find(ctx.params["code"])
-    if record is None:
-        raise not_found("No such certificate.")
+def scoped_certificate(ctx: Ctx, code: str) -> dict[str, Any]:
+    """The certificate if the caller may see it; 404 otherwise, like a missing code."""
+    record = certificate_of(ctx, code)
     check_volunteer(ctx.principal, record["volunteer_id"])
     check_county(ctx.principal, record["county_code"])
+    return record
+
+
+@route("GET", "/certificates/<code>/pdf", roles=VOLUNTEER_ROLES, produces=(PDF,),
+       tag="exports", summary="The certificate as PDF (not once revoked: 410)")
+def certificate_pdf(ctx: Ctx) -> Reply:
+    record = scoped_certificate(ctx, ctx.params["code"])
+    if record["status"] == "revoked":
+        raise Problem(410, "certificate_revoked",
+                      f"The certificate was revoked on {record['revoked_on']}.")
     try:
-        pdf = render_certificate(named(ctx, record), verification_url(ctx, record["code"]))
+        pdf = render_certificate(shown(ctx, record), verification_url(ctx, record["code"]))
     except FontMissing as missing:
         log.error("certificate %s not rendered: %s", record["code"], missing)
         raise Problem(503, "certificate_font_missing",
@@ -132,13 +159,23 @@ def certificate_pdf(ctx: Ctx) -> Reply:
         "Content-Disposition": f"inline; filename={record['code']}.pdf"})
 
 
+@route("POST", "/certificates/<code>/revocation", roles=ADMINS, body=RevokeCertificateBody,
+       response=CertificateSchema, status=201, tag="exports",
+       summary="Revoke a certificate with a reason: its verification answers 已撤销")
+def revoke_certificate(ctx: Ctx) -> Reply:
+    code = scoped_certificate(ctx, ctx.params["code"])["code"]
+    record = ctx.call("volunteers", "revoke_certificate", {"code": code, **ctx.data})
+    return created(shown(ctx, record), f"/certificates/{code}")
+
+
 @route("GET", "/certificates/<code>", public=True, response=VerificationSchema,
-       tag="exports", summary="Check a certificate's verification code (anyone)")
+       tag="exports",
+       summary="Check a certificate's verification code (anyone): 有效, or 已撤销")
 def verify_certificate(ctx: Ctx) -> dict[str, Any]:
-    record = Certificates(ctx.gateway.db).find(ctx.params["code"])
-    if record is None:
-        raise not_found("No certificate has this code.")
-    name = named(ctx, record)["name"]
-    return {"valid": True, "code": record["code"], "name": name[:1] + "*" * (len(name) - 1),
-            "county_name": record["county_name"], "total_hours": record["total_hours"],
-            "star_level": record["star_level"], "issued_on": record["issued_on"]}
+    record = shown(ctx, certificate_of(ctx, ctx.params["code"]))
+    name = record["name"]
+    return {"valid": record["status"] == "issued",
+            "status": CERTIFICATE_STATUS[record["status"]], "code": record["code"],
+            "name": name[:1] + "*" * (len(name) - 1), "county_name": record["county_name"],
+            "total_hours": record["total_hours"], "star_level": record["star_level"],
+            "issued_on": str(record["issued_on"]), "revoked_on": record["revoked_on"]}

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
 from contracts.volunteers import commands as published
 from contracts.volunteers.catalog import load_volunteer_catalog
-from contracts.volunteers.streams import team_stream, volunteer_stream
+from contracts.volunteers.streams import certificate_stream, team_stream, volunteer_stream
 from services.volunteers import dependencies as personal
-from services.volunteers.domain import commands, team, volunteer
+from services.volunteers.domain import certificate, commands, team, volunteer
 from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
 from yinfa import failpoints
@@ -86,8 +86,7 @@ def erase(streams: EventSourcedStreams, command: commands.EraseVolunteer) -> int
     """Destroy the person's data key and data, then record the erasure: a crash between
     the two leaves a person without data and not yet marked erased, which a retry (or
     the reconciliation) finishes; never data kept after the erasure was recorded."""
-    command = replace(command, erased_on=command.erased_on or local_day(
-        datetime.now(UTC), load_city().zone))
+    command = replace(command, erased_on=command.erased_on or _today())
     catalog = load_volunteer_catalog()
 
     def decide(state: volunteer.Volunteer | None) -> list:
@@ -150,6 +149,29 @@ def _claim_number(streams: EventSourcedStreams, id_number: str, volunteer_id: st
             f"the corrected ID number is the number of another record (volunteer {owner}): "
             "the two records are one person's, to be merged (the merge flow), not corrected",
             field="id_number", merge_with=owner)
+
+
+def issue_certificate(streams: EventSourcedStreams, command: commands.IssueCertificate
+                      ) -> str:
+    """A certificate of what the holder's record says now, on a stream of its own; its
+    code, which a repeat of the same command finds taken (never two papers, one code)."""
+    holder, _ = streams.load(volunteer_stream(command.volunteer_id), fold_volunteer)
+    decided = certificate.issue(None, command, holder, _today())
+    try:
+        streams.start(certificate_stream(command.code), decided)
+    except ConcurrencyError:
+        raise AlreadyExists("this certificate code is taken", field="code") from None
+    return command.code
+
+
+def revoke_certificate(streams: EventSourcedStreams, command: commands.RevokeCertificate
+                       ) -> int:
+    return len(streams.execute(certificate_stream(command.code), certificate.replay,
+                               lambda state: certificate.revoke(state, command, _today())))
+
+
+def _today() -> date:
+    return local_day(datetime.now(UTC), load_city().zone)
 
 
 def create_team(streams: EventSourcedStreams, command: commands.CreateTeam) -> str:
@@ -351,6 +373,8 @@ COMMANDS = CommandTable(published, {
     commands.ApproveStarLevel: partial(_on_volunteer, volunteer.approve_star_level),
     commands.ReturnStarLevel: partial(_on_volunteer, volunteer.return_star_level),
     commands.EraseVolunteer: erase,
+    commands.IssueCertificate: issue_certificate,
+    commands.RevokeCertificate: revoke_certificate,
     commands.CreateTeam: create_team,
     commands.JoinTeam: join_team,
     commands.LeaveTeam: leave_team,

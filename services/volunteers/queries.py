@@ -134,6 +134,14 @@ def get_team(db: Database, team_id: str) -> dict[str, Any]:
     return doc
 
 
+def get_certificate(db: Database, code: str) -> dict[str, Any]:
+    doc = db["certificate_view"].find_one({"_id": f"certificate-{code.strip().upper()}"},
+                                          _HIDDEN)
+    if doc is None:
+        raise NotFound("no such certificate", field="code")
+    return doc
+
+
 def county_summary(db: Database) -> list[dict[str, Any]]:
     """Per county: volunteers by status and by star level, with the county's baseline."""
     statuses: dict[str, Counter] = defaultdict(Counter)

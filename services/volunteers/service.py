@@ -42,6 +42,7 @@ def answering(field: str, query: Callable[[Any, str], dict[str, Any]]
 
 volunteer_command = answering("volunteer_id", queries.get_volunteer)
 team_command = answering("team_id", queries.get_team)
+certificate_command = answering("code", queries.get_certificate)
 
 
 class VolunteersService(EventSourcedService):
@@ -85,6 +86,11 @@ class VolunteersService(EventSourcedService):
     correct_hours = volunteer_command(commands.CorrectHours)
     approve_star_level = volunteer_command(commands.ApproveStarLevel)  # 认定
     return_star_level = volunteer_command(commands.ReturnStarLevel)
+    # a new certificate's code is the schema's choice: the handler answers it
+    issue_certificate = handlers.COMMANDS.entrypoint(
+        commands.IssueCertificate,
+        lambda service, code: queries.get_certificate(service.streams.views, code))
+    revoke_certificate = certificate_command(commands.RevokeCertificate)
     # a new team's id may be the schema's choice: the handler answers it
     create_team = handlers.COMMANDS.entrypoint(commands.CreateTeam, lambda service, team_id:
                                                queries.get_team(service.streams.views, team_id))
@@ -117,6 +123,10 @@ class VolunteersService(EventSourcedService):
         """Volunteers whose next star level, one of `levels`, waits for approval."""
         return queries.pending_star_levels(self.streams.views, [int(n) for n in levels],
                                            county_code, limit, offset)
+
+    @rpc
+    def get_certificate(self, code: str) -> dict[str, Any]:
+        return queries.get_certificate(self.streams.views, str(code))
 
     @rpc
     def names_of(self, volunteer_ids: list[str]) -> dict[str, str]:

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from contracts.volunteers.streams import TEAM_PREFIX, VOLUNTEER_PREFIX
+from contracts.volunteers.streams import CERTIFICATE_PREFIX, TEAM_PREFIX, VOLUNTEER_PREFIX
+from services.volunteers.domain.certificate import replay as fold_certificate
 from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
 from yinfa.events.envelope import RecordedEvent
@@ -77,4 +78,29 @@ class TeamView(StreamView):
         }
 
 
-VIEWS = (VolunteerView(), TeamView())
+class CertificateView(StreamView):
+    """One document per certificate, keyed by its stream (the code): the verification."""
+
+    collection = "certificate_view"
+    stream_prefix = CERTIFICATE_PREFIX
+
+    def document(self, events: Sequence[RecordedEvent]) -> dict[str, Any] | None:
+        state = fold_certificate(events)
+        if state is None:
+            return None
+        return {
+            "code": events[0].aggregate_id,
+            "volunteer_id": state.volunteer_id,
+            "county_code": state.county_code,
+            "total_hours": state.total_hours,
+            "verified_hours": state.verified_hours,
+            "star_level": state.star_level,
+            "issued_on": state.issued_on,
+            "issued_at": events[0].occurred_at.isoformat(),
+            "issued_by": state.issued_by,
+            "status": state.status,
+            "revoked_on": state.revoked_on,
+        }
+
+
+VIEWS = (VolunteerView(), TeamView(), CertificateView())

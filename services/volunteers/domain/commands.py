@@ -142,6 +142,19 @@ class ReturnStarLevel:
 
 
 @dataclass(frozen=True)
+class IssueCertificate:
+    volunteer_id: str
+    code: str
+    issued_by: str
+
+
+@dataclass(frozen=True)
+class RevokeCertificate:
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class CreateTeam:
     team_id: str
     name: str

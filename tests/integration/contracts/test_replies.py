@@ -108,6 +108,10 @@ def test_the_volunteers_service_answers_as_published(runner_factory, platform_co
                                          "approver": "county"}))
     check(volunteer_replies.VolunteerList, volunteers.list_volunteers(limit=10), pending)
     assert pending["total"] == 1
+    issued = volunteers.issue_certificate({"volunteer_id": vid, "issued_by": "county_admin"})
+    check(volunteer_replies.Certificate, issued,
+          volunteers.revoke_certificate({"code": issued["code"], "reason": "时长有误"}),
+          volunteers.get_certificate(issued["code"]))
     check(volunteer_replies.CountyVolunteers, *volunteers.county_summary())
 
     elsewhere = person(3, YANDU)

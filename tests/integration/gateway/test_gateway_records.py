@@ -195,3 +195,42 @@ def test_another_countys_admin_neither_lists_nor_approves(county, other_county):
     assert volunteer_id not in pending_ids(other_county)
     problem(other_county.post(f"/volunteers/{volunteer_id}/star-levels/approvals",
                               {"level": 1}), 404)
+
+
+# ---- certificates as events --------------------------------------------------------------
+
+def test_a_revoked_certificate_verifies_as_revoked_and_prints_no_more(platform, county,
+                                                                       other_county):
+    volunteer_id = with_hours(county, 100)
+    issued = county.post(f"/volunteers/{volunteer_id}/certificates", {})
+    assert issued.status_code == 201, issued.text
+    code = issued.json()["code"]
+    checked = platform.anonymous.get(f"/certificates/{code.lower()}").json()
+    assert (checked["valid"], checked["status"], checked["star_level"]) == (True, "有效", 0)
+
+    problem(other_county.post(f"/certificates/{code}/revocation", {"reason": "试探"}), 404)
+    assert "reason" in problem(county.post(f"/certificates/{code}/revocation", {}),
+                               422)["errors"]
+    revoked = county.post(f"/certificates/{code}/revocation", {"reason": "时长有误"})
+    assert revoked.status_code == 201 and revoked.json()["status"] == "revoked"
+
+    checked = platform.anonymous.get(f"/certificates/{code}").json()
+    assert (checked["valid"], checked["status"]) == (False, "已撤销")
+    assert checked["revoked_on"] == revoked.json()["revoked_on"]
+    problem(county.get(f"/certificates/{code}/pdf"), 410)
+    assert problem(county.post(f"/certificates/{code}/revocation", {"reason": "再次"}),
+                   409)["code"] == "rule_violated"
+
+
+def test_a_code_issued_by_the_gateway_before_still_verifies(platform, county):
+    volunteer_id = county.post("/volunteers", registration()).json()["volunteer_id"]
+    platform.db["certificates"].insert_one({
+        "_id": "ZZZZ-YYYY-XXXX", "code": "ZZZZ-YYYY-XXXX", "volunteer_id": volunteer_id,
+        "county_code": TINGHU, "county_name": "亭湖区", "total_hours": "12.0",
+        "verified_hours": "12.0", "star_level": 0, "issued_on": "2026-11-01",
+        "issued_at": "2026-11-01T02:00:00+00:00", "issued_by": "city_admin:city"})
+
+    checked = platform.anonymous.get("/certificates/ZZZZ-YYYY-XXXX").json()
+
+    assert (checked["valid"], checked["status"], checked["total_hours"]) == (True, "有效",
+                                                                             "12.0")

@@ -5,7 +5,12 @@ from functools import partial
 
 from contracts.volunteers import events as ev
 from contracts.volunteers.id_number import make_id_number
-from services.volunteers.domain import commands as c, team as t, volunteer as v
+from services.volunteers.domain import (
+    certificate as cert,
+    commands as c,
+    team as t,
+    volunteer as v,
+)
 
 WANG_ID = make_id_number("320902", date(1956, 10, 1), 123)
 
@@ -58,11 +63,20 @@ def team_events(catalog):
     return created + joined + left
 
 
+def certificate_events(holder):
+    issue = c.IssueCertificate(WANG, "ABCD-EFGH-JKLM", "county_admin")
+    issued = cert.issue(None, issue, holder, date(2026, 12, 1))
+    revoked = cert.revoke(cert.replay(issued), c.RevokeCertificate(issue.code, "信息有误"),
+                          date(2026, 12, 2))
+    return issued + revoked
+
+
 def test_every_emitted_event_matches_its_current_schema_and_is_json(
-    registering, decide, hours, entry, small_stars, catalog
+    registering, decide, hours, entry, small_stars, catalog, volunteer
 ):
     produced = a_volunteers_whole_life(registering, decide, hours, entry, small_stars)
     produced += team_events(catalog)
+    produced += certificate_events(volunteer("active"))
 
     assert {e.type for e in produced} == set(ev.CURRENT_VERSIONS)
     for event in produced:

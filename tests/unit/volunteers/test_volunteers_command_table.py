@@ -61,6 +61,8 @@ VALID = {  # one well-formed payload of each command type
     commands.CorrectHours: {"volunteer_id": WANG, "entry_id": ENTRY["entry_id"],
                             "hours": "1", "reason": "签到表核对"},
     commands.EraseVolunteer: {"volunteer_id": WANG},
+    commands.IssueCertificate: {"volunteer_id": WANG, "issued_by": "county_admin"},
+    commands.RevokeCertificate: {"code": "abcd-efgh-jklm", "reason": "信息有误"},
     commands.CreateTeam: {"name": "亭湖区银发红色宣讲团", "category": "theory_outreach",
                           "county_code": "320902"},
     commands.JoinTeam: {"team_id": TEAM, "volunteer_id": WANG},
@@ -107,7 +109,7 @@ def test_every_command_an_entrypoint_takes_has_its_handler(monkeypatch, streams)
         with pytest.raises(Recorded):
             getattr(service, name)({})
 
-    assert len(taken) == 18, sorted(taken)  # fifteen on volunteers, three on teams
+    assert len(taken) == 20, sorted(taken)  # 15 on volunteers, 2 certificates, 3 teams
     assert set(taken.values()) == set(handlers.COMMANDS.handlers)  # no handler goes unused
 
 
