@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import eventlet
@@ -31,9 +32,11 @@ from yinfa.config import load_settings
 from yinfa.errors import ValidationFailed
 from yinfa.messaging.inbox import Inbox, InboxLayout
 from yinfa.messaging.relay import OutboxRelay
+from yinfa.secrets import MASTER_KEY
 from yinfa.service.base import EventSourcedService
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing, InboxProvider
 from yinfa.service.rpc import rpc
+from yinfa.service.secrets import RequiredSecrets
 from yinfa.service.subscriptions import every_event_of
 
 MAX_LIMIT = 1000
@@ -64,6 +67,7 @@ class FeedsService(EventSourcedService):
     activities_inbox: Inbox = _inbox_of("activities")
     names: documents.Names = documents.VolunteerNames()
     calls = documents.ServiceCalls()
+    secrets = RequiredSecrets(MASTER_KEY)  # uploaded files are kept sealed (imports/jobs.py)
 
     # ---- consuming: the public events of each source into the one log -----------------
 
@@ -196,3 +200,7 @@ class FeedsService(EventSourcedService):
         while jobs.run_next(self.streams.views, self.calls,
                             load_settings().import_max_bytes) is not None:
             pass
+
+    @timer(interval=300)
+    def drop_unfinished_uploads(self) -> int:
+        return jobs.drop_unfinished(self.streams.views, datetime.now(UTC))

@@ -13,7 +13,7 @@ from yinfa.sealed import data_key_of, rewrap
 
 # (service database, collection) of every sealed store
 SEALED = (("volunteers", "personal_data"), ("branches", "people_named"),
-          ("activities", "wish_texts"))
+          ("activities", "wish_texts"), ("feeds", "import_chunks"))
 
 
 def rotate(databases: Iterable[tuple[Database, str]], old: bytes, new: bytes) -> dict[str, int]:

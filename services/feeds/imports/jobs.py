@@ -1,5 +1,6 @@
 """Import jobs uploaded over HTTP: the gateway sends the file in chunks (kept in the feeds
-service's database until the job has run), then queues the job; a timer of the service
+service's database, sealed, until the job has run: a roster names people), then queues the
+job; a timer of the service
 claims queued jobs (and running ones whose runner stopped renewing its lease: a killed
 process) and runs them from the first row again, which the ledger makes safe."""
 from __future__ import annotations
@@ -9,10 +10,10 @@ import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bson import Binary
 from pymongo import ASCENDING
 from pymongo.database import Database
 
@@ -20,10 +21,12 @@ from contracts.feeds.imports import KINDS, QUEUED, RECEIVING, REFUSED
 from services.feeds.imports.engine import Calls, ImportBook, run_import
 from services.feeds.imports.files import FileRefused, format_of
 from yinfa.errors import DomainRuleViolated, NotFound, ValidationFailed
+from yinfa.sealed import master_key, seal, unseal
 
 CHUNKS = "import_chunks"
 LEASE_SECONDS = 60.0
 ATTEMPTS = 3  # runs of a job that stop on an error before it is given up
+UNFINISHED_AFTER = timedelta(hours=1)  # an upload still receiving then was cut off
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +56,10 @@ def add_chunk(db: Database, job_id: str, seq: int, data: str, max_bytes: int) ->
         db["import_jobs"].update_one({"_id": job_id}, {"$set": {
             "status": REFUSED, "refused": f"the file is more than the limit of {max_bytes} bytes"}})
         raise DomainRuleViolated(f"the file is more than {max_bytes} bytes", field="file")
-    db[CHUNKS].replace_one({"_id": f"{job_id}:{seq:06d}"},
-                           {"job_id": job_id, "seq": seq, "data": Binary(raw)}, upsert=True)
+    chunk_id = f"{job_id}:{seq:06d}"  # sealed: a roster names people (yinfa.sealed)
+    db[CHUNKS].replace_one({"_id": chunk_id}, {
+        **seal(chunk_id, {"data": data}, master_key()), "job_id": job_id, "seq": seq},
+        upsert=True)
     return received
 
 
@@ -93,13 +98,27 @@ def run_next(db: Database, calls: Callable[[], Any], max_bytes: int) -> dict[str
     return ended
 
 
+def drop_unfinished(db: Database, now: datetime) -> int:
+    """Uploads cut off (the gateway stopped mid-file): refused, their chunks dropped."""
+    book = ImportBook(db)
+    dropped = 0
+    for job in db["import_jobs"].find({"status": RECEIVING,
+                                       "created_at": {"$lt": now - UNFINISHED_AFTER}},
+                                      {"_id": 1}):
+        db[CHUNKS].delete_many({"job_id": job["_id"]})
+        book.finish(job["_id"], refused="the upload did not finish")
+        dropped += 1
+    return dropped
+
+
 @contextmanager
 def spooled(db: Database, job: dict[str, Any]) -> Iterator[Path]:
     """The uploaded file on disk (openpyxl seeks in it), a chunk at a time."""
     suffix = Path(job["file_name"]).suffix
     with tempfile.NamedTemporaryFile(suffix=suffix) as spool:
+        master = master_key()
         for chunk in db[CHUNKS].find({"job_id": job["_id"]}).sort("seq", ASCENDING):
-            spool.write(chunk["data"])
+            spool.write(base64.b64decode(unseal(chunk, master)["data"]))
         spool.flush()
         yield Path(spool.name)
 
@@ -109,5 +128,5 @@ def ensure_indexes(db: Database) -> None:
     ImportBook(db).ensure_indexes()
 
 
-__all__ = ["Calls", "add_chunk", "create", "ensure_indexes", "of_partner", "queue",
-           "run_next"]
+__all__ = ["Calls", "add_chunk", "create", "drop_unfinished", "ensure_indexes", "of_partner",
+           "queue", "run_next"]

@@ -164,7 +164,10 @@ def test_a_job_that_keeps_stopping_is_tried_again_then_given_up(feeds_platform):
     db = feeds_platform.db.client[f"t_jobs_{uuid.uuid4().hex[:8]}"]  # no runner sees it
     job_id = str(uuid.uuid4())
     jobs.create(db, job_id, "mzj", "mzj", "volunteers", "名单.csv")
-    jobs.add_chunk(db, job_id, 0, base64.b64encode(b"external_id\n").decode(), 10 ** 6)
+    piece = base64.b64encode("external_id,name\np1,欧阳·娜娜\n".encode()).decode()
+    jobs.add_chunk(db, job_id, 0, piece, 10 ** 6)
+    kept = str(db["import_chunks"].find_one())
+    assert "欧阳" not in kept and piece not in kept  # sealed while it waits
     jobs.queue(db, job_id)
 
     @contextmanager

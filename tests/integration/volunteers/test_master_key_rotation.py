@@ -25,7 +25,7 @@ def rotate(mongo_uri: str, old: str, new: str) -> dict[str, str]:
 def test_every_sealed_store_is_rewrapped_under_the_new_key(mongo_client, mongo_uri):
     old, new = secrets.token_urlsafe(48), secrets.token_urlsafe(48)
     stores = {"volunteers": "personal_data", "branches": "people_named",
-              "activities": "wish_texts"}
+              "activities": "wish_texts", "feeds": "import_chunks"}
     try:
         for service, collection in stores.items():
             mongo_client[f"{PREFIX}_{service}"][collection].insert_one(
