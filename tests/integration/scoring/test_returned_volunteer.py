@@ -23,6 +23,19 @@ def platform(runner_factory, platform_config, rpc_proxy):
     return rpc_proxy("volunteers"), rpc_proxy("scoring"), rpc_proxy("feeds")
 
 
+def serving_in_the_zone(volunteers, seq: int, hours: str) -> str:
+    """A verified volunteer of the zone with one ledger entry."""
+    vid = volunteers.register_volunteer({
+        "name": "陈志远", "gender": "男", "birth_year": 1956,
+        "id_number": make_id_number(ZONE, date(1956, 3, 1), seq),
+        "phone": "13912345678", "county_code": ZONE, "retirement_status": "退休",
+    })["volunteer_id"]
+    volunteers.verify_volunteer({"volunteer_id": vid, "county_code": ZONE})
+    volunteers.record_hours({"volunteer_id": vid, "entry_id": str(uuid.uuid4()),
+                             "hours": hours, "served_on": "2026-03-01", "source": "bureau"})
+    return vid
+
+
 def participation_and_hours(scoring) -> tuple[str, str]:
     zone = next(c for c in scoring.county_ranking() if c["county_code"] == ZONE)
     rows = {r["code"]: r["raw"] for r in zone["rows"]}
@@ -31,14 +44,7 @@ def participation_and_hours(scoring) -> tuple[str, str]:
 
 def test_scoring_and_the_public_log_follow_a_return(platform, eventually):
     volunteers, scoring, feeds = platform
-    vid = volunteers.register_volunteer({
-        "name": "陈志远", "gender": "男", "birth_year": 1956,
-        "id_number": make_id_number(ZONE, date(1956, 3, 1), 181),
-        "phone": "13912345678", "county_code": ZONE, "retirement_status": "退休",
-    })["volunteer_id"]
-    volunteers.verify_volunteer({"volunteer_id": vid, "county_code": ZONE})
-    volunteers.record_hours({"volunteer_id": vid, "entry_id": str(uuid.uuid4()),
-                             "hours": "10", "served_on": "2026-03-01", "source": "bureau"})
+    vid = serving_in_the_zone(volunteers, 181, "10")
     volunteers.withdraw_volunteer({"volunteer_id": vid, "reason_code": "moved_away"})
     # hours served stay served: only the head count drops
     assert eventually(lambda: participation_and_hours(scoring) == ("0.0000", "10.0000"))
@@ -58,14 +64,7 @@ def test_scoring_and_the_public_log_follow_a_return(platform, eventually):
 def test_corrections_and_star_decisions_reach_the_public_log_without_free_text(
         platform, eventually):
     volunteers, scoring, feeds = platform
-    vid = volunteers.register_volunteer({
-        "name": "陈志远", "gender": "男", "birth_year": 1956,
-        "id_number": make_id_number(ZONE, date(1956, 3, 1), 183),
-        "phone": "13912345678", "county_code": ZONE, "retirement_status": "退休",
-    })["volunteer_id"]
-    volunteers.verify_volunteer({"volunteer_id": vid, "county_code": ZONE})
-    volunteers.record_hours({"volunteer_id": vid, "entry_id": str(uuid.uuid4()),
-                             "hours": "24", "served_on": "2026-03-01", "source": "bureau"})
+    vid = serving_in_the_zone(volunteers, 183, "24")
     volunteers.correct_record({"volunteer_id": vid, "name": "陈致远", "reason": "录入错字",
                                "authority": "id_card"})
     volunteers.record_hours_batch({"volunteer_id": vid, "entries": [
