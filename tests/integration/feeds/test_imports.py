@@ -15,7 +15,7 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
-from gateway_support import Api
+from gateway_support import Api, activity_body
 from import_files import COUNTY, HEADER, person, roster, volunteers_csv
 from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import Workbook
@@ -186,3 +186,17 @@ def test_a_job_that_keeps_stopping_is_tried_again_then_given_up(feeds_platform):
         assert db["import_chunks"].count_documents({}) == 0
     finally:
         db.client.drop_database(db.name)
+
+
+def test_activity_records_imported_twice_are_published_once(feeds_platform, partner):
+    body = {k: v for k, v in activity_body().items() if k != "organiser"}
+    rows = [{**body, "external_id": f"a{n}", "title": f"伙伴活动{n}号"} for n in range(3)]
+    rows.append({**body, "external_id": "a9", "theme": "no_such_theme"})
+    content = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
+    for _ in range(2):
+        job = upload(partner, content, "activities.jsonl", kind="activities")
+        assert (job["accepted"], job["rejected"]) == (3, 1), job
+    with ClusterRpcProxy(feeds_platform.config, timeout=30) as cluster:
+        listed = cluster.activities.list_activities(county_code=COUNTY, limit=500)
+    titles = [a["title"] for a in listed["items"] if a["title"].startswith("伙伴活动")]
+    assert sorted(titles) == ["伙伴活动0号", "伙伴活动1号", "伙伴活动2号"]
