@@ -11,13 +11,13 @@ import secrets
 import time
 from typing import Any
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from contracts.feeds.profiles import Partner, PartnerBody, Profile, ProfileBody
 from contracts.feeds.replies import FeedPage, FeedRead
 from gateway.context import Ctx, Reply
 from gateway.pagination import decode_cursor, encode_cursor, page
-from gateway.problem import bad_request, not_found
+from gateway.problem import bad_request, invalid, not_found
 from gateway.resources.common import created
 from gateway.roles import FEED_CLIENT, OPS
 from gateway.routing import route
@@ -119,8 +119,13 @@ def put_partner(ctx: Ctx) -> dict[str, Any]:
 
 
 def _loaded_account(partner: str, label: str) -> dict[str, Any]:
-    return OpenAccountBody().load({"username": partner, "role": FEED_CLIENT,
-                                   "password": secrets.token_urlsafe(32), "display_name": label})
+    try:
+        return OpenAccountBody().load({"username": partner, "role": FEED_CLIENT,
+                                       "password": secrets.token_urlsafe(32),
+                                       "display_name": label})
+    except ValidationError as error:  # the partner's name is its account's username
+        raise invalid({"partner": error.normalized_messages().get(
+            "username", ["Not a valid account name."])}) from None
 
 
 def _partner(ctx: Ctx) -> str:

@@ -190,6 +190,8 @@ def test_bad_cursors_are_400_and_another_profiles_feed_is_not_found(feeds_platfo
     assert keys["full"].get("/feeds/mca/events").status_code == 404
     assert keys["mca"].get("/feeds/full/events").status_code == 404
     assert ops.get("/feeds/full/events").status_code == 403
+    bad_name = ops.request("PUT", "/partners/X", json={"label": "x", "profile": "full"})
+    assert bad_name.status_code == 422 and "partner" in bad_name.json()["errors"]
 
 
 def test_every_read_is_in_the_audit_log_for_ops(feeds_platform, partners):
