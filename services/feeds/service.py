@@ -11,6 +11,7 @@ the audit log.
 """
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ import eventlet
 from marshmallow import Schema, ValidationError
 from nameko.timer import timer
 
-from contracts.feeds.profiles import PartnerBody, ProfileBody
+from contracts.feeds.profiles import PROFILE_NAME, PartnerBody, ProfileBody
 from contracts.feeds.public import SOURCES, build_registry
 from services.feeds import dependencies as documents, queries
 from services.feeds.handlers import PublicLogWrites, wanted
@@ -139,6 +140,10 @@ class FeedsService(EventSourcedService):
 
     @rpc
     def put_profile(self, profile: str, body: dict[str, Any]) -> dict[str, Any]:
+        """`profile` names routing keys too (`<profile>.<type>`): a-z, digits and '-'."""
+        if not re.fullmatch(PROFILE_NAME, str(profile)):
+            raise ValidationFailed({"profile": ["2-40 of a-z, 0-9 and '-', a letter first."]},
+                                   "invalid profile name")
         return documents.put_profile(self.streams.views, str(profile), _loaded(ProfileBody, body))
 
     @rpc

@@ -192,6 +192,8 @@ def test_bad_cursors_are_400_and_another_profiles_feed_is_not_found(feeds_platfo
     assert ops.get("/feeds/full/events").status_code == 403
     bad_name = ops.request("PUT", "/partners/X", json={"label": "x", "profile": "full"})
     assert bad_name.status_code == 422 and "partner" in bad_name.json()["errors"]
+    bad_profile = ops.request("PUT", "/feed-profiles/a.b", json=FULL)  # a routing key part
+    assert bad_profile.status_code == 422 and "profile" in bad_profile.json()["errors"]
 
 
 def test_every_read_is_in_the_audit_log_for_ops(feeds_platform, partners):
