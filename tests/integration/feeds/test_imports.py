@@ -200,3 +200,20 @@ def test_activity_records_imported_twice_are_published_once(feeds_platform, part
         listed = cluster.activities.list_activities(county_code=COUNTY, limit=500)
     titles = [a["title"] for a in listed["items"] if a["title"].startswith("伙伴活动")]
     assert sorted(titles) == ["伙伴活动0号", "伙伴活动1号", "伙伴活动2号"]
+
+
+def test_an_upload_declared_larger_than_the_limit_is_refused_before_it_is_read(
+        feeds_platform, partner):
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    address = urlsplit(feeds_platform.base)
+    connection = HTTPConnection(address.hostname, address.port, timeout=10)
+    connection.putrequest("POST", "/imports?kind=volunteers&file_name=big.csv")
+    connection.putheader("X-Api-Key", partner.session.headers["X-Api-Key"])
+    connection.putheader("Content-Length", str(10 ** 10))
+    connection.endheaders()
+    answer = connection.getresponse()
+    assert answer.status == 413
+    assert answer.getheader("Content-Type").startswith("application/problem+json")
+    connection.close()
