@@ -6,11 +6,14 @@ WEB_SERVER_ADDRESS, else YINFA_GATEWAY_ADDRESS, else 0.0.0.0:8000.
 """
 from __future__ import annotations
 
+import logging
 import socket
 from typing import Any
 
+from nameko.timer import timer
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp, parse_address
+from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
@@ -18,6 +21,7 @@ import gateway.resources  # noqa: F401 - registers the routes
 from gateway.accounts.account import CATALOG_REGISTRY
 from gateway.accounts.views import VIEWS
 from gateway.app import GatewayApp, GatewayAppProvider
+from gateway.exports.registry import adopt_former
 from gateway.problem import Problem
 from gateway.rpc import ServiceCalls, TimedRpc
 from gateway.settings import gateway_settings, listen_address
@@ -27,6 +31,7 @@ from yinfa.service.rpc import rpc
 from yinfa.service.secrets import RequiredSecrets
 
 METHODS = "GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS"
+log = logging.getLogger(__name__)
 
 
 class ProblemWsgiApp(WsgiApp):
@@ -96,6 +101,15 @@ class GatewayService:
         """For `yinfa status`: answered once the gateway reaches its own store."""
         self.app.db.command("ping")
         return {"service": self.name}
+
+    @timer(interval=600, eager=True)
+    def adopt_former_certificates(self) -> None:
+        """Certificates issued here before they were events move into the volunteers
+        service's log; while that service or the store is away, the next round tries."""
+        try:
+            adopt_former(self.app.db, self.calls)
+        except (Problem, PyMongoError) as away:
+            log.warning("former certificates not moved yet: %s", away)
 
     @gateway_http(METHODS, "/")
     def root(self, request: Request) -> Response:

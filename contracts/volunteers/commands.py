@@ -329,6 +329,30 @@ class IssueCertificate(VolunteerCommand):
     issued_by = fields.String(required=True, validate=validate.OneOf(ISSUERS))
 
 
+class AdoptCertificate(Command):
+    """A certificate the gateway issued before certificates were events, as it was issued:
+    moved into the log once (its former `issued_by`, role:account, keeps the role)."""
+
+    code = certificate_code(required=True)
+    volunteer_id = IdString(required=True)
+    county_code = fields.String(required=True)
+    total_hours = Hours(required=True, validate=validate.Range(min=0))
+    verified_hours = Hours(required=True, validate=validate.Range(min=0))
+    star_level = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    issued_on = fields.Date(required=True)
+    issued_by = fields.String(required=True)
+
+    @validates("issued_by")
+    def _an_issuing_role(self, value: str, **kwargs: Any) -> None:
+        if value.partition(":")[0] not in ISSUERS:
+            raise ValidationError(f"A role of: {', '.join(ISSUERS)}.")
+
+    @post_load
+    def _role_only(self, data: dict, **kwargs: Any) -> dict:
+        data["issued_by"] = data["issued_by"].partition(":")[0]
+        return data
+
+
 class RevokeCertificate(Command):
     code = certificate_code(required=True)
     reason = _trimmed(200, required=True)

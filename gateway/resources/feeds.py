@@ -11,6 +11,7 @@ import secrets
 import time
 from typing import Any
 
+import eventlet
 from marshmallow import ValidationError, fields, validate
 
 from contracts.feeds.profiles import Partner, PartnerBody, Profile, ProfileBody
@@ -33,7 +34,7 @@ from gateway.schemas import (
 F = "feeds"
 OPS_ONLY = (OPS,)
 MAX_WAIT_SECONDS = 20
-CALL_WAIT_SECONDS = 4.0  # the longest a call to the feeds service waits (its MAX_WAIT_SECONDS)
+POLL_SECONDS = 0.1  # between two looks at the log while a long poll waits
 
 
 class FeedQuery(Strict):
@@ -66,18 +67,18 @@ def read_feed(ctx: Ctx) -> dict[str, Any]:
     profile = ctx.params["profile"]
     after = _position(ctx, profile)
     deadline = time.monotonic() + ctx.query["wait"]
-    position = after
-    while True:  # a long wait is several calls, each shorter than the RPC timeout
-        left = max(0.0, deadline - time.monotonic())
-        wait = min(left, CALL_WAIT_SECONDS, ctx.settings.rpc_timeout - 1.0)
+    position, scanned = after, 0
+    while True:  # a long poll: short calls, none holding a worker of the feeds service
+        last_call = time.monotonic() + POLL_SECONDS >= deadline
         answer = ctx.call(F, "read_feed", ctx.principal.account, profile, position,
-                          ctx.query["limit"], wait, after, wait >= left)
+                          ctx.query["limit"], after, scanned, last_call)
         if answer["head"] < after:
             raise bad_request("The cursor is beyond the end of the feed.",
                               {"after": ["Invalid cursor."]})
-        position = answer["last"]
-        if answer["events"] or time.monotonic() >= deadline:
+        position, scanned = answer["last"], answer["scanned"]
+        if answer["events"] or last_call:
             break
+        eventlet.sleep(POLL_SECONDS)
     return {"events": answer["events"], "head": answer["head"],
             "next": encode_cursor(ctx.settings.cursor_secret, position, {"feed": profile})}
 

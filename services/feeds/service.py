@@ -5,19 +5,17 @@ consumption path (`every_event_of` + an inbox per source: each event once, in or
 stream, gaps healed from the source) and appends the public ones, in their public form
 (contracts/feeds/public.py), to its own log: the store's gapless global position is the
 entry's place, so a partner resumes from any position. Partners read it by HTTP through
-the gateway (`read_feed`, redacted by their profile, long-polling when nothing is new) or
+the gateway (`read_feed`, redacted by their profile; the gateway long-polls) or
 bind a queue to the partners' exchange (partners_exchange.py). Every read is written to
 the audit log.
 """
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import eventlet
 from marshmallow import Schema, ValidationError
 from nameko.timer import timer
 
@@ -41,8 +39,6 @@ from yinfa.service.secrets import RequiredSecrets
 from yinfa.service.subscriptions import every_event_of
 
 MAX_LIMIT = 1000
-MAX_WAIT_SECONDS = 4.0  # one call's long poll; the gateway calls again for a longer one
-POLL_SECONDS = 0.05
 
 
 def _inbox_of(source: str) -> InboxProvider:
@@ -98,25 +94,18 @@ class FeedsService(EventSourcedService):
 
     @rpc
     def read_feed(self, partner: str, profile: str, after: int = 0, limit: int = 100,
-                  wait: float = 0.0, asked_after: int | None = None, last_call: bool = True
-                  ) -> dict[str, Any]:
-        """Entries after `after` that the partner's profile admits; with `wait`, up to that
-        many seconds (at most MAX_WAIT_SECONDS) for one to come. NotFound unless the
-        partner is bound to the profile. A long poll of several calls is one read in the
-        audit log, from `asked_after`: written by the call that hands out entries or by
-        the `last_call`."""
+                  asked_after: int | None = None, scanned_before: int = 0,
+                  last_call: bool = True) -> dict[str, Any]:
+        """Entries after `after` that the partner's profile admits, at once (a long poll
+        is the gateway's calls again: a call never holds a worker waiting). NotFound
+        unless the partner is bound to the profile. A long poll of several calls is one
+        read in the audit log, from `asked_after`, with every call's entries looked at:
+        written by the call that hands out entries or by the `last_call`."""
         db = self.streams.views
         shown = documents.profile_of_partner(db, str(partner), str(profile))
         after, limit = max(0, int(after)), max(1, min(int(limit), MAX_LIMIT))
-        deadline = time.monotonic() + max(0.0, min(float(wait), MAX_WAIT_SECONDS))
-        position, scanned = after, 0
-        while True:
-            answer = queries.read_feed(self.streams.store, shown, position, limit, self.names)
-            scanned += answer["scanned"]
-            if answer["events"] or answer["head"] < after or time.monotonic() >= deadline:
-                break
-            position = answer["last"]  # entries of other types: looked at, passed
-            eventlet.sleep(POLL_SECONDS)
+        answer = queries.read_feed(self.streams.store, shown, after, limit, self.names)
+        scanned = int(scanned_before) + answer["scanned"]
         if answer["events"] or last_call:
             documents.log_read(db, partner, profile, after if asked_after is None else
                                int(asked_after), answer["last"], len(answer["events"]),

@@ -164,6 +164,16 @@ def issue_certificate(streams: EventSourcedStreams, command: commands.IssueCerti
     return command.code
 
 
+def adopt_certificate(streams: EventSourcedStreams, command: commands.AdoptCertificate
+                      ) -> str:
+    """Once: adopting a code adopted already changes nothing (the move may be retried)."""
+    try:
+        streams.start(certificate_stream(command.code), certificate.adopt(None, command))
+    except ConcurrencyError:
+        pass  # adopted before
+    return command.code
+
+
 def revoke_certificate(streams: EventSourcedStreams, command: commands.RevokeCertificate
                        ) -> int:
     return len(streams.execute(certificate_stream(command.code), certificate.replay,
@@ -374,6 +384,7 @@ COMMANDS = CommandTable(published, {
     commands.ReturnStarLevel: partial(_on_volunteer, volunteer.return_star_level),
     commands.EraseVolunteer: erase,
     commands.IssueCertificate: issue_certificate,
+    commands.AdoptCertificate: adopt_certificate,
     commands.RevokeCertificate: revoke_certificate,
     commands.CreateTeam: create_team,
     commands.JoinTeam: join_team,

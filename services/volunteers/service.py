@@ -90,6 +90,7 @@ class VolunteersService(EventSourcedService):
     issue_certificate = handlers.COMMANDS.entrypoint(
         commands.IssueCertificate,
         lambda service, code: queries.get_certificate(service.streams.views, code))
+    adopt_certificate = certificate_command(commands.AdoptCertificate)  # issued before
     revoke_certificate = certificate_command(commands.RevokeCertificate)
     # a new team's id may be the schema's choice: the handler answers it
     create_team = handlers.COMMANDS.entrypoint(commands.CreateTeam, lambda service, team_id:

@@ -149,6 +149,18 @@ class IssueCertificate:
 
 
 @dataclass(frozen=True)
+class AdoptCertificate:
+    code: str
+    volunteer_id: str
+    county_code: str
+    total_hours: Decimal
+    verified_hours: Decimal
+    star_level: int
+    issued_on: date
+    issued_by: str
+
+
+@dataclass(frozen=True)
 class RevokeCertificate:
     code: str
     reason: str

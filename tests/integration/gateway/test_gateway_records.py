@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 from gateway_support import DAFENG, TINGHU, registration
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from gateway.exports.registry import adopt_former
 
 PROBLEM = "application/problem+json"
 
@@ -222,15 +225,35 @@ def test_a_revoked_certificate_verifies_as_revoked_and_prints_no_more(platform, 
                    409)["code"] == "rule_violated"
 
 
-def test_a_code_issued_by_the_gateway_before_still_verifies(platform, county):
+class Calls:
+    """The gateway's service calls, over a plain RPC proxy."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+
+    def call(self, service, method, *args, **kwargs):
+        with ServiceRpcProxy(service, self.config) as proxy:
+            return getattr(proxy, method)(*args, **kwargs)
+
+
+def test_a_code_issued_by_the_gateway_before_verifies_then_moves_into_the_log(
+        platform, county):
     volunteer_id = county.post("/volunteers", registration()).json()["volunteer_id"]
-    platform.db["certificates"].insert_one({
-        "_id": "ZZZZ-YYYY-XXXX", "code": "ZZZZ-YYYY-XXXX", "volunteer_id": volunteer_id,
-        "county_code": TINGHU, "county_name": "亭湖区", "total_hours": "12.0",
-        "verified_hours": "12.0", "star_level": 0, "issued_on": "2026-11-01",
-        "issued_at": "2026-11-01T02:00:00+00:00", "issued_by": "city_admin:city"})
+    former = {"_id": "ZZZZ-YYYY-XXXX", "code": "ZZZZ-YYYY-XXXX", "volunteer_id": volunteer_id,
+              "county_code": TINGHU, "county_name": "亭湖区", "total_hours": "12.0",
+              "verified_hours": "12.0", "star_level": 0, "issued_on": "2026-11-01",
+              "issued_at": "2026-11-01T02:00:00+00:00", "issued_by": "city_admin:city"}
+    platform.db["certificates"].insert_one(dict(former))
 
     checked = platform.anonymous.get("/certificates/ZZZZ-YYYY-XXXX").json()
-
     assert (checked["valid"], checked["status"], checked["total_hours"]) == (True, "有效",
                                                                              "12.0")
+    assert adopt_former(platform.db, Calls(platform.config)) == 1
+    assert platform.db["certificates"].count_documents({}) == 0
+    assert platform.anonymous.get("/certificates/ZZZZ-YYYY-XXXX").json() == checked
+
+    revoked = county.post("/certificates/ZZZZ-YYYY-XXXX/revocation", {"reason": "补发新证"})
+    assert revoked.status_code == 201 and revoked.json()["issued_by"] == "city_admin"
+    platform.db["certificates"].insert_one(dict(former))  # moved again: nothing changes
+    assert adopt_former(platform.db, Calls(platform.config)) == 1
+    assert platform.anonymous.get("/certificates/ZZZZ-YYYY-XXXX").json()["status"] == "已撤销"

@@ -74,3 +74,22 @@ def test_a_bad_revocation_is_refused_naming_the_field(payload, field):
     with pytest.raises(ValidationFailed) as refused:
         published.load_command(published.RevokeCertificate, payload)
     assert field in refused.value.errors
+
+
+def test_a_former_certificate_is_adopted_as_it_said_then_keeping_the_role_only(volunteer):
+    loaded = published.load_command(published.AdoptCertificate, {
+        "code": CODE, "volunteer_id": WANG, "county_code": "320902", "total_hours": "12.0",
+        "verified_hours": "12.0", "star_level": 0, "issued_on": "2026-11-01",
+        "issued_by": "county_admin:county-th"})
+    command = c.AdoptCertificate(**loaded)
+
+    events = cert.adopt(None, command)
+
+    assert events[0].data["issued_by"] == "county_admin"
+    assert events[0].data["issued_on"] == "2026-11-01" and events[0].data["star_level"] == 0
+    with pytest.raises(AlreadyExists):
+        cert.adopt(cert.replay(events), command)
+    with pytest.raises(ValidationFailed) as refused:
+        published.load_command(published.AdoptCertificate, {**loaded, "issued_by": "mayor:x",
+                                                            "issued_on": "2026-11-01"})
+    assert "issued_by" in refused.value.errors

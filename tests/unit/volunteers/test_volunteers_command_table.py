@@ -63,6 +63,10 @@ VALID = {  # one well-formed payload of each command type
     commands.EraseVolunteer: {"volunteer_id": WANG},
     commands.IssueCertificate: {"volunteer_id": WANG, "issued_by": "county_admin"},
     commands.RevokeCertificate: {"code": "abcd-efgh-jklm", "reason": "信息有误"},
+    commands.AdoptCertificate: {"code": "ABCD-EFGH-JKLM", "volunteer_id": WANG,
+                                "county_code": "320902", "total_hours": "12.0",
+                                "verified_hours": "12.0", "star_level": 0,
+                                "issued_on": "2026-11-01", "issued_by": "city_admin:city"},
     commands.CreateTeam: {"name": "亭湖区银发红色宣讲团", "category": "theory_outreach",
                           "county_code": "320902"},
     commands.JoinTeam: {"team_id": TEAM, "volunteer_id": WANG},
@@ -109,7 +113,7 @@ def test_every_command_an_entrypoint_takes_has_its_handler(monkeypatch, streams)
         with pytest.raises(Recorded):
             getattr(service, name)({})
 
-    assert len(taken) == 20, sorted(taken)  # 15 on volunteers, 2 certificates, 3 teams
+    assert len(taken) == 21, sorted(taken)  # 15 on volunteers, 3 certificates, 3 teams
     assert set(taken.values()) == set(handlers.COMMANDS.handlers)  # no handler goes unused
 
 
