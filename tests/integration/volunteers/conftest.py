@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import eventlet
 import pytest
 
 from contracts.volunteers.id_number import make_id_number
 from services.activities.directory import KnowsVolunteers, VolunteerDirectory
 from services.volunteers.service import VolunteersService
+from yinfa.errors import YinfaError
 
 TINGHU = "320902"
 
@@ -53,3 +55,25 @@ def directory(container_factory, service_config, mongo_db):
     keeper = dict(service_config, DB_NAME=mongo_db.name + "_keeper")
     container_factory(DirectoryKeeper, keeper).start()
     return VolunteerDirectory(mongo_db.client[keeper["DB_NAME"]])
+
+
+@pytest.fixture
+def at_once(rpc_proxy):
+    """`at_once(method, *payloads)`: each payload sent at the same time by another bureau
+    of 亭湖区; the answers, or the errors they raised, in order."""
+
+    def race(method: str, *payloads: dict) -> list:
+        bureaus = [rpc_proxy("volunteers", context_data={"actor": f"county:{TINGHU}:{n}"})
+                   for n in range(len(payloads))]
+
+        def attempt(proxy, payload):
+            try:
+                return getattr(proxy, method)(payload)
+            except YinfaError as refused:
+                return refused
+
+        racing = [eventlet.spawn(attempt, proxy, payload)
+                  for proxy, payload in zip(bureaus, payloads, strict=True)]
+        return [thread.wait() for thread in racing]
+
+    return race

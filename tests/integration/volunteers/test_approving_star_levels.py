@@ -3,7 +3,6 @@ its authority's list, counts once approved (the county summary's stars), and of 
 bureaus approving it at once one wins and the other is refused."""
 from __future__ import annotations
 
-import eventlet
 import pytest
 
 from yinfa.errors import DomainRuleViolated
@@ -58,19 +57,11 @@ def test_a_county_cannot_approve_the_citys_level(volunteers, registration):
 
 
 def test_of_two_bureaus_approving_one_level_at_once_one_wins(volunteers, registration,
-                                                             rpc_proxy):
+                                                             at_once):
     vid = with_hours(volunteers, registration, 43, 100)
-    bureaus = [rpc_proxy("volunteers", context_data={"actor": f"county:{TINGHU}:{n}"})
-               for n in range(2)]
 
-    def attempt(proxy):
-        try:
-            return proxy.approve_star_level({"volunteer_id": vid, "level": 1,
-                                             "approver": "county"})
-        except DomainRuleViolated as refused:
-            return refused
-
-    outcomes = [t.wait() for t in [eventlet.spawn(attempt, p) for p in bureaus]]
+    outcomes = at_once("approve_star_level",
+                       *[{"volunteer_id": vid, "level": 1, "approver": "county"}] * 2)
 
     refused = [o for o in outcomes if isinstance(o, DomainRuleViolated)]
     assert len(refused) == 1 and "not pending" in str(refused[0])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import eventlet
 import pytest
 
 from contracts.volunteers.id_number import make_id_number
@@ -67,21 +66,13 @@ def test_another_records_number_is_refused_for_the_merge_and_changes_nothing(
 
 
 def test_two_records_corrected_to_one_number_at_once_one_wins(volunteers, registration,
-                                                              rpc_proxy):
+                                                              at_once):
     vids = [volunteers.register_volunteer(registration(seq=seq))["volunteer_id"]
             for seq in (21, 22)]
     number = make_id_number("320904", BORN, 401)
-    bureaus = [rpc_proxy("volunteers", context_data={"actor": f"county:{TINGHU}:{n}"})
-               for n in range(2)]
 
-    def attempt(proxy, vid):
-        try:
-            return proxy.correct_record({"volunteer_id": vid, "id_number": number, **ON})
-        except AlreadyExists as refused:
-            return refused
-
-    outcomes = [t.wait() for t in [eventlet.spawn(attempt, p, vid)
-                                   for p, vid in zip(bureaus, vids, strict=True)]]
+    outcomes = at_once("correct_record",
+                       *[{"volunteer_id": vid, "id_number": number, **ON} for vid in vids])
 
     refused = [o for o in outcomes if isinstance(o, AlreadyExists)]
     assert len(refused) == 1

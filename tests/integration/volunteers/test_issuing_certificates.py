@@ -3,7 +3,6 @@ stream per certificate, the view answers its verification, and of two bureaus re
 one at once one wins; the directory replica takes no notice of them."""
 from __future__ import annotations
 
-import eventlet
 import pytest
 
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
@@ -12,7 +11,7 @@ TINGHU = "320902"
 
 
 def test_a_certificate_is_issued_revoked_once_and_read_back(volunteers, registration,
-                                                            rpc_proxy, directory, eventually):
+                                                            at_once, directory, eventually):
     vid = volunteers.register_volunteer(registration())["volunteer_id"]
     issued = volunteers.issue_certificate({"volunteer_id": vid, "issued_by": "county_admin"})
     code = issued["code"]
@@ -23,16 +22,7 @@ def test_a_certificate_is_issued_revoked_once_and_read_back(volunteers, registra
         volunteers.issue_certificate({"volunteer_id": vid, "code": code,
                                       "issued_by": "county_admin"})
 
-    bureaus = [rpc_proxy("volunteers", context_data={"actor": f"county:{TINGHU}:{n}"})
-               for n in range(2)]
-
-    def attempt(proxy):
-        try:
-            return proxy.revoke_certificate({"code": code, "reason": "时长有误"})
-        except DomainRuleViolated as refused:
-            return refused
-
-    outcomes = [t.wait() for t in [eventlet.spawn(attempt, p) for p in bureaus]]
+    outcomes = at_once("revoke_certificate", *[{"code": code, "reason": "时长有误"}] * 2)
 
     assert sum(isinstance(o, DomainRuleViolated) for o in outcomes) == 1
     assert volunteers.get_certificate(code)["status"] == "revoked"

@@ -3,7 +3,6 @@ back with its hours and stars, the consumers' replicas follow, and of two bureau
 returning the same person at once one wins and the other is refused."""
 from __future__ import annotations
 
-import eventlet
 import pytest
 
 from yinfa.errors import AlreadyExists, DomainRuleViolated, ValidationFailed
@@ -65,19 +64,11 @@ def test_a_deceased_volunteer_cannot_return_and_nothing_is_recorded(volunteers,
 
 
 def test_of_two_bureaus_returning_one_person_at_once_one_wins(volunteers, registration,
-                                                               rpc_proxy):
+                                                               at_once):
     vid = volunteers.register_volunteer(registration())["volunteer_id"]
     volunteers.withdraw_volunteer({"volunteer_id": vid, "reason_code": "health"})
-    bureaus = [rpc_proxy("volunteers", context_data={"actor": f"county:{TINGHU}:{n}"})
-               for n in range(2)]
 
-    def attempt(proxy):
-        try:
-            return proxy.return_volunteer({"volunteer_id": vid, "reason": "身体康复"})
-        except DomainRuleViolated as refused:
-            return refused
-
-    outcomes = [t.wait() for t in [eventlet.spawn(attempt, p) for p in bureaus]]
+    outcomes = at_once("return_volunteer", *[{"volunteer_id": vid, "reason": "身体康复"}] * 2)
 
     refused = [o for o in outcomes if isinstance(o, DomainRuleViolated)]
     assert len(refused) == 1 and "only a withdrawn" in str(refused[0])
