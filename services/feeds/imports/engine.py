@@ -7,7 +7,8 @@ ledger and the report kept in the feeds service's database.
   ledger write was lost (a kill between the two) is sent again, and the service answers
   that it has it already (the same person; the same ledger entry or activity id, derived
   from the row): accepted once all the same.
-- `import_report`: one document per line of the job, accepted or rejected with the reason.
+- `import_report`: one document per batch of the job (500 rows), holding each line's
+  outcome, accepted or rejected with the reason: one write a batch, not one a line.
 - `import_jobs`: the job, its status and counts.
 
 Memory stays flat: the file is read as a stream, a batch at a time; only the external
@@ -65,7 +66,8 @@ class ImportBook:
         self.jobs, self.ledger, self.report = db[JOBS], db[LEDGER], db[REPORT]
 
     def ensure_indexes(self) -> None:
-        self.report.create_index([("job_id", ASCENDING), ("line", ASCENDING)], name="job_line")
+        self.report.create_index([("job_id", ASCENDING), ("last_line", ASCENDING)],
+                                 name="job_last_line")
         self.report.create_index("job_id", name="job_id")
         self.jobs.create_index([("created_at", DESCENDING)], name="created_at")
 
@@ -106,8 +108,9 @@ class ImportBook:
             "rows": rows, "lease_until": now().timestamp() + lease_seconds}})
 
     def finish(self, job_id: str, refused: str | None = None) -> dict[str, Any]:
-        counts = {outcome: self.report.count_documents({"job_id": job_id, "outcome": outcome})
-                  for outcome in (ACCEPTED, REJECTED)}
+        counts = {ACCEPTED: 0, REJECTED: 0}
+        for batch in self.report.find({"job_id": job_id}, {ACCEPTED: 1, REJECTED: 1}):
+            counts = {outcome: n + batch[outcome] for outcome, n in counts.items()}
         self.jobs.update_one({"_id": job_id}, {"$set": {
             "status": REFUSED if refused else DONE, "refused": refused,
             "rows": counts[ACCEPTED] + counts[REJECTED], **counts, "finished_at": now()}})
@@ -127,19 +130,28 @@ class ImportBook:
         (cheaper for the store than upserts); a line or row there already (a run taken
         over after its runner died) keeps what it says."""
         job_id, source, kind = job["job_id"], job["source"], job["kind"]
-        insert_new(self.report, [
-            {"_id": f"{job_id}:{line}", "job_id": job_id, "line": line,
-             "external_id": external_id, "outcome": outcome, "reason": reason}
-            for line, external_id, outcome, reason in outcomes])
+        if outcomes:
+            lines = sorted(outcomes, key=lambda outcome: outcome[0])
+            insert_new(self.report, [{
+                "_id": f"{job_id}:{lines[0][0]}", "job_id": job_id, "last_line": lines[-1][0],
+                "lines": [list(outcome) for outcome in lines],
+                **{o: sum(1 for line in lines if line[2] == o) for o in (ACCEPTED, REJECTED)}}])
         insert_new(self.ledger, [
             {"_id": _key(source, kind, external_id), "source": source, "kind": kind,
              "external_id": external_id, "job_id": job_id, "line": line, "at": now()}
             for line, external_id, outcome, _ in outcomes if outcome == ACCEPTED and external_id])
 
     def report_lines(self, job_id: str, after_line: int, limit: int) -> list[dict[str, Any]]:
-        return list(self.report.find({"job_id": job_id, "line": {"$gt": after_line}},
-                                     {"_id": 0, "job_id": 0}).sort("line", ASCENDING)
-                    .limit(limit))
+        """The outcomes of the job's lines after `after_line`, in line order, up to `limit`
+        (whole batches are read)."""
+        found: list[dict[str, Any]] = []
+        for batch in self.report.find({"job_id": job_id, "last_line": {"$gt": after_line}},
+                                      {"lines": 1}).sort("last_line", ASCENDING):
+            found += [dict(zip(("line", "external_id", "outcome", "reason"), line,
+                               strict=True)) for line in batch["lines"] if line[0] > after_line]
+            if len(found) >= limit:
+                break
+        return found[:limit]
 
 
 def _key(source: str, kind: str, external_id: str) -> str:
