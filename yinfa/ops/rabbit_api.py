@@ -75,6 +75,34 @@ class ManagementApi:
             )
         return response.json()
 
+    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> None:
+        url = f"{self.base}/api/{path}"
+        try:
+            response = requests.request(method, url, json=body, auth=self.auth,
+                                        timeout=self.timeout)
+        except requests.RequestException as error:
+            raise ManagementApiError(f"RabbitMQ management API at {self.base}: {error}") from error
+        if response.status_code not in (200, 201, 204):
+            raise ManagementApiError(
+                f"RabbitMQ management API {method} {path}: HTTP {response.status_code} "
+                f"{response.text[:200]}")
+
+    def put_user(self, name: str, password: str) -> None:
+        """Creates the user, or sets a new password on it; no tags: no management access."""
+        self._send("PUT", f"users/{quote(name, safe='')}", {"password": password, "tags": ""})
+
+    def delete_user(self, name: str) -> None:
+        self._send("DELETE", f"users/{quote(name, safe='')}")
+
+    def put_permissions(self, user: str, configure: str, write: str, read: str) -> None:
+        self._send("PUT", f"permissions/{quote(self.vhost, safe='')}/{quote(user, safe='')}",
+                   {"configure": configure, "write": write, "read": read})
+
+    def put_topic_permissions(self, user: str, exchange: str, write: str, read: str) -> None:
+        self._send("PUT", f"topic-permissions/{quote(self.vhost, safe='')}/"
+                          f"{quote(user, safe='')}",
+                   {"exchange": exchange, "write": write, "read": read})
+
     def queues(self) -> list[QueueInfo]:
         rows = self._get(f"queues/{quote(self.vhost, safe='')}?columns=name,consumers,"
                          "messages_ready,messages_unacknowledged")
