@@ -49,6 +49,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services.scoring import queries
 from services.scoring.dependencies import Engine
 from services.scoring.domain.state import SourceEvent
+from services.scoring.engine.baselines import Baselines
 from services.scoring.engine.journal import Journal
 from services.scoring.engine.rulebooks import Rulebooks
 from services.scoring.service import ScoringService
@@ -146,11 +147,12 @@ def measure_rebuild_and_queries(store: Store, size: dict[str, int]) -> dict[str,
 
     rulebooks = Rulebooks()
     book = rulebooks.named(None)
+    baselines = Baselines().for_year(book.period.start.year, lambda year: None)
     county = sorted(load_city().counties)[0]
     live = engine.live
 
     def county_ranking():
-        return live.cached(("counties",), lambda s: queries.county_ranking(s, book))
+        return live.cached(("counties",), lambda s: queries.county_ranking(s, book, baselines))
 
     def page(kind):
         def call():

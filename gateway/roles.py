@@ -3,6 +3,11 @@
 Deny by default: every route names the roles it admits; a role tied to a county
 (county admin, branch secretary, volunteer) sees only its county, and another county's
 resources answer 404, exactly as ids that do not exist, so ids cannot be probed.
+
+A city agency (市直单位) is an assessed unit like a county: its volunteers, branches and
+activities carry the agency's code where others carry a county's, and its retiree office
+signs in as an agency admin whose `county_code` is that agency code. Scoping is therefore
+one rule for both: the caller's unit against the resource's.
 """
 from __future__ import annotations
 
@@ -13,14 +18,17 @@ from gateway.problem import forbidden, not_found
 
 CITY_ADMIN = "city_admin"
 COUNTY_ADMIN = "county_admin"
+AGENCY_ADMIN = "agency_admin"  # 市直单位老干部工作部门: a county admin for one city agency
 BRANCH_SECRETARY = "branch_secretary"
 VOLUNTEER = "volunteer"
 FEED_CLIENT = "feed_client"
 OPS = "ops"
 
-ROLES = (CITY_ADMIN, COUNTY_ADMIN, BRANCH_SECRETARY, VOLUNTEER, FEED_CLIENT, OPS)
-ADMINS = (CITY_ADMIN, COUNTY_ADMIN)
-COUNTY_BOUND = (COUNTY_ADMIN, BRANCH_SECRETARY, VOLUNTEER)
+ROLES = (CITY_ADMIN, COUNTY_ADMIN, BRANCH_SECRETARY, VOLUNTEER, FEED_CLIENT, OPS,
+         BRANCH_LIAISON, AGENCY_ADMIN)
+ADMINS = (CITY_ADMIN, COUNTY_ADMIN, AGENCY_ADMIN)
+UNIT_ADMINS = (COUNTY_ADMIN, AGENCY_ADMIN)  # the bureau of one county or of one agency
+COUNTY_BOUND = (COUNTY_ADMIN, BRANCH_SECRETARY, VOLUNTEER, BRANCH_LIAISON, AGENCY_ADMIN)
 # roles whose accounts must name a county, a branch, a volunteer
 NEEDS_COUNTY = COUNTY_BOUND
 NEEDS_BRANCH = (BRANCH_SECRETARY,)
@@ -74,6 +82,6 @@ def may_reveal(principal: Principal, county_code: str | None, volunteer_id: str)
     """Full ID number and phone: the city, the volunteer's county, the volunteer."""
     if principal.role == CITY_ADMIN:
         return True
-    if principal.role == COUNTY_ADMIN:
+    if principal.role in UNIT_ADMINS:
         return county_code == principal.county_code
     return principal.role == VOLUNTEER and principal.volunteer_id == volunteer_id

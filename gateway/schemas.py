@@ -31,9 +31,17 @@ from contracts.volunteers.replies import (
 )
 from gateway.city_clock import city_zone
 from gateway.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from gateway.roles import NEEDS_BRANCH, NEEDS_COUNTY, NEEDS_VOLUNTEER, ROLES
+from gateway.roles import (
+    AGENCY_ADMIN,
+    COUNTY_ADMIN,
+    NEEDS_BRANCH,
+    NEEDS_COUNTY,
+    NEEDS_VOLUNTEER,
+    ROLES,
+)
 from yinfa.city_time import day_ends_at
-from yinfa.schemas import IdString, county_in_city, label, trimmed
+from yinfa.reference import load_city
+from yinfa.schemas import IdString, label, trimmed, unit_in_city
 
 USERNAME = r"^[a-z0-9_-]{3,40}$"
 
@@ -83,7 +91,8 @@ class PageQuery(Strict):
 
 
 def county_field() -> fields.String:
-    return fields.String(load_default=None, validate=county_in_city)
+    """A filter on the assessed unit: a county's code or a city agency's (市直单位)."""
+    return fields.String(load_default=None, validate=unit_in_city)
 
 
 def one_of(*choices: str) -> fields.String:
@@ -227,12 +236,22 @@ class OpenAccountBody(Strict):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     display_name = fields.String(load_default=None, allow_none=True,
                                  validate=validate.Length(min=1, max=50))
-    county_code = fields.String(load_default=None, allow_none=True, validate=county_in_city)
+    # the assessed unit of a unit-bound account: a county, or a city agency (an agency
+    # admin's, or the agency of an agency's branch secretary or volunteer)
+    county_code = fields.String(load_default=None, allow_none=True, validate=unit_in_city)
     branch_id = IdString(load_default=None, allow_none=True)
     volunteer_id = IdString(load_default=None, allow_none=True)
 
     @validates_schema(skip_on_field_errors=True)
     def _scope_matches_role(self, data: dict, **kwargs: Any) -> None:
+    @validates_schema(skip_on_field_errors=True)
+    def _unit_matches_role(self, data: dict, **kwargs: Any) -> None:
+        code, role = data.get("county_code"), data["role"]
+        if role == COUNTY_ADMIN and code and code not in load_city().counties:
+            raise ValidationError({"county_code": ["A county admin names a county."]})
+        if role == AGENCY_ADMIN and code and code not in load_city().agencies:
+            raise ValidationError({"county_code": ["An agency admin names a city agency."]})
+
         needs = {"county_code": NEEDS_COUNTY, "branch_id": NEEDS_BRANCH,
                  "volunteer_id": NEEDS_VOLUNTEER}
         errors = {}

@@ -27,6 +27,20 @@ class RankedCountyV1(Schema):
     rows = fields.List(fields.Dict(), required=True)
 
 
+class UnitFiguresV1(Schema):
+    retired_cadres = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    party_branches = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class BaselinesV1(Schema):
+    """The figures a period was ranked by: the year they hold for, and per kind of unit
+    ("counties") each unit's figures by code."""
+
+    year = fields.Integer(required=True, strict=True)
+    units = fields.Dict(keys=fields.String(), values=fields.Dict(
+        keys=fields.String(), values=fields.Nested(UnitFiguresV1)), required=True)
+
+
 class AssessmentPublishedV1(Schema):
     period = fields.String(required=True, validate=YEAR)
     rulebook = fields.String(required=True)  # file name, e.g. "2026"
@@ -35,6 +49,9 @@ class AssessmentPublishedV1(Schema):
     taken_at = fields.String(required=True)
     published_by = fields.String(required=True)
     counties = fields.List(fields.Nested(RankedCountyV1), required=True)
+    # the baselines it was ranked by; absent in assessments published before baselines
+    # were kept by year (an optional field: every V1 payload still loads)
+    baselines = fields.Nested(BaselinesV1, load_default=None, allow_none=True)
 
 
 def build_registry() -> SchemaRegistry:

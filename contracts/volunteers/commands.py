@@ -34,10 +34,10 @@ from yinfa.schemas import (
     Command,
     Hours,
     IdString,
-    county_in_city as _county_in_city,
     load_command as load_command,
     not_in_future as _not_in_future,
     trimmed as _trimmed,
+    unit_in_city as _unit_in_city,
 )
 
 GENDERS = {"male": "男", "female": "女"}
@@ -103,7 +103,7 @@ class RegisterVolunteer(Command):
     id_number = id_number_field(required=True)
     phone = fields.String(required=True, validate=validate.Regexp(MOBILE_PHONE,
                           error="Not a mainland mobile number."))
-    county_code = fields.String(required=True, validate=_county_in_city)
+    county_code = fields.String(required=True, validate=_unit_in_city)
     former_employer = _trimmed(100, load_default=None, allow_none=True)
     retirement_status = Coded(RETIREMENT_STATUSES, required=True)
     party_member = fields.Boolean(load_default=False)
@@ -146,7 +146,7 @@ class RegisterVolunteers(Command):
 
 
 class VerifyVolunteer(VolunteerCommand):
-    county_code = fields.String(required=True, validate=_county_in_city)
+    county_code = fields.String(required=True, validate=_unit_in_city)
     note = _trimmed(200, load_default=None, allow_none=True)
 
 
@@ -365,7 +365,7 @@ class CreateTeam(Command):
     team_id = IdString(load_default=lambda: str(uuid.uuid4()))
     name = _trimmed(60, required=True)
     category = fields.String(required=True)
-    county_code = fields.String(required=True, validate=_county_in_city)
+    county_code = fields.String(required=True, validate=_unit_in_city)
     leader_id = IdString(load_default=None, allow_none=True)
     description = _trimmed(500, load_default=None, allow_none=True)
 

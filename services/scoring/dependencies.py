@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from marshmallow import ValidationError, fields
@@ -21,6 +22,7 @@ from nameko.extensions import DependencyProvider
 
 from services.scoring.domain.state import ScoringState
 from services.scoring.engine import intake, rebuild
+from services.scoring.engine.baselines import Baselines
 from services.scoring.engine.journal import Journal
 from services.scoring.engine.rulebooks import Rulebooks
 from services.scoring.views import LiveScoring
@@ -59,6 +61,8 @@ class Engine:
         self.progress = rebuild.Progress()
         self.live = LiveScoring(journal, load_city().zone)
         self.rulebooks = Rulebooks()
+        folder = self.config.get("SCORING_BASELINES_DIR")  # tests: a folder of their own
+        self.baselines = Baselines(Path(folder) if folder else None)
         self.dead_letters = dead_letters
         self.consumer = consumer
         self.counts: Counter[str] = Counter()

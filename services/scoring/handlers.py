@@ -7,6 +7,7 @@ from typing import Any
 from contracts.scoring import assessments
 from services.scoring import queries
 from services.scoring.dependencies import Engine
+from services.scoring.domain.baselines import YearBaselines, as_data, from_data
 from services.scoring.domain.commands import ClosePeriod
 from yinfa.errors import AlreadyExists, ConcurrencyError
 from yinfa.events.envelope import NewEvent
@@ -19,7 +20,9 @@ def close_period(streams: EventSourcedStreams, command: ClosePeriod,
     """Freeze the period's county ranking and publish it as `AssessmentPublished`, once."""
     period = command.period
     name, book = engine.rulebooks.for_period(command.rulebook, period)
-    counties = queries.county_ranking(engine.state(), book)
+    baselines = engine.baselines.for_year(book.period.start.year,
+                                          lambda year: published_baselines(streams, year))
+    counties = queries.county_ranking(engine.state(), book, baselines)
     for county in counties:
         county.pop("rulebook", None)
     data = {
@@ -27,6 +30,8 @@ def close_period(streams: EventSourcedStreams, command: ClosePeriod,
         "journal_position": engine.live.position,
         "taken_at": datetime.now(UTC).isoformat(),
         "published_by": streams.metadata.actor, "counties": counties,
+        # the figures it was ranked by: the year is frozen to them from now on
+        "baselines": as_data(baselines),
     }
     try:
         recorded = streams.start(assessments.stream_of(period), [
@@ -34,7 +39,16 @@ def close_period(streams: EventSourcedStreams, command: ClosePeriod,
     except ConcurrencyError:
         raise AlreadyExists(f"the assessment of {period} is published already",
                             field="period") from None
+    engine.baselines.published_now(book.period.start.year, baselines)
     return assessments.as_answer(dict(recorded[0].data), recorded[0].position)
+
+
+def published_baselines(streams: EventSourcedStreams, year: int) -> YearBaselines | None:
+    """The figures the year's published assessment was ranked by (None: not published, or
+    published before assessments recorded them)."""
+    events = streams.store.read_stream(assessments.stream_of(str(year)))
+    data = events[0].data.get("baselines") if events else None
+    return from_data(data) if data else None
 
 
 COMMANDS = CommandTable(assessments, {ClosePeriod: close_period})

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.scoring.domain import evidence as evidence_domain
+from services.scoring.domain.baselines import YearBaselines
 from services.scoring.domain.entities import branches_of, volunteers_of
 from services.scoring.domain.facts import county_facts
 from services.scoring.domain.ranking import (
@@ -19,6 +20,7 @@ from services.scoring.domain.ranking import (
 )
 from services.scoring.domain.rulebook import Indicator, Rulebook
 from services.scoring.domain.state import ScoringState
+from services.scoring.engine.baselines import Baselines
 from yinfa.errors import NotFound, ValidationFailed
 from yinfa.reference import City, load_city
 
@@ -51,35 +53,44 @@ def entity_dict(s: EntityScore, id_field: str) -> dict[str, Any]:
             "rows": [row_dict(r) for r in s.rows]}
 
 
-# a county's rows, by (state, county, its version, rulebook): recomputed only for the
-# counties an event touched since
-_rows_cache: dict[tuple[int, str, int, str, Any], tuple[IndicatorRow, ...]] = {}
+# a county's rows, by (state, county, its version, rulebook, baselines): recomputed only
+# for the counties an event touched since
+_rows_cache: dict[tuple[int, str, int, str, Any, str], tuple[IndicatorRow, ...]] = {}
 ROWS_CACHE_SIZE = 2000
 
 
-def county_scores(state: ScoringState, rulebook: Rulebook) -> list[CountyScore]:
+def county_scores(state: ScoringState, rulebook: Rulebook, baselines: YearBaselines
+                  ) -> list[CountyScore]:
+    """Every county, ranked under `rulebook` by the figures of the period's year."""
     city = load_city()
+    figures = baselines.counties
     # facts placed in a county outside the reference data cannot be scored: left out
     # (intake refuses such events, so this only guards the fold of an old journal)
-    known = {code: f for code, f in county_facts(state).items() if code in city.counties}
+    known = {code: f for code, f in county_facts(state).items() if code in figures}
+    fingerprint = baselines.fingerprint
 
     def rows_of(code: str, facts: Any) -> tuple[IndicatorRow, ...]:
         key = (state.generation, code, state.county_versions.get(code, 0), rulebook.version,
-               rulebook.period)
+               rulebook.period, fingerprint)
         rows = _rows_cache.get(key)
         if rows is None:
             if len(_rows_cache) >= ROWS_CACHE_SIZE:
                 _rows_cache.clear()
-            rows = _rows_cache[key] = explain_rows(facts, city.counties[code], rulebook)
+            rows = _rows_cache[key] = explain_rows(facts, figures[code], rulebook)
         return rows
 
-    return score(known, city.counties, rulebook, rows_of)
+    scored = {code: f for code, f in figures.items() if code in city.counties}
+    return score(known, scored, rulebook, rows_of)
 
 
-def county_ranking(state: ScoringState, rulebook: Rulebook) -> list[dict[str, Any]]:
+def county_ranking(state: ScoringState, rulebook: Rulebook,
+                   baselines: YearBaselines | None = None) -> list[dict[str, Any]]:
+    """The county ranking; by default under the figures on file for the period's year."""
     city = load_city()
+    if baselines is None:
+        baselines = Baselines().for_year(rulebook.period.start.year, lambda year: None)
     return [{**score_dict(s, city), "rulebook": rulebook.version}
-            for s in county_scores(state, rulebook)]
+            for s in county_scores(state, rulebook, baselines)]
 
 
 def known_county(county_code: Any) -> str:
@@ -89,9 +100,10 @@ def known_county(county_code: Any) -> str:
     return code
 
 
-def explain(state: ScoringState, county_code: Any, rulebook: Rulebook) -> dict[str, Any]:
+def explain(state: ScoringState, county_code: Any, rulebook: Rulebook,
+            baselines: YearBaselines) -> dict[str, Any]:
     code = known_county(county_code)
-    for s in county_scores(state, rulebook):
+    for s in county_scores(state, rulebook, baselines):
         if s.county_code == code:
             return {"rulebook": rulebook.version, **score_dict(s, load_city())}
     raise NotFound(f"no county {code!r}", field="county_code")  # pragma: no cover
@@ -192,17 +204,20 @@ def evidence(state: ScoringState, subject: str, subject_id: str, indicator_code:
 
 # ---- what-if -------------------------------------------------------------------------------
 
-def what_if(state: ScoringState, left: Rulebook, right: Rulebook) -> dict[str, dict[str, str]]:
+def what_if(state: ScoringState, left: Rulebook, right: Rulebook,
+            baselines: tuple[YearBaselines, YearBaselines]) -> dict[str, dict[str, str]]:
     """Per county, per indicator: points under `right` minus under `left` (non-zero only)."""
-    deltas = compare(county_scores(state, left), county_scores(state, right))
+    deltas = compare(county_scores(state, left, baselines[0]),
+                     county_scores(state, right, baselines[1]))
     return {county: {code: str(d) for code, d in rows.items()} for county, rows in deltas.items()}
 
 
-def side_by_side(state: ScoringState, left: Rulebook, right: Rulebook) -> dict[str, Any]:
+def side_by_side(state: ScoringState, left: Rulebook, right: Rulebook,
+                 baselines: tuple[YearBaselines, YearBaselines]) -> dict[str, Any]:
     """Both rankings of the same events, county by county, with rank and total deltas."""
     city = load_city()
-    a = {s.county_code: s for s in county_scores(state, left)}
-    b = {s.county_code: s for s in county_scores(state, right)}
+    a = {s.county_code: s for s in county_scores(state, left, baselines[0])}
+    b = {s.county_code: s for s in county_scores(state, right, baselines[1])}
     deltas = compare(list(a.values()), list(b.values()))
     counties = []
     for code in sorted(a, key=lambda c: (b[c].rank, c)):

@@ -16,7 +16,9 @@ from typing import Any
 from contracts.scoring import assessments
 from services.scoring import handlers, queries
 from services.scoring.dependencies import Engine, ScoringEngine
+from services.scoring.domain.baselines import YearBaselines
 from services.scoring.domain.commands import ClosePeriod
+from services.scoring.domain.rulebook import Rulebook
 from services.scoring.engine.rulebooks import DEFAULT_RULEBOOK, Rulebooks
 from yinfa.errors import NotFound
 from yinfa.service.base import EventSourcedService
@@ -52,17 +54,20 @@ class ScoringService(EventSourcedService):
                        as_of: Any = None) -> list[dict[str, Any]]:
         """Every county of the city, best first (ties share a rank), with its rows."""
         name, book = self._rulebooks.for_period(rulebook, period)
+        baselines = self._baselines(book)
         if as_of is not None:
-            return queries.county_ranking(self.engine.state(as_of), book)
-        return self.engine.live.cached(("counties", name, book.period),
-                                       lambda state: queries.county_ranking(state, book))
+            return queries.county_ranking(self.engine.state(as_of), book, baselines)
+        return self.engine.live.cached(
+            ("counties", name, book.period, baselines.fingerprint),
+            lambda state: queries.county_ranking(state, book, baselines))
 
     @rpc
     def explain(self, county_code: str, rulebook: str | None = None, period: Any = None,
                 as_of: Any = None) -> dict[str, Any]:
         """One county's score: indicator → raw → normalised → points; rows sum to total."""
         _, book = self._rulebooks.for_period(rulebook, period)
-        return queries.explain(self.engine.state(as_of), county_code, book)
+        return queries.explain(self.engine.state(as_of), county_code, book,
+                               self._baselines(book))
 
     @rpc
     def timeline(self) -> dict[str, Any]:
@@ -114,7 +119,8 @@ class ScoringService(EventSourcedService):
         """Per county, per indicator: points under b minus points under a (non-zero only)."""
         _, left = self._rulebooks.for_period(rulebook_a, period)
         _, right = self._rulebooks.for_period(rulebook_b, period)
-        return queries.what_if(self.engine.state(), left, right)
+        return queries.what_if(self.engine.state(), left, right,
+                               (self._baselines(left), self._baselines(right)))
 
     @rpc
     def compare_rulebooks(self, rulebook_a: str, rulebook_b: str, period: Any = None,
@@ -122,7 +128,8 @@ class ScoringService(EventSourcedService):
         """The same events under two rulebooks, side by side, with rank and point deltas."""
         _, left = self._rulebooks.for_period(rulebook_a, period)
         _, right = self._rulebooks.for_period(rulebook_b, period)
-        return queries.side_by_side(self.engine.state(as_of), left, right)
+        return queries.side_by_side(self.engine.state(as_of), left, right,
+                                    (self._baselines(left), self._baselines(right)))
 
     # ---- assessments ---------------------------------------------------------------------
 
@@ -163,11 +170,17 @@ class ScoringService(EventSourcedService):
         return {"service": self.name, **self.streams.relay_lag(),
                 "intake": dict(self.engine.counts),
                 "journal_head": self.engine.journal.head(), "folded_position": live.position,
-                "rulebooks_rejected": dict(self._rulebooks.rejected)}
+                "rulebooks_rejected": dict(self._rulebooks.rejected),
+                "baselines_rejected": dict(self.engine.baselines.rejected)}
 
     @property
     def _rulebooks(self) -> Rulebooks:
         return self.engine.rulebooks
+
+    def _baselines(self, book: Rulebook) -> YearBaselines:
+        """The figures of the period's year (frozen once its assessment is published)."""
+        return self.engine.baselines.for_year(
+            book.period.start.year, lambda year: handlers.published_baselines(self.streams, year))
 
     # ---- helpers -------------------------------------------------------------------------
 
