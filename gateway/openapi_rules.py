@@ -1,6 +1,6 @@
 """Rules the server checks that the OpenAPI document states, so a client generated from it
 sends valid requests: the codes a field takes (catalog codes and their zh-CN labels,
-county codes), ids as UUIDs. apispec states `OneOf` and `Range` itself; these come from
+county and agency codes), ids as UUIDs. apispec states `OneOf` and `Range` itself; these come from
 the platform's own fields and validators."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from marshmallow import fields
 
 from yinfa.reference import load_city
-from yinfa.schemas import IdString, county_in_city
+from yinfa.schemas import IdString, county_in_city, unit_in_city
 
 
 def stated_rules(self: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
@@ -34,6 +34,8 @@ def _choices(field: fields.Field) -> list[str] | None:
         return [*found, *found.values()]
     if any(v is county_in_city for v in _validators(field)):
         return list(load_city().counties)
+    if any(v is unit_in_city for v in _validators(field)):
+        return list(load_city().units)
     return None
 
 

@@ -243,8 +243,6 @@ class OpenAccountBody(Strict):
     volunteer_id = IdString(load_default=None, allow_none=True)
 
     @validates_schema(skip_on_field_errors=True)
-    def _scope_matches_role(self, data: dict, **kwargs: Any) -> None:
-    @validates_schema(skip_on_field_errors=True)
     def _unit_matches_role(self, data: dict, **kwargs: Any) -> None:
         code, role = data.get("county_code"), data["role"]
         if role == COUNTY_ADMIN and code and code not in load_city().counties:
@@ -252,6 +250,8 @@ class OpenAccountBody(Strict):
         if role == AGENCY_ADMIN and code and code not in load_city().agencies:
             raise ValidationError({"county_code": ["An agency admin names a city agency."]})
 
+    @validates_schema(skip_on_field_errors=True)
+    def _scope_matches_role(self, data: dict, **kwargs: Any) -> None:
         needs = {"county_code": NEEDS_COUNTY, "branch_id": NEEDS_BRANCH,
                  "volunteer_id": NEEDS_VOLUNTEER}
         errors = {}

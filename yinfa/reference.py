@@ -1,6 +1,6 @@
-"""Reference data: the city's counties with their baselines and its clock, and what each
-service's catalog loader (`contracts.<service>.catalog`) shares: reading, validation and
-the flattening of errors.
+"""Reference data: the city's counties and agencies (its assessed units) with their
+baselines and its clock, and what each service's catalog loader
+(`contracts.<service>.catalog`) shares: reading, validation and the flattening of errors.
 
 Files are YAML in `reference/` at the repository root (override the folder with
 `YINFA_REFERENCE_DIR`, the city file with `YINFA_REFERENCE_CITY`). Each file is validated
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -23,8 +23,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from yinfa.config import settings
 
 COUNTY_KINDS = ("county", "district", "city", "zone")
+# 市直单位: party departments, government departments, public institutions, state enterprises
+AGENCY_KINDS = ("party", "government", "institution", "enterprise")
 DEFAULT_CITY_FILE = "yancheng.yaml"
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")  # a catalog code, as events store it
+# An agency code is the city code, "A" and a number (3209A01). GB/T 2260 codes are all
+# digits, so an agency code can never be taken for a county's.
+AGENCY_CODE = re.compile(r"^\d{2,6}A\d{2,3}$")
 
 
 class ReferenceDataError(Exception):
@@ -41,11 +46,28 @@ class County:
 
 
 @dataclass(frozen=True)
+class Agency:
+    """A city agency (市直单位): assessed beside the counties, for its own retirees."""
+
+    code: str
+    name: str
+    kind: str
+    retired_cadres: int
+    branches: int
+
+
+@dataclass(frozen=True)
 class City:
     code: str
     name: str
     counties: Mapping[str, County]
     timezone: str = "Asia/Shanghai"
+    agencies: Mapping[str, Agency] = field(default_factory=lambda: MappingProxyType({}))
+
+    @cached_property
+    def units(self) -> Mapping[str, County | Agency]:
+        """Every assessed unit: a volunteer, branch or activity belongs to one of them."""
+        return MappingProxyType({**self.counties, **self.agencies})
 
     @property
     def zone(self) -> ZoneInfo:
@@ -105,13 +127,31 @@ class CountySchema(Schema):
     party_branches = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
 
 
+class AgencySchema(Schema):
+    code = Code(required=True, validate=validate.Regexp(AGENCY_CODE))
+    name = fields.String(required=True, validate=validate.Length(min=1))
+    kind = fields.String(required=True, validate=validate.OneOf(AGENCY_KINDS))
+    retired_cadres = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    party_branches = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
 class CityFileSchema(Schema):
     city = fields.Nested(CitySchema, required=True)
     counties = entries(CountySchema)
+    agencies = fields.List(fields.Nested(AgencySchema), load_default=list)
 
     @validates_schema
     def _codes_are_unique(self, data: dict, **kwargs: Any) -> None:
         require_unique([county["code"] for county in data["counties"]], "counties")
+        require_unique([agency["code"] for agency in data["agencies"]], "agencies")
+
+    @validates_schema
+    def _agencies_are_the_citys(self, data: dict, **kwargs: Any) -> None:
+        foreign = [a["code"] for a in data["agencies"] if not a["code"].startswith(
+            data["city"]["code"])]
+        if foreign:
+            raise ValidationError(f"codes must start with the city code: {', '.join(foreign)}",
+                                  "agencies")
 
 
 class LabelSchema(Schema):
@@ -148,8 +188,19 @@ def _load_city(path: Path) -> City:
         )
         for row in raw["counties"]
     }
+    agencies = {
+        row["code"]: Agency(
+            code=row["code"],
+            name=row["name"],
+            kind=row["kind"],
+            retired_cadres=row["retired_cadres"],
+            branches=row["party_branches"],
+        )
+        for row in raw["agencies"]
+    }
     return City(code=raw["city"]["code"], name=raw["city"]["name"],
-                counties=MappingProxyType(counties), timezone=raw["city"]["timezone"])
+                counties=MappingProxyType(counties), timezone=raw["city"]["timezone"],
+                agencies=MappingProxyType(agencies))
 
 
 def by_code(items: list[dict]) -> Mapping[str, str]:

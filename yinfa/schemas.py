@@ -114,3 +114,9 @@ def not_in_future(day: date) -> None:
 def county_in_city(code: str) -> None:
     if code not in load_city().counties:
         raise ValidationError("Not a county of this city.")
+
+
+def unit_in_city(code: str) -> None:
+    """An assessed unit: one of the city's counties or one of its agencies (市直单位)."""
+    if code not in load_city().units:
+        raise ValidationError("Not a county or city agency of this city.")

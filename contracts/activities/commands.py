@@ -30,9 +30,9 @@ from yinfa.schemas import (
     Hours,
     IdString,
     Trimmed,
-    county_in_city as _county_in_city,
     load_command as load_command,
     trimmed as _trimmed,
+    unit_in_city as _unit_in_city,
 )
 
 # A device clock may run a little ahead; further ahead is a made-up time.
@@ -131,7 +131,7 @@ class PublishActivity(Command):
     title = _trimmed(100, required=True)
     description = _trimmed(2000, load_default=None, allow_none=True)
     organiser = fields.Nested(Organiser, required=True)
-    county_code = fields.String(required=True, validate=_county_in_city)
+    county_code = fields.String(required=True, validate=_unit_in_city)
     place = _trimmed(200, required=True)
     starts_at = Instant(required=True)
     ends_at = Instant(required=True)
@@ -238,7 +238,7 @@ class WishCommand(Command):
 class PostWish(Command):
     client_request_id = IdString(required=True)
     label = Trimmed(required=True, validate=[validate.Length(min=1, max=20), _no_personal_numbers])
-    county_code = fields.String(required=True, validate=_county_in_city)
+    county_code = fields.String(required=True, validate=_unit_in_city)
     category = CatalogCode(lambda: load_activity_catalog().wish_categories, strip=True,
                            required=True)
     description = Trimmed(required=True,

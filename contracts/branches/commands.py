@@ -29,10 +29,10 @@ from yinfa.schemas import (
     Command,
     IdString,
     city_today,
-    county_in_city as _county_in_city,
     load_command as load_command,
     not_in_future as _not_in_future,
     trimmed as _trimmed,
+    unit_in_city as _unit_in_city,
 )
 
 # --- fields -----------------------------------------------------------------------------
@@ -81,7 +81,7 @@ class EstablishBranch(Command):
     name = _trimmed(60, required=True)
     branch_type = CatalogCode(_labels("branch_types"), required=True)
     level = CatalogCode(_labels("structure_levels"), required=True)
-    county_code = fields.String(required=True, validate=_county_in_city)
+    county_code = fields.String(required=True, validate=_unit_in_city)
     parent_id = IdString(load_default=None, allow_none=True)
     former_employer = _optional(100)
     community = _optional(100)

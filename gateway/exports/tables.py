@@ -36,8 +36,8 @@ class Table:
 
 
 def county_name(code: str | None) -> str:
-    county = load_city().counties.get(code or "")
-    return county.name if county else (code or "")
+    unit = load_city().units.get(code or "")  # a county, or a city agency
+    return unit.name if unit else (code or "")
 
 
 def county_ranking(ranking: Iterable[Mapping[str, Any]], title: str) -> Table:

@@ -1,4 +1,5 @@
-"""Accounts: the city opens any; a county opens its branch secretaries and volunteers."""
+"""Accounts: the city opens any; a county (or a city agency) opens its branch secretaries
+and volunteers."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,7 @@ from gateway.context import Ctx, Reply
 from gateway.pagination import decode_cursor, page
 from gateway.problem import forbidden, not_found
 from gateway.resources.common import ADMINS, CITY, created, filters_of
-from gateway.roles import COUNTY_ADMIN, Principal
+from gateway.roles import UNIT_ADMINS, Principal
 from gateway.routing import route
 from gateway.schemas import (
     AccountQuery,
@@ -24,7 +25,8 @@ COUNTY_MAY_OPEN = ("branch_secretary", "volunteer")
 
 
 def _managed(ctx: Ctx, username: str) -> dict[str, Any]:
-    """An account the caller may manage: a county admin manages its county's people."""
+    """An account the caller may manage: a county (or agency) admin manages its unit's
+    people."""
     account = ctx.gateway.reads.find(username)
     if account is None or not _manages(ctx.principal, account):
         raise not_found("No such account.")
@@ -32,7 +34,7 @@ def _managed(ctx: Ctx, username: str) -> dict[str, Any]:
 
 
 def _manages(principal: Principal, account: dict[str, Any]) -> bool:
-    if principal.role != COUNTY_ADMIN:
+    if principal.role not in UNIT_ADMINS:
         return True
     return (account["county_code"] == principal.county_code
             and account["role"] in COUNTY_MAY_OPEN)
@@ -41,7 +43,7 @@ def _manages(principal: Principal, account: dict[str, Any]) -> bool:
 @route("POST", "/accounts", roles=ADMINS, body=OpenAccountBody, response=AccountSchema,
        status=201, tag="accounts", summary="Open an account")
 def open_account(ctx: Ctx) -> Reply:
-    if ctx.principal.role == COUNTY_ADMIN and not _manages(ctx.principal, ctx.data):
+    if ctx.principal.role in UNIT_ADMINS and not _manages(ctx.principal, ctx.data):
         raise forbidden("A county opens accounts of its own branch secretaries and volunteers.")
     account = ctx.gateway.accounts(ctx).open(ctx.data)
     return created(account, f"/accounts/{account['username']}")
@@ -54,7 +56,7 @@ def list_accounts(ctx: Ctx) -> dict[str, Any]:
     offset = decode_cursor(ctx.settings.cursor_secret, ctx.query.get("cursor"), filters)
     items, total = ctx.gateway.reads.list(filters["role"], filters["county_code"], offset,
                                           ctx.query["limit"])
-    if ctx.principal.role == COUNTY_ADMIN:
+    if ctx.principal.role in UNIT_ADMINS:
         items = [a for a in items if a["role"] in COUNTY_MAY_OPEN]
     return page(ctx.settings.cursor_secret, items, total, offset, ctx.query["limit"], filters)
 

@@ -23,7 +23,7 @@ from gateway.resources.common import (
     service_page,
 )
 from gateway.resources.volunteers import scoped_volunteer
-from gateway.roles import BRANCH_SECRETARY, COUNTY_ADMIN, check_branch
+from gateway.roles import BRANCH_SECRETARY, UNIT_ADMINS, check_branch
 from gateway.routing import route
 from gateway.schemas import BranchQuery, CoverageList, ReviewItemsBody, body_of, page_of
 
@@ -44,8 +44,9 @@ def _on_branch(ctx: Ctx, method: str, **extra: Any) -> Any:
 
 
 def _as_granter(ctx: Ctx, role_field: str) -> dict[str, Any]:
-    """A county admin decides as its own county's bureau; only the city acts as the city."""
-    if ctx.principal.role != COUNTY_ADMIN:
+    """A county (or agency) admin decides as its own unit's bureau; only the city acts as
+    the city."""
+    if ctx.principal.role not in UNIT_ADMINS:
         return {}
     if ctx.data.get(role_field) == CITY_ONLY_GRANTER:  # the validated code, not the body
         raise forbidden("Only the city bureau decides as the city bureau.")

@@ -10,8 +10,8 @@ from gateway.pagination import decode_cursor, page, slice_page
 from gateway.roles import check_county, county_filter
 
 # everyone who works in the platform (not feed clients, not operations)
-PEOPLE = ("city_admin", "county_admin", "branch_secretary", "volunteer")
-ADMINS = ("city_admin", "county_admin")
+PEOPLE = ("city_admin", "county_admin", "agency_admin", "branch_secretary", "volunteer")
+ADMINS = ("city_admin", "county_admin", "agency_admin")
 CITY = ("city_admin",)
 
 

@@ -19,6 +19,7 @@ from gateway.resources.common import (
     whole_page,
 )
 from gateway.roles import (
+    AGENCY_ADMIN,
     CITY_ADMIN,
     COUNTY_ADMIN,
     FEED_CLIENT,
@@ -199,7 +200,9 @@ for _path, _method, _hours_schema, _summary in (
 
 # ---- star levels: reached, pending, approved (认定) by the level's authority ------------
 
-AUTHORITY_OF_ROLE = {CITY_ADMIN: volunteer_catalog.CITY, COUNTY_ADMIN: volunteer_catalog.COUNTY}
+# an agency's retiree office approves its volunteers' stars as a county bureau does
+AUTHORITY_OF_ROLE = {CITY_ADMIN: volunteer_catalog.CITY, COUNTY_ADMIN: volunteer_catalog.COUNTY,
+                     AGENCY_ADMIN: volunteer_catalog.COUNTY}
 
 
 def _speaks_for(ctx: Ctx, level: int) -> str:

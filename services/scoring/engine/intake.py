@@ -2,7 +2,8 @@
 
 A source event must name a type its source service defines, at a schema version scoring
 can read (an older one is upcast; a newer one is refused), with a payload that passes the
-source's own schema, and any `county_code` it carries must be a county of the city.
+source's own schema, and any `county_code` it carries must be an assessed unit of the city
+(a county, or a city agency: its events carry the agency's code there).
 Anything else is poison: the caller dead-letters it with the reason given here.
 """
 from __future__ import annotations
@@ -29,9 +30,10 @@ SOURCES: dict[str, SchemaRegistry] = {
 
 
 @lru_cache(maxsize=1)
-def city_counties() -> frozenset[str]:
-    """The city's county codes (reference data, read once per process)."""
-    return frozenset(load_city().counties)
+def city_units() -> frozenset[str]:
+    """The codes of the city's counties and agencies (reference data, read once per
+    process)."""
+    return frozenset(load_city().units)
 
 
 class Refused(Exception):
@@ -73,7 +75,7 @@ def accept(event: RecordedEvent) -> SourceEvent | None:
     except Exception as error:  # upcaster or schema refused the payload
         raise Refused(f"{event.type} v{event.schema_version}: invalid data: {error}") from error
     county = data.get("county_code")
-    if county is not None and county not in city_counties():
+    if county is not None and county not in city_units():
         raise Refused(str(UnknownCounty(event.type, event.stream_id, county)))
     return SourceEvent(event.event_id, event.type, event.stream_id, event.version, data,
                        event.recorded_at)
