@@ -10,6 +10,9 @@ reported with its line and their reason, and the import goes on.
 from __future__ import annotations
 
 KINDS = ("volunteers", "hours", "activities")
+# the columns of which a row names exactly one: an hours row names the volunteer by the id
+# the feed gives or by ID number (looked up, never reported or kept)
+ONE_OF: dict[str, tuple[str, ...]] = {"hours": ("volunteer_id", "id_number")}
 EXTERNAL_ID = "external_id"
 
 # kind -> (required columns, optional columns), external_id first
@@ -20,8 +23,8 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("party_member", "former_employer", "branch_id", "skills", "insurance"),
     ),
     "hours": (
-        (EXTERNAL_ID, "volunteer_id", "hours", "served_on"),
-        ("activity_id",),
+        (EXTERNAL_ID, "hours", "served_on"),
+        ("volunteer_id", "id_number", "activity_id"),
     ),
     "activities": (
         (EXTERNAL_ID, "theme", "kind", "title", "county_code", "place", "starts_at",

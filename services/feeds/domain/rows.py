@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.feeds.imports import COLUMNS, EXTERNAL_ID
+from contracts.feeds.imports import COLUMNS, EXTERNAL_ID, ONE_OF
 
 TRUE = {"1", "true", "yes", "y", "是", "有", "t"}
 FALSE = {"0", "false", "no", "n", "否", "无", "f", ""}
@@ -41,6 +41,9 @@ def header_problem(kind: str, header: Sequence[str]) -> str | None:
     extra = [c for c in header if c not in required and c not in optional]
     repeated = sorted({c for c in header if header.count(c) > 1})
     problems = []
+    alternatives = ONE_OF.get(kind, ())
+    if alternatives and not any(c in header for c in alternatives):
+        problems.append(f"missing columns: one of {', '.join(alternatives)}")
     if missing:
         problems.append(f"missing columns: {', '.join(missing)}")
     if extra:
@@ -110,6 +113,10 @@ def row_of(kind: str, line: int, cells: Mapping[str, Any], source: str) -> Row |
     missing = [c for c in required if _text(cells.get(c)) in (None, "")]
     if missing:
         return Rejected(line, external_id, f"empty: {', '.join(missing)}")
+    alternatives = ONE_OF.get(kind, ())
+    given = [c for c in alternatives if _text(cells.get(c)) not in (None, "")]
+    if alternatives and len(given) != 1:
+        return Rejected(line, external_id, f"give exactly one of: {', '.join(alternatives)}")
     payload = {column: CELL_TYPES.get(column, _text)(cells[column])
                for column in (*required, *optional)
                if column != EXTERNAL_ID and _text(cells.get(column)) not in (None, "")}

@@ -264,7 +264,15 @@ def _hours(calls: Calls, rows: list[Row]) -> Finish:
     outcomes: list[Outcome] = []
     by_volunteer: dict[str, list[Row]] = {}
     for row in rows:
-        by_volunteer.setdefault(str(row.payload["volunteer_id"]), []).append(row)
+        volunteer_id, unfound = row.payload.get("volunteer_id"), ""
+        if volunteer_id is None:
+            volunteer_id, unfound = _volunteer_of(calls, row)
+        if volunteer_id is None:
+            outcomes.append((row.line, row.external_id, REJECTED, unfound))
+            continue
+        row.payload.pop("id_number", None)
+        row.payload["volunteer_id"] = volunteer_id
+        by_volunteer.setdefault(str(volunteer_id), []).append(row)
     for volunteer_id, group in by_volunteer.items():
         entries = [{k: v for k, v in row.payload.items() if k != "volunteer_id"}
                    for row in group]
@@ -276,6 +284,18 @@ def _hours(calls: Calls, rows: list[Row]) -> Finish:
             continue
         outcomes += [(row.line, row.external_id, ACCEPTED, "") for row in group]
     return lambda: outcomes
+
+
+def _volunteer_of(calls: Calls, row: Row) -> tuple[str | None, str]:
+    """The volunteer an hours row names by ID number (also one a record was corrected
+    to), or why there is none; the number goes no further than this call."""
+    try:
+        found = calls("volunteers", "find_volunteer", row.payload["id_number"])
+    except NotFound:
+        return None, "no volunteer with this ID number"
+    except YinfaError:
+        return None, "id_number: not a valid ID number"
+    return str(found["volunteer_id"]), ""
 
 
 def _activities(calls: Calls, rows: list[Row]) -> Finish:

@@ -160,6 +160,31 @@ def test_hours_imported_twice_are_in_the_ledger_once(feeds_platform, partner):
     assert COUNTY == "320902"
 
 
+def test_hours_may_name_the_volunteer_by_id_number_which_the_report_never_shows(
+        feeds_platform, partner):
+    known, unknown, bad = person(3400, "钱七"), person(3401, "孙八"), person(3402, "李九", True)
+    with ClusterRpcProxy(feeds_platform.config, timeout=30) as cluster:
+        volunteer = cluster.volunteers.register_volunteer(
+            dict(zip(HEADER[1:], known[1:], strict=True)) | {"skills": []})
+    rows = [{"external_id": "n1", "id_number": known[4], "hours": "2", "served_on": "2026-10-01"},
+            {"external_id": "n2", "id_number": unknown[4], "hours": "1",
+             "served_on": "2026-10-02"},
+            {"external_id": "n3", "id_number": bad[4], "hours": "1", "served_on": "2026-10-03"},
+            {"external_id": "n4", "volunteer_id": volunteer["volunteer_id"], "hours": "0.5",
+             "served_on": "2026-10-04"}]
+    job = upload(partner, "\n".join(json.dumps(r) for r in rows).encode(), "h.jsonl",
+                 kind="hours")
+    assert (job["accepted"], job["rejected"]) == (2, 2), job
+    report = partner.get(f"/imports/{job['job_id']}/report").content.decode("utf-8-sig")
+    reasons = {r["external_id"]: r["reason"] for r in csv.DictReader(io.StringIO(report))}
+    assert reasons["n2"] == "no volunteer with this ID number"
+    assert reasons["n3"] == "id_number: not a valid ID number"
+    assert not any(number in report for number in (known[4], unknown[4], bad[4]))
+    with ClusterRpcProxy(feeds_platform.config, timeout=30) as cluster:
+        hours = cluster.volunteers.get_volunteer(volunteer["volunteer_id"])["total_hours"]
+    assert hours in ("2.5", "2.50")
+
+
 def test_a_job_that_keeps_stopping_is_tried_again_then_given_up(feeds_platform):
     db = feeds_platform.db.client[f"t_jobs_{uuid.uuid4().hex[:8]}"]  # no runner sees it
     job_id = str(uuid.uuid4())

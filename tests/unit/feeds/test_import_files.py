@@ -12,10 +12,10 @@ import pytest
 from openpyxl import Workbook
 
 from contracts.feeds.imports import COLUMNS
-from services.feeds.domain.rows import FirstSeen, Rejected, Row, row_of
+from services.feeds.domain.rows import FirstSeen, Rejected, Row, header_problem, row_of
 from services.feeds.imports.files import FileRefused, open_rows
 
-HEADER = ",".join(COLUMNS["hours"][0])
+HEADER = "external_id,volunteer_id,hours,served_on"
 ROWS = ["h1,v-1,2.5,2026-10-01", "h2,v-2,1.0,2026-10-02"]
 LIMIT = 10 * 1024 * 1024
 NAME = "欧阳·娜娜"
@@ -94,6 +94,18 @@ def test_rows_become_commands_and_a_repeated_external_id_is_rejected():
         volunteer.payload)
 
 
+def test_an_hours_row_names_its_volunteer_by_id_or_by_id_number_not_both():
+    assert header_problem("hours", ["external_id", "hours", "served_on"]) == (
+        "missing columns: one of volunteer_id, id_number")
+    assert header_problem("hours", ["external_id", "id_number", "hours", "served_on"]) is None
+    cells = {"external_id": "h1", "hours": "2", "served_on": "2026-10-01"}
+    by_number = row_of("hours", 2, {**cells, "id_number": "x"}, "mca")
+    assert isinstance(by_number, Row) and by_number.payload["id_number"] == "x"
+    for wrong in ({}, {"volunteer_id": "v", "id_number": "x"}, {"volunteer_id": " "}):
+        assert row_of("hours", 3, {**cells, **wrong}, "mca") == Rejected(
+            3, "h1", "give exactly one of: volunteer_id, id_number")
+
+
 def xlsx(rows: list[list]) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
@@ -105,7 +117,8 @@ def xlsx(rows: list[list]) -> bytes:
 
 
 def test_xlsx_is_read_row_by_row(tmp_path):
-    content = xlsx([list(COLUMNS["hours"][0]), ["h1", "v-1", 2.5, "2026-10-01"],
+    content = xlsx([["external_id", "volunteer_id", "hours", "served_on"],
+                    ["h1", "v-1", 2.5, "2026-10-01"],
                     ["h2", "v-2", 1, None]])
     first, second = read(tmp_path, content, "f.xlsx")
     assert first == (2, {"external_id": "h1", "volunteer_id": "v-1", "hours": 2.5,
