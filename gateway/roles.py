@@ -20,18 +20,19 @@ CITY_ADMIN = "city_admin"
 COUNTY_ADMIN = "county_admin"
 AGENCY_ADMIN = "agency_admin"  # 市直单位老干部工作部门: a county admin for one city agency
 BRANCH_SECRETARY = "branch_secretary"
+BRANCH_LIAISON = "branch_liaison"  # 联络员: keeps the records of one branch
 VOLUNTEER = "volunteer"
 FEED_CLIENT = "feed_client"
 OPS = "ops"
 
 ROLES = (CITY_ADMIN, COUNTY_ADMIN, BRANCH_SECRETARY, VOLUNTEER, FEED_CLIENT, OPS,
-         AGENCY_ADMIN)
+         BRANCH_LIAISON, AGENCY_ADMIN)
 ADMINS = (CITY_ADMIN, COUNTY_ADMIN, AGENCY_ADMIN)
 UNIT_ADMINS = (COUNTY_ADMIN, AGENCY_ADMIN)  # the bureau of one county or of one agency
-COUNTY_BOUND = (COUNTY_ADMIN, BRANCH_SECRETARY, VOLUNTEER, AGENCY_ADMIN)
+COUNTY_BOUND = (COUNTY_ADMIN, BRANCH_SECRETARY, VOLUNTEER, BRANCH_LIAISON, AGENCY_ADMIN)
 # roles whose accounts must name a county, a branch, a volunteer
 NEEDS_COUNTY = COUNTY_BOUND
-NEEDS_BRANCH = (BRANCH_SECRETARY,)
+NEEDS_BRANCH = (BRANCH_SECRETARY, BRANCH_LIAISON)
 NEEDS_VOLUNTEER = (VOLUNTEER,)
 
 
@@ -69,7 +70,7 @@ def check_county(principal: Principal, county_code: str | None) -> None:
 
 
 def check_branch(principal: Principal, branch_id: str | None) -> None:
-    if principal.role == BRANCH_SECRETARY and branch_id != principal.branch_id:
+    if principal.role in NEEDS_BRANCH and branch_id != principal.branch_id:
         raise not_found()
 
 

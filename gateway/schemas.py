@@ -135,11 +135,13 @@ class ActivityQuery(PageQuery):
     county_code = county_field()
     theme = catalog_code(lambda: load_activity_catalog().themes)
     status = one_of(*ACTIVITY_STATUSES)
+    branch_id = IdString(load_default=None)  # the activities this branch organises
 
 
 class WishQuery(PageQuery):
     county_code = county_field()
     status = one_of(*WISH_STATUSES)
+    branch_id = IdString(load_default=None)  # the wishes this branch has claimed
 
 
 class AccountQuery(PageQuery):

@@ -9,6 +9,9 @@ from marshmallow import Schema, fields, validate
 from yinfa.schemas import IdString, decimal_text, label
 
 STATUSES = ("active", "merged", "dissolved")
+# a brand's status (services/branches/domain/brand.py) and how the bureaus name it
+BRAND_STATUS_LABELS = {"cultivating": "培育中", "established": "已创建",
+                       "failed": "创建未通过", "delisted": "已摘牌"}
 
 
 class BrandReview(Schema):
@@ -166,3 +169,37 @@ class TopBrands(Schema):
     year = fields.Integer(required=True)
     selected = fields.List(fields.Nested(SelectedBrand), required=True)
     tied_out = fields.List(IdString(), required=True)  # equal scores straddling the cut-off
+
+
+class BrandListing(Brand):
+    """A brand as the city's list shows it: with its branch's name and county."""
+
+    status_label = label(required=True)
+    branch_name = fields.String(required=True, allow_none=True)
+    county_code = fields.String(required=True, allow_none=True)
+    county_name = label(required=True, allow_none=True)
+
+
+class BrandList(Schema):
+    total = fields.Integer(required=True)
+    items = fields.List(fields.Nested(BrandListing), required=True)
+
+
+class TopTenEntry(Schema):
+    rank = fields.Integer(required=True)  # shared by equal scores (1, 2, 2, 4 …)
+    branch_id = IdString(required=True)
+    branch_name = fields.String(required=True, allow_none=True)
+    county_code = fields.String(required=True, allow_none=True)
+    county_name = label(required=True, allow_none=True)
+    name = fields.String(required=True)  # the brand's
+    description = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(list(BRAND_STATUS_LABELS)))
+    status_label = label(required=True)
+
+
+class TopTen(Schema):
+    """A year's top brands (十佳) as the city selected them, best first."""
+
+    year = fields.Integer(required=True)
+    top_n = fields.Integer(required=True)  # how many the rules choose at most
+    items = fields.List(fields.Nested(TopTenEntry), required=True)

@@ -5,6 +5,7 @@ from typing import Any
 
 from contracts.activities import commands as cmd
 from contracts.activities.replies import Activity
+from gateway.branch_scope import act_for_own_branch, on_own_branch_activity
 from gateway.context import Ctx, Reply
 from gateway.problem import invalid
 from gateway.resources.common import (
@@ -17,13 +18,18 @@ from gateway.resources.common import (
     service_page,
 )
 from gateway.resources.volunteers import scoped_volunteer
-from gateway.roles import FEED_CLIENT, VOLUNTEER
+from gateway.roles import BRANCH_LIAISON, BRANCH_SECRETARY, FEED_CLIENT, VOLUNTEER
 from gateway.routing import route
 from gateway.schemas import ActivityQuery, SignedUp, body_of, page_of
 
 A = "activities"
-READERS = (*PEOPLE, FEED_CLIENT)
+READERS = (*PEOPLE, FEED_CLIENT, BRANCH_LIAISON)
 VOLUNTEER_ROLES = (*ADMINS, VOLUNTEER)
+# a secretary runs their own branch's activities; the liaison keeps their records
+ORGANISERS = (*ADMINS, BRANCH_SECRETARY)
+RECORD_KEEPERS = (*ORGANISERS, BRANCH_LIAISON)
+SIGN_UP_ROLES = (*VOLUNTEER_ROLES, BRANCH_SECRETARY)
+CHECK_IN_ROLES = (*VOLUNTEER_ROLES, BRANCH_SECRETARY, BRANCH_LIAISON)
 
 
 def client_request_id(ctx: Ctx) -> str:
@@ -54,7 +60,7 @@ def _on_activity(ctx: Ctx, method: str, **ids: Any) -> Any:
             and "at" in ctx.body):
         raise invalid({"at": ["The server records when a volunteer checks in or out."]})
     activity_id = ctx.params["activity_id"]
-    scoped_activity(ctx, activity_id)
+    on_own_branch_activity(ctx.principal, scoped_activity(ctx, activity_id))
     volunteer_id = ids.get("volunteer_id") or ctx.body.get("volunteer_id")
     if volunteer_id is not None:
         scoped_volunteer(ctx, volunteer_id)
@@ -65,14 +71,15 @@ def _on_activity(ctx: Ctx, method: str, **ids: Any) -> Any:
        response=page_of(Activity), paged=True, tag="activities", summary="List activities")
 def list_activities(ctx: Ctx) -> dict[str, Any]:
     return service_page(ctx, A, "list_activities",
-                        filters_of(ctx, ("county_code", "theme", "status")))
+                        filters_of(ctx, ("county_code", "theme", "status", "branch_id")))
 
 
-@route("POST", "/activities", roles=ADMINS,
+@route("POST", "/activities", roles=ORGANISERS,
        body=body_of(cmd.PublishActivity, "client_request_id"), response=Activity, status=201,
        tag="activities", summary="Publish an activity")
 def publish_activity(ctx: Ctx) -> Reply:
     in_scope(ctx, {"county_code": ctx.data["county_code"]})
+    act_for_own_branch(ctx.principal, ctx.data["organiser"], "publishes")
     activity = ctx.call(A, "publish_activity",
                         ctx.payload(client_request_id=client_request_id(ctx)))
     return created(activity, f"/activities/{activity['activity_id']}")
@@ -85,22 +92,22 @@ def get_activity(ctx: Ctx) -> dict[str, Any]:
 
 
 for _path, _method, _schema, _roles, _status, _tag, _summary in (
-    ("cancel-publication", "cancel_publication", cmd.CancelPublication, ADMINS, 200,
+    ("cancel-publication", "cancel_publication", cmd.CancelPublication, ORGANISERS, 200,
      "activities", "Withdraw a publication before sign-ups"),
-    ("cancel", "cancel_activity", cmd.CancelActivity, ADMINS, 200, "activities",
+    ("cancel", "cancel_activity", cmd.CancelActivity, ORGANISERS, 200, "activities",
      "Cancel an activity"),
-    ("sign-ups", "sign_up", cmd.SignUp, VOLUNTEER_ROLES, 201, "sign-ups",
+    ("sign-ups", "sign_up", cmd.SignUp, SIGN_UP_ROLES, 201, "sign-ups",
      "Sign a volunteer up (a volunteer signs themself up)"),
-    ("check-in-code", "issue_check_in_code", cmd.IssueCheckInCode, ADMINS, 201,
+    ("check-in-code", "issue_check_in_code", cmd.IssueCheckInCode, RECORD_KEEPERS, 201,
      "check-ins", "Issue the check-in code"),
-    ("check-ins", "check_in", cmd.CheckIn, VOLUNTEER_ROLES, 201, "check-ins",
+    ("check-ins", "check_in", cmd.CheckIn, CHECK_IN_ROLES, 201, "check-ins",
      "Check a volunteer in with the code"),
-    ("check-outs", "check_out", cmd.CheckOut, VOLUNTEER_ROLES, 201, "check-ins",
+    ("check-outs", "check_out", cmd.CheckOut, CHECK_IN_ROLES, 201, "check-ins",
      "Check a volunteer out with the code"),
-    ("completion", "complete_activity", cmd.CompleteActivity, ADMINS, 201, "completions",
-     "Complete an activity with the hours served"),
-    ("completion/corrections", "correct_completion", cmd.CorrectCompletion, ADMINS, 201,
-     "completions", "Correct a completion"),
+    ("completion", "complete_activity", cmd.CompleteActivity, RECORD_KEEPERS, 201,
+     "completions", "Complete an activity with the hours served"),
+    ("completion/corrections", "correct_completion", cmd.CorrectCompletion, RECORD_KEEPERS,
+     201, "completions", "Correct a completion"),
 ):
     def _activity_command(ctx: Ctx, method: str = _method, status: int = _status) -> Any:
         activity = _on_activity(ctx, method)
@@ -117,7 +124,7 @@ for _path, _method, _schema, _roles, _status, _tag, _summary in (
 
 
 @route("POST", "/activities/<activity_id>/sign-ups/<volunteer_id>/withdraw",
-       roles=VOLUNTEER_ROLES, body=body_of(cmd.WithdrawSignUp, "activity_id", "volunteer_id"),
+       roles=SIGN_UP_ROLES, body=body_of(cmd.WithdrawSignUp, "activity_id", "volunteer_id"),
        response=Activity, tag="sign-ups", summary="Withdraw a sign-up")
 def withdraw_sign_up(ctx: Ctx) -> Any:
     return _on_activity(ctx, "withdraw_sign_up", volunteer_id=ctx.params["volunteer_id"])

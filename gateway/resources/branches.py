@@ -194,4 +194,4 @@ def review_brand(ctx: Ctx) -> Any:
        response=TopBrands, status=201, tag="brands", summary="Select the year's top brands")
 def select_top_brands(ctx: Ctx) -> Reply:
     selection = ctx.call(B, "select_top_brands", ctx.payload())
-    return created(selection, "/certifications/demonstration")
+    return created(selection, f"/brands/top-ten/{selection['year']}")

@@ -34,16 +34,25 @@ def _page(db: Database, collection: str, query: dict, order: str, limit: int, of
     return {"total": db[collection].count_documents(query), "items": list(cursor)}
 
 
+def _of_branch(party: str, branch_id: str | None) -> dict[str, Any]:
+    """A branch's own: the activities it organises, the wishes it has claimed."""
+    return {f"{party}.kind": "branch", f"{party}.id": branch_id} if branch_id else {}
+
+
 def list_activities(db: Database, county_code=None, theme=None, status=None,
-                    limit: int = 100, offset: int = 0) -> dict[str, Any]:
+                    limit: int = 100, offset: int = 0, branch_id: str | None = None
+                    ) -> dict[str, Any]:
     query = {k: v for k, v in
              {"county_code": county_code, "theme": theme, "status": status}.items() if v}
+    query.update(_of_branch("organiser", branch_id))
     return _page(db, "activity_view", query, "starts_at", limit, offset)
 
 
 def list_wishes(db: Database, county_code=None, status=None,
-                limit: int = 100, offset: int = 0) -> dict[str, Any]:
+                limit: int = 100, offset: int = 0, branch_id: str | None = None
+                ) -> dict[str, Any]:
     query = {k: v for k, v in {"county_code": county_code, "status": status}.items() if v}
+    query.update(_of_branch("claimant", branch_id))
     page = _page(db, "wish_view", query, "posted_at", limit, offset)
     page["items"] = with_descriptions(db, page["items"])
     return page

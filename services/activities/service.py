@@ -81,17 +81,19 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
         return queries.get_activity(self.streams.views, activity_id)
 
     @rpc
-    def list_activities(self, county_code=None, theme=None, status=None, limit=100, offset=0):
+    def list_activities(self, county_code=None, theme=None, status=None, limit=100, offset=0,
+                        branch_id=None):
         return queries.list_activities(self.streams.views, county_code, theme, status,
-                                       limit, offset)
+                                       limit, offset, branch_id=branch_id)
 
     @rpc
     def get_wish(self, wish_id: str) -> dict[str, Any]:
         return queries.get_wish(self.streams.views, wish_id)
 
     @rpc
-    def list_wishes(self, county_code=None, status=None, limit=100, offset=0):
-        return queries.list_wishes(self.streams.views, county_code, status, limit, offset)
+    def list_wishes(self, county_code=None, status=None, limit=100, offset=0, branch_id=None):
+        return queries.list_wishes(self.streams.views, county_code, status, limit, offset,
+                                   branch_id=branch_id)
 
     @rpc
     def directory_size(self) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 from nameko.timer import timer
 
 from contracts.branches.streams import build_registry
-from services.branches import handlers, queries
+from services.branches import brand_queries, handlers, queries
 from services.branches.dependencies import configured_timer
 from services.branches.directory import KnowsVolunteers
 from services.branches.domain import commands
@@ -122,6 +122,20 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
     @rpc
     def certification_history(self, branch_id: str) -> dict[str, Any]:
         return queries.certification_history(self.streams.views, branch_id)
+
+    @rpc
+    def list_brands(self, county_code=None, year=None, status=None, q=None, limit=100,
+                    offset=0) -> dict[str, Any]:
+        return brand_queries.list_brands(self.streams.views, county_code, year, status, q,
+                                         limit, offset)
+
+    @rpc
+    def get_brand(self, branch_id: str) -> dict[str, Any]:
+        return brand_queries.get_brand(self.streams.views, branch_id)
+
+    @rpc
+    def top_brands(self, year: int) -> dict[str, Any]:
+        return brand_queries.top_brands(self.streams.views, int(year))
 
     # ---- upkeep --------------------------------------------------------------------------
 

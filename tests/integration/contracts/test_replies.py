@@ -278,6 +278,10 @@ def test_the_branches_service_answers_as_published(runner_factory, platform_conf
                                    "reviewer": "市委老干部局"}) for year in (2021, 2022, 2023)])
     check(branch_replies.TopBrands, branches.select_top_brands({
         "year": 2023, "scores": [{"branch_id": finance, "score": "92.5"}]}))
+    check(branch_replies.BrandList, branches.list_brands(), branches.list_brands(
+        county_code=TINGHU, year=2022, status="established", q="银辉", limit=5))
+    check(branch_replies.BrandListing, branches.get_brand(finance))
+    check(branch_replies.TopTen, branches.top_brands(2023))
     check(branch_replies.Coverage, *branches.coverage())
     check(branch_replies.Demonstration, branches.demonstration_branches())
 

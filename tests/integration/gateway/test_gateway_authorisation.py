@@ -37,15 +37,18 @@ def world(platform, city):
     volunteer = city.post("/volunteers", registration()).json()["volunteer_id"]
     city.post(f"/volunteers/{volunteer}/verify", {"county_code": TINGHU})
     other_volunteer = city.post("/volunteers", registration()).json()["volunteer_id"]
+    branch = city.post("/branches", branch_body()).json()["branch_id"]
+    # organised by the secretary's branch: the secretary and liaison run it
+    by_branch = {**activity_body(), "organiser": {"kind": "branch", "id": branch}}
     ids = {
         "volunteer_id": volunteer,
         "team_id": city.post("/teams", team_body()).json()["team_id"],
-        "branch_id": city.post("/branches", branch_body()).json()["branch_id"],
-        "activity_id": city.post("/activities", activity_body()).json()["activity_id"],
+        "branch_id": branch,
+        "activity_id": city.post("/activities", by_branch).json()["activity_id"],
         "wish_id": city.post("/wishes", wish_body()).json()["wish_id"],
         "county_code": TINGHU, "username": "vol-th", "key_id": "0" * 16, "period": "2026",
         "service": "volunteers", "name": "swagger-ui.css", "profile": "full",
-        "partner": "feed", "job_id": str(uuid.uuid4()),
+        "partner": "feed", "job_id": str(uuid.uuid4()), "year": "2026",
     }
     other_branch = city.post("/branches", branch_body()).json()["branch_id"]
     ids["code"] = city.post(f"/volunteers/{volunteer}/certificates", {}).json()["code"]
