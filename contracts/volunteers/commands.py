@@ -385,3 +385,13 @@ class LeaveTeam(Command):
     team_id = IdString(required=True)
     volunteer_id = IdString(required=True)
     reason = _trimmed(200, load_default=None, allow_none=True)
+
+# --- transfers between counties (their own module; the table finds them here) ------------
+
+from contracts.volunteers.transfer_commands import (  # noqa: E402
+    AcceptTransfer as AcceptTransfer,
+    CancelTransfer as CancelTransfer,
+    DeclineTransfer as DeclineTransfer,
+    ReleaseTransfer as ReleaseTransfer,
+    RequestTransfer as RequestTransfer,
+)

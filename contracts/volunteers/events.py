@@ -11,6 +11,14 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from contracts.volunteers.transfer_events import (  # noqa: F401 - the transfer event types
+    TRANSFER_ACCEPTED,
+    TRANSFER_CANCELLED,
+    TRANSFER_DECLINED,
+    TRANSFER_REQUESTED,
+    TRANSFER_SCHEMAS,
+    VOLUNTEER_TRANSFERRED,
+)
 from yinfa.events.payloads import Hours, Id, IsoDate, PayloadCatalog
 
 VOLUNTEER_REGISTERED = "VolunteerRegistered"
@@ -260,6 +268,7 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (CERTIFICATE_REVOKED, 1): VolunteerCertificateRevokedV1,
     (VOLUNTEER_JOINED_TEAM, 1): VolunteerJoinedTeamV1,
     (VOLUNTEER_LEFT_TEAM, 1): VolunteerLeftTeamV1,
+    **TRANSFER_SCHEMAS,  # transfers between counties (transfer_events.py)
 }
 
 

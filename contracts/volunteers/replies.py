@@ -110,3 +110,30 @@ class CountyVolunteers(Schema):
     teams = fields.Integer(required=True)
     hours = decimal_text(required=True)
     activity_hours = decimal_text(required=True)
+
+
+TRANSFER_STATUSES = ("requested", "accepted", "declined", "cancelled", "released")
+
+
+class Transfer(Schema):
+    """A volunteer's latest transfer between counties and where it stands (reason codes
+    of reference/transfers.yaml; instants in UTC)."""
+
+    transfer_id = IdString(required=True)
+    volunteer_id = IdString(required=True)
+    from_county = fields.String(required=True)
+    to_county = fields.String(required=True, allow_none=True)
+    to_city = fields.String(required=True, allow_none=True)
+    reason_code = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(TRANSFER_STATUSES))
+    requested_at = fields.DateTime(required=True)
+    decided_at = fields.DateTime(required=True, allow_none=True)  # the last step's instant
+    decline_reason_code = fields.String(required=True, allow_none=True)
+    cancelled_by = fields.String(required=True, allow_none=True)
+    effective_at = fields.DateTime(required=True, allow_none=True)  # the release's instant
+    version = fields.Integer(required=True)  # of the volunteer's stream
+
+
+class TransferList(Schema):
+    total = fields.Integer(required=True)
+    items = fields.List(fields.Nested(Transfer), required=True)

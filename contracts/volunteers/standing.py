@@ -14,6 +14,7 @@ from yinfa.events.envelope import RecordedEvent
 STANDING_EVENTS = frozenset({
     "VolunteerRegistered", "VolunteerVerified", "VolunteerSuspended", "VolunteerReinstated",
     "VolunteerWithdrawn", "VolunteerReturned", "VolunteerErased",
+    "VolunteerTransferred",  # released to another county: the county changes
 })
 TEAM_EVENTS = frozenset({"VolunteerJoinedTeam", "VolunteerLeftTeam"})
 
@@ -26,6 +27,9 @@ def standing_facts(event: RecordedEvent) -> Mapping[str, Any]:
     """The facts one event of a volunteer's stream sets (none for the other types)."""
     if event.type == "VolunteerRegistered":
         return {"county_code": event.data["county_code"], "registered": True}
+    if event.type == "VolunteerTransferred":
+        to_county = event.data.get("to_county")
+        return {"county_code": to_county} if to_county else {}
     return {
         "VolunteerVerified": {"verified": True},
         "VolunteerSuspended": {"suspended": True},

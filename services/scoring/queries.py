@@ -184,7 +184,8 @@ def evidence(state: ScoringState, subject: str, subject_id: str, indicator_code:
              rulebook: Rulebook, after: str | None, limit: int) -> dict[str, Any]:
     if subject not in evidence_domain.SUBJECTS:
         raise ValidationFailed({"subject": [f"one of {', '.join(evidence_domain.SUBJECTS)}"]})
-    section = {"county": rulebook.indicators, "branch": rulebook.branch_indicators,
+    section = {"county": rulebook.indicators, "agency": rulebook.agency_indicators,
+               "branch": rulebook.branch_indicators,
                "volunteer": rulebook.volunteer_indicators}[subject]
     indicator = next((i for i in section if i.code == indicator_code), None)
     if indicator is None:
@@ -192,6 +193,9 @@ def evidence(state: ScoringState, subject: str, subject_id: str, indicator_code:
                        f"{indicator_code!r}", field="indicator")
     if subject == "county":
         known_county(subject_id)
+    elif subject == "agency":
+        if str(subject_id) not in load_city().agencies:
+            raise NotFound(f"no city agency {subject_id!r}", field="subject_id")
     else:
         county_of(state, subject, subject_id)
     ids = evidence_domain.event_ids(state, subject, str(subject_id), indicator.measure,

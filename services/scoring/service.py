@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.scoring import assessments
-from services.scoring import handlers, queries
+from services.scoring import agency_queries, handlers, queries
 from services.scoring.dependencies import Engine, ScoringEngine
 from services.scoring.domain.baselines import YearBaselines
 from services.scoring.domain.commands import ClosePeriod
@@ -68,6 +68,27 @@ class ScoringService(EventSourcedService):
         _, book = self._rulebooks.for_period(rulebook, period)
         return queries.explain(self.engine.state(as_of), county_code, book,
                                self._baselines(book))
+
+    # ---- city agencies (市直单位), ranked beside the counties ---------------------------
+
+    @rpc
+    def agency_ranking(self, period: Any = None, rulebook: str | None = None,
+                       as_of: Any = None) -> list[dict[str, Any]]:
+        """Every city agency, best first (ties share a rank), under the agency indicators."""
+        name, book = self._rulebooks.for_period(rulebook, period)
+        baselines = self._baselines(book)
+        if as_of is not None:
+            return agency_queries.agency_ranking(self.engine.state(as_of), book, baselines)
+        return self.engine.live.cached(
+            ("agencies", name, book.period, baselines.fingerprint),
+            lambda state: agency_queries.agency_ranking(state, book, baselines))
+
+    @rpc
+    def explain_agency(self, agency_code: str, rulebook: str | None = None,
+                       period: Any = None, as_of: Any = None) -> dict[str, Any]:
+        _, book = self._rulebooks.for_period(rulebook, period)
+        return agency_queries.explain_agency(self.engine.state(as_of), agency_code, book,
+                                             self._baselines(book))
 
     @rpc
     def timeline(self) -> dict[str, Any]:

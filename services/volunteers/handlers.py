@@ -16,7 +16,7 @@ from typing import Any
 from contracts.volunteers import commands as published
 from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.streams import certificate_stream, team_stream, volunteer_stream
-from services.volunteers import dependencies as personal
+from services.volunteers import dependencies as personal, transfers
 from services.volunteers.domain import certificate, commands, team, volunteer
 from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
@@ -389,4 +389,5 @@ COMMANDS = CommandTable(published, {
     commands.CreateTeam: create_team,
     commands.JoinTeam: join_team,
     commands.LeaveTeam: leave_team,
+    **transfers.COMMAND_HANDLERS,
 })

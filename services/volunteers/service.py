@@ -11,7 +11,7 @@ from typing import Any
 from nameko.timer import timer
 
 from contracts.volunteers.streams import build_registry
-from services.volunteers import handlers, queries
+from services.volunteers import handlers, queries, transfer_queries
 from services.volunteers.domain import commands
 from services.volunteers.handlers import COMPLETED, CORRECTED
 from services.volunteers.views import VIEWS
@@ -43,6 +43,12 @@ def answering(field: str, query: Callable[[Any, str], dict[str, Any]]
 volunteer_command = answering("volunteer_id", queries.get_volunteer)
 team_command = answering("team_id", queries.get_team)
 certificate_command = answering("code", queries.get_certificate)
+
+
+def transfer_command(command_type: type) -> Any:
+    return handlers.COMMANDS.entrypoint(command_type, lambda service, transfer_id:
+                                        transfer_queries.get_transfer(service.streams.views,
+                                                                      transfer_id))
 
 
 class VolunteersService(EventSourcedService):
@@ -97,6 +103,25 @@ class VolunteersService(EventSourcedService):
                                                queries.get_team(service.streams.views, team_id))
     join_team = team_command(commands.JoinTeam)
     leave_team = team_command(commands.LeaveTeam)
+    # transfers between counties: each handler answers the transfer's id
+    request_transfer = transfer_command(commands.RequestTransfer)
+    accept_transfer = transfer_command(commands.AcceptTransfer)
+    decline_transfer = transfer_command(commands.DeclineTransfer)
+    release_transfer = transfer_command(commands.ReleaseTransfer)
+    cancel_transfer = transfer_command(commands.CancelTransfer)
+
+    @rpc
+    def get_transfer(self, transfer_id: str) -> dict[str, Any]:
+        return transfer_queries.get_transfer(self.streams.views, str(transfer_id))
+
+    @rpc
+    def list_transfers(self, county_code: str | None = None, side: str | None = None,
+                       status: str | None = None, limit: int = 100, offset: int = 0
+                       ) -> dict[str, Any]:
+        """Each bureau's work: the transfers of a county as sending or receiving side
+        (under way unless a status is named)."""
+        return transfer_queries.list_transfers(self.streams.views, county_code, side, status,
+                                               int(limit), int(offset))
 
     @rpc
     def volunteers_without_personal_data(self) -> list[str]:

@@ -14,6 +14,7 @@ from contracts.volunteers.streams import CERTIFICATE_PREFIX, TEAM_PREFIX, VOLUNT
 from services.volunteers.domain.certificate import replay as fold_certificate
 from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
+from services.volunteers.transfer_view import TransferView
 from yinfa.events.envelope import RecordedEvent
 from yinfa.projections import StreamView
 
@@ -103,4 +104,4 @@ class CertificateView(StreamView):
         }
 
 
-VIEWS = (VolunteerView(), TeamView(), CertificateView())
+VIEWS = (VolunteerView(), TeamView(), CertificateView(), TransferView())

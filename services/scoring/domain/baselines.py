@@ -35,13 +35,26 @@ class YearBaselines:
         return self.units.get("counties", MappingProxyType({}))
 
     @property
+    def agencies(self) -> Mapping[str, Figures]:
+        """The city agencies' (市直单位) figures, ranked beside the counties."""
+        return self.units.get("agencies", MappingProxyType({}))
+
+    @property
     def fingerprint(self) -> str:
         """Identifies the figures (not the file's comments): equal figures, equal print."""
         text = json.dumps(as_data(self), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     def same_figures(self, other: YearBaselines) -> bool:
-        return as_data(self)["units"] == as_data(other)["units"]
+        """`other` holds these figures; a kind of unit these do not hold (agencies, in an
+        assessment published before they were ranked) is not compared."""
+        theirs = as_data(other)["units"]
+        return all(theirs.get(kind) == figures
+                   for kind, figures in as_data(self)["units"].items())
+
+    def completed_by(self, other: YearBaselines) -> YearBaselines:
+        """These figures, with the kinds of unit only `other` holds added."""
+        return YearBaselines(self.year, MappingProxyType({**other.units, **self.units}))
 
 
 def as_data(baselines: YearBaselines) -> dict[str, Any]:

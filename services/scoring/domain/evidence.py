@@ -10,7 +10,8 @@ from datetime import date
 from services.scoring.domain.facts import CERTIFIED_STRUCTURE, FORMAL_BRANCH_TYPES, Period
 from services.scoring.domain.state import Key, Register, ScoringState
 
-SUBJECTS = ("county", "branch", "volunteer")
+# an agency is an assessed unit like a county: its facts are found the same way
+SUBJECTS = ("county", "agency", "branch", "volunteer")
 
 
 def _in(period: Period, r: Register) -> bool:
@@ -89,7 +90,8 @@ def _branch_keys(state: ScoringState, bid: str, measure: str, period: Period
 
 
 _BY_SUBJECT: dict[str, Callable[[ScoringState, str, str, Period], Iterator[Key]]] = {
-    "county": _county_keys, "branch": _branch_keys, "volunteer": _volunteer_keys,
+    "county": _county_keys, "agency": _county_keys, "branch": _branch_keys,
+    "volunteer": _volunteer_keys,
 }
 
 

@@ -59,6 +59,8 @@ class Rulebook:
     # rankings within a county; empty: this rulebook ranks counties only
     branch_indicators: tuple[Indicator, ...] = ()
     volunteer_indicators: tuple[Indicator, ...] = ()
+    # the city agencies' (市直单位) ranking, by the county measures; empty: none
+    agency_indicators: tuple[Indicator, ...] = ()
 
     def indicator(self, code: str) -> Indicator:
         for item in self.indicators:
@@ -134,10 +136,12 @@ class RulebookSchema(Schema):
     indicators = _indicator_list(IndicatorSchema, required=True)
     branch_indicators = _indicator_list(BranchIndicatorSchema, load_default=list)
     volunteer_indicators = _indicator_list(VolunteerIndicatorSchema, load_default=list)
+    agency_indicators = _indicator_list(IndicatorSchema, load_default=list)
 
     @validates_schema
     def _whole(self, data: dict, **kwargs: Any) -> None:
-        for section in ("indicators", "branch_indicators", "volunteer_indicators"):
+        for section in ("indicators", "branch_indicators", "volunteer_indicators",
+                        "agency_indicators"):
             indicators = data.get(section) or []
             seen: set[str] = set()
             for i, item in enumerate(indicators):
@@ -218,6 +222,7 @@ def parse_rulebook(text: str, source: str = "<rulebook>") -> Rulebook:
         indicators=_indicators(data["indicators"]),
         branch_indicators=_indicators(data["branch_indicators"]),
         volunteer_indicators=_indicators(data["volunteer_indicators"]),
+        agency_indicators=_indicators(data["agency_indicators"]),
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -50,6 +50,8 @@ class BaselineFileSchema(Schema):
                           validate=validate.Range(min=FIRST_YEAR, max=LAST_YEAR))
     counties = fields.List(fields.Nested(UnitBaselineSchema), required=True,
                            validate=validate.Length(min=1))
+    # city agencies (市直单位); a file without them ranks the agencies by the city file's
+    agencies = fields.List(fields.Nested(UnitBaselineSchema), load_default=None)
 
     @validates_schema
     def _every_county_once(self, data: dict, **kwargs: Any) -> None:
@@ -63,9 +65,18 @@ class BaselineFileSchema(Schema):
             raise ValidationError(f"counties without a baseline: {', '.join(missing)}",
                                   "counties")
 
+    @validates_schema
+    def _every_agency_once(self, data: dict, **kwargs: Any) -> None:
+        codes = [row["code"] for row in data.get("agencies") or []]
+        require_unique(codes, "agencies")
+        unknown = sorted(set(codes) - set(load_city().agencies))
+        if unknown:
+            raise ValidationError(f"not agencies of the city: {', '.join(unknown)}",
+                                  "agencies")
+
 
 # the unit kinds a baselines file holds, each a list of UnitBaselineSchema rows
-UNIT_KINDS = ("counties",)
+UNIT_KINDS = ("counties", "agencies")
 
 
 def parse_file(path: Path) -> YearBaselines:
@@ -73,17 +84,24 @@ def parse_file(path: Path) -> YearBaselines:
     raw = validated(path, BaselineFileSchema())
     if path.stem != str(raw["year"]):
         raise ReferenceDataError(f"{path}: year: {raw['year']} in a file named {path.name}")
-    units = {kind: MappingProxyType({row["code"]: Figures(row["retired_cadres"],
-                                                           row["party_branches"])
-                                     for row in raw.get(kind, [])})
-             for kind in UNIT_KINDS}
+    units: dict[str, Mapping[str, Figures]] = {
+        kind: MappingProxyType({row["code"]: Figures(row["retired_cadres"],
+                                                     row["party_branches"])
+                                for row in raw[kind]})
+        for kind in UNIT_KINDS if raw.get(kind) is not None}
+    if "agencies" not in units:
+        units["agencies"] = city_file_figures(raw["year"]).agencies
     return YearBaselines(raw["year"], MappingProxyType(units))
 
 
 def city_file_figures(year: int) -> YearBaselines:
+    city = load_city()
     counties = {code: Figures(c.retired_cadres, c.branches)
-                for code, c in load_city().counties.items()}
-    return YearBaselines(year, MappingProxyType({"counties": MappingProxyType(counties)}))
+                for code, c in city.counties.items()}
+    agencies = {code: Figures(a.retired_cadres, a.branches)
+                for code, a in city.agencies.items()}
+    return YearBaselines(year, MappingProxyType({"counties": MappingProxyType(counties),
+                                                 "agencies": MappingProxyType(agencies)}))
 
 
 @dataclass(frozen=True)
@@ -109,9 +127,10 @@ class Baselines:
         else the files' (its own year's, else the nearest earlier year's)."""
         on_file = self.on_file(published)
         frozen = self._frozen(year, published)
+        current = for_year(year, on_file) or city_file_figures(year)
         if frozen is not None:
-            return frozen
-        return for_year(year, on_file) or city_file_figures(year)
+            return frozen.completed_by(current)
+        return current
 
     def published_now(self, year: int, baselines: YearBaselines) -> None:
         """This replica just published the year: freeze it without asking the store."""

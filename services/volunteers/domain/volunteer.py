@@ -31,7 +31,7 @@ from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound, Validation
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
-from . import commands as c
+from . import commands as c, transfer_state as transfer_appliers
 from .stars import star_level
 
 REGISTERED, VERIFIED, ACTIVE = "registered", "verified", "active"
@@ -60,6 +60,8 @@ class Volunteer:
     star_level: int = 0  # approved: what counts
     star_level_reached: int = 0  # by the verified hours
     star_level_returned: int | None = None  # sent back, until the ledger changes
+    # a transfer between counties under way (transfer.py); the release changes the county
+    transfer: transfer_appliers.PendingTransfer | None = None
 
     @property
     def star_level_pending(self) -> int | None:
@@ -424,6 +426,7 @@ _APPLIERS = {
     ev.STAR_LEVEL_CHANGED: _star_level_changed,
     ev.STAR_LEVEL_APPROVED: _star_level_approved,
     ev.STAR_LEVEL_RETURNED: _star_level_returned,
+    **transfer_appliers.APPLIERS,
 }
 _FOLD = fold.Fold("volunteer", ev.VOLUNTEER_REGISTERED, _APPLIERS)
 evolve, replay = _FOLD.evolve, _FOLD.replay

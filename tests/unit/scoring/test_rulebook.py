@@ -51,7 +51,7 @@ def test_the_default_rulebook_loads() -> None:
 
 def test_a_bad_weight_names_its_line() -> None:
     text = DEFAULT_TEXT.replace("    weight: 15\n    target: 200",
-                                "    weight: -15\n    target: 200")
+                                "    weight: -15\n    target: 200", 1)  # the county's
     with pytest.raises(RulebookError) as caught:
         parse_rulebook(text, "2026.yaml")
     assert caught.value.line == line_of(text, "weight: -15")
@@ -60,7 +60,7 @@ def test_a_bad_weight_names_its_line() -> None:
 
 
 def test_an_unknown_measure_names_its_line() -> None:
-    text = DEFAULT_TEXT.replace("measure: themes_covered", "measure: themes_coverd")
+    text = DEFAULT_TEXT.replace("measure: themes_covered", "measure: themes_coverd", 1)
     with pytest.raises(RulebookError) as caught:
         parse_rulebook(text)
     assert caught.value.line == line_of(text, "themes_coverd")
@@ -68,7 +68,7 @@ def test_an_unknown_measure_names_its_line() -> None:
 
 
 def test_a_missing_field_names_the_indicator() -> None:
-    text = DEFAULT_TEXT.replace("    label: 活跃志愿者占比\n", "")
+    text = DEFAULT_TEXT.replace("    label: 活跃志愿者占比\n", "", 1)
     with pytest.raises(RulebookError) as caught:
         parse_rulebook(text)
     assert caught.value.line == line_of(text, "code: active_volunteers")

@@ -22,6 +22,8 @@ V1_REGISTRATION = {
 }
 
 
+from tests.unit.volunteers.test_transfers import every_transfer_event  # noqa: E402
+
 WANG = "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"
 
 
@@ -77,6 +79,7 @@ def test_every_emitted_event_matches_its_current_schema_and_is_json(
     produced = a_volunteers_whole_life(registering, decide, hours, entry, small_stars)
     produced += team_events(catalog)
     produced += certificate_events(volunteer("active"))
+    produced += every_transfer_event(volunteer("active"))
 
     assert {e.type for e in produced} == set(ev.CURRENT_VERSIONS)
     for event in produced:

@@ -1,0 +1,57 @@
+"""Command schemas of a volunteer's transfer (转移接续) between counties of the city.
+
+Each names the volunteer and the transfer; `acting_county` is the county the caller acts
+for (None: the city), which the gateway sets from the caller's account, never from a
+body. Published through `contracts.volunteers.commands`.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from marshmallow import ValidationError, fields, validates
+
+from contracts.volunteers.transfer_catalog import load_transfer_catalog
+from yinfa.schemas import Command, IdString, county_in_city
+
+
+def _one_of(codes: Any, value: str) -> None:
+    if value not in codes:
+        raise ValidationError(f"Must be one of: {', '.join(codes)}.")
+
+
+class TransferCommand(Command):
+    volunteer_id = IdString(required=True)
+    transfer_id = IdString(required=True)
+    acting_county = fields.String(load_default=None, allow_none=True,
+                                  validate=county_in_city)
+
+
+class RequestTransfer(TransferCommand):
+    transfer_id = IdString(load_default=lambda: str(uuid.uuid4()))
+    to_county = fields.String(required=True, validate=county_in_city)
+    reason_code = fields.String(required=True)
+
+    @validates("reason_code")
+    def _known_reason(self, value: str, **kwargs: Any) -> None:
+        _one_of(load_transfer_catalog().transfer_reasons, value)
+
+
+class AcceptTransfer(TransferCommand):
+    pass
+
+
+class DeclineTransfer(TransferCommand):
+    reason_code = fields.String(required=True)
+
+    @validates("reason_code")
+    def _known_reason(self, value: str, **kwargs: Any) -> None:
+        _one_of(load_transfer_catalog().decline_reasons, value)
+
+
+class ReleaseTransfer(TransferCommand):
+    pass
+
+
+class CancelTransfer(TransferCommand):
+    pass
