@@ -7,6 +7,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from contracts.scoring.assessments import AssessmentPublishedV1
+from contracts.scoring.reports import ReportSubmittedV1
 from yinfa.schemas import IdString, decimal_text, label
 
 
@@ -136,3 +137,15 @@ class Timeline(Schema):
     rulebooks = fields.List(fields.Nested(RulebookSummary), required=True)
     first_event_at = fields.DateTime(required=True, allow_none=True)
     last_event_at = fields.DateTime(required=True, allow_none=True)
+
+
+class Report(ReportSubmittedV1):
+    """A submitted report document: what its event says, and who submitted it."""
+
+    submitted_at = fields.String(required=True)  # type: ignore[assignment]  # as text
+    due_on = fields.String(required=True, allow_none=True)  # type: ignore[assignment]
+    submitted_by = fields.String(required=True)
+
+
+class ReportDocument(Report):
+    content = fields.String(required=True)  # the bytes, base64

@@ -14,6 +14,7 @@ from gateway.resources import (  # noqa: F401
     ops,
     rankings,
     recognition,
+    reports,
     summaries,
     volunteers,
     wishes,

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.scoring import assessments
-from services.scoring import agency_queries, handlers, queries
+from contracts.scoring import assessments, reports as report_contract
+from services.scoring import agency_queries, handlers, queries, reports
 from services.scoring.dependencies import Engine, ScoringEngine
 from services.scoring.domain.baselines import YearBaselines
-from services.scoring.domain.commands import ClosePeriod
+from services.scoring.domain.commands import ClosePeriod, SubmitReport
 from services.scoring.domain.rulebook import Rulebook
 from services.scoring.engine.rulebooks import DEFAULT_RULEBOOK, Rulebooks
+from services.scoring.report_files import ReportFiles, ReportFileStore
 from yinfa.errors import NotFound
 from yinfa.service.base import EventSourcedService
 from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
@@ -31,7 +32,9 @@ class ScoringService(EventSourcedService):
     name = "scoring"
 
     engine: Engine = ScoringEngine()
-    streams: EventSourcedStreams = EventSourcing(assessments.build_registry())
+    streams: EventSourcedStreams = EventSourcing(
+        report_contract.register(assessments.build_registry()))
+    report_files: ReportFileStore = ReportFiles()
 
     # ---- consuming: each batch of delivered events kept in one journal entry ----------
 
@@ -172,6 +175,25 @@ class ScoringService(EventSourcedService):
                  "taken_at": e.data["taken_at"], "event_position": e.position}
                 for e in self.streams.store.iter_all(0)
                 if e.type == assessments.ASSESSMENT_PUBLISHED]
+
+    # ---- reports: documents the units submit for the assessment ------------------------
+
+    @rpc
+    def submit_report(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return reports.COMMANDS.handle(self.streams, SubmitReport, payload,
+                                       engine=self.engine, files=self.report_files)
+
+    @rpc
+    def list_reports(self, query: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return reports.list_reports(self.streams, query)
+
+    @rpc
+    def get_report(self, report_id: str) -> dict[str, Any]:
+        return reports.get_report(self.streams, report_id)
+
+    @rpc
+    def report_content(self, report_id: str) -> dict[str, Any]:
+        return reports.report_content(self.streams, self.report_files, report_id)
 
     # ---- operations ----------------------------------------------------------------------
 

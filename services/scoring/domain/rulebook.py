@@ -19,6 +19,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.scoring.domain.entities import BRANCH_MEASURES, VOLUNTEER_MEASURES
 from services.scoring.domain.facts import CERTIFIED_LEVELS, MEASURES, Period
+from services.scoring.domain.report_dues import ReportDue, ReportDueSchema, report_dues
 
 NORMALISATIONS = ("none", "per_100_retired_cadres", "per_formal_branch", "share")
 ENTITY_NORMALISATIONS = ("none", "share")  # a branch or volunteer has no baseline
@@ -61,6 +62,8 @@ class Rulebook:
     volunteer_indicators: tuple[Indicator, ...] = ()
     # the city agencies' (市直单位) ranking, by the county measures; empty: none
     agency_indicators: tuple[Indicator, ...] = ()
+    # the reports the units submit and when each is due; empty: none asked for
+    reports: tuple[ReportDue, ...] = ()
 
     def indicator(self, code: str) -> Indicator:
         for item in self.indicators:
@@ -137,6 +140,7 @@ class RulebookSchema(Schema):
     branch_indicators = _indicator_list(BranchIndicatorSchema, load_default=list)
     volunteer_indicators = _indicator_list(VolunteerIndicatorSchema, load_default=list)
     agency_indicators = _indicator_list(IndicatorSchema, load_default=list)
+    reports = fields.List(fields.Nested(ReportDueSchema), load_default=list)
 
     @validates_schema
     def _whole(self, data: dict, **kwargs: Any) -> None:
@@ -223,6 +227,7 @@ def parse_rulebook(text: str, source: str = "<rulebook>") -> Rulebook:
         branch_indicators=_indicators(data["branch_indicators"]),
         volunteer_indicators=_indicators(data["volunteer_indicators"]),
         agency_indicators=_indicators(data["agency_indicators"]),
+        reports=report_dues(data["reports"]),
     )
 
 

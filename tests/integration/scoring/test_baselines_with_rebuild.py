@@ -56,7 +56,7 @@ def zone_row(ranking: list[dict], code: str) -> dict:
 
 def serve(volunteers, seq: int) -> None:
     vid = volunteers.register_volunteer({
-        "name": f"志愿者{seq}", "gender": "女", "birth_year": 1957,
+        "name": f"志愿者{seq}", "gender": "男", "birth_year": 1957,
         "id_number": make_id_number("320902", date(1957, 5, 1), seq * 2 + 1),
         "phone": "13912345678", "county_code": ZONE, "retirement_status": "退休",
     })["volunteer_id"]
