@@ -11,6 +11,7 @@ from gateway.resources import (  # noqa: F401
     exports,
     feeds,
     imports,
+    liaisons,
     ops,
     rankings,
     recognition,

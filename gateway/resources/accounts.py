@@ -21,7 +21,7 @@ from gateway.schemas import (
     PasswordBody,
 )
 
-COUNTY_MAY_OPEN = ("branch_secretary", "volunteer")
+COUNTY_MAY_OPEN = ("branch_secretary", "branch_liaison", "volunteer")
 
 
 def _managed(ctx: Ctx, username: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from gateway.resources.common import (
     service_page,
 )
 from gateway.resources.volunteers import scoped_volunteer
-from gateway.roles import BRANCH_SECRETARY, UNIT_ADMINS, check_branch
+from gateway.roles import BRANCH_LIAISON, BRANCH_SECRETARY, UNIT_ADMINS, check_branch
 from gateway.routing import route
 from gateway.schemas import BranchQuery, CoverageList, ReviewItemsBody, body_of, page_of
 
@@ -73,7 +73,7 @@ def establish_branch(ctx: Ctx) -> Reply:
     return created(branch, f"/branches/{branch['branch_id']}")
 
 
-@route("GET", "/branches/<branch_id>", roles=BRANCH_ROLES, response=Branch,
+@route("GET", "/branches/<branch_id>", roles=(*BRANCH_ROLES, BRANCH_LIAISON), response=Branch,
        tag="branches", summary="One branch")
 def get_branch(ctx: Ctx) -> dict[str, Any]:
     return scoped_branch(ctx, ctx.params["branch_id"])

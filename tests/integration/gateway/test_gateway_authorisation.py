@@ -25,10 +25,11 @@ from gateway_support import (
 from gateway.roles import ROLES
 from gateway.routing import ROUTES
 
-PRINCIPALS = ("city", "county-th", "county-df", "sec-th", "vol-th", "feed", "ops")
+PRINCIPALS = ("city", "county-th", "county-df", "sec-th", "liaison-th", "vol-th", "feed",
+              "ops")
 ROLE_OF = {"city": "city_admin", "county-th": "county_admin", "county-df": "county_admin",
-           "sec-th": "branch_secretary", "vol-th": "volunteer", "feed": "feed_client",
-           "ops": "ops"}
+           "sec-th": "branch_secretary", "liaison-th": "branch_liaison",
+           "vol-th": "volunteer", "feed": "feed_client", "ops": "ops"}
 GUARDED = [r for r in ROUTES if not r.public]
 
 
@@ -58,6 +59,8 @@ def world(platform, city):
         "county-df": platform.open_account("county-df", "county_admin", county_code=DAFENG),
         "sec-th": platform.open_account("sec-th", "branch_secretary", county_code=TINGHU,
                                         branch_id=ids["branch_id"]),
+        "liaison-th": platform.open_account("liaison-th", "branch_liaison",
+                                            county_code=TINGHU, branch_id=ids["branch_id"]),
         "vol-th": platform.open_account("vol-th", "volunteer", county_code=TINGHU,
                                         volunteer_id=volunteer),
         "ops": platform.open_account("ops", "ops"),
@@ -177,3 +180,37 @@ def test_a_branch_secretary_sees_only_its_branch_and_a_volunteer_only_themself(w
     assert secretary.get(f"/branches/{world['other_branch']}").status_code == 404
     assert volunteer.get(f"/volunteers/{world['ids']['volunteer_id']}").status_code == 200
     assert volunteer.get(f"/volunteers/{world['other_volunteer']}").status_code == 404
+
+
+def test_a_secretary_acts_for_their_own_branch_only(platform, world):
+    """The secretary of another branch of the county is refused (403) on the branch's
+    activity and wishes, and finds nothing of the branch itself; the secretary of a branch
+    of another county finds none of it (404)."""
+    ids, city = world["ids"], world["clients"]["city"]
+    other_county_branch = city.post("/branches", branch_body(DAFENG)).json()["branch_id"]
+    neighbour = platform.open_account("sec-th-2", "branch_secretary", county_code=TINGHU,
+                                      branch_id=world["other_branch"])
+    stranger = platform.open_account("sec-df", "branch_secretary", county_code=DAFENG,
+                                     branch_id=other_county_branch)
+    activity, wish = f"/activities/{ids['activity_id']}", f"/wishes/{ids['wish_id']}"
+    as_branch = {"kind": "branch", "id": world["other_branch"]}
+    on_the_branch_s_things = [
+        (f"{activity}/cancel", {"reason": "试探"}),
+        (f"{activity}/check-in-code", {"code": "ABCDEF12"}),
+        (f"{activity}/sign-ups", {"volunteer_id": ids["volunteer_id"]}),
+        (f"{activity}/completion", {"audience_reached": 1}),
+        (f"{wish}/release", {"reason": "试探"}),
+    ]
+    for path, body in on_the_branch_s_things:
+        assert neighbour.post(path, body).status_code == 403, path
+        assert stranger.post(path, body).status_code == 404, path
+    assert neighbour.post(f"{wish}/claim", {"claimant": {
+        "kind": "branch", "id": ids["branch_id"]}}).status_code == 403
+    assert stranger.post(f"{wish}/claim", {"claimant": as_branch}).status_code == 404
+    branch = f"/branches/{ids['branch_id']}"
+    for client in (neighbour, stranger):
+        assert client.get(branch).status_code == 404
+        assert client.post(f"{branch}/liaison", {
+            "name": "试探", "username": "liaison-probe",
+            "password": "probe-password-1"}).status_code == 404
+    assert city.get("/accounts/liaison-probe").status_code == 404
