@@ -395,3 +395,14 @@ from contracts.volunteers.transfer_commands import (  # noqa: E402
     ReleaseTransfer as ReleaseTransfer,
     RequestTransfer as RequestTransfer,
 )
+
+
+# --- model volunteers and the talent pool (their own module; the table finds them here) --
+
+from contracts.volunteers.recognition_commands import (  # noqa: E402
+    AnnounceTitles as AnnounceTitles,
+    NominateVolunteer as NominateVolunteer,
+    PostTalentNeed as PostTalentNeed,
+    RecordTalentProfile as RecordTalentProfile,
+    ReviewNomination as ReviewNomination,
+)

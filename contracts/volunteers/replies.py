@@ -42,6 +42,8 @@ class Volunteer(VolunteerHours):
     verified = fields.Boolean(required=True)
     registered_at = fields.DateTime(required=True)
     teams = fields.List(IdString(), required=False)  # one volunteer's answer, not a list's
+    # model-volunteer titles announced for them: one volunteer's answer, not a list's
+    titles = fields.List(fields.Dict(), required=False)
     version = fields.Integer(required=True)  # of the volunteer's view: grows with each change
 
 
@@ -79,6 +81,8 @@ class Certificate(Schema):
     issued_by = fields.String(required=True)  # a role
     status = fields.String(required=True, validate=validate.OneOf(CERTIFICATE_STATUSES))
     revoked_on = fields.Date(required=True, allow_none=True)
+    # model-volunteer titles announced for the holder when issued: {title, year}
+    titles = fields.List(fields.Dict(), required=False)
     version = fields.Integer(required=True)  # of the certificate's view
 
 

@@ -16,7 +16,14 @@ from typing import Any
 from contracts.volunteers import commands as published
 from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.streams import certificate_stream, team_stream, volunteer_stream
-from services.volunteers import dependencies as personal, transfers
+from services.volunteers import (
+    deeds,
+    dependencies as personal,
+    nominations,
+    recognition_queries,
+    talent,
+    transfers,
+)
 from services.volunteers.domain import certificate, commands, team, volunteer
 from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
@@ -92,6 +99,7 @@ def erase(streams: EventSourcedStreams, command: commands.EraseVolunteer) -> int
     def decide(state: volunteer.Volunteer | None) -> list:
         decided = volunteer.erase(state, command, catalog)
         personal.erase(streams.views, command.volunteer_id)
+        deeds.erase_of(streams.views, command.volunteer_id)  # free text about them
         return decided
 
     return len(streams.execute(volunteer_stream(command.volunteer_id), fold_volunteer,
@@ -156,7 +164,8 @@ def issue_certificate(streams: EventSourcedStreams, command: commands.IssueCerti
     """A certificate of what the holder's record says now, on a stream of its own; its
     code, which a repeat of the same command finds taken (never two papers, one code)."""
     holder, _ = streams.load(volunteer_stream(command.volunteer_id), fold_volunteer)
-    decided = certificate.issue(None, command, holder, _today())
+    titles = recognition_queries.titles_of(streams.views, command.volunteer_id)
+    decided = certificate.issue(None, command, holder, _today(), titles)
     try:
         streams.start(certificate_stream(command.code), decided)
     except ConcurrencyError:
@@ -389,5 +398,7 @@ COMMANDS = CommandTable(published, {
     commands.CreateTeam: create_team,
     commands.JoinTeam: join_team,
     commands.LeaveTeam: leave_team,
+    **nominations.COMMAND_HANDLERS,
+    **talent.COMMAND_HANDLERS,
     **transfers.COMMAND_HANDLERS,
 })

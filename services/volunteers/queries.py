@@ -11,6 +11,7 @@ from pymongo.database import Database
 from contracts.volunteers.id_number import check_id_number, mask_id_number, mask_phone
 from services.volunteers import dependencies as personal
 from services.volunteers.domain.volunteer import volunteer_id_for
+from services.volunteers.recognition_queries import titles_of
 from services.volunteers.views import VolunteerView
 from yinfa.errors import NotFound, ValidationFailed
 from yinfa.events.envelope import RecordedEvent
@@ -48,7 +49,8 @@ def registered(events: Sequence[RecordedEvent], person: Mapping[str, Any]) -> di
     recorded and the personal data just kept: a registration's answer costs no read."""
     doc = VolunteerView().document(events)
     assert doc is not None  # a registration's events fold into a volunteer
-    return _with_person({**doc, "version": events[-1].version, "teams": []}, person, False)
+    return _with_person({**doc, "version": events[-1].version, "teams": [], "titles": []},
+                        person, False)
 
 
 def get_volunteer(db: Database, volunteer_id: str, reveal: bool = False) -> dict[str, Any]:
@@ -59,6 +61,7 @@ def get_volunteer(db: Database, volunteer_id: str, reveal: bool = False) -> dict
         # a team's members are in its view; matching an array element needs no join table
         t["team_id"] for t in db["team_view"].find({"members": volunteer_id}, {"team_id": 1})
     ]
+    doc["titles"] = titles_of(db, volunteer_id)  # model-volunteer titles announced
     return with_personal_data(db, [doc], reveal)[0]
 
 
