@@ -23,7 +23,7 @@ from contracts.activities.replies import (
 )
 from contracts.branches.catalog import load_branch_catalog
 from contracts.branches.replies import STATUSES as BRANCH_STATUSES, Coverage
-from contracts.scoring.replies import CountyScore
+from contracts.scoring.replies import AgencyScore, CountyScore
 from contracts.volunteers.replies import (
     STATUSES as VOLUNTEER_STATUSES,
     Certificate,
@@ -202,7 +202,7 @@ class AsOfQuery(Strict):
 
 class EvidenceQuery(PageQuery):
     subject = fields.String(required=True, validate=validate.OneOf(
-        ["county", "branch", "volunteer"]))
+        ["county", "agency", "branch", "volunteer"]))
     subject_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     indicator = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.\-]{1,40}$"))
     period = period_field()
@@ -360,6 +360,10 @@ class MeSchema(Strict):
 
 class CountyRanking(Strict):
     items = fields.List(fields.Nested(CountyScore), required=True)
+
+
+class AgencyRanking(Strict):
+    items = fields.List(fields.Nested(AgencyScore), required=True)
 
 
 class EvidencePage(Strict):

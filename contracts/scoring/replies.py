@@ -38,6 +38,14 @@ class CountyScore(RankedCounty):
     rulebook = fields.String(required=True)  # its version, e.g. 2026.1
 
 
+class AgencyScore(Score):
+    """A city agency (市直单位), ranked beside the counties under the agency indicators."""
+
+    agency_code = fields.String(required=True)
+    agency_name = label(required=True)
+    rulebook = fields.String(required=True)
+
+
 class RankedBranch(Score):
     branch_id = IdString(required=True)
     name = fields.String(required=True)
@@ -75,7 +83,7 @@ class Evidence(Schema):
     """A page of the ids of the events behind one row; `next` is the cursor of the next."""
 
     subject = fields.String(required=True, validate=validate.OneOf(
-        ["county", "branch", "volunteer"]))
+        ["county", "agency", "branch", "volunteer"]))
     subject_id = fields.String(required=True)
     indicator = fields.String(required=True)
     rulebook = fields.String(required=True)

@@ -72,6 +72,14 @@ def scoped_county(ctx: Ctx, county_code: str) -> str:
     return county_code
 
 
+def scoped_agency(ctx: Ctx, agency_code: str) -> str:
+    """A city agency; a caller bound to a county or another agency finds none (404)."""
+    if agency_code not in load_city().agencies:
+        raise not_found("No such city agency.")
+    check_county(ctx.principal, agency_code)
+    return agency_code
+
+
 def cached_call(ctx: Ctx, method: str, *args: Any, **options: Any) -> Any:
     """Rankings are read far more than they change: see gateway/cache.py."""
     key = (method, args, tuple(sorted(options.items())))
@@ -159,6 +167,8 @@ def evidence(ctx: Ctx) -> dict[str, Any]:
     subject, subject_id = q["subject"], q["subject_id"]
     if subject == "county":
         scoped_county(ctx, subject_id)
+    elif subject == "agency":
+        scoped_agency(ctx, subject_id)
     elif subject == "branch":
         scoped_branch(ctx, subject_id)
     else:
