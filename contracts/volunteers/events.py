@@ -41,6 +41,11 @@ CERTIFICATE_ISSUED = "VolunteerCertificateIssued"
 CERTIFICATE_REVOKED = "VolunteerCertificateRevoked"
 VOLUNTEER_JOINED_TEAM = "VolunteerJoinedTeam"
 VOLUNTEER_LEFT_TEAM = "VolunteerLeftTeam"
+VOLUNTEER_NOMINATED = "VolunteerNominated"
+NOMINATION_REVIEWED = "NominationReviewed"
+TITLES_ANNOUNCED = "TitlesAnnounced"
+TALENT_PROFILE_RECORDED = "TalentProfileRecorded"
+TALENT_NEED_POSTED = "TalentNeedPosted"
 
 
 # --- wire-form fields -------------------------------------------------------------------
@@ -219,6 +224,17 @@ class VolunteerCertificateIssuedV1(Schema):
         ["city_admin", "county_admin", "volunteer"]))  # the role, not the account
 
 
+class AwardedTitle(Schema):
+    title = Id(required=True)
+    year = fields.Integer(required=True, strict=True)
+
+
+class VolunteerCertificateIssuedV2(VolunteerCertificateIssuedV1):
+    """v2 adds the model-volunteer titles announced for the holder when it was issued."""
+
+    titles = fields.List(fields.Nested(AwardedTitle), required=True)
+
+
 class VolunteerCertificateRevokedV1(Schema):
     """The certificate no longer holds: its verification answers 已撤销."""
 
@@ -243,6 +259,56 @@ class VolunteerLeftTeamV1(Schema):
     reason = Text(200, allow_none=True, load_default=None)
 
 
+# --- model volunteers (a campaign stream per title and year) and the talent pool ----------
+# The nominee's deeds are free text about a person: kept sealed by the service, never here.
+
+
+class VolunteerNominatedV1(Schema):
+    """A county bureau nominates a volunteer, with their record as it stood then."""
+
+    nomination_id = Id(required=True)
+    volunteer_id = Id(required=True)
+    county_code = Id(required=True)
+    verified_hours = Hours(required=True)
+    star_level = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    nominated_on = IsoDate(required=True)
+
+
+class NominationReviewedV1(Schema):
+    nomination_id = Id(required=True)
+    stage = fields.String(required=True, validate=validate.OneOf(["county", "city"]))
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
+    reason_code = Id(allow_none=True, load_default=None)  # a code: never free text
+
+
+class TitlesAnnouncedV1(Schema):
+    """The city announces the campaign's titles: every nomination it approved."""
+
+    announced_on = IsoDate(required=True)
+    nomination_ids = fields.List(Id(), required=True)
+
+
+class TalentProfileRecordedV1(Schema):
+    """What the talent pool (银发人才库) knows of a volunteer beyond the record: codes only."""
+
+    volunteer_id = Id(required=True)
+    specialities = fields.List(Id(), required=True)
+    former_post = Id(allow_none=True, load_default=None)
+    availability = fields.List(Id(), required=True)
+
+
+class TalentNeedPostedV1(Schema):
+    """A branch or a county bureau asks the pool for volunteers: skills and dates."""
+
+    county_code = Id(required=True)
+    skills = fields.List(Id(), required=True)
+    specialities = fields.List(Id(), required=True)
+    availability = fields.List(Id(), required=True)
+    starts_on = IsoDate(required=True)
+    ends_on = IsoDate(required=True)
+    posted_by = fields.String(required=True)  # a role, and a branch id for a branch
+
+
 SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (VOLUNTEER_REGISTERED, 1): VolunteerRegisteredV1,
     (VOLUNTEER_REGISTERED, 2): VolunteerRegisteredV2,
@@ -265,9 +331,15 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (STAR_LEVEL_RETURNED, 1): StarLevelReturnedV1,
     (TEAM_CREATED, 1): TeamCreatedV1,
     (CERTIFICATE_ISSUED, 1): VolunteerCertificateIssuedV1,
+    (CERTIFICATE_ISSUED, 2): VolunteerCertificateIssuedV2,
     (CERTIFICATE_REVOKED, 1): VolunteerCertificateRevokedV1,
     (VOLUNTEER_JOINED_TEAM, 1): VolunteerJoinedTeamV1,
     (VOLUNTEER_LEFT_TEAM, 1): VolunteerLeftTeamV1,
+    (VOLUNTEER_NOMINATED, 1): VolunteerNominatedV1,
+    (NOMINATION_REVIEWED, 1): NominationReviewedV1,
+    (TITLES_ANNOUNCED, 1): TitlesAnnouncedV1,
+    (TALENT_PROFILE_RECORDED, 1): TalentProfileRecordedV1,
+    (TALENT_NEED_POSTED, 1): TalentNeedPostedV1,
     **TRANSFER_SCHEMAS,  # transfers between counties (transfer_events.py)
 }
 
@@ -296,11 +368,17 @@ def star_level_changed_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
     return {**data, "approved_by_rule": True}
 
 
+def certificate_issued_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Certificates issued before titles were awarded name none."""
+    return {**data, "titles": []}
+
+
 UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     (VOLUNTEER_REGISTERED, 1): registered_v1_to_v2,
     (VOLUNTEER_REGISTERED, 2): registered_v2_to_v3,
     (VOLUNTEER_PROFILE_UPDATED, 1): profile_updated_v1_to_v2,
     (STAR_LEVEL_CHANGED, 1): star_level_changed_v1_to_v2,
+    (CERTIFICATE_ISSUED, 1): certificate_issued_v1_to_v2,
 }
 
 

@@ -19,6 +19,7 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from contracts.volunteers.recognition import load_recognition_catalog
 from yinfa.config import settings
 
 FONTS = ("HanaMinA", "HanaMinB")  # the first that has a character sets it
@@ -88,6 +89,28 @@ def _write(page: canvas.Canvas, x: float, y: float, text: str, size: float,
     page.drawText(line)
 
 
+def certificate_lines(record: Mapping[str, Any], verify_url: str) -> list[str]:
+    """The certificate's body, line by line; the model-volunteer titles announced for the
+    holder (荣誉称号) only when there are any."""
+    titles = load_recognition_catalog().titles
+    honours = "、".join(
+        f"{t['year']}年度{titles[t['title']].label if t['title'] in titles else t['title']}"
+        for t in record.get("titles") or [])
+    return [
+        f"姓名：{record['name']}",
+        f"所属县（市、区）：{record['county_name']}",
+        f"志愿者编号：{record['volunteer_id']}",
+        f"累计服务时长：{record['total_hours']} 小时（其中认证 {record['verified_hours']} 小时）",
+        f"星级：{record['star_level']} 星",
+        *([f"荣誉称号：{honours}"] if honours else []),
+        f"出具日期：{record['issued_on']}",
+        "",
+        "兹证明该同志在银发志愿服务中的服务记录如上。",
+        f"验证码：{record['code']}",
+        f"核验：{verify_url}",
+    ]
+
+
 def render_certificate(record: Mapping[str, Any], verify_url: str) -> bytes:
     out = io.BytesIO()
     # the page's first font is ours: reportlab's default would add an unembedded Helvetica
@@ -96,20 +119,8 @@ def render_certificate(record: Mapping[str, Any], verify_url: str) -> bytes:
     page.setTitle("志愿服务记录证明")
     width, height = A4
     _write(page, width / 2, height - 120, "志愿服务记录证明", 24, centred=True)
-    lines = [
-        f"姓名：{record['name']}",
-        f"所属县（市、区）：{record['county_name']}",
-        f"志愿者编号：{record['volunteer_id']}",
-        f"累计服务时长：{record['total_hours']} 小时（其中认证 {record['verified_hours']} 小时）",
-        f"星级：{record['star_level']} 星",
-        f"出具日期：{record['issued_on']}",
-        "",
-        "兹证明该同志在银发志愿服务中的服务记录如上。",
-        f"验证码：{record['code']}",
-        f"核验：{verify_url}",
-    ]
     y = height - 190
-    for line in lines:
+    for line in certificate_lines(record, verify_url):
         _write(page, 80, y, line, 13)
         y -= 28
     _write(page, 80, 80, "本证明由银发志愿服务平台出具，内容以平台记录为准。", 10)

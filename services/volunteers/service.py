@@ -11,8 +11,14 @@ from typing import Any
 from nameko.timer import timer
 
 from contracts.volunteers.streams import build_registry
-from services.volunteers import handlers, queries, transfer_queries
-from services.volunteers.domain import commands
+from services.volunteers import (
+    handlers,
+    queries,
+    recognition_queries,
+    talent_queries,
+    transfer_queries,
+)
+from services.volunteers.domain import commands, nomination, talent
 from services.volunteers.handlers import COMPLETED, CORRECTED
 from services.volunteers.views import VIEWS
 from yinfa.events.envelope import RecordedEvent
@@ -103,6 +109,23 @@ class VolunteersService(EventSourcedService):
                                                queries.get_team(service.streams.views, team_id))
     join_team = team_command(commands.JoinTeam)
     leave_team = team_command(commands.LeaveTeam)
+    # model volunteers: each answers the nomination, or the campaign, as it stands now
+    nominate_volunteer = handlers.COMMANDS.entrypoint(
+        nomination.NominateVolunteer, lambda service, nomination_id:
+        recognition_queries.get_nomination(service.streams.views, nomination_id))
+    review_nomination = handlers.COMMANDS.entrypoint(
+        nomination.ReviewNomination, lambda service, nomination_id:
+        recognition_queries.get_nomination(service.streams.views, nomination_id))
+    announce_titles = handlers.COMMANDS.entrypoint(
+        nomination.AnnounceTitles, lambda service, stream_id:
+        recognition_queries.get_campaign(service.streams.views, stream_id))
+    # the talent pool
+    record_talent_profile = handlers.COMMANDS.entrypoint(
+        talent.RecordTalentProfile, lambda service, volunteer_id:
+        talent_queries.profile_of(service.streams.views, volunteer_id))
+    post_talent_need = handlers.COMMANDS.entrypoint(
+        talent.PostTalentNeed, lambda service, need_id:
+        talent_queries.get_need(service.streams.views, need_id))
     # transfers between counties: each handler answers the transfer's id
     request_transfer = transfer_command(commands.RequestTransfer)
     accept_transfer = transfer_command(commands.AcceptTransfer)
@@ -157,6 +180,27 @@ class VolunteersService(EventSourcedService):
     @rpc
     def names_of(self, volunteer_ids: list[str]) -> dict[str, str]:
         return queries.names_of(self.streams.views, [str(v) for v in volunteer_ids])
+
+    @rpc
+    def list_nominations(self, title: str | None = None, year: int | None = None,
+                         county_code: str | None = None, status: str | None = None
+                         ) -> list[dict[str, Any]]:
+        return recognition_queries.list_nominations(self.streams.views, title, year,
+                                                    county_code, status)
+
+    @rpc
+    def get_nomination(self, nomination_id: str) -> dict[str, Any]:
+        return recognition_queries.get_nomination(self.streams.views, str(nomination_id))
+
+    @rpc
+    def search_talent(self, limit: int = 100, offset: int = 0, **filters: Any
+                      ) -> dict[str, Any]:
+        return talent_queries.search(self.streams.views, limit=limit, offset=offset,
+                                     **filters)
+
+    @rpc
+    def get_talent_need(self, need_id: str) -> dict[str, Any]:
+        return talent_queries.get_need(self.streams.views, str(need_id))
 
     @rpc
     def list_teams(self, county_code: str | None = None) -> list[dict[str, Any]]:

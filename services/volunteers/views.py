@@ -14,6 +14,7 @@ from contracts.volunteers.streams import CERTIFICATE_PREFIX, TEAM_PREFIX, VOLUNT
 from services.volunteers.domain.certificate import replay as fold_certificate
 from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
+from services.volunteers.recognition_views import RECOGNITION_VIEWS
 from services.volunteers.transfer_view import TransferView
 from yinfa.events.envelope import RecordedEvent
 from yinfa.projections import StreamView
@@ -101,7 +102,9 @@ class CertificateView(StreamView):
             "issued_by": state.issued_by,
             "status": state.status,
             "revoked_on": state.revoked_on,
+            "titles": [dict(t) for t in state.titles],
         }
 
 
-VIEWS = (VolunteerView(), TeamView(), CertificateView(), TransferView())
+VIEWS = (VolunteerView(), TeamView(), CertificateView(), TransferView(),
+         *RECOGNITION_VIEWS)

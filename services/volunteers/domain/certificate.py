@@ -4,7 +4,7 @@ issued, and holds until revoked; anyone with the paper checks it by its code.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -30,6 +30,7 @@ class Certificate:
     issued_on: str
     issued_by: str
     revoked_on: str | None = None
+    titles: tuple[Mapping[str, Any], ...] = ()  # model-volunteer titles: {title, year}
 
     @property
     def status(self) -> str:
@@ -37,8 +38,9 @@ class Certificate:
 
 
 def issue(state: Certificate | None, command: IssueCertificate, holder: Volunteer | None,
-          today: date) -> list[NewEvent]:
-    """What the holder's record says now: hours, and the star level approved."""
+          today: date, titles: Sequence[Mapping[str, Any]] = ()) -> list[NewEvent]:
+    """What the holder's record says now: hours, the star level approved, and the
+    model-volunteer titles announced for them (`titles`: {title, year})."""
     if state is not None:
         raise AlreadyExists("this certificate code is taken", field="code")
     if holder is None:
@@ -50,7 +52,8 @@ def issue(state: Certificate | None, command: IssueCertificate, holder: Voluntee
         "volunteer_id": command.volunteer_id, "county_code": holder.county_code,
         "total_hours": str(holder.total_hours), "verified_hours": str(holder.verified_hours),
         "star_level": holder.star_level, "issued_on": today.isoformat(),
-        "issued_by": command.issued_by})]
+        "issued_by": command.issued_by,
+        "titles": [{"title": t["title"], "year": t["year"]} for t in titles]})]
 
 
 def adopt(state: Certificate | None, command: AdoptCertificate) -> list[NewEvent]:
@@ -61,7 +64,8 @@ def adopt(state: Certificate | None, command: AdoptCertificate) -> list[NewEvent
         "volunteer_id": command.volunteer_id, "county_code": command.county_code,
         "total_hours": str(command.total_hours),
         "verified_hours": str(command.verified_hours), "star_level": command.star_level,
-        "issued_on": command.issued_on.isoformat(), "issued_by": command.issued_by})]
+        "issued_on": command.issued_on.isoformat(), "issued_by": command.issued_by,
+        "titles": []})]
 
 
 def revoke(state: Certificate | None, command: RevokeCertificate, today: date
@@ -78,7 +82,7 @@ def revoke(state: Certificate | None, command: RevokeCertificate, today: date
 def _issued(data: Mapping[str, Any]) -> Certificate:
     return Certificate(**{name: data[name] for name in (
         "volunteer_id", "county_code", "total_hours", "verified_hours", "star_level",
-        "issued_on", "issued_by")})
+        "issued_on", "issued_by")}, titles=tuple(data["titles"]))
 
 
 _FOLD = fold.Fold("certificate", ev.CERTIFICATE_ISSUED, {

@@ -69,6 +69,12 @@ def world(platform, city):
                             "role": "feed_client"})
     key = city.post("/accounts/feed/api-keys", {"label": "大屏"}).json()["api_key"]
     clients["feed"] = Api(platform.base, headers={"X-Api-Key": key})
+    ids["nomination_id"] = clients["county-th"].post("/nominations", {
+        "volunteer_id": volunteer, "title": "positive_energy_star", "year": 2026,
+        "deeds": "常年义务宣讲"}).json()["nomination_id"]
+    ids["need_id"] = city.post("/talent/needs", {
+        "county_code": TINGHU, "skills": ["law"], "starts_on": "2026-12-10",
+        "ends_on": "2026-12-20"}).json()["need_id"]
     return {"ids": ids, "clients": clients, "other_volunteer": other_volunteer,
             "other_branch": other_branch}
 

@@ -28,7 +28,7 @@ def test_a_certificate_says_what_the_record_says_with_the_approved_level_only(
     assert events[0].data == {
         "volunteer_id": WANG, "county_code": "320902", "total_hours": "34.0",
         "verified_hours": "34.0", "star_level": 1, "issued_on": "2026-12-03",
-        "issued_by": "county_admin"}
+        "issued_by": "county_admin", "titles": []}
     assert cert.replay(events).status == "issued"
 
 

@@ -20,7 +20,7 @@ from contracts.volunteers import commands as published
 from contracts.volunteers.id_number import make_id_number
 from contracts.volunteers.streams import build_registry
 from services.volunteers import handlers
-from services.volunteers.domain import commands
+from services.volunteers.domain import commands, nomination, talent
 from services.volunteers.service import VolunteersService
 from yinfa.errors import ValidationFailed
 from yinfa.events.envelope import Metadata
@@ -71,6 +71,16 @@ VALID = {  # one well-formed payload of each command type
                           "county_code": "320902"},
     commands.JoinTeam: {"team_id": TEAM, "volunteer_id": WANG},
     commands.LeaveTeam: {"team_id": TEAM, "volunteer_id": WANG},
+    # model volunteers and the talent pool (stage and county: the gateway's)
+    nomination.NominateVolunteer: {"volunteer_id": WANG, "title": "model_volunteer",
+                                   "year": 2026, "county_code": "320902", "deeds": "义务宣讲"},
+    nomination.ReviewNomination: {"nomination_id": TEAM, "title": "model_volunteer",
+                                  "year": 2026, "stage": "city", "decision": "approved"},
+    nomination.AnnounceTitles: {"title": "model_volunteer", "year": 2026},
+    talent.RecordTalentProfile: {"volunteer_id": WANG, "specialities": ["civil_law"]},
+    talent.PostTalentNeed: {"county_code": "320902", "skills": ["law"],
+                            "starts_on": "2026-12-10", "ends_on": "2026-12-20",
+                            "posted_by": "county_admin"},
     # transfers between counties (acting_county: the gateway's, from the caller's account)
     commands.RequestTransfer: {"volunteer_id": WANG, "to_county": "320903",
                                "reason_code": "moved_home", "acting_county": "320902"},
