@@ -149,10 +149,12 @@ def check() -> None:
 
 
 def _add_operations_commands() -> None:
+    from yinfa.ops.city_transfers import transfer_in, transfer_keys, transfer_out
     from yinfa.ops.commands import dlq, rebuild, status
     from yinfa.ops.people import erase_volunteer, reconcile_personal_data
 
-    for command in (status, dlq, rebuild, erase_volunteer, reconcile_personal_data):
+    for command in (status, dlq, rebuild, erase_volunteer, reconcile_personal_data,
+                    transfer_keys, transfer_out, transfer_in):
         main.add_command(command)
 
 

@@ -22,7 +22,8 @@ DEFAULT_OPS_PORT = 9100
 REPOSITORY = Path(__file__).resolve().parents[1]
 # kept as set; yinfa/secrets.py judges a value when a process needs it
 SECRETS = ("YINFA_ID_SECRET", "YINFA_MASTER_KEY", "YINFA_OLD_MASTER_KEY",
-           "YINFA_GATEWAY_SECRET", "YINFA_CURSOR_SECRET", "YINFA_DEMO_MODE")
+           "YINFA_GATEWAY_SECRET", "YINFA_CURSOR_SECRET", "YINFA_TRANSFER_KEY",
+           "YINFA_DEMO_MODE")
 OFF = ("off", "none", "disabled")
 Number = TypeVar("Number", int, float)
 
@@ -87,6 +88,9 @@ class Settings:
     report_types: frozenset[str] = frozenset({"pdf", "docx", "xlsx", "jpeg", "png"})
     # the dashboard's build (index.html, assets/), which the gateway serves at /dashboard/
     dashboard_dir: Path = REPOSITORY / "dashboard" / "dist"
+    # the cities whose transfer packages this one takes and sends to; None: the file
+    # `transfer_trust.yaml` of reference_dir
+    transfer_trust: Path | None = None
 
     def database_name(self, service: str) -> str:
         """Each service owns one database; a prefix lets several deployments share a server."""
@@ -143,6 +147,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         report_types=comma_list(env.get("YINFA_REPORT_TYPES", "pdf,docx,xlsx,jpeg,png")),
         dashboard_dir=Path(_text(env, "YINFA_DASHBOARD_DIR",
                                  str(REPOSITORY / "dashboard" / "dist"))),
+        transfer_trust=Path(trust) if (trust := _optional(env, "YINFA_TRANSFER_TRUST")) else None,
     )
 
 

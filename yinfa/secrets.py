@@ -17,6 +17,7 @@ ID_SECRET = "YINFA_ID_SECRET"  # keys the hash that turns an ID number into a vo
 MASTER_KEY = "YINFA_MASTER_KEY"  # wraps each person's data key
 TOKEN_KEY = "YINFA_GATEWAY_SECRET"  # signs access tokens
 CURSOR_KEY = "YINFA_CURSOR_SECRET"  # signs list and feed cursors
+TRANSFER_KEY = "YINFA_TRANSFER_KEY"  # the city's signing and decryption keys (city packages)
 DEMO_MODE = "YINFA_DEMO_MODE"
 
 PURPOSES = {
@@ -24,6 +25,8 @@ PURPOSES = {
     MASTER_KEY: "the master key that wraps each person's data key",
     TOKEN_KEY: "the key that signs access tokens",
     CURSOR_KEY: "the key that signs list and feed cursors",
+    TRANSFER_KEY: "the city's transfer key (`yinfa transfer-keys` makes one): it signs the "
+                  "transfer packages this city sends and opens those sent to it",
 }
 MIN_BYTES = 32
 

@@ -399,6 +399,11 @@ from contracts.volunteers.transfer_commands import (  # noqa: E402
 
 # --- model volunteers and the talent pool (their own module; the table finds them here) --
 
+# --- moving to another city (their own module; the table finds them here) -----------------
+from contracts.volunteers.city_transfer_commands import (  # noqa: E402
+    TransferInFromCity as TransferInFromCity,
+    TransferOutOfCity as TransferOutOfCity,
+)
 from contracts.volunteers.recognition_commands import (  # noqa: E402
     AnnounceTitles as AnnounceTitles,
     NominateVolunteer as NominateVolunteer,

@@ -21,6 +21,18 @@ def get_activity(db: Database, activity_id: str) -> dict[str, Any]:
     return doc
 
 
+def activity_facts(db: Database, activity_ids: list[str]) -> dict[str, dict[str, str]]:
+    """{activity id: {kind, theme}} of those of these activities that exist, in one read."""
+    ids = list(dict.fromkeys(activity_ids))[:MAX_FACTS]
+    return {doc["activity_id"]: {"kind": doc["kind"], "theme": doc["theme"]}
+            for doc in db["activity_view"].find(
+                {"_id": {"$in": [f"activity-{a}" for a in ids]}},
+                {"activity_id": 1, "kind": 1, "theme": 1})} if ids else {}
+
+
+MAX_FACTS = 10_000  # a record of decades of weekly activities
+
+
 def get_wish(db: Database, wish_id: str) -> dict[str, Any]:
     doc = db["wish_view"].find_one({"_id": f"wish-{wish_id}"}, _HIDDEN)
     if doc is None:

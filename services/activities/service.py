@@ -87,6 +87,11 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
                                        limit, offset, branch_id=branch_id)
 
     @rpc
+    def activity_facts(self, activity_ids: list[str]) -> dict[str, dict[str, str]]:
+        """Kind and theme of each of these activities (a transfer package tells them)."""
+        return queries.activity_facts(self.streams.views, [str(a) for a in activity_ids])
+
+    @rpc
     def get_wish(self, wish_id: str) -> dict[str, Any]:
         return queries.get_wish(self.streams.views, wish_id)
 

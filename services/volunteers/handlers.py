@@ -17,6 +17,7 @@ from contracts.volunteers import commands as published
 from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.streams import certificate_stream, team_stream, volunteer_stream
 from services.volunteers import (
+    city_transfers,
     deeds,
     dependencies as personal,
     nominations,
@@ -401,4 +402,5 @@ COMMANDS = CommandTable(published, {
     **nominations.COMMAND_HANDLERS,
     **talent.COMMAND_HANDLERS,
     **transfers.COMMAND_HANDLERS,
+    **city_transfers.COMMAND_HANDLERS,  # moving to another city
 })

@@ -229,3 +229,16 @@ class CancelTransfer:
     volunteer_id: str
     transfer_id: str
     acting_county: str | None = None
+
+
+@dataclass(frozen=True)
+class TransferOutOfCity:
+    volunteer_id: str
+    to_city: str
+    acting_county: str | None = None  # None: the city
+
+
+@dataclass(frozen=True)
+class TransferInFromCity:
+    package: str
+    county_code: str
