@@ -83,6 +83,7 @@ class Settings:
     inbox_prefetch: int = 500  # messages in flight per subscription
     services_file: Path = REPOSITORY / "services.toml"  # the services (yinfa/catalog.py)
     import_max_bytes: int = 50 * 1024 * 1024  # the largest partner file an import takes
+    merge_undo_days: int = 30  # a merge of duplicate records can be undone this long
     report_max_bytes: int = 10 * 1024 * 1024  # the largest report document one may submit
     # the file types a report may be (short names: pdf, docx, xlsx, jpeg, png)
     report_types: frozenset[str] = frozenset({"pdf", "docx", "xlsx", "jpeg", "png"})
@@ -143,6 +144,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         inbox_prefetch=int(env.get("YINFA_INBOX_PREFETCH", "500")),
         services_file=Path(_text(env, "YINFA_SERVICES_FILE", str(REPOSITORY / "services.toml"))),
         import_max_bytes=_number(env, "YINFA_IMPORT_MAX_BYTES", 50 * 1024 * 1024, least=1024),
+        merge_undo_days=_number(env, "YINFA_MERGE_UNDO_DAYS", 30, least=0),
         report_max_bytes=_number(env, "YINFA_REPORT_MAX_BYTES", 10 * 1024 * 1024, least=1024),
         report_types=comma_list(env.get("YINFA_REPORT_TYPES", "pdf,docx,xlsx,jpeg,png")),
         dashboard_dir=Path(_text(env, "YINFA_DASHBOARD_DIR",

@@ -33,6 +33,12 @@ PUBLIC: dict[str, tuple[str, int, tuple[str, ...]]] = {
     # which fields, on what authority; the values are personal data, never in an event
     "VolunteerRecordCorrected": ("volunteers", 1, ("fields_corrected", "authority")),
     "VolunteerErased": ("volunteers", 1, ("erased_on",)),
+    # merging duplicates: which record went into which, which entries count for the
+    # survivor and which once; never the reason (free text). The survivor's
+    # VolunteerRecordsMerged / VolunteerRecordsUnmerged repeat it and are not public.
+    "VolunteerMergedInto": ("volunteers", 1, ("merge_id", "survivor_id", "merged_at",
+                                              "moved", "duplicates")),
+    "VolunteerMergeUndone": ("volunteers", 1, ("merge_id", "survivor_id")),
     "HoursRecorded": ("volunteers", 1, ("entry_id", "hours", "served_on", "source",
                                         "activity_id")),
     "HoursCorrected": ("volunteers", 1, ("entry_id", "hours", "previous_hours")),

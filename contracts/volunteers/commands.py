@@ -411,3 +411,56 @@ from contracts.volunteers.recognition_commands import (  # noqa: E402
     RecordTalentProfile as RecordTalentProfile,
     ReviewNomination as ReviewNomination,
 )
+
+
+
+# --- merging duplicates -------------------------------------------------------------------
+
+
+class MergeVolunteers(VolunteerCommand):
+    """Merge the record `duplicate_id` into the record `volunteer_id` (the survivor), why
+    in the bureau's words. Two verified records with different ID numbers are two people,
+    unless `id_number` (the person's true number, as the correction that led here named
+    it) is the survivor's: then the duplicate's number was the mistake."""
+
+    duplicate_id = IdString(required=True)
+    reason = _trimmed(200, required=True)
+    id_number = id_number_field()
+    merge_id = IdString(load_default=lambda: str(uuid.uuid4()))
+
+    @validates_schema(skip_on_field_errors=True)
+    def _two_records(self, data: dict, **kwargs: Any) -> None:
+        if data["duplicate_id"] == data.get("volunteer_id"):
+            raise ValidationError("A record cannot be merged into itself.", "duplicate_id")
+
+
+class UndoMerge(Command):
+    """Compensate a merge, within the configured window (YINFA_MERGE_UNDO_DAYS)."""
+
+    merge_id = IdString(required=True)
+    reason = _trimmed(200, required=True)
+
+
+# --- model volunteers and the talent pool (their own module; the table finds them here) --
+
+# --- moving to another city (their own module; the table finds them here) -----------------
+from contracts.volunteers.city_transfer_commands import (  # noqa: E402
+    TransferInFromCity as TransferInFromCity,
+    TransferOutOfCity as TransferOutOfCity,
+)
+from contracts.volunteers.recognition_commands import (  # noqa: E402
+    AnnounceTitles as AnnounceTitles,
+    NominateVolunteer as NominateVolunteer,
+    PostTalentNeed as PostTalentNeed,
+    RecordTalentProfile as RecordTalentProfile,
+    ReviewNomination as ReviewNomination,
+)
+
+# --- transfers between counties (their own module; the table finds them here) ------------
+from contracts.volunteers.transfer_commands import (  # noqa: E402
+    AcceptTransfer as AcceptTransfer,
+    CancelTransfer as CancelTransfer,
+    DeclineTransfer as DeclineTransfer,
+    ReleaseTransfer as ReleaseTransfer,
+    RequestTransfer as RequestTransfer,
+)

@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from contracts.volunteers.merge_events import MERGE_SCHEMAS
 from contracts.volunteers.transfer_events import (  # noqa: F401 - the transfer event types
     TRANSFER_ACCEPTED,
     TRANSFER_CANCELLED,
@@ -335,6 +336,7 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (CERTIFICATE_REVOKED, 1): VolunteerCertificateRevokedV1,
     (VOLUNTEER_JOINED_TEAM, 1): VolunteerJoinedTeamV1,
     (VOLUNTEER_LEFT_TEAM, 1): VolunteerLeftTeamV1,
+    **MERGE_SCHEMAS,  # merging duplicates (merge_events.py)
     (VOLUNTEER_NOMINATED, 1): VolunteerNominatedV1,
     (NOMINATION_REVIEWED, 1): NominationReviewedV1,
     (TITLES_ANNOUNCED, 1): TitlesAnnouncedV1,

@@ -7,7 +7,8 @@ from marshmallow import Schema, fields, validate
 
 from yinfa.schemas import IdString, decimal_text
 
-STATUSES = ("registered", "verified", "active", "suspended", "withdrawn", "erased")
+STATUSES = ("registered", "verified", "active", "suspended", "withdrawn", "erased",
+            "merged")
 ROSTER_STATUSES = ("created", "exists", "invalid", "refused")
 
 
@@ -44,6 +45,18 @@ class Volunteer(VolunteerHours):
     teams = fields.List(IdString(), required=False)  # one volunteer's answer, not a list's
     # model-volunteer titles announced for them: one volunteer's answer, not a list's
     titles = fields.List(fields.Dict(), required=False)
+    # merging duplicates (not in views written before merges existed): a merged record
+    # names its survivor and its merge; a survivor the merges it holds (id -> duplicate)
+    merged_into = IdString(required=False, allow_none=True)
+    merge_id = IdString(required=False, allow_none=True)
+    merged_at = fields.DateTime(required=False, allow_none=True)
+    merges_held = fields.List(IdString(), required=False)
+    merged_from = fields.Dict(keys=IdString(), values=IdString(), required=False)
+    # moving between cities (not in views written before): hours served in the city they
+    # came from (counted for stars, in no ranking here) and the cities' codes
+    carried_hours = decimal_text(required=False)
+    transferred_from = fields.String(required=False, allow_none=True)
+    transferred_to = fields.String(required=False, allow_none=True)
     version = fields.Integer(required=True)  # of the volunteer's view: grows with each change
 
 
@@ -141,3 +154,35 @@ class Transfer(Schema):
 class TransferList(Schema):
     total = fields.Integer(required=True)
     items = fields.List(fields.Nested(Transfer), required=True)
+
+
+class MergeOutcome(Schema):
+    """A merge of a duplicate record into its survivor: what moved, what counts once, and
+    until when it can be undone (`POST /merges/{merge_id}/undo`)."""
+
+    merge_id = IdString(required=True)
+    survivor_id = IdString(required=True)
+    duplicate_id = IdString(required=True)
+    merged_at = fields.DateTime(required=True)
+    entries_moved = fields.Integer(required=True)
+    entries_counted_once = fields.Integer(required=True)  # an activity on both records
+    teams_moved = fields.List(IdString(), required=True)
+    undo_until = fields.DateTime(required=True)
+
+
+class Merge(Schema):
+    """A merge in force, as its undo needs it: the two records and their counties."""
+
+    merge_id = IdString(required=True)
+    survivor_id = IdString(required=True)
+    duplicate_id = IdString(required=True)
+    survivor_county = fields.String(required=True, allow_none=True)
+    duplicate_county = fields.String(required=True)
+    merged_at = fields.DateTime(required=True, allow_none=True)
+
+
+class MergeUndone(Schema):
+    merge_id = IdString(required=True)
+    survivor_id = IdString(required=True)
+    duplicate_id = IdString(required=True)
+    undone = fields.Boolean(required=True)

@@ -14,6 +14,7 @@ from yinfa.events.envelope import RecordedEvent
 STANDING_EVENTS = frozenset({
     "VolunteerRegistered", "VolunteerVerified", "VolunteerSuspended", "VolunteerReinstated",
     "VolunteerWithdrawn", "VolunteerReturned", "VolunteerErased",
+    "VolunteerMergedInto", "VolunteerMergeUndone",  # a duplicate merged, and undone
     "VolunteerTransferred",  # released to another county: the county changes
 })
 TEAM_EVENTS = frozenset({"VolunteerJoinedTeam", "VolunteerLeftTeam"})
@@ -39,6 +40,9 @@ def standing_facts(event: RecordedEvent) -> Mapping[str, Any]:
         "VolunteerReturned": {"withdrawn": False},
         # a replica holds no personal data; an erased person serves no more
         "VolunteerErased": {"withdrawn": True, "erased": True},
+        # a duplicate merged into its survivor serves as the survivor only, until undone
+        "VolunteerMergedInto": {"merged": True},
+        "VolunteerMergeUndone": {"merged": False},
     }.get(event.type, {})
 
 
@@ -46,6 +50,8 @@ def standing_of(facts: Mapping[str, Any] | None) -> str | None:
     """None if unknown; else withdrawn, suspended, verified or registered."""
     if facts is None or not facts.get("registered"):
         return None
+    if facts.get("merged"):
+        return "withdrawn"  # the consumers' word for a record that serves no more
     for flag in ("withdrawn", "suspended", "verified"):
         if facts.get(flag):
             return flag

@@ -13,6 +13,7 @@ from gateway.resources import (  # noqa: F401
     feeds,
     imports,
     liaisons,
+    merges,
     ops,
     rankings,
     recognition,

@@ -20,6 +20,7 @@ from services.volunteers import (
     city_transfers,
     deeds,
     dependencies as personal,
+    merges,
     nominations,
     recognition_queries,
     talent,
@@ -156,8 +157,10 @@ def _claim_number(streams: EventSourcedStreams, id_number: str, volunteer_id: st
     if owner != volunteer_id:
         raise AlreadyExists(
             f"the corrected ID number is the number of another record (volunteer {owner}): "
-            "the two records are one person's, to be merged (the merge flow), not corrected",
-            field="id_number", merge_with=owner)
+            "the two records are one person's, to be merged, not corrected: merge this "
+            f"record into it (POST /volunteers/{owner}/merge with duplicate_id "
+            f"{volunteer_id} and this id_number)",
+            field="id_number", merge_with=owner, duplicate_id=volunteer_id)
 
 
 def issue_certificate(streams: EventSourcedStreams, command: commands.IssueCertificate
@@ -387,7 +390,9 @@ COMMANDS = CommandTable(published, {
     commands.ReturnVolunteer: partial(_on_volunteer, volunteer.return_after_withdrawal),
     commands.UpdateProfile: update_profile,
     commands.CorrectRecord: correct_record,
-    commands.RecordHours: partial(_on_volunteer, volunteer.record_hours),
+    commands.MergeVolunteers: merges.merge_volunteers,
+    commands.UndoMerge: merges.undo_merge,
+    commands.RecordHours: merges.record_hours,  # a merged record's go to its survivor
     commands.RecordHoursBatch: partial(_on_volunteer, volunteer.record_hours_batch),
     commands.CorrectHours: partial(_on_volunteer, volunteer.correct_hours),
     commands.ApproveStarLevel: partial(_on_volunteer, volunteer.approve_star_level),

@@ -11,6 +11,7 @@ from pymongo.database import Database
 from contracts.volunteers.id_number import check_id_number, mask_id_number, mask_phone
 from services.volunteers import dependencies as personal
 from services.volunteers.domain.volunteer import volunteer_id_for
+from services.volunteers.merge_queries import survivor_document
 from services.volunteers.recognition_queries import titles_of
 from services.volunteers.views import VolunteerView
 from yinfa.errors import NotFound, ValidationFailed
@@ -55,8 +56,10 @@ def registered(events: Sequence[RecordedEvent], person: Mapping[str, Any]) -> di
 
 def get_volunteer(db: Database, volunteer_id: str, reveal: bool = False) -> dict[str, Any]:
     doc = db["volunteer_view"].find_one({"_id": f"volunteer-{volunteer_id}"}, _HIDDEN)
+    doc = survivor_document(db, doc, _HIDDEN)  # a merged record's id leads to its survivor
     if doc is None:
         raise NotFound("no such volunteer", field="volunteer_id")
+    volunteer_id = doc["volunteer_id"]
     doc["teams"] = [
         # a team's members are in its view; matching an array element needs no join table
         t["team_id"] for t in db["team_view"].find({"members": volunteer_id}, {"team_id": 1})
@@ -97,11 +100,10 @@ def list_volunteers(
     limit: int = 100,
     offset: int = 0,
 ) -> dict[str, Any]:
-    query: dict[str, Any] = {}
+    # a merged record is its survivor's duplicate: listed only when asked for by status
+    query: dict[str, Any] = {"status": status or {"$ne": "merged"}}
     if county_code:
         query["county_code"] = county_code
-    if status:
-        query["status"] = status
     return _page(db, query, limit, offset)
 
 
@@ -153,7 +155,8 @@ def county_summary(db: Database) -> list[dict[str, Any]]:
     activity_hours: dict[str, Decimal] = defaultdict(Decimal)
     projection = {"county_code": 1, "status": 1, "star_level": 1, "total_hours": 1,
                   "activity_hours": 1}
-    for doc in db["volunteer_view"].find({}, projection):
+    # a merged pair is one volunteer: the survivor, which counts the hours handed to it
+    for doc in db["volunteer_view"].find({"status": {"$ne": "merged"}}, projection):
         code = doc["county_code"]
         statuses[code][doc["status"]] += 1
         stars[code][int(doc["star_level"])] += 1

@@ -13,6 +13,7 @@ from nameko.timer import timer
 from contracts.volunteers.streams import build_registry
 from services.volunteers import (
     handlers,
+    merge_queries,
     queries,
     recognition_queries,
     talent_queries,
@@ -93,6 +94,13 @@ class VolunteersService(EventSourcedService):
     erase_volunteer = volunteer_command(commands.EraseVolunteer)
     update_profile = volunteer_command(commands.UpdateProfile)
     correct_record = volunteer_command(commands.CorrectRecord)  # name, gender, birth, ID
+    # merging duplicates: the outcome names the merge, which its undo takes (merges.py)
+    merge_volunteers = handlers.COMMANDS.entrypoint(commands.MergeVolunteers)
+    undo_merge = handlers.COMMANDS.entrypoint(commands.UndoMerge)
+
+    @rpc
+    def get_merge(self, merge_id: str) -> dict[str, Any]:
+        return merge_queries.get_merge(self.streams.views, str(merge_id))
     record_hours = volunteer_command(commands.RecordHours)
     record_hours_batch = volunteer_command(commands.RecordHoursBatch)  # all or none
     correct_hours = volunteer_command(commands.CorrectHours)

@@ -48,6 +48,12 @@ class VolunteerView(StreamView):
             "star_level_pending": state.star_level_pending,
             "activity_hours": str(_activity_hours(events, state.ledger)),
             "registered_at": events[0].occurred_at.isoformat(),
+            # merging duplicates: where a merged record went, what a survivor holds
+            "merged_into": state.merged_into,
+            "merge_id": state.merge_id,
+            "merged_at": state.merged_at,
+            "merges_held": sorted(state.merged_from),
+            "merged_from": dict(state.merged_from),
         }
 
 

@@ -42,7 +42,7 @@ def _hours_of(state: ScoringState, vid: str, period: Period) -> tuple[Decimal, s
     """A volunteer's hours served in the period, and the activities they served in."""
     total, served = Decimal(0), set()
     hours = state.by_kind.get("hours", {})
-    for entry in state.hour_entries_of(vid):
+    for entry in state.counted_entries_of(vid):  # with records merged into theirs
         r = hours[entry]
         amount, day = r.get("hours"), r.get("day")
         if amount is None or day is None or date.fromisoformat(day) not in period:
@@ -68,8 +68,8 @@ def volunteers_of(state: ScoringState, county: str, period: Period) -> list[Enti
     wishes = _wishes_by_claimant(state, period)
     entities = []
     for vid, r in state.of_kind("volunteer"):
-        if r.get("county") != county or not r.get("registered"):
-            continue
+        if r.get("county") != county or not r.get("registered") or r.get("merged_into"):
+            continue  # a merged record is its survivor, who is ranked with its hours
         hours, served = _hours_of(state, vid, period)
         entities.append(Entity(vid, r.get("name") or "", {
             "service_hours": Measure(hours),

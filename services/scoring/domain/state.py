@@ -89,6 +89,39 @@ def _volunteer_returned(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("volunteer", vid), {"registered": True})]
 
 
+def _volunteer_merged_into(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
+    # a duplicate record: one volunteer with its survivor; its entries count for the
+    # survivor, in the county and period they were served, except the activities the
+    # survivor was credited for too (`duplicates`), which count once, the survivor's.
+    # The duplicate's stream says all of it: the survivor's VolunteerRecordsMerged is
+    # not needed here (and not read, so every register keeps one source stream).
+    return [(("volunteer", vid), {"merged_into": d["survivor_id"],
+                                  "counted_once": tuple(sorted(d["duplicates"]))})]
+
+
+def _volunteer_merge_undone(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
+    return [(("volunteer", vid), {"merged_into": None, "counted_once": ()})]
+
+
+def _volunteer_transferred_out(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
+    # moved to another city: no longer one of the county's volunteers; the hours stay
+    # where they were served. (VolunteerTransferredIn is not read: the hours it carries
+    # were served in another city and count in no county's ranking here; its
+    # VolunteerRegistered places the newcomer.)
+    return [(("volunteer", vid), {"registered": False})]
+
+
+def _volunteer_transferred(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
+    # a move between counties of the city, by its transfer (one event writes it); the
+    # volunteer's county is the latest one. Out of the city: VolunteerTransferredOut.
+    if not d.get("to_county"):
+        return []
+    return [(("move", d["transfer_id"]), {"volunteer": vid, "from": d["from_county"],
+                                          "to": d["to_county"], "at": d["effective_at"],
+                                          "day": period_day(d["effective_at"], zone)}),
+            (("volunteer", vid), {"county": d["to_county"]})]
+
+
 def _hours_recorded(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [(("hours", d["entry_id"]), {"volunteer": vid, "hours": str(d["hours"]),
                                         "day": d["served_on"],
@@ -181,6 +214,8 @@ TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any], tzinfo], Writes]] = {
     "VolunteerRegistered": _volunteer_registered,
     "VolunteerWithdrawn": _volunteer_withdrawn,
     "VolunteerReturned": _volunteer_returned,
+    "VolunteerMergedInto": _volunteer_merged_into,
+    "VolunteerMergeUndone": _volunteer_merge_undone,
     "HoursRecorded": _hours_recorded,
     "HoursCorrected": _hours_corrected,
     "BranchEstablished": _branch_established,
@@ -262,6 +297,7 @@ class ScoringState:
         # joins kept as indexes: volunteer -> its hour entries, branch -> its members
         self._hours_of: dict[str, set[str]] = {}
         self._members_of: dict[str, set[str]] = {}
+        self._merged_into_of: dict[str, set[str]] = {}  # survivor -> records ever merged
 
     # ---- folding -------------------------------------------------------------------------
 
@@ -322,6 +358,16 @@ class ScoringState:
     def hour_entries_of(self, volunteer_id: str) -> set[str]:
         return self._hours_of.get(volunteer_id, set())
 
+    def counted_entries_of(self, volunteer_id: str) -> set[str]:
+        """The entries that count for a volunteer: their own, and those of the records
+        merged into them now, but an activity both were credited for only once."""
+        entries = set(self.hour_entries_of(volunteer_id))
+        for merged in self._merged_into_of.get(volunteer_id, ()):
+            r = self.register("volunteer", merged)
+            if r is not None and r.get("merged_into") == volunteer_id:
+                entries |= self.hour_entries_of(merged) - set(r.get("counted_once", ()))
+        return entries
+
     # ---- placing registers into county facts --------------------------------------------
 
     def county_facts_of(self, county: str) -> CountyFacts:
@@ -344,7 +390,16 @@ def _place_volunteer(state: ScoringState, vid: str, r: Register) -> None:
     county = r.get("county")
     if county is None:
         return
-    state.county_facts_of(county).volunteers[vid] = bool(r.get("registered"))
+    # a record merged into another is the same person: counted once, as its survivor
+    _place_membership(state, vid, county, bool(
+        r.get("registered") and not r.get("merged_into")))
+    if r.get("merged_into"):
+        state._merged_into_of.setdefault(r.get("merged_into"), set()).add(vid)
+    for survivor, merged in state._merged_into_of.items():  # few: merges are rare
+        survivor_county = state.county_of_volunteer(survivor) if vid in merged else None
+        if survivor_county:  # its rankings count this record's hours, or stop counting
+            state.county_versions[survivor_county] = (
+                state.county_versions.get(survivor_county, 0) + 1)
     for entry in state.hour_entries_of(vid):  # hours that came before the registration
         _place_hours(state, entry, state.by_kind["hours"][entry])
 
@@ -355,8 +410,13 @@ def _place_hours(state: ScoringState, entry: str, r: Register) -> None:
         state._hours_of.setdefault(vid, set()).add(entry)
     county = state.county_of_volunteer(vid)
     if county and amount is not None and day is not None:
+        owner = state.register("volunteer", vid) if vid else None
+        survivor = owner.get("merged_into") if owner is not None else None
+        if survivor and entry in owner.get("counted_once", ()):  # type: ignore[union-attr]
+            state.county_facts_of(county).hour_entries.pop(entry, None)
+            return
         state.county_facts_of(county).hour_entries[entry] = (
-            vid, _amount(amount), _day(day))
+            survivor or vid, _amount(amount), _day(day))
 
 
 def _place_branch(state: ScoringState, bid: str, r: Register) -> None:

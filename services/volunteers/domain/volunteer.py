@@ -31,11 +31,13 @@ from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound, Validation
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
-from . import commands as c, transfer_state as transfer_appliers
+from . import commands as c, merge_state as merge_appliers
+from . import transfer_state as transfer_appliers
 from .stars import star_level
 
 REGISTERED, VERIFIED, ACTIVE = "registered", "verified", "active"
 SUSPENDED, WITHDRAWN, ERASED = "suspended", "withdrawn", "erased"
+MERGED = merge_appliers.MERGED  # a duplicate merged into its survivor (merge.py)
 PROFILE_FIELDS = ("former_employer", "party_member", "skills", "insurance")
 PERSONAL_FIELDS = ("name", "phone")  # kept encrypted by the service, never in an event
 
@@ -60,6 +62,16 @@ class Volunteer:
     star_level: int = 0  # approved: what counts
     star_level_reached: int = 0  # by the verified hours
     star_level_returned: int | None = None  # sent back, until the ledger changes
+    activity_of: Mapping[str, str] = field(default_factory=dict)  # entry_id -> activity
+    # merging duplicates (merge.py): on a duplicate, where it went and what it was;
+    # on a survivor, the entries each merge in force handed it (merge id -> entries)
+    merged_into: str | None = None
+    merge_id: str | None = None
+    merged_at: str | None = None
+    merged_from_status: str | None = None
+    adopted: Mapping[str, Mapping[str, tuple[Decimal, str | None]]] = field(
+        default_factory=dict)
+    merged_from: Mapping[str, str] = field(default_factory=dict)  # merge id -> duplicate
     # a transfer between counties under way (transfer.py); the release changes the county
     transfer: transfer_appliers.PendingTransfer | None = None
 
@@ -73,7 +85,16 @@ class Volunteer:
 
     @property
     def total_hours(self) -> Decimal:
-        return sum(self.ledger.values(), Decimal(0))
+        own = sum(self.ledger.values(), Decimal(0))
+        return own + sum((hours for entries in self.adopted.values()
+                          for hours, _ in entries.values()), Decimal(0))
+
+    @property
+    def activities_counted(self) -> set[str]:
+        """The activities whose hours count on this record, its own or handed over."""
+        return {*self.activity_of.values(),
+                *(activity for entries in self.adopted.values()
+                  for _, activity in entries.values() if activity)}
 
     @property
     def verified_hours(self) -> Decimal:
@@ -388,7 +409,10 @@ def _record_corrected(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
 def _hours_recorded(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
     ledger = {**state.ledger, data["entry_id"]: Decimal(data["hours"])}
     status = ACTIVE if state.status == VERIFIED else state.status
-    return replace(state, ledger=ledger, status=status, star_level_returned=None)
+    activity_of = ({**state.activity_of, data["entry_id"]: data["activity_id"]}
+                   if data.get("activity_id") else state.activity_of)
+    return replace(state, ledger=ledger, status=status, star_level_returned=None,
+                   activity_of=activity_of)
 
 
 def _hours_corrected(state: Volunteer, data: Mapping[str, Any]) -> Volunteer:
@@ -426,6 +450,7 @@ _APPLIERS = {
     ev.STAR_LEVEL_CHANGED: _star_level_changed,
     ev.STAR_LEVEL_APPROVED: _star_level_approved,
     ev.STAR_LEVEL_RETURNED: _star_level_returned,
+    **merge_appliers.APPLIERS,
     **transfer_appliers.APPLIERS,
 }
 _FOLD = fold.Fold("volunteer", ev.VOLUNTEER_REGISTERED, _APPLIERS)
@@ -438,9 +463,10 @@ evolve, replay = _FOLD.evolve, _FOLD.replay
 def _existing(state: Volunteer | None, action: str) -> Volunteer:
     if state is None:
         raise NotFound("no such volunteer", field="volunteer_id")
-    if state.status in (WITHDRAWN, ERASED):
+    if state.status in (WITHDRAWN, ERASED, MERGED):
+        context: dict[str, Any] = {"merged_into": state.merged_into} if state.merged_into else {}
         raise DomainRuleViolated(f"cannot {action} a {state.status} volunteer",
-                                 field="volunteer_id")
+                                 field="volunteer_id", **context)
     return state
 
 

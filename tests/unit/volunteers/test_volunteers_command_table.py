@@ -71,6 +71,9 @@ VALID = {  # one well-formed payload of each command type
                           "county_code": "320902"},
     commands.JoinTeam: {"team_id": TEAM, "volunteer_id": WANG},
     commands.LeaveTeam: {"team_id": TEAM, "volunteer_id": WANG},
+    commands.MergeVolunteers: {"volunteer_id": WANG, "duplicate_id": TEAM,
+                               "reason": "同一人重复登记"},
+    commands.UndoMerge: {"merge_id": TEAM, "reason": "合并有误"},
     # model volunteers and the talent pool (stage and county: the gateway's)
     nomination.NominateVolunteer: {"volunteer_id": WANG, "title": "model_volunteer",
                                    "year": 2026, "county_code": "320902", "deeds": "义务宣讲"},
