@@ -317,6 +317,8 @@ def test_the_scoring_service_answers_as_published(runner_factory, platform_confi
 
     eventually(caught_up)
     check(scoring_replies.CountyScore, *scoring.county_ranking(), scoring.explain(ZONE))
+    check(scoring_replies.AgencyScore, *scoring.agency_ranking(),
+          scoring.explain_agency("3209A03"))
     check(scoring_replies.BranchRanking, scoring.branch_ranking(ZONE))
     check(scoring_replies.VolunteerRanking, scoring.volunteer_ranking(ZONE))
     check(scoring_replies.BranchScore, scoring.explain_branch(branch_id))

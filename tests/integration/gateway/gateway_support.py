@@ -11,6 +11,7 @@ from gateway.service import GatewayWebServer
 
 ADMIN_PASSWORD = "city-admin-password-1"
 TINGHU, DAFENG = "320902", "320904"
+EDUCATION = "3209A03"  # 市教育局, a city agency (市直单位)
 
 
 def gateway_config(amqp_uri: str, mongo_uri: str, prefix: str, **extra) -> dict:

@@ -3,7 +3,8 @@
 A small world lives in 亭湖区 (a volunteer, a team, a branch, an activity, a wish). Each
 route is called by each role with the world's ids: a role the route does not name gets
 403; a role it names is never refused for its role. An admin of 大丰区 who guesses the
-亭湖区 ids finds nothing (404, as for ids that do not exist), reads or writes.
+亭湖区 ids finds nothing (404, as for ids that do not exist), reads or writes; nor does
+the admin of a city agency (市直单位), whose own agency's ids no county finds either.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import uuid
 import pytest
 from gateway_support import (
     DAFENG,
+    EDUCATION,
     TINGHU,
     Api,
     activity_body,
@@ -25,12 +27,14 @@ from gateway_support import (
 from gateway.roles import ROLES
 from gateway.routing import ROUTES
 
-PRINCIPALS = ("city", "county-th", "county-df", "sec-th", "liaison-th", "vol-th", "feed",
-              "ops")
+PRINCIPALS = ("city", "county-th", "county-df", "agency-ed", "sec-th", "liaison-th", "vol-th",
+              "feed", "ops")
 ROLE_OF = {"city": "city_admin", "county-th": "county_admin", "county-df": "county_admin",
+           "agency-ed": "agency_admin",
            "sec-th": "branch_secretary", "liaison-th": "branch_liaison",
            "vol-th": "volunteer", "feed": "feed_client", "ops": "ops"}
 GUARDED = [r for r in ROUTES if not r.public]
+POLICE = "3209A05"  # 市公安局: a city agency no principal here belongs to
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +51,8 @@ def world(platform, city):
         "branch_id": branch,
         "activity_id": city.post("/activities", by_branch).json()["activity_id"],
         "wish_id": city.post("/wishes", wish_body()).json()["wish_id"],
-        "county_code": TINGHU, "username": "vol-th", "key_id": "0" * 16, "period": "2026",
+        "county_code": TINGHU, "agency_code": POLICE, "username": "vol-th",
+        "key_id": "0" * 16, "period": "2026",
         "service": "volunteers", "name": "swagger-ui.css", "profile": "full",
         "partner": "feed", "job_id": str(uuid.uuid4()), "year": "2026",
     }
@@ -57,6 +62,7 @@ def world(platform, city):
         "city": city,
         "county-th": platform.open_account("county-th", "county_admin", county_code=TINGHU),
         "county-df": platform.open_account("county-df", "county_admin", county_code=DAFENG),
+        "agency-ed": platform.open_account("agency-ed", "agency_admin", county_code=EDUCATION),
         "sec-th": platform.open_account("sec-th", "branch_secretary", county_code=TINGHU,
                                         branch_id=ids["branch_id"]),
         "liaison-th": platform.open_account("liaison-th", "branch_liaison",
@@ -102,7 +108,7 @@ def test_every_route_names_known_roles():
 
 def test_the_roster_import_is_in_the_matrix_for_admins_and_feed_clients_only():
     roster = next(r for r in GUARDED if (r.method, r.path) == ("POST", "/volunteers/batch"))
-    assert set(roster.roles) == {"city_admin", "county_admin", "feed_client"}
+    assert set(roster.roles) == {"city_admin", "county_admin", "agency_admin", "feed_client"}
 
 
 def test_every_role_against_every_endpoint(world):
@@ -124,10 +130,12 @@ def test_every_role_against_every_endpoint(world):
     assert served >= 60, "the allowed calls should mostly be served"
 
 
-def test_another_countys_ids_are_not_found_by_guessing(world):
-    ids, guesser = world["ids"], world["clients"]["county-df"]
+@pytest.mark.parametrize("guesser_name", ["county-df", "agency-ed"])
+def test_another_countys_ids_are_not_found_by_guessing(world, guesser_name):
+    ids, guesser = world["ids"], world["clients"][guesser_name]
+    role = ROLE_OF[guesser_name]
     reads = [r for r in GUARDED if r.method == "GET" and r.path_params
-             and "county_admin" in r.roles and r.path_params != ["username"]]
+             and role in r.roles and r.path_params != ["username"]]
     assert len(reads) >= 10
     for route in reads:
         answer = call(guesser, route, ids)
@@ -220,3 +228,20 @@ def test_a_secretary_acts_for_their_own_branch_only(platform, world):
             "name": "试探", "username": "liaison-probe",
             "password": "probe-password-1"}).status_code == 404
     assert city.get("/accounts/liaison-probe").status_code == 404
+
+
+def test_an_agencys_ids_are_its_admins_alone(world):
+    """The city's records of 市教育局: its agency admin reads them; a county admin, a
+    stranger to them, finds none; and the agency admin writes nothing of a county's."""
+    city, agency = world["clients"]["city"], world["clients"]["agency-ed"]
+    county = world["clients"]["county-th"]
+    of_agency = registration(TINGHU, county_code=EDUCATION)
+    volunteer = city.post("/volunteers", of_agency).json()["volunteer_id"]
+    branch = city.post("/branches", branch_body(EDUCATION)).json()["branch_id"]
+    activity = city.post("/activities", activity_body(EDUCATION)).json()["activity_id"]
+    for path in (f"/volunteers/{volunteer}", f"/branches/{branch}", f"/activities/{activity}",
+                 f"/rankings/agencies/{EDUCATION}"):
+        assert agency.get(path).status_code == 200, path
+        assert county.get(path).status_code == 404, path
+    suspend = f"/volunteers/{world['ids']['volunteer_id']}/suspend"
+    assert agency.post(suspend, {"reason": "试探"}).status_code == 404
