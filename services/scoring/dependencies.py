@@ -47,7 +47,7 @@ def parse_instant(value: Any, name: str = "as_of") -> datetime:
         raise ValidationFailed({name: error.messages}) from error
 
 
-SOURCES = ("volunteers", "branches", "activities")
+SOURCES = ("volunteers", "branches", "activities", "scoring")
 RPC_TIMEOUT = 60.0
 
 

@@ -50,6 +50,11 @@ class ScoringService(EventSourcedService):
     def on_activities_event(self, payloads: list[Any]) -> list[str]:
         return self.engine.take_batch(payloads)
 
+    @every_event_of("scoring")
+    def on_scoring_event(self, payloads: list[Any]) -> list[str]:
+        """Its own log: the reports submitted (what the on-time indicator counts)."""
+        return self.engine.take_batch(payloads)
+
     # ---- counties ----------------------------------------------------------------------
 
     @rpc

@@ -54,6 +54,8 @@ class CountyFacts:
     endorsed: dict[str, bool] = field(default_factory=dict)
     # wish id -> (seconds from posting to confirmation, day confirmed)
     wishes_fulfilled: dict[str, tuple[int, date]] = field(default_factory=dict)
+    # report id -> (kind, the year it is for, submitted by its due date)
+    reports: dict[str, tuple[str, int, bool]] = field(default_factory=dict)
 
     # --- derived measures -------------------------------------------------------------
     def alive_formal_branches(self) -> set[str]:
@@ -87,6 +89,9 @@ class CountyFacts:
         wish_seconds = [s for s, day in self.wishes_fulfilled.values() if day in period]
         median_days = (Decimal(str(statistics.median(wish_seconds))) / SECONDS_PER_DAY
                        if wish_seconds else None)
+        # the kinds of report for the period's year that came in by their due date
+        on_time = {kind for kind, year, in_time in self.reports.values()
+                   if in_time and date(year, 1, 1) in period}
         return {
             "formal_branches_certified": Measure(Decimal(certified), Decimal(len(formal))),
             "demonstration_points": Measure(demo_points),
@@ -98,11 +103,12 @@ class CountyFacts:
             "wishes_fulfilled": Measure(Decimal(len(wish_seconds))),
             "median_days_to_fulfil": Measure(median_days),
             "endorsements": Measure(Decimal(endorsements)),
+            "reports_on_time": Measure(Decimal(len(on_time))),
         }
 
 
 MEASURES = frozenset({
     "formal_branches_certified", "demonstration_points", "volunteers_registered",
     "volunteers_active", "service_hours", "themes_covered", "audience_reached",
-    "wishes_fulfilled", "median_days_to_fulfil", "endorsements",
+    "wishes_fulfilled", "median_days_to_fulfil", "endorsements", "reports_on_time",
 })

@@ -52,6 +52,11 @@ def _county_keys(state: ScoringState, county: str, measure: str, period: Period
         for wid, r in state.of_kind("wish"):
             if r.get("county") == county and r.get("seconds") is not None and _in(period, r):
                 yield ("wish", wid)
+    elif measure == "reports_on_time":
+        for rid, r in state.of_kind("report"):
+            if (r.get("unit") == county and r.get("on_time")
+                    and date(int(r.get("year")), 1, 1) in period):
+                yield ("report", rid)
 
 
 def _claimed_by(state: ScoringState, claimant: str, period: Period) -> Iterator[Key]:

@@ -210,6 +210,12 @@ def _wish_confirmed(wid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
                              "claimant": f"{claimant.get('kind')}:{claimant.get('id')}"})]
 
 
+def _report_submitted(rid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
+    # scoring's own event (it follows its own log): a unit's report for a year
+    return [(("report", rid), {"unit": d["unit_code"], "kind": d["kind"],
+                               "year": int(d["year"]), "on_time": bool(d["on_time"])})]
+
+
 TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any], tzinfo], Writes]] = {
     "VolunteerRegistered": _volunteer_registered,
     "VolunteerWithdrawn": _volunteer_withdrawn,
@@ -234,6 +240,7 @@ TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any], tzinfo], Writes]] = {
     "CompletionCorrected": _completion_corrected,
     "WishPosted": _wish_posted,
     "WishConfirmed": _wish_confirmed,
+    "ReportSubmitted": _report_submitted,
 }
 SUBSCRIBED = frozenset(TRANSLATORS)
 
@@ -470,8 +477,15 @@ def _place_wish(state: ScoringState, wid: str, r: Register) -> None:
                 int(seconds), _day(r.get("day")))
 
 
+def _place_report(state: ScoringState, rid: str, r: Register) -> None:
+    unit = r.get("unit")
+    if unit:
+        state.county_facts_of(unit).reports[rid] = (r.get("kind"), r.get("year"),
+                                                    bool(r.get("on_time")))
+
+
 PLACERS: dict[str, Callable[[ScoringState, str, Register], None]] = {
     "volunteer": _place_volunteer, "hours": _place_hours, "branch": _place_branch,
     "level": _place_level, "member": _place_member, "activity": _place_activity,
-    "wish": _place_wish,
+    "wish": _place_wish, "report": _place_report,
 }

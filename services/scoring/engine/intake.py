@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 
 from contracts.activities.streams import build_registry as activities_registry
 from contracts.branches.streams import build_registry as branches_registry
+from contracts.scoring import assessments, reports
 from contracts.volunteers.streams import build_registry as volunteers_registry
 from services.scoring.domain.state import SUBSCRIBED, SourceEvent, UnknownCounty
 from yinfa.events.envelope import RecordedEvent
@@ -26,6 +27,8 @@ SOURCES: dict[str, SchemaRegistry] = {
     "volunteers": volunteers_registry(),
     "branches": branches_registry(),
     "activities": activities_registry(),
+    # scoring follows its own log too: the reports units submit (on-time indicator)
+    "scoring": reports.register(assessments.build_registry()),
 }
 
 

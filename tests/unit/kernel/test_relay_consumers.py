@@ -30,8 +30,10 @@ def test_the_catalog_names_every_consumer_of_each_source_and_no_other():
 
 def test_a_consumer_queue_is_the_one_nameko_declares_for_every_event_of():
     assert "evt-volunteers-#--scoring.on_volunteers_event" in consumer_queues("volunteers")
-    # nobody consumes scoring's events, and a name the catalog does not know has no consumer
-    assert consumer_queues("scoring") == consumer_queues("no-such-service") == []
+    # scoring follows its own log (the reports submitted); feeds' events nobody consumes,
+    # and a name the catalog does not know has no consumer
+    assert consumer_queues("scoring") == ["evt-scoring-#--scoring.on_scoring_event"]
+    assert consumer_queues("feeds") == consumer_queues("no-such-service") == []
 
 
 def test_the_pause_after_returned_messages_grows_is_capped_and_jittered():
