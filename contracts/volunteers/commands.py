@@ -386,33 +386,6 @@ class LeaveTeam(Command):
     volunteer_id = IdString(required=True)
     reason = _trimmed(200, load_default=None, allow_none=True)
 
-# --- transfers between counties (their own module; the table finds them here) ------------
-
-from contracts.volunteers.transfer_commands import (  # noqa: E402
-    AcceptTransfer as AcceptTransfer,
-    CancelTransfer as CancelTransfer,
-    DeclineTransfer as DeclineTransfer,
-    ReleaseTransfer as ReleaseTransfer,
-    RequestTransfer as RequestTransfer,
-)
-
-
-# --- model volunteers and the talent pool (their own module; the table finds them here) --
-
-# --- moving to another city (their own module; the table finds them here) -----------------
-from contracts.volunteers.city_transfer_commands import (  # noqa: E402
-    TransferInFromCity as TransferInFromCity,
-    TransferOutOfCity as TransferOutOfCity,
-)
-from contracts.volunteers.recognition_commands import (  # noqa: E402
-    AnnounceTitles as AnnounceTitles,
-    NominateVolunteer as NominateVolunteer,
-    PostTalentNeed as PostTalentNeed,
-    RecordTalentProfile as RecordTalentProfile,
-    ReviewNomination as ReviewNomination,
-)
-
-
 
 # --- merging duplicates -------------------------------------------------------------------
 

@@ -189,62 +189,6 @@ class LeaveTeam:
     reason: str | None = None
 
 
-# --- transfers between counties (transfer.py); acting_county None: the city acts --------
-
-
-@dataclass(frozen=True)
-class RequestTransfer:
-    volunteer_id: str
-    transfer_id: str
-    to_county: str
-    reason_code: str
-    acting_county: str | None = None
-
-
-@dataclass(frozen=True)
-class AcceptTransfer:
-    volunteer_id: str
-    transfer_id: str
-    acting_county: str | None = None
-
-
-@dataclass(frozen=True)
-class DeclineTransfer:
-    volunteer_id: str
-    transfer_id: str
-    reason_code: str
-    acting_county: str | None = None
-
-
-@dataclass(frozen=True)
-class ReleaseTransfer:
-    volunteer_id: str
-    transfer_id: str
-    acting_county: str | None = None
-    released_at: str | None = None  # an ISO instant; None: now (the handler dates it)
-
-
-@dataclass(frozen=True)
-class CancelTransfer:
-    volunteer_id: str
-    transfer_id: str
-    acting_county: str | None = None
-
-
-@dataclass(frozen=True)
-class TransferOutOfCity:
-    volunteer_id: str
-    to_city: str
-    acting_county: str | None = None  # None: the city
-
-
-@dataclass(frozen=True)
-class TransferInFromCity:
-    package: str
-    county_code: str
-
-
-
 @dataclass(frozen=True)
 class MergeVolunteers:
     volunteer_id: str  # the survivor
