@@ -22,6 +22,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from contracts.activities.catalog import load_activity_catalog
 from contracts.branches.catalog import load_branch_catalog, load_checklists
 from yinfa.errors import ValidationFailed
 from yinfa.schemas import (
@@ -233,6 +234,9 @@ class ApplyForBrand(BranchCommand):
     name = _trimmed(60, required=True)
     description = _trimmed(2000, required=True)
     year = _year(required=True)
+    # the programme theme the brand serves (五个聚力), a code or its label; optional
+    theme = CatalogCode(lambda: load_activity_catalog().themes, load_default=None,
+                        allow_none=True)
 
 
 class ReviewBrand(BranchCommand):

@@ -257,6 +257,22 @@ class BrandAppliedV1(Schema):
                                        validate=validate.Range(min=1, max=10))
 
 
+class BrandAppliedV2(Schema):
+    """With the programme theme the brand serves (a code of the activity catalog's
+    themes, 讲好党的故事 …), or None: brands applied for before had none."""
+
+    name = Text(60, required=True)
+    description = Text(2000, required=True)
+    first_year = Year(required=True)
+    cultivation_years = fields.Integer(required=True, strict=True,
+                                       validate=validate.Range(min=1, max=10))
+    theme = fields.String(required=True, allow_none=True, validate=validate.Length(max=40))
+
+
+def brand_applied_without_theme(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {**data, "theme": None}
+
+
 class BrandReviewedV1(Schema):
     year = Year(required=True)
     passed = fields.Boolean(required=True)
@@ -302,6 +318,7 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (CERTIFICATION_REVOKED, 1): CertificationRevokedV1,
     (CERTIFICATION_EXPIRED, 1): CertificationExpiredV1,
     (BRAND_APPLIED, 1): BrandAppliedV1,
+    (BRAND_APPLIED, 2): BrandAppliedV2,
     (BRAND_REVIEWED, 1): BrandReviewedV1,
     (BRAND_REVIEWED, 2): BrandReviewedV2,
     (BRAND_SELECTED, 1): BrandSelectedV1,
@@ -333,6 +350,7 @@ def without_names(event_type: str) -> Callable[[Mapping[str, Any]], dict[str, An
 
 UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     (event_type, 1): without_names(event_type) for event_type in NAMED_FIELDS}
+UPCASTERS[(BRAND_APPLIED, 1)] = brand_applied_without_theme
 
 BRANCH_EVENTS = frozenset({
     BRANCH_ESTABLISHED, BRANCH_RENAMED, BRANCH_OFFICERS_CHANGED, BRANCH_MOVED, MEMBER_ADDED,

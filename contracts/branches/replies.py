@@ -30,6 +30,7 @@ class Brand(Schema):
     description = fields.String(required=True)
     first_year = fields.Integer(required=True)
     cultivation_years = fields.Integer(required=True)
+    theme = fields.String(required=True, allow_none=True)  # a code of the activity themes
     status = fields.String(required=True)
     live = fields.Boolean(required=True)
     next_review_year = fields.Integer(required=True)
@@ -175,6 +176,7 @@ class BrandListing(Brand):
     """A brand as the city's list shows it: with its branch's name and county."""
 
     status_label = label(required=True)
+    theme_label = label(required=True, allow_none=True)
     branch_name = fields.String(required=True, allow_none=True)
     county_code = fields.String(required=True, allow_none=True)
     county_name = label(required=True, allow_none=True)
@@ -193,6 +195,8 @@ class TopTenEntry(Schema):
     county_name = label(required=True, allow_none=True)
     name = fields.String(required=True)  # the brand's
     description = fields.String(required=True)
+    theme = fields.String(required=True, allow_none=True)
+    theme_label = label(required=True, allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(list(BRAND_STATUS_LABELS)))
     status_label = label(required=True)
 

@@ -12,13 +12,14 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from contracts.activities.catalog import load_activity_catalog
 from contracts.branches.replies import BRAND_STATUS_LABELS, BrandListing, TopTen
 from gateway.context import Ctx
 from gateway.problem import not_found
 from gateway.resources.common import PEOPLE, filters_of, in_scope, service_page
 from gateway.roles import BRANCH_LIAISON, FEED_CLIENT
 from gateway.routing import route
-from gateway.schemas import PageQuery, county_field, one_of, page_of
+from gateway.schemas import PageQuery, catalog_code, county_field, one_of, page_of
 
 B = "branches"
 READERS = (*PEOPLE, BRANCH_LIAISON)
@@ -32,6 +33,7 @@ class BrandQuery(PageQuery):
                           validate=validate.Range(min=2000, max=2100),
                           metadata={"description": "in cultivation or review that year"})
     status = one_of(*BRAND_STATUS_LABELS)
+    theme = catalog_code(lambda: load_activity_catalog().themes)
     q = fields.String(load_default=None, validate=validate.Length(min=1, max=50),
                       metadata={"description": "words of the brand's name or description"})
 
@@ -40,7 +42,7 @@ class BrandQuery(PageQuery):
        paged=True, tag="brands", summary="List party-building brands")
 def list_brands(ctx: Ctx) -> dict[str, Any]:
     return service_page(ctx, B, "list_brands",
-                        filters_of(ctx, ("county_code", "year", "status", "q")))
+                        filters_of(ctx, ("county_code", "year", "status", "theme", "q")))
 
 
 @route("GET", "/brands/<branch_id>", roles=READERS, response=BrandListing, tag="brands",

@@ -12,6 +12,7 @@ from typing import Any
 
 from pymongo.database import Database
 
+from contracts.activities.catalog import load_activity_catalog
 from contracts.branches.catalog import load_branch_catalog
 from contracts.branches.replies import BRAND_STATUS_LABELS
 from services.branches.domain.brand import LIVE
@@ -28,8 +29,15 @@ def _county_name(code: str | None) -> str | None:
     return county.name if county else None
 
 
+def shown(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A brand view document as answered: one written before brands had a theme has
+    none (it gains the field when its brand next changes, or at a rebuild)."""
+    return None if doc is None else {"theme": None, **doc}
+
+
 def _listed(brands: Iterable[dict[str, Any]], db: Database) -> list[dict[str, Any]]:
-    docs = list(brands)
+    docs = [shown(doc) or {} for doc in brands]
+    themes = load_activity_catalog().themes
     branches = {b["branch_id"]: b for b in db["branch_view"].find(
         {"branch_id": {"$in": [d["branch_id"] for d in docs]}}, _BRANCH_PART)}
     listed = []
@@ -38,6 +46,7 @@ def _listed(brands: Iterable[dict[str, Any]], db: Database) -> list[dict[str, An
         listed.append({
             **doc,
             "status_label": BRAND_STATUS_LABELS[doc["status"]],
+            "theme_label": themes.get(doc["theme"]) if doc["theme"] else None,
             "branch_name": branch.get("name"),
             "county_code": branch.get("county_code"),
             "county_name": _county_name(branch.get("county_code")),
@@ -61,13 +70,14 @@ def _matches(brand: dict[str, Any], words: str | None) -> bool:
 
 def list_brands(db: Database, county_code: str | None = None, year: int | None = None,
                 status: str | None = None, q: str | None = None, limit: int = 100,
-                offset: int = 0) -> dict[str, Any]:
-    """Filtered by county, year (see `in_year`), status and words of the name or
+                offset: int = 0, theme: str | None = None) -> dict[str, Any]:
+    """Filtered by county, year (see `in_year`), status, theme and words of the name or
     description; ordered by county, branch name and branch id."""
     query = {"status": status} if status else {}
     brands = _listed(db["brand_view"].find(query, _HIDDEN), db)
     chosen = [b for b in brands
               if (county_code is None or b["county_code"] == county_code)
+              and (theme is None or b["theme"] == theme)
               and (year is None or in_year(b, year)) and _matches(b, q)]
     chosen.sort(key=lambda b: (b["county_code"] or "", b["branch_name"] or "", b["branch_id"]))
     limit = max(1, min(int(limit), MAX_PAGE))
@@ -93,6 +103,7 @@ def top_brands(db: Database, year: int) -> dict[str, Any]:
                            "county_code": brand["county_code"],
                            "county_name": brand["county_name"], "name": brand["name"],
                            "description": brand["description"],
+                           "theme": brand["theme"], "theme_label": brand["theme_label"],
                            "status": brand["status"], "status_label": brand["status_label"]})
     if not chosen:
         raise NotFound("no top brands were selected for that year", field="year")

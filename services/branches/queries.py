@@ -12,7 +12,7 @@ from typing import Any
 from pymongo.database import Database
 
 from contracts.branches.catalog import BranchCatalog, load_branch_catalog
-from services.branches import dependencies as people
+from services.branches import brand_queries, dependencies as people
 from services.branches.domain.branch import OFFICERS
 from services.branches.domain.coverage import CountyCoverage
 from yinfa.errors import NotFound
@@ -48,7 +48,8 @@ def get_branch(db: Database, branch_id: str, today: str) -> dict[str, Any]:
     if doc is None:
         raise NotFound("no such branch", field="branch_id")
     shown = _present(doc, today, load_branch_catalog())
-    shown["brand"] = db["brand_view"].find_one({"_id": f"brand-{branch_id}"}, _HIDDEN)
+    shown["brand"] = brand_queries.shown(
+        db["brand_view"].find_one({"_id": f"brand-{branch_id}"}, _HIDDEN))
     return people.with_names(db, [shown], OFFICERS)[0]
 
 

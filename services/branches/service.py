@@ -125,9 +125,9 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
 
     @rpc
     def list_brands(self, county_code=None, year=None, status=None, q=None, limit=100,
-                    offset=0) -> dict[str, Any]:
+                    offset=0, theme=None) -> dict[str, Any]:
         return brand_queries.list_brands(self.streams.views, county_code, year, status, q,
-                                         limit, offset)
+                                         limit, offset, theme=theme)
 
     @rpc
     def get_brand(self, branch_id: str) -> dict[str, Any]:

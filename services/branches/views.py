@@ -173,6 +173,7 @@ class BrandView(StreamView):
             "description": state.description,
             "first_year": state.first_year,
             "cultivation_years": state.cultivation_years,
+            "theme": state.theme,
             "status": state.status,
             "live": state.status in brands.LIVE,
             "next_review_year": state.next_review_year,

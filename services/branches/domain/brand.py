@@ -39,6 +39,7 @@ class Brand:
     description: str
     first_year: int
     cultivation_years: int
+    theme: str | None = None  # the programme theme it serves (none before themes were asked)
     status: str = CULTIVATING
     reviews: Mapping[int, bool] = field(default_factory=dict)  # this cultivation: year -> passed
     selected: Mapping[int, int] = field(default_factory=dict)  # every year chosen -> rank
@@ -83,6 +84,7 @@ def apply_brand(state: Brand | None, command: cmd.ApplyForBrand, branch: Branch 
         "description": command.description,
         "first_year": year,
         "cultivation_years": catalog.brand_cultivation_years,
+        "theme": command.theme,
     })]
 
 
@@ -161,6 +163,7 @@ def _applied(state: Brand | None, data: Mapping[str, Any]) -> Brand:
         description=data["description"],
         first_year=data["first_year"],
         cultivation_years=data["cultivation_years"],
+        theme=data.get("theme"),
         selected=state.selected if state else {},
     )
 

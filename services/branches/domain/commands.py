@@ -172,6 +172,7 @@ class ApplyForBrand(OnBranch):
     name: str
     description: str
     year: int
+    theme: str | None = None
 
 
 @dataclass(frozen=True)
