@@ -41,6 +41,10 @@ class CountyFacts:
     county_code: str
     # volunteer id -> still registered (False once withdrawn)
     volunteers: dict[str, bool] = field(default_factory=dict)
+    # volunteer id -> the days they belonged to the county, [start, end) each (None: open);
+    # only for a volunteer ever transferred (the others belong to it on every day)
+    volunteer_spans: dict[str, tuple[tuple[date | None, date | None], ...]] = field(
+        default_factory=dict)
     # ledger entry id -> (volunteer id, hours, served on)
     hour_entries: dict[str, tuple[str, Decimal, date]] = field(default_factory=dict)
     # branch id -> formal and still alive (False once dissolved or merged away)
@@ -58,6 +62,15 @@ class CountyFacts:
     reports: dict[str, tuple[str, int, bool]] = field(default_factory=dict)
 
     # --- derived measures -------------------------------------------------------------
+    def belongs_at_end(self, volunteer_id: str, period: Period) -> bool:
+        """A volunteer counts in the county they belong to on the period's last day."""
+        spans = self.volunteer_spans.get(volunteer_id)
+        if spans is None:
+            return True
+        end = period.end  # the last day is end - 1: a span holds it if it starts before end
+        return any((start is None or start < end) and (until is None or until >= end)
+                   for start, until in spans)
+
     def alive_formal_branches(self) -> set[str]:
         return {b for b, alive in self.formal_branches.items() if alive}
 
@@ -77,7 +90,8 @@ class CountyFacts:
         weights = level_weights or {}
         demo_points = sum((Decimal(weights.get(level, 0)) * n for level, n in counts.items()),
                           Decimal(0))
-        registered = {v for v, on in self.volunteers.items() if on}
+        registered = {v for v, on in self.volunteers.items()
+                      if on and self.belongs_at_end(v, period)}
         in_period = [(v, h) for v, h, day in self.hour_entries.values() if day in period]
         active = {v for v, h in in_period if h > 0 and v in registered}
         hours = sum((h for _, h in in_period), Decimal(0))

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from services.scoring.domain.facts import Measure, Period
+from services.scoring.domain.moves import last_day
 from services.scoring.domain.state import ScoringState
 
 VOLUNTEER_MEASURES = frozenset({"service_hours", "activities_served", "wishes_fulfilled"})
@@ -38,14 +39,19 @@ class Entity:
         return {**self.measures, "certification_points": Measure(points)}
 
 
-def _hours_of(state: ScoringState, vid: str, period: Period) -> tuple[Decimal, set[str]]:
-    """A volunteer's hours served in the period, and the activities they served in."""
+def _hours_of(state: ScoringState, vid: str, period: Period, county: str | None = None
+              ) -> tuple[Decimal, set[str]]:
+    """A volunteer's hours served in the period (in `county`, if named: a transferred
+    volunteer's hours count where they were served), and the activities they served in."""
     total, served = Decimal(0), set()
     hours = state.by_kind.get("hours", {})
     for entry in state.counted_entries_of(vid):  # with records merged into theirs
         r = hours[entry]
         amount, day = r.get("hours"), r.get("day")
         if amount is None or day is None or date.fromisoformat(day) not in period:
+            continue
+        if county is not None and state.county_of_volunteer_on(r.get("volunteer"),
+                                                               day) != county:
             continue
         value = Decimal(amount)
         total += value
@@ -66,11 +72,12 @@ def _wishes_by_claimant(state: ScoringState, period: Period) -> dict[str, int]:
 def volunteers_of(state: ScoringState, county: str, period: Period) -> list[Entity]:
     """The county's registered volunteers with their measures."""
     wishes = _wishes_by_claimant(state, period)
-    entities = []
+    entities, end = [], last_day(period)  # ranked in the county they belong to at its end
     for vid, r in state.of_kind("volunteer"):
-        if r.get("county") != county or not r.get("registered") or r.get("merged_into"):
+        if (state.county_of_volunteer_on(vid, end) != county or not r.get("registered")
+                or r.get("merged_into")):
             continue  # a merged record is its survivor, who is ranked with its hours
-        hours, served = _hours_of(state, vid, period)
+        hours, served = _hours_of(state, vid, period, county)
         entities.append(Entity(vid, r.get("name") or "", {
             "service_hours": Measure(hours),
             "activities_served": Measure(Decimal(len(served))),

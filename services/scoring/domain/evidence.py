@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from services.scoring.domain.facts import CERTIFIED_STRUCTURE, FORMAL_BRANCH_TYPES, Period
+from services.scoring.domain.moves import last_day
 from services.scoring.domain.state import Key, Register, ScoringState
 
 # an agency is an assessed unit like a county: its facts are found the same way
@@ -19,8 +20,19 @@ def _in(period: Period, r: Register) -> bool:
     return day is not None and date.fromisoformat(day) in period
 
 
-def _volunteers(state: ScoringState, county: str) -> set[str]:
-    return {vid for vid, r in state.of_kind("volunteer") if r.get("county") == county}
+def _volunteers(state: ScoringState, county: str, period: Period) -> set[str]:
+    """The county's volunteers: those who belong to it on the period's last day."""
+    end = last_day(period)
+    return {vid for vid, _ in state.of_kind("volunteer")
+            if state.county_of_volunteer_on(vid, end) == county}
+
+
+def _county_hours(state: ScoringState, county: str, period: Period) -> Iterator[Key]:
+    """The entries served in the county in the period (by whoever served them)."""
+    facts = state.facts.get(county)
+    for entry, (_, _, day) in (facts.hour_entries.items() if facts else ()):
+        if day in period:
+            yield ("hours", entry)
 
 
 def _hours_of(state: ScoringState, volunteers: set[str], period: Period) -> Iterator[Key]:
@@ -39,11 +51,11 @@ def _county_keys(state: ScoringState, county: str, measure: str, period: Period
                 if state.register("level", bid) is not None:
                     yield ("level", bid)
     elif measure in ("volunteers_registered", "volunteers_active"):
-        yield from (("volunteer", vid) for vid in _volunteers(state, county))
+        yield from (("volunteer", vid) for vid in _volunteers(state, county, period))
         if measure == "volunteers_active":
-            yield from _hours_of(state, _volunteers(state, county), period)
+            yield from _county_hours(state, county, period)
     elif measure == "service_hours":
-        yield from _hours_of(state, _volunteers(state, county), period)
+        yield from _county_hours(state, county, period)
     elif measure in ("themes_covered", "audience_reached", "endorsements"):
         for aid, r in state.of_kind("activity"):
             if r.get("county") == county and r.get("completed") and _in(period, r):
@@ -68,7 +80,10 @@ def _claimed_by(state: ScoringState, claimant: str, period: Period) -> Iterator[
 def _volunteer_keys(state: ScoringState, vid: str, measure: str, period: Period
                     ) -> Iterator[Key]:
     if measure in ("service_hours", "activities_served"):
-        yield from _hours_of(state, {vid}, period)
+        county = state.county_of_volunteer_on(vid, last_day(period))
+        yield from (key for key in _hours_of(state, {vid}, period)
+                    if state.county_of_volunteer_on(vid, state.by_kind["hours"][key[1]]
+                                                    .get("day")) == county)
     elif measure == "wishes_fulfilled":
         yield from _claimed_by(state, f"volunteer:{vid}", period)
 

@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import Any
 
 from services.scoring.domain.county import CERTIFIED_STRUCTURE, FORMAL_BRANCH_TYPES, CountyFacts
+from services.scoring.domain.moves import Move, Span, county_on, history
 from yinfa.city_time import local_day
 
 Key = tuple[str, str]
@@ -222,6 +223,7 @@ TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any], tzinfo], Writes]] = {
     "VolunteerReturned": _volunteer_returned,
     "VolunteerMergedInto": _volunteer_merged_into,
     "VolunteerMergeUndone": _volunteer_merge_undone,
+    "VolunteerTransferred": _volunteer_transferred,
     "HoursRecorded": _hours_recorded,
     "HoursCorrected": _hours_corrected,
     "BranchEstablished": _branch_established,
@@ -304,6 +306,7 @@ class ScoringState:
         # joins kept as indexes: volunteer -> its hour entries, branch -> its members
         self._hours_of: dict[str, set[str]] = {}
         self._members_of: dict[str, set[str]] = {}
+        self._moves_of: dict[str, set[str]] = {}  # volunteer -> their transfers' ids
         self._merged_into_of: dict[str, set[str]] = {}  # survivor -> records ever merged
 
     # ---- folding -------------------------------------------------------------------------
@@ -388,6 +391,23 @@ class ScoringState:
         r = self.register("volunteer", vid) if vid else None
         return r.get("county") if r is not None else None
 
+    def county_spans(self, vid: str | None) -> list[Span] | None:
+        """The counties a volunteer belonged to, day by day; None if never transferred
+        (their county is the one they registered in)."""
+        moves = self._moves_of.get(vid) if vid else None
+        if not moves:
+            return None
+        registers = self.by_kind["move"]
+        return history(Move(r.version_of("to"), _day(r.get("day")), r.get("from"), r.get("to"))
+                       for r in (registers[transfer] for transfer in moves))
+
+    def county_of_volunteer_on(self, vid: str | None, day: str | date | None) -> str | None:
+        """The county a volunteer belonged to on a day (of the city's calendar)."""
+        spans = self.county_spans(vid)
+        if spans is None or day is None:
+            return self.county_of_volunteer(vid)
+        return county_on(spans, _day(day) if isinstance(day, str) else day)
+
     def county_of_branch(self, bid: str) -> str | None:
         r = self.register("branch", bid)
         return r.get("county") if r is not None else None
@@ -411,11 +431,46 @@ def _place_volunteer(state: ScoringState, vid: str, r: Register) -> None:
         _place_hours(state, entry, state.by_kind["hours"][entry])
 
 
+def _place_membership(state: ScoringState, vid: str, county: str, on: bool) -> None:
+    """In the county they registered in; once transferred, in every county they belonged
+    to, with the days they did (`CountyFacts.volunteer_spans`)."""
+    spans = state.county_spans(vid)
+    if spans is None:
+        state.county_facts_of(county).volunteers[vid] = on
+        return
+    days: dict[str, list[tuple[date | None, date | None]]] = {}
+    for span in spans:
+        days.setdefault(span.county, []).append((span.start, span.end))
+    for belonged, when in days.items():
+        facts = state.county_facts_of(belonged)
+        facts.volunteers[vid] = on
+        facts.volunteer_spans[vid] = tuple(when)
+
+
+def _unplace_elsewhere(state: ScoringState, vid: str | None, entry: str, county: str | None
+                       ) -> None:
+    """A transferred volunteer's entry counts in one county: the others drop it (placed
+    there before a transfer that moves it was known)."""
+    for span in state.county_spans(vid) or ():
+        facts = state.facts.get(span.county)
+        if span.county != county and facts is not None and entry in facts.hour_entries:
+            state.county_facts_of(span.county).hour_entries.pop(entry)
+
+
+def _place_move(state: ScoringState, transfer: str, r: Register) -> None:
+    vid = r.get("volunteer")
+    state._moves_of.setdefault(vid, set()).add(transfer)
+    volunteer = state.register("volunteer", vid)
+    if volunteer is not None:  # its county, its hour entries, by the days of its moves
+        _place_volunteer(state, vid, volunteer)
+
+
 def _place_hours(state: ScoringState, entry: str, r: Register) -> None:
     vid, amount, day = r.get("volunteer"), r.get("hours"), r.get("day")
     if vid is not None:
         state._hours_of.setdefault(vid, set()).add(entry)
-    county = state.county_of_volunteer(vid)
+    county = state.county_of_volunteer_on(vid, day)  # where it was served
+    _unplace_elsewhere(state, vid, entry, county)
     if county and amount is not None and day is not None:
         owner = state.register("volunteer", vid) if vid else None
         survivor = owner.get("merged_into") if owner is not None else None
@@ -487,5 +542,5 @@ def _place_report(state: ScoringState, rid: str, r: Register) -> None:
 PLACERS: dict[str, Callable[[ScoringState, str, Register], None]] = {
     "volunteer": _place_volunteer, "hours": _place_hours, "branch": _place_branch,
     "level": _place_level, "member": _place_member, "activity": _place_activity,
-    "wish": _place_wish, "report": _place_report,
+    "wish": _place_wish, "move": _place_move, "report": _place_report,
 }

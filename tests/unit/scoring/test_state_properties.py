@@ -56,12 +56,21 @@ def instant(offset: int) -> str:
 
 @st.composite
 def volunteer_stream(draw: Any, vid: str) -> list[tuple[str, dict[str, Any]]]:
+    county = draw(st.sampled_from(COUNTIES))
     events: list[tuple[str, dict[str, Any]]] = [("VolunteerRegistered", {
-        "name": f"志愿者{vid}", "county_code": draw(st.sampled_from(COUNTIES)), "skills": []})]
+        "name": f"志愿者{vid}", "county_code": county, "skills": []})]
     entries: list[str] = []
-    for n in range(draw(st.integers(0, 5))):
-        kind = draw(st.sampled_from(("record", "record", "correct")))
-        if kind == "correct" and entries:
+    released = -20  # transfers are released in the order of the stream
+    for n in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(("record", "record", "correct", "transfer")))
+        if kind == "transfer":
+            released = draw(st.integers(released, DAYS))
+            to = draw(st.sampled_from([c for c in COUNTIES if c != county]))
+            events.append(("VolunteerTransferred", {
+                "transfer_id": f"{vid}-t{n}", "from_county": county, "to_county": to,
+                "to_city": None, "effective_at": instant(released)}))
+            county = to
+        elif kind == "correct" and entries:
             events.append(("HoursCorrected", {
                 "entry_id": draw(st.sampled_from(entries)), "previous_hours": "1",
                 "hours": str(draw(st.integers(0, 40))), "reason": "打卡遗漏"}))
