@@ -1,16 +1,25 @@
 """The city agencies' (市直单位) ranking, beside the counties': every agency ranked under
-the rulebook's agency indicators, and one agency's score explained (the scoring
-service). Options and caching as for the county ranking."""
+the rulebook's agency indicators, one agency's score explained, and the branches and
+volunteers of one agency ranked among its own (the scoring service). Options and caching
+as for the county ranking."""
 from __future__ import annotations
 
 from typing import Any
 
-from contracts.scoring.replies import AgencyScore
+from contracts.scoring.replies import AgencyScore, RankedBranch, RankedVolunteer
 from gateway.context import Ctx
-from gateway.resources.rankings import READERS, cached_call, ranking_options, scoped_agency
-from gateway.roles import ROLES
+from gateway.pagination import decode_cursor, page
+from gateway.resources.common import ADMINS
+from gateway.resources.rankings import (
+    READERS,
+    cached_call,
+    ranking_options,
+    scoped_agency,
+    with_names,
+)
+from gateway.roles import BRANCH_SECRETARY, ROLES
 from gateway.routing import route
-from gateway.schemas import AgencyRanking, RankingQuery
+from gateway.schemas import AgencyRanking, PagedRankingQuery, RankingQuery, page_of
 
 
 @route("GET", "/rankings/agencies", roles=ROLES, query=RankingQuery, response=AgencyRanking,
@@ -26,3 +35,28 @@ def agency_ranking(ctx: Ctx) -> dict[str, Any]:
 def explain_agency(ctx: Ctx) -> dict[str, Any]:
     agency_code = scoped_agency(ctx, ctx.params["agency_code"])
     return cached_call(ctx, "explain_agency", agency_code, **ranking_options(ctx))
+
+
+def _paged_ranking(ctx: Ctx, method: str) -> dict[str, Any]:
+    agency_code = scoped_agency(ctx, ctx.params["agency_code"])
+    options = ranking_options(ctx)
+    filters = {"agency_code": agency_code, **options}
+    offset = decode_cursor(ctx.settings.cursor_secret, ctx.query.get("cursor"), filters)
+    limit = ctx.query["limit"]
+    answer = ctx.call("scoring", method, agency_code, limit=limit, offset=offset, **options)
+    return page(ctx.settings.cursor_secret, answer["items"], answer["total"], offset, limit,
+                filters)
+
+
+@route("GET", "/rankings/agencies/<agency_code>/branches", roles=(*ADMINS, BRANCH_SECRETARY),
+       query=PagedRankingQuery, response=page_of(RankedBranch), etag=True, paged=True,
+       tag="rankings", summary="Branches of a city agency, ranked")
+def branch_ranking(ctx: Ctx) -> dict[str, Any]:
+    return _paged_ranking(ctx, "branch_ranking")
+
+
+@route("GET", "/rankings/agencies/<agency_code>/volunteers", roles=ADMINS,
+       query=PagedRankingQuery, response=page_of(RankedVolunteer), etag=True, paged=True,
+       tag="rankings", summary="Volunteers of a city agency, ranked")
+def volunteer_ranking(ctx: Ctx) -> dict[str, Any]:
+    return with_names(ctx, _paged_ranking(ctx, "volunteer_ranking"))

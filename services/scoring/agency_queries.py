@@ -60,6 +60,15 @@ def known_agency(agency_code: Any) -> str:
     return code
 
 
+def known_unit(unit_code: Any) -> str:
+    """A county's or an agency's code: the branches and volunteers of either are ranked
+    among their unit's own."""
+    code = str(unit_code)
+    if code not in load_city().units:
+        raise NotFound(f"no county or city agency {code!r}", field="county_code")
+    return code
+
+
 def explain_agency(state: ScoringState, agency_code: Any, rulebook: Rulebook,
                    baselines: YearBaselines) -> dict[str, Any]:
     code = known_agency(agency_code)

@@ -235,7 +235,7 @@ class ScoringService(EventSourcedService):
     def _entity_ranking(self, kind: str, county_code: Any, period: Any, rulebook: Any,
                         as_of: Any, limit: Any, offset: Any) -> dict[str, Any]:
         limit_n, offset_n = queries.paging(limit, offset)
-        code = queries.known_county(county_code)
+        code = agency_queries.known_unit(county_code)  # a county's or an agency's
         name, book = self._rulebooks.for_period(rulebook, period)
         def items(state: Any) -> list[dict[str, Any]]:
             return queries.entity_items(queries.entity_scores(state, kind, code, book), kind)

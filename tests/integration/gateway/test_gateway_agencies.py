@@ -172,3 +172,15 @@ def test_create_admin_opens_an_agency_admin(platform, mongo_uri, monkeypatch):
         assert county.exit_code == 2 and "county_code" in county.output
     finally:
         settings.cache_clear()
+
+
+def test_an_agencys_branches_and_volunteers_are_ranked_among_its_own(agencies):
+    police, education = agencies["police"], agencies["education"]
+
+    volunteers = _ok(police.get(f"/rankings/agencies/{POLICE}/volunteers"), 200)
+    assert {v["volunteer_id"] for v in volunteers["items"]} == set(agencies["police_volunteers"])
+    assert all(v["name"] == "王建国" for v in volunteers["items"])
+    branches = _ok(police.get(f"/rankings/agencies/{POLICE}/branches"), 200)
+    assert [b["branch_id"] for b in branches["items"]] == [agencies["police_branch"]]
+    assert education.get(f"/rankings/agencies/{POLICE}/volunteers").status_code == 404
+    assert police.get(f"/rankings/agencies/{TINGHU}/branches").status_code == 404
