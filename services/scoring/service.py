@@ -6,8 +6,9 @@ closed period's ranking as `AssessmentPublished`.
 Every event of volunteers, branches and activities is checked and kept in scoring's
 journal (engine/); each replica folds the journal into memory (views.py) in
 an order-independent way (domain/state.py), so replicas sharing one queue agree, and a
-rebuild is a re-fold that swaps in when complete. Its own event stream holds only the
-published assessments.
+rebuild is a re-fold that swaps in when complete. Its own event log holds the published
+assessments and the reports the units submit (their bytes beside it, `report_files`); it
+follows that log too, so a report's timeliness is a fact like any other.
 """
 from __future__ import annotations
 
