@@ -7,6 +7,7 @@ from gateway.resources import (  # noqa: F401
     auth,
     branches,
     brands,
+    city_transfers,
     dashboard,
     docs,
     exports,
