@@ -46,12 +46,25 @@ class ActivityRules:
 
 
 @dataclass(frozen=True)
+class InsuranceRule:
+    """Activities of these themes or kinds take only volunteers with accident insurance
+    (seed 001: safety cover for elderly volunteers), unless an activity says otherwise."""
+
+    themes: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    def requires(self, theme: str, kind: str) -> bool:
+        return theme in self.themes or kind in self.kinds
+
+
+@dataclass(frozen=True)
 class ActivityCatalog:
     themes: Mapping[str, str]
     kinds: Mapping[str, ActivityKind]
     wish_categories: Mapping[str, str]
     rules: ActivityRules
     timezone: str = "Asia/Shanghai"  # the city's (one clock for the whole platform)
+    insurance: InsuranceRule = InsuranceRule()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -90,11 +103,17 @@ class ActivityRulesSchema(Schema):
     )
 
 
+class InsuranceSchema(Schema):
+    themes = fields.List(Code(), load_default=list)
+    kinds = fields.List(Code(), load_default=list)
+
+
 class ActivityCatalogFileSchema(Schema):
     themes = entries(LabelSchema)
     kinds = entries(ActivityKindSchema)
     wish_categories = entries(LabelSchema)
     rules = fields.Nested(ActivityRulesSchema, required=True)
+    insurance = fields.Nested(InsuranceSchema, load_default=lambda: {"themes": [], "kinds": []})
 
     @validates_schema
     def _consistent(self, data: dict, **kwargs: Any) -> None:
@@ -107,6 +126,11 @@ class ActivityCatalogFileSchema(Schema):
                 raise ValidationError(
                     f"kind {kind['code']} names unknown themes: {', '.join(unknown)}", "kinds"
                 )
+        insured = data["insurance"]
+        unknown = sorted((set(insured["themes"]) - themes) | (
+            set(insured["kinds"]) - {kind["code"] for kind in data["kinds"]}))
+        if unknown:
+            raise ValidationError(f"unknown themes or kinds: {', '.join(unknown)}", "insurance")
 
 
 @lru_cache(maxsize=16)
@@ -127,4 +151,6 @@ def _load_activity_catalog(path: Path, timezone: str) -> ActivityCatalog:
         wish_categories=by_code(raw["wish_categories"]),
         rules=ActivityRules(**raw["rules"]),
         timezone=timezone,
+        insurance=InsuranceRule(themes=tuple(raw["insurance"]["themes"]),
+                                kinds=tuple(raw["insurance"]["kinds"])),
     )

@@ -139,6 +139,9 @@ class PublishActivity(Command):
                               validate=validate.Range(min=1, max=100_000))
     team_only = fields.Boolean(load_default=False)
     team_id = IdString(load_default=None, allow_none=True)
+    # only insured volunteers may sign up: true or false here overrides the catalog's rule
+    # for the theme or kind (reference/activities.yaml, `insurance`)
+    insurance_required = fields.Boolean(load_default=None, allow_none=True)
 
     @validates_schema(skip_on_field_errors=True)
     def _consistent(self, data: dict, **kwargs: Any) -> None:

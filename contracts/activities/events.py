@@ -106,6 +106,12 @@ class ActivityPublishedV1(Schema):
     team_id = Id(allow_none=True, load_default=None)
 
 
+class ActivityPublishedV2(ActivityPublishedV1):
+    """v2: whether sign-ups take insured volunteers only, decided when published."""
+
+    insurance_required = fields.Boolean(required=True)
+
+
 class ActivityPublicationCancelledV1(Schema):
     reason = Text(200, allow_none=True, load_default=None)
 
@@ -245,6 +251,7 @@ class WishExpiredV1(Schema):
 
 SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (ACTIVITY_PUBLISHED, 1): ActivityPublishedV1,
+    (ACTIVITY_PUBLISHED, 2): ActivityPublishedV2,
     (ACTIVITY_PUBLICATION_CANCELLED, 1): ActivityPublicationCancelledV1,
     (ACTIVITY_CANCELLED, 1): ActivityCancelledV1,
     (VOLUNTEER_SIGNED_UP, 1): VolunteerSignedUpV1,
@@ -271,8 +278,14 @@ def wish_posted_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if key != "description"}
 
 
+def activity_published_v1_to_v2(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Activities published before the insurance rule took anyone."""
+    return {**data, "insurance_required": False}
+
+
 UPCASTERS: dict[tuple[str, int], Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     (WISH_POSTED, 1): wish_posted_v1_to_v2,
+    (ACTIVITY_PUBLISHED, 1): activity_published_v1_to_v2,
 }
 
 

@@ -25,6 +25,8 @@ class Activity(Schema):
     capacity = fields.Integer(required=True)
     team_only = fields.Boolean(required=True)
     team_id = IdString(required=True, allow_none=True)
+    # only insured volunteers sign up (not in views written before the rule)
+    insurance_required = fields.Boolean(required=False)
     status = fields.String(required=True, validate=validate.OneOf(ACTIVITY_STATUSES))
     participants = fields.List(IdString(), required=True)
     waitlist = fields.List(IdString(), required=True)  # first come, first moved up

@@ -46,6 +46,7 @@ class Campaign(Schema):
     announced_on = fields.Date(required=True, allow_none=True)
     nominations = fields.List(fields.Nested(Nomination), required=True)
     awarded = fields.List(IdString(), required=True)
+    version = fields.Integer(required=True)  # of the campaign's view
 
 
 class TalentProfile(Schema):
@@ -53,6 +54,7 @@ class TalentProfile(Schema):
     specialities = fields.List(fields.String(), required=True)
     former_post = fields.String(required=True, allow_none=True)
     availability = fields.List(fields.String(), required=True)
+    version = fields.Integer(required=True)  # of the profile's view
 
 
 class TalentCard(Volunteer):
@@ -79,4 +81,5 @@ class TalentNeed(Schema):
     ends_on = fields.Date(required=True)
     posted_by = fields.String(required=True)
     posted_at = fields.DateTime(required=True)
+    version = fields.Integer(required=True)  # of the need's view
     matches = fields.List(fields.Nested(TalentCard), required=True)

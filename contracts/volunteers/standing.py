@@ -14,6 +14,7 @@ from yinfa.events.envelope import RecordedEvent
 STANDING_EVENTS = frozenset({
     "VolunteerRegistered", "VolunteerVerified", "VolunteerSuspended", "VolunteerReinstated",
     "VolunteerWithdrawn", "VolunteerReturned", "VolunteerErased",
+    "VolunteerProfileUpdated",  # accident insurance declared or lapsed
     "VolunteerMergedInto", "VolunteerMergeUndone",  # a duplicate merged, and undone
     "VolunteerTransferred",  # released to another county: the county changes
 })
@@ -27,7 +28,10 @@ def is_volunteer_stream(stream_id: str) -> bool:
 def standing_facts(event: RecordedEvent) -> Mapping[str, Any]:
     """The facts one event of a volunteer's stream sets (none for the other types)."""
     if event.type == "VolunteerRegistered":
-        return {"county_code": event.data["county_code"], "registered": True}
+        return {"county_code": event.data["county_code"], "registered": True,
+                "insured": bool(event.data.get("insurance"))}
+    if event.type == "VolunteerProfileUpdated":  # insured: a sign-up's rule may ask for it
+        return {"insured": event.data["insurance"]} if "insurance" in event.data else {}
     if event.type == "VolunteerTransferred":
         to_county = event.data.get("to_county")
         return {"county_code": to_county} if to_county else {}

@@ -13,6 +13,7 @@ from gateway.resources import (  # noqa: F401
     exports,
     feeds,
     imports,
+    insurance,
     liaisons,
     merges,
     ops,

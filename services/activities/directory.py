@@ -78,6 +78,19 @@ class VolunteerDirectory:
         """None if unknown; else withdrawn, suspended, verified or registered."""
         return standing_of(self.volunteers.find_one({"_id": volunteer_stream(volunteer_id)}))
 
+    def insured(self, volunteer_id: str) -> bool:
+        """Whether the volunteer's accident insurance is in place, as last declared."""
+        facts = self.volunteers.find_one({"_id": volunteer_stream(volunteer_id)},
+                                         {"insured": 1})
+        return bool(facts and facts.get("insured"))
+
+    def uninsured_among(self, volunteer_ids: list[str]) -> set[str]:
+        """Which of these volunteers have no insurance in place (unknown ones too)."""
+        insured = {doc["_id"] for doc in self.volunteers.find(
+            {"_id": {"$in": [volunteer_stream(v) for v in volunteer_ids]}, "insured": True},
+            {"_id": 1})}
+        return {v for v in volunteer_ids if volunteer_stream(v) not in insured}
+
     def teams_of(self, volunteer_id: str) -> set[str]:
         return {m["team_id"] for m in self.memberships.find({"volunteer_id": volunteer_id})}
 

@@ -49,7 +49,8 @@ def sign_up(streams: EventSourcedStreams, command: commands.SignUp,
     volunteer_id = command.volunteer_id
     return _on_activity(activity.sign_up, streams, command,
                         volunteer_status=directory.status(volunteer_id),
-                        team_ids=directory.teams_of(volunteer_id))
+                        team_ids=directory.teams_of(volunteer_id),
+                        volunteer_insured=directory.insured(volunteer_id))
 
 
 def _with_code(decide: Decision, streams: EventSourcedStreams, command: commands.CheckIn

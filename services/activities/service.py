@@ -11,7 +11,7 @@ from typing import Any
 from nameko.timer import timer
 
 from contracts.activities.streams import build_registry
-from services.activities import handlers, queries, trends
+from services.activities import handlers, insurance, queries, trends
 from services.activities.directory import KnowsVolunteers
 from services.activities.domain import commands
 from services.activities.views import VIEWS
@@ -85,6 +85,12 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
                         branch_id=None):
         return queries.list_activities(self.streams.views, county_code, theme, status,
                                        limit, offset, branch_id=branch_id)
+
+    @rpc
+    def uninsured_sign_ups(self, county_code: str | None = None) -> list[dict[str, Any]]:
+        """Uninsured volunteers signed up for activities that take insured ones only."""
+        return insurance.uninsured_sign_ups(self.streams.views, self._directory(),
+                                            county_code)
 
     @rpc
     def activity_facts(self, activity_ids: list[str]) -> dict[str, dict[str, str]]:

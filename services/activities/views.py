@@ -37,6 +37,7 @@ class ActivityView(StreamView):
             "capacity": details.capacity,
             "team_only": details.team_only,
             "team_id": details.team_id,
+            "insurance_required": details.insurance_required,
             "status": state.status,
             "participants": list(state.participants),
             "waitlist": list(state.waitlist),

@@ -50,6 +50,7 @@ class Details:
     capacity: int
     team_only: bool
     team_id: str | None
+    insurance_required: bool = False
 
     @property
     def duration(self) -> timedelta:
@@ -98,7 +99,7 @@ def publish(state: Activity | None, command: cmd.PublishActivity, catalog: Activ
             ) -> list[NewEvent]:
     """The stream id derives from `client_request_id`: a retry of the same request finds
     its activity and records nothing; another activity under the same request id is refused."""
-    data = _publication(command)
+    data = _publication(command, catalog)
     if state is not None:
         if _details(data) == state.details:
             return []
@@ -135,9 +136,11 @@ def cancel(state: Activity | None, command: cmd.CancelActivity, catalog: Activit
 
 
 def sign_up(state: Activity | None, command: cmd.SignUp, catalog: ActivityCatalog,
-            volunteer_status: str | None, team_ids: Collection[str] = ()) -> list[NewEvent]:
-    """`volunteer_status` and `team_ids` are the volunteer's current status and team
-    memberships as the volunteers service knows them (status None: no such volunteer)."""
+            volunteer_status: str | None, team_ids: Collection[str] = (),
+            volunteer_insured: bool = False) -> list[NewEvent]:
+    """`volunteer_status`, `team_ids` and `volunteer_insured` are the volunteer's current
+    status, team memberships and accident insurance as the volunteers service knows them
+    (status None: no such volunteer)."""
     current = _open(state, "sign up for")
     volunteer_id = command.volunteer_id
     if command.at >= current.details.starts_at:
@@ -147,6 +150,10 @@ def sign_up(state: Activity | None, command: cmd.SignUp, catalog: ActivityCatalo
     if current.details.team_only and current.details.team_id not in team_ids:
         raise DomainRuleViolated("this activity is for members of its team only",
                                  field="volunteer_id", team_id=current.details.team_id)
+    if current.details.insurance_required and not volunteer_insured:
+        raise DomainRuleViolated(
+            "this activity takes only volunteers with accident insurance in place, and the "
+            "volunteer's record has none", field="volunteer_id", reason="uninsured")
     if volunteer_id in current.signed_up:
         raise AlreadyExists("the volunteer has signed up already", field="volunteer_id")
     if len(current.participants) < current.details.capacity:
@@ -364,6 +371,7 @@ def _details(data: Mapping[str, Any]) -> Details:
         capacity=data["capacity"],
         team_only=data["team_only"],
         team_id=data.get("team_id"),
+        insurance_required=data["insurance_required"],
     )
 
 
@@ -449,13 +457,19 @@ evolve, replay = _FOLD.evolve, _FOLD.replay
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _publication(command: cmd.PublishActivity) -> dict[str, Any]:
-    """The event's data: the command's fields (the organiser as data), times in UTC."""
+def _publication(command: cmd.PublishActivity, catalog: ActivityCatalog) -> dict[str, Any]:
+    """The event's data: the command's fields (the organiser as data), times in UTC, and
+    whether it takes insured volunteers only (the activity's word, else the catalog's,
+    fixed now: a later edit of the catalog changes no published activity)."""
     team_id, organiser = command.team_id, command.organiser
     if command.team_only and team_id is None and organiser.kind == "team":
         team_id = organiser.id  # a team's own activity is for its own members
+    insured_only = command.insurance_required
+    if insured_only is None:
+        insured_only = catalog.insurance.requires(command.theme, command.kind)
     return {**asdict(command), "starts_at": iso(command.starts_at),
-            "ends_at": iso(command.ends_at), "team_id": team_id}
+            "ends_at": iso(command.ends_at), "team_id": team_id,
+            "insurance_required": insured_only}
 
 
 def _existing(state: Activity | None) -> Activity:

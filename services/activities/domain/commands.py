@@ -39,6 +39,7 @@ class PublishActivity:
     capacity: int
     team_only: bool = False
     team_id: str | None = None
+    insurance_required: bool | None = None  # None: as the catalog says of its theme or kind
 
 
 @dataclass(frozen=True, kw_only=True)
