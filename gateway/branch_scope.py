@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.problem import forbidden
+from gateway.problem import Problem, forbidden, invalid
 from gateway.roles import BRANCH_LIAISON, BRANCH_SECRETARY, Principal
 
 BRANCH_PEOPLE = (BRANCH_SECRETARY, BRANCH_LIAISON)
@@ -34,6 +34,20 @@ def on_own_branch_activity(principal: Principal, activity: Mapping[str, Any]) ->
     if principal.role in BRANCH_PEOPLE and not is_own_branch(principal,
                                                              activity.get("organiser")):
         raise forbidden("Only the activities your branch organises.")
+
+
+def check_branch_of_account(ctx: Any, branch_id: str, county_code: str | None) -> None:
+    """An account bound to a branch names an existing branch of the account's county:
+    a secretary's rights follow the branch, so a branch of another county would let them
+    publish in its name (422 for both, so another county's ids are not told apart)."""
+    try:
+        branch = ctx.call("branches", "get_branch", branch_id)
+    except Problem as problem:
+        if problem.status != 404:
+            raise
+        branch = None
+    if branch is None or branch.get("county_code") != county_code:
+        raise invalid({"branch_id": ["No such branch in this county."]})
 
 
 def on_own_branch_claim(principal: Principal, wish: Mapping[str, Any]) -> None:

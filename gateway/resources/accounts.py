@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.branch_scope import check_branch_of_account
 from gateway.context import Ctx, Reply
 from gateway.pagination import decode_cursor, page
 from gateway.problem import forbidden, not_found
@@ -45,6 +46,8 @@ def _manages(principal: Principal, account: dict[str, Any]) -> bool:
 def open_account(ctx: Ctx) -> Reply:
     if ctx.principal.role in UNIT_ADMINS and not _manages(ctx.principal, ctx.data):
         raise forbidden("A county opens accounts of its own branch secretaries and volunteers.")
+    if ctx.data.get("branch_id"):
+        check_branch_of_account(ctx, ctx.data["branch_id"], ctx.data.get("county_code"))
     account = ctx.gateway.accounts(ctx).open(ctx.data)
     return created(account, f"/accounts/{account['username']}")
 

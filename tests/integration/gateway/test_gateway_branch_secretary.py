@@ -142,3 +142,19 @@ def test_a_secretary_claims_no_wish_for_another_branch_or_another_county(world, 
     answer = secretary.post(f"/wishes/{wish_id}/release", {"reason": "试探"})
     assert answer.status_code == 403, answer.text
     assert city.get(f"/wishes/{wish_id}").json()["claimant"] == branch(world["other"])
+
+
+def test_a_secretary_account_names_a_branch_of_its_county(platform, world, city):
+    county = platform.open_account("county-sec", "county_admin", county_code=TINGHU)
+    body = {"username": "sec-opened", "password": "secretary-password-1",
+            "role": "branch_secretary", "county_code": TINGHU}
+    for branch_id in (world["far"], "8d3f1c1e-0000-4000-8000-00000000abcd"):
+        for opener in (county, city):
+            answer = opener.post("/accounts", {**body, "branch_id": branch_id})
+            assert answer.status_code == 422, answer.text
+            assert "branch_id" in answer.json()["errors"]
+    assert city.get("/accounts/sec-opened").status_code == 404
+    opened = _ok(county.post("/accounts", {**body, "branch_id": world["own"]}))
+    assert (opened["role"], opened["branch_id"]) == ("branch_secretary", world["own"])
+    secretary = platform.anonymous.login("sec-opened", "secretary-password-1")
+    _ok(secretary.post("/activities", held_earlier_today(branch(world["own"]))))
