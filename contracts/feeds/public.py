@@ -39,6 +39,11 @@ PUBLIC: dict[str, tuple[str, int, tuple[str, ...]]] = {
     "VolunteerMergedInto": ("volunteers", 1, ("merge_id", "survivor_id", "merged_at",
                                               "moved", "duplicates")),
     "VolunteerMergeUndone": ("volunteers", 1, ("merge_id", "survivor_id")),
+    # moving between cities: the cities and counties, the hours and level carried; not
+    # the carried history's details
+    "VolunteerTransferredOut": ("volunteers", 1, ("to_city", "county_code")),
+    "VolunteerTransferredIn": ("volunteers", 1, ("from_city", "county_code",
+                                                 "carried_hours", "star_level")),
     "HoursRecorded": ("volunteers", 1, ("entry_id", "hours", "served_on", "source",
                                         "activity_id")),
     "HoursCorrected": ("volunteers", 1, ("entry_id", "hours", "previous_hours")),

@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from contracts.volunteers.city_transfer_events import CITY_TRANSFER_SCHEMAS
 from contracts.volunteers.merge_events import MERGE_SCHEMAS
 from contracts.volunteers.transfer_events import (  # noqa: F401 - the transfer event types
     TRANSFER_ACCEPTED,
@@ -337,12 +338,13 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (VOLUNTEER_JOINED_TEAM, 1): VolunteerJoinedTeamV1,
     (VOLUNTEER_LEFT_TEAM, 1): VolunteerLeftTeamV1,
     **MERGE_SCHEMAS,  # merging duplicates (merge_events.py)
+    **CITY_TRANSFER_SCHEMAS,  # moving to another city (city_transfer_events.py)
+    **TRANSFER_SCHEMAS,  # transfers between counties (transfer_events.py)
     (VOLUNTEER_NOMINATED, 1): VolunteerNominatedV1,
     (NOMINATION_REVIEWED, 1): NominationReviewedV1,
     (TITLES_ANNOUNCED, 1): TitlesAnnouncedV1,
     (TALENT_PROFILE_RECORDED, 1): TalentProfileRecordedV1,
     (TALENT_NEED_POSTED, 1): TalentNeedPostedV1,
-    **TRANSFER_SCHEMAS,  # transfers between counties (transfer_events.py)
 }
 
 

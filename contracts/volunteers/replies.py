@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from yinfa.schemas import IdString, decimal_text
 
 STATUSES = ("registered", "verified", "active", "suspended", "withdrawn", "erased",
-            "merged")
+            "merged", "transferred_out")
 ROSTER_STATUSES = ("created", "exists", "invalid", "refused")
 
 
@@ -186,3 +186,14 @@ class MergeUndone(Schema):
     survivor_id = IdString(required=True)
     duplicate_id = IdString(required=True)
     undone = fields.Boolean(required=True)
+
+
+class CityTransferPackage(Schema):
+    """A release to another city: the signed, encrypted package (one canonical JSON text,
+    format in docs/records.md) and what names it."""
+
+    volunteer_id = IdString(required=True)
+    to_city = fields.String(required=True)
+    package_id = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+    package = fields.String(required=True)

@@ -17,6 +17,7 @@ STANDING_EVENTS = frozenset({
     "VolunteerProfileUpdated",  # accident insurance declared or lapsed
     "VolunteerMergedInto", "VolunteerMergeUndone",  # a duplicate merged, and undone
     "VolunteerTransferred",  # released to another county: the county changes
+    "VolunteerTransferredOut",  # released to another city: serves here no more
 })
 TEAM_EVENTS = frozenset({"VolunteerJoinedTeam", "VolunteerLeftTeam"})
 
@@ -47,6 +48,8 @@ def standing_facts(event: RecordedEvent) -> Mapping[str, Any]:
         # a duplicate merged into its survivor serves as the survivor only, until undone
         "VolunteerMergedInto": {"merged": True},
         "VolunteerMergeUndone": {"merged": False},
+        # moved to another city: the record stays, read-only; nobody signs them up here
+        "VolunteerTransferredOut": {"withdrawn": True},
     }.get(event.type, {})
 
 

@@ -19,6 +19,7 @@ from services.volunteers import (
     talent_queries,
     transfer_queries,
 )
+from services.volunteers.activity_facts import ActivityFacts
 from services.volunteers.domain import commands, nomination, talent
 from services.volunteers.handlers import COMPLETED, CORRECTED
 from services.volunteers.views import VIEWS
@@ -63,6 +64,7 @@ class VolunteersService(EventSourcedService):
 
     streams: EventSourcedStreams = EventSourcing(build_registry(), VIEWS)
     inbox: Inbox = InboxProvider(source=ACTIVITIES)
+    activity_facts = ActivityFacts()  # kinds and themes, for transfer packages
     secrets = RequiredSecrets(ID_SECRET, MASTER_KEY)
 
     # ---- commands ---------------------------------------------------------------
@@ -117,23 +119,6 @@ class VolunteersService(EventSourcedService):
                                                queries.get_team(service.streams.views, team_id))
     join_team = team_command(commands.JoinTeam)
     leave_team = team_command(commands.LeaveTeam)
-    # model volunteers: each answers the nomination, or the campaign, as it stands now
-    nominate_volunteer = handlers.COMMANDS.entrypoint(
-        nomination.NominateVolunteer, lambda service, nomination_id:
-        recognition_queries.get_nomination(service.streams.views, nomination_id))
-    review_nomination = handlers.COMMANDS.entrypoint(
-        nomination.ReviewNomination, lambda service, nomination_id:
-        recognition_queries.get_nomination(service.streams.views, nomination_id))
-    announce_titles = handlers.COMMANDS.entrypoint(
-        nomination.AnnounceTitles, lambda service, stream_id:
-        recognition_queries.get_campaign(service.streams.views, stream_id))
-    # the talent pool
-    record_talent_profile = handlers.COMMANDS.entrypoint(
-        talent.RecordTalentProfile, lambda service, volunteer_id:
-        talent_queries.profile_of(service.streams.views, volunteer_id))
-    post_talent_need = handlers.COMMANDS.entrypoint(
-        talent.PostTalentNeed, lambda service, need_id:
-        talent_queries.get_need(service.streams.views, need_id))
     # transfers between counties: each handler answers the transfer's id
     request_transfer = transfer_command(commands.RequestTransfer)
     accept_transfer = transfer_command(commands.AcceptTransfer)
@@ -153,6 +138,31 @@ class VolunteersService(EventSourcedService):
         (under way unless a status is named)."""
         return transfer_queries.list_transfers(self.streams.views, county_code, side, status,
                                                int(limit), int(offset))
+    # moving to another city: the release answers the signed package (issued again on a
+    # repeat); the import answers the person registered here (city_transfers.py)
+    transfer_out_of_city = handlers.COMMANDS.entrypoint(
+        commands.TransferOutOfCity, activity_facts=lambda service: service.activity_facts)
+    transfer_in_from_city = handlers.COMMANDS.entrypoint(
+        commands.TransferInFromCity,
+        lambda service, volunteer_id: queries.get_volunteer(service.streams.views,
+                                                            volunteer_id))
+    # model volunteers: each answers the nomination, or the campaign, as it stands now
+    nominate_volunteer = handlers.COMMANDS.entrypoint(
+        nomination.NominateVolunteer, lambda service, nomination_id:
+        recognition_queries.get_nomination(service.streams.views, nomination_id))
+    review_nomination = handlers.COMMANDS.entrypoint(
+        nomination.ReviewNomination, lambda service, nomination_id:
+        recognition_queries.get_nomination(service.streams.views, nomination_id))
+    announce_titles = handlers.COMMANDS.entrypoint(
+        nomination.AnnounceTitles, lambda service, stream_id:
+        recognition_queries.get_campaign(service.streams.views, stream_id))
+    # the talent pool
+    record_talent_profile = handlers.COMMANDS.entrypoint(
+        talent.RecordTalentProfile, lambda service, volunteer_id:
+        talent_queries.profile_of(service.streams.views, volunteer_id))
+    post_talent_need = handlers.COMMANDS.entrypoint(
+        talent.PostTalentNeed, lambda service, need_id:
+        talent_queries.get_need(service.streams.views, need_id))
 
     @rpc
     def volunteers_without_personal_data(self) -> list[str]:

@@ -48,6 +48,9 @@ class VolunteerView(StreamView):
             "star_level_pending": state.star_level_pending,
             "activity_hours": str(_activity_hours(events, state.ledger)),
             "registered_at": events[0].occurred_at.isoformat(),
+            "carried_hours": str(state.carried_hours),  # moving between cities
+            "transferred_from": state.transferred_from,
+            "transferred_to": state.transferred_to,
             # merging duplicates: where a merged record went, what a survivor holds
             "merged_into": state.merged_into,
             "merge_id": state.merge_id,

@@ -221,6 +221,7 @@ TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any], tzinfo], Writes]] = {
     "VolunteerRegistered": _volunteer_registered,
     "VolunteerWithdrawn": _volunteer_withdrawn,
     "VolunteerReturned": _volunteer_returned,
+    "VolunteerTransferredOut": _volunteer_transferred_out,
     "VolunteerMergedInto": _volunteer_merged_into,
     "VolunteerMergeUndone": _volunteer_merge_undone,
     "VolunteerTransferred": _volunteer_transferred,

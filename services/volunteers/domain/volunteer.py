@@ -31,13 +31,19 @@ from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound, Validation
 from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
-from . import commands as c, merge_state as merge_appliers
-from . import transfer_state as transfer_appliers
+from . import (
+    city_transfer_state as city_transfer_appliers,
+    commands as c,
+    merge_state as merge_appliers,
+    transfer_state as transfer_appliers,
+)
 from .stars import star_level
 
 REGISTERED, VERIFIED, ACTIVE = "registered", "verified", "active"
 SUSPENDED, WITHDRAWN, ERASED = "suspended", "withdrawn", "erased"
 MERGED = merge_appliers.MERGED  # a duplicate merged into its survivor (merge.py)
+# released to another city (city_transfer.py): the record stays, read-only
+TRANSFERRED_OUT = city_transfer_appliers.TRANSFERRED_OUT
 PROFILE_FIELDS = ("former_employer", "party_member", "skills", "insurance")
 PERSONAL_FIELDS = ("name", "phone")  # kept encrypted by the service, never in an event
 
@@ -72,6 +78,14 @@ class Volunteer:
     adopted: Mapping[str, Mapping[str, tuple[Decimal, str | None]]] = field(
         default_factory=dict)
     merged_from: Mapping[str, str] = field(default_factory=dict)  # merge id -> duplicate
+    # moving between cities (city_transfer.py): hours served in the city they came from
+    # count for their stars, not in any ranking here; the level that city approved stays
+    carried_hours: Decimal = Decimal(0)
+    star_level_floor: int = 0
+    transferred_from: str | None = None  # a city code
+    transferred_to: str | None = None
+    arrived_with: str | None = None  # the package id they came with
+    released_with: str | None = None  # the package id they left with
     # a transfer between counties under way (transfer.py); the release changes the county
     transfer: transfer_appliers.PendingTransfer | None = None
 
@@ -98,7 +112,8 @@ class Volunteer:
 
     @property
     def verified_hours(self) -> Decimal:
-        return self.total_hours if self.verified else Decimal(0)
+        """What earns stars: the hours served here and those carried from another city."""
+        return self.total_hours + self.carried_hours if self.verified else Decimal(0)
 
 
 def volunteer_id_for(id_number: str, secret: str) -> str:
@@ -451,6 +466,7 @@ _APPLIERS = {
     ev.STAR_LEVEL_APPROVED: _star_level_approved,
     ev.STAR_LEVEL_RETURNED: _star_level_returned,
     **merge_appliers.APPLIERS,
+    **city_transfer_appliers.APPLIERS,
     **transfer_appliers.APPLIERS,
 }
 _FOLD = fold.Fold("volunteer", ev.VOLUNTEER_REGISTERED, _APPLIERS)
@@ -463,7 +479,7 @@ evolve, replay = _FOLD.evolve, _FOLD.replay
 def _existing(state: Volunteer | None, action: str) -> Volunteer:
     if state is None:
         raise NotFound("no such volunteer", field="volunteer_id")
-    if state.status in (WITHDRAWN, ERASED, MERGED):
+    if state.status in (WITHDRAWN, ERASED, MERGED, TRANSFERRED_OUT):
         context: dict[str, Any] = {"merged_into": state.merged_into} if state.merged_into else {}
         raise DomainRuleViolated(f"cannot {action} a {state.status} volunteer",
                                  field="volunteer_id", **context)
@@ -476,7 +492,8 @@ def _with_star_change(state: Volunteer, decided: list[NewEvent], catalog: Volunt
     threshold (the level reached; approval is a decision of its own)."""
     after = replay(decided, state)
     assert after is not None
-    level = star_level(after.verified_hours, catalog.star_thresholds)
+    level = max(star_level(after.verified_hours, catalog.star_thresholds),
+                after.star_level_floor)
     if level == after.star_level_reached:
         return decided
     return [*decided, ev.new_event(ev.STAR_LEVEL_CHANGED, {

@@ -22,8 +22,9 @@ V1_REGISTRATION = {
 }
 
 
-from tests.unit.volunteers.test_nominations import every_recognition_event  # noqa: E402
 from tests.unit.volunteers.test_merging import every_merge_event  # noqa: E402
+from tests.unit.volunteers.test_moving_city import every_city_transfer_event  # noqa: E402
+from tests.unit.volunteers.test_nominations import every_recognition_event  # noqa: E402
 from tests.unit.volunteers.test_transfers import every_transfer_event  # noqa: E402
 
 WANG = "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"
@@ -83,6 +84,7 @@ def test_every_emitted_event_matches_its_current_schema_and_is_json(
     produced += certificate_events(volunteer("active"))
     produced += every_transfer_event(volunteer("active"))
     produced += every_merge_event(volunteer("active"), volunteer("active"), catalog)
+    produced += every_city_transfer_event(volunteer("active"), catalog)
     produced += every_recognition_event(volunteer("active"))
 
     assert {e.type for e in produced} == set(ev.CURRENT_VERSIONS)

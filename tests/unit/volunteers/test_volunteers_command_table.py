@@ -74,16 +74,6 @@ VALID = {  # one well-formed payload of each command type
     commands.MergeVolunteers: {"volunteer_id": WANG, "duplicate_id": TEAM,
                                "reason": "同一人重复登记"},
     commands.UndoMerge: {"merge_id": TEAM, "reason": "合并有误"},
-    # model volunteers and the talent pool (stage and county: the gateway's)
-    nomination.NominateVolunteer: {"volunteer_id": WANG, "title": "model_volunteer",
-                                   "year": 2026, "county_code": "320902", "deeds": "义务宣讲"},
-    nomination.ReviewNomination: {"nomination_id": TEAM, "title": "model_volunteer",
-                                  "year": 2026, "stage": "city", "decision": "approved"},
-    nomination.AnnounceTitles: {"title": "model_volunteer", "year": 2026},
-    talent.RecordTalentProfile: {"volunteer_id": WANG, "specialities": ["civil_law"]},
-    talent.PostTalentNeed: {"county_code": "320902", "skills": ["law"],
-                            "starts_on": "2026-12-10", "ends_on": "2026-12-20",
-                            "posted_by": "county_admin"},
     # transfers between counties (acting_county: the gateway's, from the caller's account)
     commands.RequestTransfer: {"volunteer_id": WANG, "to_county": "320903",
                                "reason_code": "moved_home", "acting_county": "320902"},
@@ -94,6 +84,20 @@ VALID = {  # one well-formed payload of each command type
     commands.ReleaseTransfer: {"volunteer_id": WANG, "transfer_id": TEAM},
     commands.CancelTransfer: {"volunteer_id": WANG, "transfer_id": TEAM,
                               "acting_county": None},
+    # moving to another city (acting_county: the gateway's; the package as uploaded)
+    commands.TransferOutOfCity: {"volunteer_id": WANG, "to_city": "3206",
+                                 "acting_county": "320902"},
+    commands.TransferInFromCity: {"package": "{}", "county_code": "320902"},
+    # model volunteers and the talent pool (stage and county: the gateway's)
+    nomination.NominateVolunteer: {"volunteer_id": WANG, "title": "model_volunteer",
+                                   "year": 2026, "county_code": "320902", "deeds": "义务宣讲"},
+    nomination.ReviewNomination: {"nomination_id": TEAM, "title": "model_volunteer",
+                                  "year": 2026, "stage": "city", "decision": "approved"},
+    nomination.AnnounceTitles: {"title": "model_volunteer", "year": 2026},
+    talent.RecordTalentProfile: {"volunteer_id": WANG, "specialities": ["civil_law"]},
+    talent.PostTalentNeed: {"county_code": "320902", "skills": ["law"],
+                            "starts_on": "2026-12-10", "ends_on": "2026-12-20",
+                            "posted_by": "county_admin"},
 }
 
 
