@@ -6,12 +6,21 @@ changes anything."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import polling
 import pytest
 from gateway_support import DAFENG, TINGHU, activity_body, branch_body, registration, wish_body
 
 CODE = "RUN2026"
+
+
+def branch_row(secretary, branch_id: str, measure: str) -> Decimal:
+    """The branch's raw figure of one measure in its ranking, as the secretary reads it."""
+    answer = secretary.get(f"/rankings/branches/{branch_id}")
+    assert answer.status_code == 200, answer.text
+    raw = next(r["raw"] for r in answer.json()["rows"] if r["measure"] == measure)
+    return Decimal(raw or 0)
 
 
 def _ok(answer, status: int = 201) -> dict:
@@ -76,6 +85,9 @@ def test_a_secretary_runs_an_activity_of_their_branch_from_publication_to_hours(
 
     listed = _ok(secretary.get("/activities", params={"branch_id": world["own"]}), 200)
     assert [a["activity_id"] for a in listed["items"]] == [activity_id]
+    # the branch's ranking counts it
+    polling.eventually(lambda: branch_row(secretary, world["own"], "activities_organised")
+                       == 1, timeout=30)
 
 
 def test_a_secretary_claims_and_fulfils_a_wish_for_their_branch(world, city):
@@ -93,6 +105,8 @@ def test_a_secretary_claims_and_fulfils_a_wish_for_their_branch(world, city):
     assert confirmed["status"] == "confirmed"
     mine = _ok(secretary.get("/wishes", params={"branch_id": world["own"]}), 200)
     assert [w["wish_id"] for w in mine["items"]] == [wish_id]
+    polling.eventually(lambda: branch_row(secretary, world["own"], "wishes_fulfilled")
+                       == 1, timeout=30)
 
 
 def test_a_secretary_publishes_nothing_for_another_branch_or_the_bureau(world, city):
