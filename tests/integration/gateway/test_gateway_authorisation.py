@@ -55,6 +55,7 @@ def world(platform, city):
         "key_id": "0" * 16, "period": "2026",
         "service": "volunteers", "name": "swagger-ui.css", "profile": "full",
         "partner": "feed", "job_id": str(uuid.uuid4()), "year": "2026",
+        "merge_id": str(uuid.uuid4()),  # none such: its routes answer 404 to whom they admit
     }
     other_branch = city.post("/branches", branch_body()).json()["branch_id"]
     ids["code"] = city.post(f"/volunteers/{volunteer}/certificates", {}).json()["code"]
