@@ -20,6 +20,7 @@ from ops_support import free_ports
 import yinfa.service.remote_errors  # noqa: F401 - the services' errors as themselves
 from contracts.volunteers.city_transfer_record import MAX_PACKAGE_BYTES, PACKAGE_KIND
 from contracts.volunteers.id_number import make_id_number
+from contracts.volunteers.replies import CityTransferPackage, Volunteer
 from yinfa.city_packages import CityKeys, TrustedCity, new_secret, seal_package
 from yinfa.errors import AlreadyExists, ValidationFailed
 from yinfa.secrets import key_material
@@ -151,6 +152,15 @@ def test_a_package_round_trips_between_two_cities_and_a_tampered_one_is_refused(
             {"package": package, "county_code": CHONGCHUAN})
         assert twice == arrived  # the same package again creates nothing
         assert nantong.volunteers.list_volunteers()["total"] == 1
+
+        # the answers are as published; the views rebuilt from the log are the live ones
+        CityTransferPackage().load(released)
+        Volunteer().load(arrived)
+        Volunteer().load(left)
+        for city, vid in ((nantong, arrived["volunteer_id"]), (yancheng, wang)):
+            live = city.volunteers.get_volunteer(vid)
+            city.volunteers.rebuild_views()
+            assert city.volunteers.get_volunteer(vid) == live
 
 
 def test_refusals_change_nothing(cities):
