@@ -56,8 +56,13 @@ def world(platform, city):
         "service": "volunteers", "name": "swagger-ui.css", "profile": "full",
         "partner": "feed", "job_id": str(uuid.uuid4()), "year": "2026",
         "merge_id": str(uuid.uuid4()),  # none such: its routes answer 404 to whom they admit
+        "transfer_id": str(uuid.uuid4()),  # none such, as merge_id
     }
     other_branch = city.post("/branches", branch_body()).json()["branch_id"]
+    ids["report_id"] = city.request(
+        "POST", "/reports", params={"kind": "annual_report", "year": 2026,
+                                    "unit_code": TINGHU},
+        data=b"%PDF-1.4\n%%EOF\n", headers={"Content-Type": "application/pdf"}).json()["report_id"]
     ids["code"] = city.post(f"/volunteers/{volunteer}/certificates", {}).json()["code"]
     clients = {
         "city": city,
