@@ -121,6 +121,25 @@ def test_the_volunteers_service_answers_as_published(runner_factory, platform_co
           volunteers.register_volunteers([elsewhere], within_county=TINGHU))
 
 
+def test_merging_duplicates_answers_as_published(runner_factory, platform_config,
+                                                 rpc_proxy):
+    runner_factory(platform_config, VolunteersService).start()
+    volunteers = rpc_proxy("volunteers", context_data={"actor": "county:320902"})
+    survivor = verified(volunteers, 21)
+    duplicate = volunteers.register_volunteer(person(22))["volunteer_id"]
+    volunteers.record_hours({"volunteer_id": duplicate, **entry("2")})
+
+    merged = volunteers.merge_volunteers({"volunteer_id": survivor,
+                                          "duplicate_id": duplicate, "reason": "重复登记"})
+    check(volunteer_replies.MergeOutcome, merged)
+    check(volunteer_replies.Merge, volunteers.get_merge(merged["merge_id"]))
+    check(volunteer_replies.Volunteer, volunteers.get_volunteer(survivor),
+          volunteers.get_volunteer(duplicate))
+    check(volunteer_replies.VolunteerList, volunteers.list_volunteers(status="merged"))
+    check(volunteer_replies.MergeUndone,
+          volunteers.undo_merge({"merge_id": merged["merge_id"], "reason": "合并有误"}))
+
+
 # ---- activities ------------------------------------------------------------------------
 
 
