@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from contracts.activities.catalog import load_activity_catalog
 from contracts.branches.catalog import load_branch_catalog, load_checklists
 from demo.people import GIVEN, SURNAMES
 from yinfa.reference import City, County
@@ -132,7 +133,14 @@ def _with_brand(made: DemoBranch, rng: random.Random, first_year: int) -> DemoBr
     return replace(made, brand={
         "branch_id": made.branch_id, "name": f"{name}·{rng.choice(['银辉', '红帆', '先锋'])}",
         "description": "老党员讲党史、结对帮扶、社区共治，打造一支部一品牌",
-        "year": first_year})
+        "year": first_year, "theme": _theme_of(made.branch_id)})
+
+
+def _theme_of(branch_id: str) -> str:
+    """The programme theme a demo brand serves, from its branch id (the seeded random
+    sequence stays as it was)."""
+    themes = list(load_activity_catalog().themes)
+    return themes[uuid.UUID(branch_id).int % len(themes)]
 
 
 def branches_for(city: City, seed: int, as_of: date) -> list[DemoBranch]:
