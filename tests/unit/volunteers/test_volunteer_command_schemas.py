@@ -92,7 +92,14 @@ def test_a_phone_must_be_a_mainland_mobile_number(phone, form):
 
 def test_a_county_outside_the_city_file_is_refused(form):
     assert errors_of(s.RegisterVolunteer, form(county_code="320602")) == {
-        "county_code": ["Not a county of this city."]}
+        "county_code": ["Not a county or city agency of this city."]}
+
+
+def test_a_city_agency_is_a_unit_a_volunteer_may_belong_to(form):
+    loaded = s.load_command(s.RegisterVolunteer, form(county_code="3209A03"))
+    assert loaded["county_code"] == "3209A03"
+    assert errors_of(s.RegisterVolunteer, form(county_code="3209A99")) == {
+        "county_code": ["Not a county or city agency of this city."]}
 
 
 def test_a_skill_outside_the_catalog_is_refused(form):
