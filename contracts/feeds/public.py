@@ -44,6 +44,16 @@ PUBLIC: dict[str, tuple[str, int, tuple[str, ...]]] = {
     "VolunteerTransferredOut": ("volunteers", 1, ("to_city", "county_code")),
     "VolunteerTransferredIn": ("volunteers", 1, ("from_city", "county_code",
                                                  "carried_hours", "star_level")),
+    # transfers between counties: the counties, the steps and their reason codes (catalog
+    # codes, never free text)
+    "VolunteerTransferRequested": ("volunteers", 1, ("transfer_id", "from_county",
+                                                     "to_county", "to_city", "reason_code")),
+    "VolunteerTransferAccepted": ("volunteers", 1, ("transfer_id", "decided_by")),
+    "VolunteerTransferDeclined": ("volunteers", 1, ("transfer_id", "decided_by",
+                                                    "reason_code")),
+    "VolunteerTransferCancelled": ("volunteers", 1, ("transfer_id", "cancelled_by")),
+    "VolunteerTransferred": ("volunteers", 1, ("transfer_id", "from_county", "to_county",
+                                               "to_city", "effective_at")),
     "HoursRecorded": ("volunteers", 1, ("entry_id", "hours", "served_on", "source",
                                         "activity_id")),
     "HoursCorrected": ("volunteers", 1, ("entry_id", "hours", "previous_hours")),

@@ -1,8 +1,8 @@
 """Command schemas of a volunteer's transfer (转移接续) between counties of the city.
 
-Each names the volunteer and the transfer; `acting_county` is the county the caller acts
-for (None: the city), which the gateway sets from the caller's account, never from a
-body. Published through `contracts.volunteers.commands`.
+Each names the volunteer and the transfer; `acting_county` is the county (or city agency,
+市直单位) the caller acts for, None for the city, which the gateway sets from the caller's
+account, never from a body. Published through `contracts.volunteers.commands`.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validates
 
 from contracts.volunteers.transfer_catalog import load_transfer_catalog
-from yinfa.schemas import Command, IdString, county_in_city
+from yinfa.schemas import Command, IdString, unit_in_city
 
 
 def _one_of(codes: Any, value: str) -> None:
@@ -23,13 +23,12 @@ def _one_of(codes: Any, value: str) -> None:
 class TransferCommand(Command):
     volunteer_id = IdString(required=True)
     transfer_id = IdString(required=True)
-    acting_county = fields.String(load_default=None, allow_none=True,
-                                  validate=county_in_city)
+    acting_county = fields.String(load_default=None, allow_none=True, validate=unit_in_city)
 
 
 class RequestTransfer(TransferCommand):
     transfer_id = IdString(load_default=lambda: str(uuid.uuid4()))
-    to_county = fields.String(required=True, validate=county_in_city)
+    to_county = fields.String(required=True, validate=unit_in_city)  # or a city agency
     reason_code = fields.String(required=True)
 
     @validates("reason_code")

@@ -21,6 +21,7 @@ from gateway.resources import (  # noqa: F401
     recognition,
     reports,
     summaries,
+    transfers,
     volunteers,
     wishes,
 )
