@@ -25,6 +25,10 @@ PURPOSES = {
     MASTER_KEY: "the master key that wraps each person's data key",
     TOKEN_KEY: "the key that signs access tokens",
     CURSOR_KEY: "the key that signs list and feed cursors",
+}
+# secrets a process needs only for some work, checked when it is asked for: a deployment
+# that does not do that work sets none (a city that exchanges no transfer packages)
+WHEN_USED = {
     TRANSFER_KEY: "the city's transfer key (`yinfa transfer-keys` makes one): it signs the "
                   "transfer packages this city sends and opens those sent to it",
 }
@@ -44,7 +48,8 @@ class SecretMissing(RuntimeError):
 
     def __init__(self, name: str, problem: str) -> None:
         super().__init__(f"{name} {problem}: set it to {MIN_BYTES} or more random bytes "
-                         f"(e.g. `openssl rand -base64 48`); it is {PURPOSES[name]}")
+                         f"(e.g. `openssl rand -base64 48`); it is "
+                         f"{PURPOSES.get(name) or WHEN_USED[name]}")
         self.name = name
 
 
