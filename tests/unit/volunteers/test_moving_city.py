@@ -7,21 +7,36 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from marshmallow import ValidationError
 
-from contracts.volunteers.city_transfer_record import VolunteerRecordV1
+from contracts.volunteers.catalog import load_volunteer_catalog
+from contracts.volunteers.city_transfer_record import (
+    MAX_PACKAGE_BYTES,
+    PACKAGE_KIND,
+    VolunteerRecordV1,
+)
 from contracts.volunteers.id_number import make_id_number
 from contracts.volunteers.standing import standing_facts, standing_of
 from services.scoring.domain.state import TRANSLATORS
 from services.volunteers.city_transfers import build_record
 from services.volunteers.domain import city_transfer, commands as c, volunteer as v
+from yinfa.city_packages import (
+    CityKeys,
+    TrustedCity,
+    canonical,
+    new_secret,
+    open_package,
+    seal_package,
+)
 from yinfa.errors import AlreadyExists, DomainRuleViolated
 from yinfa.reference import load_city
+from yinfa.secrets import key_material
 
 TINGHU = "320902"  # 亭湖区 (see conftest)
 WANG = "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"
@@ -246,3 +261,47 @@ def test_the_sample_record_loads_and_a_wrong_sum_or_birth_date_does_not():
             **SAMPLE_RECORD["person"], "birth_date": "1956-10-02"}})
     with pytest.raises(ValidationError, match="Unknown field"):
         VolunteerRecordV1().load({**SAMPLE_RECORD, "extra": 1})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(amounts=st.lists(st.decimals(min_value=Decimal("0.1"), max_value=Decimal(24),
+                                    places=1), max_size=30),
+       corrected=st.data())
+def test_whatever_was_served_arrives_whole_through_a_sealed_package(amounts, corrected):
+    """Any ledger (corrections included) leaves in a package and arrives with its hours
+    carried to the tenth, none counted as served here, nothing personal in an event."""
+    history = [Recorded("VolunteerRegistered", {
+        "gender": "male", "birth_year": 1956, "county_code": TINGHU, "former_employer": None,
+        "retirement_status": "tuixiu", "party_member": True, "branch_id": None,
+        "skills": [], "insurance": False}), Recorded("VolunteerVerified", {
+            "county_code": TINGHU, "note": None})]
+    for n, amount in enumerate(amounts):
+        history.append(Recorded("HoursRecorded", {
+            "entry_id": f"e{n}", "hours": str(amount), "served_on": "2025-01-01",
+            "source": "bureau", "activity_id": None}))
+        if corrected.draw(st.booleans()):
+            history.append(Recorded("HoursCorrected", {
+                "entry_id": f"e{n}", "hours": "1.0", "previous_hours": str(amount),
+                "reason": "核对"}))
+    state = v.replay(history)
+    keys = {city: CityKeys.from_secret(key_material(new_secret())) for city in ("a", "b")}
+    record = build_record(load_city(), state, history, PERSON, [], [], lambda ids: {},
+                          released_on=date(2026, 6, 1))
+    now = datetime.now(UTC)
+    sealed = seal_package(canonical(record), kind=PACKAGE_KIND, sender="3209",
+                          keys=keys["a"], recipient=TrustedCity.of(
+                              NANTONG, "南通市", **keys["b"].public()),
+                          created_at=now, expires_at=now + timedelta(days=1))
+    opened = open_package(sealed, own_city=NANTONG, keys=keys["b"], trust={
+        "3209": TrustedCity.of("3209", "盐城市", **keys["a"].public())}, now=now,
+        max_bytes=MAX_PACKAGE_BYTES, kind=PACKAGE_KIND)
+    loaded = VolunteerRecordV1().load(json.loads(opened.content))
+
+    events = city_transfer.arrive_from_city(None, loaded, CHONGCHUAN, "c3" * 16,
+                                            load_volunteer_catalog())
+    arrived = v.replay(events)
+
+    assert arrived.carried_hours == state.total_hours
+    assert arrived.total_hours == 0 and arrived.verified_hours == state.total_hours
+    text = json.dumps([e.data for e in events], ensure_ascii=False)
+    assert PERSON["name"] not in text and WANG_ID not in text
