@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from datetime import datetime
 from http.client import HTTPConnection
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from gateway_support import DAFENG, TINGHU
@@ -44,7 +46,8 @@ def admins(platform):
 
 
 def upload(client, content: bytes, media: str, **query):
-    return client.request("POST", "/reports", params={"year": 2026, **query}, data=content,
+    query.setdefault("year", 2026)
+    return client.request("POST", "/reports", params=query, data=content,
                           headers={"Content-Type": media})
 
 
@@ -128,3 +131,19 @@ def test_an_oversize_document_is_413_before_it_is_read(platform, admins):
     answer = connection.getresponse()
     assert answer.status == 413
     assert answer.getheader("Content-Type").startswith("application/problem+json")
+
+
+def test_reports_on_time_score_under_the_rulebook_that_names_them(admins, city, eventually):
+    """Next year's annual report is on time whatever today's date: 2026.2 counts it."""
+    year = datetime.now(ZoneInfo("Asia/Shanghai")).year + 1
+    answer = upload(admins["dafeng"], pdf("专题报告"), PDF, kind="annual_report", year=year)
+    assert answer.status_code == 201 and answer.json()["on_time"] is True
+
+    def counted():
+        explained = city.get(f"/rankings/counties/{DAFENG}",
+                             params={"rulebook": "2026_reports", "period": year}).json()
+        row = next(r for r in explained["rows"] if r["code"] == "reports_on_time")
+        return row if row["raw"] == "1.0000" else None
+
+    row = eventually(counted)
+    assert row["label"] == "实施计划、专题报告按时报送" and row["points"] == "3.00"
