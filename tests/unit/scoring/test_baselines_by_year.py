@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from services.scoring.domain.baselines import Figures, YearBaselines, as_data, for_year, from_data
 from services.scoring.engine.baselines import Baselines, parse_file
@@ -107,3 +108,22 @@ def test_the_figures_round_trip_through_the_event_shape():
     baselines = YearBaselines(2026, {"counties": {ZONE: Figures(480, 11)}})
     again = from_data(as_data(baselines))
     assert again.same_figures(baselines) and again.fingerprint == baselines.fingerprint
+
+
+years = st.sets(st.integers(min_value=2000, max_value=2100), min_size=1, max_size=8)
+
+
+@given(on_file=years, asked=st.integers(min_value=1990, max_value=2110),
+       edited=st.integers(min_value=2000, max_value=2100))
+def test_an_edit_moves_only_the_years_ranked_by_the_edited_file(on_file, asked, edited):
+    files = {y: YearBaselines(y, {"counties": {ZONE: Figures(100, 1)}}) for y in on_file}
+    chosen = for_year(asked, files)
+    earlier = [y for y in on_file if y <= asked]
+    assert chosen is not None
+    assert chosen.year == (max(earlier) if earlier else min(on_file))
+    after = {**files, edited: YearBaselines(edited, {"counties": {ZONE: Figures(999, 1)}})}
+    moved = for_year(asked, after)
+    assert moved is not None
+    if moved.counties[ZONE].retired_cadres != chosen.counties[ZONE].retired_cadres:
+        # only a period ranked by the edited year's file (or newly by it) moves
+        assert moved.year == edited
