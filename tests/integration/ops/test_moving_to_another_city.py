@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlparse
@@ -199,3 +201,32 @@ def test_refusals_change_nothing(cities):
             nantong.volunteers.transfer_in_from_city(
                 {"package": package, "county_code": CHONGCHUAN})
         assert nantong.volunteers.list_volunteers()["total"] == 1
+
+
+def test_the_commands_release_and_import_a_package(cities, ops_env, tmp_path):
+    """`yinfa transfer-out` (as the city) writes the package; `yinfa transfer-in` imports
+    it in the receiving city; a second run imports nobody twice."""
+    zhao_id = make_id_number(TINGHU, date(1955, 5, 5), 125)
+    with ClusterRpcProxy(cities[YANCHENG], timeout=30) as yancheng, \
+            ClusterRpcProxy(cities[NANTONG], timeout=30) as nantong:
+        zhao = served_volunteer(yancheng.volunteers, zhao_id, "赵德明")
+        package = tmp_path / "zhao.json"
+
+        def yinfa(city: str, *args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, "-m", "yinfa.cli", *args],
+                                  env={**ops_env, "AMQP_URI": cities[city]["AMQP_URI"]},
+                                  capture_output=True, text=True, timeout=120)
+
+        out = yinfa(YANCHENG, "transfer-out", zhao, "--to-city", NANTONG, "-o", str(package))
+        assert out.returncode == 0, out.stderr
+        assert f"released {zhao} to city {NANTONG}" in out.stdout
+        first = yinfa(NANTONG, "transfer-in", str(package), "--county", CHONGCHUAN)
+        again = yinfa(NANTONG, "transfer-in", str(package), "--county", CHONGCHUAN)
+
+        assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+        assert "120.0 hours carried" in first.stdout and first.stdout == again.stdout
+        page = nantong.volunteers.list_volunteers(county_code=CHONGCHUAN)
+        assert [v["name"] for v in page["items"]] == ["赵德明"]
+        package.write_text(package.read_text().replace('"3206"', '"3205"'))
+        refused = yinfa(NANTONG, "transfer-in", str(package), "--county", CHONGCHUAN)
+        assert refused.returncode == 1 and "refused" in refused.stderr
