@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from yinfa.reference import City
+from yinfa.reference import Agency, City, County
 
 THEMED_KINDS = [
     ("party_story", "talk", "红色故事宣讲"),
@@ -54,11 +55,13 @@ def _uuid(rng: random.Random) -> str:
 
 
 def season(city: City, volunteers_by_county: dict[str, list[str]], seed: int,
-           per_county: int = 4) -> list[DemoActivity]:
+           per_county: int = 4, units: Iterable[County | Agency] | None = None
+           ) -> list[DemoActivity]:
+    """Activities of every county (or of the `units` given: the city agencies)."""
     rng = random.Random(seed + 2)
     today = datetime.now(UTC).replace(hour=1, minute=0, second=0, microsecond=0)
     activities = []
-    for county in city.counties.values():
+    for county in city.counties.values() if units is None else units:
         pool = volunteers_by_county.get(county.code, [])
         for n in range(per_county):
             theme, kind, title = rng.choice(THEMED_KINDS)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import click
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from demo import branches_loader, loader, people, report, season, season_loader
+from demo import agencies, branches_loader, loader, people, report, season, season_loader
 from yinfa.catalog import SERVICES
 from yinfa.infra.broker import ensure_broker, ensure_management, mask_uri
 from yinfa.infra.embedded_store import ensure_store
@@ -206,6 +206,7 @@ def show(config: dict, volunteer_count: int, seed: int, load: bool = True) -> No
             season_loader.wait_for_directory(rpc.activities, volunteer_count, say)
             season_loader.load_season(rpc, season.season(city, serving, seed),
                                       season.wishes(city, seed), say)
+            agencies.load(rpc, city, volunteer_count, seed, say)
             wait_for_ledgers(rpc)
             wait_for_scoring(rpc)
             say(f"demo data loaded in {time.monotonic() - started:.1f} s")
@@ -215,6 +216,7 @@ def show(config: dict, volunteer_count: int, seed: int, load: bool = True) -> No
         activity_summary = rpc.activities.county_summary()
         coverage = rpc.branches.coverage()
         ranking = rpc.scoring.county_ranking()
+        agency_ranking = rpc.scoring.agency_ranking()
     click.echo()
     click.echo(click.style(f"{city.name}银发志愿者：各县（市、区）人数与星级", bold=True))
     click.echo(report.county_table(summary))
@@ -229,6 +231,10 @@ def show(config: dict, volunteer_count: int, seed: int, load: bool = True) -> No
     click.echo(click.style(f"{city.name}各县（市、区）年度考评实时排名（评分细则 {rulebook}）",
                            bold=True))
     click.echo(report.ranking_table(ranking))
+    click.echo()
+    click.echo(click.style(f"{city.name}市直单位年度考评实时排名（评分细则 {rulebook}）",
+                           bold=True))
+    click.echo(agencies.ranking_table(agency_ranking))
     click.echo()
 
 
@@ -251,10 +257,12 @@ def wait_for_ledgers(rpc, timeout: float = 60.0) -> None:
     """Completions reach the volunteers' ledgers by event: wait until every hour has."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        counties = rpc.volunteers.county_summary()  # the counties' (agencies: not listed)
+        listed = {row["county_code"] for row in counties}
         credited = sum(Decimal(row["hours"])
-                       for row in rpc.activities.county_summary().values())
-        recorded = sum(Decimal(row["activity_hours"])
-                       for row in rpc.volunteers.county_summary())
+                       for code, row in rpc.activities.county_summary().items()
+                       if code in listed)
+        recorded = sum(Decimal(row["activity_hours"]) for row in counties)
         if recorded == credited:
             say(f"{credited} hours from activities are on the volunteers' ledgers")
             return

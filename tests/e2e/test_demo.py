@@ -49,6 +49,8 @@ def test_the_demo_shows_volunteers_per_county_and_stops_everything(tmp_path, rab
     assert "registered 40 volunteers" in done.stdout
     assert "亭湖区" in done.stdout and "盐南高新区" in done.stdout
     assert "全市合计：志愿者 40 人" in done.stdout
+    assert "city agencies registered and verified 10 volunteers" in done.stdout
+    assert "市直单位年度考评实时排名" in done.stdout and "市公安局" in done.stdout
     assert "all services and the store are stopped" in done.stdout
     assert "/docs" in done.stdout and "login    demo / " in done.stdout
 
