@@ -157,3 +157,22 @@ class Report(ReportSubmittedV1):
 
 class ReportDocument(Report):
     content = fields.String(required=True)  # the bytes, base64
+
+
+class UnitBaseline(Schema):
+    code = fields.String(required=True)
+    name = label(required=True)
+    retired_cadres = fields.Integer(required=True)
+    party_branches = fields.Integer(required=True)
+
+
+class YearBaselines(Schema):
+    """The figures a year is ranked by: `figures_year` is the year they hold for (the
+    nearest earlier year on file when the year has none); `frozen` once its assessment is
+    published (then they are the published ones, whatever the files say)."""
+
+    year = fields.Integer(required=True)
+    figures_year = fields.Integer(required=True)
+    frozen = fields.Boolean(required=True)
+    units = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(UnitBaseline)),
+                        required=True)  # "counties", "agencies"

@@ -5,6 +5,7 @@ from gateway.resources import (  # noqa: F401
     agency_rankings,
     assessments,
     auth,
+    baselines,
     branches,
     brands,
     city_transfers,

@@ -244,3 +244,18 @@ def timeline(rulebooks: list[tuple[str, Rulebook]], default: str,
                            "period_end": book.period.end.isoformat()}
                           for name, book in rulebooks],
             **span}
+
+
+# ---- baselines -----------------------------------------------------------------------------
+
+def baselines_answer(year: int, baselines: YearBaselines, frozen: bool) -> dict[str, Any]:
+    """The figures of each assessed unit a year is ranked by, with their units' names."""
+    city = load_city()
+    names = {**{c: u.name for c, u in city.counties.items()},
+             **{c: u.name for c, u in city.agencies.items()}}
+    return {"year": year, "figures_year": baselines.year, "frozen": frozen,
+            "units": {kind: [{"code": code, "name": names.get(code, code),
+                              "retired_cadres": f.retired_cadres,
+                              "party_branches": f.branches}
+                             for code, f in sorted(units.items())]
+                      for kind, units in sorted(baselines.units.items())}}

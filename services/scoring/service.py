@@ -182,6 +182,18 @@ class ScoringService(EventSourcedService):
                 for e in self.streams.store.iter_all(0)
                 if e.type == assessments.ASSESSMENT_PUBLISHED]
 
+    # ---- baselines ------------------------------------------------------------------------
+
+    @rpc
+    def baselines(self, year: Any) -> dict[str, Any]:
+        """The figures a period of `year` is ranked by, the year they hold for, and whether
+        they are frozen (the year's assessment is published)."""
+        _, book = self._rulebooks.for_period(None, year)  # a calendar year, or refused
+        figures = self._baselines(book)
+        frozen = self.engine.baselines.is_frozen(
+            book.period.start.year, lambda y: handlers.published_baselines(self.streams, y))
+        return queries.baselines_answer(book.period.start.year, figures, frozen)
+
     # ---- reports: documents the units submit for the assessment ------------------------
 
     @rpc

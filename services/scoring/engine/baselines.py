@@ -132,6 +132,10 @@ class Baselines:
             return frozen.completed_by(current)
         return current
 
+    def is_frozen(self, year: int, published: PublishedLookup) -> bool:
+        """Whether the year's assessment is published with the figures it ranked by."""
+        return self._frozen(year, published) is not None
+
     def published_now(self, year: int, baselines: YearBaselines) -> None:
         """This replica just published the year: freeze it without asking the store."""
         with self._lock:

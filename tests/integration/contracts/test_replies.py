@@ -7,6 +7,7 @@ every reply the gateway asks for, and checks each answer against its schema.
 """
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -351,4 +352,12 @@ def test_the_scoring_service_answers_as_published(runner_factory, platform_confi
     timeline = scoring.timeline()
     check(scoring_replies.Timeline, timeline)
     assert timeline["first_event_at"] <= timeline["last_event_at"]
-    assert [book["version"] for book in timeline["rulebooks"]] == ["2026.1"]
+    assert [book["version"] for book in timeline["rulebooks"]] == ["2026.1", "2026.2"]
+    plan = {"kind": "implementation_plan", "unit_code": ZONE, "year": 2026,
+            "content_type": "application/pdf",
+            "content": base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()}
+    report = scoring.submit_report(plan)
+    check(scoring_replies.Report, report, scoring.get_report(report["report_id"]),
+          *scoring.list_reports({"unit_code": ZONE}))
+    check(scoring_replies.ReportDocument, scoring.report_content(report["report_id"]))
+    check(scoring_replies.YearBaselines, scoring.baselines(2026), scoring.baselines("2025"))
