@@ -20,6 +20,9 @@ class VolunteerHours(Schema):
     star_level = fields.Integer(required=True)  # approved (认定): the one that counts
     star_level_reached = fields.Integer(required=True)  # by the verified hours
     star_level_pending = fields.Integer(required=True, allow_none=True)  # awaiting approval
+    # served in the city they came from (docs/records.md): in verified_hours, for stars;
+    # in no ranking here (not in views written before moving between cities existed)
+    carried_hours = decimal_text(required=False)
 
 
 class Volunteer(VolunteerHours):
@@ -52,9 +55,7 @@ class Volunteer(VolunteerHours):
     merged_at = fields.DateTime(required=False, allow_none=True)
     merges_held = fields.List(IdString(), required=False)
     merged_from = fields.Dict(keys=IdString(), values=IdString(), required=False)
-    # moving between cities (not in views written before): hours served in the city they
-    # came from (counted for stars, in no ranking here) and the cities' codes
-    carried_hours = decimal_text(required=False)
+    # moving between cities (not in views written before): the cities' codes
     transferred_from = fields.String(required=False, allow_none=True)
     transferred_to = fields.String(required=False, allow_none=True)
     version = fields.Integer(required=True)  # of the volunteer's view: grows with each change

@@ -180,7 +180,8 @@ def get_hours(ctx: Ctx) -> dict[str, Any]:
     volunteer = scoped_volunteer(ctx, ctx.params["volunteer_id"])
     return {k: volunteer.get(k) for k in ("volunteer_id", "total_hours", "verified_hours",
                                           "activity_hours", "star_level",
-                                          "star_level_reached", "star_level_pending")}
+                                          "star_level_reached", "star_level_pending",
+                                          "carried_hours") if k in volunteer}
 
 
 for _path, _method, _hours_schema, _summary in (

@@ -246,7 +246,8 @@ def _star_levels(history: Sequence[RecordedEvent], carried: list[Mapping[str, An
                                            "authority": event.data["authority"],
                                            "approved_on": _day(event, city)}
         elif event.type == ev.STAR_LEVEL_CHANGED and event.data.get("approved_by_rule"):
-            for level in range(1, event.data["to_level"] + 1):  # counted as reached, then
+            for level in range(1, min(event.data["to_level"], len(catalog.star_levels)) + 1):
+                # counted as reached, then: approved by rule
                 levels.setdefault(level, {"level": level, "approved_on": _day(event, city),
                                           "authority": catalog.star_authority(level)})
     return [levels[n] for n in sorted(levels) if n <= approved]

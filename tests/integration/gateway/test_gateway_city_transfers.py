@@ -134,6 +134,9 @@ def test_a_bureau_imports_a_package_once(bureau, city):
     assert arrived["carried_hours"] == "8.0" and arrived["total_hours"] == "0"
     assert arrived["skills"] == ["medicine"]  # what this city's catalog knows
     assert upload(bureau, package).json() == arrived
+    hours = bureau.get(f"/volunteers/{arrived['volunteer_id']}/hours").json()
+    assert hours["carried_hours"] == "8.0" and hours["verified_hours"] == "8.0"
+    assert hours["total_hours"] == "0"
     found = city.post("/volunteers/lookup", {"id_number": ZHOU_ID}).json()
     assert found["volunteer_id"] == arrived["volunteer_id"]
 
