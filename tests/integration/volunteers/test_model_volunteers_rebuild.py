@@ -1,6 +1,7 @@
 """Campaigns, talent profiles, needs and the certificates that name titles: the live
 views equal a rebuild from the volunteers service's events; a nominee's deeds go with
-their personal data when they are erased."""
+their personal data when they are erased; bureaus racing for a county's last places
+never take more than its quota."""
 from __future__ import annotations
 
 from datetime import date
@@ -59,3 +60,26 @@ def test_erasing_a_nominee_destroys_their_deeds_and_keeps_their_title(volunteers
     assert nomination["deeds"] is None and nomination["name"] == "已注销"
     assert [t["title"] for t in volunteers.get_volunteer(vid)["titles"]] == [
         "positive_energy_star"]
+
+
+def test_eight_bureaus_nominating_at_once_fill_the_quota_of_three_and_no_more(
+        volunteers, at_once, registration):
+    campaign = {"title": "positive_energy_star", "year": 2024}  # 3 places a county
+    nominees = []
+    for seq in range(70, 78):
+        vid = volunteers.register_volunteer(registration(seq=seq))["volunteer_id"]
+        volunteers.verify_volunteer({"volunteer_id": vid, "county_code": TINGHU})
+        nominees.append(vid)
+
+    answers = at_once("nominate_volunteer", *[
+        {**campaign, "volunteer_id": vid, "county_code": TINGHU, "deeds": "义务宣讲"}
+        for vid in nominees])
+
+    accepted = [a for a in answers if isinstance(a, dict)]
+    refused = [a for a in answers if not isinstance(a, dict)]
+    assert len(accepted) == 3
+    assert {type(r).__name__ for r in refused} == {"DomainRuleViolated"}
+    assert all(r.field == "title" for r in refused)
+    listed = volunteers.list_nominations("positive_energy_star", 2024, TINGHU)
+    assert sorted(n["volunteer_id"] for n in listed) == sorted(
+        a["volunteer_id"] for a in accepted)
