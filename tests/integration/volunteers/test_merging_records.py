@@ -198,3 +198,19 @@ def test_a_correction_that_names_another_record_leads_to_its_merge(volunteers,
 
     assert outcome["survivor_id"] == owner
     assert volunteers.get_volunteer(mistyped)["volunteer_id"] == owner
+
+
+def test_the_directory_replica_reads_a_merged_record_as_serving_no_more(
+        directory, volunteers, pair, eventually):
+    survivor, duplicate, _ = pair
+    assert eventually(lambda: directory.status(duplicate) == "registered")
+
+    merge_id = volunteers.merge_volunteers({"volunteer_id": survivor,
+                                            "duplicate_id": duplicate,
+                                            "reason": REASON})["merge_id"]
+
+    # activities take no sign-up of it; its survivor signs up in its place
+    assert eventually(lambda: directory.status(duplicate) == "withdrawn")
+    assert directory.status(survivor) == "verified"
+    volunteers.undo_merge({"merge_id": merge_id, "reason": "合并有误"})
+    assert eventually(lambda: directory.status(duplicate) == "registered")
