@@ -23,9 +23,10 @@ def _today() -> date:
 
 def nominate(streams: EventSourcedStreams, command: nomination.NominateVolunteer) -> str:
     title = load_recognition_catalog().titles[command.title]
-    nominee, _ = streams.load(volunteer_stream(command.volunteer_id), fold_volunteer)
 
     def decide(state: nomination.Campaign | None) -> list:
+        # read again on each try: a retry after a conflict sees the record as it is then
+        nominee, _ = streams.load(volunteer_stream(command.volunteer_id), fold_volunteer)
         decided = nomination.nominate(state, command, nominee, title, _today())
         deeds.keep(streams.views, command.nomination_id, command.volunteer_id, command.deeds)
         return decided
