@@ -118,6 +118,18 @@ class RemoveMember(BranchCommand):
     reason = _optional(200)
 
 
+class MoveMember(BranchCommand):
+    """A member of this branch moves to another (their history kept)."""
+
+    volunteer_id = IdString(required=True)
+    to_branch_id = IdString(required=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _another_branch(self, data: dict, **kwargs: Any) -> None:
+        if data["to_branch_id"] == data.get("branch_id"):  # the URL names it at the gateway
+            raise ValidationError("The member is in this branch already.", "to_branch_id")
+
+
 class MergeBranch(BranchCommand):
     into_branch_id = IdString(required=True)
     reason = _trimmed(200, required=True)

@@ -22,6 +22,7 @@ BRANCH_OFFICERS_CHANGED = "BranchOfficersChanged"
 BRANCH_MOVED = "BranchMoved"
 MEMBER_ADDED = "MemberAdded"
 MEMBER_REMOVED = "MemberRemoved"
+MEMBER_MOVED = "MemberMoved"  # from one branch to another: on both streams
 BRANCH_MERGED = "BranchMerged"
 BRANCH_ABSORBED = "BranchAbsorbed"
 BRANCH_DISSOLVED = "BranchDissolved"
@@ -125,6 +126,17 @@ class MemberAddedV1(Schema):
 class MemberRemovedV1(Schema):
     volunteer_id = Id(required=True)
     reason = OptionalText(200)
+
+
+class MemberMovedV1(Schema):
+    """A member moved from one branch to another, their membership history kept: the same
+    event on both streams, `side` saying which end this stream is (out: the member left
+    it; in: the member joined it)."""
+
+    volunteer_id = Id(required=True)
+    from_branch_id = Id(required=True)
+    to_branch_id = Id(required=True)
+    side = fields.String(required=True, validate=validate.OneOf(["out", "in"]))
 
 
 class BranchMergedV1(Schema):
@@ -303,6 +315,7 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (BRANCH_MOVED, 1): BranchMovedV1,
     (MEMBER_ADDED, 1): MemberAddedV1,
     (MEMBER_REMOVED, 1): MemberRemovedV1,
+    (MEMBER_MOVED, 1): MemberMovedV1,
     (BRANCH_MERGED, 1): BranchMergedV1,
     (BRANCH_ABSORBED, 1): BranchAbsorbedV1,
     (BRANCH_DISSOLVED, 1): BranchDissolvedV1,
@@ -355,6 +368,7 @@ UPCASTERS[(BRAND_APPLIED, 1)] = brand_applied_without_theme
 BRANCH_EVENTS = frozenset({
     BRANCH_ESTABLISHED, BRANCH_RENAMED, BRANCH_OFFICERS_CHANGED, BRANCH_MOVED, MEMBER_ADDED,
     MEMBER_REMOVED, BRANCH_MERGED, BRANCH_ABSORBED, BRANCH_DISSOLVED,
+    MEMBER_MOVED,
 })
 CERTIFICATION_EVENTS = frozenset({
     CERTIFICATION_APPLIED, ITEM_REVIEWED, CERTIFICATION_GRANTED, CERTIFICATION_REFUSED,

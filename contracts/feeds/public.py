@@ -63,6 +63,8 @@ PUBLIC: dict[str, tuple[str, int, tuple[str, ...]]] = {
     "TeamCreated": ("volunteers", 1, ("name", "category", "county_code")),
     "VolunteerJoinedTeam": ("volunteers", 1, ("volunteer_id",)),
     "VolunteerLeftTeam": ("volunteers", 1, ("volunteer_id",)),
+    "VolunteerMovedTeam": ("volunteers", 1, ("volunteer_id", "from_team_id", "to_team_id",
+                                             "side")),
     # branches
     "BranchEstablished": ("branches", 1, ("name", "branch_type", "level", "county_code",
                                           "parent_id", "established_on")),

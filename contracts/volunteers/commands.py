@@ -434,6 +434,7 @@ from contracts.volunteers.transfer_commands import (  # noqa: E402
     AcceptTransfer as AcceptTransfer,
     CancelTransfer as CancelTransfer,
     DeclineTransfer as DeclineTransfer,
+    MoveTeamMember as MoveTeamMember,
     ReleaseTransfer as ReleaseTransfer,
     RequestTransfer as RequestTransfer,
 )

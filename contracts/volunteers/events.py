@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 from contracts.volunteers.city_transfer_events import CITY_TRANSFER_SCHEMAS
 from contracts.volunteers.merge_events import MERGE_SCHEMAS
 from contracts.volunteers.transfer_events import (  # noqa: F401 - the transfer event types
+    TEAM_MEMBER_MOVED,
     TRANSFER_ACCEPTED,
     TRANSFER_CANCELLED,
     TRANSFER_DECLINED,

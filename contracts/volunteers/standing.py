@@ -19,7 +19,8 @@ STANDING_EVENTS = frozenset({
     "VolunteerTransferred",  # released to another county: the county changes
     "VolunteerTransferredOut",  # released to another city: serves here no more
 })
-TEAM_EVENTS = frozenset({"VolunteerJoinedTeam", "VolunteerLeftTeam"})
+TEAM_EVENTS = frozenset({"VolunteerJoinedTeam", "VolunteerLeftTeam",
+                         "VolunteerMovedTeam"})  # moved: "side" says in or out
 
 
 def is_volunteer_stream(stream_id: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from marshmallow import ValidationError, fields, validates
+from marshmallow import ValidationError, fields, validates, validates_schema
 
 from contracts.volunteers.transfer_catalog import load_transfer_catalog
 from yinfa.schemas import Command, IdString, unit_in_city
@@ -54,3 +54,16 @@ class ReleaseTransfer(TransferCommand):
 
 class CancelTransfer(TransferCommand):
     pass
+
+
+class MoveTeamMember(Command):
+    """A member of a team moves to another team (of the volunteer's county)."""
+
+    team_id = IdString(required=True)
+    volunteer_id = IdString(required=True)
+    to_team_id = IdString(required=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _another_team(self, data: dict, **kwargs: Any) -> None:
+        if data["to_team_id"] == data.get("team_id"):  # the URL names it at the gateway
+            raise ValidationError("The member is in this team already.", "to_team_id")

@@ -19,6 +19,7 @@ TRANSFER_ACCEPTED = "VolunteerTransferAccepted"
 TRANSFER_DECLINED = "VolunteerTransferDeclined"
 TRANSFER_CANCELLED = "VolunteerTransferCancelled"
 VOLUNTEER_TRANSFERRED = "VolunteerTransferred"
+TEAM_MEMBER_MOVED = "VolunteerMovedTeam"  # a team's member to another team: on both
 TRANSFER_EVENTS = frozenset({TRANSFER_REQUESTED, TRANSFER_ACCEPTED, TRANSFER_DECLINED,
                              TRANSFER_CANCELLED, VOLUNTEER_TRANSFERRED})
 
@@ -76,10 +77,21 @@ class VolunteerTransferredV1(Schema):
     effective_at = fields.String(required=True, validate=_iso_instant)
 
 
+class VolunteerMovedTeamV1(Schema):
+    """A team's member moved to another team, their history kept: the same event on both
+    teams' streams, `side` saying which end this stream is (out: left it; in: joined it)."""
+
+    volunteer_id = Id(required=True)
+    from_team_id = Id(required=True)
+    to_team_id = Id(required=True)
+    side = fields.String(required=True, validate=validate.OneOf(["out", "in"]))
+
+
 TRANSFER_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (TRANSFER_REQUESTED, 1): VolunteerTransferRequestedV1,
     (TRANSFER_ACCEPTED, 1): VolunteerTransferAcceptedV1,
     (TRANSFER_DECLINED, 1): VolunteerTransferDeclinedV1,
     (TRANSFER_CANCELLED, 1): VolunteerTransferCancelledV1,
     (VOLUNTEER_TRANSFERRED, 1): VolunteerTransferredV1,
+    (TEAM_MEMBER_MOVED, 1): VolunteerMovedTeamV1,
 }

@@ -17,6 +17,7 @@ from gateway.resources import (  # noqa: F401
     insurance,
     liaisons,
     merges,
+    moves,
     ops,
     rankings,
     recognition,

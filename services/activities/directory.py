@@ -50,10 +50,11 @@ class DirectoryWrites:
         if stream_kind != "team" or not volunteer_id:
             return
         key = {"_id": f"{team_id}:{volunteer_id}"}
-        if event.type == "VolunteerJoinedTeam":
+        side = event.data.get("side") if event.type == "VolunteerMovedTeam" else None
+        if event.type == "VolunteerJoinedTeam" or side == "in":
             member = {**key, "team_id": team_id, "volunteer_id": volunteer_id}
             self.memberships.append(ReplaceOne(key, member, upsert=True))
-        elif event.type == "VolunteerLeftTeam":
+        elif event.type == "VolunteerLeftTeam" or side == "out":
             self.memberships.append(DeleteOne(key))
 
     def flush(self) -> None:

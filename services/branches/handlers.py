@@ -79,6 +79,34 @@ def add_member(streams: EventSourcedStreams, command: cmd.AddMember,
                       lambda state: branch.add_member(state, command, status, county))
 
 
+def move_member(streams: EventSourcedStreams, command: cmd.MoveMember,
+                directory: VolunteerDirectory) -> str:
+    """Out of this branch, then into the target: the target's event id derives from the
+    first, so a second attempt appends nothing new. A target closed in between keeps the
+    move unfinished, logged (the member is then in neither)."""
+    target = _branch(streams, command.to_branch_id)
+    county = directory.county_of(command.volunteer_id)
+    recorded = streams.execute(
+        branch_stream(command.branch_id), fold_branch,
+        lambda state: branch.move_member(state, command, target, county))
+    for moved in recorded:
+        event_id = derived_event_id("branches.move_member", moved.event_id)
+        try:
+            streams.execute(branch_stream(command.to_branch_id), fold_branch,
+                            partial(_received, command, event_id))
+        except (DomainRuleViolated, NotFound):
+            log.warning("branch %s cannot take member %s moved from %s (closed since?)",
+                        command.to_branch_id, command.volunteer_id, command.branch_id,
+                        exc_info=True)
+    return command.branch_id
+
+
+def _received(command: cmd.MoveMember, event_id: str, state: Branch | None
+              ) -> list[NewEvent]:
+    return [replace(e, event_id=event_id) for e in branch.receive_member(
+        state, command.volunteer_id, command.branch_id, command.to_branch_id)]
+
+
 def merge(streams: EventSourcedStreams, command: cmd.MergeBranch) -> str:
     """Close the branch into its target, then let the target absorb its members."""
     target = _branch(streams, command.into_branch_id)
@@ -257,6 +285,7 @@ COMMANDS = CommandTable(contract, {
     cmd.MoveBranch: move,
     cmd.AddMember: add_member,
     cmd.RemoveMember: partial(_on_command, branch.remove_member),
+    cmd.MoveMember: move_member,
     cmd.MergeBranch: merge,
     cmd.DissolveBranch: dissolve,
     cmd.ApplyForCertification: partial(_on_subject, _apply_for, named=("applicant",)),

@@ -64,6 +64,8 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
     move_branch = branch_command(commands.MoveBranch)
     add_member = branch_command(commands.AddMember, directory=KnowsVolunteers._directory)
     remove_member = branch_command(commands.RemoveMember)
+    # to another branch, history kept: answers the branch the member left
+    move_member = branch_command(commands.MoveMember, directory=KnowsVolunteers._directory)
     merge_branch = branch_command(commands.MergeBranch)
     dissolve_branch = branch_command(commands.DissolveBranch)
 

@@ -119,6 +119,7 @@ class VolunteersService(EventSourcedService):
                                                queries.get_team(service.streams.views, team_id))
     join_team = team_command(commands.JoinTeam)
     leave_team = team_command(commands.LeaveTeam)
+    move_team_member = team_command(commands.MoveTeamMember)  # answers the team left
     # transfers between counties: each handler answers the transfer's id
     request_transfer = transfer_command(commands.RequestTransfer)
     accept_transfer = transfer_command(commands.AcceptTransfer)

@@ -1,6 +1,6 @@
 """Handlers of a volunteer's transfer between counties: each decision on the volunteer's
 own stream (transfer.py decides), so two bureaus deciding at once conflict there and the
-second finds the transfer decided."""
+second finds the transfer decided. Also a team member's move to another team."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from contracts.volunteers.streams import volunteer_stream
-from services.volunteers.domain import commands, transfer
+from contracts.volunteers.streams import team_stream, volunteer_stream
+from services.volunteers.domain import commands, team_moves, transfer
+from services.volunteers.domain.team import replay as fold_team
 from services.volunteers.domain.volunteer import replay as fold_volunteer
+from yinfa.events.envelope import derived_event_id
 from yinfa.service.dependencies import EventSourcedStreams
 
 
@@ -28,10 +30,30 @@ def release(streams: EventSourcedStreams, command: commands.ReleaseTransfer) -> 
     return _on_volunteer(transfer.release, streams, dated)
 
 
-COMMAND_HANDLERS = {
+def move_team_member(streams: EventSourcedStreams, command: commands.MoveTeamMember) -> str:
+    """Out of the team, then into the target: the target's event id derives from the
+    first, so a second attempt appends nothing new."""
+    target, _ = streams.load(team_stream(command.to_team_id), fold_team)
+    member, _ = streams.load(volunteer_stream(command.volunteer_id), fold_volunteer)
+    county = None if member is None else member.county_code
+    recorded = streams.execute(team_stream(command.team_id), fold_team, lambda state:
+                               team_moves.move_member(state, command, target, county))
+    for moved in recorded:
+        event_id = derived_event_id("volunteers.move_team_member", moved.event_id)
+        streams.execute(team_stream(command.to_team_id), fold_team,
+                        partial(_received, command, event_id))
+    return command.team_id
+
+
+def _received(command: commands.MoveTeamMember, event_id: str, state: Any) -> list:
+    return [replace(e, event_id=event_id) for e in team_moves.receive_member(state, command)]
+
+
+COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     commands.RequestTransfer: partial(_on_volunteer, transfer.request),
     commands.AcceptTransfer: partial(_on_volunteer, transfer.accept),
     commands.DeclineTransfer: partial(_on_volunteer, transfer.decline),
     commands.ReleaseTransfer: release,
     commands.CancelTransfer: partial(_on_volunteer, transfer.cancel),
+    commands.MoveTeamMember: move_team_member,
 }

@@ -146,6 +146,49 @@ def remove_member(state: Branch | None, command: cmd.RemoveMember) -> list[NewEv
     })]
 
 
+def move_member(state: Branch | None, command: cmd.MoveMember, target: Branch | None,
+                volunteer_county: str | None = None) -> list[NewEvent]:
+    """A member moves to `target` (the folded state of `to_branch_id`), which must be an
+    active branch of the volunteer's county; the target then records its side of the
+    move through `receive_member`."""
+    current = _active(state, "move members of")
+    volunteer_id, to = command.volunteer_id, command.to_branch_id
+    if volunteer_id not in current.members:
+        raise NotFound("the volunteer is not a member", field="volunteer_id")
+    if to == command.branch_id:
+        raise DomainRuleViolated("the member is in this branch already", field="to_branch_id")
+    if target is None:
+        raise NotFound("no such branch to move to", field="to_branch_id")
+    if not target.is_active:
+        raise DomainRuleViolated(f"cannot move a member to a {target.status} branch",
+                                 field="to_branch_id", status=target.status)
+    county = volunteer_county or current.county_code
+    if target.county_code != county:
+        raise DomainRuleViolated("a branch takes members of its own county; another "
+                                 "county's volunteer is transferred first",
+                                 field="to_branch_id")
+    if volunteer_id in target.members:
+        raise AlreadyExists("the volunteer is a member of that branch already",
+                            field="to_branch_id")
+    return [_move_of(volunteer_id, command.branch_id, to, "out")]
+
+
+def receive_member(state: Branch | None, volunteer_id: str, from_branch_id: str,
+                   to_branch_id: str) -> list[NewEvent]:
+    """The target's side of a move; a member there already records nothing (a retry)."""
+    current = _active(state, "move members into")
+    if volunteer_id in current.members:
+        return []
+    return [_move_of(volunteer_id, from_branch_id, to_branch_id, "in")]
+
+
+def _move_of(volunteer_id: str, from_branch_id: str, to_branch_id: str, side: str
+             ) -> NewEvent:
+    return ev.new_event(ev.MEMBER_MOVED, {"volunteer_id": volunteer_id,
+                                          "from_branch_id": from_branch_id,
+                                          "to_branch_id": to_branch_id, "side": side})
+
+
 def merge(state: Branch | None, command: cmd.MergeBranch, target: Branch | None,
           active_children: Collection[str] = ()) -> list[NewEvent]:
     """Merge this branch into `target` (the folded state of `into_branch_id`).
@@ -232,6 +275,12 @@ def _member_removed(state: Branch, data: Mapping[str, Any]) -> Branch:
     return replace(state, members=state.members - {data["volunteer_id"]})
 
 
+def _member_moved(state: Branch, data: Mapping[str, Any]) -> Branch:
+    moved = {data["volunteer_id"]}
+    members = state.members | moved if data["side"] == "in" else state.members - moved
+    return replace(state, members=members)
+
+
 def _merged(state: Branch, data: Mapping[str, Any]) -> Branch:
     return replace(state, status=MERGED, merged_into=data["into_branch_id"],
                    members=frozenset(), closed_on=date.fromisoformat(data["merged_on"]))
@@ -253,6 +302,7 @@ _APPLIERS = {
     ev.BRANCH_MOVED: _moved,
     ev.MEMBER_ADDED: _member_added,
     ev.MEMBER_REMOVED: _member_removed,
+    ev.MEMBER_MOVED: _member_moved,
     ev.BRANCH_MERGED: _merged,
     ev.BRANCH_ABSORBED: _absorbed,
     ev.BRANCH_DISSOLVED: _dissolved,

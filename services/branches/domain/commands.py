@@ -73,6 +73,12 @@ class RemoveMember(OnBranch):
 
 
 @dataclass(frozen=True)
+class MoveMember(OnBranch):
+    volunteer_id: str
+    to_branch_id: str
+
+
+@dataclass(frozen=True)
 class MergeBranch(OnBranch):
     into_branch_id: str
     reason: str

@@ -154,6 +154,11 @@ def _member_removed(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [_member(bid, d["volunteer_id"], False)]
 
 
+def _member_moved(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
+    # the same event on both branches' streams: each writes its own membership only
+    return [_member(bid, d["volunteer_id"], d["side"] == "in")]
+
+
 def _branch_merged(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     # the members move to the absorbing branch (its BranchAbsorbed adds them there)
     return [(("branch", bid), {"alive": False}),
@@ -231,6 +236,7 @@ TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any], tzinfo], Writes]] = {
     "BranchRenamed": _branch_renamed,
     "MemberAdded": _member_added,
     "MemberRemoved": _member_removed,
+    "MemberMoved": _member_moved,
     "BranchMerged": _branch_merged,
     "BranchAbsorbed": _branch_absorbed,
     "BranchDissolved": _branch_dissolved,

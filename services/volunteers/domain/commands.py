@@ -247,6 +247,13 @@ class CancelTransfer:
 
 
 @dataclass(frozen=True)
+class MoveTeamMember:
+    team_id: str
+    volunteer_id: str
+    to_team_id: str
+
+
+@dataclass(frozen=True)
 class TransferOutOfCity:
     volunteer_id: str
     to_city: str

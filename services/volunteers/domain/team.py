@@ -76,6 +76,9 @@ _FOLD = fold.Fold("team", ev.TEAM_CREATED, {
         state, members=state.members | {data["volunteer_id"]}),
     ev.VOLUNTEER_LEFT_TEAM: lambda state, data: replace(
         state, members=state.members - {data["volunteer_id"]}),
+    ev.TEAM_MEMBER_MOVED: lambda state, data: replace(state, members=(
+        state.members | {data["volunteer_id"]} if data["side"] == "in"
+        else state.members - {data["volunteer_id"]})),
 })
 evolve, replay = _FOLD.evolve, _FOLD.replay
 

@@ -116,3 +116,16 @@ def test_live_scoring_equals_a_rebuild_from_scratch(cut):
         live.catch_up()
 
     assert outcome(live.current()) == outcome(fresh_state().apply_all(history))
+
+
+def test_a_member_moved_between_branches_counts_in_the_new_branch_only():
+    from tests.unit.scoring.scoring_builders import established
+
+    moved = {"volunteer_id": "wang", "from_branch_id": "b1", "to_branch_id": "b2"}
+    history = [established("b1", TINGHU), established("b2", TINGHU),
+               event("MemberAdded", "branch-b1", {"volunteer_id": "wang"}),
+               event("MemberMoved", "branch-b1", {**moved, "side": "out"}),
+               event("MemberMoved", "branch-b2", {**moved, "side": "in"})]
+    for order in itertools.permutations(history):
+        state = fresh_state().apply_all(list(order))
+        assert (state.members_of("b1"), state.members_of("b2")) == (set(), {"wang"})

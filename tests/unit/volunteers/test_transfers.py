@@ -214,4 +214,58 @@ def every_transfer_event(state):
                               (t.release, c.ReleaseTransfer(WANG, "third", None, RELEASED_AT))):
         events, state = then(state, decision, command)
         produced += events
+    from services.volunteers.domain import team_moves
+
+    made = teams()
+    produced += team_moves.move_member(made["t-red"], c.MoveTeamMember("t-red", WANG, "t-care"),
+                                       made["t-care"], TINGHU)
     return produced
+
+
+# --- a team's member moves to another team --------------------------------------------------
+
+
+def teams():
+    from services.volunteers.domain import team as tm
+
+    catalog = __import__("contracts.volunteers.catalog", fromlist=["x"]).load_volunteer_catalog()
+    made = {}
+    for team_id, county in (("t-red", TINGHU), ("t-care", TINGHU), ("t-yandu", YANDU)):
+        created = tm.create_team(None, c.CreateTeam(team_id, f"队{team_id}", "health_care",
+                                                    county), catalog)
+        made[team_id] = tm.replay(created)
+    joined = tm.join_team(made["t-red"], c.JoinTeam("t-red", WANG), "active", TINGHU)
+    made["t-red"] = tm.replay(joined, made["t-red"])
+    return made
+
+
+def test_a_team_member_moves_with_one_event_out_and_one_in():
+    from services.volunteers.domain import team as tm, team_moves
+
+    made, move = teams(), c.MoveTeamMember("t-red", WANG, "t-care")
+
+    out = team_moves.move_member(made["t-red"], move, made["t-care"], TINGHU)
+    into = team_moves.receive_member(made["t-care"], move)
+
+    assert out[0].data == {"volunteer_id": WANG, "from_team_id": "t-red",
+                           "to_team_id": "t-care", "side": "out"}
+    assert WANG not in tm.replay(out, made["t-red"]).members
+    assert WANG in tm.replay(into, made["t-care"]).members
+    assert team_moves.receive_member(tm.replay(into, made["t-care"]), move) == []
+
+
+def test_a_team_move_to_an_unknown_team_the_same_team_or_another_county_is_refused():
+    from services.volunteers.domain import team_moves
+
+    made = teams()
+    with pytest.raises(NotFound):
+        team_moves.move_member(made["t-red"], c.MoveTeamMember("t-red", WANG, "t-none"),
+                               None, TINGHU)
+    with pytest.raises(DomainRuleViolated, match="already"):
+        team_moves.move_member(made["t-red"], c.MoveTeamMember("t-red", WANG, "t-red"),
+                               made["t-red"], TINGHU)
+    with pytest.raises(DomainRuleViolated, match="own county"):
+        team_moves.move_member(made["t-red"], c.MoveTeamMember("t-red", WANG, "t-yandu"),
+                               made["t-yandu"], TINGHU)
+    assert team_moves.move_member(made["t-red"], c.MoveTeamMember("t-red", WANG, "t-yandu"),
+                                  made["t-yandu"], YANDU)  # transferred to 盐都区 first

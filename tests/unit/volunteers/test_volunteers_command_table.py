@@ -84,6 +84,8 @@ VALID = {  # one well-formed payload of each command type
     commands.ReleaseTransfer: {"volunteer_id": WANG, "transfer_id": TEAM},
     commands.CancelTransfer: {"volunteer_id": WANG, "transfer_id": TEAM,
                               "acting_county": None},
+    commands.MoveTeamMember: {"team_id": TEAM, "volunteer_id": WANG,
+                              "to_team_id": "7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d"},
     # moving to another city (acting_county: the gateway's; the package as uploaded)
     commands.TransferOutOfCity: {"volunteer_id": WANG, "to_city": "3206",
                                  "acting_county": "320902"},
