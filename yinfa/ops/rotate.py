@@ -12,8 +12,9 @@ from pymongo.database import Database
 from yinfa.sealed import data_key_of, rewrap
 
 # (service database, collection) of every sealed store
-SEALED = (("volunteers", "personal_data"), ("branches", "people_named"),
-          ("activities", "wish_texts"), ("feeds", "import_chunks"))
+SEALED = (("volunteers", "personal_data"), ("volunteers", "nomination_deeds"),
+          ("branches", "people_named"), ("activities", "wish_texts"),
+          ("feeds", "import_chunks"))
 
 
 def rotate(databases: Iterable[tuple[Database, str]], old: bytes, new: bytes) -> dict[str, int]:

@@ -31,6 +31,10 @@ def test_every_sealed_store_is_rewrapped_under_the_new_key(mongo_client, mongo_u
             mongo_client[f"{PREFIX}_{service}"][collection].insert_one(
                 seal(f"{service}-1", WANG, master_from_text(old)))
         before = {s: mongo_client[f"{PREFIX}_{s}"][c].find_one() for s, c in stores.items()}
+        # a nominee's deeds are sealed beside the volunteers' personal data
+        deeds = mongo_client[f"{PREFIX}_volunteers"]["nomination_deeds"]
+        deeds.insert_one({**seal("nomination-1", {"deeds": "义务宣讲"}, master_from_text(old)),
+                          "volunteer_id": "volunteer-1"})
 
         counts = rotate(mongo_uri, old, new)
 
@@ -40,6 +44,7 @@ def test_every_sealed_store_is_rewrapped_under_the_new_key(mongo_client, mongo_u
             assert unseal(after, master_from_text(new)) == WANG
             assert after["data"] == before[service]["data"]  # the data was not touched
             assert after["key"] != before[service]["key"]
+        assert unseal(deeds.find_one(), master_from_text(new)) == {"deeds": "义务宣讲"}
         assert set(rotate(mongo_uri, old, new).values()) == {"0"}
     finally:
         for service in stores:
