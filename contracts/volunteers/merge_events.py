@@ -15,8 +15,11 @@ VOLUNTEER_MERGED_INTO = "VolunteerMergedInto"  # on the duplicate's stream
 VOLUNTEER_RECORDS_MERGED = "VolunteerRecordsMerged"  # on the survivor's stream
 VOLUNTEER_MERGE_UNDONE = "VolunteerMergeUndone"  # on the duplicate's stream
 VOLUNTEER_RECORDS_UNMERGED = "VolunteerRecordsUnmerged"  # on the survivor's stream
+# on the survivor's stream: an entry it took over was corrected on the duplicate's
+MERGED_HOURS_CORRECTED = "VolunteerMergedHoursCorrected"
 MERGE_EVENTS = frozenset({VOLUNTEER_MERGED_INTO, VOLUNTEER_RECORDS_MERGED,
-                          VOLUNTEER_MERGE_UNDONE, VOLUNTEER_RECORDS_UNMERGED})
+                          VOLUNTEER_MERGE_UNDONE, VOLUNTEER_RECORDS_UNMERGED,
+                          MERGED_HOURS_CORRECTED})
 
 
 def _reason() -> fields.String:
@@ -80,9 +83,21 @@ class VolunteerRecordsUnmergedV1(Schema):
     reason = _reason()
 
 
+class VolunteerMergedHoursCorrectedV1(Schema):
+    """An entry the survivor took over was corrected where it is kept, on the duplicate's
+    stream (its `HoursCorrected` is what every other service reads): the survivor counts
+    the corrected hours, and its star levels follow."""
+
+    merge_id = Id(required=True)
+    entry_id = Id(required=True)
+    hours = Hours(required=True)
+    previous_hours = Hours(required=True)
+
+
 MERGE_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (VOLUNTEER_MERGED_INTO, 1): VolunteerMergedIntoV1,
     (VOLUNTEER_RECORDS_MERGED, 1): VolunteerRecordsMergedV1,
     (VOLUNTEER_MERGE_UNDONE, 1): VolunteerMergeUndoneV1,
     (VOLUNTEER_RECORDS_UNMERGED, 1): VolunteerRecordsUnmergedV1,
+    (MERGED_HOURS_CORRECTED, 1): VolunteerMergedHoursCorrectedV1,
 }

@@ -394,7 +394,7 @@ COMMANDS = CommandTable(published, {
     commands.UndoMerge: merges.undo_merge,
     commands.RecordHours: merges.record_hours,  # a merged record's go to its survivor
     commands.RecordHoursBatch: partial(_on_volunteer, volunteer.record_hours_batch),
-    commands.CorrectHours: partial(_on_volunteer, volunteer.correct_hours),
+    commands.CorrectHours: merges.correct_hours,  # where the entry is kept (merges.py)
     commands.ApproveStarLevel: partial(_on_volunteer, volunteer.approve_star_level),
     commands.ReturnStarLevel: partial(_on_volunteer, volunteer.return_star_level),
     commands.EraseVolunteer: erase,

@@ -166,6 +166,46 @@ def record_hours(streams: EventSourcedStreams, command: commands.RecordHours) ->
     raise DomainRuleViolated("the record's merges lead too far", field="volunteer_id")
 
 
+class _Held(Exception):
+    def __init__(self, duplicate_id: str) -> None:
+        super().__init__(duplicate_id)
+        self.duplicate_id = duplicate_id
+
+
+def correct_hours(streams: EventSourcedStreams, command: commands.CorrectHours) -> int:
+    """An entry stays on the ledger it was recorded on, also once its record is merged: a
+    correction (a completion corrected, a bureau's) is recorded there, where every other
+    service reads it, and the survivor that counts the entry follows. Addressed to the
+    survivor, an entry it took over is corrected on the duplicate's stream all the same.
+    Repeated, it changes nothing (a retry after a crash finishes the survivor's side)."""
+    catalog = load_volunteer_catalog()
+    kept: list[tuple[str, str]] = []
+
+    def decide(state: volunteer.Volunteer | None) -> list:
+        if state is not None and state.status == volunteer.MERGED and state.merged_into:
+            kept[:] = [(state.merged_into, state.merge_id or "")]
+            if state.ledger.get(command.entry_id) == command.hours:
+                return []  # corrected before: the survivor's side may be left to do
+            return merge.correct_kept_entry(state, command)
+        if state is not None and command.entry_id not in state.ledger:
+            held = merge.merge_holding(state, command.entry_id)
+            if held is not None:
+                raise _Held(state.merged_from[held])
+        return volunteer.correct_hours(state, command, catalog)
+
+    try:
+        recorded = streams.execute(volunteer_stream(command.volunteer_id), fold_volunteer,
+                                   decide)
+    except _Held as held:
+        return correct_hours(streams, replace(command, volunteer_id=held.duplicate_id))
+    if kept:
+        survivor_id, merge_id = kept[0]
+        recorded += streams.execute(
+            volunteer_stream(survivor_id), fold_volunteer,
+            lambda state: merge.follow_correction(state, merge_id, command, catalog))
+    return len(recorded)
+
+
 # ---- team memberships ---------------------------------------------------------------------
 
 

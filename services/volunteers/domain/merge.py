@@ -166,3 +166,41 @@ def record_hours(state: Volunteer | None, command: c.LedgerEntry, catalog: Volun
         raise AlreadyExists("this activity's hours are on the record already (merged)",
                             field="entry_id")
     return volunteer_record_hours(state, command, catalog)
+
+
+def merge_holding(survivor: Volunteer, entry_id: str) -> str | None:
+    """The merge in force that handed the survivor this entry, if one did."""
+    return next((merge_id for merge_id, entries in survivor.adopted.items()
+                 if entry_id in entries), None)
+
+
+def correct_kept_entry(duplicate: Volunteer | None, command: c.CorrectHours
+                       ) -> list[NewEvent]:
+    """Correct an entry of a merged record's ledger, where it is kept (and where every
+    other service reads it): the merge does not move an entry, it counts it elsewhere."""
+    if duplicate is None or duplicate.status != MERGED:
+        raise NotFound("no such merged record", field="volunteer_id")
+    if command.entry_id not in duplicate.ledger:
+        raise NotFound("no such ledger entry", field="entry_id")
+    previous = duplicate.ledger[command.entry_id]
+    if command.hours == previous:
+        raise DomainRuleViolated("the correction changes nothing", field="hours")
+    return [ev.new_event(ev.HOURS_CORRECTED, {
+        "entry_id": command.entry_id, "hours": str(command.hours),
+        "previous_hours": str(previous), "reason": command.reason})]
+
+
+def follow_correction(survivor: Volunteer | None, merge_id: str, command: c.CorrectHours,
+                      catalog: VolunteerCatalog) -> list[NewEvent]:
+    """The survivor's side of a correction of an entry it took over: the hours it counts,
+    and a star level they reach or no longer reach. Nothing if it has these hours."""
+    entries = survivor.adopted.get(merge_id, {}) if survivor is not None else {}
+    if survivor is None or command.entry_id not in entries:
+        return []
+    previous, _ = entries[command.entry_id]
+    if previous == command.hours:
+        return []
+    corrected = ev.new_event(mev.MERGED_HOURS_CORRECTED, {
+        "merge_id": merge_id, "entry_id": command.entry_id, "hours": str(command.hours),
+        "previous_hours": str(previous)})
+    return _with_star_change(survivor, [corrected], catalog)

@@ -42,9 +42,18 @@ def _records_unmerged(state: Any, data: Mapping[str, Any]) -> Any:
                    merged_from={m: r for m, r in state.merged_from.items() if m != merge_id})
 
 
+def _merged_hours_corrected(state: Any, data: Mapping[str, Any]) -> Any:
+    entries = dict(state.adopted.get(data["merge_id"], {}))
+    _, activity = entries.get(data["entry_id"], (Decimal(0), None))
+    entries[data["entry_id"]] = (Decimal(data["hours"]), activity)
+    return replace(state, adopted={**state.adopted, data["merge_id"]: entries},
+                   star_level_returned=None)
+
+
 APPLIERS = {
     mev.VOLUNTEER_MERGED_INTO: _merged_into,
     mev.VOLUNTEER_MERGE_UNDONE: _merge_undone,
     mev.VOLUNTEER_RECORDS_MERGED: _records_merged,
     mev.VOLUNTEER_RECORDS_UNMERGED: _records_unmerged,
+    mev.MERGED_HOURS_CORRECTED: _merged_hours_corrected,
 }

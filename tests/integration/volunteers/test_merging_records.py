@@ -214,3 +214,21 @@ def test_the_directory_replica_reads_a_merged_record_as_serving_no_more(
     assert directory.status(survivor) == "verified"
     volunteers.undo_merge({"merge_id": merge_id, "reason": "合并有误"})
     assert eventually(lambda: directory.status(duplicate) == "registered")
+
+
+def test_a_correction_of_an_entry_the_survivor_took_over_is_followed(volunteers, pair):
+    survivor, duplicate, _ = pair
+    entry = {"entry_id": str(uuid.uuid4()), "hours": "6", "served_on": "2026-05-04",
+             "source": "bureau"}
+    volunteers.record_hours({"volunteer_id": duplicate, **entry})
+    volunteers.merge_volunteers({"volunteer_id": survivor, "duplicate_id": duplicate,
+                                 "reason": REASON})
+    fix = {"entry_id": entry["entry_id"], "reason": "签到表核对"}
+
+    # addressed to the retired record (a completion corrected) or to its survivor
+    shown = volunteers.correct_hours({"volunteer_id": duplicate, "hours": "5", **fix})
+    assert shown["volunteer_id"] == survivor and shown["total_hours"] == "5.0"
+    shown = volunteers.correct_hours({"volunteer_id": survivor, "hours": "4", **fix})
+    assert shown["total_hours"] == "4.0"
+    kept = volunteers.stream_events(f"volunteer-{duplicate}")
+    assert [e["data"]["hours"] for e in kept if e["type"] == "HoursCorrected"] == ["5.0", "4.0"]

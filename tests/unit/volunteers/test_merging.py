@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -145,6 +146,25 @@ def test_hours_for_an_activity_counted_once_already_are_a_repeat(record, hours, 
     assert repeat.value.field == "entry_id"  # what the ledger's consumer takes as a repeat
 
 
+def test_a_correction_of_an_entry_handed_over_is_kept_where_it_is_and_followed(
+        record, small_stars):
+    survivor, duplicate = record([(8, None)]), record([(5, None)])
+    _, after, retired = merged(survivor, duplicate, small_stars)
+    [entry_id] = retired.ledger
+    fix = c.CorrectHours(DUPLICATE, entry_id, Decimal(1), "签到表核对")
+
+    kept = merge.correct_kept_entry(retired, fix)
+    followed = merge.follow_correction(after, MERGE_ID, fix, small_stars)
+
+    assert [e.type for e in kept] == ["HoursCorrected"]  # what the other services read
+    assert v.replay(kept, retired).ledger[entry_id] == 1
+    assert [e.type for e in followed] == ["VolunteerMergedHoursCorrected",
+                                          "StarLevelChanged"]  # 13 h: 1★; 9 h: none
+    assert v.replay(followed, after).total_hours == 8 + 1
+    assert merge.follow_correction(v.replay(followed, after), MERGE_ID, fix,
+                                   small_stars) == []  # a repeat changes nothing
+
+
 # ---- refused ------------------------------------------------------------------------
 
 
@@ -225,5 +245,8 @@ def every_merge_event(survivor, duplicate, catalog):
     decided = merge.merge(survivor, duplicate, merging(), SAME_PERSON, AT, catalog)
     after = v.replay(decided.survivor, survivor)
     retired = v.replay(decided.duplicate, duplicate)
+    [entry_id, *_] = retired.ledger
+    fix = c.CorrectHours(DUPLICATE, entry_id, retired.ledger[entry_id] + 1, "核对")
     return [*decided.duplicate, *decided.survivor, *merge.undo(retired, undoing(), AT, WINDOW),
-            *merge.give_back(after, undoing(), DUPLICATE, catalog)]
+            *merge.give_back(after, undoing(), DUPLICATE, catalog),
+            *merge.follow_correction(after, MERGE_ID, fix, catalog)]
