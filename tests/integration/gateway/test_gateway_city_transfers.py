@@ -56,7 +56,8 @@ def bureau(platform):
     return platform.open_account("county-th-moves", "county_admin", county_code=TINGHU)
 
 
-def from_nantong(record_person_id: str = ZHOU_ID, to: str = YANCHENG) -> bytes:
+def from_nantong(record_person_id: str = ZHOU_ID, to: str = YANCHENG,
+                 days_ago: int = 0) -> bytes:
     record = {
         "format": "yinfa.volunteer-record", "version": 1,
         "source": {"city_code": NANTONG, "city_name": "南通市", "county_code": "320602",
@@ -74,7 +75,7 @@ def from_nantong(record_person_id: str = ZHOU_ID, to: str = YANCHENG) -> bytes:
         "hours_total": "8.0", "star_level": 0, "star_levels": [], "teams": [],
         "certificates": [],
     }
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) - timedelta(days=days_ago)
     return seal_package(canonical(record), kind=PACKAGE_KIND, sender=NANTONG,
                         keys=NANTONG_KEYS,
                         recipient=TrustedCity.of(to, "盐城市", **YANCHENG_KEYS.public()),
@@ -152,12 +153,15 @@ def test_bad_packages_are_problems_and_change_nothing(bureau, city, platform):
                              recipient=TrustedCity.of(YANCHENG, "盐城市",
                                                       **YANCHENG_KEYS.public()),
                              created_at=now, expires_at=now + timedelta(days=1))
-    for data, status in ((bytes(flipped), 422), (untrusted, 422),
-                         (from_nantong(person, to="3205"), 422), (b"not json", 422),
-                         (b"{" + b" " * MAX_PACKAGE_BYTES + b"}", 413)):
+    for data, status, why in (
+            (bytes(flipped), 422, "altered"), (untrusted, 422, "trust list"),
+            (from_nantong(person, to="3205"), 422, "3205"), (b"not json", 422, "JSON"),
+            (from_nantong(person, days_ago=31), 422, "expired"),
+            (b"{" + b" " * MAX_PACKAGE_BYTES + b"}", 413, "at most")):
         answer = upload(bureau, data)
         assert answer.status_code == status, answer.text
         assert answer.headers["Content-Type"].startswith("application/problem+json")
+        assert why in answer.text, answer.text
     dafeng = platform.open_account("county-df-uploads", "county_admin",
                                    county_code="320904")
     assert upload(dafeng, package, county_code=TINGHU).status_code == 422
