@@ -61,7 +61,8 @@ def load_season(rpc: Any, season: list[DemoActivity], wishes: list[DemoWish],
     } for aid, a in zip(ids, season, strict=True)]
     pipelined(service.complete_activity, completions)
     progress(f"{len(completions)} activities completed, {len(attendance) // 2} check-ins")
-    _load_wishes(service, wishes, progress)
+    if wishes:  # a season of the city agencies has none: wishes are posted in the counties
+        _load_wishes(service, wishes, progress)
 
 
 def _hours(activity: DemoActivity) -> float:
