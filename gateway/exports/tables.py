@@ -10,7 +10,8 @@ from typing import Any
 from yinfa.reference import load_city
 
 STATUS_LABELS = {"registered": "已注册", "verified": "已认证", "active": "活跃",
-                 "suspended": "已暂停", "withdrawn": "已退出", "erased": "已注销"}
+                 "suspended": "已暂停", "withdrawn": "已退出", "erased": "已注销",
+                 "transferred_out": "已转出"}
 BRANCH_STATUS_LABELS = {"active": "正常", "merged": "已合并", "dissolved": "已撤销"}
 GENDER_LABELS = {"male": "男", "female": "女"}
 
