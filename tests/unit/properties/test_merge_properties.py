@@ -117,7 +117,7 @@ def county(state: ScoringState) -> tuple[Decimal | None, Decimal | None]:
     return m["volunteers_registered"].value, m["service_hours"].value
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines, st.integers(0, 10_000))
 def test_the_survivor_counts_every_entry_once_in_any_interleaving(all_lines, seed):
     streams = live(all_lines)
@@ -133,7 +133,7 @@ def test_the_survivor_counts_every_entry_once_in_any_interleaving(all_lines, see
     assert ranked == {A: expected_hours(all_lines)}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines, st.integers(0, 10_000))
 def test_an_undo_gives_each_record_its_own_ledger_back(all_lines, seed):
     streams = live(all_lines)
@@ -147,3 +147,28 @@ def test_an_undo_gives_each_record_its_own_ledger_back(all_lines, seed):
     assert (survivor.total_hours, duplicate.total_hours) == own
     assert duplicate.status == v.VERIFIED or duplicate.status == v.ACTIVE
     assert county(fold(streams.events, seed)) == (2, own[0] + own[1])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines, st.lists(st.integers(0, 9), max_size=6), st.integers(0, 10_000))
+def test_corrections_of_entries_handed_over_count_once_wherever_addressed(all_lines,
+                                                                        amounts, seed):
+    streams = live(all_lines)
+    duplicate = streams.state[B]
+    assert duplicate is not None
+    for amount, entry_id in zip(amounts, sorted(duplicate.ledger), strict=False):
+        fix = c.CorrectHours(B, entry_id, Decimal(amount), "签到表核对")
+        retired = streams.state[B]
+        assert retired is not None
+        if retired.ledger[entry_id] != fix.hours:
+            streams.append(B, merge.correct_kept_entry(retired, fix))
+        streams.append(A, merge.follow_correction(streams.state[A], MERGE_ID, fix, CATALOG))
+    survivor, retired = streams.state[A], streams.state[B]
+    assert survivor is not None and retired is not None
+
+    # the survivor counts its own entries and the duplicate's moved ones, as corrected
+    merged_into = next(e.data for e in streams.events if e.type == "VolunteerMergedInto")
+    expected = (sum(survivor.ledger.values(), Decimal(0))
+                + sum((retired.ledger[e] for e in merged_into["moved"]), Decimal(0)))
+    assert survivor.total_hours == expected
+    assert county(fold(streams.events, seed)) == (1, expected)
