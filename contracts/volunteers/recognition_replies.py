@@ -11,15 +11,6 @@ NOMINATION_STATUSES = ("nominated", "county_approved", "city_approved", "announc
                        "rejected")
 
 
-class AwardedTitle(Schema):
-    """A title announced for a volunteer (on their record)."""
-
-    title = fields.String(required=True)
-    label = fields.String(required=True)
-    year = fields.Integer(required=True)
-    announced_on = fields.Date(required=True)
-
-
 class Nomination(Schema):
     """The nominee's record as it stood when nominated; `deeds` only for one nomination
     read alone (null once the person's data is erased)."""

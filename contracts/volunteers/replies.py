@@ -12,6 +12,22 @@ STATUSES = ("registered", "verified", "active", "suspended", "withdrawn", "erase
 ROSTER_STATUSES = ("created", "exists", "invalid", "refused")
 
 
+class AwardedTitle(Schema):
+    """A model-volunteer title announced for a volunteer (on their record)."""
+
+    title = fields.String(required=True)
+    label = fields.String(required=True)
+    year = fields.Integer(required=True)
+    announced_on = fields.Date(required=True)
+
+
+class CertifiedTitle(Schema):
+    """A title as a certificate names it: what was announced when it was issued."""
+
+    title = fields.String(required=True)
+    year = fields.Integer(required=True)
+
+
 class VolunteerHours(Schema):
     volunteer_id = IdString(required=True)
     total_hours = decimal_text(required=True)
@@ -47,7 +63,7 @@ class Volunteer(VolunteerHours):
     registered_at = fields.DateTime(required=True)
     teams = fields.List(IdString(), required=False)  # one volunteer's answer, not a list's
     # model-volunteer titles announced for them: one volunteer's answer, not a list's
-    titles = fields.List(fields.Dict(), required=False)
+    titles = fields.List(fields.Nested(AwardedTitle), required=False)
     # merging duplicates (not in views written before merges existed): a merged record
     # names its survivor and its merge; a survivor the merges it holds (id -> duplicate)
     merged_into = IdString(required=False, allow_none=True)
@@ -95,8 +111,8 @@ class Certificate(Schema):
     issued_by = fields.String(required=True)  # a role
     status = fields.String(required=True, validate=validate.OneOf(CERTIFICATE_STATUSES))
     revoked_on = fields.Date(required=True, allow_none=True)
-    # model-volunteer titles announced for the holder when issued: {title, year}
-    titles = fields.List(fields.Dict(), required=False)
+    # model-volunteer titles announced for the holder when issued
+    titles = fields.List(fields.Nested(CertifiedTitle), required=False)
     version = fields.Integer(required=True)  # of the certificate's view
 
 
