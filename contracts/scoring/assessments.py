@@ -1,9 +1,10 @@
 """Closing an assessment period: the frozen ranking, published once as an event.
 
 `AssessmentPublished` carries everything the December assessment shows — every county's
-rank, total and explanation rows, the rulebook version, the journal position and the
-instant it was taken at — so a published ranking never changes when later events arrive,
-and anyone can recompute it (same journal prefix, same rulebook) to check it.
+(and every city agency's) rank, total and explanation rows, the rulebook version, the
+journal position and the instant it was taken at — so a published ranking never changes
+when later events arrive, and anyone can recompute it (same journal prefix, same
+rulebook) to check it.
 A period is closed once: its stream `assessment-<period>` must not exist yet.
 """
 from __future__ import annotations
@@ -23,6 +24,16 @@ class RankedCountyV1(Schema):
     rank = fields.Integer(required=True, strict=True)
     county_code = fields.String(required=True)
     county_name = fields.String(required=True)
+    total = fields.String(required=True)
+    rows = fields.List(fields.Dict(), required=True)
+
+
+class RankedAgencyV1(Schema):
+    """A city agency (市直单位) in the agencies' ranking, published beside the counties'."""
+
+    rank = fields.Integer(required=True, strict=True)
+    agency_code = fields.String(required=True)
+    agency_name = fields.String(required=True)
     total = fields.String(required=True)
     rows = fields.List(fields.Dict(), required=True)
 
@@ -52,6 +63,9 @@ class AssessmentPublishedV1(Schema):
     # the baselines it was ranked by; absent in assessments published before baselines
     # were kept by year (an optional field: every V1 payload still loads)
     baselines = fields.Nested(BaselinesV1, load_default=None, allow_none=True)
+    # the city agencies' ranking; absent (null) in assessments published before agencies
+    # were ranked, or under a rulebook without an agency section (optional, as above)
+    agencies = fields.List(fields.Nested(RankedAgencyV1), load_default=None, allow_none=True)
 
 
 def build_registry() -> SchemaRegistry:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts.scoring import assessments
-from services.scoring import queries
+from services.scoring import agency_queries, queries
 from services.scoring.dependencies import Engine
 from services.scoring.domain.baselines import YearBaselines, as_data, from_data
 from services.scoring.domain.commands import ClosePeriod
@@ -17,19 +17,23 @@ from yinfa.service.dependencies import EventSourcedStreams
 
 def close_period(streams: EventSourcedStreams, command: ClosePeriod,
                  engine: Engine) -> dict[str, Any]:
-    """Freeze the period's county ranking and publish it as `AssessmentPublished`, once."""
+    """Freeze the period's county (and agency) ranking and publish it as
+    `AssessmentPublished`, once."""
     period = command.period
     name, book = engine.rulebooks.for_period(command.rulebook, period)
     baselines = engine.baselines.for_year(book.period.start.year,
                                           lambda year: published_baselines(streams, year))
-    counties = queries.county_ranking(engine.state(), book, baselines)
-    for county in counties:
-        county.pop("rulebook", None)
+    state = engine.state()
+    counties = queries.county_ranking(state, book, baselines)
+    agencies = (agency_queries.agency_ranking(state, book, baselines)
+                if book.agency_indicators else None)
+    for unit in [*counties, *(agencies or [])]:
+        unit.pop("rulebook", None)
     data = {
         "period": period, "rulebook": name, "rulebook_version": book.version,
         "journal_position": engine.live.position,
         "taken_at": datetime.now(UTC).isoformat(),
-        "published_by": streams.metadata.actor, "counties": counties,
+        "published_by": streams.metadata.actor, "counties": counties, "agencies": agencies,
         # the figures it was ranked by: the year is frozen to them from now on
         "baselines": as_data(baselines),
     }

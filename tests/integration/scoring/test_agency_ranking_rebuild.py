@@ -93,3 +93,21 @@ def test_the_agency_ranking_is_live_as_of_by_year_and_equal_after_a_rebuild(
     eventually(lambda: scoring.rebuild_progress()["phase"] == "done")
     assert scoring.agency_ranking(period=2025) == past
     assert scoring.agency_ranking(period=2026) == edited_2026  # live equals rebuild
+
+
+def test_a_closed_period_publishes_the_agencies_ranking_beside_the_counties(
+        platform, eventually):
+    volunteers, scoring = platform
+    serve(volunteers, 3)
+    eventually(lambda: police_row(scoring.agency_ranking(period=2025),
+                                  "agency_service_hours")["raw"] == "5.0000")
+    live = scoring.agency_ranking(period=2025)
+
+    published = scoring.close_period({"period": "2025"})
+
+    assert published["agencies"] == [{k: v for k, v in a.items() if k != "rulebook"}
+                                      for a in live]
+    assert published["agencies"][0]["agency_code"] == POLICE
+    assert published["baselines"]["units"]["agencies"][POLICE] == {
+        "retired_cadres": 451, "party_branches": 10}
+    assert scoring.get_assessment("2025")["agencies"] == published["agencies"]
