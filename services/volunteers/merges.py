@@ -39,6 +39,8 @@ def merge_volunteers(streams: EventSourcedStreams, command: commands.MergeVolunt
     if (before is not None and before.merged_into == command.volunteer_id
             and not merge.completes(survivor, before.merge_id or "")):
         return _finish(streams, command.duplicate_id)  # a retry after a crash
+    if before is not None:  # refused whatever the pair: no personal data read for it
+        merge.mergeable("duplicate_id", before)
     people = personal.people(streams.views, [command.volunteer_id, command.duplicate_id])
     pair = merge.Pair(
         survivor_number=people.get(command.volunteer_id, {}).get("id_number"),

@@ -55,7 +55,7 @@ def merge(survivor: Volunteer | None, duplicate: Volunteer | None,
     if duplicate is None:
         raise NotFound("no such volunteer", field="duplicate_id")
     for name, record in (("volunteer_id", survivor), ("duplicate_id", duplicate)):
-        _mergeable(name, record)
+        mergeable(name, record)
     if survivor.status == WITHDRAWN:
         raise DomainRuleViolated("a withdrawn record cannot survive a merge: return it "
                                  "first, or merge it into the other", field="volunteer_id")
@@ -110,7 +110,8 @@ def take_over(survivor: Volunteer, duplicate: Volunteer, duplicate_id: str,
     return _with_star_change(survivor, [merged], catalog)
 
 
-def _mergeable(name: str, record: Volunteer) -> None:
+def mergeable(name: str, record: Volunteer) -> None:
+    """Refused whatever the other record: erased, deceased, merged already."""
     if record.status == ERASED:
         raise DomainRuleViolated("an erased record cannot be merged", field=name)
     if record.status == WITHDRAWN and record.withdrawal_reason == DECEASED:

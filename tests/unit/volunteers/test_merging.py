@@ -15,9 +15,13 @@ import pytest
 from contracts.volunteers import events as ev, merge_events as mev
 from contracts.volunteers.id_number import make_id_number
 from contracts.volunteers.standing import standing_facts, standing_of
+from contracts.volunteers.streams import build_registry, volunteer_stream
+from services.volunteers import merges
 from services.volunteers.domain import commands as c, merge, volunteer as v
 from yinfa.errors import AlreadyExists, DomainRuleViolated, NotFound
-from yinfa.events.envelope import RecordedEvent
+from yinfa.events.envelope import Metadata, RecordedEvent
+from yinfa.service.dependencies import EventSourcedStreams, EventSourcing
+from yinfa.store.memory import InMemoryEventStore
 
 SURVIVOR = "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"
 DUPLICATE = "7a1d9c4e-2b3f-4d5e-8f60-718293a4b5c6"
@@ -250,3 +254,46 @@ def every_merge_event(survivor, duplicate, catalog):
     return [*decided.duplicate, *decided.survivor, *merge.undo(retired, undoing(), AT, WINDOW),
             *merge.give_back(after, undoing(), DUPLICATE, catalog),
             *merge.follow_correction(after, MERGE_ID, fix, catalog)]
+
+
+# ---- a merge cut short between its two streams ---------------------------------------
+
+
+def test_a_retry_of_a_merge_cut_short_records_the_survivors_side(record, small_stars):
+    provider = EventSourcing(build_registry(), store_factory=InMemoryEventStore).standalone()
+    streams = EventSourcedStreams(provider, Metadata(actor="county_admin:tinghu",
+                                                     correlation_id="c"))
+    survivor, duplicate = record([(8, None)]), record([(5, None)])
+    for vid, state in ((SURVIVOR, survivor), (DUPLICATE, duplicate)):
+        streams.store.append(volunteer_stream(vid), list(_history(state, vid, small_stars)), 0,
+                             streams.metadata)
+    decided = merge.merge(survivor, duplicate, merging(), SAME_PERSON, AT, small_stars)
+    streams.execute(volunteer_stream(DUPLICATE), v.replay,
+                    lambda state: decided.duplicate)  # ... and the process died here
+
+    outcome = merges.merge_volunteers(streams, merging(merge_id="another-attempt"))
+
+    assert outcome["merge_id"] == MERGE_ID  # the merge recorded, not a second one
+    after, _ = streams.load(volunteer_stream(SURVIVOR), v.replay)
+    assert after.total_hours == 13 and merge.completes(after, MERGE_ID)
+    with pytest.raises(DomainRuleViolated, match="merged already"):
+        merges.merge_volunteers(streams, merging(merge_id="a-third"))
+    recorded = streams.store.read_stream(volunteer_stream(SURVIVOR))
+    assert [e.type for e in recorded].count("VolunteerRecordsMerged") == 1
+
+
+def _history(state, vid, catalog):
+    """Events that fold into this state (a registration, verification, its ledger)."""
+    registered = v.register(None, c.RegisterVolunteer(
+        name="王建国", gender=state.gender, birth_year=state.birth_year,
+        id_number=NUMBER, phone="13812345678",
+        county_code=state.county_code, retirement_status=state.retirement_status,
+        former_employer=state.former_employer, party_member=state.party_member,
+        skills=state.skills, insurance=state.insurance), catalog)
+    yield from registered
+    yield from v.verify(v.replay(registered), c.VerifyVolunteer(vid, state.county_code),
+                          catalog)
+    for entry_id, hours in state.ledger.items():
+        yield ev.new_event(ev.HOURS_RECORDED, {
+            "entry_id": entry_id, "hours": str(hours), "served_on": "2026-05-04",
+            "source": "bureau", "activity_id": None})
