@@ -97,6 +97,13 @@ def erase(streams: EventSourcedStreams, command: commands.EraseVolunteer) -> int
     the reconciliation) finishes; never data kept after the erasure was recorded."""
     command = replace(command, erased_on=command.erased_on or _today())
     catalog = load_volunteer_catalog()
+    erased = 0
+    # the same person's records merged into this one hold their data too: erased first,
+    # so that a retry after a crash finds the survivor still to erase
+    for duplicate_id in merges.held_duplicates(streams, command.volunteer_id):
+        duplicate, _ = streams.load(volunteer_stream(duplicate_id), fold_volunteer)
+        if duplicate is not None and duplicate.status != volunteer.ERASED:
+            erased += erase(streams, replace(command, volunteer_id=duplicate_id))
 
     def decide(state: volunteer.Volunteer | None) -> list:
         decided = volunteer.erase(state, command, catalog)
@@ -104,8 +111,8 @@ def erase(streams: EventSourcedStreams, command: commands.EraseVolunteer) -> int
         deeds.erase_of(streams.views, command.volunteer_id)  # free text about them
         return decided
 
-    return len(streams.execute(volunteer_stream(command.volunteer_id), fold_volunteer,
-                               decide))
+    return erased + len(streams.execute(volunteer_stream(command.volunteer_id),
+                                        fold_volunteer, decide))
 
 
 def update_profile(streams: EventSourcedStreams, command: commands.UpdateProfile) -> int:

@@ -208,6 +208,13 @@ def correct_hours(streams: EventSourcedStreams, command: commands.CorrectHours) 
     return len(recorded)
 
 
+def held_duplicates(streams: EventSourcedStreams, survivor_id: str) -> list[str]:
+    """The records merged into this one now (an erasure of the person erases them too:
+    they hold the same person's data)."""
+    survivor, _ = streams.load(volunteer_stream(survivor_id), fold_volunteer)
+    return sorted(survivor.merged_from.values()) if survivor is not None else []
+
+
 # ---- team memberships ---------------------------------------------------------------------
 
 

@@ -121,7 +121,7 @@ def pending_star_levels(db: Database, levels: list[int], county_code: str | None
                         limit: int = 100, offset: int = 0) -> dict[str, Any]:
     """Volunteers (not withdrawn or erased) whose pending star level is one of these."""
     query: dict[str, Any] = {"star_level_pending": {"$in": levels},
-                             "status": {"$nin": ["withdrawn", "erased"]}}
+                             "status": {"$nin": ["withdrawn", "erased", "merged"]}}
     if county_code:
         query["county_code"] = county_code
     return _page(db, query, limit, offset)

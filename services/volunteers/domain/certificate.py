@@ -15,7 +15,7 @@ from yinfa.events import fold
 from yinfa.events.envelope import NewEvent
 
 from .commands import AdoptCertificate, IssueCertificate, RevokeCertificate
-from .volunteer import ERASED, Volunteer
+from .volunteer import ERASED, MERGED, Volunteer
 
 ISSUED, REVOKED = "issued", "revoked"
 
@@ -48,6 +48,9 @@ def issue(state: Certificate | None, command: IssueCertificate, holder: Voluntee
     if holder.status == ERASED:
         raise DomainRuleViolated("an erased person's service is not certified",
                                  field="volunteer_id")
+    if holder.status == MERGED:  # its hours count on the survivor's record
+        raise DomainRuleViolated("the record is merged into another: certify that one",
+                                 field="volunteer_id", merged_into=holder.merged_into)
     return [ev.new_event(ev.CERTIFICATE_ISSUED, {
         "volunteer_id": command.volunteer_id, "county_code": holder.county_code,
         "total_hours": str(holder.total_hours), "verified_hours": str(holder.verified_hours),

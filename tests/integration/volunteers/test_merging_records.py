@@ -232,3 +232,17 @@ def test_a_correction_of_an_entry_the_survivor_took_over_is_followed(volunteers,
     assert shown["total_hours"] == "4.0"
     kept = volunteers.stream_events(f"volunteer-{duplicate}")
     assert [e["data"]["hours"] for e in kept if e["type"] == "HoursCorrected"] == ["5.0", "4.0"]
+
+
+def test_erasing_the_survivor_erases_the_records_merged_into_it(volunteers, pair):
+    survivor, duplicate, number = pair
+    volunteers.merge_volunteers({"volunteer_id": survivor, "duplicate_id": duplicate,
+                                 "reason": REASON})
+    with pytest.raises(DomainRuleViolated, match="merged into another"):  # its hours
+        volunteers.issue_certificate({"volunteer_id": duplicate, "issued_by": "county_admin"})
+
+    volunteers.erase_volunteer({"volunteer_id": survivor})
+
+    assert volunteers.names_of([survivor, duplicate]) == {survivor: "已注销",
+                                                          duplicate: "已注销"}
+    assert volunteers.volunteers_without_personal_data() == []
