@@ -184,3 +184,8 @@ def test_an_agencys_branches_and_volunteers_are_ranked_among_its_own(agencies):
     assert [b["branch_id"] for b in branches["items"]] == [agencies["police_branch"]]
     assert education.get(f"/rankings/agencies/{POLICE}/volunteers").status_code == 404
     assert police.get(f"/rankings/agencies/{TINGHU}/branches").status_code == 404
+
+
+def test_an_agency_without_volunteers_ranks_none(city, agencies):
+    science = _ok(city.get("/rankings/agencies/3209A08/volunteers"), 200)  # 市科学技术局
+    assert (science["items"], science["total"]) == ([], 0)
