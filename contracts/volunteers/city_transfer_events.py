@@ -34,6 +34,7 @@ class CarriedEntry(Schema):
     """A ledger line served in the sending city: kept and shown, counted in no ranking
     here."""
 
+    served_in = fields.String(required=True, validate=CITY_CODE)
     served_on = IsoDate(required=True)
     hours = Hours(required=True)
     source = Id(required=True)
@@ -65,9 +66,12 @@ class CarriedCertificate(Schema):
 
 class VolunteerTransferredInV1(Schema):
     """Registered here from another city's signed package (the VolunteerRegistered of the
-    same commit says who they are in coarse facts). `carried_hours` (the sum of
-    `entries`) were served in `from_city`: on the record, in their star level, in no
-    county's ranking here. `star_level` is the level `from_city` approved."""
+    same commit says who they are in coarse facts), or back on the record they left here
+    with (then in the county that released them, and nothing else in the commit but a
+    verification or a star level). `carried_hours` (the sum of `entries`, the hours the
+    package lists as served in other cities) were served elsewhere: on the record, in
+    their star level, in no county's ranking here. `star_level` is the level `from_city`
+    approved."""
 
     from_city = fields.String(required=True, validate=CITY_CODE)
     from_county = Id(required=True)

@@ -86,6 +86,7 @@ class Status(_Strict):
 
 
 class HoursEntry(_Strict):
+    served_in = fields.String(required=True, validate=CITY_CODE)  # the city's code
     served_on = fields.Date(required=True)
     hours = _hours(required=True)
     source = fields.String(required=True, validate=CODE)

@@ -18,6 +18,7 @@ STANDING_EVENTS = frozenset({
     "VolunteerMergedInto", "VolunteerMergeUndone",  # a duplicate merged, and undone
     "VolunteerTransferred",  # released to another county: the county changes
     "VolunteerTransferredOut",  # released to another city: serves here no more
+    "VolunteerTransferredIn",  # from another city: a newcomer, or back on their record
 })
 TEAM_EVENTS = frozenset({"VolunteerJoinedTeam", "VolunteerLeftTeam",
                          "VolunteerMovedTeam"})  # moved: "side" says in or out
@@ -51,6 +52,7 @@ def standing_facts(event: RecordedEvent) -> Mapping[str, Any]:
         "VolunteerMergeUndone": {"merged": False},
         # moved to another city: the record stays, read-only; nobody signs them up here
         "VolunteerTransferredOut": {"withdrawn": True},
+        "VolunteerTransferredIn": {"withdrawn": False},
     }.get(event.type, {})
 
 

@@ -116,17 +116,23 @@ def transfer_in(streams: EventSourcedStreams, command: commands.TransferInFromCi
     catalog = load_volunteer_catalog()
     package_id = opened.header["package_id"]
 
+    returning = []
+
     def decide(state: Any) -> list:
         decided = city_transfer.arrive_from_city(state, record, command.county_code,
-                                                 package_id, catalog)
-        if decided and not personal.keep(streams.views, volunteer_id, {
+                                                 package_id, catalog, here=city.code)
+        returning[:] = [state is not None]
+        if decided and state is None and not personal.keep(streams.views, volunteer_id, {
                 "name": person["name"], "phone": person["phone"],
                 "id_number": person["id_number"]}):
             raise DomainRuleViolated("other personal data is kept under this person's id: "
                                      "run the reconciliation", field="package")
         return decided
 
-    streams.execute(volunteer_stream(volunteer_id), fold_volunteer, decide)
+    recorded = streams.execute(volunteer_stream(volunteer_id), fold_volunteer, decide)
+    if recorded and returning == [True]:  # back on their record: name and phone as now
+        personal.update(streams.views, volunteer_id,
+                        {"name": person["name"], "phone": person["phone"]})
     return volunteer_id
 
 
@@ -183,7 +189,8 @@ def build_record(city: City, state: Any, history: Sequence[RecordedEvent],
     entries = _ledger(history)
     facts = activity_facts(sorted({e["activity_id"] for e in entries if e["activity_id"]}))
     hours = [*(entry for c in carried for entry in c["entries"]),
-             *({"served_on": e["served_on"], "hours": e["hours"], "source": e["source"],
+             *({"served_in": city.code, "served_on": e["served_on"], "hours": e["hours"],
+                "source": e["source"],
                 "activity_kind": facts.get(e["activity_id"], {}).get("kind"),
                 "theme": facts.get(e["activity_id"], {}).get("theme")}
                for e in entries)]

@@ -106,10 +106,15 @@ def _volunteer_merge_undone(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Wri
 
 def _volunteer_transferred_out(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     # moved to another city: no longer one of the county's volunteers; the hours stay
-    # where they were served. (VolunteerTransferredIn is not read: the hours it carries
-    # were served in another city and count in no county's ranking here; its
-    # VolunteerRegistered places the newcomer.)
+    # where they were served
     return [(("volunteer", vid), {"registered": False})]
+
+
+def _volunteer_transferred_in(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
+    # one of the county's volunteers: a newcomer (as their VolunteerRegistered says), or
+    # back in the county that released them; the hours carried were served in other
+    # cities and count in no ranking here (only HoursRecorded places hours)
+    return [(("volunteer", vid), {"registered": True})]
 
 
 def _volunteer_transferred(vid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
@@ -227,6 +232,7 @@ TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any], tzinfo], Writes]] = {
     "VolunteerWithdrawn": _volunteer_withdrawn,
     "VolunteerReturned": _volunteer_returned,
     "VolunteerTransferredOut": _volunteer_transferred_out,
+    "VolunteerTransferredIn": _volunteer_transferred_in,
     "VolunteerMergedInto": _volunteer_merged_into,
     "VolunteerMergeUndone": _volunteer_merge_undone,
     "VolunteerTransferred": _volunteer_transferred,

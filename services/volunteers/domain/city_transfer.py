@@ -14,6 +14,7 @@ twice decides nothing the second time.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from contracts.volunteers import events as ev
@@ -56,11 +57,15 @@ def release_to_city(state: Volunteer | None, command: c.TransferOutOfCity,
 
 
 def arrive_from_city(state: Volunteer | None, record: Mapping[str, Any], county_code: str,
-                     package_id: str, catalog: VolunteerCatalog) -> list[NewEvent]:
-    """`record` is the package's content as `VolunteerRecordV1` loaded it."""
+                     package_id: str, catalog: VolunteerCatalog, here: str
+                     ) -> list[NewEvent]:
+    """`record` is the package's content as `VolunteerRecordV1` loaded it; `here` this
+    city's code (hours the package lists as served here are on the ledger already)."""
+    if state is not None and state.arrived_with == package_id:
+        return []  # this package was imported before
+    if state is not None and state.status == TRANSFERRED_OUT:
+        return _back(state, record, county_code, package_id, catalog, here)
     if state is not None:
-        if state.arrived_with == package_id:
-            return []  # this package was imported before
         serving = state.status in SERVING
         raise AlreadyExists(
             "this person is registered here already" if serving else
@@ -76,7 +81,8 @@ def arrive_from_city(state: Volunteer | None, record: Mapping[str, Any], county_
             # skills this city's catalog knows; the others have no meaning here
             "skills": [s for s in profile["skills"] if s in catalog.skills],
             "insurance": profile["insurance"]}),
-        ev.new_event(VOLUNTEER_TRANSFERRED_IN, _carried(record, county_code, package_id)),
+        ev.new_event(VOLUNTEER_TRANSFERRED_IN, _carried(record, county_code, package_id,
+                                                        here)),
     ]
     if record["verified"]:
         decided.append(ev.new_event(ev.VOLUNTEER_VERIFIED, {
@@ -85,16 +91,38 @@ def arrive_from_city(state: Volunteer | None, record: Mapping[str, Any], county_
     return _with_star_change(None, decided, catalog)  # type: ignore[arg-type]
 
 
-def _carried(record: Mapping[str, Any], county_code: str, package_id: str) -> dict[str, Any]:
+def _back(state: Volunteer, record: Mapping[str, Any], county_code: str, package_id: str,
+          catalog: VolunteerCatalog, here: str) -> list[NewEvent]:
+    """Back from the city they moved to: the record they left here stands again where it
+    stood, in the county that released them (a move to another county is a transfer
+    between counties, afterwards), with the hours served elsewhere carried."""
+    if county_code != state.county_code:
+        raise DomainRuleViolated(
+            f"this person's record here is in county {state.county_code}, which released "
+            "them: import the package there (and transfer them between counties after)",
+            field="county_code", volunteer_county=state.county_code)
+    decided = [ev.new_event(VOLUNTEER_TRANSFERRED_IN,
+                            _carried(record, county_code, package_id, here))]
+    if record["verified"] and not state.verified:
+        decided.append(ev.new_event(ev.VOLUNTEER_VERIFIED, {
+            "county_code": county_code,
+            "note": f"transferred in from city {record['source']['city_code']}"}))
+    return _with_star_change(state, decided, catalog)
+
+
+def _carried(record: Mapping[str, Any], county_code: str, package_id: str, here: str
+             ) -> dict[str, Any]:
     source = record["source"]
+    elsewhere = [e for e in record["hours"] if e["served_in"] != here]
     return {
         "from_city": source["city_code"], "from_county": source["county_code"],
         "county_code": county_code, "package_id": package_id,
-        "carried_hours": str(record["hours_total"]), "star_level": record["star_level"],
-        "verified": record["verified"],
-        "entries": [{"served_on": e["served_on"].isoformat(), "hours": str(e["hours"]),
-                     "source": e["source"], "activity_kind": e["activity_kind"],
-                     "theme": e["theme"]} for e in record["hours"]],
+        "carried_hours": str(sum((e["hours"] for e in elsewhere), Decimal(0))),
+        "star_level": record["star_level"], "verified": record["verified"],
+        "entries": [{"served_in": e["served_in"], "served_on": e["served_on"].isoformat(),
+                     "hours": str(e["hours"]), "source": e["source"],
+                     "activity_kind": e["activity_kind"], "theme": e["theme"]}
+                    for e in elsewhere],
         "star_levels": [{"level": s["level"], "authority": s["authority"],
                          "approved_on": s["approved_on"].isoformat()}
                         for s in record["star_levels"]],

@@ -86,6 +86,7 @@ class Volunteer:
     transferred_to: str | None = None
     arrived_with: str | None = None  # the package id they came with
     released_with: str | None = None  # the package id they left with
+    released_from: str | None = None  # the status a return from that city restores
     # a transfer between counties under way (transfer.py); the release changes the county
     transfer: transfer_appliers.PendingTransfer | None = None
 

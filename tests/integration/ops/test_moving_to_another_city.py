@@ -24,7 +24,7 @@ from contracts.volunteers.city_transfer_record import MAX_PACKAGE_BYTES, PACKAGE
 from contracts.volunteers.id_number import make_id_number
 from contracts.volunteers.replies import CityTransferPackage, Volunteer
 from yinfa.city_packages import CityKeys, TrustedCity, new_secret, seal_package
-from yinfa.errors import AlreadyExists, ValidationFailed
+from yinfa.errors import AlreadyExists, DomainRuleViolated, ValidationFailed
 from yinfa.secrets import key_material
 
 YANCHENG, NANTONG, SUZHOU = "3209", "3206", "3205"
@@ -230,3 +230,36 @@ def test_the_commands_release_and_import_a_package(cities, ops_env, tmp_path):
         package.write_text(package.read_text().replace('"3206"', '"3205"'))
         refused = yinfa(NANTONG, "transfer-in", str(package), "--county", CHONGCHUAN)
         assert refused.returncode == 1 and "refused" in refused.stderr
+
+
+def test_back_from_the_other_city_the_record_left_here_stands_again(cities):
+    """Yancheng → Nantong → Yancheng: the record Yancheng kept comes back in the county
+    that released it, its own hours as they were, the hours served in Nantong carried."""
+    sun_id = make_id_number(TINGHU, date(1954, 8, 8), 127)
+    with ClusterRpcProxy(cities[YANCHENG], timeout=30) as yancheng, \
+            ClusterRpcProxy(cities[NANTONG], timeout=30) as nantong:
+        sun = served_volunteer(yancheng.volunteers, sun_id, "孙志强")
+        there = nantong.volunteers.transfer_in_from_city({
+            "package": yancheng.volunteers.transfer_out_of_city(
+                {"volunteer_id": sun, "to_city": NANTONG})["package"],
+            "county_code": CHONGCHUAN})["volunteer_id"]
+        nantong.volunteers.record_hours({"volunteer_id": there, "entry_id": str(uuid.uuid4()),
+                                         "hours": 5, "served_on": "2026-10-01",
+                                         "source": "bureau"})
+        package = nantong.volunteers.transfer_out_of_city(
+            {"volunteer_id": there, "to_city": YANCHENG, "acting_county": CHONGCHUAN}
+        )["package"]
+
+        with pytest.raises(DomainRuleViolated, match=TINGHU):  # another county than its own
+            yancheng.volunteers.transfer_in_from_city({"package": package,
+                                                       "county_code": "320903"})
+        home = yancheng.volunteers.transfer_in_from_city({"package": package,
+                                                          "county_code": TINGHU})
+
+        assert home["volunteer_id"] == sun and home["status"] == "active"
+        assert home["total_hours"] == "120.0" and home["carried_hours"] == "5.0"
+        assert home["verified_hours"] == "125.0" and home["star_level"] == 1
+        assert home["transferred_from"] == NANTONG and home["transferred_to"] is None
+        assert yancheng.volunteers.get_volunteer(sun, reveal=True)["id_number"] == sun_id
+        left = nantong.volunteers.get_volunteer(there)
+        assert left["status"] == "transferred_out" and left["total_hours"] == "5.0"

@@ -30,7 +30,8 @@ def released(vid: str):
 def arrived(vid: str) -> list:
     """The events an arrival records (as the domain decides them), carrying 12 hours."""
     decided = city_transfer.arrive_from_city(None, VolunteerRecordV1().load(SAMPLE_RECORD),
-                                             TINGHU, "b2" * 16, load_volunteer_catalog())
+                                             TINGHU, "b2" * 16, load_volunteer_catalog(),
+                                             here="3206")
     return [event(e.type, f"volunteer-{vid}", dict(e.data)) for e in decided]
 
 
@@ -54,3 +55,18 @@ def test_hours_carried_from_another_city_count_in_no_ranking_here():
     for _ in range(20):
         # one more volunteer of the county; only the 2 hours served here count
         assert measured(rng.sample(events, len(events))) == (1, Decimal("2.0"))
+
+
+def back(vid: str):
+    return event("VolunteerTransferredIn", f"volunteer-{vid}", {
+        "from_city": "3206", "from_county": "320602", "county_code": TINGHU,
+        "package_id": "c3" * 16, "carried_hours": "5.0", "star_level": 0, "verified": True,
+        "entries": [], "star_levels": [], "statuses": [], "teams": [], "certificates": []})
+
+
+def test_back_from_another_city_they_count_again_with_the_hours_served_here():
+    events = [registered("back", TINGHU), hours("back", "back-h1", "3.0"), released("back"),
+              back("back"), hours("back", "back-h2", "1.0")]  # versions in this order
+    rng = random.Random(20)
+    for _ in range(20):
+        assert measured(rng.sample(events, len(events))) == (1, Decimal("4.0"))

@@ -60,7 +60,8 @@ SAMPLE_RECORD = {  # a record as a package carries it (docs/records.md)
     "verified": True,
     "statuses": [{"status": "registered", "on": "2023-03-01"},
                  {"status": "verified", "on": "2023-03-02"}],
-    "hours": [{"served_on": "2023-10-23", "hours": "12.0", "source": "activity",
+    "hours": [{"served_in": "3209", "served_on": "2023-10-23", "hours": "12.0",
+               "source": "activity",
                "activity_kind": "clinic", "theme": "governance"}],
     "hours_total": "12.0", "star_level": 1,
     "star_levels": [{"level": 1, "authority": "county", "approved_on": "2023-11-01"}],
@@ -74,7 +75,8 @@ def every_city_transfer_event(holder, catalog) -> list:
     """A release to another city and an arrival from one, as the domain decides them."""
     out = city_transfer.release_to_city(holder, c.TransferOutOfCity(WANG, NANTONG), PACKAGE)
     record = VolunteerRecordV1().load(SAMPLE_RECORD)
-    return out + city_transfer.arrive_from_city(None, record, CHONGCHUAN, PACKAGE, catalog)
+    return out + city_transfer.arrive_from_city(None, record, CHONGCHUAN, PACKAGE, catalog,
+                                                here=NANTONG)
 
 
 @dataclass
@@ -189,7 +191,8 @@ def test_activity_hours_carry_their_kind_and_theme(served, registering, small_st
     record = build_record(load_city(), state, [*history_of(events), entry], PERSON, [], [],
                           facts, released_on=date(2026, 6, 1))
     assert asked == [["act-1"]]
-    assert record["hours"][-1] == {"served_on": "2026-04-01", "hours": "2.5",
+    assert record["hours"][-1] == {"served_in": "3209", "served_on": "2026-04-01",
+                                   "hours": "2.5",
                                    "source": "activity", "activity_kind": "talk",
                                    "theme": "party_history"}
 
@@ -197,7 +200,8 @@ def test_activity_hours_carry_their_kind_and_theme(served, registering, small_st
 def test_the_arrival_registers_the_person_with_their_history(served, catalog):
     record = record_of(served)
 
-    events = city_transfer.arrive_from_city(None, record, CHONGCHUAN, PACKAGE, catalog)
+    events = city_transfer.arrive_from_city(None, record, CHONGCHUAN, PACKAGE, catalog,
+                                            here=NANTONG)
 
     assert [e.type for e in events][:3] == ["VolunteerRegistered", "VolunteerTransferredIn",
                                             "VolunteerVerified"]
@@ -218,7 +222,7 @@ def test_carried_stars_stay_and_new_hours_build_on_the_carried_ones(served, smal
                                                                    hours):
     record = record_of(served)
     arrived = v.replay(city_transfer.arrive_from_city(None, record, CHONGCHUAN, PACKAGE,
-                                                      small_stars))
+                                                      small_stars, here=NANTONG))
     assert arrived.star_level == 2 and arrived.star_level_pending is None
 
     new = [*v.record_hours(arrived, hours(20, name="南通义诊"), small_stars)]
@@ -236,18 +240,20 @@ def test_the_same_package_twice_changes_nothing_and_an_active_person_is_refused(
         served, catalog):
     record = record_of(served)
     arrived = v.replay(city_transfer.arrive_from_city(None, record, CHONGCHUAN, PACKAGE,
-                                                      catalog))
+                                                      catalog, here=NANTONG))
 
     assert city_transfer.arrive_from_city(arrived, record, CHONGCHUAN, PACKAGE,
-                                          catalog) == []
+                                          catalog, here=NANTONG) == []
     with pytest.raises(AlreadyExists, match="already") as refused:
-        city_transfer.arrive_from_city(arrived, record, CHONGCHUAN, OTHER_PACKAGE, catalog)
+        city_transfer.arrive_from_city(arrived, record, CHONGCHUAN, OTHER_PACKAGE, catalog,
+                                       here=NANTONG)
     assert refused.value.field == "package"
 
 
 def test_an_unverified_person_arrives_unverified(served, catalog):
     record = {**record_of(served), "verified": False}
-    events = city_transfer.arrive_from_city(None, record, CHONGCHUAN, PACKAGE, catalog)
+    events = city_transfer.arrive_from_city(None, record, CHONGCHUAN, PACKAGE, catalog,
+                                            here=NANTONG)
     assert "VolunteerVerified" not in [e.type for e in events]
     assert v.replay(events).verified_hours == 0
 
@@ -298,10 +304,56 @@ def test_whatever_was_served_arrives_whole_through_a_sealed_package(amounts, cor
     loaded = VolunteerRecordV1().load(json.loads(opened.content))
 
     events = city_transfer.arrive_from_city(None, loaded, CHONGCHUAN, "c3" * 16,
-                                            load_volunteer_catalog())
+                                            load_volunteer_catalog(), here=NANTONG)
     arrived = v.replay(events)
 
     assert arrived.carried_hours == state.total_hours
     assert arrived.total_hours == 0 and arrived.verified_hours == state.total_hours
     text = json.dumps([e.data for e in events], ensure_ascii=False)
     assert PERSON["name"] not in text and WANG_ID not in text
+
+
+def test_back_from_the_city_they_moved_to_the_record_stands_again(served, small_stars,
+                                                                 hours):
+    """Released to Nantong, served there, released back: the record they left here
+    stands where it stood, its own ledger as it was, only Nantong's hours carried."""
+    state, events = served
+    out = city_transfer.release_to_city(state, RELEASE, PACKAGE)
+    gone = v.replay(out, state)
+    record = VolunteerRecordV1().load({**SAMPLE_RECORD, "source": {
+        **SAMPLE_RECORD["source"], "city_code": NANTONG, "county_code": CHONGCHUAN},
+        "hours": [  # theirs from here, carried there, and one served there
+            {"served_in": "3209", "served_on": "2023-10-23", "hours": "32.0",
+             "source": "bureau", "activity_kind": None, "theme": None},
+            {"served_in": NANTONG, "served_on": "2026-09-01", "hours": "5.0",
+             "source": "activity", "activity_kind": "talk", "theme": "party_history"}],
+        "hours_total": "37.0", "star_level": 2, "star_levels": [
+            {"level": 1, "authority": "county", "approved_on": "2023-11-01"},
+            {"level": 2, "authority": "county", "approved_on": "2024-03-02"}]})
+
+    back_events = city_transfer.arrive_from_city(gone, record, TINGHU, OTHER_PACKAGE,
+                                                 small_stars, here="3209")
+    back = v.replay(back_events, gone)
+
+    assert [e.type for e in back_events] == ["VolunteerTransferredIn"]
+    assert back.status == state.status and back.county_code == TINGHU
+    assert back.ledger == state.ledger and back.carried_hours == 5
+    assert back.verified_hours == 37 and back.star_level == 2
+    assert back.transferred_to is None and back.transferred_from == NANTONG
+    # then serving here again, and the same package again changes nothing
+    assert v.record_hours(back, hours(2, name="回来后"), small_stars)
+    assert city_transfer.arrive_from_city(back, record, TINGHU, OTHER_PACKAGE, small_stars,
+                                          here="3209") == []
+    facts = {"registered": True}
+    for event in [*out, *back_events]:
+        facts.update(standing_facts(Recorded(event.type, event.data)))
+    assert standing_of(facts) == "registered"  # serves again
+
+
+def test_back_in_another_county_than_the_one_that_released_them_is_refused(served,
+                                                                          catalog):
+    state, _ = served
+    gone = v.replay(city_transfer.release_to_city(state, RELEASE, PACKAGE), state)
+    with pytest.raises(DomainRuleViolated, match="320902"):
+        city_transfer.arrive_from_city(gone, record_of(served), "320924", OTHER_PACKAGE,
+                                       catalog, here="3209")
