@@ -59,6 +59,4 @@ def branch_ranking(ctx: Ctx) -> dict[str, Any]:
        query=PagedRankingQuery, response=page_of(RankedVolunteer), etag=True, paged=True,
        tag="rankings", summary="Volunteers of a city agency, ranked")
 def volunteer_ranking(ctx: Ctx) -> dict[str, Any]:
-    answer = _paged_ranking(ctx, "volunteer_ranking")
-    # an empty page has no names to add (with_names reads a lone answer as one item)
-    return with_names(ctx, answer) if answer["items"] else answer
+    return with_names(ctx, _paged_ranking(ctx, "volunteer_ranking"))

@@ -134,7 +134,7 @@ def volunteer_ranking(ctx: Ctx) -> dict[str, Any]:
 def with_names(ctx: Ctx, answer: dict[str, Any]) -> dict[str, Any]:
     """Scoring knows volunteers by id only: names come from the volunteers service, which
     answers 已注销 for a person whose data was erased."""
-    items = answer.get("items") or [answer]
+    items = answer["items"] if "items" in answer else [answer]  # a page, or one score
     names = ctx.call("volunteers", "names_of", [item["volunteer_id"] for item in items])
     for item in items:
         item["name"] = names.get(item["volunteer_id"], item.get("name"))

@@ -189,3 +189,5 @@ def test_an_agencys_branches_and_volunteers_are_ranked_among_its_own(agencies):
 def test_an_agency_without_volunteers_ranks_none(city, agencies):
     science = _ok(city.get("/rankings/agencies/3209A08/volunteers"), 200)  # 市科学技术局
     assert (science["items"], science["total"]) == ([], 0)
+    binhai = _ok(city.get("/rankings/counties/320922/volunteers"), 200)  # 滨海县: none here
+    assert binhai["items"] == []
