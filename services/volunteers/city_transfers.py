@@ -210,19 +210,34 @@ def build_record(city: City, state: Any, history: Sequence[RecordedEvent],
                     "former_employer": state.former_employer, "skills": list(state.skills),
                     "insurance": state.insurance},
         "verified": state.verified,
-        "statuses": [*(s for c in carried for s in c["statuses"]),
-                     *({"status": STATUS_OF[e.type], "on": _day(e, city)}
-                       for e in history if e.type in STATUS_OF)],
+        # a person back from another city carried this city's own history there and back:
+        # each fact once
+        "statuses": _once([*(s for c in carried for s in c["statuses"]),
+                           *({"status": STATUS_OF[e.type], "on": _day(e, city)}
+                             for e in history if e.type in STATUS_OF)]),
         "hours": hours,
         "hours_total": str(sum((Decimal(h["hours"]) for h in hours), Decimal(0))),
         "star_level": state.star_level,
         "star_levels": _star_levels(history, carried, state.star_level,
                                     load_volunteer_catalog(), city),
-        "teams": [*(t for c in carried for t in c["teams"]), *teams],
-        "certificates": [*(x for c in carried for x in c["certificates"]), *certificates],
+        "teams": _once([*(t for c in carried for t in c["teams"]), *teams]),
+        "certificates": _once([*(x for c in carried for x in c["certificates"]),
+                               *certificates], key="code"),
     }
     VolunteerRecordV1().load(record)  # what leaves is what the receiver will accept
     return record
+
+
+def _once(items: list[dict[str, Any]], key: str | None = None) -> list[dict[str, Any]]:
+    """The items in their first order, each once (by `key`, the latest item of it: a
+    certificate revoked since; or whole)."""
+    kept: dict[Any, dict[str, Any]] = {}
+    for item in items:
+        if key:
+            kept[item[key]] = item
+        else:
+            kept.setdefault(tuple(sorted(item.items())), item)
+    return list(kept.values())
 
 
 def _ledger(history: Iterable[RecordedEvent]) -> list[dict[str, Any]]:

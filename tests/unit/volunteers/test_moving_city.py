@@ -357,3 +357,32 @@ def test_back_in_another_county_than_the_one_that_released_them_is_refused(serve
     with pytest.raises(DomainRuleViolated, match="320902"):
         city_transfer.arrive_from_city(gone, record_of(served), "320924", OTHER_PACKAGE,
                                        catalog, here="3209")
+
+
+def test_a_record_back_from_another_city_tells_its_history_once(served, small_stars):
+    """What this city's history told the other city comes back carried: the next
+    package tells each status, team and certificate once."""
+    state, events = served
+    out = city_transfer.release_to_city(state, RELEASE, PACKAGE)
+    first = record_of(served)
+    returned = VolunteerRecordV1().load(json.loads(json.dumps({
+        **json.loads(json.dumps(first, default=str)),
+        "source": {**first["source"], "city_code": NANTONG, "county_code": CHONGCHUAN,
+                   "released_on": "2026-10-01"},
+        "statuses": [*(dict(s, on=s["on"].isoformat()) for s in first["statuses"]),
+                     {"status": "transferred_in", "on": "2026-06-02"}]})))
+    back = city_transfer.arrive_from_city(v.replay(out, state), returned, TINGHU,
+                                          OTHER_PACKAGE, small_stars, here="3209")
+    history = [*history_of(events), *history_of(out), *history_of(back)]
+
+    again = build_record(load_city(), v.replay(out + back, state), history, PERSON, [
+        {"name": "亭湖区理论宣讲团", "category": "theory"}], [
+        {"code": "ABCD-EFGH-JKLM", "issued_on": "2026-05-02", "status": "revoked"}],
+        lambda ids: {}, released_on=date(2026, 12, 1))
+
+    statuses = [(s["status"], s["on"]) for s in again["statuses"]]
+    assert len(statuses) == len(set(statuses))
+    assert again["teams"] == [{"name": "亭湖区理论宣讲团", "category": "theory"}]
+    assert again["certificates"] == [
+        {"code": "ABCD-EFGH-JKLM", "issued_on": "2026-05-02", "status": "revoked"}]
+    assert again["hours_total"] == "32.0"  # this city's ledger, nothing carried twice
