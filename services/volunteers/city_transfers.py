@@ -116,7 +116,7 @@ def transfer_in(streams: EventSourcedStreams, command: commands.TransferInFromCi
     catalog = load_volunteer_catalog()
     package_id = opened.header["package_id"]
 
-    returning = []
+    returning: list[bool] = []  # whether the person was back on their record
 
     def decide(state: Any) -> list:
         decided = city_transfer.arrive_from_city(state, record, command.county_code,
