@@ -2,6 +2,7 @@
 from gateway.resources import (  # noqa: F401
     accounts,
     activities,
+    agency_exports,
     agency_rankings,
     assessments,
     auth,

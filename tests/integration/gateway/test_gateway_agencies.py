@@ -191,3 +191,18 @@ def test_an_agency_without_volunteers_ranks_none(city, agencies):
     assert (science["items"], science["total"]) == ([], 0)
     binhai = _ok(city.get("/rankings/counties/320922/volunteers"), 200)  # 滨海县: none here
     assert binhai["items"] == []
+
+
+def test_the_agencies_ranking_and_an_agencys_roster_export_as_spreadsheets(city, agencies):
+    ranking = city.get("/exports/agency-ranking", params={"format": "csv"})
+    assert ranking.status_code == 200, ranking.text
+    text = ranking.content.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("排名,市直单位代码,市直单位,总分")
+    assert f"1,{POLICE},市公安局" in text
+
+    police, education = agencies["police"], agencies["education"]
+    roster = police.get(f"/exports/agencies/{POLICE}/volunteers", params={"format": "xlsx"})
+    assert roster.status_code == 200, roster.text
+    assert roster.content[:2] == b"PK"  # an XLSX is a zip
+    assert education.get(f"/exports/agencies/{POLICE}/volunteers",
+                         params={"format": "csv"}).status_code == 404
