@@ -123,6 +123,7 @@ class MoveMember(BranchCommand):
 
     volunteer_id = IdString(required=True)
     to_branch_id = IdString(required=True)
+    move_id = IdString(load_default=lambda: str(uuid.uuid4()))
 
     @validates_schema(skip_on_field_errors=True)
     def _another_branch(self, data: dict, **kwargs: Any) -> None:

@@ -131,8 +131,9 @@ class MemberRemovedV1(Schema):
 class MemberMovedV1(Schema):
     """A member moved from one branch to another, their membership history kept: the same
     event on both streams, `side` saying which end this stream is (out: the member left
-    it; in: the member joined it)."""
+    it; in: the member joined it), `move_id` pairing the two ends."""
 
+    move_id = Id(required=True)
     volunteer_id = Id(required=True)
     from_branch_id = Id(required=True)
     to_branch_id = Id(required=True)

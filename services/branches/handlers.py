@@ -7,7 +7,7 @@ comes from `branch_view`, kept current by this instance right after each append.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -81,30 +81,55 @@ def add_member(streams: EventSourcedStreams, command: cmd.AddMember,
 
 def move_member(streams: EventSourcedStreams, command: cmd.MoveMember,
                 directory: VolunteerDirectory) -> str:
-    """Out of this branch, then into the target: the target's event id derives from the
-    first, so a second attempt appends nothing new. A target closed in between keeps the
-    move unfinished, logged (the member is then in neither)."""
+    """Out of this branch, then into the target (`receive_member`); a crash between the
+    two is completed by `complete_member_moves`."""
     target = _branch(streams, command.to_branch_id)
     county = directory.county_of(command.volunteer_id)
     recorded = streams.execute(
         branch_stream(command.branch_id), fold_branch,
         lambda state: branch.move_member(state, command, target, county))
     for moved in recorded:
-        event_id = derived_event_id("branches.move_member", moved.event_id)
-        try:
-            streams.execute(branch_stream(command.to_branch_id), fold_branch,
-                            partial(_received, command, event_id))
-        except (DomainRuleViolated, NotFound):
-            log.warning("branch %s cannot take member %s moved from %s (closed since?)",
-                        command.to_branch_id, command.volunteer_id, command.branch_id,
-                        exc_info=True)
+        receive_member(streams, moved.data)
     return command.branch_id
 
 
-def _received(command: cmd.MoveMember, event_id: str, state: Branch | None
+def receive_member(streams: EventSourcedStreams, moved: Mapping[str, Any]) -> int:
+    """The target's side of a move: its event id derives from the move's, so a second
+    attempt (a retry, the sweep) appends nothing new. A target closed in between is
+    logged, not raised: the member then belongs to neither, for the county to place."""
+    event_id = derived_event_id("branches.move_member", moved["move_id"])
+    try:
+        return len(streams.execute(branch_stream(moved["to_branch_id"]), fold_branch,
+                                   partial(_received, moved, event_id)))
+    except (DomainRuleViolated, NotFound):
+        log.warning("branch %s cannot take member %s moved from %s (closed since?)",
+                    moved["to_branch_id"], moved["volunteer_id"], moved["from_branch_id"],
+                    exc_info=True)
+        return 0
+
+
+def _received(moved: Mapping[str, Any], event_id: str, state: Branch | None
               ) -> list[NewEvent]:
     return [replace(e, event_id=event_id) for e in branch.receive_member(
-        state, command.volunteer_id, command.branch_id, command.to_branch_id)]
+        state, moved["move_id"], moved["volunteer_id"], moved["from_branch_id"],
+        moved["to_branch_id"])]
+
+
+def complete_member_moves(streams: EventSourcedStreams) -> int:
+    """Receive every move out of a branch that its target has not received (a crash
+    between the two appends of `move_member`); run by a timer."""
+    views = streams.views["branch_view"]
+    completed = 0
+    for doc in list(views.find({"has_moves_out": True}, {"branch_id": 1, "moves_out": 1})):
+        for move_id, volunteer_id, to in doc["moves_out"]:
+            target = views.find_one({"branch_id": to}, {"moves_in": 1, "status": 1})
+            if target is None or move_id in target.get("moves_in", ()) or (
+                    target.get("status") != branch.ACTIVE):
+                continue
+            completed += receive_member(streams, {
+                "move_id": move_id, "volunteer_id": volunteer_id,
+                "from_branch_id": doc["branch_id"], "to_branch_id": to})
+    return completed
 
 
 def merge(streams: EventSourcedStreams, command: cmd.MergeBranch) -> str:

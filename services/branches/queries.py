@@ -20,6 +20,8 @@ from yinfa.reference import load_city
 
 MAX_PAGE = 500
 _HIDDEN = {"_id": 0, "version": 0}
+# bookkeeping of member moves in the branch view, for the sweep only
+_BRANCH_HIDDEN = {**_HIDDEN, "moves_out": 0, "moves_in": 0, "has_moves_out": 0}
 TARGET_SHARE = "1.0000"  # seed 002: every formal branch at 达标 or above
 
 
@@ -44,7 +46,7 @@ def _present(doc: dict[str, Any], today: str, catalog: BranchCatalog) -> dict[st
 
 
 def get_branch(db: Database, branch_id: str, today: str) -> dict[str, Any]:
-    doc = db["branch_view"].find_one({"_id": f"branch-{branch_id}"}, _HIDDEN)
+    doc = db["branch_view"].find_one({"_id": f"branch-{branch_id}"}, _BRANCH_HIDDEN)
     if doc is None:
         raise NotFound("no such branch", field="branch_id")
     shown = _present(doc, today, load_branch_catalog())
@@ -65,7 +67,7 @@ def list_branches(db: Database, today: str, county_code: str | None = None,
         query.update({"certification_level": certification_level,
                       "certified_on": {"$lte": today}, "certified_until": {"$gte": today}})
     limit = max(1, min(int(limit), MAX_PAGE))
-    cursor = (db["branch_view"].find(query, _HIDDEN).sort("branch_id", 1).skip(int(offset))
+    cursor = (db["branch_view"].find(query, _BRANCH_HIDDEN).sort("branch_id", 1).skip(int(offset))
               .limit(limit))
     catalog = load_branch_catalog()
     items = [_present(doc, today, catalog) for doc in cursor]

@@ -145,6 +145,10 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
     def complete_merges(self) -> int:
         return handlers.complete_merges(self.streams)
 
+    @timer(interval=60)
+    def complete_member_moves(self) -> int:
+        return handlers.complete_member_moves(self.streams)
+
     # ---- helpers -------------------------------------------------------------------------
 
     def _today(self) -> str:

@@ -49,6 +49,9 @@ class Branch:
     status: str = ACTIVE
     members: frozenset[str] = field(default_factory=frozenset)
     absorbed_from: frozenset[str] = field(default_factory=frozenset)
+    # member moves: those out of this branch (move id -> volunteer, target), those into it
+    moves_out: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    moves_in: frozenset[str] = field(default_factory=frozenset)
     merged_into: str | None = None
     closed_on: date | None = None
 
@@ -170,21 +173,22 @@ def move_member(state: Branch | None, command: cmd.MoveMember, target: Branch | 
     if volunteer_id in target.members:
         raise AlreadyExists("the volunteer is a member of that branch already",
                             field="to_branch_id")
-    return [_move_of(volunteer_id, command.branch_id, to, "out")]
+    return [_move_of(command.move_id, volunteer_id, command.branch_id, to, "out")]
 
 
-def receive_member(state: Branch | None, volunteer_id: str, from_branch_id: str,
-                   to_branch_id: str) -> list[NewEvent]:
-    """The target's side of a move; a member there already records nothing (a retry)."""
+def receive_member(state: Branch | None, move_id: str, volunteer_id: str,
+                   from_branch_id: str, to_branch_id: str) -> list[NewEvent]:
+    """The target's side of a move; a move received already records nothing (a retry,
+    the sweep)."""
     current = _active(state, "move members into")
-    if volunteer_id in current.members:
+    if move_id in current.moves_in:
         return []
-    return [_move_of(volunteer_id, from_branch_id, to_branch_id, "in")]
+    return [_move_of(move_id, volunteer_id, from_branch_id, to_branch_id, "in")]
 
 
-def _move_of(volunteer_id: str, from_branch_id: str, to_branch_id: str, side: str
-             ) -> NewEvent:
-    return ev.new_event(ev.MEMBER_MOVED, {"volunteer_id": volunteer_id,
+def _move_of(move_id: str, volunteer_id: str, from_branch_id: str, to_branch_id: str,
+             side: str) -> NewEvent:
+    return ev.new_event(ev.MEMBER_MOVED, {"move_id": move_id, "volunteer_id": volunteer_id,
                                           "from_branch_id": from_branch_id,
                                           "to_branch_id": to_branch_id, "side": side})
 
@@ -276,9 +280,12 @@ def _member_removed(state: Branch, data: Mapping[str, Any]) -> Branch:
 
 
 def _member_moved(state: Branch, data: Mapping[str, Any]) -> Branch:
-    moved = {data["volunteer_id"]}
-    members = state.members | moved if data["side"] == "in" else state.members - moved
-    return replace(state, members=members)
+    volunteer, move = data["volunteer_id"], data["move_id"]
+    if data["side"] == "in":
+        return replace(state, members=state.members | {volunteer},
+                       moves_in=state.moves_in | {move})
+    return replace(state, members=state.members - {volunteer},
+                   moves_out={**state.moves_out, move: (volunteer, data["to_branch_id"])})
 
 
 def _merged(state: Branch, data: Mapping[str, Any]) -> Branch:

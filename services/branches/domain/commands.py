@@ -76,6 +76,7 @@ class RemoveMember(OnBranch):
 class MoveMember(OnBranch):
     volunteer_id: str
     to_branch_id: str
+    move_id: str
 
 
 @dataclass(frozen=True)

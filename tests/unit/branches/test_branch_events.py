@@ -33,8 +33,8 @@ def branch_events(branch, working_committee, catalog, ids):
         *b.merge(finance, cmd.MergeBranch(ids(FINANCE), ids(EDUCATION), "合并",
                                           date(2024, 1, 1)), education),
         *b.absorb(education, ids(FINANCE), [ids("王建国")]),
-        *b.move_member(finance, cmd.MoveMember(ids(FINANCE), ids("王建国"), ids(EDUCATION)),
-                       education),
+        *b.move_member(finance, cmd.MoveMember(ids(FINANCE), ids("王建国"), ids(EDUCATION),
+                                               ids("调动")), education),
         *b.dissolve(education, cmd.DissolveBranch(ids(EDUCATION), "撤销", date(2024, 1, 1))),
     ]
 

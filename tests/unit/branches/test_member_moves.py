@@ -18,18 +18,19 @@ def wang(ids):
 
 
 def moving(ids, wang, to=EDUCATION):
-    return cmd.MoveMember(ids(FINANCE), wang, ids(to))
+    return cmd.MoveMember(ids(FINANCE), wang, ids(to), ids("调动"))
 
 
 def test_a_member_moves_out_of_one_branch_and_into_the_other(branch, ids, wang):
     finance, education = branch(members=[wang]), branch(EDUCATION)
 
     out = b.move_member(finance, moving(ids, wang), education)
-    into = b.receive_member(education, wang, ids(FINANCE), ids(EDUCATION))
+    into = b.receive_member(education, ids("调动"), wang, ids(FINANCE), ids(EDUCATION))
 
     assert [e.type for e in out + into] == ["MemberMoved", "MemberMoved"]
-    assert out[0].data == {"volunteer_id": wang, "from_branch_id": ids(FINANCE),
-                           "to_branch_id": ids(EDUCATION), "side": "out"}
+    assert out[0].data == {"move_id": ids("调动"), "volunteer_id": wang,
+                           "from_branch_id": ids(FINANCE), "to_branch_id": ids(EDUCATION),
+                           "side": "out"}
     assert into[0].data["side"] == "in"
     assert wang not in b.replay(out, finance).members
     assert wang in b.replay(into, education).members
@@ -37,8 +38,8 @@ def test_a_member_moves_out_of_one_branch_and_into_the_other(branch, ids, wang):
 
 def test_receiving_twice_records_nothing_the_second_time(branch, ids, wang):
     education = branch(EDUCATION)
-    into = b.receive_member(education, wang, ids(FINANCE), ids(EDUCATION))
-    assert b.receive_member(b.replay(into, education), wang, ids(FINANCE),
+    into = b.receive_member(education, ids("调动"), wang, ids(FINANCE), ids(EDUCATION))
+    assert b.receive_member(b.replay(into, education), ids("调动"), wang, ids(FINANCE),
                             ids(EDUCATION)) == []
 
 
