@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from gateway_support import TINGHU, activity_body, branch_body, registration
 
+from contracts.branches.catalog import load_checklists
 from gateway.admin import main as create_admin
 from yinfa.config import settings
 
@@ -206,3 +207,23 @@ def test_the_agencies_ranking_and_an_agencys_roster_export_as_spreadsheets(city,
     assert roster.content[:2] == b"PK"  # an XLSX is a zip
     assert education.get(f"/exports/agencies/{POLICE}/volunteers",
                          params={"format": "csv"}).status_code == 404
+
+
+def test_an_agency_office_certifies_its_own_branch_and_no_county_s(city, agencies):
+    police, branch = agencies["police"], agencies["police_branch"]
+    items = load_checklists()["liuyou_yitisheng"].items
+    application = _ok(police.post(f"/branches/{branch}/certifications", {
+        "level": "standard", "checklist": "liuyou_yitisheng", "applicant": "李秀英",
+        "evidence": [{"item": item.code, "text": "台账齐全"} for item in items]}))
+    application_id = application["applications"][-1]["application_id"]
+    _ok(police.post(f"/branches/{branch}/certifications/reviews", {
+        "application_id": application_id, "reviewer": "市公安局老干部处",
+        "items": [{"item": item.code, "met": True} for item in items]}), 200)
+    granted = police.post(f"/branches/{branch}/certifications/grant", {
+        "application_id": application_id, "granted_by": "agency_office"})
+    assert granted.status_code == 200, granted.text
+    assert city.get(f"/branches/{branch}").json()["certification_level"] == "standard"
+
+    tinghu_branch = _ok(city.post("/branches", branch_body(TINGHU)))["branch_id"]
+    assert police.post(f"/branches/{tinghu_branch}/certifications/grant", {
+        "application_id": application_id, "granted_by": "agency_office"}).status_code == 404
