@@ -79,7 +79,8 @@ def transfer_out(streams: EventSourcedStreams, command: commands.TransferOutOfCi
     now = datetime.now(UTC)
     record = build_record(city, state, history, person, _teams(streams, command.volunteer_id),
                           _certificates(streams, command.volunteer_id), activity_facts,
-                          released_on=local_day(now, city.zone))
+                          released_on=local_day(now, city.zone),
+                          adopted=_adopted(streams, state))
     package = seal_package(canonical(record), kind=PACKAGE_KIND, sender=city.code, keys=keys,
                            recipient=recipient, created_at=now,
                            expires_at=now + timedelta(days=VALID_DAYS), package_id=package_id)
@@ -170,6 +171,19 @@ def _teams(streams: EventSourcedStreams, volunteer_id: str) -> list[dict[str, st
         "team_id", 1)]
 
 
+def _adopted(streams: EventSourcedStreams, state: Any) -> list[dict[str, Any]]:
+    """The ledger entries merges handed this record, as they count for it now, dated by
+    the merged record's own ledger (which keeps them)."""
+    entries = []
+    for merge_id, retired_id in state.merged_from.items():
+        theirs = _ledger(streams.store.read_stream(volunteer_stream(retired_id)))
+        for entry_id, (hours, activity_id) in state.adopted.get(merge_id, {}).items():
+            if entry_id in theirs:
+                entries.append({**theirs[entry_id], "hours": str(hours),
+                                "activity_id": activity_id})
+    return entries
+
+
 def _certificates(streams: EventSourcedStreams, volunteer_id: str) -> list[dict[str, str]]:
     return [{"code": c["code"], "issued_on": c["issued_on"], "status": c["status"]}
             for c in streams.views["certificate_view"].find(
@@ -183,10 +197,12 @@ def _certificates(streams: EventSourcedStreams, volunteer_id: str) -> list[dict[
 def build_record(city: City, state: Any, history: Sequence[RecordedEvent],
                  person: Mapping[str, Any], teams: list[dict[str, str]],
                  certificates: list[dict[str, str]], activity_facts: ActivityFacts,
-                 released_on: date) -> dict[str, Any]:
-    """The record of version 1, JSON-ready, checked by its own schema before it leaves."""
+                 released_on: date, adopted: Sequence[Mapping[str, Any]] = ()
+                 ) -> dict[str, Any]:
+    """The record of version 1, JSON-ready, checked by its own schema before it leaves.
+    `adopted`: the ledger entries merges handed the record (on other streams)."""
     carried = [e.data for e in history if e.type == VOLUNTEER_TRANSFERRED_IN]
-    entries = _ledger(history)
+    entries = [*_ledger(history).values(), *adopted]
     facts = activity_facts(sorted({e["activity_id"] for e in entries if e["activity_id"]}))
     hours = [*(entry for c in carried for entry in c["entries"]),
              *({"served_in": city.code, "served_on": e["served_on"], "hours": e["hours"],
@@ -240,8 +256,9 @@ def _once(items: list[dict[str, Any]], key: str | None = None) -> list[dict[str,
     return list(kept.values())
 
 
-def _ledger(history: Iterable[RecordedEvent]) -> list[dict[str, Any]]:
-    """The ledger's entries as they stand (corrections applied), in recorded order."""
+def _ledger(history: Iterable[RecordedEvent]) -> dict[str, dict[str, Any]]:
+    """The ledger's entries by id as they stand (corrections applied), in recorded
+    order."""
     entries: dict[str, dict[str, Any]] = {}
     for event in history:
         if event.type == ev.HOURS_RECORDED:
@@ -250,7 +267,7 @@ def _ledger(history: Iterable[RecordedEvent]) -> list[dict[str, Any]]:
                 "source": event.data["source"], "activity_id": event.data.get("activity_id")}
         elif event.type == ev.HOURS_CORRECTED and event.data["entry_id"] in entries:
             entries[event.data["entry_id"]]["hours"] = event.data["hours"]
-    return list(entries.values())
+    return entries
 
 
 def _star_levels(history: Sequence[RecordedEvent], carried: list[Mapping[str, Any]],

@@ -263,3 +263,28 @@ def test_back_from_the_other_city_the_record_left_here_stands_again(cities):
         assert yancheng.volunteers.get_volunteer(sun, reveal=True)["id_number"] == sun_id
         left = nantong.volunteers.get_volunteer(there)
         assert left["status"] == "transferred_out" and left["total_hours"] == "5.0"
+
+
+def test_hours_a_merge_handed_the_record_travel_with_it(cities):
+    """A duplicate record merged into the survivor: its hours count for the survivor,
+    and they travel in the survivor's package."""
+    qian_id = make_id_number(TINGHU, date(1953, 3, 3), 129)
+    typo_id = make_id_number(TINGHU, date(1953, 3, 3), 131)  # the same person, mistyped
+    with ClusterRpcProxy(cities[YANCHENG], timeout=30) as yancheng, \
+            ClusterRpcProxy(cities[NANTONG], timeout=30) as nantong:
+        qian = served_volunteer(yancheng.volunteers, qian_id, "钱玉兰")
+        typo = yancheng.volunteers.register_volunteer(
+            registration(typo_id, "钱玉兰"))["volunteer_id"]
+        yancheng.volunteers.record_hours({"volunteer_id": typo, "entry_id": str(uuid.uuid4()),
+                                          "hours": 6, "served_on": "2026-07-01",
+                                          "source": "bureau"})
+        yancheng.volunteers.merge_volunteers({"volunteer_id": qian, "duplicate_id": typo,
+                                              "reason": "同一人重复登记"})
+        assert yancheng.volunteers.get_volunteer(qian)["total_hours"] == "126.0"
+
+        arrived = nantong.volunteers.transfer_in_from_city({
+            "package": yancheng.volunteers.transfer_out_of_city(
+                {"volunteer_id": qian, "to_city": NANTONG})["package"],
+            "county_code": CHONGCHUAN})
+
+        assert arrived["carried_hours"] == "126.0"
