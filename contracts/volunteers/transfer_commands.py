@@ -62,6 +62,7 @@ class MoveTeamMember(Command):
     team_id = IdString(required=True)
     volunteer_id = IdString(required=True)
     to_team_id = IdString(required=True)
+    move_id = IdString(load_default=lambda: str(uuid.uuid4()))
 
     @validates_schema(skip_on_field_errors=True)
     def _another_team(self, data: dict, **kwargs: Any) -> None:

@@ -79,8 +79,10 @@ class VolunteerTransferredV1(Schema):
 
 class VolunteerMovedTeamV1(Schema):
     """A team's member moved to another team, their history kept: the same event on both
-    teams' streams, `side` saying which end this stream is (out: left it; in: joined it)."""
+    teams' streams, `side` saying which end this stream is (out: left it; in: joined it),
+    `move_id` pairing the two ends."""
 
+    move_id = Id(required=True)
     volunteer_id = Id(required=True)
     from_team_id = Id(required=True)
     to_team_id = Id(required=True)

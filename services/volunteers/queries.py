@@ -20,6 +20,8 @@ from yinfa.reference import load_city
 
 MAX_PAGE = 500
 _HIDDEN = {"_id": 0}
+# bookkeeping of member moves in the team view, for the sweep only
+_TEAM_HIDDEN = {"_id": 0, "moves_out": 0, "moves_in": 0, "has_moves_out": 0}
 
 
 ERASED = "已注销"  # shown in place of the name of a person whose data was erased
@@ -129,11 +131,11 @@ def pending_star_levels(db: Database, levels: list[int], county_code: str | None
 
 def list_teams(db: Database, county_code: str | None = None) -> list[dict[str, Any]]:
     query = {"county_code": county_code} if county_code else {}
-    return list(db["team_view"].find(query, _HIDDEN).sort("team_id", 1))
+    return list(db["team_view"].find(query, _TEAM_HIDDEN).sort("team_id", 1))
 
 
 def get_team(db: Database, team_id: str) -> dict[str, Any]:
-    doc = db["team_view"].find_one({"_id": f"team-{team_id}"}, _HIDDEN)
+    doc = db["team_view"].find_one({"_id": f"team-{team_id}"}, _TEAM_HIDDEN)
     if doc is None:
         raise NotFound("no such team", field="team_id")
     return doc

@@ -18,6 +18,7 @@ from services.volunteers import (
     recognition_queries,
     talent_queries,
     transfer_queries,
+    transfers,
 )
 from services.volunteers.activity_facts import ActivityFacts
 from services.volunteers.domain import commands, nomination, talent
@@ -234,6 +235,10 @@ class VolunteersService(EventSourcedService):
     @every_event_of(ACTIVITIES)
     def on_activities_event(self, payloads: list[dict[str, Any]]) -> list[str]:
         return self.inbox.handle(payloads, self._apply_activities_event, LEDGER_EVENTS)
+
+    @timer(interval=60)
+    def complete_team_moves(self) -> int:
+        return transfers.complete_team_moves(self.streams)
 
     @timer(interval=5)
     def sweep_parked_events(self) -> None:

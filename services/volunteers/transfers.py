@@ -31,22 +31,44 @@ def release(streams: EventSourcedStreams, command: commands.ReleaseTransfer) -> 
 
 
 def move_team_member(streams: EventSourcedStreams, command: commands.MoveTeamMember) -> str:
-    """Out of the team, then into the target: the target's event id derives from the
-    first, so a second attempt appends nothing new."""
+    """Out of the team, then into the target (`receive_team_member`); a crash between the
+    two is completed by `complete_team_moves`."""
     target, _ = streams.load(team_stream(command.to_team_id), fold_team)
     member, _ = streams.load(volunteer_stream(command.volunteer_id), fold_volunteer)
     county = None if member is None else member.county_code
     recorded = streams.execute(team_stream(command.team_id), fold_team, lambda state:
                                team_moves.move_member(state, command, target, county))
-    for moved in recorded:
-        event_id = derived_event_id("volunteers.move_team_member", moved.event_id)
-        streams.execute(team_stream(command.to_team_id), fold_team,
-                        partial(_received, command, event_id))
+    if recorded:
+        receive_team_member(streams, command)
     return command.team_id
+
+
+def receive_team_member(streams: EventSourcedStreams, command: commands.MoveTeamMember
+                        ) -> int:
+    """The target's end: its event id derives from the move, so a second attempt (a
+    retry, the sweep) appends nothing new."""
+    event_id = derived_event_id("volunteers.move_team_member", command.move_id)
+    return len(streams.execute(team_stream(command.to_team_id), fold_team,
+                               partial(_received, command, event_id)))
 
 
 def _received(command: commands.MoveTeamMember, event_id: str, state: Any) -> list:
     return [replace(e, event_id=event_id) for e in team_moves.receive_member(state, command)]
+
+
+def complete_team_moves(streams: EventSourcedStreams) -> int:
+    """Receive every move out of a team that its target has not received (a crash
+    between the two appends of a move); run by a timer."""
+    views = streams.views["team_view"]
+    completed = 0
+    for doc in list(views.find({"has_moves_out": True}, {"team_id": 1, "moves_out": 1})):
+        for move_id, volunteer_id, to in doc["moves_out"]:
+            target = views.find_one({"team_id": to}, {"moves_in": 1})
+            if target is None or move_id in target.get("moves_in", ()):
+                continue
+            completed += receive_team_member(streams, commands.MoveTeamMember(
+                doc["team_id"], volunteer_id, to, move_id))
+    return completed
 
 
 COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {

@@ -86,6 +86,10 @@ class TeamView(StreamView):
             "description": state.description,
             "members": sorted(state.members),
             "member_count": len(state.members),
+            # for the sweep that completes a move cut short (not shown: queries hide them)
+            "moves_out": [[move, *to] for move, to in sorted(state.moves_out.items())],
+            "moves_in": sorted(state.moves_in),
+            "has_moves_out": bool(state.moves_out),
         }
 
 

@@ -251,6 +251,7 @@ class MoveTeamMember:
     team_id: str
     volunteer_id: str
     to_team_id: str
+    move_id: str
 
 
 @dataclass(frozen=True)

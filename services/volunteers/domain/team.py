@@ -5,7 +5,9 @@ volunteer's own stream, so `join_team` receives that volunteer's status from the
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from contracts.volunteers import events as ev
 from contracts.volunteers.catalog import VolunteerCatalog
@@ -25,6 +27,9 @@ class Team:
     leader_id: str | None = None
     description: str | None = None
     members: frozenset[str] = field(default_factory=frozenset)
+    # member moves (team_moves.py): out of this team (move id -> volunteer, target), into it
+    moves_out: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    moves_in: frozenset[str] = field(default_factory=frozenset)
 
 
 def create_team(state: Team | None, command: CreateTeam, catalog: VolunteerCatalog
@@ -76,11 +81,18 @@ _FOLD = fold.Fold("team", ev.TEAM_CREATED, {
         state, members=state.members | {data["volunteer_id"]}),
     ev.VOLUNTEER_LEFT_TEAM: lambda state, data: replace(
         state, members=state.members - {data["volunteer_id"]}),
-    ev.TEAM_MEMBER_MOVED: lambda state, data: replace(state, members=(
-        state.members | {data["volunteer_id"]} if data["side"] == "in"
-        else state.members - {data["volunteer_id"]})),
+    ev.TEAM_MEMBER_MOVED: lambda state, data: _member_moved(state, data),
 })
 evolve, replay = _FOLD.evolve, _FOLD.replay
+
+
+def _member_moved(state: Team, data: Mapping[str, Any]) -> Team:
+    volunteer, move = data["volunteer_id"], data["move_id"]
+    if data["side"] == "in":
+        return replace(state, members=state.members | {volunteer},
+                       moves_in=state.moves_in | {move})
+    return replace(state, members=state.members - {volunteer},
+                   moves_out={**state.moves_out, move: (volunteer, data["to_team_id"])})
 
 
 def _existing(state: Team | None) -> Team:

@@ -29,13 +29,13 @@ def move_member(state: Team | None, command: MoveTeamMember, target: Team | None
 
 
 def receive_member(state: Team | None, command: MoveTeamMember) -> list[NewEvent]:
-    """The target's side; a member there already records nothing (a retry)."""
-    if command.volunteer_id in _existing(state).members:
+    """The target's side; a move received already records nothing (a retry, the sweep)."""
+    if command.move_id in _existing(state).moves_in:
         return []
     return [_moved(command, "in")]
 
 
 def _moved(command: MoveTeamMember, side: str) -> NewEvent:
     return ev.new_event(ev.TEAM_MEMBER_MOVED, {
-        "volunteer_id": command.volunteer_id, "from_team_id": command.team_id,
-        "to_team_id": command.to_team_id, "side": side})
+        "move_id": command.move_id, "volunteer_id": command.volunteer_id,
+        "from_team_id": command.team_id, "to_team_id": command.to_team_id, "side": side})

@@ -3,9 +3,16 @@ the transfer on the volunteer's stream, the directory replicas follow the county
 and of two bureaus deciding at once one wins and the other gets a clear conflict."""
 from __future__ import annotations
 
+import uuid
+
+from nameko.testing.services import entrypoint_hook
 from test_directory import county_in
 
+from contracts.volunteers.streams import build_registry, team_stream
+from services.volunteers.domain import commands, team, team_moves
+from services.volunteers.service import VolunteersService
 from yinfa.errors import DomainRuleViolated
+from yinfa.store.event_store import EventStore
 
 TINGHU, YANDU = "320902", "320903"
 
@@ -63,3 +70,31 @@ def test_of_two_bureaus_deciding_at_once_one_wins(volunteers, registration, at_o
     refused = [a for a in answers if isinstance(a, DomainRuleViolated)]
     assert len(refused) == 1 and "requested" in str(refused[0])
     assert volunteers.get_transfer(transfer["transfer_id"])["status"] == "accepted"
+
+
+def test_a_team_move_cut_short_is_completed_once_by_the_sweep(
+        container_factory, service_config, rpc_proxy, mongo_db, registration, eventually):
+    """As if the service died between the two appends of a team member's move."""
+    container = container_factory(VolunteersService, service_config)
+    container.start()
+    volunteers = rpc_proxy("volunteers", context_data={"actor": "county:320902"})
+    vid = volunteers.register_volunteer(registration(seq=64))["volunteer_id"]
+    red, care = (volunteers.create_team({"name": name, "category": "health_care",
+                                         "county_code": TINGHU})["team_id"]
+                 for name in ("亭湖义诊队", "亭湖关爱队"))
+    volunteers.join_team({"team_id": red, "volunteer_id": vid})
+    store = EventStore(mongo_db, build_registry())
+    state = team.replay(store.read_stream(team_stream(red)))
+    moving = commands.MoveTeamMember(red, vid, care, str(uuid.uuid4()))
+    out = team_moves.move_member(state, moving, team.replay(
+        store.read_stream(team_stream(care))), TINGHU)
+    store.append(team_stream(red), out, 2)
+    eventually(lambda: mongo_db["team_view"].find_one({"team_id": red, "has_moves_out": True}))
+
+    with entrypoint_hook(container, "complete_team_moves") as complete:
+        assert complete() == 1
+        assert complete() == 0
+
+    assert next(t for t in volunteers.list_teams() if t["team_id"] == care)["members"] == [vid]
+    assert [e.type for e in store.read_stream(team_stream(care))].count(
+        "VolunteerMovedTeam") == 1

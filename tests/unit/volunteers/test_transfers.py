@@ -217,8 +217,8 @@ def every_transfer_event(state):
     from services.volunteers.domain import team_moves
 
     made = teams()
-    produced += team_moves.move_member(made["t-red"], c.MoveTeamMember("t-red", WANG, "t-care"),
-                                       made["t-care"], TINGHU)
+    moving = c.MoveTeamMember("t-red", WANG, "t-care", "m-1")
+    produced += team_moves.move_member(made["t-red"], moving, made["t-care"], TINGHU)
     return produced
 
 
@@ -242,12 +242,12 @@ def teams():
 def test_a_team_member_moves_with_one_event_out_and_one_in():
     from services.volunteers.domain import team as tm, team_moves
 
-    made, move = teams(), c.MoveTeamMember("t-red", WANG, "t-care")
+    made, move = teams(), c.MoveTeamMember("t-red", WANG, "t-care", "m-1")
 
     out = team_moves.move_member(made["t-red"], move, made["t-care"], TINGHU)
     into = team_moves.receive_member(made["t-care"], move)
 
-    assert out[0].data == {"volunteer_id": WANG, "from_team_id": "t-red",
+    assert out[0].data == {"move_id": "m-1", "volunteer_id": WANG, "from_team_id": "t-red",
                            "to_team_id": "t-care", "side": "out"}
     assert WANG not in tm.replay(out, made["t-red"]).members
     assert WANG in tm.replay(into, made["t-care"]).members
@@ -258,14 +258,16 @@ def test_a_team_move_to_an_unknown_team_the_same_team_or_another_county_is_refus
     from services.volunteers.domain import team_moves
 
     made = teams()
+    red = made["t-red"]
+
+    def to(team_id):
+        return c.MoveTeamMember("t-red", WANG, team_id, f"m-{team_id}")
+
     with pytest.raises(NotFound):
-        team_moves.move_member(made["t-red"], c.MoveTeamMember("t-red", WANG, "t-none"),
-                               None, TINGHU)
+        team_moves.move_member(red, to("t-none"), None, TINGHU)
     with pytest.raises(DomainRuleViolated, match="already"):
-        team_moves.move_member(made["t-red"], c.MoveTeamMember("t-red", WANG, "t-red"),
-                               made["t-red"], TINGHU)
+        team_moves.move_member(red, to("t-red"), red, TINGHU)
     with pytest.raises(DomainRuleViolated, match="own county"):
-        team_moves.move_member(made["t-red"], c.MoveTeamMember("t-red", WANG, "t-yandu"),
-                               made["t-yandu"], TINGHU)
-    assert team_moves.move_member(made["t-red"], c.MoveTeamMember("t-red", WANG, "t-yandu"),
-                                  made["t-yandu"], YANDU)  # transferred to 盐都区 first
+        team_moves.move_member(red, to("t-yandu"), made["t-yandu"], TINGHU)
+    # transferred to 盐都区 first, the volunteer may move to its team
+    assert team_moves.move_member(red, to("t-yandu"), made["t-yandu"], YANDU)
