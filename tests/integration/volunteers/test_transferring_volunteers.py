@@ -98,3 +98,19 @@ def test_a_team_move_cut_short_is_completed_once_by_the_sweep(
     assert next(t for t in volunteers.list_teams() if t["team_id"] == care)["members"] == [vid]
     assert [e.type for e in store.read_stream(team_stream(care))].count(
         "VolunteerMovedTeam") == 1
+
+
+def test_the_views_rebuilt_from_scratch_equal_the_live_ones(volunteers, registration):
+    moved = volunteers.register_volunteer(registration(seq=65))["volunteer_id"]
+    asked = volunteers.register_volunteer(registration(seq=66))["volunteer_id"]
+    released(volunteers, moved)
+    pending = volunteers.request_transfer({"volunteer_id": asked, "to_county": YANDU,
+                                           "reason_code": "with_family"})
+    live = (volunteers.get_volunteer(moved), volunteers.get_transfer(pending["transfer_id"]),
+            volunteers.list_transfers(status="released"), volunteers.list_transfers(YANDU))
+
+    volunteers.rebuild_views()
+
+    assert (volunteers.get_volunteer(moved), volunteers.get_transfer(pending["transfer_id"]),
+            volunteers.list_transfers(status="released"),
+            volunteers.list_transfers(YANDU)) == live
