@@ -227,3 +227,15 @@ def test_an_agency_office_certifies_its_own_branch_and_no_county_s(city, agencie
     tinghu_branch = _ok(city.post("/branches", branch_body(TINGHU)))["branch_id"]
     assert police.post(f"/branches/{tinghu_branch}/certifications/grant", {
         "application_id": application_id, "granted_by": "agency_office"}).status_code == 404
+
+
+def test_the_branches_directory_knows_an_agencys_volunteers_as_the_agencys(city, agencies):
+    """The branches service's replica of the volunteers carries the agency's code: the
+    agency's volunteer joins the agency's branch; a volunteer of another unit cannot."""
+    branch = f"/branches/{agencies['police_branch']}/members"
+    own, other = agencies["police_volunteers"][2], agencies["education_volunteers"][0]
+
+    polling.eventually(lambda: city.post(branch, {"volunteer_id": own}).status_code == 201,
+                       timeout=30.0, every=0.3)
+    refused = city.post(branch, {"volunteer_id": other})
+    assert refused.status_code == 409 and "volunteer_id" in refused.json()["errors"]
