@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from contracts.volunteers.catalog import load_volunteer_catalog
+from demo import transfers_loader
 from demo.people import DemoVolunteer
 
 WINDOW = 32  # calls in flight: enough to keep every service worker busy
@@ -73,7 +74,7 @@ def load(rpc: Any, people: list[DemoVolunteer], teams: list[dict],
     for volunteer_id, person in chosen:
         if not (person.withdraw or person.suspend):
             serving.setdefault(person.registration["county_code"], []).append(volunteer_id)
-    return serving
+    return transfers_loader.transfer_some(service, serving, progress, pipelined)
 
 
 def approve_star_levels(service: Any, reached: dict[str, int]) -> int:
