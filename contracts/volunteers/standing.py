@@ -48,8 +48,9 @@ def standing_facts(event: RecordedEvent) -> Mapping[str, Any]:
         # a replica holds no personal data; an erased person serves no more
         "VolunteerErased": {"withdrawn": True, "erased": True},
         # a duplicate merged into its survivor serves as the survivor only, until undone
-        "VolunteerMergedInto": {"merged": True},
-        "VolunteerMergeUndone": {"merged": False},
+        "VolunteerMergedInto": {"merged": True,
+                                "merged_into": event.data.get("survivor_id")},
+        "VolunteerMergeUndone": {"merged": False, "merged_into": None},
         # moved to another city: the record stays, read-only; nobody signs them up here
         "VolunteerTransferredOut": {"withdrawn": True},
         "VolunteerTransferredIn": {"withdrawn": False},

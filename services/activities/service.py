@@ -11,7 +11,7 @@ from typing import Any
 from nameko.timer import timer
 
 from contracts.activities.streams import build_registry
-from services.activities import handlers, insurance, queries, trends
+from services.activities import handlers, insurance, merged_sign_ups, queries, trends
 from services.activities.directory import KnowsVolunteers
 from services.activities.domain import commands
 from services.activities.views import VIEWS
@@ -64,6 +64,11 @@ class ActivitiesService(KnowsVolunteers, EventSourcedService):
     release_wish_claim = wish_command(commands.ReleaseWishClaim)
     fulfil_wish = wish_command(commands.FulfilWish)
     confirm_wish = wish_command(commands.ConfirmWish)
+
+    @timer(interval=5)
+    def keep_one_sign_up_of_merged_records(self) -> int:
+        """A sign-up on two records of one person keeps one (merged_sign_ups.py)."""
+        return merged_sign_ups.sweep(self.streams, self.inbox.db)
 
     @timer(interval=60)
     def expire_wishes(self) -> int:
