@@ -48,14 +48,18 @@ def standing_facts(event: RecordedEvent) -> Mapping[str, Any]:
         # a replica holds no personal data; an erased person serves no more
         "VolunteerErased": {"withdrawn": True, "erased": True},
         # a duplicate merged into its survivor serves as the survivor only, until undone
-        "VolunteerMergedInto": {"merged": True,
-                                "merged_into": event.data.get("survivor_id")},
-        "VolunteerMergeUndone": {"merged": False, "merged_into": None},
+        "VolunteerMergedInto": _merged(event, True),
+        "VolunteerMergeUndone": _merged(event, False),
         # moved to another city: the record stays, read-only; nobody signs them up here
         "VolunteerTransferredOut": {"withdrawn": True},
         "VolunteerTransferredIn": {"withdrawn": False},
     }.get(event.type, {})
 
+
+
+def _merged(event: RecordedEvent, merged: bool) -> dict[str, Any]:
+    """A merged record's facts: merged, and into which record (none once undone)."""
+    return {"merged": merged, "merged_into": event.data.get("survivor_id") if merged else None}
 
 def standing_of(facts: Mapping[str, Any] | None) -> str | None:
     """None if unknown; else withdrawn, suspended, verified or registered."""
