@@ -46,7 +46,8 @@ class VolunteerView(StreamView):
             "star_level": state.star_level,
             "star_level_reached": state.star_level_reached,
             "star_level_pending": state.star_level_pending,
-            "activity_hours": str(_activity_hours(events, state.ledger)),
+            "activity_hours": str(_activity_hours(events, state.ledger)
+                                  + _adopted_activity_hours(state.adopted)),
             "registered_at": events[0].occurred_at.isoformat(),
             "carried_hours": str(state.carried_hours),  # moving between cities
             "transferred_from": state.transferred_from,
@@ -67,6 +68,13 @@ def _activity_hours(events: Sequence[RecordedEvent], ledger: Any) -> Decimal:
         if e.type == "HoursRecorded" and e.data.get("source") == "activity"
     }
     return sum((ledger[entry] for entry in from_activities if entry in ledger), Decimal(0))
+
+
+def _adopted_activity_hours(adopted: Any) -> Decimal:
+    """Hours of activities the merges in force handed over (kept on the duplicates'
+    ledgers, counted on the survivor's)."""
+    return sum((hours for entries in adopted.values() for hours, activity in entries.values()
+                if activity), Decimal(0))
 
 
 class TeamView(StreamView):

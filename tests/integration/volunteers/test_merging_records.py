@@ -74,6 +74,7 @@ def test_a_merge_combines_ledgers_and_teams_and_counts_an_activity_once(voluntee
     after = {row["county_code"]: row for row in volunteers.county_summary()}[TINGHU]
     assert after["volunteers"] == before["volunteers"] - 1  # a pair is one person
     assert Decimal(after["hours"]) == Decimal(before["hours"]) - 4  # the talk once
+    assert Decimal(after["activity_hours"]) == Decimal(before["activity_hours"]) - 4
     assert duplicate not in [v["volunteer_id"] for v in volunteers.list_volunteers(
         county_code=TINGHU, limit=500)["items"]]
     events = str(volunteers.stream_events(f"volunteer-{duplicate}")) + str(
@@ -246,3 +247,11 @@ def test_erasing_the_survivor_erases_the_records_merged_into_it(volunteers, pair
     assert volunteers.names_of([survivor, duplicate]) == {survivor: "已注销",
                                                           duplicate: "已注销"}
     assert volunteers.volunteers_without_personal_data() == []
+
+
+def test_activity_hours_handed_over_count_on_the_survivor(volunteers, pair):
+    survivor, duplicate, _ = pair
+    hours(volunteers, duplicate, "3", str(uuid.uuid4()))
+    volunteers.merge_volunteers({"volunteer_id": survivor, "duplicate_id": duplicate,
+                                 "reason": REASON})
+    assert volunteers.get_volunteer(survivor)["activity_hours"] == "3.0"
