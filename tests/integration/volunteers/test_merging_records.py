@@ -255,3 +255,24 @@ def test_activity_hours_handed_over_count_on_the_survivor(volunteers, pair):
     volunteers.merge_volunteers({"volunteer_id": survivor, "duplicate_id": duplicate,
                                  "reason": REASON})
     assert volunteers.get_volunteer(survivor)["activity_hours"] == "3.0"
+
+
+def test_a_star_level_the_combined_hours_reach_waits_for_its_approval(volunteers, pair):
+    survivor, duplicate, _ = pair
+    volunteers.record_hours_batch({"volunteer_id": survivor, "entries": [
+        {"entry_id": str(uuid.uuid4()), "hours": "20", "served_on": f"2026-04-0{n + 1}",
+         "source": "bureau"} for n in range(3)]})  # 60 h: no star yet
+    volunteers.record_hours_batch({"volunteer_id": duplicate, "entries": [
+        {"entry_id": str(uuid.uuid4()), "hours": "20", "served_on": f"2026-05-0{n + 1}",
+         "source": "bureau"} for n in range(2)]})  # 40 h more: 100 h, the first star
+
+    volunteers.merge_volunteers({"volunteer_id": survivor, "duplicate_id": duplicate,
+                                 "reason": REASON})
+
+    shown = volunteers.get_volunteer(survivor)
+    assert (shown["star_level"], shown["star_level_pending"]) == (0, 1)
+    pending = volunteers.pending_star_levels([1, 2, 3], TINGHU)["items"]
+    assert [v["volunteer_id"] for v in pending] == [survivor]
+    approved = volunteers.approve_star_level({"volunteer_id": survivor, "level": 1,
+                                              "approver": "county"})
+    assert approved["star_level"] == 1
