@@ -57,7 +57,6 @@ def world(platform, city):
         "partner": "feed", "job_id": str(uuid.uuid4()), "year": "2026",
         "merge_id": str(uuid.uuid4()),  # none such: its routes answer 404 to whom they admit
         "transfer_id": str(uuid.uuid4()),  # none such, as merge_id
-        "transfer_id": str(uuid.uuid4()),  # none such, as merge_id
     }
     other_branch = city.post("/branches", branch_body()).json()["branch_id"]
     ids["report_id"] = city.request(
