@@ -2,7 +2,8 @@
 export const LEVELS = { province_demo: '省级示范', city_demo: '市级示范', county_demo: '县级示范',
   standard: '达标' }
 export const STATUSES = { registered: '待核', verified: '已核', active: '在岗',
-  suspended: '暂停', withdrawn: '退出', erased: '已注销', transferred_out: '已转出' }
+  suspended: '暂停', withdrawn: '退出', erased: '已注销', transferred_out: '已转出',
+  merged: '已合并' }
 export const FUNNEL = { posted: '发布', claimed: '认领', fulfilled: '实现', confirmed: '确认' }
 export const PROBLEMS = {
   as_of_in_future: '所选时间在未来：请选择今天或更早的日期。',
