@@ -53,6 +53,10 @@ def test_a_county_admin_merges_and_undoes_within_the_window(county):
     assert county.get(f"/volunteers/{duplicate}").json()["volunteer_id"] == survivor
     assert county.get(f"/volunteers/{survivor}/hours").json()["total_hours"] == "10.0"
     assert county.get(f"/merges/{merge['merge_id']}").json()["duplicate_id"] == duplicate
+    merged = county.get("/volunteers", params={"status": "merged", "limit": 100}).json()
+    assert duplicate in [v["volunteer_id"] for v in merged["items"]]
+    listed = county.get("/volunteers", params={"limit": 100}).json()["items"]
+    assert duplicate not in [v["volunteer_id"] for v in listed]  # the pair is one person
 
     undone = county.post(f"/merges/{merge['merge_id']}/undo", {"reason": "合并有误"})
 
