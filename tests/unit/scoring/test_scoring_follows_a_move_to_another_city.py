@@ -10,12 +10,12 @@ from datetime import date
 from decimal import Decimal
 
 from scoring_builders import event, fold_all, hours, registered
+from unit.volunteers.test_moving_city import SAMPLE_RECORD
 
 from contracts.volunteers.catalog import load_volunteer_catalog
 from contracts.volunteers.city_transfer_record import VolunteerRecordV1
 from services.scoring.domain.facts import Period
 from services.volunteers.domain import city_transfer
-from tests.unit.volunteers.test_moving_city import SAMPLE_RECORD
 
 TINGHU = "320902"
 YEAR = Period(date(2026, 1, 1), date(2027, 1, 1))

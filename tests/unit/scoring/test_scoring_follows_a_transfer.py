@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from scoring_builders import event, fold_all, fresh_state, hours, registered
+from test_state_properties import ListJournal, live_over, outcome
 
 from services.scoring.domain.entities import volunteers_of
 from services.scoring.domain.evidence import event_ids
 from services.scoring.domain.facts import Period
-from tests.unit.scoring.scoring_builders import event, fold_all, fresh_state, hours, registered
-from tests.unit.scoring.test_state_properties import ListJournal, live_over, outcome
 
 TINGHU, YANDU, DAFENG = "320902", "320903", "320904"
 Y2025 = Period(date(2025, 1, 1), date(2026, 1, 1))

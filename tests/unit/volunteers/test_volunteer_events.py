@@ -22,10 +22,10 @@ V1_REGISTRATION = {
 }
 
 
-from tests.unit.volunteers.test_merging import every_merge_event  # noqa: E402
-from tests.unit.volunteers.test_moving_city import every_city_transfer_event  # noqa: E402
-from tests.unit.volunteers.test_nominations import every_recognition_event  # noqa: E402
-from tests.unit.volunteers.test_transfers import every_transfer_event  # noqa: E402
+from test_merging import every_merge_event  # noqa: E402
+from test_moving_city import every_city_transfer_event  # noqa: E402
+from test_nominations import every_recognition_event  # noqa: E402
+from test_transfers import every_transfer_event  # noqa: E402
 
 WANG = "0f5c6b1e-8a7d-4c2e-9b1a-3d4e5f607182"
 
