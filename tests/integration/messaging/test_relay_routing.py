@@ -127,7 +127,7 @@ def test_a_batch_no_queue_takes_keeps_the_checkpoint_until_a_queue_is_bound(
 
 
 def test_a_source_nobody_consumes_publishes_and_moves_on(source_store, amqp_uri, history):
-    assert OutboxRelay(source_store, amqp_uri, "scoring").queues == []  # none named
+    assert OutboxRelay(source_store, amqp_uri, "feeds").queues == []  # none named
     relay = OutboxRelay(source_store, amqp_uri, SOURCE)  # not in the catalog: none either
     history("a", *[{}] * 120)
     try:

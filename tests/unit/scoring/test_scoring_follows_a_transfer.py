@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from scoring_builders import event, fold_all, fresh_state, hours, registered
+from scoring_builders import established, event, fold_all, fresh_state, hours, registered
 from test_state_properties import ListJournal, live_over, outcome
 
 from services.scoring.domain.entities import volunteers_of
@@ -119,7 +119,6 @@ def test_live_scoring_equals_a_rebuild_from_scratch(cut):
 
 
 def test_a_member_moved_between_branches_counts_in_the_new_branch_only():
-    from tests.unit.scoring.scoring_builders import established
 
     moved = {"volunteer_id": "wang", "from_branch_id": "b1", "to_branch_id": "b2"}
     history = [established("b1", TINGHU), established("b2", TINGHU),
