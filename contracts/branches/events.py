@@ -26,6 +26,9 @@ MEMBER_MOVED = "MemberMoved"  # from one branch to another: on both streams
 BRANCH_MERGED = "BranchMerged"
 BRANCH_ABSORBED = "BranchAbsorbed"
 BRANCH_DISSOLVED = "BranchDissolved"
+# two records of one person merged by the volunteers service, and the merge undone
+MEMBER_RECORDS_MERGED = "MemberRecordsMerged"
+MEMBER_RECORDS_UNMERGED = "MemberRecordsUnmerged"
 
 CERTIFICATION_APPLIED = "CertificationApplied"
 ITEM_REVIEWED = "ItemReviewed"
@@ -150,6 +153,28 @@ class BranchMergedV1(Schema):
 class BranchAbsorbedV1(Schema):
     from_branch_id = Id(required=True)
     members = fields.List(Id(), required=True)
+
+
+class MemberRecordsMergedV1(Schema):
+    """The volunteers service merged the duplicate record, a member here, into the
+    survivor: the duplicate left, and `outcome` says what became of the survivor (joined;
+    a member already; or given up: a branch takes its own county's members only)."""
+
+    merge_id = Id(required=True)
+    duplicate_id = Id(required=True)
+    survivor_id = Id(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(
+        ["joined", "already_member", "given_up"]))
+
+
+class MemberRecordsUnmergedV1(Schema):
+    """The merge undone: what it changed here given back, and only that."""
+
+    merge_id = Id(required=True)
+    duplicate_id = Id(required=True)
+    survivor_id = Id(required=True)
+    duplicate_rejoined = fields.Boolean(required=True)
+    survivor_left = fields.Boolean(required=True)
 
 
 class BranchDissolvedV1(Schema):
@@ -320,6 +345,8 @@ SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (BRANCH_MERGED, 1): BranchMergedV1,
     (BRANCH_ABSORBED, 1): BranchAbsorbedV1,
     (BRANCH_DISSOLVED, 1): BranchDissolvedV1,
+    (MEMBER_RECORDS_MERGED, 1): MemberRecordsMergedV1,
+    (MEMBER_RECORDS_UNMERGED, 1): MemberRecordsUnmergedV1,
     (CERTIFICATION_APPLIED, 1): CertificationAppliedV1,
     (CERTIFICATION_APPLIED, 2): CertificationAppliedV2,
     (ITEM_REVIEWED, 1): ItemReviewedV1,
@@ -369,7 +396,7 @@ UPCASTERS[(BRAND_APPLIED, 1)] = brand_applied_without_theme
 BRANCH_EVENTS = frozenset({
     BRANCH_ESTABLISHED, BRANCH_RENAMED, BRANCH_OFFICERS_CHANGED, BRANCH_MOVED, MEMBER_ADDED,
     MEMBER_REMOVED, BRANCH_MERGED, BRANCH_ABSORBED, BRANCH_DISSOLVED,
-    MEMBER_MOVED,
+    MEMBER_MOVED, MEMBER_RECORDS_MERGED, MEMBER_RECORDS_UNMERGED,
 })
 CERTIFICATION_EVENTS = frozenset({
     CERTIFICATION_APPLIED, ITEM_REVIEWED, CERTIFICATION_GRANTED, CERTIFICATION_REFUSED,

@@ -58,8 +58,10 @@ def standing_facts(event: RecordedEvent) -> Mapping[str, Any]:
 
 
 def _merged(event: RecordedEvent, merged: bool) -> dict[str, Any]:
-    """A merged record's facts: merged, and into which record (none once undone)."""
-    return {"merged": merged, "merged_into": event.data.get("survivor_id") if merged else None}
+    """A merged record's facts: merged, into which record and by which merge (none once
+    undone): a consumer that carries the duplicate's belongings over names the merge."""
+    return {"merged": merged, "merged_into": event.data.get("survivor_id") if merged else None,
+            "merge_id": event.data.get("merge_id") if merged else None}
 
 def standing_of(facts: Mapping[str, Any] | None) -> str | None:
     """None if unknown; else withdrawn, suspended, verified or registered."""

@@ -21,7 +21,8 @@ from yinfa.reference import load_city
 MAX_PAGE = 500
 _HIDDEN = {"_id": 0, "version": 0}
 # bookkeeping of member moves in the branch view, for the sweep only
-_BRANCH_HIDDEN = {**_HIDDEN, "moves_out": 0, "moves_in": 0, "has_moves_out": 0}
+_BRANCH_HIDDEN = {**_HIDDEN, "moves_out": 0, "moves_in": 0, "has_moves_out": 0,
+                  "member_merges": 0, "has_member_merges": 0}
 TARGET_SHARE = "1.0000"  # seed 002: every formal branch at 达标 or above
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from nameko.timer import timer
 
 from contracts.branches.streams import build_registry
-from services.branches import brand_queries, handlers, queries
+from services.branches import brand_queries, handlers, member_merges, queries
 from services.branches.dependencies import configured_timer
 from services.branches.directory import KnowsVolunteers
 from services.branches.domain import commands
@@ -148,6 +148,12 @@ class BranchesService(KnowsVolunteers, EventSourcedService):
     @timer(interval=60)
     def complete_member_moves(self) -> int:
         return handlers.complete_member_moves(self.streams)
+
+    @configured_timer("MERGE_SWEEP_SECONDS", 5)
+    def follow_merged_records(self) -> int:
+        """Memberships follow a merge of two records of one person, and its undo
+        (member_merges.py)."""
+        return member_merges.sweep(self.streams, self.inbox.db)
 
     # ---- helpers -------------------------------------------------------------------------
 

@@ -65,6 +65,10 @@ def branch_document(branch_id: str, state: branches.Branch,
         "moves_out": [[move, *to] for move, to in sorted(state.moves_out.items())],
         "moves_in": sorted(state.moves_in),
         "has_moves_out": bool(state.moves_out),
+        # merges of two volunteer records in force here, for the sweep of their undo
+        "member_merges": [[merge_id, merge.duplicate_id]
+                          for merge_id, merge in sorted(state.member_merges.items())],
+        "has_member_merges": bool(state.member_merges),
         "certification_level": holding.level if held and holding else None,
         "certified_on": _iso(holding.granted_on) if held and holding else None,
         "certified_until": _iso(holding.valid_until) if held and holding else None,

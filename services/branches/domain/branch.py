@@ -35,6 +35,15 @@ JOINABLE_STATUSES = frozenset({"registered", "verified", "active"})
 
 
 @dataclass(frozen=True)
+class MemberMerge:
+    """What a merge of two records of one person changed here (member_merges.py)."""
+
+    duplicate_id: str
+    survivor_id: str
+    survivor_joined: bool  # the merge made the survivor a member, and it still is by it
+
+
+@dataclass(frozen=True)
 class Branch:
     name: str
     branch_type: str
@@ -52,6 +61,9 @@ class Branch:
     # member moves: those out of this branch (move id -> volunteer, target), those into it
     moves_out: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     moves_in: frozenset[str] = field(default_factory=frozenset)
+    # merges of two volunteer records in force here (merge id -> what it changed), undone
+    member_merges: Mapping[str, MemberMerge] = field(default_factory=dict)
+    merges_undone: frozenset[str] = field(default_factory=frozenset)
     merged_into: str | None = None
     closed_on: date | None = None
 
@@ -276,7 +288,18 @@ def _member_added(state: Branch, data: Mapping[str, Any]) -> Branch:
 
 
 def _member_removed(state: Branch, data: Mapping[str, Any]) -> Branch:
-    return replace(state, members=state.members - {data["volunteer_id"]})
+    return replace(state, members=state.members - {data["volunteer_id"]},
+                   member_merges=_unclaimed(state.member_merges, data["volunteer_id"]))
+
+
+def _unclaimed(merges: Mapping[str, MemberMerge], volunteer_id: str
+               ) -> Mapping[str, MemberMerge]:
+    """A survivor who left after a merge made them a member: an undo no longer owes
+    their leaving (they may come back by a join of their own)."""
+    if not any(m.survivor_id == volunteer_id and m.survivor_joined for m in merges.values()):
+        return merges
+    return {merge_id: replace(m, survivor_joined=False) if m.survivor_id == volunteer_id
+            else m for merge_id, m in merges.items()}
 
 
 def _member_moved(state: Branch, data: Mapping[str, Any]) -> Branch:
@@ -285,7 +308,31 @@ def _member_moved(state: Branch, data: Mapping[str, Any]) -> Branch:
         return replace(state, members=state.members | {volunteer},
                        moves_in=state.moves_in | {move})
     return replace(state, members=state.members - {volunteer},
-                   moves_out={**state.moves_out, move: (volunteer, data["to_branch_id"])})
+                   moves_out={**state.moves_out, move: (volunteer, data["to_branch_id"])},
+                   member_merges=_unclaimed(state.member_merges, volunteer))
+
+
+def _member_records_merged(state: Branch, data: Mapping[str, Any]) -> Branch:
+    duplicate, survivor, joined = (data["duplicate_id"], data["survivor_id"],
+                                   data["outcome"] == "joined")
+    members = state.members - {duplicate}
+    return replace(state, members=members | {survivor} if joined else members,
+                   member_merges={**state.member_merges, data["merge_id"]: MemberMerge(
+                       duplicate, survivor, joined)})
+
+
+def _member_records_unmerged(state: Branch, data: Mapping[str, Any]) -> Branch:
+    merge_id, duplicate, survivor = data["merge_id"], data["duplicate_id"], data["survivor_id"]
+    undone = state.member_merges.get(merge_id)
+    merges = {key: m for key, m in state.member_merges.items() if key != merge_id}
+    if undone is not None and undone.survivor_joined and not data["survivor_left"]:
+        # the survivor stays for another merge in force: that one now owes their leaving
+        heir = next((key for key, m in merges.items() if m.survivor_id == survivor), None)
+        if heir is not None:
+            merges[heir] = replace(merges[heir], survivor_joined=True)
+    members = state.members | {duplicate} if data["duplicate_rejoined"] else state.members
+    return replace(state, members=members - {survivor} if data["survivor_left"] else members,
+                   member_merges=merges, merges_undone=state.merges_undone | {merge_id})
 
 
 def _merged(state: Branch, data: Mapping[str, Any]) -> Branch:
@@ -313,6 +360,8 @@ _APPLIERS = {
     ev.BRANCH_MERGED: _merged,
     ev.BRANCH_ABSORBED: _absorbed,
     ev.BRANCH_DISSOLVED: _dissolved,
+    ev.MEMBER_RECORDS_MERGED: _member_records_merged,
+    ev.MEMBER_RECORDS_UNMERGED: _member_records_unmerged,
 }
 _FOLD = fold.Fold("branch", ev.BRANCH_ESTABLISHED, _APPLIERS)
 evolve, replay = _FOLD.evolve, _FOLD.replay

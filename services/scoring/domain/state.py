@@ -164,6 +164,17 @@ def _member_moved(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     return [_member(bid, d["volunteer_id"], d["side"] == "in")]
 
 
+def _member_records_merged(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
+    # two records of one person merged: the duplicate left, the survivor may have joined
+    joined = [_member(bid, d["survivor_id"], True)] if d["outcome"] == "joined" else []
+    return [_member(bid, d["duplicate_id"], False), *joined]
+
+
+def _member_records_unmerged(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
+    return [*([_member(bid, d["duplicate_id"], True)] if d["duplicate_rejoined"] else []),
+            *([_member(bid, d["survivor_id"], False)] if d["survivor_left"] else [])]
+
+
 def _branch_merged(bid: str, d: Mapping[str, Any], zone: tzinfo) -> Writes:
     # the members move to the absorbing branch (its BranchAbsorbed adds them there)
     return [(("branch", bid), {"alive": False}),
@@ -243,6 +254,8 @@ TRANSLATORS: dict[str, Callable[[str, Mapping[str, Any], tzinfo], Writes]] = {
     "MemberAdded": _member_added,
     "MemberRemoved": _member_removed,
     "MemberMoved": _member_moved,
+    "MemberRecordsMerged": _member_records_merged,
+    "MemberRecordsUnmerged": _member_records_unmerged,
     "BranchMerged": _branch_merged,
     "BranchAbsorbed": _branch_absorbed,
     "BranchDissolved": _branch_dissolved,

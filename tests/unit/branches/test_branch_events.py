@@ -3,7 +3,13 @@ from datetime import date
 import pytest
 
 from contracts.branches import events as ev
-from services.branches.domain import branch as b, brand as br, certification as c, commands as cmd
+from services.branches.domain import (
+    branch as b,
+    brand as br,
+    certification as c,
+    commands as cmd,
+    member_merges as mm,
+)
 from yinfa.events.registry import SchemaRegistry
 
 FINANCE = "财政局离退休干部党支部"
@@ -36,7 +42,13 @@ def branch_events(branch, working_committee, catalog, ids):
         *b.move_member(finance, cmd.MoveMember(ids(FINANCE), ids("王建国"), ids(EDUCATION),
                                                ids("调动")), education),
         *b.dissolve(education, cmd.DissolveBranch(ids(EDUCATION), "撤销", date(2024, 1, 1))),
+        *_merged_and_undone(finance, ids),
     ]
+
+
+def _merged_and_undone(finance, ids):
+    merged = mm.merge_records(finance, ids("合并"), ids("王建国"), ids("王建国2"), "320902")
+    return [*merged, *mm.unmerge_records(b.replay(merged, finance), ids("合并"))]
 
 
 @pytest.fixture
