@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Lint (ruff, mypy, and lint-imports for the layers in pyproject.toml), then the whole test
-# suite under `nameko test` (eventlet-patched pytest).
+# Lint (ruff, mypy, and lint-imports for the layers in pyproject.toml) and the whole test
+# suite under `nameko test` (eventlet-patched pytest): the linters and tests/unit run beside
+# the rest, whose tests mostly wait on services.
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k store -x`.
 # The exit code is pytest's (5 = no tests collected), or the linter's if only lint failed.
 set -euo pipefail
@@ -33,21 +34,58 @@ fi
 exports=$(.venv/bin/python -m yinfa.infra.check --export)
 eval "$exports"
 
-lint=0
-.venv/bin/ruff check . || lint=$?
-.venv/bin/mypy || lint=$?
-.venv/bin/lint-imports || lint=$?
-
 # Run all of tests/ unless the arguments already name test paths (file, dir or node id).
-targets=(tests)
+whole=1
 for arg in "$@"; do
-    case $arg in -*) ;; *) [ -e "${arg%%::*}" ] && targets=() ;; esac
+    case $arg in -*) ;; *) [ -e "${arg%%::*}" ] && whole=0 ;; esac
 done
+nameko_test() {
+    .venv/bin/nameko test "$@" --amqp-uri "$AMQP_URI" --rabbit-ctl-uri "$RABBIT_CTL_URI" -q
+}
+# pytest's 5 ("nothing collected") counts only when no part ran anything
+combined() {
+    local first=$1 second=$2
+    if [ "$first" = 5 ]; then echo "$second"; elif [ "$second" = 5 ] || [ "$second" = 0 ]; then
+        echo "$first"; else echo "$second"; fi
+}
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+# The linters and the unit tests (pure: no broker, no store) use the CPU that the
+# integration tests, mostly waiting on services, leave idle: they run beside them.
+( lint=0
+  .venv/bin/ruff check . || lint=$?
+  .venv/bin/mypy || lint=$?
+  .venv/bin/lint-imports || lint=$?
+  exit "$lint" ) >"$logs/lint" 2>&1 &
+lint_job=$!
 
 tests=0
-.venv/bin/nameko test "${targets[@]}" --amqp-uri "$AMQP_URI" --rabbit-ctl-uri "$RABBIT_CTL_URI" \
-    -q --durations=20 "$@" || tests=$?
+if [ "$whole" = 1 ]; then
+    # its own temporary folder and no cache: nothing shared with the other run
+    nameko_test tests/unit -p no:cacheprovider --basetemp="$logs/unit-tmp" "$@" \
+        >"$logs/unit" 2>&1 &
+    unit_job=$!
+    # integration first, so that the two background jobs overlap its waiting
+    others=(tests/integration)
+    for dir in tests/*/; do
+        dir=${dir%/}
+        case $dir in tests/unit|tests/integration) ;; *) others+=("$dir") ;; esac
+    done
+    nameko_test "${others[@]}" --durations=20 "$@" || tests=$?
+    unit=0
+    wait "$unit_job" || unit=$?
+    echo "---- tests/unit ----"
+    if [ "$unit" = 0 ]; then tail -n 2 "$logs/unit"; else cat "$logs/unit"; fi
+    tests=$(combined "$tests" "$unit")
+else
+    nameko_test --durations=20 "$@" || tests=$?
+fi
 
+lint=0
+wait "$lint_job" || lint=$?
+echo "---- lint ----"
+cat "$logs/lint"
 if [ "$lint" != 0 ] && { [ "$tests" = 0 ] || [ "$tests" = 5 ]; }; then
     echo "test.sh: lint (ruff, mypy or lint-imports) failed" >&2
     exit "$lint"
