@@ -23,13 +23,22 @@ from gateway.resources.common import (
     service_page,
 )
 from gateway.resources.volunteers import scoped_volunteer
-from gateway.roles import BRANCH_LIAISON, BRANCH_SECRETARY, UNIT_ADMINS, check_branch
+from gateway.roles import (
+    AGENCY_ADMIN,
+    BRANCH_LIAISON,
+    BRANCH_SECRETARY,
+    COUNTY_ADMIN,
+    UNIT_ADMINS,
+    check_branch,
+)
 from gateway.routing import route
 from gateway.schemas import BranchQuery, CoverageList, ReviewItemsBody, body_of, page_of
 
 B = "branches"
 BRANCH_ROLES = (*ADMINS, BRANCH_SECRETARY)
 CITY_ONLY_GRANTER = "city_bureau"
+# the one granter a unit's admin decides as: its own kind of bureau
+OWN_GRANTER = {COUNTY_ADMIN: "county_bureau", AGENCY_ADMIN: "agency_office"}
 
 
 def scoped_branch(ctx: Ctx, branch_id: str) -> dict[str, Any]:
@@ -48,8 +57,11 @@ def _as_granter(ctx: Ctx, role_field: str) -> dict[str, Any]:
     the city."""
     if ctx.principal.role not in UNIT_ADMINS:
         return {}
-    if ctx.data.get(role_field) == CITY_ONLY_GRANTER:  # the validated code, not the body
+    granter = ctx.data.get(role_field)  # the validated code, not the body
+    if granter == CITY_ONLY_GRANTER:
         raise forbidden("Only the city bureau decides as the city bureau.")
+    if granter != OWN_GRANTER[ctx.principal.role]:
+        raise forbidden(f"Your account decides as {OWN_GRANTER[ctx.principal.role]} only.")
     return {"granter_county": ctx.principal.county_code}
 
 

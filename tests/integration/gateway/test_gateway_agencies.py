@@ -219,6 +219,10 @@ def test_an_agency_office_certifies_its_own_branch_and_no_county_s(city, agencie
     _ok(police.post(f"/branches/{branch}/certifications/reviews", {
         "application_id": application_id, "reviewer": "市公安局老干部处",
         "items": [{"item": item.code, "met": True} for item in items]}), 200)
+    as_county = police.post(f"/branches/{branch}/certifications/grant", {
+        "application_id": application_id, "granted_by": "county_bureau"})
+    assert as_county.status_code == 403, as_county.text  # it decides as its own office only
+    assert city.get(f"/branches/{branch}").json().get("certification_level") is None
     granted = police.post(f"/branches/{branch}/certifications/grant", {
         "application_id": application_id, "granted_by": "agency_office"})
     assert granted.status_code == 200, granted.text

@@ -38,9 +38,9 @@ def test_a_padded_or_look_alike_granter_is_refused_before_anything(city, tinghu,
     assert city.get(f"/branches/{branch_id}").json().get("certification_level") is None
 
 
-def test_a_county_admin_cannot_decide_as_the_city_bureau(tinghu):
+def test_a_county_admin_decides_only_as_its_county_bureau(tinghu):
     branch_id = tinghu.post("/branches", branch_body(TINGHU)).json()["branch_id"]
-    for granter in ("city_bureau", "市委老干部局"):
+    for granter in ("city_bureau", "市委老干部局", "agency_office", "市直单位老干部工作部门"):
         answer = tinghu.post(f"/branches/{branch_id}/certifications/grant", {
             "application_id": str(uuid.uuid4()), "granted_by": granter})
         assert_problem(answer, 403)
