@@ -125,7 +125,8 @@ def test_a_long_stream_loads_from_its_snapshot_and_the_events_after_it(streams, 
 
     assert (version, snapshot["version"]) == (13, 10)
     assert state == HOURS.replay(streams.store.read_stream(WANG))
-    assert reads.of(WANG)[0]["last_version"] == {"$gt": 10}
+    # the load reads after the snapshot (the views' catch-up may read the stream beside it)
+    assert {"$gt": 10} in [f.get("last_version") for f in reads.of(WANG)]
     view = streams.views["ledger_view"].find_one({"_id": WANG})
     assert (view["version"], view["hours"]) == (13, str(sum(state.entries, Decimal(0))))
 
