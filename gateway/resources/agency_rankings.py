@@ -8,11 +8,11 @@ from typing import Any
 
 from contracts.scoring.replies import AgencyScore, RankedBranch, RankedVolunteer
 from gateway.context import Ctx
-from gateway.pagination import decode_cursor, page
 from gateway.resources.common import ADMINS
 from gateway.resources.rankings import (
     READERS,
     cached_call,
+    paged_unit_ranking,
     ranking_options,
     scoped_agency,
     with_names,
@@ -38,14 +38,8 @@ def explain_agency(ctx: Ctx) -> dict[str, Any]:
 
 
 def _paged_ranking(ctx: Ctx, method: str) -> dict[str, Any]:
-    agency_code = scoped_agency(ctx, ctx.params["agency_code"])
-    options = ranking_options(ctx)
-    filters = {"agency_code": agency_code, **options}
-    offset = decode_cursor(ctx.settings.cursor_secret, ctx.query.get("cursor"), filters)
-    limit = ctx.query["limit"]
-    answer = ctx.call("scoring", method, agency_code, limit=limit, offset=offset, **options)
-    return page(ctx.settings.cursor_secret, answer["items"], answer["total"], offset, limit,
-                filters)
+    return paged_unit_ranking(ctx, method, "agency_code",
+                              scoped_agency(ctx, ctx.params["agency_code"]))
 
 
 @route("GET", "/rankings/agencies/<agency_code>/branches", roles=(*ADMINS, BRANCH_SECRETARY),

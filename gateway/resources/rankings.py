@@ -106,15 +106,22 @@ def explain_county(ctx: Ctx) -> dict[str, Any]:
     return cached_call(ctx, "explain", county_code, **ranking_options(ctx))
 
 
-def _paged_ranking(ctx: Ctx, method: str) -> dict[str, Any]:
-    county_code = scoped_county(ctx, ctx.params["county_code"])
+def paged_unit_ranking(ctx: Ctx, method: str, unit_key: str, unit_code: str
+                       ) -> dict[str, Any]:
+    """A page of a county's or an agency's branch or volunteer ranking; the cursor is bound
+    to the unit and the ranking options."""
     options = ranking_options(ctx)
-    filters = {"county_code": county_code, **options}
+    filters = {unit_key: unit_code, **options}
     offset = decode_cursor(ctx.settings.cursor_secret, ctx.query.get("cursor"), filters)
     limit = ctx.query["limit"]
-    answer = ctx.call(S, method, county_code, limit=limit, offset=offset, **options)
+    answer = ctx.call(S, method, unit_code, limit=limit, offset=offset, **options)
     return page(ctx.settings.cursor_secret, answer["items"], answer["total"], offset, limit,
                 filters)
+
+
+def _paged_ranking(ctx: Ctx, method: str) -> dict[str, Any]:
+    return paged_unit_ranking(ctx, method, "county_code",
+                              scoped_county(ctx, ctx.params["county_code"]))
 
 
 @route("GET", "/rankings/counties/<county_code>/branches", roles=(*ADMINS, BRANCH_SECRETARY),
