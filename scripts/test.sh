@@ -66,11 +66,12 @@ if [ "$whole" = 1 ]; then
     nameko_test tests/unit -p no:cacheprovider --basetemp="$logs/unit-tmp" "$@" \
         >"$logs/unit" 2>&1 &
     unit_job=$!
-    # integration first, so that the two background jobs overlap its waiting
-    others=(tests/integration)
+    # the rest in the usual order: the browser tests start the demo first, on a broker
+    # that no other test has restarted yet
+    others=()
     for dir in tests/*/; do
         dir=${dir%/}
-        case $dir in tests/unit|tests/integration) ;; *) others+=("$dir") ;; esac
+        [ "$dir" = tests/unit ] || others+=("$dir")
     done
     nameko_test "${others[@]}" --durations=20 "$@" || tests=$?
     unit=0
